@@ -1,0 +1,17 @@
+/*
+ * ukiyo.h - the umbrella header of libukiyo. Programs include only this.
+ * See libukiyo(3) for the conventions: ownership, errors, threads.
+ */
+#ifndef UKIYO_H
+#define UKIYO_H
+
+#include "ukiyo/common.h"
+#include "ukiyo/version.h"
+#include "ukiyo/image.h"
+#include "ukiyo/auth.h"
+#include "ukiyo/docker.h"
+#include "ukiyo/registry.h"
+#include "ukiyo/context.h"
+#include "ukiyo/check.h"
+
+#endif

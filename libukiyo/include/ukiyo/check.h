@@ -1,0 +1,77 @@
+/*
+ * ukiyo/check.h - is a newer image available for a container?
+ *
+ * Compares the digest the container's image was pulled with (its
+ * RepoDigests) with the digest the registry now serves for the tag it was
+ * started with (a HEAD request: nothing is pulled).
+ */
+#ifndef UKIYO_CHECK_H
+#define UKIYO_CHECK_H
+
+#include "common.h"
+#include "context.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    UKIYO_CHECK_UP_TO_DATE = 0,
+    UKIYO_CHECK_UPDATE_AVAILABLE = 1,
+    UKIYO_CHECK_UNKNOWN = 2 /**< could not tell; see ukiyo_check_result_reason */
+} ukiyo_check_status;
+
+typedef struct ukiyo_check_result ukiyo_check_result;
+
+/**
+ * Check one container.
+ * @param out  new result; free with ukiyo_check_result_free. A check that
+ *             cannot tell (registry down, locally built image) still
+ *             succeeds, with UKIYO_CHECK_UNKNOWN and a reason.
+ * @return 0, UKIYO_ENOTFOUND for an unknown container, or another code
+ *         when the engine cannot be asked
+ */
+UKIYO_EXTERN int ukiyo_check(ukiyo *u, const char *container, ukiyo_check_result **out);
+
+UKIYO_EXTERN void ukiyo_check_result_free(ukiyo_check_result *result);
+
+/** The container's name. Borrowed. */
+UKIYO_EXTERN const char *ukiyo_check_result_name(const ukiyo_check_result *result);
+/** The reference the container was started with (Config.Image). Borrowed. */
+UKIYO_EXTERN const char *ukiyo_check_result_image(const ukiyo_check_result *result);
+/** The ID of the image the container runs. Borrowed. */
+UKIYO_EXTERN const char *ukiyo_check_result_image_id(const ukiyo_check_result *result);
+/** The digest the running image was pulled with, or NULL. Borrowed. */
+UKIYO_EXTERN const char *ukiyo_check_result_local_digest(const ukiyo_check_result *result);
+/** The digest the registry serves for the tag now, or NULL. Borrowed. */
+UKIYO_EXTERN const char *ukiyo_check_result_remote_digest(const ukiyo_check_result *result);
+UKIYO_EXTERN ukiyo_check_status ukiyo_check_result_status(const ukiyo_check_result *result);
+/**
+ * Why the status is what it is, when that needs saying ("pinned to a
+ * digest", the registry's error, ...), or NULL. Borrowed.
+ */
+UKIYO_EXTERN const char *ukiyo_check_result_reason(const ukiyo_check_result *result);
+/**
+ * Non-zero when the newer image is already pulled and only the container
+ * needs to be recreated.
+ */
+UKIYO_EXTERN int ukiyo_check_result_newer_image_pulled(const ukiyo_check_result *result);
+
+/**
+ * The digest a container's image was pulled with from the registry of the
+ * reference the container was started with (from the image's RepoDigests).
+ * @param digest_out new string ("sha256:..."); free with ukiyo_string_free
+ * @return 0, UKIYO_ENOTFOUND when the image has none (built or loaded
+ *         locally, or started from an image ID), or another code
+ */
+UKIYO_EXTERN int ukiyo_container_local_digest(ukiyo *u, const ukiyo_container *container,
+                                              char **digest_out);
+
+/** "up-to-date", "update-available" or "unknown". */
+UKIYO_EXTERN const char *ukiyo_check_status_name(ukiyo_check_status status);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * ukiyo/context.h - the top handle: one engine client, one registry client
+ * and one credential resolver that the higher modules (check, and later
+ * the manager, store and scheduler) share.
+ */
+#ifndef UKIYO_CONTEXT_H
+#define UKIYO_CONTEXT_H
+
+#include "auth.h"
+#include "common.h"
+#include "docker.h"
+#include "registry.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ukiyo ukiyo;
+
+typedef struct {
+    unsigned int version;
+    /** Engine address; NULL: $DOCKER_HOST, else unix:///var/run/docker.sock. */
+    const char *docker_host;
+    /** Directory of Docker's config.json; NULL: $DOCKER_CONFIG, else ~/.docker. */
+    const char *docker_config_dir;
+    /** Timeout of engine and registry requests in milliseconds; 0: 30 s. */
+    long timeout_ms;
+    /** NULL-terminated registries that may be reached over plain HTTP. */
+    const char *const *insecure_registries;
+} ukiyo_options;
+
+#define UKIYO_OPTIONS_VERSION 1
+#define UKIYO_OPTIONS_INIT {UKIYO_OPTIONS_VERSION, NULL, NULL, 0, NULL}
+
+/**
+ * Open the top handle. Does no I/O: the engine is contacted by the first call
+ * that needs it.
+ * @param out  new; free with ukiyo_close
+ * @param opts NULL for defaults
+ * @return 0 or a negative UKIYO_E* code
+ */
+UKIYO_EXTERN int ukiyo_open(ukiyo **out, const ukiyo_options *opts);
+
+/** Close the handle and everything it owns. NULL does nothing. */
+UKIYO_EXTERN void ukiyo_close(ukiyo *u);
+
+/** The engine client. Borrowed. */
+UKIYO_EXTERN ukiyo_docker *ukiyo_get_docker(ukiyo *u);
+/** The registry client. Borrowed. */
+UKIYO_EXTERN ukiyo_registry *ukiyo_get_registry(ukiyo *u);
+/** The credential resolver. Borrowed. */
+UKIYO_EXTERN ukiyo_auth *ukiyo_get_auth(ukiyo *u);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,277 @@
+/*
+ * check.c - compare a container's image digest with the registry's.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct ukiyo_check_result {
+    char *name;
+    char *image;
+    char *image_id;
+    char *local_digest;
+    char *remote_digest;
+    char *reason;
+    ukiyo_check_status status;
+    bool newer_pulled;
+};
+
+/* Everything a check learns, with the objects it borrows from. */
+typedef struct {
+    ukiyo *u;
+    ukiyo_container *container;
+    ukiyo_image_ref *ref;
+    ukiyo_image_info *image;
+    ukiyo_check_result *result;
+} check_run;
+
+static int set_unknown(ukiyo_check_result *res, const char *reason)
+{
+    res->status = UKIYO_CHECK_UNKNOWN;
+    free(res->reason);
+    res->reason = strdup(reason);
+    return res->reason ? 0 : UKIYO_ENOMEM;
+}
+
+/* Of the image's RepoDigests, those of the reference's repository. */
+static bool repo_digest_matches(const char *repo_digest, const ukiyo_image_ref *ref,
+                                const char **digest_out)
+{
+    ukiyo_image_ref *parsed = NULL;
+    bool match = false;
+
+    if (ukiyo_image_ref_parse(&parsed, repo_digest) < 0) {
+        ukiyo_error_clear();
+        return false;
+    }
+    if (ukiyo_image_ref_digest(parsed) &&
+        strcmp(ukiyo_image_ref_name(parsed), ukiyo_image_ref_name(ref)) == 0) {
+        *digest_out = strchr(repo_digest, '@') + 1;
+        match = true;
+    }
+    ukiyo_image_ref_free(parsed);
+    return match;
+}
+
+/*
+ * The image's digest from @ref's repository: @preferred when the image has
+ * it (an image can be known under several digests), else the first. Borrowed
+ * from @image; NULL when it has none.
+ */
+static const char *local_digest_of(const ukiyo_image_info *image, const ukiyo_image_ref *ref,
+                                   const char *preferred)
+{
+    size_t n = ukiyo_image_info_repo_digest_count(image);
+    const char *chosen = NULL, *digest;
+
+    for (size_t i = 0; i < n; i++) {
+        if (!repo_digest_matches(ukiyo_image_info_repo_digest(image, i), ref, &digest))
+            continue;
+        if (!chosen || (preferred && strcmp(digest, preferred) == 0))
+            chosen = digest;
+    }
+    return chosen;
+}
+
+static int find_local_digest(check_run *run, const char *remote)
+{
+    const char *chosen = local_digest_of(run->image, run->ref, remote);
+
+    if (!chosen)
+        return 0;
+    run->result->local_digest = strdup(chosen);
+    return run->result->local_digest ? 0 : UKIYO_ENOMEM;
+}
+
+UKIYO_EXTERN int ukiyo_container_local_digest(ukiyo *u, const ukiyo_container *c,
+                                              char **digest_out)
+{
+    const char *image = ukiyo_container_image(c);
+    const char *image_id = ukiyo_container_image_id(c);
+    ukiyo_image_ref *ref = NULL;
+    ukiyo_image_info *info = NULL;
+    int err;
+
+    if (!image || !image_id || str_has_prefix(image, "sha256:") ||
+        ukiyo_image_ref_parse(&ref, image) < 0)
+        return ukiyo_error_set(UKIYO_ENOTFOUND, "container %s was started from an image ID",
+                               ukiyo_container_name(c));
+    err = ukiyo_docker_image_inspect(ukiyo_get_docker(u), &info, image_id);
+    if (err == 0) {
+        const char *digest = local_digest_of(info, ref, NULL);
+        char *copy = digest ? strdup(digest) : NULL;
+        if (copy)
+            *digest_out = copy;
+        else
+            err = digest ? UKIYO_ENOMEM
+                         : ukiyo_error_set(UKIYO_ENOTFOUND, "image of %s has no registry digest",
+                                           ukiyo_container_name(c));
+    }
+    ukiyo_image_info_free(info);
+    ukiyo_image_ref_free(ref);
+    return err;
+}
+
+/* Is the tag already pointing at another image locally (pulled, not applied)? */
+static void note_newer_pull(check_run *run)
+{
+    ukiyo_image_info *tagged = NULL;
+
+    if (ukiyo_docker_image_inspect(ukiyo_get_docker(run->u), &tagged,
+                                   ukiyo_image_ref_string(run->ref)) < 0) {
+        ukiyo_error_clear();
+        return;
+    }
+    run->result->newer_pulled = strcmp(ukiyo_image_info_id(tagged), run->result->image_id) != 0;
+    ukiyo_image_info_free(tagged);
+}
+
+static int compare_with_registry(check_run *run)
+{
+    ukiyo_check_result *res = run->result;
+    char *remote = NULL;
+    int err;
+
+    /* Without a digest to compare, asking the registry would only cost a request. */
+    if (!local_digest_of(run->image, run->ref, NULL))
+        return set_unknown(res, "the image has no digest from its registry "
+                                "(built or loaded locally)");
+    err = ukiyo_registry_manifest_digest(ukiyo_get_registry(run->u), run->ref, &remote);
+    if (err < 0)
+        return set_unknown(res, ukiyo_error_last());
+    res->remote_digest = remote;
+    err = find_local_digest(run, remote);
+    if (err < 0)
+        return err;
+    res->status = strcmp(res->local_digest, remote) == 0 ? UKIYO_CHECK_UP_TO_DATE
+                                                         : UKIYO_CHECK_UPDATE_AVAILABLE;
+    if (res->status == UKIYO_CHECK_UPDATE_AVAILABLE)
+        note_newer_pull(run);
+    return 0;
+}
+
+static int fill_from_container(check_run *run)
+{
+    ukiyo_check_result *res = run->result;
+    const char *image = ukiyo_container_image(run->container);
+
+    res->name = str_dup(ukiyo_container_name(run->container));
+    res->image = str_dup(image ? image : "");
+    res->image_id = str_dup(ukiyo_container_image_id(run->container));
+    if (!res->name || !res->image || !res->image_id)
+        return UKIYO_ENOMEM;
+    if (!image || ukiyo_image_ref_parse(&run->ref, image) < 0 || str_has_prefix(image, "sha256:")) {
+        ukiyo_error_clear();
+        ukiyo_image_ref_free(run->ref);
+        run->ref = NULL;
+        return set_unknown(res, "the container was created from an image ID, not a reference");
+    }
+    return 0;
+}
+
+static int run_check(check_run *run)
+{
+    ukiyo_check_result *res = run->result;
+    int err = fill_from_container(run);
+
+    if (err < 0 || !run->ref)
+        return err;
+    if (!ukiyo_image_ref_tag(run->ref)) {
+        res->status = UKIYO_CHECK_UP_TO_DATE;
+        res->reason = strdup("pinned to a digest: nothing to update");
+        return res->reason ? 0 : UKIYO_ENOMEM;
+    }
+    err = ukiyo_docker_image_inspect(ukiyo_get_docker(run->u), &run->image, res->image_id);
+    if (err == UKIYO_ENOTFOUND)
+        return set_unknown(res, "the container's image is gone from the engine");
+    if (err < 0)
+        return err;
+    return compare_with_registry(run);
+}
+
+UKIYO_EXTERN int ukiyo_check(ukiyo *u, const char *container, ukiyo_check_result **out)
+{
+    check_run run = {.u = u};
+    int err;
+
+    if (!u || !container || !out)
+        return ukiyo_error_set(UKIYO_EINVAL, "ukiyo_check: NULL argument");
+    err = ukiyo_docker_container_inspect(ukiyo_get_docker(u), &run.container, container);
+    if (err < 0)
+        return err;
+    run.result = calloc(1, sizeof(*run.result));
+    err = run.result ? run_check(&run) : UKIYO_ENOMEM;
+    if (err == 0) {
+        *out = run.result;
+        run.result = NULL;
+        ukiyo_error_clear();
+    }
+    ukiyo_check_result_free(run.result);
+    ukiyo_image_info_free(run.image);
+    ukiyo_image_ref_free(run.ref);
+    ukiyo_container_free(run.container);
+    return err;
+}
+
+UKIYO_EXTERN void ukiyo_check_result_free(ukiyo_check_result *r)
+{
+    if (!r)
+        return;
+    free(r->name);
+    free(r->image);
+    free(r->image_id);
+    free(r->local_digest);
+    free(r->remote_digest);
+    free(r->reason);
+    free(r);
+}
+
+UKIYO_EXTERN const char *ukiyo_check_result_name(const ukiyo_check_result *r)
+{
+    return r->name;
+}
+
+UKIYO_EXTERN const char *ukiyo_check_result_image(const ukiyo_check_result *r)
+{
+    return r->image;
+}
+
+UKIYO_EXTERN const char *ukiyo_check_result_image_id(const ukiyo_check_result *r)
+{
+    return r->image_id;
+}
+
+UKIYO_EXTERN const char *ukiyo_check_result_local_digest(const ukiyo_check_result *r)
+{
+    return r->local_digest;
+}
+
+UKIYO_EXTERN const char *ukiyo_check_result_remote_digest(const ukiyo_check_result *r)
+{
+    return r->remote_digest;
+}
+
+UKIYO_EXTERN ukiyo_check_status ukiyo_check_result_status(const ukiyo_check_result *r)
+{
+    return r->status;
+}
+
+UKIYO_EXTERN const char *ukiyo_check_result_reason(const ukiyo_check_result *r)
+{
+    return r->reason;
+}
+
+UKIYO_EXTERN int ukiyo_check_result_newer_image_pulled(const ukiyo_check_result *r)
+{
+    return r->newer_pulled;
+}
+
+UKIYO_EXTERN const char *ukiyo_check_status_name(ukiyo_check_status status)
+{
+    switch (status) {
+    case UKIYO_CHECK_UP_TO_DATE: return "up-to-date";
+    case UKIYO_CHECK_UPDATE_AVAILABLE: return "update-available";
+    default: return "unknown";
+    }
+}

@@ -1,0 +1,76 @@
+/*
+ * context.c - the top handle and the library's version.
+ */
+#include <stdlib.h>
+
+#include "internal.h"
+
+struct ukiyo {
+    ukiyo_auth *auth;
+    ukiyo_docker *docker;
+    ukiyo_registry *registry;
+};
+
+UKIYO_EXTERN const char *ukiyo_version(void)
+{
+    return UKIYO_VERSION_STRING;
+}
+
+UKIYO_EXTERN int ukiyo_open(ukiyo **out, const ukiyo_options *opts)
+{
+    ukiyo_auth_options auth_opts = UKIYO_AUTH_OPTIONS_INIT;
+    ukiyo_docker_options docker_opts = UKIYO_DOCKER_OPTIONS_INIT;
+    ukiyo_registry_options registry_opts = UKIYO_REGISTRY_OPTIONS_INIT;
+    ukiyo *u;
+    int err;
+
+    if (!out)
+        return ukiyo_error_set(UKIYO_EINVAL, "ukiyo_open: out is NULL");
+    u = calloc(1, sizeof(*u));
+    if (!u)
+        return UKIYO_ENOMEM;
+    if (opts) {
+        auth_opts.docker_config_dir = opts->docker_config_dir;
+        docker_opts.host = opts->docker_host;
+        docker_opts.timeout_ms = opts->timeout_ms;
+        registry_opts.timeout_ms = opts->timeout_ms;
+        registry_opts.insecure_registries = opts->insecure_registries;
+    }
+    err = ukiyo_auth_new(&u->auth, &auth_opts);
+    if (err == 0)
+        err = ukiyo_docker_new(&u->docker, &docker_opts);
+    registry_opts.auth = u->auth;
+    if (err == 0)
+        err = ukiyo_registry_new(&u->registry, &registry_opts);
+    if (err < 0) {
+        ukiyo_close(u);
+        return err;
+    }
+    *out = u;
+    return 0;
+}
+
+UKIYO_EXTERN void ukiyo_close(ukiyo *u)
+{
+    if (!u)
+        return;
+    ukiyo_registry_free(u->registry);
+    ukiyo_docker_free(u->docker);
+    ukiyo_auth_free(u->auth);
+    free(u);
+}
+
+UKIYO_EXTERN ukiyo_docker *ukiyo_get_docker(ukiyo *u)
+{
+    return u->docker;
+}
+
+UKIYO_EXTERN ukiyo_registry *ukiyo_get_registry(ukiyo *u)
+{
+    return u->registry;
+}
+
+UKIYO_EXTERN ukiyo_auth *ukiyo_get_auth(ukiyo *u)
+{
+    return u->auth;
+}

@@ -1,0 +1,349 @@
+/*
+ * docker_container.c - containers: list, inspect, create, start, stop,
+ * kill, rename, remove, wait.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "docker_private.h"
+
+/* "No limit" for a wait still ends one day: no request may hang for ever. */
+#define WAIT_FOREVER_MS (24L * 3600 * 1000)
+
+struct ukiyo_container {
+    json_t *doc;
+    char *json;
+    bool from_inspect; /* inspect documents and list entries differ in shape */
+};
+
+struct ukiyo_container_list {
+    ukiyo_container **items;
+    size_t count;
+};
+
+ukiyo_container *container_from_json(json_t *doc, bool from_inspect)
+{
+    ukiyo_container *c = calloc(1, sizeof(*c));
+
+    if (!c) {
+        json_decref(doc);
+        return NULL;
+    }
+    c->doc = doc;
+    c->from_inspect = from_inspect;
+    c->json = json_dumps(doc, JSON_COMPACT);
+    if (!c->json) {
+        ukiyo_container_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+json_t *container_document(const ukiyo_container *c)
+{
+    return c->doc;
+}
+
+UKIYO_EXTERN void ukiyo_container_free(ukiyo_container *c)
+{
+    if (!c)
+        return;
+    json_decref(c->doc);
+    free(c->json);
+    free(c);
+}
+
+static const char *strip_slash(const char *name)
+{
+    return name && name[0] == '/' ? name + 1 : name;
+}
+
+UKIYO_EXTERN const char *ukiyo_container_id(const ukiyo_container *c)
+{
+    return json_string_value(json_object_get(c->doc, "Id"));
+}
+
+UKIYO_EXTERN const char *ukiyo_container_name(const ukiyo_container *c)
+{
+    if (c->from_inspect)
+        return strip_slash(json_string_value(json_object_get(c->doc, "Name")));
+    return strip_slash(json_string_value(json_array_get(json_object_get(c->doc, "Names"), 0)));
+}
+
+UKIYO_EXTERN const char *ukiyo_container_image(const ukiyo_container *c)
+{
+    if (c->from_inspect)
+        return json_string_value(json_object_get(json_object_get(c->doc, "Config"), "Image"));
+    return json_string_value(json_object_get(c->doc, "Image"));
+}
+
+UKIYO_EXTERN const char *ukiyo_container_image_id(const ukiyo_container *c)
+{
+    return json_string_value(json_object_get(c->doc, c->from_inspect ? "Image" : "ImageID"));
+}
+
+UKIYO_EXTERN const char *ukiyo_container_state(const ukiyo_container *c)
+{
+    json_t *state = json_object_get(c->doc, "State");
+
+    if (c->from_inspect)
+        return json_string_value(json_object_get(state, "Status"));
+    return json_string_value(state);
+}
+
+UKIYO_EXTERN const char *ukiyo_container_label(const ukiyo_container *c, const char *key)
+{
+    json_t *labels = c->from_inspect ? json_object_get(json_object_get(c->doc, "Config"), "Labels")
+                                     : json_object_get(c->doc, "Labels");
+    return json_string_value(json_object_get(labels, key));
+}
+
+UKIYO_EXTERN const char *ukiyo_container_json(const ukiyo_container *c)
+{
+    return c->json;
+}
+
+UKIYO_EXTERN int ukiyo_docker_container_inspect(ukiyo_docker *d, ukiyo_container **out,
+                                                const char *id_or_name)
+{
+    json_t *doc = NULL;
+    char *escaped = id_or_name && id_or_name[0] ? http_escape(id_or_name) : NULL;
+    char *path = escaped ? str_printf("/containers/%s/json", escaped) : NULL;
+    int err;
+
+    if (!id_or_name || !id_or_name[0])
+        return ukiyo_error_set(UKIYO_EINVAL, "container name is empty");
+    err = path ? docker_call(d, "GET", path, NULL, &doc) : UKIYO_ENOMEM;
+    free(escaped);
+    free(path);
+    if (err < 0)
+        return err;
+    if (!json_is_object(doc) || !json_is_string(json_object_get(doc, "Id"))) {
+        json_decref(doc);
+        return ukiyo_error_set(UKIYO_EPROTOCOL, "inspect of %s: no container document",
+                               id_or_name);
+    }
+    ukiyo_container *c = container_from_json(doc, true);
+    if (!c)
+        return UKIYO_ENOMEM;
+    *out = c;
+    return 0;
+}
+
+static int list_from_array(ukiyo_container_list **out, json_t *array)
+{
+    ukiyo_container_list *list = calloc(1, sizeof(*list));
+    size_t i;
+    json_t *entry;
+
+    if (!list)
+        return UKIYO_ENOMEM;
+    list->items = calloc(json_array_size(array) + 1, sizeof(*list->items));
+    if (!list->items) {
+        free(list);
+        return UKIYO_ENOMEM;
+    }
+    json_array_foreach(array, i, entry) {
+        if (!json_is_object(entry))
+            continue;
+        list->items[list->count] = container_from_json(json_incref(entry), false);
+        if (!list->items[list->count]) {
+            ukiyo_container_list_free(list);
+            return UKIYO_ENOMEM;
+        }
+        list->count++;
+    }
+    *out = list;
+    return 0;
+}
+
+UKIYO_EXTERN int ukiyo_docker_container_list(ukiyo_docker *d, ukiyo_container_list **out,
+                                             int all, const char *filters_json)
+{
+    char *filters = filters_json ? http_escape(filters_json) : NULL;
+    char *path = str_printf("/containers/json?all=%d%s%s", all ? 1 : 0,
+                            filters ? "&filters=" : "", filters ? filters : "");
+    json_t *doc = NULL;
+    int err;
+
+    if (filters_json) {
+        json_t *parsed = json_loads(filters_json, 0, NULL);
+        err = json_is_object(parsed) ? 0
+                                     : ukiyo_error_set(UKIYO_EINVAL,
+                                                       "container filters must be a JSON object");
+        json_decref(parsed);
+        if (err < 0)
+            goto done;
+    }
+    err = path ? docker_call(d, "GET", path, NULL, &doc) : UKIYO_ENOMEM;
+done:
+    free(filters);
+    free(path);
+    if (err < 0)
+        return err;
+    if (!json_is_array(doc))
+        err = ukiyo_error_set(UKIYO_EPROTOCOL, "container list is not a JSON array");
+    else
+        err = list_from_array(out, doc);
+    json_decref(doc);
+    return err;
+}
+
+UKIYO_EXTERN size_t ukiyo_container_list_count(const ukiyo_container_list *l)
+{
+    return l ? l->count : 0;
+}
+
+UKIYO_EXTERN const ukiyo_container *ukiyo_container_list_get(const ukiyo_container_list *l,
+                                                             size_t index)
+{
+    return l && index < l->count ? l->items[index] : NULL;
+}
+
+UKIYO_EXTERN void ukiyo_container_list_free(ukiyo_container_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->count; i++)
+        ukiyo_container_free(l->items[i]);
+    free(l->items);
+    free(l);
+}
+
+/* POST /containers/{id}/{action}[?query] with no body and no answer wanted. */
+static int container_action(ukiyo_docker *d, const char *id, const char *action,
+                            const char *query)
+{
+    char *escaped = id && id[0] ? http_escape(id) : NULL;
+    char *path;
+    int err;
+
+    if (!escaped)
+        return ukiyo_error_set(UKIYO_EINVAL, "%s: no container given", action);
+    path = str_printf("/containers/%s/%s%s%s", escaped, action, query ? "?" : "",
+                      query ? query : "");
+    err = path ? docker_call(d, "POST", path, NULL, NULL) : UKIYO_ENOMEM;
+    free(escaped);
+    free(path);
+    return err;
+}
+
+UKIYO_EXTERN int ukiyo_docker_container_create(ukiyo_docker *d, char **id_out, const char *name,
+                                               const char *spec_json)
+{
+    char *escaped = name ? http_escape(name) : NULL;
+    char *path = escaped ? str_printf("/containers/create?name=%s", escaped)
+                         : strdup("/containers/create");
+    json_t *doc = NULL;
+    int err;
+
+    if (!spec_json)
+        err = ukiyo_error_set(UKIYO_EINVAL, "container create: no spec");
+    else
+        err = path ? docker_call(d, "POST", path, spec_json, &doc) : UKIYO_ENOMEM;
+    free(escaped);
+    free(path);
+    if (err < 0)
+        return err;
+    const char *id = json_string_value(json_object_get(doc, "Id"));
+    char *copy = id ? strdup(id) : NULL;
+    json_decref(doc);
+    if (!copy)
+        return ukiyo_error_set(UKIYO_EPROTOCOL, "container create: the engine sent no Id");
+    if (id_out)
+        *id_out = copy;
+    else
+        free(copy);
+    return 0;
+}
+
+UKIYO_EXTERN int ukiyo_docker_container_start(ukiyo_docker *d, const char *id)
+{
+    return container_action(d, id, "start", NULL);
+}
+
+UKIYO_EXTERN int ukiyo_docker_container_stop(ukiyo_docker *d, const char *id, int timeout_s)
+{
+    char query[32];
+
+    if (timeout_s < 0)
+        return container_action(d, id, "stop", NULL);
+    snprintf(query, sizeof(query), "t=%d", timeout_s);
+    return container_action(d, id, "stop", query);
+}
+
+UKIYO_EXTERN int ukiyo_docker_container_kill(ukiyo_docker *d, const char *id,
+                                             const char *signal_name)
+{
+    char *escaped = http_escape(signal_name ? signal_name : "SIGKILL");
+    char *query = escaped ? str_printf("signal=%s", escaped) : NULL;
+    int err = query ? container_action(d, id, "kill", query) : UKIYO_ENOMEM;
+
+    free(escaped);
+    free(query);
+    return err;
+}
+
+UKIYO_EXTERN int ukiyo_docker_container_rename(ukiyo_docker *d, const char *id,
+                                               const char *new_name)
+{
+    char *escaped = new_name && new_name[0] ? http_escape(new_name) : NULL;
+    char *query = escaped ? str_printf("name=%s", escaped) : NULL;
+    int err;
+
+    if (!new_name || !new_name[0])
+        return ukiyo_error_set(UKIYO_EINVAL, "rename: the new name is empty");
+    err = query ? container_action(d, id, "rename", query) : UKIYO_ENOMEM;
+    free(escaped);
+    free(query);
+    return err;
+}
+
+UKIYO_EXTERN int ukiyo_docker_container_remove(ukiyo_docker *d, const char *id,
+                                               unsigned int flags)
+{
+    char *escaped = id && id[0] ? http_escape(id) : NULL;
+    char *path = escaped ? str_printf("/containers/%s?force=%d&v=%d", escaped,
+                                      (flags & UKIYO_REMOVE_FORCE) ? 1 : 0,
+                                      (flags & UKIYO_REMOVE_VOLUMES) ? 1 : 0)
+                         : NULL;
+    int err;
+
+    if (!escaped)
+        return ukiyo_error_set(UKIYO_EINVAL, "remove: no container given");
+    err = path ? docker_call(d, "DELETE", path, NULL, NULL) : UKIYO_ENOMEM;
+    free(escaped);
+    free(path);
+    return err;
+}
+
+UKIYO_EXTERN int ukiyo_docker_container_wait(ukiyo_docker *d, const char *id,
+                                             const char *condition, long timeout_ms,
+                                             int64_t *exit_code_out)
+{
+    char *escaped = id && id[0] ? http_escape(id) : NULL;
+    char *cond = http_escape(condition ? condition : "not-running");
+    char *path = escaped && cond ? str_printf("/containers/%s/wait?condition=%s", escaped, cond)
+                                 : NULL;
+    json_t *doc = NULL;
+    int err;
+
+    if (!escaped)
+        err = ukiyo_error_set(UKIYO_EINVAL, "wait: no container given");
+    else
+        err = path ? docker_call_timeout(d, "POST", path, NULL,
+                                         timeout_ms > 0 ? timeout_ms : WAIT_FOREVER_MS, &doc)
+                   : UKIYO_ENOMEM;
+    free(escaped);
+    free(cond);
+    free(path);
+    if (err < 0)
+        return err;
+    json_t *code = json_object_get(doc, "StatusCode");
+    if (!json_is_integer(code))
+        err = ukiyo_error_set(UKIYO_EPROTOCOL, "wait: the engine sent no StatusCode");
+    else if (exit_code_out)
+        *exit_code_out = json_integer_value(code);
+    json_decref(doc);
+    return err;
+}

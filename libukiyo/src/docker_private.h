@@ -1,0 +1,44 @@
+/*
+ * docker_private.h - what the docker module's files share with each other
+ * and with the manager: requests that return jansson documents.
+ */
+#ifndef UKIYO_DOCKER_PRIVATE_H
+#define UKIYO_DOCKER_PRIVATE_H
+
+#include <jansson.h>
+
+#include "http.h"
+#include "internal.h"
+
+/* The engine's answer to a request: status and, when it sent JSON, the document. */
+typedef struct {
+    long status;
+    json_t *doc;
+} docker_reply;
+
+/*
+ * Send a request to the engine, negotiating the version first if needed.
+ * @path starts with '/' and is already escaped; the "/v1.NN" prefix is added.
+ * @body is JSON text or NULL. Statuses of 400 and above become errors with the
+ * engine's message; 304 (already started/stopped) is a success.
+ * @doc_out (may be NULL) receives the parsed body: new reference or NULL.
+ */
+int docker_call(ukiyo_docker *d, const char *method, const char *path, const char *body,
+                json_t **doc_out);
+/* As docker_call with its own timeout (0: the client's default). */
+int docker_call_timeout(ukiyo_docker *d, const char *method, const char *path, const char *body,
+                        long timeout_ms, json_t **doc_out);
+
+/* As docker_call, with extra headers and a line callback for streamed bodies. */
+int docker_stream(ukiyo_docker *d, const char *method, const char *path,
+                  const char *const *headers, http_line_fn on_line, void *payload);
+
+/* Turn an engine error into a UKIYO_E* code, its message into the last error. */
+int docker_error_from_status(long status, const char *what, const char *body);
+
+/* Wrap an engine document; takes the reference @doc. NULL when out of memory. */
+ukiyo_container *container_from_json(json_t *doc, bool from_inspect);
+/* The document behind a container (borrowed). */
+json_t *container_document(const ukiyo_container *c);
+
+#endif

@@ -1,0 +1,135 @@
+/*
+ * cmd_check.c - ukiyoctl check: is a newer image available, without pulling?
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ukiyoctl.h"
+
+typedef struct {
+    json_t *rows;
+    ctl_table *table;
+    bool any_unknown;
+    bool any_failed;
+} check_report;
+
+static json_t *result_json(const ukiyo_check_result *r)
+{
+    return json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s?, s:b}", "name",
+                     ukiyo_check_result_name(r), "image", ukiyo_check_result_image(r),
+                     "image_id", ukiyo_check_result_image_id(r), "local_digest",
+                     ukiyo_check_result_local_digest(r), "remote_digest",
+                     ukiyo_check_result_remote_digest(r), "status",
+                     ukiyo_check_status_name(ukiyo_check_result_status(r)), "reason",
+                     ukiyo_check_result_reason(r), "newer_image_pulled",
+                     ukiyo_check_result_newer_image_pulled(r) != 0);
+}
+
+static void add_result(check_report *rep, const ukiyo_check_result *r)
+{
+    const char *detail = ukiyo_check_result_reason(r);
+
+    if (ukiyo_check_result_status(r) == UKIYO_CHECK_UNKNOWN)
+        rep->any_unknown = true;
+    if (!detail && ukiyo_check_result_newer_image_pulled(r))
+        detail = "already pulled: recreate the container to apply it";
+    const char *cells[] = {ukiyo_check_result_name(r), ukiyo_check_result_image(r),
+                           ukiyo_check_status_name(ukiyo_check_result_status(r)),
+                           detail ? detail : ""};
+    json_array_append_new(rep->rows, result_json(r));
+    ctl_table_add(rep->table, cells);
+}
+
+/* A container that could not be checked at all (unknown name, engine error). */
+static void add_failure(check_report *rep, const char *name, int err)
+{
+    char why[512];
+
+    snprintf(why, sizeof(why), "%s: %s", ukiyo_strerror(err), ukiyo_error_last());
+    const char *cells[] = {name, "", "unknown", why};
+    json_array_append_new(rep->rows, json_pack("{s:s, s:n, s:n, s:n, s:s, s:s}", "name", name,
+                                               "image", "local_digest", "remote_digest",
+                                               "status", "unknown", "reason", why));
+    ctl_table_add(rep->table, cells);
+    rep->any_failed = true;
+}
+
+static void check_one(ukiyo *u, check_report *rep, const char *name)
+{
+    ukiyo_check_result *r = NULL;
+    int err = ukiyo_check(u, name, &r);
+
+    if (err < 0)
+        add_failure(rep, name, err);
+    else
+        add_result(rep, r);
+    ukiyo_check_result_free(r);
+}
+
+static int check_all(ukiyo *u, check_report *rep, bool all)
+{
+    ukiyo_container_list *list = NULL;
+    int err = ukiyo_docker_container_list(ukiyo_get_docker(u), &list, all, NULL);
+
+    if (err < 0)
+        return ctl_fail("cannot list containers", err);
+    for (size_t i = 0; i < ukiyo_container_list_count(list); i++)
+        check_one(u, rep, ukiyo_container_name(ukiyo_container_list_get(list, i)));
+    ukiyo_container_list_free(list);
+    return EXIT_OK;
+}
+
+static int run_check(const ctl_options *opts, int argc, char **argv)
+{
+    static const struct option longopts[] = {{"all", no_argument, NULL, 'a'}, {NULL, 0, NULL, 0}};
+    static const char *const headings[] = {"NAME", "IMAGE", "STATUS", "DETAIL"};
+    check_report rep = {.rows = json_array(), .table = ctl_table_new(4, headings)};
+    bool all = false;
+    int c, rc = EXIT_OK;
+
+    while ((c = getopt_long(argc, argv, "a", longopts, NULL)) != -1) {
+        if (c != 'a') {
+            ctl_usage(&cmd_check, stderr);
+            rc = EXIT_USAGE;
+            goto done;
+        }
+        all = true;
+    }
+    ukiyo *u = ctl_open(opts);
+    if (!u) {
+        rc = EXIT_FAILED;
+        goto done;
+    }
+    if (optind == argc)
+        rc = check_all(u, &rep, all);
+    for (int i = optind; i < argc; i++)
+        check_one(u, &rep, argv[i]);
+    ukiyo_close(u);
+    if (rc == EXIT_OK) {
+        if (opts->json)
+            ctl_print_json(json_incref(rep.rows));
+        else
+            ctl_table_print(rep.table, stdout);
+        rc = rep.any_failed || rep.any_unknown ? EXIT_PARTIAL : EXIT_OK;
+    }
+done:
+    json_decref(rep.rows);
+    ctl_table_free(rep.table);
+    return rc;
+}
+
+const ctl_command cmd_check = {
+    .name = "check",
+    .summary = "Say whether a newer image is available for containers, without pulling",
+    .usage = "Usage: ukiyoctl check [-a|--all] [--json] [NAME...]\n\n"
+             "Compares the digest each container's image was pulled with to the digest\n"
+             "the registry serves now for the same tag (one HEAD request each).\n"
+             "Without NAME, every running container (with --all, stopped ones too).\n\n"
+             "  --json   an array of {name, image, image_id, local_digest, remote_digest,\n"
+             "           status, reason, newer_image_pulled}; status is up-to-date,\n"
+             "           update-available or unknown\n\n"
+             "Exit status 0 when every check could be made, 3 when one could not,\n"
+             "1 when the engine could not be asked.\n",
+    .run = run_check,
+};

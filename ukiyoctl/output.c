@@ -1,0 +1,124 @@
+/*
+ * output.c - tables, JSON and errors for ukiyoctl's commands.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ukiyoctl.h"
+
+struct ctl_table {
+    size_t columns;
+    size_t rows;
+    char **cells; /* rows * columns, row 0 the headings */
+};
+
+ukiyo *ctl_open(const ctl_options *opts)
+{
+    ukiyo_options o = UKIYO_OPTIONS_INIT;
+    ukiyo *u = NULL;
+    int err;
+
+    o.docker_host = opts->host;
+    o.docker_config_dir = opts->config_dir;
+    o.timeout_ms = opts->timeout_ms;
+    err = ukiyo_open(&u, &o);
+    if (err < 0) {
+        ctl_fail("cannot start", err);
+        return NULL;
+    }
+    return u;
+}
+
+int ctl_fail(const char *what, int code)
+{
+    const char *detail = ukiyo_error_last();
+
+    fprintf(stderr, "ukiyoctl: %s: %s%s%s\n", what, ukiyo_strerror(code), detail[0] ? ": " : "",
+            detail);
+    return EXIT_FAILED;
+}
+
+void ctl_print_json(json_t *doc)
+{
+    json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    fputc('\n', stdout);
+    json_decref(doc);
+}
+
+bool ctl_is_help(const char *arg)
+{
+    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+const char *ctl_short_id(const char *id, char buf[13])
+{
+    if (!id)
+        return "-";
+    const char *colon = strchr(id, ':');
+    snprintf(buf, 13, "%s", colon ? colon + 1 : id);
+    return buf;
+}
+
+void ctl_usage(const ctl_command *cmd, FILE *to)
+{
+    fprintf(to, "%s\n\n%s", cmd->summary, cmd->usage);
+}
+
+ctl_table *ctl_table_new(size_t columns, const char *const *headings)
+{
+    ctl_table *t = calloc(1, sizeof(*t));
+
+    if (!t)
+        return NULL;
+    t->columns = columns;
+    ctl_table_add(t, headings);
+    return t;
+}
+
+void ctl_table_add(ctl_table *t, const char *const *cells)
+{
+    char **grown = realloc(t->cells, (t->rows + 1) * t->columns * sizeof(*grown));
+
+    if (!grown)
+        return;
+    t->cells = grown;
+    for (size_t c = 0; c < t->columns; c++)
+        t->cells[t->rows * t->columns + c] = strdup(cells[c] ? cells[c] : "-");
+    t->rows++;
+}
+
+void ctl_table_print(ctl_table *t, FILE *to)
+{
+    size_t *width = calloc(t->columns, sizeof(*width));
+
+    if (!width)
+        return;
+    for (size_t r = 0; r < t->rows; r++)
+        for (size_t c = 0; c < t->columns; c++) {
+            const char *cell = t->cells[r * t->columns + c];
+            size_t len = cell ? strlen(cell) : 0;
+            if (len > width[c])
+                width[c] = len;
+        }
+    for (size_t r = 0; r < t->rows; r++) {
+        for (size_t c = 0; c < t->columns; c++) {
+            const char *cell = t->cells[r * t->columns + c];
+            if (c + 1 < t->columns)
+                fprintf(to, "%-*s   ", (int)width[c], cell ? cell : "");
+            else
+                fprintf(to, "%s\n", cell ? cell : "");
+        }
+    }
+    free(width);
+}
+
+void ctl_table_free(ctl_table *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->rows * t->columns; i++)
+        free(t->cells[i]);
+    free(t->cells);
+    free(t);
+}

@@ -1,0 +1,59 @@
+/*
+ * ukiyoctl.h - what the command files share: global options, output
+ * helpers and exit codes. Commands use only the public <ukiyo.h>.
+ */
+#ifndef UKIYOCTL_H
+#define UKIYOCTL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <ukiyo.h>
+
+/* Exit codes, documented in ukiyoctl(1) and --help. */
+enum {
+    EXIT_OK = 0,
+    EXIT_FAILED = 1,  /* the command failed; the message says why */
+    EXIT_USAGE = 2,   /* bad command line */
+    EXIT_PARTIAL = 3  /* some containers could not be checked or handled */
+};
+
+typedef struct {
+    const char *host;
+    const char *config_dir;
+    long timeout_ms;
+    bool json;
+} ctl_options;
+
+typedef struct {
+    const char *name;
+    const char *summary;
+    const char *usage; /* full --help text after the summary */
+    int (*run)(const ctl_options *opts, int argc, char **argv);
+} ctl_command;
+
+extern const ctl_command cmd_version;
+extern const ctl_command cmd_ps;
+extern const ctl_command cmd_pull;
+extern const ctl_command cmd_check;
+
+/* Open the library's top handle from the global options; prints and returns NULL on failure. */
+ukiyo *ctl_open(const ctl_options *opts);
+/* Print "ukiyoctl: <what>: <strerror>: <last error>" to stderr; returns EXIT_FAILED. */
+int ctl_fail(const char *what, int code);
+/* Print a JSON document on stdout and release it. */
+void ctl_print_json(json_t *doc);
+/* Whether argv[i] asks for help. */
+bool ctl_is_help(const char *arg);
+/* "sha256:0123456789ab" -> "0123456789ab"; NULL -> "-". Borrowed from @id. */
+const char *ctl_short_id(const char *id, char buf[13]);
+/* Print the command's usage to @to. */
+void ctl_usage(const ctl_command *cmd, FILE *to);
+
+/* A text table: add rows of @columns cells, then print with aligned columns. */
+typedef struct ctl_table ctl_table;
+ctl_table *ctl_table_new(size_t columns, const char *const *headings);
+void ctl_table_add(ctl_table *t, const char *const *cells);
+void ctl_table_print(ctl_table *t, FILE *to);
+void ctl_table_free(ctl_table *t);
+
+#endif

@@ -1,0 +1,138 @@
+/*
+ * config.c - ukiyod's flags and their UKIYO_* environment variables.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ukiyod.h"
+
+#define DEFAULT_LISTEN "0.0.0.0:8080"
+#define DEFAULT_DB "/var/lib/ukiyo/ukiyo.db"
+#define DEFAULT_BODY_LIMIT (1024 * 1024)
+
+static void usage(FILE *to)
+{
+    fprintf(to,
+            "Usage: ukiyod [OPTIONS]\n\n"
+            "The ukiyo daemon: webhooks and the management API over HTTP.\n\n"
+            "  --listen ADDR:PORT     where to serve (UKIYO_LISTEN; default " DEFAULT_LISTEN ")\n"
+            "  --db PATH              sqlite database (UKIYO_DB; default " DEFAULT_DB ")\n"
+            "  --docker-host URL      Docker engine (UKIYO_DOCKER_HOST; default $DOCKER_HOST\n"
+            "                         or unix:///var/run/docker.sock)\n"
+            "  --body-limit BYTES     largest request body (UKIYO_BODY_LIMIT; default 1 MiB)\n"
+            "  --log-format FORMAT    logfmt or json (UKIYO_LOG_FORMAT; default logfmt)\n"
+            "  --log-level LEVEL      error, warning, info or debug (UKIYO_LOG_LEVEL; info)\n"
+            "  -h, --help             this help\n"
+            "  -V, --version          the version\n");
+}
+
+static const char *env_or(const char *name, const char *fallback)
+{
+    const char *v = getenv(name);
+    return v && v[0] ? v : fallback;
+}
+
+static int parse_log_level(const char *s, ukiyo_log_level *out)
+{
+    static const char *const names[] = {"error", "warning", "info", "debug"};
+
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = (ukiyo_log_level)i;
+            return 0;
+        }
+    return -1;
+}
+
+static int apply(daemon_config *cfg, int opt, const char *value)
+{
+    char *end;
+
+    switch (opt) {
+    case 'l': cfg->listen = value; return 0;
+    case 'd': cfg->db_path = value; return 0;
+    case 'H': cfg->docker_host = value; return 0;
+    case 'b':
+        cfg->body_limit = strtoul(value, &end, 10);
+        return *end || cfg->body_limit == 0 ? -1 : 0;
+    case 'f':
+        if (strcmp(value, "logfmt") == 0)
+            cfg->log_format = LOG_FORMAT_LOGFMT;
+        else if (strcmp(value, "json") == 0)
+            cfg->log_format = LOG_FORMAT_JSON;
+        else
+            return -1;
+        return 0;
+    case 'v': return parse_log_level(value, &cfg->log_level);
+    default: return -1;
+    }
+}
+
+static int apply_environment(daemon_config *cfg)
+{
+    static const struct {
+        const char *name;
+        int opt;
+    } vars[] = {{"UKIYO_BODY_LIMIT", 'b'}, {"UKIYO_LOG_FORMAT", 'f'}, {"UKIYO_LOG_LEVEL", 'v'}};
+
+    cfg->listen = env_or("UKIYO_LISTEN", DEFAULT_LISTEN);
+    cfg->db_path = env_or("UKIYO_DB", DEFAULT_DB);
+    cfg->docker_host = env_or("UKIYO_DOCKER_HOST", NULL);
+    for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+        const char *v = env_or(vars[i].name, NULL);
+        if (v && apply(cfg, vars[i].opt, v) < 0) {
+            fprintf(stderr, "ukiyod: invalid %s=%s\n", vars[i].name, v);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static const char *option_name(const struct option *opts, int val)
+{
+    for (; opts->name; opts++)
+        if (opts->val == val)
+            return opts->name;
+    return "?";
+}
+
+int config_parse(daemon_config *cfg, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"listen", required_argument, NULL, 'l'},     {"db", required_argument, NULL, 'd'},
+        {"docker-host", required_argument, NULL, 'H'}, {"body-limit", required_argument, NULL, 'b'},
+        {"log-format", required_argument, NULL, 'f'}, {"log-level", required_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},             {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0}};
+    int c;
+
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->log_level = UKIYO_LOG_INFO;
+    cfg->body_limit = DEFAULT_BODY_LIMIT;
+    if (apply_environment(cfg) < 0)
+        return 2 + 1;
+    while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+        if (c == 'h') {
+            usage(stdout);
+            return 0 + 1;
+        }
+        if (c == 'V') {
+            printf("ukiyod %s\n", ukiyo_version());
+            return 0 + 1;
+        }
+        if (c == '?' || apply(cfg, c, optarg) < 0) {
+            if (c != '?')
+                fprintf(stderr, "ukiyod: invalid value \"%s\" for --%s\n", optarg,
+                        option_name(longopts, c));
+            usage(stderr);
+            return 2 + 1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "ukiyod: unexpected argument \"%s\"\n", argv[optind]);
+        return 2 + 1;
+    }
+    return 0;
+}

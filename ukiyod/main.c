@@ -1,0 +1,72 @@
+/*
+ * main.c - ukiyod: configuration, the HTTP server, and a clean stop on
+ * SIGTERM or SIGINT.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ukiyod.h"
+
+static ukiyo *open_library(const daemon_config *cfg)
+{
+    ukiyo_options opts = UKIYO_OPTIONS_INIT;
+    ukiyo *u = NULL;
+    int err;
+
+    opts.docker_host = cfg->docker_host;
+    err = ukiyo_open(&u, &opts);
+    if (err < 0) {
+        const char *fields[] = {"error", ukiyo_error_last(), NULL};
+        daemon_log(UKIYO_LOG_ERROR, "cannot open libukiyo", fields);
+        return NULL;
+    }
+    return u;
+}
+
+static int wait_for_stop_signal(const sigset_t *signals)
+{
+    int sig = 0;
+
+    sigwait(signals, &sig);
+    return sig;
+}
+
+int main(int argc, char **argv)
+{
+    daemon_config cfg;
+    http_server *server = NULL;
+    sigset_t signals;
+    int rc = config_parse(&cfg, argc, argv);
+
+    if (rc > 0)
+        return rc - 1;
+    daemon_log_init(cfg.log_format, cfg.log_level);
+    /* Block the stop signals before any thread starts, so only sigwait sees them. */
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    ukiyo *u = open_library(&cfg);
+    if (!u)
+        return 1;
+    if (http_server_start(&server, &cfg, u) < 0) {
+        const char *fields[] = {"listen", cfg.listen, NULL};
+        daemon_log(UKIYO_LOG_ERROR, "cannot listen", fields);
+        ukiyo_close(u);
+        return 1;
+    }
+    const char *fields[] = {"version", ukiyo_version(), "listen", cfg.listen, "db", cfg.db_path,
+                            "docker_host", ukiyo_docker_host(ukiyo_get_docker(u)), NULL};
+    daemon_log(UKIYO_LOG_INFO, "ukiyod started", fields);
+
+    int sig = wait_for_stop_signal(&signals);
+    const char *stop_fields[] = {"signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL};
+    daemon_log(UKIYO_LOG_INFO, "stopping", stop_fields);
+    http_server_stop(server);
+    ukiyo_close(u);
+    daemon_log(UKIYO_LOG_INFO, "stopped", NULL);
+    return 0;
+}

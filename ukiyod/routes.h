@@ -1,0 +1,35 @@
+/*
+ * routes.h - the daemon's routes: one table from method + path to handler.
+ */
+#ifndef UKIYOD_ROUTES_H
+#define UKIYOD_ROUTES_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <pthread.h>
+
+#include "ukiyod.h"
+
+typedef struct {
+    const daemon_config *cfg;
+    ukiyo *u;
+    pthread_mutex_t engine_lock; /* the engine client serves one request at a time */
+} route_context;
+
+typedef struct {
+    struct MHD_Connection *conn;
+    const char *method;
+    const char *url;
+    const char *body;
+    size_t body_len;
+} route_request;
+
+/* Answer one request; returns libmicrohttpd's MHD_YES/MHD_NO. */
+int route_dispatch(route_context *ctx, const route_request *req);
+
+/* Send a JSON document (released) or a JSON error {"error","code"}. */
+int server_answer_json(struct MHD_Connection *conn, unsigned int status, json_t *doc);
+int server_answer_error(struct MHD_Connection *conn, unsigned int status, const char *code,
+                        const char *message);
+
+#endif
