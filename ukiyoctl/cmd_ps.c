@@ -36,8 +36,12 @@ static int list_containers(ukiyo *u, const ctl_options *opts, bool all)
     json_t *rows = json_array();
     ctl_table *table = ctl_table_new(5, headings);
     for (size_t i = 0; i < ukiyo_container_list_count(list); i++) {
-        const ukiyo_container *c = ukiyo_container_list_get(list, i);
+        /* The list shows an image ID once the tag has moved on; inspect keeps the reference. */
+        ukiyo_container *c = NULL;
         char *digest = NULL;
+        if (ukiyo_docker_container_inspect(ukiyo_get_docker(u), &c,
+                                           ukiyo_container_id(ukiyo_container_list_get(list, i))) < 0)
+            continue; /* removed since the list was made */
         if (ukiyo_container_local_digest(u, c, &digest) < 0)
             ukiyo_error_clear();
         if (opts->json)
@@ -45,6 +49,7 @@ static int list_containers(ukiyo *u, const ctl_options *opts, bool all)
         else
             add_table_row(table, c, digest);
         ukiyo_string_free(digest);
+        ukiyo_container_free(c);
     }
     if (opts->json)
         ctl_print_json(json_incref(rows));

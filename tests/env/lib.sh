@@ -1,0 +1,55 @@
+# tests/env/lib.sh - shell helpers shared by tools/*.sh and tests/env/*.sh.
+# Sourced, not run. Everything here is idempotent: it does only what is missing.
+
+UKIYO_ENV_STATE=${UKIYO_ENV_STATE:-/var/lib/ukiyo-test}
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# The docker client matching Debian's engine, else whatever is on PATH.
+docker_cli() {
+    if [ -x /usr/bin/docker ]; then /usr/bin/docker "$@"; else docker "$@"; fi
+}
+
+# ensure_packages PKG...: apt-get install those not installed yet.
+ensure_packages() {
+    missing=""
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+            missing="$missing $p"
+    done
+    [ -z "$missing" ] && return 0
+    [ "$(id -u)" = 0 ] || die "need root to install:$missing"
+    say "installing:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null || die "apt-get update failed"
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
+        die "apt-get install failed:$missing"
+}
+
+BUILD_PACKAGES="build-essential meson ninja-build pkg-config libcurl4-openssl-dev libjansson-dev
+    libsqlite3-dev libmicrohttpd-dev libssl-dev check"
+
+engine_answers() {
+    curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://localhost/_ping >/dev/null 2>&1
+}
+
+# ensure_engine: start dockerd when nothing answers on the socket.
+ensure_engine() {
+    engine_answers && return 0
+    command -v dockerd >/dev/null || ensure_packages docker.io
+    command -v dockerd >/dev/null || die "no dockerd after installing docker.io"
+    # A dockerd ended with an earlier session leaves its pid file behind.
+    if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+        rm -f /var/run/docker.pid
+    fi
+    say "starting dockerd (log: /var/log/ukiyo-dockerd.log)"
+    nohup dockerd >/var/log/ukiyo-dockerd.log 2>&1 &
+    for _ in $(seq 1 60); do
+        engine_answers && return 0
+        sleep 0.5
+    done
+    tail -20 /var/log/ukiyo-dockerd.log >&2
+    die "dockerd did not answer within 30 s"
+}

@@ -1,0 +1,21 @@
+#!/bin/sh
+# tests/env/setup.sh - everything the integration tests and benchmarks need:
+# the Docker engine, the loopback registry on 127.0.0.1:5000, the test
+# images; and leftovers of a crashed earlier run removed.
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+ensure_packages docker.io docker-registry busybox-static apache2-utils curl
+ensure_engine
+
+leftovers=$(docker_cli ps -aq --filter label=ukiyo.test)
+if [ -n "$leftovers" ]; then
+    say "removing containers left by an earlier run"
+    # shellcheck disable=SC2086
+    docker_cli rm -f $leftovers >/dev/null
+fi
+docker_cli network prune -f --filter label=ukiyo.test >/dev/null 2>&1 || true
+docker_cli volume prune -f --filter label=ukiyo.test >/dev/null 2>&1 || true
+
+"$(dirname "$0")/registry.sh" start main 5000
+"$(dirname "$0")/images.sh"
