@@ -252,11 +252,12 @@ static int split_name(const char *input, const char *name, char **domain_out, ch
     return 0;
 }
 
-static int validate_parts(const char *input, const char *name, const ukiyo_image_ref *r)
+static int validate_parts(const char *input, const ukiyo_image_ref *r)
 {
     bool has_upper;
 
-    if (strlen(name) > UKIYO_IMAGE_NAME_MAX)
+    /* Docker measures the normalised name: "docker.io/library/" counts. */
+    if (strlen(r->registry) + 1 + strlen(r->repository) > UKIYO_IMAGE_NAME_MAX)
         return invalid(input, "repository name must not be longer than 255 characters");
     if (!domain_valid(r->registry))
         return invalid(input, "invalid registry host");
@@ -349,7 +350,7 @@ UKIYO_EXTERN int ukiyo_image_ref_parse(ukiyo_image_ref **out, const char *input)
         err = UKIYO_ENOMEM;
         goto done;
     }
-    err = validate_parts(input, work, r);
+    err = validate_parts(input, r);
     if (err < 0)
         goto done;
     err = format_forms(r);

@@ -1,0 +1,23 @@
+#!/bin/sh
+# check-symbols.sh LIB SRCDIR: the library exports exactly the symbols that
+# libukiyo.sym lists, and those are exactly the UKIYO_EXTERN functions of
+# the public headers.
+set -eu
+lib=$1 src=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+nm -D --defined-only "$lib" | awk '$2 == "T" {print $3}' | sed 's/@.*//' | sort -u >"$tmp/exported"
+sed -n 's/^    \([a-z_0-9]*\);$/\1/p' "$src/libukiyo.sym" | sort -u >"$tmp/map"
+grep -ho '^UKIYO_EXTERN [^(]*(' "$src"/include/ukiyo/*.h "$src"/include/ukiyo/*.h.in |
+    sed -E 's/.*[ *]([a-z_0-9]+)\($/\1/' | sort -u >"$tmp/headers"
+
+status=0
+if ! diff -u "$tmp/map" "$tmp/exported"; then
+    echo "exported symbols differ from libukiyo.sym (- map, + exported)" >&2; status=1
+fi
+if ! diff -u "$tmp/headers" "$tmp/map"; then
+    echo "libukiyo.sym differs from the headers' UKIYO_EXTERN functions (- headers, + map)" >&2
+    status=1
+fi
+[ $status = 0 ] && echo "$(wc -l <"$tmp/map") symbols: map, headers and library agree"
+exit $status

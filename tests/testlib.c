@@ -1,0 +1,126 @@
+/*
+ * testlib.c - helpers of the Check suites.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+static unsigned unique_counter;
+
+char *test_data_path(const char *name)
+{
+    const char *dir = getenv("UKIYO_TEST_DATA");
+    char *path = NULL;
+
+    ck_assert_msg(dir != NULL, "UKIYO_TEST_DATA is not set (run through meson test)");
+    ck_assert_int_ge(asprintf(&path, "%s/%s", dir, name), 0);
+    return path;
+}
+
+char *test_data_read(const char *name)
+{
+    char *path = test_data_path(name);
+    FILE *f = fopen(path, "rb");
+    char *text = NULL;
+    size_t len = 0;
+
+    ck_assert_msg(f != NULL, "cannot open test data %s", path);
+    FILE *mem = open_memstream(&text, &len);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        fwrite(buf, 1, n, mem);
+    fclose(mem);
+    fclose(f);
+    free(path);
+    return text;
+}
+
+int test_run_suite(Suite *s)
+{
+    SRunner *runner = srunner_create(s);
+    int failed;
+
+    srunner_run_all(runner, CK_NORMAL);
+    failed = srunner_ntests_failed(runner);
+    srunner_free(runner);
+    return failed == 0 ? 0 : 1;
+}
+
+const char *test_registry(void)
+{
+    const char *r = getenv("UKIYO_TEST_REGISTRY");
+    return r && r[0] ? r : "127.0.0.1:5000";
+}
+
+char *test_unique_name(const char *word)
+{
+    char *name = NULL;
+
+    ck_assert_int_ge(asprintf(&name, "ukiyo-test-%d-%u-%s", (int)getpid(), ++unique_counter, word),
+                     0);
+    return name;
+}
+
+int test_sh(char **out, const char *fmt, ...)
+{
+    char *cmd = NULL, *text = NULL;
+    size_t len = 0;
+    va_list ap;
+    int status;
+
+    va_start(ap, fmt);
+    ck_assert_int_ge(vasprintf(&cmd, fmt, ap), 0);
+    va_end(ap);
+    FILE *p = popen(cmd, "r");
+    ck_assert_msg(p != NULL, "cannot run %s", cmd);
+    FILE *mem = open_memstream(&text, &len);
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+        fwrite(buf, 1, n, out ? mem : stderr);
+    fclose(mem);
+    status = pclose(p);
+    free(cmd);
+    if (out)
+        *out = text;
+    else
+        free(text);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+void test_require_engine(void)
+{
+    int rc = test_sh(NULL, "curl -sf --max-time 5 --unix-socket /var/run/docker.sock "
+                           "http://localhost/_ping >/dev/null");
+    ck_assert_msg(rc == 0, "no Docker engine answers: run tests/env/setup.sh first");
+}
+
+char *test_push(const char *local, const char *repo, const char *tag)
+{
+    char *ref = NULL;
+
+    ck_assert_int_ge(asprintf(&ref, "%s/%s:%s", test_registry(), repo, tag), 0);
+    ck_assert_int_eq(test_sh(NULL, "docker tag %s %s && docker push -q %s >/dev/null", local, ref,
+                             ref),
+                     0);
+    return ref;
+}
+
+void test_cleanup(void)
+{
+    int pid = (int)getpid();
+
+    test_sh(NULL,
+            "ids=$(docker ps -aq --filter label=ukiyo.test --filter name=ukiyo-test-%d-); "
+            "[ -z \"$ids\" ] || docker rm -f $ids >/dev/null",
+            pid);
+    test_sh(NULL,
+            "imgs=$(docker images --format '{{.Repository}}:{{.Tag}}' | grep 'ukiyo-test-%d-'); "
+            "[ -z \"$imgs\" ] || docker rmi -f $imgs >/dev/null",
+            pid);
+}
