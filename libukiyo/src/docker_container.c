@@ -237,10 +237,12 @@ UKIYO_EXTERN int ukiyo_docker_container_create(ukiyo_docker *d, char **id_out, c
     json_t *doc = NULL;
     int err;
 
-    if (!spec_json)
-        err = ukiyo_error_set(UKIYO_EINVAL, "container create: no spec");
+    json_t *spec = spec_json ? json_loads(spec_json, 0, NULL) : NULL;
+    if (!json_is_object(spec))
+        err = ukiyo_error_set(UKIYO_EINVAL, "container create: the spec is not a JSON object");
     else
         err = path ? docker_call(d, "POST", path, spec_json, &doc) : UKIYO_ENOMEM;
+    json_decref(spec);
     free(escaped);
     free(path);
     if (err < 0)
