@@ -7,9 +7,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/wait.h>
+
 #include "testlib.h"
 
 static unsigned unique_counter;
+/* The suite's process: children forked per test name things after it, so one sweep finds all. */
+static int run_id;
+
+static int current_run_id(void)
+{
+    return run_id ? run_id : (int)getpid();
+}
 
 char *test_data_path(const char *name)
 {
@@ -45,7 +54,11 @@ int test_run_suite(Suite *s)
     SRunner *runner = srunner_create(s);
     int failed;
 
+    run_id = (int)getpid();
     srunner_run_all(runner, CK_NORMAL);
+    /* A failed test ends its process before its teardown: sweep once more here. */
+    if (getenv("UKIYO_TEST_KEEP") == NULL)
+        test_cleanup();
     failed = srunner_ntests_failed(runner);
     srunner_free(runner);
     return failed == 0 ? 0 : 1;
@@ -61,7 +74,8 @@ char *test_unique_name(const char *word)
 {
     char *name = NULL;
 
-    ck_assert_int_ge(asprintf(&name, "ukiyo-test-%d-%u-%s", (int)getpid(), ++unique_counter, word),
+    ck_assert_int_ge(asprintf(&name, "ukiyo-test-%d-%d-%u-%s", current_run_id(), (int)getpid(),
+                              ++unique_counter, word),
                      0);
     return name;
 }
@@ -71,13 +85,20 @@ int test_sh(char **out, const char *fmt, ...)
     char *cmd = NULL, *text = NULL;
     size_t len = 0;
     va_list ap;
-    int status;
+    int status, rc;
 
+    /* No ck_assert here: test_cleanup runs this outside any test too. */
     va_start(ap, fmt);
-    ck_assert_int_ge(vasprintf(&cmd, fmt, ap), 0);
+    rc = vasprintf(&cmd, fmt, ap);
     va_end(ap);
+    if (rc < 0)
+        return -1;
     FILE *p = popen(cmd, "r");
-    ck_assert_msg(p != NULL, "cannot run %s", cmd);
+    if (!p) {
+        fprintf(stderr, "cannot run %s\n", cmd);
+        free(cmd);
+        return -1;
+    }
     FILE *mem = open_memstream(&text, &len);
     char buf[4096];
     size_t n;
@@ -113,14 +134,19 @@ char *test_push(const char *local, const char *repo, const char *tag)
 
 void test_cleanup(void)
 {
-    int pid = (int)getpid();
+    int id = current_run_id();
 
     test_sh(NULL,
             "ids=$(docker ps -aq --filter label=ukiyo.test --filter name=ukiyo-test-%d-); "
-            "[ -z \"$ids\" ] || docker rm -f $ids >/dev/null",
-            pid);
+            "[ -z \"$ids\" ] || docker rm -f -v $ids >/dev/null",
+            id);
     test_sh(NULL,
-            "imgs=$(docker images --format '{{.Repository}}:{{.Tag}}' | grep 'ukiyo-test-%d-'); "
+            "imgs=$(docker images --format '{{.Repository}}:{{.Tag}}' | grep 'ukiyo-test-%d-' | "
+            "grep -v '<none>'); "
             "[ -z \"$imgs\" ] || docker rmi -f $imgs >/dev/null",
-            pid);
+            id);
+    test_sh(NULL,
+            "nets=$(docker network ls -q --filter label=ukiyo.test --filter name=ukiyo-test-%d-); "
+            "[ -z \"$nets\" ] || docker network rm $nets >/dev/null",
+            id);
 }

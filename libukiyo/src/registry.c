@@ -48,6 +48,7 @@ struct ukiyo_registry {
     int rate_remaining;
     int retry_after;
     uint64_t requests;
+    unsigned int tag_page_size;
 };
 
 /* One logical request: retried with credentials after a challenge. */
@@ -77,6 +78,7 @@ UKIYO_EXTERN int ukiyo_registry_new(ukiyo_registry **out, const ukiyo_registry_o
         return UKIYO_ENOMEM;
     r->auth = opts ? opts->auth : NULL;
     r->rate_remaining = r->retry_after = -1;
+    r->tag_page_size = opts && opts->tag_page_size ? opts->tag_page_size : 1000;
     for (const char *const *h = opts ? opts->insecure_registries : NULL; h && *h; h++)
         if (string_list_append(&r->insecure, *h) < 0) {
             ukiyo_registry_free(r);
@@ -352,7 +354,8 @@ static int registry_error(ukiyo_registry *r, const char *registry, const char *p
         snprintf(detail, sizeof(detail), "%s%s%s", code_text ? code_text : "",
                  code_text && message ? ": " : "", message ? message : "");
     else
-        snprintf(detail, sizeof(detail), "HTTP %ld", resp->status);
+        snprintf(detail, sizeof(detail), "HTTP %ld (%s)", resp->status,
+                 code == UKIYO_ENOTFOUND ? "not found" : ukiyo_strerror(code));
     if (code == UKIYO_ERATELIMIT && r->retry_after >= 0)
         ukiyo_error_set(code, "%s%s: %s (retry after %d s)", registry, path, detail,
                         r->retry_after);
@@ -521,7 +524,10 @@ UKIYO_EXTERN int ukiyo_registry_list_tags(ukiyo_registry *r, const ukiyo_image_r
         free(list);
         return ukiyo_error_set(UKIYO_EINVAL, "list tags: NULL argument");
     }
-    call.path = str_printf("/v2/%s/tags/list?n=1000", ukiyo_image_ref_repository(ref));
+    call.path = str_printf("/v2/%s/tags/list?n=%u", ukiyo_image_ref_repository(ref),
+                           r->tag_page_size);
+    if (!call.path)
+        err = UKIYO_ENOMEM;
     for (int page = 0; err == 0 && call.path && page < TAG_PAGES_MAX; page++) {
         http_response resp;
         err = registry_send(r, &call, &resp);

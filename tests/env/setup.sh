@@ -14,6 +14,11 @@ if [ -n "$leftovers" ]; then
     # shellcheck disable=SC2086
     docker_cli rm -f $leftovers >/dev/null
 fi
+stale_images=$(docker_cli images --format '{{.Repository}}:{{.Tag}}' | grep 'ukiyo-test-[0-9]' |
+    grep -v '<none>' || true)
+# shellcheck disable=SC2086
+[ -z "$stale_images" ] || docker_cli rmi -f $stale_images >/dev/null 2>&1 || true
+docker_cli image prune -f --filter label=ukiyo.test >/dev/null 2>&1 || true
 docker_cli network prune -f --filter label=ukiyo.test >/dev/null 2>&1 || true
 docker_cli volume prune -f --filter label=ukiyo.test >/dev/null 2>&1 || true
 

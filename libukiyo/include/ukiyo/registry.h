@@ -29,10 +29,12 @@ typedef struct {
     long timeout_ms;
     /** NULL-terminated registries ("host:port") that may be reached over plain HTTP. */
     const char *const *insecure_registries;
+    /** Tags asked for per page when listing; 0: 1000 (registries may send fewer). */
+    unsigned int tag_page_size;
 } ukiyo_registry_options;
 
 #define UKIYO_REGISTRY_OPTIONS_VERSION 1
-#define UKIYO_REGISTRY_OPTIONS_INIT {UKIYO_REGISTRY_OPTIONS_VERSION, NULL, 0, NULL}
+#define UKIYO_REGISTRY_OPTIONS_INIT {UKIYO_REGISTRY_OPTIONS_VERSION, NULL, 0, NULL, 0}
 
 /**
  * Create a registry client. No I/O.
