@@ -211,9 +211,9 @@ static enum MHD_Result answer_tag_page(auth_proxy *p, struct MHD_Connection *c, 
         json_array_append_new(page, json_string(sorted[i]));
     if (i < count)
         snprintf(link, sizeof(link), "<%s?last=%s&n=%zu>; rel=\"next\"", url, sorted[i - 1], n);
-    char *body = json_dumps(json_pack("{s:O, s:o}", "name", json_object_get(doc, "name"), "tags",
-                                      page),
-                            JSON_COMPACT);
+    json_t *reply = json_pack("{s:O, s:o}", "name", json_object_get(doc, "name"), "tags", page);
+    char *body = json_dumps(reply, JSON_COMPACT);
+    json_decref(reply);
     const char *h[] = {link[0] ? "Link" : NULL, link, NULL};
     enum MHD_Result rc = send_text(c, 200, body, h);
     free(body);

@@ -1,0 +1,47 @@
+#!/bin/sh
+# tools/test.sh - the second quick-start command, and what CI runs:
+# install what is missing, start the Docker engine and the loopback
+# registry, build the test images, build ukiyo, and run every test: the
+# plain build, then under AddressSanitizer+UBSan, then under valgrind.
+#
+#   tools/test.sh            everything (as CI does)
+#   tools/test.sh --quick    the plain build only
+#   UKIYO_TEST_ARGS="--suite unit" tools/test.sh --quick   pass options to meson test
+set -eu
+cd "$(dirname "$0")/.."
+. tests/env/lib.sh
+
+quick=false
+[ "${1:-}" = "--quick" ] && quick=true
+
+# shellcheck disable=SC2086
+ensure_packages $BUILD_PACKAGES valgrind clang
+tests/env/setup.sh
+
+run_suite() { # run_suite BUILDDIR [meson setup options] -- [meson test options]
+    dir=$1; shift
+    setup_opts=""
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do setup_opts="$setup_opts $1"; shift; done
+    [ $# -gt 0 ] && shift
+    if [ -d "$dir" ]; then
+        # shellcheck disable=SC2086
+        meson setup --reconfigure "$dir" $setup_opts >/dev/null
+    else
+        # shellcheck disable=SC2086
+        meson setup "$dir" $setup_opts >/dev/null
+    fi
+    ninja -C "$dir" >/dev/null
+    # shellcheck disable=SC2086
+    meson test -C "$dir" --print-errorlogs ${UKIYO_TEST_ARGS:-} "$@"
+}
+
+say "tests: plain build"
+run_suite build --
+if ! $quick; then
+    say "tests: AddressSanitizer + UndefinedBehaviorSanitizer"
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        run_suite build-sanitize -Db_sanitize=address,undefined -Db_lundef=false -- --setup=sanitize
+    say "tests: valgrind"
+    run_suite build -- --setup=valgrind
+fi
+say "all tests passed"
