@@ -38,7 +38,7 @@ static void run_container(const char *name, const char *ref)
 static int ukiyoctl(char **out, const char *args)
 {
     /* Under the valgrind setup, ukiyoctl runs under valgrind too (exit 99 on an error). */
-    return test_sh(out, "$UKIYOCTL_WRAPPER \"$UKIYOCTL\" %s 2>&1", args);
+    return test_sh(out, "$UKIYO_PROGRAM_WRAPPER \"$UKIYOCTL\" %s 2>&1", args);
 }
 
 static ukiyo_check_result *check(const char *name)
