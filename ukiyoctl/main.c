@@ -12,6 +12,11 @@ static const ctl_command *const commands[] = {
     &cmd_ps,
     &cmd_check,
     &cmd_pull,
+    &cmd_update,
+    &cmd_redeploy,
+    &cmd_rollback,
+    &cmd_reconcile,
+    &cmd_history,
     &cmd_version,
 };
 
@@ -27,18 +32,22 @@ static void usage(FILE *to)
                 "                      unix:///var/run/docker.sock)\n"
                 "      --config DIR    Docker client config directory with config.json\n"
                 "                      (default $DOCKER_CONFIG or ~/.docker)\n"
+                "      --db PATH       the store with the update journal and history\n"
+                "                      (default $UKIYO_DB or /var/lib/ukiyo/ukiyo.db)\n"
                 "      --timeout S     timeout of each engine and registry request (default 30)\n"
                 "      --json          print JSON instead of tables (also after COMMAND)\n"
                 "  -h, --help          this help; COMMAND --help for a command's\n"
                 "  -V, --version       the version\n\n"
                 "Exit status: 0 success, 1 failure, 2 usage error,\n"
-                "3 some containers could not be checked or handled.\n");
+                "3 some containers could not be checked or were not updated\n"
+                "(rolled back, failed).\n");
 }
 
 static int parse_global(ctl_options *opts, int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"host", required_argument, NULL, 'H'},   {"config", required_argument, NULL, 'c'},
+        {"db", required_argument, NULL, 'd'},
         {"timeout", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
@@ -49,6 +58,7 @@ static int parse_global(ctl_options *opts, int argc, char **argv)
         switch (c) {
         case 'H': opts->host = optarg; break;
         case 'c': opts->config_dir = optarg; break;
+        case 'd': opts->db_path = optarg; break;
         case 't': {
             char *end;
             long s = strtol(optarg, &end, 10);
@@ -109,7 +119,7 @@ int main(int argc, char **argv)
             ctl_usage(commands[i], stdout);
             return EXIT_OK;
         }
-        optind = 1;
+        optind = 0; /* 0, not 1: GNU getopt then forgets the global parse's state */
         return commands[i]->run(&opts, cargc, cargv);
     }
     fprintf(stderr, "ukiyoctl: unknown command \"%s\" (see ukiyoctl --help)\n", name);

@@ -22,12 +22,35 @@ ukiyo *ctl_open(const ctl_options *opts)
     o.docker_host = opts->host;
     o.docker_config_dir = opts->config_dir;
     o.timeout_ms = opts->timeout_ms;
+    o.db_path = opts->db_path;
     err = ukiyo_open(&u, &o);
     if (err < 0) {
         ctl_fail("cannot start", err);
         return NULL;
     }
     return u;
+}
+
+ukiyo *ctl_open_with_store(const ctl_options *opts)
+{
+    ctl_options with_store = *opts;
+    const char *env = getenv("UKIYO_DB");
+
+    if (!with_store.db_path)
+        with_store.db_path = env && env[0] ? env : UKIYO_STORE_DEFAULT_PATH;
+    return ctl_open(&with_store);
+}
+
+int ctl_seconds(const char *name, const char *value)
+{
+    char *end;
+    long s = strtol(value, &end, 10);
+
+    if (*end || s <= 0 || s > 24 * 3600) {
+        fprintf(stderr, "ukiyoctl: %s wants a number of seconds, not \"%s\"\n", name, value);
+        return -1;
+    }
+    return (int)s;
 }
 
 int ctl_fail(const char *what, int code)

@@ -20,6 +20,7 @@ enum {
 typedef struct {
     const char *host;
     const char *config_dir;
+    const char *db_path;
     long timeout_ms;
     bool json;
 } ctl_options;
@@ -35,9 +36,18 @@ extern const ctl_command cmd_version;
 extern const ctl_command cmd_ps;
 extern const ctl_command cmd_pull;
 extern const ctl_command cmd_check;
+extern const ctl_command cmd_update;
+extern const ctl_command cmd_redeploy;
+extern const ctl_command cmd_rollback;
+extern const ctl_command cmd_reconcile;
+extern const ctl_command cmd_history;
 
 /* Open the library's top handle from the global options; prints and returns NULL on failure. */
 ukiyo *ctl_open(const ctl_options *opts);
+/* The same with the store (journal, history) opened too. */
+ukiyo *ctl_open_with_store(const ctl_options *opts);
+/* Parse a positive number of seconds for option @name; -1 (after a message) when invalid. */
+int ctl_seconds(const char *name, const char *value);
 /* Print "ukiyoctl: <what>: <strerror>: <last error>" to stderr; returns EXIT_FAILED. */
 int ctl_fail(const char *what, int code);
 /* Print a JSON document on stdout and release it. */

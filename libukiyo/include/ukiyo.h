@@ -13,5 +13,7 @@
 #include "ukiyo/registry.h"
 #include "ukiyo/context.h"
 #include "ukiyo/check.h"
+#include "ukiyo/store.h"
+#include "ukiyo/manager.h"
 
 #endif

@@ -9,6 +9,7 @@ struct ukiyo {
     ukiyo_auth *auth;
     ukiyo_docker *docker;
     ukiyo_registry *registry;
+    ukiyo_store *store;
 };
 
 UKIYO_EXTERN const char *ukiyo_version(void)
@@ -42,6 +43,8 @@ UKIYO_EXTERN int ukiyo_open(ukiyo **out, const ukiyo_options *opts)
     registry_opts.auth = u->auth;
     if (err == 0)
         err = ukiyo_registry_new(&u->registry, &registry_opts);
+    if (err == 0 && opts && opts->db_path)
+        err = ukiyo_store_open(&u->store, opts->db_path);
     if (err < 0) {
         ukiyo_close(u);
         return err;
@@ -54,6 +57,7 @@ UKIYO_EXTERN void ukiyo_close(ukiyo *u)
 {
     if (!u)
         return;
+    ukiyo_store_close(u->store);
     ukiyo_registry_free(u->registry);
     ukiyo_docker_free(u->docker);
     ukiyo_auth_free(u->auth);
@@ -73,4 +77,9 @@ UKIYO_EXTERN ukiyo_registry *ukiyo_get_registry(ukiyo *u)
 UKIYO_EXTERN ukiyo_auth *ukiyo_get_auth(ukiyo *u)
 {
     return u->auth;
+}
+
+UKIYO_EXTERN ukiyo_store *ukiyo_get_store(ukiyo *u)
+{
+    return u->store;
 }

@@ -279,6 +279,33 @@ UKIYO_EXTERN int ukiyo_docker_image_remove(ukiyo_docker *d, const char *ref, int
     return err;
 }
 
+int docker_tag_image(ukiyo_docker *d, const char *image, const char *ref_text)
+{
+    ukiyo_image_ref *ref = NULL;
+    char *image_escaped = NULL, *repo = NULL, *tag = NULL, *path = NULL;
+    int err = ukiyo_image_ref_parse(&ref, ref_text);
+
+    if (err < 0)
+        return err;
+    if (!ukiyo_image_ref_tag(ref)) {
+        ukiyo_image_ref_free(ref);
+        return ukiyo_error_set(UKIYO_EINVAL, "cannot tag %s: it has no tag", ref_text);
+    }
+    image_escaped = http_escape(image);
+    repo = http_escape(ukiyo_image_ref_name(ref));
+    tag = http_escape(ukiyo_image_ref_tag(ref));
+    path = image_escaped && repo && tag
+               ? str_printf("/images/%s/tag?repo=%s&tag=%s", image_escaped, repo, tag)
+               : NULL;
+    err = path ? docker_call(d, "POST", path, NULL, NULL) : UKIYO_ENOMEM;
+    free(image_escaped);
+    free(repo);
+    free(tag);
+    free(path);
+    ukiyo_image_ref_free(ref);
+    return err;
+}
+
 /* ---- networks ------------------------------------------------------ */
 
 static int network_call(ukiyo_docker *d, const char *network, const char *action, json_t *body)

@@ -36,6 +36,9 @@ int docker_stream(ukiyo_docker *d, const char *method, const char *path,
 /* Turn an engine error into a UKIYO_E* code, its message into the last error. */
 int docker_error_from_status(long status, const char *what, const char *body);
 
+/* Tag image @image (ID or reference) as reference @ref ("repo:tag"). */
+int docker_tag_image(ukiyo_docker *d, const char *image, const char *ref);
+
 /* Wrap an engine document; takes the reference @doc. NULL when out of memory. */
 ukiyo_container *container_from_json(json_t *doc, bool from_inspect);
 /* The document behind a container (borrowed). */

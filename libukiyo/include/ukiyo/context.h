@@ -10,6 +10,7 @@
 #include "common.h"
 #include "docker.h"
 #include "registry.h"
+#include "store.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -27,10 +28,12 @@ typedef struct {
     long timeout_ms;
     /** NULL-terminated registries that may be reached over plain HTTP. */
     const char *const *insecure_registries;
+    /** The sqlite store (journal, history); NULL: none, and updates are refused. */
+    const char *db_path;
 } ukiyo_options;
 
 #define UKIYO_OPTIONS_VERSION 1
-#define UKIYO_OPTIONS_INIT {UKIYO_OPTIONS_VERSION, NULL, NULL, 0, NULL}
+#define UKIYO_OPTIONS_INIT {UKIYO_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL}
 
 /**
  * Open the top handle. Does no I/O: the engine is contacted by the first call
@@ -50,6 +53,8 @@ UKIYO_EXTERN ukiyo_docker *ukiyo_get_docker(ukiyo *u);
 UKIYO_EXTERN ukiyo_registry *ukiyo_get_registry(ukiyo *u);
 /** The credential resolver. Borrowed. */
 UKIYO_EXTERN ukiyo_auth *ukiyo_get_auth(ukiyo *u);
+/** The store, or NULL when opened without one. Borrowed. */
+UKIYO_EXTERN ukiyo_store *ukiyo_get_store(ukiyo *u);
 
 #ifdef __cplusplus
 }

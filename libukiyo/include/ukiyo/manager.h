@@ -1,0 +1,122 @@
+/*
+ * ukiyo/manager.h - updating containers: the update transaction, redeploy,
+ * rollback and reconcile.
+ *
+ * An update pulls the reference the container was started with, builds the
+ * new container's spec from the old one's inspect document (everything the
+ * user set is kept; what came from the old image's defaults is dropped),
+ * creates it beside the old one, swaps them (stop-first, or start-first
+ * when no host ports are published), waits for the health gate, and keeps
+ * the new one or puts the old one back. Every step is written to the
+ * store's journal before it is taken, so ukiyo_reconcile() can finish or
+ * undo a transaction that a crash cut short. Exactly one container carries
+ * the name when a transaction or a reconcile ends.
+ *
+ * These need a handle opened with a store (ukiyo_options.db_path).
+ */
+#ifndef UKIYO_MANAGER_H
+#define UKIYO_MANAGER_H
+
+#include "common.h"
+#include "context.h"
+#include "docker.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    UKIYO_STRATEGY_AUTO = 0,   /**< the ukiyo.strategy label, else stop-first */
+    UKIYO_STRATEGY_STOP_FIRST, /**< stop the old, start the new (a short outage) */
+    UKIYO_STRATEGY_START_FIRST /**< start the new, gate, stop the old (no host ports only) */
+} ukiyo_strategy;
+
+typedef struct {
+    unsigned int version;
+    ukiyo_strategy strategy;
+    /** Seconds the new container has to turn healthy; 0: label ukiyo.health-timeout, else 60. */
+    int health_timeout_s;
+    /** Without a HEALTHCHECK: seconds it must keep running; 0: label ukiyo.min-uptime, else 10. */
+    int min_uptime_s;
+    /** Remove the image two updates back once an update succeeds (the last one is kept for rollback). */
+    int cleanup;
+    /** Say what would happen; change nothing (the pull is skipped too). */
+    int dry_run;
+    /** Recreate even when the image did not change. */
+    int redeploy;
+    /** Progress of the pull, or NULL. */
+    ukiyo_pull_progress_fn progress;
+    void *progress_payload;
+} ukiyo_update_options;
+
+#define UKIYO_UPDATE_OPTIONS_VERSION 1
+#define UKIYO_UPDATE_OPTIONS_INIT {UKIYO_UPDATE_OPTIONS_VERSION, UKIYO_STRATEGY_AUTO, 0, 0, 0, 0, 0, NULL, NULL}
+
+typedef enum {
+    UKIYO_OUTCOME_FRESH = 0,   /**< already on the newest image */
+    UKIYO_OUTCOME_UPDATED,     /**< recreated on the new image, healthy */
+    UKIYO_OUTCOME_ROLLED_BACK, /**< the new one failed; the old one is back */
+    UKIYO_OUTCOME_FAILED,      /**< nothing changed (e.g. the pull failed) or could not be undone */
+    UKIYO_OUTCOME_SKIPPED,     /**< monitor-only, pinned to a digest, or not enabled */
+    UKIYO_OUTCOME_PLANNED      /**< dry run: this would be updated */
+} ukiyo_update_outcome;
+
+typedef struct ukiyo_update_result ukiyo_update_result;
+
+/**
+ * Update one container to the newest image of the reference it runs.
+ * @param out  new result (free with ukiyo_update_result_free) for every
+ *             attempt that got as far as the container: its outcome says
+ *             what became of it, with the reason when it did not update
+ * @param opts NULL for defaults
+ * @return 0 with a result; UKIYO_ENOTFOUND for an unknown container,
+ *         UKIYO_ECONFLICT while another update of it runs, UKIYO_EINVAL
+ *         without a store, or the engine's error when it cannot be asked
+ */
+UKIYO_EXTERN int ukiyo_update(ukiyo *u, const char *container, const ukiyo_update_options *opts,
+                              ukiyo_update_result **out);
+
+/** ukiyo_update with opts->redeploy set: recreate even on the same image. */
+UKIYO_EXTERN int ukiyo_redeploy(ukiyo *u, const char *container,
+                                const ukiyo_update_options *opts, ukiyo_update_result **out);
+
+/**
+ * Recreate a container on the image it ran before its last successful
+ * update (kept until the next one). The reference is tagged back to that
+ * image locally, so the container keeps its reference.
+ * @return as ukiyo_update; UKIYO_ENOTFOUND when there is no earlier image
+ */
+UKIYO_EXTERN int ukiyo_rollback(ukiyo *u, const char *container,
+                                const ukiyo_update_options *opts, ukiyo_update_result **out);
+
+/**
+ * Finish or undo every transaction a crash cut short: before the new
+ * container passed its health gate the old one is put back; after, the
+ * new one is kept and the old one removed.
+ * @param fixed_out  how many transactions it closed; may be NULL
+ */
+UKIYO_EXTERN int ukiyo_reconcile(ukiyo *u, unsigned int *fixed_out);
+
+UKIYO_EXTERN void ukiyo_update_result_free(ukiyo_update_result *result);
+UKIYO_EXTERN ukiyo_update_outcome ukiyo_update_result_outcome(const ukiyo_update_result *r);
+/** "fresh", "updated", "rolled-back", "failed", "skipped", "planned". */
+UKIYO_EXTERN const char *ukiyo_update_outcome_name(ukiyo_update_outcome outcome);
+/** The container's name. Borrowed. */
+UKIYO_EXTERN const char *ukiyo_update_result_container(const ukiyo_update_result *r);
+/** The reference. Borrowed. */
+UKIYO_EXTERN const char *ukiyo_update_result_image(const ukiyo_update_result *r);
+/** Why it rolled back, failed or was skipped; what a dry run would do. Borrowed or NULL. */
+UKIYO_EXTERN const char *ukiyo_update_result_reason(const ukiyo_update_result *r);
+/** Image IDs before and after. Borrowed or NULL. */
+UKIYO_EXTERN const char *ukiyo_update_result_old_image_id(const ukiyo_update_result *r);
+UKIYO_EXTERN const char *ukiyo_update_result_new_image_id(const ukiyo_update_result *r);
+/** The ID of the container that carries the name now. Borrowed or NULL. */
+UKIYO_EXTERN const char *ukiyo_update_result_container_id(const ukiyo_update_result *r);
+/** "stop-first" or "start-first": what was used. Borrowed or NULL. */
+UKIYO_EXTERN const char *ukiyo_update_result_strategy(const ukiyo_update_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * ukiyo/store.h - the sqlite store: every durable byte of ukiyo.
+ *
+ * One file (WAL mode, created with mode 0600), its schema migrated forward
+ * at open. It holds the update journal, which is also the history of
+ * updates; later issues add credentials, deployments and jobs.
+ * A store handle is used by one thread at a time; several processes
+ * (ukiyod and ukiyoctl) may open the same file.
+ */
+#ifndef UKIYO_STORE_H
+#define UKIYO_STORE_H
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ukiyo_store ukiyo_store;
+
+/** The default database of ukiyod and ukiyoctl. */
+#define UKIYO_STORE_DEFAULT_PATH "/var/lib/ukiyo/ukiyo.db"
+
+/**
+ * Open (and create, with its directory, if missing) the store at @p path,
+ * applying any pending schema migrations.
+ * @param out  new; free with ukiyo_store_close
+ * @return 0, UKIYO_EIO when the file cannot be opened or migrated, or
+ *         UKIYO_EUNSUPPORTED for a database written by a newer ukiyo
+ */
+UKIYO_EXTERN int ukiyo_store_open(ukiyo_store **out, const char *path);
+
+/** Close the store. NULL does nothing. */
+UKIYO_EXTERN void ukiyo_store_close(ukiyo_store *store);
+
+/** The schema version the store is at. */
+UKIYO_EXTERN int ukiyo_store_schema_version(ukiyo_store *store);
+
+/* ---- history ------------------------------------------------------- */
+
+/** One finished (or, for reconcile, unfinished) update transaction. */
+typedef struct ukiyo_history_entry ukiyo_history_entry;
+/** A page of history, newest first. */
+typedef struct ukiyo_history ukiyo_history;
+
+/**
+ * Read history, newest first.
+ * @param out        new; free with ukiyo_history_free
+ * @param container  only this container's entries, or NULL for all
+ * @param offset     entries to skip
+ * @param limit      at most this many (0: 50)
+ */
+UKIYO_EXTERN int ukiyo_store_history(ukiyo_store *store, ukiyo_history **out,
+                                     const char *container, size_t offset, size_t limit);
+UKIYO_EXTERN size_t ukiyo_history_count(const ukiyo_history *history);
+/** Borrowed from the list. */
+UKIYO_EXTERN const ukiyo_history_entry *ukiyo_history_get(const ukiyo_history *history,
+                                                          size_t index);
+UKIYO_EXTERN void ukiyo_history_free(ukiyo_history *history);
+
+UKIYO_EXTERN int64_t ukiyo_history_entry_id(const ukiyo_history_entry *e);
+/** The container's name. Borrowed. */
+UKIYO_EXTERN const char *ukiyo_history_entry_container(const ukiyo_history_entry *e);
+/** "update", "redeploy" or "rollback". Borrowed. */
+UKIYO_EXTERN const char *ukiyo_history_entry_kind(const ukiyo_history_entry *e);
+/** The reference the container runs. Borrowed. */
+UKIYO_EXTERN const char *ukiyo_history_entry_image(const ukiyo_history_entry *e);
+/** Image IDs before and after (after may be NULL). Borrowed. */
+UKIYO_EXTERN const char *ukiyo_history_entry_old_image_id(const ukiyo_history_entry *e);
+UKIYO_EXTERN const char *ukiyo_history_entry_new_image_id(const ukiyo_history_entry *e);
+/** "updated", "rolled-back", "failed", or NULL while unfinished. Borrowed. */
+UKIYO_EXTERN const char *ukiyo_history_entry_outcome(const ukiyo_history_entry *e);
+/** Why it rolled back or failed, or NULL. Borrowed. */
+UKIYO_EXTERN const char *ukiyo_history_entry_reason(const ukiyo_history_entry *e);
+/** Milliseconds since the epoch; finished is 0 while unfinished. */
+UKIYO_EXTERN int64_t ukiyo_history_entry_started_ms(const ukiyo_history_entry *e);
+UKIYO_EXTERN int64_t ukiyo_history_entry_finished_ms(const ukiyo_history_entry *e);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,401 @@
+/*
+ * manager.c - ukiyo_update, ukiyo_redeploy, ukiyo_rollback: from a
+ * container's name to a planned transaction, with its options resolved
+ * from the call and the container's labels.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "manager_private.h"
+
+#define DEFAULT_HEALTH_TIMEOUT_S 60
+#define DEFAULT_MIN_UPTIME_S 10
+#define LABEL_STRATEGY "ukiyo.strategy"
+#define LABEL_HEALTH_TIMEOUT "ukiyo.health-timeout"
+#define LABEL_MIN_UPTIME "ukiyo.min-uptime"
+#define LABEL_MONITOR_ONLY "ukiyo.monitor-only"
+
+int inspect_container_json(ukiyo_docker *d, const char *id_or_name, json_t **out)
+{
+    ukiyo_container *c = NULL;
+    int err = ukiyo_docker_container_inspect(d, &c, id_or_name);
+
+    if (err < 0)
+        return err;
+    *out = json_incref(container_document(c));
+    ukiyo_container_free(c);
+    return 0;
+}
+
+int inspect_image_json(ukiyo_docker *d, const char *ref, json_t **out)
+{
+    ukiyo_image_info *info = NULL;
+    int err = ukiyo_docker_image_inspect(d, &info, ref);
+
+    if (err < 0)
+        return err;
+    *out = json_loads(ukiyo_image_info_json(info), 0, NULL);
+    ukiyo_image_info_free(info);
+    return *out ? 0 : UKIYO_ENOMEM;
+}
+
+void result_set_reason(ukiyo_update_result *r, const char *fmt, ...)
+{
+    va_list ap;
+    char *text = NULL;
+
+    va_start(ap, fmt);
+    if (vasprintf(&text, fmt, ap) < 0)
+        text = NULL;
+    va_end(ap);
+    free(r->reason);
+    r->reason = text;
+}
+
+static const char *label(json_t *container, const char *key)
+{
+    return json_string_value(
+        json_object_get(json_object_get(json_object_get(container, "Config"), "Labels"), key));
+}
+
+static bool label_true(json_t *container, const char *key)
+{
+    const char *v = label(container, key);
+    return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "yes") == 0);
+}
+
+/* Seconds from the call, else a valid label, else the default. */
+static int seconds_option(int given, json_t *container, const char *key, int fallback)
+{
+    const char *v = label(container, key);
+    char *end;
+
+    if (given > 0)
+        return given;
+    if (v) {
+        long s = strtol(v, &end, 10);
+        if (*end == '\0' && s > 0 && s <= 24 * 3600)
+            return (int)s;
+        log_warning("ignoring label %s=%s: not a number of seconds", key, v);
+    }
+    return fallback;
+}
+
+/* Ports on the host cannot be held by two containers: start-first needs none. */
+static bool publishes_host_ports(json_t *container)
+{
+    json_t *host_config = json_object_get(container, "HostConfig");
+    json_t *bindings = json_object_get(host_config, "PortBindings"), *list;
+    const char *mode = json_string_value(json_object_get(host_config, "NetworkMode"));
+    const char *port;
+
+    if (json_is_true(json_object_get(host_config, "PublishAllPorts")) ||
+        (mode && strcmp(mode, "host") == 0))
+        return true;
+    json_object_foreach(bindings, port, list) {
+        if (json_array_size(list) > 0)
+            return true;
+    }
+    return false;
+}
+
+static void choose_strategy(transaction *tx)
+{
+    const char *wanted = label(tx->old, LABEL_STRATEGY);
+    bool start_first = tx->opts.strategy == UKIYO_STRATEGY_START_FIRST ||
+                       (tx->opts.strategy == UKIYO_STRATEGY_AUTO && wanted &&
+                        strcmp(wanted, "start-first") == 0);
+
+    if (start_first && publishes_host_ports(tx->old)) {
+        log_warning("%s publishes host ports: start-first is not possible, using stop-first",
+                    tx->name);
+        start_first = false;
+    }
+    tx->start_first = start_first;
+    tx->result->strategy = strdup(start_first ? "start-first" : "stop-first");
+}
+
+static int new_result(transaction *tx)
+{
+    ukiyo_update_result *r = calloc(1, sizeof(*r));
+
+    if (!r)
+        return UKIYO_ENOMEM;
+    r->container = str_dup(tx->name);
+    r->image = str_dup(tx->ref ? tx->ref : "");
+    r->old_image_id = str_dup(json_string_value(json_object_get(tx->old, "Image")));
+    r->container_id = str_dup(json_string_value(json_object_get(tx->old, "Id")));
+    tx->result = r;
+    return r->container && r->image ? 0 : UKIYO_ENOMEM;
+}
+
+/* Conclusions reached before anything changes: skipped, fresh, failed pull. */
+static bool conclude_early(transaction *tx, ukiyo_update_outcome outcome, const char *reason)
+{
+    tx->result->outcome = outcome;
+    if (reason)
+        result_set_reason(tx->result, "%s", reason);
+    return true;
+}
+
+static bool reference_is_updatable(transaction *tx)
+{
+    ukiyo_image_ref *ref = NULL;
+    bool ok = true;
+
+    if (!tx->ref || str_has_prefix(tx->ref, "sha256:") ||
+        ukiyo_image_ref_parse(&ref, tx->ref) < 0) {
+        ukiyo_error_clear();
+        return !conclude_early(tx, UKIYO_OUTCOME_SKIPPED,
+                               "created from an image ID, not a reference: nothing to pull");
+    }
+    if (!ukiyo_image_ref_tag(ref) && strcmp(tx->kind, "update") == 0)
+        ok = !conclude_early(tx, UKIYO_OUTCOME_SKIPPED, "pinned to a digest: nothing to update");
+    ukiyo_image_ref_free(ref);
+    return ok;
+}
+
+static ukiyo_credential *credential_for(transaction *tx)
+{
+    ukiyo_image_ref *ref = NULL;
+    ukiyo_credential *cred = NULL;
+
+    if (ukiyo_image_ref_parse(&ref, tx->ref) == 0 &&
+        ukiyo_auth_lookup(ukiyo_get_auth(tx->u), &cred, ukiyo_image_ref_registry(ref)) < 0)
+        cred = NULL;
+    ukiyo_error_clear();
+    ukiyo_image_ref_free(ref);
+    return cred;
+}
+
+/* Pull first: when it fails nothing has been stopped. Fills new_image_id. */
+static bool pull_newest(transaction *tx)
+{
+    ukiyo_credential *cred = credential_for(tx);
+    json_t *image = NULL;
+    int err = 0;
+
+    if (strcmp(tx->kind, "update") == 0 || strcmp(tx->kind, "redeploy") == 0)
+        err = ukiyo_docker_image_pull(tx->docker, tx->ref, cred, tx->opts.progress,
+                                      tx->opts.progress_payload);
+    ukiyo_credential_free(cred);
+    if (err == 0)
+        err = inspect_image_json(tx->docker, tx->ref, &image);
+    if (err < 0)
+        return conclude_early(tx, UKIYO_OUTCOME_FAILED, ukiyo_error_last());
+    tx->result->new_image_id = str_dup(json_string_value(json_object_get(image, "Id")));
+    json_decref(image);
+    if (!tx->opts.redeploy && strcmp(tx->kind, "update") == 0 &&
+        strcmp(tx->result->new_image_id, tx->result->old_image_id) == 0)
+        return conclude_early(tx, UKIYO_OUTCOME_FRESH, NULL);
+    return false;
+}
+
+static int plan_journal(transaction *tx)
+{
+    journal_entry *j = &tx->journal;
+
+    j->container = str_dup(tx->name);
+    j->kind = str_dup(tx->kind);
+    j->strategy = str_dup(tx->result->strategy);
+    j->image_ref = str_dup(tx->ref);
+    j->old_container_id = str_dup(json_string_value(json_object_get(tx->old, "Id")));
+    j->old_image_id = str_dup(tx->result->old_image_id);
+    j->new_image_id = str_dup(tx->result->new_image_id);
+    j->temp_name = str_printf("%s.ukiyo-new", tx->name);
+    j->old_name = str_printf("%s.ukiyo-old", tx->name);
+    j->old_was_running =
+        json_is_true(json_object_get(json_object_get(tx->old, "State"), "Running"));
+    if (!j->container || !j->kind || !j->strategy || !j->image_ref || !j->old_container_id ||
+        !j->old_image_id || !j->temp_name || !j->old_name)
+        return UKIYO_ENOMEM;
+    return journal_begin(tx->store, j);
+}
+
+static int prepare(transaction *tx, const char *container)
+{
+    int err = inspect_container_json(tx->docker, container, &tx->old);
+
+    if (err < 0)
+        return err;
+    tx->name = json_string_value(json_object_get(tx->old, "Name"));
+    tx->name = tx->name && tx->name[0] == '/' ? tx->name + 1 : tx->name;
+    tx->ref = json_string_value(json_object_get(json_object_get(tx->old, "Config"), "Image"));
+    err = new_result(tx);
+    if (err < 0)
+        return err;
+    tx->health_timeout_s = seconds_option(tx->opts.health_timeout_s, tx->old,
+                                          LABEL_HEALTH_TIMEOUT, DEFAULT_HEALTH_TIMEOUT_S);
+    tx->min_uptime_s = seconds_option(tx->opts.min_uptime_s, tx->old, LABEL_MIN_UPTIME,
+                                      DEFAULT_MIN_UPTIME_S);
+    choose_strategy(tx);
+    if (inspect_image_json(tx->docker, tx->result->old_image_id, &tx->old_image) < 0) {
+        log_warning("%s: its image %s is gone; keeping every setting as it is", tx->name,
+                    tx->result->old_image_id);
+        ukiyo_error_clear();
+    }
+    return 0;
+}
+
+/* Everything up to the first change; true when the result is already final. */
+static bool concluded_before_change(transaction *tx)
+{
+    if (strcmp(tx->kind, "update") == 0 && label_true(tx->old, LABEL_MONITOR_ONLY))
+        return conclude_early(tx, UKIYO_OUTCOME_SKIPPED, "monitor-only");
+    if (!reference_is_updatable(tx))
+        return true;
+    if (tx->opts.dry_run) {
+        conclude_early(tx, UKIYO_OUTCOME_PLANNED, NULL);
+        result_set_reason(tx->result, "would pull %s and recreate %s (%s)", tx->ref, tx->name,
+                          tx->result->strategy);
+        return true;
+    }
+    return pull_newest(tx);
+}
+
+static int run_kind(ukiyo *u, const char *kind, const char *container,
+                    const ukiyo_update_options *opts, ukiyo_update_result **out)
+{
+    ukiyo_update_options defaults = UKIYO_UPDATE_OPTIONS_INIT;
+    transaction tx = {.u = u, .kind = kind, .opts = opts ? *opts : defaults};
+    int err;
+
+    if (!u || !container || !out)
+        return ukiyo_error_set(UKIYO_EINVAL, "%s: NULL argument", kind);
+    tx.docker = ukiyo_get_docker(u);
+    tx.store = ukiyo_get_store(u);
+    if (!tx.store)
+        return ukiyo_error_set(UKIYO_EINVAL, "%s needs a store for its journal", kind);
+    err = prepare(&tx, container);
+    if (err == 0 && !concluded_before_change(&tx)) {
+        err = plan_journal(&tx);
+        if (err == 0)
+            err = transaction_run(&tx);
+    }
+    if (err == 0) {
+        *out = tx.result;
+        tx.result = NULL;
+    }
+    ukiyo_update_result_free(tx.result);
+    journal_entry_clear(&tx.journal);
+    json_decref(tx.old);
+    json_decref(tx.old_image);
+    return err;
+}
+
+UKIYO_EXTERN int ukiyo_update(ukiyo *u, const char *container, const ukiyo_update_options *opts,
+                              ukiyo_update_result **out)
+{
+    if (opts && opts->redeploy)
+        return run_kind(u, "redeploy", container, opts, out);
+    return run_kind(u, "update", container, opts, out);
+}
+
+UKIYO_EXTERN int ukiyo_redeploy(ukiyo *u, const char *container,
+                                const ukiyo_update_options *opts, ukiyo_update_result **out)
+{
+    ukiyo_update_options o = UKIYO_UPDATE_OPTIONS_INIT;
+
+    if (opts)
+        o = *opts;
+    o.redeploy = 1;
+    return run_kind(u, "redeploy", container, &o, out);
+}
+
+/* Point the container's reference back at the image it ran before its last update. */
+static int retag_previous_image(ukiyo *u, const char *container)
+{
+    json_t *doc = NULL;
+    char *previous = NULL;
+    int err = inspect_container_json(ukiyo_get_docker(u), container, &doc);
+
+    if (err == 0)
+        err = journal_previous_image(ukiyo_get_store(u), json_string_value(json_object_get(
+                                                              doc, "Name")) + 1,
+                                     &previous);
+    if (err == 0)
+        err = docker_tag_image(ukiyo_get_docker(u), previous,
+                               json_string_value(json_object_get(json_object_get(doc, "Config"),
+                                                                 "Image")));
+    free(previous);
+    json_decref(doc);
+    return err;
+}
+
+UKIYO_EXTERN int ukiyo_rollback(ukiyo *u, const char *container,
+                                const ukiyo_update_options *opts, ukiyo_update_result **out)
+{
+    int err;
+
+    if (!u || !container || !out)
+        return ukiyo_error_set(UKIYO_EINVAL, "rollback: NULL argument");
+    if (!ukiyo_get_store(u))
+        return ukiyo_error_set(UKIYO_EINVAL, "rollback needs a store");
+    err = retag_previous_image(u, container);
+    if (err < 0)
+        return err;
+    return run_kind(u, "rollback", container, opts, out);
+}
+
+UKIYO_EXTERN void ukiyo_update_result_free(ukiyo_update_result *r)
+{
+    if (!r)
+        return;
+    free(r->container);
+    free(r->image);
+    free(r->reason);
+    free(r->old_image_id);
+    free(r->new_image_id);
+    free(r->container_id);
+    free(r->strategy);
+    free(r);
+}
+
+UKIYO_EXTERN ukiyo_update_outcome ukiyo_update_result_outcome(const ukiyo_update_result *r)
+{
+    return r->outcome;
+}
+
+UKIYO_EXTERN const char *ukiyo_update_outcome_name(ukiyo_update_outcome outcome)
+{
+    static const char *const names[] = {"fresh",  "updated", "rolled-back",
+                                        "failed", "skipped", "planned"};
+    return (unsigned)outcome < ARRAY_SIZE(names) ? names[outcome] : "unknown";
+}
+
+UKIYO_EXTERN const char *ukiyo_update_result_container(const ukiyo_update_result *r)
+{
+    return r->container;
+}
+
+UKIYO_EXTERN const char *ukiyo_update_result_image(const ukiyo_update_result *r)
+{
+    return r->image;
+}
+
+UKIYO_EXTERN const char *ukiyo_update_result_reason(const ukiyo_update_result *r)
+{
+    return r->reason;
+}
+
+UKIYO_EXTERN const char *ukiyo_update_result_old_image_id(const ukiyo_update_result *r)
+{
+    return r->old_image_id;
+}
+
+UKIYO_EXTERN const char *ukiyo_update_result_new_image_id(const ukiyo_update_result *r)
+{
+    return r->new_image_id;
+}
+
+UKIYO_EXTERN const char *ukiyo_update_result_container_id(const ukiyo_update_result *r)
+{
+    return r->container_id;
+}
+
+UKIYO_EXTERN const char *ukiyo_update_result_strategy(const ukiyo_update_result *r)
+{
+    return r->strategy;
+}

@@ -1,0 +1,85 @@
+/*
+ * manager_health.c - the health gate a new container must pass.
+ */
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "manager_private.h"
+
+#define POLL_INTERVAL_US (250 * 1000)
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The last health probe's output, for the reason a gate failed. */
+static const char *last_probe_output(json_t *health)
+{
+    json_t *log = json_object_get(health, "Log");
+    const char *output = json_string_value(
+        json_object_get(json_array_get(log, json_array_size(log) - 1), "Output"));
+    return output && output[0] ? output : "no output";
+}
+
+static int not_running(json_t *state)
+{
+    const char *why = json_string_value(json_object_get(state, "Error"));
+
+    if (!why)
+        why = "";
+    return ukiyo_error_set(UKIYO_EDOCKER, "the new container stopped (exit code %lld%s%s)",
+                           (long long)json_integer_value(json_object_get(state, "ExitCode")),
+                           why[0] ? ": " : "", why);
+}
+
+int health_gate(ukiyo_docker *docker, const char *container_id, int timeout_s, int min_uptime_s)
+{
+    int64_t start = monotonic_ms();
+    json_int_t first_restarts = -1;
+    char *first_started = NULL;
+    int err = 0;
+
+    for (;;) {
+        json_t *doc = NULL;
+        err = inspect_container_json(docker, container_id, &doc);
+        if (err < 0)
+            break;
+        json_t *state = json_object_get(doc, "State");
+        json_t *health = json_object_get(state, "Health");
+        const char *status = json_string_value(json_object_get(health, "Status"));
+        const char *started = json_string_value(json_object_get(state, "StartedAt"));
+        json_int_t restarts = json_integer_value(json_object_get(doc, "RestartCount"));
+        int64_t elapsed = monotonic_ms() - start;
+
+        if (!json_is_true(json_object_get(state, "Running")) ||
+            json_is_true(json_object_get(state, "Restarting")))
+            err = not_running(state);
+        else if (first_restarts >= 0 && (restarts != first_restarts ||
+                                         (started && strcmp(started, first_started) != 0)))
+            err = ukiyo_error_set(UKIYO_EDOCKER, "the new container restarted");
+        else if (status && strcmp(status, "healthy") == 0)
+            err = 1; /* passed */
+        else if (status && strcmp(status, "unhealthy") == 0)
+            err = ukiyo_error_set(UKIYO_EDOCKER, "the new container is unhealthy: %s",
+                                  last_probe_output(health));
+        else if (!status && elapsed >= (int64_t)min_uptime_s * 1000)
+            err = 1; /* no HEALTHCHECK: it stayed up long enough */
+        else if (status && elapsed >= (int64_t)timeout_s * 1000)
+            err = ukiyo_error_set(UKIYO_ETIMEOUT, "the new container was not healthy after %d s",
+                                  timeout_s);
+        if (first_restarts < 0) {
+            first_restarts = restarts;
+            first_started = str_dup(started ? started : "");
+        }
+        json_decref(doc);
+        if (err != 0)
+            break;
+        usleep(POLL_INTERVAL_US);
+    }
+    free(first_started);
+    return err > 0 ? 0 : err;
+}

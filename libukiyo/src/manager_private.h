@@ -1,0 +1,62 @@
+/*
+ * manager_private.h - what the manager's files share: one update
+ * transaction in flight, and the engine calls it makes.
+ */
+#ifndef UKIYO_MANAGER_PRIVATE_H
+#define UKIYO_MANAGER_PRIVATE_H
+
+#include <jansson.h>
+
+#include "docker_private.h"
+#include "store_private.h"
+
+struct ukiyo_update_result {
+    char *container;
+    char *image;
+    char *reason;
+    char *old_image_id;
+    char *new_image_id;
+    char *container_id;
+    char *strategy;
+    ukiyo_update_outcome outcome;
+};
+
+typedef struct {
+    ukiyo *u;
+    ukiyo_docker *docker;
+    ukiyo_store *store;
+    ukiyo_update_options opts;
+    const char *kind;       /* update | redeploy | rollback */
+    json_t *old;            /* the old container's inspect document */
+    json_t *old_image;      /* its image's, or NULL when gone */
+    const char *name;       /* borrowed from old */
+    const char *ref;        /* borrowed from old: Config.Image */
+    bool start_first;
+    int health_timeout_s;
+    int min_uptime_s;
+    journal_entry journal;
+    ukiyo_update_result *result;
+} transaction;
+
+/* Take the transaction from the journaled plan to its outcome (manager_transaction.c). */
+int transaction_run(transaction *tx);
+
+/*
+ * The health gate (manager_health.c): the container's HEALTHCHECK turns
+ * healthy within @timeout_s, or without one it keeps running, unrestarted,
+ * for @min_uptime_s. 0 when it passes; UKIYO_ETIMEOUT or UKIYO_EDOCKER with
+ * the reason in the last error when it does not.
+ */
+int health_gate(ukiyo_docker *docker, const char *container_id, int timeout_s, int min_uptime_s);
+
+/* Inspect documents as jansson values (new references). */
+int inspect_container_json(ukiyo_docker *d, const char *id_or_name, json_t **out);
+int inspect_image_json(ukiyo_docker *d, const char *ref, json_t **out);
+
+/* Put the old container back under its name, running if it ran (manager_transaction.c). */
+int restore_old_container(ukiyo_docker *d, const journal_entry *j);
+
+/* Set a result's reason from a format. */
+void result_set_reason(ukiyo_update_result *r, const char *fmt, ...) UKIYO_PRINTF(2, 3);
+
+#endif

@@ -1,0 +1,385 @@
+/*
+ * manager_transaction.c - the steps of an update transaction, the way back
+ * when the new container fails, and reconcile after a crash.
+ *
+ * stop-first:  create new (temp name) -> stop old -> rename old away ->
+ *              rename new to the name -> start new -> health gate -> commit
+ *              -> remove old
+ * start-first: create new -> start new -> health gate -> commit -> stop old
+ *              -> rename old away -> rename new -> remove old
+ * Each step is journaled before it is taken. Before commit a failure (or
+ * a crash, at reconcile) puts the old container back; after commit the new
+ * one is kept.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "manager_private.h"
+#include "recreate.h"
+
+static int api_minor(ukiyo_docker *d)
+{
+    const char *v = ukiyo_docker_api_version(d);
+    return v && strchr(v, '.') ? atoi(strchr(v, '.') + 1) : 40;
+}
+
+/* "container:<id>" names a container that may itself have been recreated: use its name. */
+static void resolve_container_network_mode(transaction *tx, json_t *spec)
+{
+    json_t *host_config = json_object_get(spec, "HostConfig");
+    const char *mode = json_string_value(json_object_get(host_config, "NetworkMode"));
+    json_t *doc = NULL;
+    char *name = NULL;
+
+    if (!mode || strncmp(mode, "container:", 10) != 0)
+        return;
+    if (inspect_container_json(tx->docker, mode + 10, &doc) == 0) {
+        name = str_dup(json_string_value(json_object_get(doc, "Name")) + 1);
+        json_decref(doc);
+    } else if (journal_name_of_container(tx->store, mode + 10, &name) < 0) {
+        name = NULL;
+    }
+    ukiyo_error_clear();
+    if (name) {
+        char *rewritten = str_printf("container:%s", name);
+        if (rewritten)
+            json_object_set_new(host_config, "NetworkMode", json_string(rewritten));
+        free(rewritten);
+        free(name);
+    }
+}
+
+/* Volumes a VolumesFrom container provides are inherited, not this container's own. */
+static char **inherited_volumes(transaction *tx)
+{
+    json_t *from = json_object_get(json_object_get(tx->old, "HostConfig"), "VolumesFrom"), *v;
+    ukiyo_string_list list = {0};
+    size_t i;
+
+    json_array_foreach(from, i, v) {
+        const char *text = json_string_value(v);
+        char *source = text ? strndup(text, strcspn(text, ":")) : NULL;
+        json_t *doc = NULL, *mount;
+        size_t k;
+        if (source && inspect_container_json(tx->docker, source, &doc) == 0) {
+            json_array_foreach(json_object_get(doc, "Mounts"), k, mount) {
+                const char *name = json_string_value(json_object_get(mount, "Name"));
+                if (name)
+                    string_list_append(&list, name);
+            }
+            json_decref(doc);
+        }
+        ukiyo_error_clear();
+        free(source);
+    }
+    /* NULL-terminated, as recreate_input wants it. */
+    char **items = realloc(list.items, (list.count + 1) * sizeof(*items));
+    if (!items) {
+        for (size_t k = 0; k < list.count; k++)
+            free(list.items[k]);
+        free(list.items);
+        return NULL;
+    }
+    items[list.count] = NULL;
+    return items;
+}
+
+static int connect_extra_networks(transaction *tx, const char *id, json_t *extra)
+{
+    json_t *entry;
+    size_t i;
+
+    json_array_foreach(extra, i, entry) {
+        char *endpoint = json_dumps(json_object_get(entry, "EndpointConfig"), JSON_COMPACT);
+        int err = endpoint ? ukiyo_docker_network_connect(
+                                 tx->docker, json_string_value(json_object_get(entry, "Name")),
+                                 id, endpoint)
+                           : UKIYO_ENOMEM;
+        free(endpoint);
+        if (err < 0)
+            return err;
+    }
+    return 0;
+}
+
+static int create_new_container(transaction *tx)
+{
+    char **inherited = inherited_volumes(tx);
+    recreate_input in = {.container = tx->old, .old_image = tx->old_image, .image_ref = tx->ref,
+                         .api_minor = api_minor(tx->docker),
+                         .inherited_volumes = (const char *const *)inherited};
+    json_t *spec = NULL, *extra = NULL;
+    char *text = NULL, *id = NULL;
+    int err = recreate_spec(&in, &spec, &extra);
+
+    for (char **v = inherited; v && *v; v++)
+        free(*v);
+    free(inherited);
+    if (err < 0)
+        return err;
+    resolve_container_network_mode(tx, spec);
+    text = json_dumps(spec, JSON_COMPACT);
+    err = text ? journal_step(tx->store, tx->journal.id, STEP_CREATE) : UKIYO_ENOMEM;
+    if (err == 0)
+        err = ukiyo_docker_container_create(tx->docker, &id, tx->journal.temp_name, text);
+    if (err == 0) {
+        tx->journal.new_container_id = id;
+        err = journal_set_new_container(tx->store, tx->journal.id, id);
+    }
+    if (err == 0)
+        err = connect_extra_networks(tx, id, extra);
+    free(text);
+    json_decref(spec);
+    json_decref(extra);
+    return err;
+}
+
+static int step(transaction *tx, const char *name)
+{
+    return journal_step(tx->store, tx->journal.id, name);
+}
+
+/* Stop with the container's own StopSignal and StopTimeout. */
+static int stop_old(transaction *tx)
+{
+    int err = step(tx, STEP_STOP_OLD);
+    return err < 0 ? err : ukiyo_docker_container_stop(tx->docker, tx->journal.old_container_id, -1);
+}
+
+static int swap_names(transaction *tx)
+{
+    int err = step(tx, STEP_RENAME_OLD);
+
+    if (err == 0)
+        err = ukiyo_docker_container_rename(tx->docker, tx->journal.old_container_id,
+                                            tx->journal.old_name);
+    if (err == 0)
+        err = step(tx, STEP_RENAME_NEW);
+    if (err == 0)
+        err = ukiyo_docker_container_rename(tx->docker, tx->journal.new_container_id, tx->name);
+    return err;
+}
+
+static int start_new_and_gate(transaction *tx)
+{
+    int err = step(tx, STEP_START_NEW);
+
+    if (err == 0)
+        err = ukiyo_docker_container_start(tx->docker, tx->journal.new_container_id);
+    if (err == 0)
+        err = step(tx, STEP_HEALTH);
+    if (err == 0)
+        err = health_gate(tx->docker, tx->journal.new_container_id, tx->health_timeout_s,
+                          tx->min_uptime_s);
+    return err;
+}
+
+static int remove_old(transaction *tx)
+{
+    int err = step(tx, STEP_REMOVE_OLD);
+
+    /* Never its volumes: the new container mounts them now. */
+    if (err == 0)
+        err = ukiyo_docker_container_remove(tx->docker, tx->journal.old_container_id,
+                                            UKIYO_REMOVE_FORCE);
+    return err == UKIYO_ENOTFOUND ? 0 : err;
+}
+
+/* Before commit: what can fail and be undone. */
+static int run_until_commit(transaction *tx)
+{
+    int err = create_new_container(tx);
+
+    if (err < 0)
+        return err;
+    if (tx->start_first)
+        return start_new_and_gate(tx);
+    err = stop_old(tx);
+    if (err == 0)
+        err = swap_names(tx);
+    if (err == 0)
+        err = start_new_and_gate(tx);
+    return err;
+}
+
+/* After commit: the new container stays whatever happens. */
+static int run_after_commit(transaction *tx)
+{
+    int err = 0;
+
+    if (tx->start_first) {
+        err = stop_old(tx);
+        if (err == 0)
+            err = swap_names(tx);
+    }
+    if (err == 0)
+        err = remove_old(tx);
+    return err;
+}
+
+int restore_old_container(ukiyo_docker *d, const journal_entry *j)
+{
+    json_t *old = NULL;
+    int err = inspect_container_json(d, j->old_container_id, &old);
+
+    if (err < 0)
+        return ukiyo_error_wrap(err, "the old container of %s is gone", j->container);
+    const char *current = json_string_value(json_object_get(old, "Name")) + 1;
+    if (strcmp(current, j->container) != 0)
+        err = ukiyo_docker_container_rename(d, j->old_container_id, j->container);
+    if (err == 0 && j->old_was_running &&
+        !json_is_true(json_object_get(json_object_get(old, "State"), "Running")))
+        err = ukiyo_docker_container_start(d, j->old_container_id);
+    json_decref(old);
+    return err;
+}
+
+/* Remove the new container, by ID or, if the crash came before its ID was kept, by name. */
+static int remove_new_container(ukiyo_docker *d, const journal_entry *j)
+{
+    const char *target = j->new_container_id ? j->new_container_id : j->temp_name;
+    json_t *doc = NULL;
+    int err = inspect_container_json(d, target, &doc);
+
+    if (err == UKIYO_ENOTFOUND) {
+        ukiyo_error_clear();
+        return 0;
+    }
+    if (err < 0)
+        return err;
+    /* Never remove the old one: a temp name cannot be its, but be certain. */
+    if (strcmp(json_string_value(json_object_get(doc, "Id")), j->old_container_id) != 0)
+        err = ukiyo_docker_container_remove(d, json_string_value(json_object_get(doc, "Id")),
+                                            UKIYO_REMOVE_FORCE);
+    json_decref(doc);
+    return err;
+}
+
+static int roll_back(transaction *tx, int cause)
+{
+    char reason[1024];
+    int err;
+
+    snprintf(reason, sizeof(reason), "%s", ukiyo_error_last());
+    log_warning("%s: rolling back: %s", tx->name, reason);
+    err = step(tx, STEP_ROLLBACK);
+    if (err == 0)
+        err = remove_new_container(tx->docker, &tx->journal);
+    if (err == 0)
+        err = restore_old_container(tx->docker, &tx->journal);
+    if (err < 0) {
+        result_set_reason(tx->result, "%s; and the rollback failed: %s (run reconcile)", reason,
+                          ukiyo_error_last());
+        tx->result->outcome = UKIYO_OUTCOME_FAILED;
+        return 0; /* the journal stays open for reconcile */
+    }
+    tx->result->outcome = UKIYO_OUTCOME_ROLLED_BACK;
+    result_set_reason(tx->result, "%s", reason);
+    free(tx->result->container_id);
+    tx->result->container_id = str_dup(tx->journal.old_container_id);
+    (void)cause;
+    return journal_finish(tx->store, tx->journal.id, "rolled-back", reason);
+}
+
+int transaction_run(transaction *tx)
+{
+    int err = run_until_commit(tx);
+
+    if (err < 0)
+        return roll_back(tx, err);
+    err = step(tx, STEP_COMMIT);
+    if (err == 0)
+        err = run_after_commit(tx);
+    if (err < 0) {
+        /* Committed: the new container serves; what is left is tidying that reconcile redoes. */
+        result_set_reason(tx->result, "updated, but: %s (run reconcile)", ukiyo_error_last());
+    }
+    tx->result->outcome = UKIYO_OUTCOME_UPDATED;
+    free(tx->result->container_id);
+    tx->result->container_id = str_dup(tx->journal.new_container_id);
+    if (err < 0)
+        return 0;
+    log_info("%s: updated to %s", tx->name, tx->result->new_image_id);
+    return journal_finish(tx->store, tx->journal.id, "updated", NULL);
+}
+
+/* ---- reconcile ----------------------------------------------------- */
+
+static bool is_committed(const journal_entry *j)
+{
+    return strcmp(j->step, STEP_COMMIT) == 0 || strcmp(j->step, STEP_REMOVE_OLD) == 0 ||
+           (strcmp(j->step, STEP_STOP_OLD) == 0 && strcmp(j->strategy, "start-first") == 0) ||
+           ((strcmp(j->step, STEP_RENAME_OLD) == 0 || strcmp(j->step, STEP_RENAME_NEW) == 0) &&
+            strcmp(j->strategy, "start-first") == 0);
+}
+
+/* A committed transaction: the new container takes the name, the old one goes. */
+static int finish_forward(ukiyo_docker *d, const journal_entry *j)
+{
+    json_t *doc = NULL;
+    int err = inspect_container_json(d, j->new_container_id, &doc);
+
+    if (err < 0)
+        return ukiyo_error_wrap(err, "%s: the new container is gone", j->container);
+    bool named = strcmp(json_string_value(json_object_get(doc, "Name")) + 1, j->container) == 0;
+    bool running = json_is_true(json_object_get(json_object_get(doc, "State"), "Running"));
+    json_decref(doc);
+    err = ukiyo_docker_container_remove(d, j->old_container_id, UKIYO_REMOVE_FORCE);
+    if (err == UKIYO_ENOTFOUND)
+        err = 0;
+    if (err == 0 && !named)
+        err = ukiyo_docker_container_rename(d, j->new_container_id, j->container);
+    if (err == 0 && !running && j->old_was_running)
+        err = ukiyo_docker_container_start(d, j->new_container_id);
+    return err;
+}
+
+static int reconcile_one(ukiyo_store *s, ukiyo_docker *d, const journal_entry *j)
+{
+    int err;
+
+    if (is_committed(j)) {
+        err = finish_forward(d, j);
+        if (err == 0)
+            return journal_finish(s, j->id, "updated", "finished by reconcile after an interruption");
+    } else {
+        err = remove_new_container(d, j);
+        if (err == 0)
+            err = restore_old_container(d, j);
+        if (err == 0) {
+            char reason[256];
+            snprintf(reason, sizeof(reason), "interrupted at step %s; old container restored",
+                     j->step);
+            return journal_finish(s, j->id, "rolled-back", reason);
+        }
+    }
+    return err;
+}
+
+UKIYO_EXTERN int ukiyo_reconcile(ukiyo *u, unsigned int *fixed_out)
+{
+    journal_entry *entries = NULL;
+    size_t count = 0;
+    unsigned fixed = 0;
+    int err, first_error = 0;
+
+    if (!u || !ukiyo_get_store(u))
+        return ukiyo_error_set(UKIYO_EINVAL, "reconcile needs a store");
+    err = journal_open_entries(ukiyo_get_store(u), &entries, &count);
+    if (err < 0)
+        return err;
+    for (size_t i = 0; i < count; i++) {
+        err = reconcile_one(ukiyo_get_store(u), ukiyo_get_docker(u), &entries[i]);
+        if (err == 0) {
+            fixed++;
+            log_info("reconciled the interrupted update of %s", entries[i].container);
+        } else if (first_error == 0) {
+            first_error = err;
+        }
+    }
+    journal_entries_free(entries, count);
+    if (fixed_out)
+        *fixed_out = fixed;
+    return first_error;
+}

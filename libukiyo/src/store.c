@@ -1,0 +1,180 @@
+/*
+ * store.c - opening the sqlite store and migrating its schema.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store_private.h"
+
+/*
+ * Migrations, applied in order; the store's user_version is how many have
+ * run. Append only: never edit one that has shipped.
+ */
+static const char *const migrations[] = {
+    /* 1: the update journal, which is also the history */
+    "CREATE TABLE updates ("
+    "  id INTEGER PRIMARY KEY,"
+    "  container TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  strategy TEXT NOT NULL,"
+    "  image_ref TEXT NOT NULL,"
+    "  old_container_id TEXT NOT NULL,"
+    "  old_image_id TEXT NOT NULL,"
+    "  new_image_id TEXT,"
+    "  new_container_id TEXT,"
+    "  temp_name TEXT NOT NULL,"
+    "  old_name TEXT NOT NULL,"
+    "  old_was_running INTEGER NOT NULL,"
+    "  step TEXT NOT NULL,"
+    "  started_ms INTEGER NOT NULL,"
+    "  updated_ms INTEGER NOT NULL,"
+    "  finished_ms INTEGER,"
+    "  outcome TEXT,"
+    "  reason TEXT);"
+    "CREATE UNIQUE INDEX updates_one_open ON updates(container) WHERE finished_ms IS NULL;"
+    "CREATE INDEX updates_by_container ON updates(container, id);"
+    "CREATE INDEX updates_by_old_container ON updates(old_container_id);",
+};
+
+int64_t store_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int store_error(ukiyo_store *s, const char *what)
+{
+    return ukiyo_error_set(UKIYO_EIO, "store %s: %s: %s", s->path, what,
+                           s->db ? sqlite3_errmsg(s->db) : "cannot open");
+}
+
+/* Create the file's directory, and the file itself with mode 0600 before sqlite opens it. */
+static int prepare_file(const char *path)
+{
+    char *dir = strdup(path);
+    char *slash = dir ? strrchr(dir, '/') : NULL;
+    int fd;
+
+    if (!dir)
+        return UKIYO_ENOMEM;
+    if (slash && slash != dir) {
+        *slash = '\0';
+        /* mkdir -p, mode 0700: the store holds credentials later. */
+        for (char *p = dir + 1; *p; p++) {
+            if (*p == '/') {
+                *p = '\0';
+                mkdir(dir, 0700);
+                *p = '/';
+            }
+        }
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+            int err = ukiyo_error_set(UKIYO_EIO, "cannot create %s: %s", dir, strerror(errno));
+            free(dir);
+            return err;
+        }
+    }
+    free(dir);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return ukiyo_error_set(UKIYO_EIO, "cannot open %s: %s", path, strerror(errno));
+    close(fd);
+    return 0;
+}
+
+static int schema_version(ukiyo_store *s)
+{
+    sqlite3_stmt *st = NULL;
+    int version = -1;
+
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return version;
+}
+
+static int migrate(ukiyo_store *s)
+{
+    int version = schema_version(s);
+    int known = (int)ARRAY_SIZE(migrations);
+
+    if (version < 0)
+        return store_error(s, "reading the schema version");
+    if (version > known)
+        return ukiyo_error_set(UKIYO_EUNSUPPORTED,
+                               "store %s has schema %d; this ukiyo knows up to %d (newer ukiyo?)",
+                               s->path, version, known);
+    for (int i = version; i < known; i++) {
+        char pragma[64];
+        snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", i + 1);
+        /* Each migration and its version bump commit together, or not at all. */
+        if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(s->db, migrations[i], NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(s->db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+            int err = store_error(s, "migrating the schema");
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            return err;
+        }
+        log_info("store %s: schema migrated to %d", s->path, i + 1);
+    }
+    return 0;
+}
+
+UKIYO_EXTERN int ukiyo_store_open(ukiyo_store **out, const char *path)
+{
+    ukiyo_store *s;
+    int err;
+
+    if (!out || !path || !path[0])
+        return ukiyo_error_set(UKIYO_EINVAL, "store: no path given");
+    err = prepare_file(path);
+    if (err < 0)
+        return err;
+    s = calloc(1, sizeof(*s));
+    if (!s || !(s->path = strdup(path))) {
+        free(s);
+        return UKIYO_ENOMEM;
+    }
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+        SQLITE_OK) {
+        err = store_error(s, "opening");
+        goto fail;
+    }
+    sqlite3_busy_timeout(s->db, 5000);
+    if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                            "PRAGMA foreign_keys=ON",
+                     NULL, NULL, NULL) != SQLITE_OK) {
+        err = store_error(s, "configuring");
+        goto fail;
+    }
+    err = migrate(s);
+    if (err < 0)
+        goto fail;
+    *out = s;
+    return 0;
+fail:
+    ukiyo_store_close(s);
+    return err;
+}
+
+UKIYO_EXTERN void ukiyo_store_close(ukiyo_store *s)
+{
+    if (!s)
+        return;
+    sqlite3_close(s->db);
+    free(s->path);
+    free(s);
+}
+
+UKIYO_EXTERN int ukiyo_store_schema_version(ukiyo_store *s)
+{
+    return schema_version(s);
+}

@@ -1,0 +1,69 @@
+/*
+ * store_private.h - the store's internals shared with the manager: the
+ * sqlite handle and the update journal.
+ *
+ * The journal is the "updates" table: a row is written before a
+ * transaction's first step, its step column before each later step, and
+ * its outcome at the end; finished rows are the history. At most one
+ * unfinished row per container (a unique partial index) keeps two
+ * processes from updating one container at once.
+ */
+#ifndef UKIYO_STORE_PRIVATE_H
+#define UKIYO_STORE_PRIVATE_H
+
+#include <sqlite3.h>
+
+#include "internal.h"
+
+struct ukiyo_store {
+    sqlite3 *db;
+    char *path;
+};
+
+/* The steps of a transaction, in the order they are taken. */
+#define STEP_PLANNED "planned"
+#define STEP_CREATE "create"
+#define STEP_STOP_OLD "stop-old"
+#define STEP_RENAME_OLD "rename-old"
+#define STEP_RENAME_NEW "rename-new"
+#define STEP_START_NEW "start-new"
+#define STEP_HEALTH "health"
+#define STEP_COMMIT "commit" /* healthy: from here on a crash finishes forward */
+#define STEP_REMOVE_OLD "remove-old"
+#define STEP_ROLLBACK "rollback"
+
+typedef struct {
+    int64_t id;
+    char *container;
+    char *kind;     /* update | redeploy | rollback */
+    char *strategy; /* stop-first | start-first */
+    char *image_ref;
+    char *old_container_id;
+    char *old_image_id;
+    char *new_image_id;
+    char *new_container_id;
+    char *temp_name;
+    char *old_name; /* what the old container is renamed to */
+    bool old_was_running;
+    char *step;
+} journal_entry;
+
+/* Record a new transaction at STEP_PLANNED. UKIYO_ECONFLICT when the container has one open. */
+int journal_begin(ukiyo_store *s, journal_entry *e);
+/* Record that @step is about to be taken. (A test hook may end the process here.) */
+int journal_step(ukiyo_store *s, int64_t id, const char *step);
+int journal_set_new_container(ukiyo_store *s, int64_t id, const char *container_id);
+/* Close a transaction: outcome "updated", "rolled-back" or "failed". */
+int journal_finish(ukiyo_store *s, int64_t id, const char *outcome, const char *reason);
+/* The unfinished transactions (what a crash left). */
+int journal_open_entries(ukiyo_store *s, journal_entry **entries_out, size_t *count_out);
+void journal_entry_clear(journal_entry *e);
+void journal_entries_free(journal_entry *entries, size_t count);
+/* The image a container ran before its last successful update (for rollback). */
+int journal_previous_image(ukiyo_store *s, const char *container, char **image_id_out);
+/* The name of the container that had @container_id, from the journal. */
+int journal_name_of_container(ukiyo_store *s, const char *container_id, char **name_out);
+
+int64_t store_now_ms(void);
+
+#endif

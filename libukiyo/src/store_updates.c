@@ -1,0 +1,365 @@
+/*
+ * store_updates.c - the update journal and the history read from it.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_private.h"
+
+#define HISTORY_DEFAULT_LIMIT 50
+#define HISTORY_MAX_LIMIT 1000
+
+struct ukiyo_history_entry {
+    int64_t id;
+    char *container;
+    char *kind;
+    char *image;
+    char *old_image_id;
+    char *new_image_id;
+    char *outcome;
+    char *reason;
+    int64_t started_ms;
+    int64_t finished_ms;
+};
+
+struct ukiyo_history {
+    ukiyo_history_entry *entries;
+    size_t count;
+};
+
+static int sql_error(ukiyo_store *s, const char *what)
+{
+    return ukiyo_error_set(UKIYO_EIO, "store: %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+static char *column_dup(sqlite3_stmt *st, int col)
+{
+    const unsigned char *text = sqlite3_column_text(st, col);
+    return text ? strdup((const char *)text) : NULL;
+}
+
+/* Prepare, bind text parameters (NULL binds NULL), step once; SQLITE_DONE/ROW expected. */
+static int exec_bound(ukiyo_store *s, const char *sql, const char *const *params, size_t n,
+                      int64_t id)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sql_error(s, "prepare");
+    for (size_t i = 0; i < n; i++)
+        sqlite3_bind_text(st, (int)i + 1, params[i], -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, (int)n + 1, store_now_ms());
+    if (id >= 0)
+        sqlite3_bind_int64(st, (int)n + 2, id);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT)
+        return UKIYO_ECONFLICT;
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sql_error(s, "write");
+}
+
+int journal_begin(ukiyo_store *s, journal_entry *e)
+{
+    static const char sql[] =
+        "INSERT INTO updates (container, kind, strategy, image_ref, old_container_id, "
+        "old_image_id, new_image_id, temp_name, old_name, old_was_running, step, started_ms, "
+        "updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, '" STEP_PLANNED "', ?11, ?11)";
+    const char *params[] = {e->container, e->kind,          e->strategy,  e->image_ref,
+                            e->old_container_id, e->old_image_id, e->new_image_id, e->temp_name,
+                            e->old_name, e->old_was_running ? "1" : "0"};
+    int err = exec_bound(s, sql, params, ARRAY_SIZE(params), -1);
+
+    if (err == UKIYO_ECONFLICT)
+        return ukiyo_error_set(UKIYO_ECONFLICT,
+                               "%s: another update of this container is in progress (or was cut "
+                               "short: run reconcile)",
+                               e->container);
+    if (err < 0)
+        return err;
+    e->id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+/* For the crash-safety tests: UKIYO_TEST_CRASH_AT=<step> ends the process right after
+ * that step is journaled, before it is taken, as a power cut would. */
+static void crash_hook(const char *step)
+{
+    const char *at = getenv("UKIYO_TEST_CRASH_AT");
+
+    if (at && strcmp(at, step) == 0)
+        raise(SIGKILL);
+}
+
+int journal_step(ukiyo_store *s, int64_t id, const char *step)
+{
+    const char *params[] = {step};
+    int err = exec_bound(s, "UPDATE updates SET step = ?1, updated_ms = ?2 WHERE id = ?3", params,
+                         1, id);
+
+    if (err == 0)
+        crash_hook(step);
+    return err;
+}
+
+int journal_set_new_container(ukiyo_store *s, int64_t id, const char *container_id)
+{
+    const char *params[] = {container_id};
+    return exec_bound(s, "UPDATE updates SET new_container_id = ?1, updated_ms = ?2 WHERE id = ?3",
+                      params, 1, id);
+}
+
+int journal_finish(ukiyo_store *s, int64_t id, const char *outcome, const char *reason)
+{
+    const char *params[] = {outcome, reason};
+    return exec_bound(s,
+                      "UPDATE updates SET outcome = ?1, reason = ?2, finished_ms = ?3, "
+                      "updated_ms = ?3 WHERE id = ?4",
+                      params, 2, id);
+}
+
+static void entry_from_row(journal_entry *e, sqlite3_stmt *st)
+{
+    e->id = sqlite3_column_int64(st, 0);
+    e->container = column_dup(st, 1);
+    e->kind = column_dup(st, 2);
+    e->strategy = column_dup(st, 3);
+    e->image_ref = column_dup(st, 4);
+    e->old_container_id = column_dup(st, 5);
+    e->old_image_id = column_dup(st, 6);
+    e->new_image_id = column_dup(st, 7);
+    e->new_container_id = column_dup(st, 8);
+    e->temp_name = column_dup(st, 9);
+    e->old_name = column_dup(st, 10);
+    e->old_was_running = sqlite3_column_int(st, 11) != 0;
+    e->step = column_dup(st, 12);
+}
+
+int journal_open_entries(ukiyo_store *s, journal_entry **entries_out, size_t *count_out)
+{
+    static const char sql[] =
+        "SELECT id, container, kind, strategy, image_ref, old_container_id, old_image_id, "
+        "new_image_id, new_container_id, temp_name, old_name, old_was_running, step "
+        "FROM updates WHERE finished_ms IS NULL ORDER BY id";
+    sqlite3_stmt *st = NULL;
+    journal_entry *entries = NULL;
+    size_t count = 0;
+    int rc;
+
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sql_error(s, "prepare");
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        journal_entry *grown = realloc(entries, (count + 1) * sizeof(*grown));
+        if (!grown) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        entries = grown;
+        memset(&entries[count], 0, sizeof(entries[count]));
+        entry_from_row(&entries[count++], st);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        journal_entries_free(entries, count);
+        return sql_error(s, "reading the journal");
+    }
+    *entries_out = entries;
+    *count_out = count;
+    return 0;
+}
+
+void journal_entry_clear(journal_entry *e)
+{
+    free(e->container);
+    free(e->kind);
+    free(e->strategy);
+    free(e->image_ref);
+    free(e->old_container_id);
+    free(e->old_image_id);
+    free(e->new_image_id);
+    free(e->new_container_id);
+    free(e->temp_name);
+    free(e->old_name);
+    free(e->step);
+    memset(e, 0, sizeof(*e));
+}
+
+void journal_entries_free(journal_entry *entries, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        journal_entry_clear(&entries[i]);
+    free(entries);
+}
+
+/* Run a one-row, one-column query with one text parameter; the value (new) or NULL. */
+static int query_text(ukiyo_store *s, const char *sql, const char *param, char **out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *out = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sql_error(s, "prepare");
+    sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = column_dup(st, 0);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sql_error(s, "query");
+    return *out ? 0 : UKIYO_ENOTFOUND;
+}
+
+int journal_previous_image(ukiyo_store *s, const char *container, char **image_id_out)
+{
+    int err = query_text(s,
+                         "SELECT old_image_id FROM updates WHERE container = ?1 AND "
+                         "outcome = 'updated' ORDER BY id DESC LIMIT 1",
+                         container, image_id_out);
+    if (err == UKIYO_ENOTFOUND)
+        ukiyo_error_set(err, "%s has no earlier image to roll back to", container);
+    return err;
+}
+
+int journal_name_of_container(ukiyo_store *s, const char *container_id, char **name_out)
+{
+    return query_text(s,
+                      "SELECT container FROM updates WHERE old_container_id = ?1 OR "
+                      "new_container_id = ?1 ORDER BY id DESC LIMIT 1",
+                      container_id, name_out);
+}
+
+/* ---- history ------------------------------------------------------- */
+
+static void history_entry_from_row(ukiyo_history_entry *e, sqlite3_stmt *st)
+{
+    e->id = sqlite3_column_int64(st, 0);
+    e->container = column_dup(st, 1);
+    e->kind = column_dup(st, 2);
+    e->image = column_dup(st, 3);
+    e->old_image_id = column_dup(st, 4);
+    e->new_image_id = column_dup(st, 5);
+    e->outcome = column_dup(st, 6);
+    e->reason = column_dup(st, 7);
+    e->started_ms = sqlite3_column_int64(st, 8);
+    e->finished_ms = sqlite3_column_int64(st, 9);
+}
+
+UKIYO_EXTERN int ukiyo_store_history(ukiyo_store *s, ukiyo_history **out, const char *container,
+                                     size_t offset, size_t limit)
+{
+    static const char sql[] =
+        "SELECT id, container, kind, image_ref, old_image_id, new_image_id, outcome, reason, "
+        "started_ms, COALESCE(finished_ms, 0) FROM updates "
+        "WHERE (?1 IS NULL OR container = ?1) ORDER BY id DESC LIMIT ?2 OFFSET ?3";
+    ukiyo_history *h;
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (!s || !out)
+        return ukiyo_error_set(UKIYO_EINVAL, "history: NULL argument");
+    if (limit == 0)
+        limit = HISTORY_DEFAULT_LIMIT;
+    if (limit > HISTORY_MAX_LIMIT)
+        limit = HISTORY_MAX_LIMIT;
+    h = calloc(1, sizeof(*h));
+    if (!h || !(h->entries = calloc(limit, sizeof(*h->entries)))) {
+        free(h);
+        return UKIYO_ENOMEM;
+    }
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        ukiyo_history_free(h);
+        return sql_error(s, "prepare");
+    }
+    sqlite3_bind_text(st, 1, container, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)offset);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && h->count < limit)
+        history_entry_from_row(&h->entries[h->count++], st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        ukiyo_history_free(h);
+        return sql_error(s, "reading history");
+    }
+    *out = h;
+    return 0;
+}
+
+UKIYO_EXTERN size_t ukiyo_history_count(const ukiyo_history *h)
+{
+    return h ? h->count : 0;
+}
+
+UKIYO_EXTERN const ukiyo_history_entry *ukiyo_history_get(const ukiyo_history *h, size_t index)
+{
+    return h && index < h->count ? &h->entries[index] : NULL;
+}
+
+UKIYO_EXTERN void ukiyo_history_free(ukiyo_history *h)
+{
+    if (!h)
+        return;
+    for (size_t i = 0; i < h->count; i++) {
+        ukiyo_history_entry *e = &h->entries[i];
+        free(e->container);
+        free(e->kind);
+        free(e->image);
+        free(e->old_image_id);
+        free(e->new_image_id);
+        free(e->outcome);
+        free(e->reason);
+    }
+    free(h->entries);
+    free(h);
+}
+
+UKIYO_EXTERN int64_t ukiyo_history_entry_id(const ukiyo_history_entry *e)
+{
+    return e->id;
+}
+
+UKIYO_EXTERN const char *ukiyo_history_entry_container(const ukiyo_history_entry *e)
+{
+    return e->container;
+}
+
+UKIYO_EXTERN const char *ukiyo_history_entry_kind(const ukiyo_history_entry *e)
+{
+    return e->kind;
+}
+
+UKIYO_EXTERN const char *ukiyo_history_entry_image(const ukiyo_history_entry *e)
+{
+    return e->image;
+}
+
+UKIYO_EXTERN const char *ukiyo_history_entry_old_image_id(const ukiyo_history_entry *e)
+{
+    return e->old_image_id;
+}
+
+UKIYO_EXTERN const char *ukiyo_history_entry_new_image_id(const ukiyo_history_entry *e)
+{
+    return e->new_image_id;
+}
+
+UKIYO_EXTERN const char *ukiyo_history_entry_outcome(const ukiyo_history_entry *e)
+{
+    return e->outcome;
+}
+
+UKIYO_EXTERN const char *ukiyo_history_entry_reason(const ukiyo_history_entry *e)
+{
+    return e->reason;
+}
+
+UKIYO_EXTERN int64_t ukiyo_history_entry_started_ms(const ukiyo_history_entry *e)
+{
+    return e->started_ms;
+}
+
+UKIYO_EXTERN int64_t ukiyo_history_entry_finished_ms(const ukiyo_history_entry *e)
+{
+    return e->finished_ms;
+}

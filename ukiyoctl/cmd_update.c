@@ -1,0 +1,274 @@
+/*
+ * cmd_update.c - ukiyoctl update, redeploy, rollback and reconcile: one
+ * line (or JSON object) per container with what became of it.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ukiyoctl.h"
+
+typedef int (*update_fn)(ukiyo *u, const char *name, const ukiyo_update_options *opts,
+                         ukiyo_update_result **out);
+
+typedef struct {
+    ukiyo_update_options opts;
+    bool all;
+    bool label_enable;
+} update_args;
+
+static int on_pull_progress(const ukiyo_pull_progress *p, void *payload)
+{
+    const char *name = payload;
+
+    if (p->bytes_total > 0)
+        fprintf(stderr, "\r%s: pulling %u/%u layers, %lld%%\033[K", name, p->layers_done,
+                p->layers_total, (long long)(p->bytes_done * 100 / p->bytes_total));
+    return 0;
+}
+
+static json_t *result_json(const ukiyo_update_result *r)
+{
+    return json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?}", "name",
+                     ukiyo_update_result_container(r), "image", ukiyo_update_result_image(r),
+                     "outcome", ukiyo_update_outcome_name(ukiyo_update_result_outcome(r)),
+                     "reason", ukiyo_update_result_reason(r), "old_image_id",
+                     ukiyo_update_result_old_image_id(r), "new_image_id",
+                     ukiyo_update_result_new_image_id(r), "container_id",
+                     ukiyo_update_result_container_id(r), "strategy",
+                     ukiyo_update_result_strategy(r));
+}
+
+static void print_line(const ukiyo_update_result *r)
+{
+    char old_buf[13], new_buf[13];
+    ukiyo_update_outcome o = ukiyo_update_result_outcome(r);
+    const char *reason = ukiyo_update_result_reason(r);
+
+    printf("%s: %s", ukiyo_update_result_container(r), ukiyo_update_outcome_name(o));
+    if (o == UKIYO_OUTCOME_UPDATED)
+        printf(" %s -> %s", ctl_short_id(ukiyo_update_result_old_image_id(r), old_buf),
+               ctl_short_id(ukiyo_update_result_new_image_id(r), new_buf));
+    printf("%s%s\n", reason ? ": " : "", reason ? reason : "");
+}
+
+/* Update one container; true when it ended well (fresh, updated, skipped, planned). */
+static bool handle_one(ukiyo *u, update_fn fn, update_args *args, const char *name, bool json,
+                       json_t *rows)
+{
+    ukiyo_update_result *r = NULL;
+    ukiyo_update_options opts = args->opts;
+    int err;
+
+    if (!json && isatty(STDERR_FILENO)) {
+        opts.progress = on_pull_progress;
+        opts.progress_payload = (void *)name;
+    }
+    err = fn(u, name, &opts, &r);
+    if (opts.progress)
+        fprintf(stderr, "\r\033[K");
+    if (err < 0) {
+        char why[600];
+        snprintf(why, sizeof(why), "%s: %s", ukiyo_strerror(err), ukiyo_error_last());
+        if (json)
+            json_array_append_new(rows, json_pack("{s:s, s:s, s:s}", "name", name, "outcome",
+                                                  "failed", "reason", why));
+        else
+            printf("%s: failed: %s\n", name, why);
+        return false;
+    }
+    if (json)
+        json_array_append_new(rows, result_json(r));
+    else
+        print_line(r);
+    ukiyo_update_outcome o = ukiyo_update_result_outcome(r);
+    ukiyo_update_result_free(r);
+    return o != UKIYO_OUTCOME_ROLLED_BACK && o != UKIYO_OUTCOME_FAILED;
+}
+
+static bool enabled_by_label(const ukiyo_container *c)
+{
+    const char *v = ukiyo_container_label(c, "ukiyo.enable");
+
+    if (!v) /* people switching from watchtower keep their labels */
+        v = ukiyo_container_label(c, "com.centurylinklabs.watchtower.enable");
+    return v && strcmp(v, "true") == 0;
+}
+
+static int run_on_all(ukiyo *u, update_fn fn, update_args *args, bool json, json_t *rows,
+                      bool *all_ok)
+{
+    ukiyo_container_list *list = NULL;
+    int err = ukiyo_docker_container_list(ukiyo_get_docker(u), &list, 0, NULL);
+
+    if (err < 0)
+        return ctl_fail("cannot list containers", err);
+    for (size_t i = 0; i < ukiyo_container_list_count(list); i++) {
+        const ukiyo_container *c = ukiyo_container_list_get(list, i);
+        if (args->label_enable && !enabled_by_label(c))
+            continue;
+        *all_ok &= handle_one(u, fn, args, ukiyo_container_name(c), json, rows);
+    }
+    ukiyo_container_list_free(list);
+    return EXIT_OK;
+}
+
+static int parse_update_args(update_args *a, int argc, char **argv, const ctl_command *cmd)
+{
+    static const struct option longopts[] = {
+        {"all", no_argument, NULL, 'a'},          {"dry-run", no_argument, NULL, 'n'},
+        {"strategy", required_argument, NULL, 's'}, {"health-timeout", required_argument, NULL, 't'},
+        {"min-uptime", required_argument, NULL, 'u'}, {"cleanup", no_argument, NULL, 'c'},
+        {"label-enable", no_argument, NULL, 'l'},  {NULL, 0, NULL, 0}};
+    int c;
+
+    while ((c = getopt_long(argc, argv, "an", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'a': a->all = true; break;
+        case 'n': a->opts.dry_run = 1; break;
+        case 'c': a->opts.cleanup = 1; break;
+        case 'l': a->label_enable = true; break;
+        case 's':
+            if (strcmp(optarg, "stop-first") == 0)
+                a->opts.strategy = UKIYO_STRATEGY_STOP_FIRST;
+            else if (strcmp(optarg, "start-first") == 0)
+                a->opts.strategy = UKIYO_STRATEGY_START_FIRST;
+            else {
+                fprintf(stderr, "ukiyoctl: --strategy is stop-first or start-first\n");
+                return -1;
+            }
+            break;
+        case 't':
+            if ((a->opts.health_timeout_s = ctl_seconds("--health-timeout", optarg)) < 0)
+                return -1;
+            break;
+        case 'u':
+            if ((a->opts.min_uptime_s = ctl_seconds("--min-uptime", optarg)) < 0)
+                return -1;
+            break;
+        default: ctl_usage(cmd, stderr); return -1;
+        }
+    }
+    if (a->all == (optind < argc)) {
+        fprintf(stderr, "ukiyoctl %s: give container names or --all\n", cmd->name);
+        return -1;
+    }
+    return 0;
+}
+
+static int run_updates(const ctl_options *opts, int argc, char **argv, const ctl_command *cmd,
+                       update_fn fn)
+{
+    update_args args = {.opts = UKIYO_UPDATE_OPTIONS_INIT};
+    bool all_ok = true;
+    int rc = EXIT_OK;
+
+    if (parse_update_args(&args, argc, argv, cmd) < 0)
+        return EXIT_USAGE;
+    ukiyo *u = ctl_open_with_store(opts);
+    if (!u)
+        return EXIT_FAILED;
+    /* Finish what a crash cut short before starting anything new. */
+    if (!args.opts.dry_run && ukiyo_reconcile(u, NULL) < 0)
+        fprintf(stderr, "ukiyoctl: warning: reconcile: %s\n", ukiyo_error_last());
+    json_t *rows = json_array();
+    if (args.all)
+        rc = run_on_all(u, fn, &args, opts->json, rows, &all_ok);
+    for (int i = optind; i < argc; i++)
+        all_ok &= handle_one(u, fn, &args, argv[i], opts->json, rows);
+    if (opts->json && rc == EXIT_OK)
+        ctl_print_json(json_incref(rows));
+    json_decref(rows);
+    ukiyo_close(u);
+    return rc != EXIT_OK ? rc : all_ok ? EXIT_OK : EXIT_PARTIAL;
+}
+
+#define UPDATE_OPTIONS_HELP                                                                        \
+    "  -a, --all               every running container (with --label-enable: those\n"           \
+    "                          labelled ukiyo.enable=true or\n"                                  \
+    "                          com.centurylinklabs.watchtower.enable=true)\n"                    \
+    "  -n, --dry-run           say what would happen, change nothing\n"                         \
+    "  --strategy S            stop-first (default) or start-first (no host ports only);\n"     \
+    "                          default: the ukiyo.strategy label\n"                              \
+    "  --health-timeout S      seconds a HEALTHCHECK has to pass (default: label\n"             \
+    "                          ukiyo.health-timeout, else 60)\n"                                 \
+    "  --min-uptime S          without a HEALTHCHECK, seconds it must stay up (default:\n"      \
+    "                          label ukiyo.min-uptime, else 10)\n"                               \
+    "  --cleanup               remove the image two updates back once an update succeeds\n"    \
+    "  --json                  one object per container: name, image, outcome, reason,\n"       \
+    "                          old_image_id, new_image_id, container_id, strategy\n\n"          \
+    "Outcomes: fresh, updated, rolled-back, failed, skipped, planned. Exit status 0\n"          \
+    "when none rolled back or failed, 3 otherwise, 1 when nothing could be done.\n"
+
+static int run_update(const ctl_options *opts, int argc, char **argv)
+{
+    return run_updates(opts, argc, argv, &cmd_update, ukiyo_update);
+}
+
+static int run_redeploy(const ctl_options *opts, int argc, char **argv)
+{
+    return run_updates(opts, argc, argv, &cmd_redeploy, ukiyo_redeploy);
+}
+
+static int run_rollback(const ctl_options *opts, int argc, char **argv)
+{
+    return run_updates(opts, argc, argv, &cmd_rollback, ukiyo_rollback);
+}
+
+static int run_reconcile(const ctl_options *opts, int argc, char **argv)
+{
+    unsigned fixed = 0;
+    int err;
+
+    if (argc > 1) {
+        fprintf(stderr, "ukiyoctl reconcile: takes no arguments\n");
+        return EXIT_USAGE;
+    }
+    ukiyo *u = ctl_open_with_store(opts);
+    if (!u)
+        return EXIT_FAILED;
+    err = ukiyo_reconcile(u, &fixed);
+    if (opts->json)
+        ctl_print_json(json_pack("{s:i, s:s?}", "reconciled", (int)fixed, "error",
+                                 err < 0 ? ukiyo_error_last() : NULL));
+    else
+        printf("reconciled %u interrupted update%s\n", fixed, fixed == 1 ? "" : "s");
+    if (err < 0)
+        ctl_fail("reconcile", err);
+    ukiyo_close(u);
+    return err < 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+const ctl_command cmd_update = {
+    .name = "update",
+    .summary = "Pull and recreate containers whose image has a newer version",
+    .usage = "Usage: ukiyoctl update [OPTIONS] (--all | NAME...)\n\n"
+             "Every setting of the old container is kept; the new one must pass a health\n"
+             "gate or the old one is put back.\n\n" UPDATE_OPTIONS_HELP,
+    .run = run_update,
+};
+
+const ctl_command cmd_redeploy = {
+    .name = "redeploy",
+    .summary = "Recreate containers even when their image did not change",
+    .usage = "Usage: ukiyoctl redeploy [OPTIONS] (--all | NAME...)\n\n" UPDATE_OPTIONS_HELP,
+    .run = run_redeploy,
+};
+
+const ctl_command cmd_rollback = {
+    .name = "rollback",
+    .summary = "Recreate containers on the image they ran before their last update",
+    .usage = "Usage: ukiyoctl rollback [OPTIONS] NAME...\n\n"
+             "The image is kept until the next successful update.\n\n" UPDATE_OPTIONS_HELP,
+    .run = run_rollback,
+};
+
+const ctl_command cmd_reconcile = {
+    .name = "reconcile",
+    .summary = "Finish or undo updates that a crash cut short",
+    .usage = "Usage: ukiyoctl reconcile [--json]\n\n"
+             "Before the new container passed its health gate the old one is put back;\n"
+             "after, the new one is kept. update runs this first on its own.\n",
+    .run = run_reconcile,
+};
