@@ -93,6 +93,13 @@ int test_sh(char **out, const char *fmt, ...)
     va_end(ap);
     if (rc < 0)
         return -1;
+    /* The docker CLI that matches the engine (Debian's), whatever else is on PATH. */
+    char *wrapped = NULL;
+    rc = asprintf(&wrapped, "docker() { \"${UKIYO_TEST_DOCKER:-docker}\" \"$@\"; }; %s", cmd);
+    free(cmd);
+    if (rc < 0)
+        return -1;
+    cmd = wrapped;
     FILE *p = popen(cmd, "r");
     if (!p) {
         fprintf(stderr, "cannot run %s\n", cmd);
@@ -136,9 +143,18 @@ void test_cleanup(void)
 {
     int id = current_run_id();
 
+    /* Volumes mounted by name (ukiyo re-mounts anonymous ones so) outlive "rm -v": note them. */
     test_sh(NULL,
             "ids=$(docker ps -aq --filter label=ukiyo.test --filter name=ukiyo-test-%d-); "
-            "[ -z \"$ids\" ] || docker rm -f -v $ids >/dev/null",
+            "[ -z \"$ids\" ] && exit 0; "
+            "vols=$(docker inspect --format '{{range .Mounts}}{{if eq .Type \"volume\"}}"
+            "{{.Name}} {{end}}{{end}}' $ids); "
+            "docker rm -f -v $ids >/dev/null; "
+            "[ -z \"$vols\" ] || docker volume rm $vols >/dev/null 2>&1; true",
+            id);
+    test_sh(NULL,
+            "vols=$(docker volume ls -q --filter name=ukiyo-test-%d-); "
+            "[ -z \"$vols\" ] || docker volume rm $vols >/dev/null 2>&1; true",
             id);
     test_sh(NULL,
             "imgs=$(docker images --format '{{.Repository}}:{{.Tag}}' | grep 'ukiyo-test-%d-' | "

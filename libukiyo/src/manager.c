@@ -177,7 +177,7 @@ static bool pull_newest(transaction *tx)
     json_t *image = NULL;
     int err = 0;
 
-    if (strcmp(tx->kind, "update") == 0 || strcmp(tx->kind, "redeploy") == 0)
+    if (tx->pull)
         err = ukiyo_docker_image_pull(tx->docker, tx->ref, cred, tx->opts.progress,
                                       tx->opts.progress_payload);
     ukiyo_credential_free(cred);
@@ -256,10 +256,64 @@ static bool concluded_before_change(transaction *tx)
 }
 
 static int run_kind(ukiyo *u, const char *kind, const char *container,
-                    const ukiyo_update_options *opts, ukiyo_update_result **out)
+                    const ukiyo_update_options *opts, bool pull, ukiyo_update_result **out);
+
+/* Does @doc depend on the container that had @old_id and is called @name? */
+static bool depends_on(json_t *doc, const char *old_id, const char *name)
+{
+    json_t *host_config = json_object_get(doc, "HostConfig"), *link;
+    const char *mode = json_string_value(json_object_get(host_config, "NetworkMode"));
+    size_t i, n = strlen(name);
+
+    if (mode && strncmp(mode, "container:", 10) == 0 &&
+        (strcmp(mode + 10, old_id) == 0 || strcmp(mode + 10, name) == 0))
+        return true;
+    json_array_foreach(json_object_get(host_config, "Links"), i, link) {
+        const char *text = json_string_value(link);
+        if (text && text[0] == '/' && strncmp(text + 1, name, n) == 0 && text[1 + n] == ':')
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Containers in the old one's network namespace, or linked to it, still
+ * point at the container that is gone: recreate them to join the new one.
+ */
+static void redeploy_dependents(transaction *tx)
+{
+    ukiyo_container_list *list = NULL;
+
+    if (ukiyo_docker_container_list(tx->docker, &list, 1, NULL) < 0) {
+        log_warning("%s: cannot list its dependents: %s", tx->name, ukiyo_error_last());
+        return;
+    }
+    for (size_t i = 0; i < ukiyo_container_list_count(list); i++) {
+        const char *id = ukiyo_container_id(ukiyo_container_list_get(list, i));
+        json_t *doc = NULL;
+        ukiyo_update_result *r = NULL;
+        if (inspect_container_json(tx->docker, id, &doc) < 0)
+            continue;
+        if (depends_on(doc, tx->journal.old_container_id, tx->name)) {
+            const char *dep = json_string_value(json_object_get(doc, "Name")) + 1;
+            /* Same image, no pull: it only has to follow its dependency. */
+            int err = run_kind(tx->u, "redeploy", dep, &tx->opts, false, &r);
+            log_info("%s depends on %s: redeployed: %s", dep, tx->name,
+                     err < 0 ? ukiyo_error_last()
+                             : ukiyo_update_outcome_name(ukiyo_update_result_outcome(r)));
+            ukiyo_update_result_free(r);
+        }
+        json_decref(doc);
+    }
+    ukiyo_container_list_free(list);
+    ukiyo_error_clear();
+}
+
+static int run_kind(ukiyo *u, const char *kind, const char *container,
+                    const ukiyo_update_options *opts, bool pull, ukiyo_update_result **out)
 {
     ukiyo_update_options defaults = UKIYO_UPDATE_OPTIONS_INIT;
-    transaction tx = {.u = u, .kind = kind, .opts = opts ? *opts : defaults};
+    transaction tx = {.u = u, .kind = kind, .opts = opts ? *opts : defaults, .pull = pull};
     int err;
 
     if (!u || !container || !out)
@@ -273,6 +327,8 @@ static int run_kind(ukiyo *u, const char *kind, const char *container,
         err = plan_journal(&tx);
         if (err == 0)
             err = transaction_run(&tx);
+        if (err == 0 && tx.result->outcome == UKIYO_OUTCOME_UPDATED)
+            redeploy_dependents(&tx);
     }
     if (err == 0) {
         *out = tx.result;
@@ -289,8 +345,8 @@ UKIYO_EXTERN int ukiyo_update(ukiyo *u, const char *container, const ukiyo_updat
                               ukiyo_update_result **out)
 {
     if (opts && opts->redeploy)
-        return run_kind(u, "redeploy", container, opts, out);
-    return run_kind(u, "update", container, opts, out);
+        return run_kind(u, "redeploy", container, opts, true, out);
+    return run_kind(u, "update", container, opts, true, out);
 }
 
 UKIYO_EXTERN int ukiyo_redeploy(ukiyo *u, const char *container,
@@ -301,7 +357,7 @@ UKIYO_EXTERN int ukiyo_redeploy(ukiyo *u, const char *container,
     if (opts)
         o = *opts;
     o.redeploy = 1;
-    return run_kind(u, "redeploy", container, &o, out);
+    return run_kind(u, "redeploy", container, &o, true, out);
 }
 
 /* Point the container's reference back at the image it ran before its last update. */
@@ -336,7 +392,7 @@ UKIYO_EXTERN int ukiyo_rollback(ukiyo *u, const char *container,
     err = retag_previous_image(u, container);
     if (err < 0)
         return err;
-    return run_kind(u, "rollback", container, opts, out);
+    return run_kind(u, "rollback", container, opts, false, out);
 }
 
 UKIYO_EXTERN void ukiyo_update_result_free(ukiyo_update_result *r)

@@ -27,6 +27,7 @@ typedef struct {
     ukiyo_store *store;
     ukiyo_update_options opts;
     const char *kind;       /* update | redeploy | rollback */
+    bool pull;              /* pull the reference first (not for rollbacks and dependents) */
     json_t *old;            /* the old container's inspect document */
     json_t *old_image;      /* its image's, or NULL when gone */
     const char *name;       /* borrowed from old */
