@@ -268,9 +268,17 @@ static char *case_args(const fidelity_case *c, const char *first, const char *ne
 {
     char *with_image = NULL;
     char *args = expand_case(c->args, first, net, unique, ip);
-    const char *marker = "ukiyo-placeholder";
-    size_t options_len = strstr(args, marker) ? (size_t)(strstr(args, marker) - args) : strlen(args);
-    char *command = strdup(options_len < strlen(args) ? args + options_len + strlen(marker) : "");
+    static const char marker[] = "ukiyo-placeholder";
+    size_t total = strlen(args);
+    size_t options_len = total;
+    char *command = NULL;
+
+    for (size_t i = 0; i + sizeof(marker) - 1 <= total; i++)
+        if (memcmp(args + i, marker, sizeof(marker) - 1) == 0) {
+            options_len = i;
+            break;
+        }
+    command = strdup(options_len < total ? args + options_len + sizeof(marker) - 1 : "");
 
     /* Cases that give a command put it after the image. */
     if (strcmp(c->word, "cmd") == 0) {
@@ -390,6 +398,349 @@ START_TEST(update_keeps_every_setting_the_user_gave)
 }
 END_TEST
 
+
+/* ---- rollback ------------------------------------------------------ */
+
+static char *container_id(const char *name)
+{
+    json_t *doc = inspect(name);
+    char *id = strdup(json_string_value(json_object_get(doc, "Id")));
+    json_decref(doc);
+    return id;
+}
+
+/* A v1 container; then @bad pushed as its next image; update; it must roll back. */
+static void expect_rollback(const char *bad_local, const char *reason_words)
+{
+    char *repo = NULL, *ref = push_repo("ukiyo-test/http:v1", &repo);
+    char *name = test_unique_name("rollback");
+    char *out = NULL;
+
+    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 --stop-timeout 1 "
+                                   "--name %s %s >/dev/null", name, ref), 0);
+    char *before = container_id(name);
+    free(test_push(bad_local, repo, "latest"));
+    ukiyo_update_result *r = update_with(name, UKIYO_STRATEGY_AUTO);
+    ck_assert_msg(ukiyo_update_result_outcome(r) == UKIYO_OUTCOME_ROLLED_BACK, "outcome %s: %s",
+                  ukiyo_update_outcome_name(ukiyo_update_result_outcome(r)),
+                  ukiyo_update_result_reason(r));
+    ck_assert_msg(strstr(ukiyo_update_result_reason(r), reason_words), "reason: %s",
+                  ukiyo_update_result_reason(r));
+    ck_assert_str_eq(ukiyo_update_result_container_id(r), before);
+    ukiyo_update_result_free(r);
+    /* The old container is back: same one, its name, running, serving v1. */
+    char *after = container_id(name);
+    ck_assert_str_eq(after, before);
+    out = served(name);
+    ck_assert_str_eq(out, "v1\n");
+    assert_one_container_named(name);
+
+    ukiyo_history *h = NULL;
+    ck_assert_int_eq(ukiyo_store_history(ukiyo_get_store(u), &h, name, 0, 10), 0);
+    ck_assert_uint_eq(ukiyo_history_count(h), 1);
+    ck_assert_str_eq(ukiyo_history_entry_outcome(ukiyo_history_get(h, 0)), "rolled-back");
+    ck_assert_ptr_nonnull(strstr(ukiyo_history_entry_reason(ukiyo_history_get(h, 0)),
+                                 reason_words));
+    ukiyo_history_free(h);
+    free(out);
+    free(after);
+    free(before);
+    free(name);
+    free(ref);
+    free(repo);
+}
+
+START_TEST(a_new_image_that_exits_at_once_is_rolled_back)
+{
+    expect_rollback("ukiyo-test/exits:latest", "exit code 3");
+}
+END_TEST
+
+START_TEST(a_new_image_whose_healthcheck_fails_is_rolled_back)
+{
+    expect_rollback("ukiyo-test/unhealthy:latest", "unhealthy");
+}
+END_TEST
+
+START_TEST(a_new_image_that_cannot_start_is_rolled_back)
+{
+    char *local = test_unique_name("nostart");
+    ck_assert_int_eq(test_sh(NULL, "printf 'FROM ukiyo-test/http:v1\\nCMD [\"/no/such/binary\"]\\n' | "
+                                   "DOCKER_BUILDKIT=0 docker build -q -t %s:bad - >/dev/null",
+                             local),
+                     0);
+    char tag[300];
+    snprintf(tag, sizeof(tag), "%s:bad", local);
+    expect_rollback(tag, "no such file");
+    free(local);
+}
+END_TEST
+
+START_TEST(a_failed_pull_stops_nothing)
+{
+    char *name = test_unique_name("nopull");
+    char ref[128];
+
+    /* An image whose registry does not answer. */
+    snprintf(ref, sizeof(ref), "127.0.0.1:1/ukiyo-test/%d:v1", (int)getpid());
+    ck_assert_int_eq(test_sh(NULL, "docker tag ukiyo-test/http:v1 %s && docker run -d --label "
+                                   "ukiyo.test=1 --name %s %s >/dev/null && docker rmi %s "
+                                   ">/dev/null 2>&1; true",
+                             ref, name, ref, ref),
+                     0);
+    char *before = container_id(name);
+    ukiyo_update_result *r = update_with(name, UKIYO_STRATEGY_AUTO);
+    ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_FAILED);
+    ck_assert_ptr_nonnull(strstr(ukiyo_update_result_reason(r), "127.0.0.1:1"));
+    ukiyo_update_result_free(r);
+    char *after = container_id(name);
+    ck_assert_str_eq(after, before);
+    json_t *doc = inspect(name);
+    ck_assert(json_is_true(json_object_get(json_object_get(doc, "State"), "Running")));
+    json_decref(doc);
+    free(after);
+    free(before);
+    free(name);
+}
+END_TEST
+
+START_TEST(nothing_to_do_and_bad_input)
+{
+    char *repo = NULL, *ref = push_repo("ukiyo-test/http:v1", &repo);
+    char *fresh = test_unique_name("fresh");
+    char *watch = test_unique_name("watch");
+    char *pinned = test_unique_name("pinned");
+    char *by_id = test_unique_name("byid");
+    char *digest = NULL;
+    ukiyo_update_result *r = NULL;
+
+    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 --name %s %s >/dev/null && "
+                                   "docker run -d --label ukiyo.test=1 -l ukiyo.monitor-only=true "
+                                   "--name %s %s >/dev/null",
+                             fresh, ref, watch, ref),
+                     0);
+    ck_assert_int_eq(test_sh(&digest, "docker inspect --format '{{index .RepoDigests 0}}' %s | "
+                                      "tr -d '\\n'", ref), 0);
+    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 --name %s %s >/dev/null && "
+                                   "docker run -d --label ukiyo.test=1 --name %s $(docker inspect "
+                                   "--format '{{.Id}}' ukiyo-test/http:v1) >/dev/null",
+                             pinned, digest, by_id),
+                     0);
+    r = update_with(fresh, UKIYO_STRATEGY_AUTO);
+    ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_FRESH);
+    ukiyo_update_result_free(r);
+
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    ukiyo_update_options dry = UKIYO_UPDATE_OPTIONS_INIT;
+    dry.dry_run = 1;
+    char *before = container_id(fresh);
+    ck_assert_int_eq(ukiyo_update(u, fresh, &dry, &r), 0);
+    ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_PLANNED);
+    ukiyo_update_result_free(r);
+    char *after = container_id(fresh);
+    ck_assert_str_eq(after, before); /* a dry run changes nothing */
+
+    r = update_with(watch, UKIYO_STRATEGY_AUTO);
+    ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_SKIPPED);
+    ck_assert_str_eq(ukiyo_update_result_reason(r), "monitor-only");
+    ukiyo_update_result_free(r);
+    r = update_with(pinned, UKIYO_STRATEGY_AUTO);
+    ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_SKIPPED);
+    ck_assert_ptr_nonnull(strstr(ukiyo_update_result_reason(r), "pinned"));
+    ukiyo_update_result_free(r);
+    r = update_with(by_id, UKIYO_STRATEGY_AUTO);
+    ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_SKIPPED);
+    ck_assert_ptr_nonnull(strstr(ukiyo_update_result_reason(r), "image ID"));
+    ukiyo_update_result_free(r);
+    r = NULL;
+    ck_assert_int_eq(ukiyo_update(u, "ukiyo-test-no-such-container", NULL, &r), UKIYO_ENOTFOUND);
+    ck_assert_ptr_null(r);
+    free(before);
+    free(after);
+    free(digest);
+    free(fresh);
+    free(watch);
+    free(pinned);
+    free(by_id);
+    free(ref);
+    free(repo);
+}
+END_TEST
+
+START_TEST(rollback_returns_to_the_previous_image)
+{
+    char *repo = NULL, *ref = push_repo("ukiyo-test/http:v1", &repo);
+    char *name = test_unique_name("back");
+    ukiyo_update_options opts = UKIYO_UPDATE_OPTIONS_INIT;
+    ukiyo_update_result *r = NULL;
+    char *out;
+
+    opts.min_uptime_s = 1;
+    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s "
+                                   "%s >/dev/null", name, ref), 0);
+    ck_assert_int_eq(ukiyo_rollback(u, name, &opts, &r), UKIYO_ENOTFOUND); /* no earlier image */
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    r = update_with(name, UKIYO_STRATEGY_AUTO);
+    ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_UPDATED);
+    ukiyo_update_result_free(r);
+    out = served(name);
+    ck_assert_str_eq(out, "v2\n");
+    free(out);
+    ck_assert_msg(ukiyo_rollback(u, name, &opts, &r) == 0, "%s", ukiyo_error_last());
+    ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_UPDATED);
+    ukiyo_update_result_free(r);
+    out = served(name);
+    ck_assert_str_eq(out, "v1\n");
+    free(out);
+    json_t *doc = inspect(name);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(doc, "Config"), "Image")),
+                     ref); /* still the same reference */
+    json_decref(doc);
+    assert_one_container_named(name);
+    free(name);
+    free(ref);
+    free(repo);
+}
+END_TEST
+
+/* ---- crash safety -------------------------------------------------- */
+
+static void crash_at(const char *step, const char *strategy, bool expect_new)
+{
+    char *repo = NULL, *ref = push_repo("ukiyo-test/http:v1", &repo);
+    char *name = test_unique_name("crash");
+    char *out = NULL;
+
+    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 --stop-timeout 1 "
+                                   "--name %s %s >/dev/null", name, ref), 0);
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    int rc = test_sh(&out, "UKIYO_TEST_CRASH_AT=%s \"$UKIYOCTL\" --db %s update --strategy %s "
+                           "--min-uptime 1 %s 2>&1",
+                     step, db_path, strategy, name);
+    ck_assert_msg(rc != 0, "ukiyoctl was not stopped at %s: %s", step, out);
+    free(out);
+    rc = test_sh(&out, "$UKIYO_PROGRAM_WRAPPER \"$UKIYOCTL\" --db %s reconcile 2>&1", db_path);
+    ck_assert_msg(rc == 0, "reconcile after %s: %s", step, out);
+    ck_assert_msg(strstr(out, "reconciled 1 "), "after %s: %s", step, out);
+    free(out);
+    assert_one_container_named(name);
+    json_t *doc = inspect(name);
+    ck_assert_msg(json_is_true(json_object_get(json_object_get(doc, "State"), "Running")),
+                  "%s: not running after reconcile", step);
+    json_decref(doc);
+    out = served(name);
+    ck_assert_msg(strcmp(out, expect_new ? "v2\n" : "v1\n") == 0, "after a crash at %s (%s): "
+                  "serves %s", step, strategy, out);
+    free(out);
+    free(name);
+    free(ref);
+    free(repo);
+}
+
+static const struct {
+    const char *step;
+    const char *strategy;
+    bool committed;
+} crash_points[] = {
+    {"planned", "stop-first", false},     {"create", "stop-first", false},
+    {"stop-old", "stop-first", false},    {"rename-old", "stop-first", false},
+    {"rename-new", "stop-first", false},  {"start-new", "stop-first", false},
+    {"health", "stop-first", false},      {"commit", "stop-first", true},
+    {"remove-old", "stop-first", true},   {"start-new", "start-first", false},
+    {"health", "start-first", false},     {"commit", "start-first", true},
+    {"stop-old", "start-first", true},    {"rename-old", "start-first", true},
+    {"rename-new", "start-first", true},  {"remove-old", "start-first", true},
+};
+
+START_TEST(a_crash_at_any_step_is_reconciled)
+{
+    crash_at(crash_points[_i].step, crash_points[_i].strategy, crash_points[_i].committed);
+}
+END_TEST
+
+/* ---- start-first ---------------------------------------------------- */
+
+/* Update a container a prober keeps asking; returns the prober's log (new). */
+static char *probe_an_update(ukiyo_strategy strategy)
+{
+    char *repo = NULL, *ref = push_repo("ukiyo-test/http:v1", &repo);
+    char *net = test_unique_name("sfnet");
+    char *web = test_unique_name("web");
+    char *prober = test_unique_name("prober");
+    char *logs = NULL;
+
+    ck_assert_int_eq(test_sh(NULL, "docker network create --label ukiyo.test=1 %s >/dev/null && "
+                                   "docker run -d --label ukiyo.test=1 -l ukiyo.strategy=start-first "
+                                   "--stop-timeout 1 --network %s --network-alias web --name %s %s "
+                                   ">/dev/null",
+                             net, net, web, ref),
+                     0);
+    /* Each request resolves "web" afresh, as a client without a DNS cache does. busybox's
+     * nslookup speaks DNS itself; its static wget's own resolver is not reliable. */
+    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 --network %s --name %s "
+                                   "ukiyo-test/http:v1 /bin/sh -c 'while true; do "
+                                   "ip=$(nslookup web 127.0.0.11 | sed -n \"s/^Address: //p\" "
+                                   "| head -1); timeout 2 wget -q -O- http://$ip:8080/ || echo FAIL $ip; "
+                                   "sleep 0.1; done' >/dev/null",
+                             net, prober),
+                     0);
+    sleep(1);
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    ukiyo_update_result *r = update_with(web, strategy);
+    ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_UPDATED);
+    ck_assert_str_eq(ukiyo_update_result_strategy(r), strategy == UKIYO_STRATEGY_STOP_FIRST
+                                                          ? "stop-first"
+                                                          : "start-first");
+    ukiyo_update_result_free(r);
+    sleep(1);
+    ck_assert_int_eq(test_sh(&logs, "docker logs %s 2>&1", prober), 0);
+    ck_assert_msg(strstr(logs, "v1") && strstr(logs, "v2"), "the prober saw: %.300s", logs);
+    test_sh(NULL, "docker rm -f %s %s >/dev/null; docker network rm %s >/dev/null", prober, web,
+            net);
+    free(net);
+    free(web);
+    free(prober);
+    free(ref);
+    free(repo);
+    return logs;
+}
+
+START_TEST(start_first_fails_no_request)
+{
+    char *logs = probe_an_update(UKIYO_STRATEGY_AUTO); /* the label asks for start-first */
+    ck_assert_msg(!strstr(logs, "FAIL"), "a request failed during the update: %.300s",
+                  strstr(logs, "FAIL"));
+    free(logs);
+}
+END_TEST
+
+START_TEST(the_prober_sees_a_stop_first_outage)
+{
+    /* The same prober does see failures when there is an outage: it is not blind. */
+    char *logs = probe_an_update(UKIYO_STRATEGY_STOP_FIRST);
+    ck_assert_msg(strstr(logs, "FAIL"), "no failure seen during a stop-first update");
+    free(logs);
+}
+END_TEST
+
+START_TEST(start_first_is_refused_with_host_ports)
+{
+    char *repo = NULL, *ref = push_repo("ukiyo-test/http:v1", &repo);
+    char *name = test_unique_name("ports");
+
+    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 --stop-timeout 1 "
+                                   "-p 127.0.0.1::8080 --name %s %s >/dev/null", name, ref), 0);
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    ukiyo_update_result *r = update_with(name, UKIYO_STRATEGY_START_FIRST);
+    ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_UPDATED);
+    ck_assert_str_eq(ukiyo_update_result_strategy(r), "stop-first");
+    ukiyo_update_result_free(r);
+    free(name);
+    free(ref);
+    free(repo);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("update");
@@ -399,5 +750,31 @@ int main(void)
     tcase_set_timeout(fidelity, 900);
     tcase_add_test(fidelity, update_keeps_every_setting_the_user_gave);
     suite_add_tcase(s, fidelity);
+
+    TCase *rollback = tcase_create("rollback");
+    tcase_add_checked_fixture(rollback, setup, teardown);
+    tcase_set_timeout(rollback, 300);
+    tcase_add_test(rollback, a_new_image_that_exits_at_once_is_rolled_back);
+    tcase_add_test(rollback, a_new_image_whose_healthcheck_fails_is_rolled_back);
+    tcase_add_test(rollback, a_new_image_that_cannot_start_is_rolled_back);
+    tcase_add_test(rollback, a_failed_pull_stops_nothing);
+    tcase_add_test(rollback, nothing_to_do_and_bad_input);
+    tcase_add_test(rollback, rollback_returns_to_the_previous_image);
+    suite_add_tcase(s, rollback);
+
+    TCase *crash = tcase_create("crash");
+    tcase_add_checked_fixture(crash, setup, teardown);
+    tcase_set_timeout(crash, 300);
+    tcase_add_loop_test(crash, a_crash_at_any_step_is_reconciled, 0,
+                        (int)(sizeof(crash_points) / sizeof(crash_points[0])));
+    suite_add_tcase(s, crash);
+
+    TCase *start_first = tcase_create("start-first");
+    tcase_add_checked_fixture(start_first, setup, teardown);
+    tcase_set_timeout(start_first, 300);
+    tcase_add_test(start_first, start_first_fails_no_request);
+    tcase_add_test(start_first, start_first_is_refused_with_host_ports);
+    tcase_add_test(start_first, the_prober_sees_a_stop_first_outage);
+    suite_add_tcase(s, start_first);
     return test_run_suite(s);
 }

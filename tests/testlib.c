@@ -95,7 +95,10 @@ int test_sh(char **out, const char *fmt, ...)
         return -1;
     /* The docker CLI that matches the engine (Debian's), whatever else is on PATH. */
     char *wrapped = NULL;
-    rc = asprintf(&wrapped, "docker() { \"${UKIYO_TEST_DOCKER:-docker}\" \"$@\"; }; %s", cmd);
+    rc = asprintf(&wrapped,
+                  "docker() { if [ -n \"$UKIYO_TEST_DOCKER\" ]; then \"$UKIYO_TEST_DOCKER\" \"$@\"; "
+                  "else command docker \"$@\"; fi; }; %s",
+                  cmd);
     free(cmd);
     if (rc < 0)
         return -1;

@@ -15,8 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "manager_private.h"
 #include "recreate.h"
+
+/* How long requests already sent to the old container get to finish. */
+#define START_FIRST_DRAIN_MS 1000
 
 static int api_minor(ukiyo_docker *d)
 {
@@ -203,12 +208,33 @@ static int run_until_commit(transaction *tx)
     return err;
 }
 
+/*
+ * Start-first promises that no request fails: take the old container out
+ * of its networks (and so out of their DNS) and let requests in flight
+ * finish before it is stopped. Failures here only cost that promise.
+ */
+static void drain_old(transaction *tx)
+{
+    json_t *networks = json_object_get(json_object_get(tx->old, "NetworkSettings"), "Networks");
+    const char *network;
+    json_t *settings;
+
+    json_object_foreach(networks, network, settings) {
+        if (ukiyo_docker_network_disconnect(tx->docker, network, tx->journal.old_container_id,
+                                            1) < 0)
+            log_debug("%s: drain: %s", tx->name, ukiyo_error_last());
+    }
+    ukiyo_error_clear();
+    usleep(START_FIRST_DRAIN_MS * 1000);
+}
+
 /* After commit: the new container stays whatever happens. */
 static int run_after_commit(transaction *tx)
 {
     int err = 0;
 
     if (tx->start_first) {
+        drain_old(tx);
         err = stop_old(tx);
         if (err == 0)
             err = swap_names(tx);

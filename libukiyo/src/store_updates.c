@@ -60,6 +60,16 @@ static int exec_bound(ukiyo_store *s, const char *sql, const char *const *params
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sql_error(s, "write");
 }
 
+/* For the crash-safety tests: UKIYO_TEST_CRASH_AT=<step> ends the process right after
+ * that step is journaled, before it is taken, as a power cut would. */
+static void crash_hook(const char *step)
+{
+    const char *at = getenv("UKIYO_TEST_CRASH_AT");
+
+    if (at && strcmp(at, step) == 0)
+        raise(SIGKILL);
+}
+
 int journal_begin(ukiyo_store *s, journal_entry *e)
 {
     static const char sql[] =
@@ -79,17 +89,8 @@ int journal_begin(ukiyo_store *s, journal_entry *e)
     if (err < 0)
         return err;
     e->id = sqlite3_last_insert_rowid(s->db);
+    crash_hook(STEP_PLANNED);
     return 0;
-}
-
-/* For the crash-safety tests: UKIYO_TEST_CRASH_AT=<step> ends the process right after
- * that step is journaled, before it is taken, as a power cut would. */
-static void crash_hook(const char *step)
-{
-    const char *at = getenv("UKIYO_TEST_CRASH_AT");
-
-    if (at && strcmp(at, step) == 0)
-        raise(SIGKILL);
 }
 
 int journal_step(ukiyo_store *s, int64_t id, const char *step)
