@@ -83,6 +83,27 @@ static int seconds_option(int given, json_t *container, const char *key, int fal
     return fallback;
 }
 
+/* A static address cannot be held by two containers at once either. */
+static bool has_static_address(json_t *container)
+{
+    json_t *networks = json_object_get(json_object_get(container, "NetworkSettings"), "Networks");
+    json_t *settings;
+    const char *name;
+    const char *mac = json_string_value(
+        json_object_get(json_object_get(container, "Config"), "MacAddress"));
+
+    if (mac && mac[0])
+        return true;
+    json_object_foreach(networks, name, settings) {
+        json_t *ipam = json_object_get(settings, "IPAMConfig");
+        const char *v4 = json_string_value(json_object_get(ipam, "IPv4Address"));
+        const char *v6 = json_string_value(json_object_get(ipam, "IPv6Address"));
+        if ((v4 && v4[0]) || (v6 && v6[0]))
+            return true;
+    }
+    return false;
+}
+
 /* Ports on the host cannot be held by two containers: start-first needs none. */
 static bool publishes_host_ports(json_t *container)
 {
@@ -108,8 +129,9 @@ static void choose_strategy(transaction *tx)
                        (tx->opts.strategy == UKIYO_STRATEGY_AUTO && wanted &&
                         strcmp(wanted, "start-first") == 0);
 
-    if (start_first && publishes_host_ports(tx->old)) {
-        log_warning("%s publishes host ports: start-first is not possible, using stop-first",
+    if (start_first && (publishes_host_ports(tx->old) || has_static_address(tx->old))) {
+        log_warning("%s publishes host ports or has a static address: start-first is not "
+                    "possible, using stop-first",
                     tx->name);
         start_first = false;
     }
@@ -336,6 +358,7 @@ static int run_kind(ukiyo *u, const char *kind, const char *container,
     }
     ukiyo_update_result_free(tx.result);
     journal_entry_clear(&tx.journal);
+    json_decref(tx.advertise);
     json_decref(tx.old);
     json_decref(tx.old_image);
     return err;

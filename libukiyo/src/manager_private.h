@@ -36,6 +36,7 @@ typedef struct {
     int health_timeout_s;
     int min_uptime_s;
     journal_entry journal;
+    json_t *advertise;      /* start-first: endpoints whose aliases wait for the gate */
     ukiyo_update_result *result;
 } transaction;
 

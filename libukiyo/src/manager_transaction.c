@@ -5,8 +5,9 @@
  * stop-first:  create new (temp name) -> stop old -> rename old away ->
  *              rename new to the name -> start new -> health gate -> commit
  *              -> remove old
- * start-first: create new -> start new -> health gate -> commit -> stop old
- *              -> rename old away -> rename new -> remove old
+ * start-first: create new (no aliases) -> start new -> health gate ->
+ *              advertise its aliases -> commit -> rename old away -> rename
+ *              new -> drain -> stop old -> remove old
  * Each step is journaled before it is taken. Before commit a failure (or
  * a crash, at reconcile) puts the old container back; after commit the new
  * one is kept.
@@ -108,6 +109,63 @@ static int connect_extra_networks(transaction *tx, const char *id, json_t *extra
     return 0;
 }
 
+static int step(transaction *tx, const char *name)
+{
+    return journal_step(tx->store, tx->journal.id, name);
+}
+
+/*
+ * Start-first: the new container must not be found under the service's
+ * aliases before it passes its gate, or clients reach it before it listens.
+ * Create it without aliases; keep them to advertise after the gate.
+ */
+static void hold_back_aliases(transaction *tx, json_t *spec, json_t *extra)
+{
+    json_t *endpoints = json_object_get(json_object_get(spec, "NetworkingConfig"),
+                                        "EndpointsConfig");
+    json_t *ep, *entry;
+    const char *network;
+    size_t i;
+
+    tx->advertise = json_array();
+    json_object_foreach(endpoints, network, ep) {
+        if (json_object_get(ep, "Aliases")) {
+            json_array_append_new(tx->advertise, json_pack("{s:s, s:o}", "Name", network,
+                                                           "EndpointConfig", json_deep_copy(ep)));
+            json_object_del(ep, "Aliases");
+        }
+    }
+    json_array_foreach(extra, i, entry) {
+        ep = json_object_get(entry, "EndpointConfig");
+        if (json_object_get(ep, "Aliases")) {
+            json_array_append_new(tx->advertise, json_deep_copy(entry));
+            json_object_del(ep, "Aliases");
+        }
+    }
+}
+
+/* Reconnect the new container with its aliases: from now on clients find it. */
+static int advertise_new(transaction *tx)
+{
+    json_t *entry;
+    size_t i;
+    int err = json_array_size(tx->advertise) ? step(tx, STEP_ADVERTISE) : 0;
+
+    json_array_foreach(tx->advertise, i, entry) {
+        const char *network = json_string_value(json_object_get(entry, "Name"));
+        char *endpoint = json_dumps(json_object_get(entry, "EndpointConfig"), JSON_COMPACT);
+        if (err == 0)
+            err = ukiyo_docker_network_disconnect(tx->docker, network,
+                                                  tx->journal.new_container_id, 1);
+        if (err == 0)
+            err = endpoint ? ukiyo_docker_network_connect(tx->docker, network,
+                                                          tx->journal.new_container_id, endpoint)
+                           : UKIYO_ENOMEM;
+        free(endpoint);
+    }
+    return err;
+}
+
 static int create_new_container(transaction *tx)
 {
     char **inherited = inherited_volumes(tx);
@@ -124,6 +182,8 @@ static int create_new_container(transaction *tx)
     if (err < 0)
         return err;
     resolve_container_network_mode(tx, spec);
+    if (tx->start_first)
+        hold_back_aliases(tx, spec, extra);
     text = json_dumps(spec, JSON_COMPACT);
     err = text ? journal_step(tx->store, tx->journal.id, STEP_CREATE) : UKIYO_ENOMEM;
     if (err == 0)
@@ -140,10 +200,6 @@ static int create_new_container(transaction *tx)
     return err;
 }
 
-static int step(transaction *tx, const char *name)
-{
-    return journal_step(tx->store, tx->journal.id, name);
-}
 
 /* Stop with the container's own StopSignal and StopTimeout. */
 static int stop_old(transaction *tx)
@@ -198,8 +254,10 @@ static int run_until_commit(transaction *tx)
 
     if (err < 0)
         return err;
-    if (tx->start_first)
-        return start_new_and_gate(tx);
+    if (tx->start_first) {
+        err = start_new_and_gate(tx);
+        return err < 0 ? err : advertise_new(tx);
+    }
     err = stop_old(tx);
     if (err == 0)
         err = swap_names(tx);
@@ -209,9 +267,13 @@ static int run_until_commit(transaction *tx)
 }
 
 /*
- * Start-first promises that no request fails: take the old container out
- * of its networks (and so out of their DNS) and let requests in flight
- * finish before it is stopped. Failures here only cost that promise.
+ * Start-first hands over without a failed request for clients that find
+ * the service by the container's name: renaming moves the name in the
+ * network's DNS while the old container still answers at its address, and
+ * requests already sent there get time to finish. Network aliases cannot
+ * be moved that way: the old container leaves them when it leaves the
+ * network, after the drain, and a request in flight to it at that moment
+ * can be cut.
  */
 static void drain_old(transaction *tx)
 {
@@ -219,13 +281,13 @@ static void drain_old(transaction *tx)
     const char *network;
     json_t *settings;
 
+    usleep(START_FIRST_DRAIN_MS * 1000);
     json_object_foreach(networks, network, settings) {
         if (ukiyo_docker_network_disconnect(tx->docker, network, tx->journal.old_container_id,
                                             1) < 0)
             log_debug("%s: drain: %s", tx->name, ukiyo_error_last());
     }
     ukiyo_error_clear();
-    usleep(START_FIRST_DRAIN_MS * 1000);
 }
 
 /* After commit: the new container stays whatever happens. */
@@ -234,10 +296,11 @@ static int run_after_commit(transaction *tx)
     int err = 0;
 
     if (tx->start_first) {
-        drain_old(tx);
-        err = stop_old(tx);
-        if (err == 0)
-            err = swap_names(tx);
+        err = swap_names(tx);
+        if (err == 0) {
+            drain_old(tx);
+            err = stop_old(tx);
+        }
     }
     if (err == 0)
         err = remove_old(tx);

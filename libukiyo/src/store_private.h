@@ -28,6 +28,7 @@ struct ukiyo_store {
 #define STEP_RENAME_NEW "rename-new"
 #define STEP_START_NEW "start-new"
 #define STEP_HEALTH "health"
+#define STEP_ADVERTISE "advertise" /* start-first: the new one joins its aliases */
 #define STEP_COMMIT "commit" /* healthy: from here on a crash finishes forward */
 #define STEP_REMOVE_OLD "remove-old"
 #define STEP_ROLLBACK "rollback"
