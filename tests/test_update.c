@@ -708,6 +708,8 @@ static char *probe_an_update(ukiyo_strategy strategy)
     return logs;
 }
 
+/* GCC 12 takes the strstr() result below for a dangling pointer; it is not. */
+#pragma GCC diagnostic ignored "-Wdangling-pointer"
 START_TEST(start_first_fails_no_request)
 {
     char *logs = probe_an_update(UKIYO_STRATEGY_AUTO); /* the label asks for start-first */
