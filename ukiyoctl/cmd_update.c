@@ -4,6 +4,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -96,21 +97,48 @@ static bool enabled_by_label(const ukiyo_container *c)
     return v && strcmp(v, "true") == 0;
 }
 
-static int run_on_all(ukiyo *u, update_fn fn, update_args *args, bool json, json_t *rows,
-                      bool *all_ok)
+/* The containers to act on: those named, or every running one (enabled by label). */
+static int collect_names(ukiyo *u, update_args *args, int argc, char **argv,
+                         ukiyo_string_list **out)
 {
     ukiyo_container_list *list = NULL;
-    int err = ukiyo_docker_container_list(ukiyo_get_docker(u), &list, 0, NULL);
+    const char **names = NULL;
+    size_t count = 0;
+    int err = 0;
+
+    if (args->all) {
+        err = ukiyo_docker_container_list(ukiyo_get_docker(u), &list, 0, NULL);
+        if (err < 0)
+            return err;
+        names = calloc(ukiyo_container_list_count(list) + 1, sizeof(*names));
+        for (size_t i = 0; names && i < ukiyo_container_list_count(list); i++) {
+            const ukiyo_container *c = ukiyo_container_list_get(list, i);
+            if (!args->label_enable || enabled_by_label(c))
+                names[count++] = ukiyo_container_name(c);
+        }
+    } else {
+        names = (const char **)(argv + optind);
+        count = (size_t)(argc - optind);
+    }
+    /* Dependencies first: a database before the application that links to it. */
+    err = names ? ukiyo_update_order(u, names, count, out) : UKIYO_ENOMEM;
+    if (args->all)
+        free(names);
+    ukiyo_container_list_free(list);
+    return err;
+}
+
+static int run_on_containers(ukiyo *u, update_fn fn, update_args *args, int argc, char **argv,
+                             bool json, json_t *rows, bool *all_ok)
+{
+    ukiyo_string_list *order = NULL;
+    int err = collect_names(u, args, argc, argv, &order);
 
     if (err < 0)
-        return ctl_fail("cannot list containers", err);
-    for (size_t i = 0; i < ukiyo_container_list_count(list); i++) {
-        const ukiyo_container *c = ukiyo_container_list_get(list, i);
-        if (args->label_enable && !enabled_by_label(c))
-            continue;
-        *all_ok &= handle_one(u, fn, args, ukiyo_container_name(c), json, rows);
-    }
-    ukiyo_container_list_free(list);
+        return ctl_fail("cannot plan the updates", err);
+    for (size_t i = 0; i < ukiyo_string_list_count(order); i++)
+        *all_ok &= handle_one(u, fn, args, ukiyo_string_list_get(order, i), json, rows);
+    ukiyo_string_list_free(order);
     return EXIT_OK;
 }
 
@@ -173,10 +201,7 @@ static int run_updates(const ctl_options *opts, int argc, char **argv, const ctl
     if (!args.opts.dry_run && ukiyo_reconcile(u, NULL) < 0)
         fprintf(stderr, "ukiyoctl: warning: reconcile: %s\n", ukiyo_error_last());
     json_t *rows = json_array();
-    if (args.all)
-        rc = run_on_all(u, fn, &args, opts->json, rows, &all_ok);
-    for (int i = optind; i < argc; i++)
-        all_ok &= handle_one(u, fn, &args, argv[i], opts->json, rows);
+    rc = run_on_containers(u, fn, &args, argc, argv, opts->json, rows, &all_ok);
     if (opts->json && rc == EXIT_OK)
         ctl_print_json(json_incref(rows));
     json_decref(rows);
@@ -185,6 +210,8 @@ static int run_updates(const ctl_options *opts, int argc, char **argv, const ctl
 }
 
 #define UPDATE_OPTIONS_HELP                                                                        \
+    "Several containers are taken in dependency order (links, container: network\n"      \
+    "mode, volumes-from, ukiyo.depends-on, com.docker.compose.depends_on).\n\n"           \
     "  -a, --all               every running container (with --label-enable: those\n"           \
     "                          labelled ukiyo.enable=true or\n"                                  \
     "                          com.centurylinklabs.watchtower.enable=true)\n"                    \

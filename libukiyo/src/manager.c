@@ -291,8 +291,10 @@ static bool depends_on(json_t *doc, const char *old_id, const char *name)
         (strcmp(mode + 10, old_id) == 0 || strcmp(mode + 10, name) == 0))
         return true;
     json_array_foreach(json_object_get(host_config, "Links"), i, link) {
+        /* The engine renamed the link's target with the old container: name.ukiyo-old. */
         const char *text = json_string_value(link);
-        if (text && text[0] == '/' && strncmp(text + 1, name, n) == 0 && text[1 + n] == ':')
+        if (text && text[0] == '/' && strncmp(text + 1, name, n) == 0 &&
+            (text[1 + n] == ':' || strncmp(text + 1 + n, ".ukiyo-old:", 11) == 0))
             return true;
     }
     return false;

@@ -117,31 +117,55 @@ static int step(transaction *tx, const char *name)
 /*
  * Start-first: the new container must not be found under the service's
  * aliases before it passes its gate, or clients reach it before it listens.
- * Create it without aliases; keep them to advertise after the gate.
+ * Create it without aliases; keep them to advertise after the gate, with
+ * the container's name among them, so that the name never stops resolving
+ * while it moves from the old container to the new one.
  */
-static void hold_back_aliases(transaction *tx, json_t *spec, json_t *extra)
+static int hold_back_endpoint(transaction *tx, const char *network, json_t *ep)
+{
+    json_t *full = json_deep_copy(ep);
+    json_t *aliases = json_object_get(full, "Aliases");
+
+    if (!full)
+        return UKIYO_ENOMEM;
+    if (!json_is_array(aliases)) {
+        aliases = json_array();
+        json_object_set_new(full, "Aliases", aliases);
+    }
+    json_array_append_new(aliases, json_string(tx->name));
+    json_array_append_new(tx->advertise, json_pack("{s:s, s:o}", "Name", network,
+                                                   "EndpointConfig", full));
+    json_object_del(ep, "Aliases");
+    return 0;
+}
+
+/* Only user-defined networks have DNS, and so aliases. */
+static bool network_has_dns(const char *network)
+{
+    return strcmp(network, "bridge") != 0 && strcmp(network, "host") != 0 &&
+           strcmp(network, "none") != 0;
+}
+
+static int hold_back_aliases(transaction *tx, json_t *spec, json_t *extra)
 {
     json_t *endpoints = json_object_get(json_object_get(spec, "NetworkingConfig"),
                                         "EndpointsConfig");
     json_t *ep, *entry;
     const char *network;
     size_t i;
+    int err = 0;
 
     tx->advertise = json_array();
     json_object_foreach(endpoints, network, ep) {
-        if (json_object_get(ep, "Aliases")) {
-            json_array_append_new(tx->advertise, json_pack("{s:s, s:o}", "Name", network,
-                                                           "EndpointConfig", json_deep_copy(ep)));
-            json_object_del(ep, "Aliases");
-        }
+        if (err == 0 && network_has_dns(network))
+            err = hold_back_endpoint(tx, network, ep);
     }
     json_array_foreach(extra, i, entry) {
-        ep = json_object_get(entry, "EndpointConfig");
-        if (json_object_get(ep, "Aliases")) {
-            json_array_append_new(tx->advertise, json_deep_copy(entry));
-            json_object_del(ep, "Aliases");
-        }
+        network = json_string_value(json_object_get(entry, "Name"));
+        if (err == 0 && network && network_has_dns(network))
+            err = hold_back_endpoint(tx, network, json_object_get(entry, "EndpointConfig"));
     }
+    return err;
 }
 
 /* Reconnect the new container with its aliases: from now on clients find it. */
@@ -183,9 +207,10 @@ static int create_new_container(transaction *tx)
         return err;
     resolve_container_network_mode(tx, spec);
     if (tx->start_first)
-        hold_back_aliases(tx, spec, extra);
-    text = json_dumps(spec, JSON_COMPACT);
-    err = text ? journal_step(tx->store, tx->journal.id, STEP_CREATE) : UKIYO_ENOMEM;
+        err = hold_back_aliases(tx, spec, extra);
+    text = err == 0 ? json_dumps(spec, JSON_COMPACT) : NULL;
+    if (err == 0)
+        err = text ? journal_step(tx->store, tx->journal.id, STEP_CREATE) : UKIYO_ENOMEM;
     if (err == 0)
         err = ukiyo_docker_container_create(tx->docker, &id, tx->journal.temp_name, text);
     if (err == 0) {
@@ -371,6 +396,29 @@ static int roll_back(transaction *tx, int cause)
     return journal_finish(tx->store, tx->journal.id, "rolled-back", reason);
 }
 
+/*
+ * --cleanup: the image the container ran two updates ago goes. The one it
+ * just left stays: it is what ukiyo_rollback() returns to.
+ */
+static void clean_up_old_image(transaction *tx)
+{
+    char *image = NULL;
+
+    if (journal_image_before(tx->store, tx->name, tx->journal.id, &image) < 0) {
+        ukiyo_error_clear();
+        return;
+    }
+    if (strcmp(image, tx->journal.old_image_id) != 0 &&
+        (!tx->journal.new_image_id || strcmp(image, tx->journal.new_image_id) != 0)) {
+        if (ukiyo_docker_image_remove(tx->docker, image, 0) == 0)
+            log_info("%s: removed image %s", tx->name, image);
+        else
+            log_info("%s: kept image %s: %s", tx->name, image, ukiyo_error_last());
+    }
+    ukiyo_error_clear();
+    free(image);
+}
+
 int transaction_run(transaction *tx)
 {
     int err = run_until_commit(tx);
@@ -390,7 +438,10 @@ int transaction_run(transaction *tx)
     if (err < 0)
         return 0;
     log_info("%s: updated to %s", tx->name, tx->result->new_image_id);
-    return journal_finish(tx->store, tx->journal.id, "updated", NULL);
+    err = journal_finish(tx->store, tx->journal.id, "updated", NULL);
+    if (err == 0 && tx->opts.cleanup)
+        clean_up_old_image(tx);
+    return err;
 }
 
 /* ---- reconcile ----------------------------------------------------- */

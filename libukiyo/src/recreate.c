@@ -130,9 +130,14 @@ static void drop_engine_made_identity(json_t *config, const recreate_input *in)
         json_object_del(config, engine_config_fields[i]);
 }
 
-/* Inspect shows links as "/target:/me/alias"; create wants "target:alias". */
+/*
+ * Inspect shows links as "/target:/me/alias"; create wants "target:alias".
+ * The engine follows renames, so a target ukiyo is replacing shows as
+ * "target.ukiyo-old": the link is to the name, which the new one carries.
+ */
 static int rewrite_links(json_t *host_config)
 {
+    static const char old_suffix[] = ".ukiyo-old";
     json_t *links = json_object_get(host_config, "Links"), *link;
     size_t i;
 
@@ -142,7 +147,11 @@ static int rewrite_links(json_t *host_config)
         const char *alias = colon ? strrchr(colon, '/') : NULL;
         if (!colon || !alias || text[0] != '/')
             continue;
-        char *rewritten = str_printf("%.*s:%s", (int)(colon - text - 1), text + 1, alias + 1);
+        int target_len = (int)(colon - text - 1);
+        if (target_len > (int)sizeof(old_suffix) - 1 &&
+            strncmp(colon - (sizeof(old_suffix) - 1), old_suffix, sizeof(old_suffix) - 1) == 0)
+            target_len -= (int)sizeof(old_suffix) - 1;
+        char *rewritten = str_printf("%.*s:%s", target_len, text + 1, alias + 1);
         if (!rewritten || json_array_set_new(links, i, json_string(rewritten)) < 0) {
             free(rewritten);
             return UKIYO_ENOMEM;
@@ -213,15 +222,17 @@ static int remount_anonymous_volumes(json_t *host_config, const recreate_input *
 }
 
 /* The endpoint settings a user can give, without what the engine assigned. */
-static json_t *endpoint_config(json_t *settings, const char *container_id)
+static json_t *endpoint_config(json_t *settings, const char *container_id, const char *name)
 {
     json_t *ep = json_object();
     json_t *aliases = json_array(), *alias;
     size_t i;
 
     json_array_foreach(json_object_get(settings, "Aliases"), i, alias) {
-        /* The engine adds the short ID as an alias; the new container has another. */
-        if (!is_short_id_of(json_string_value(alias), container_id))
+        /* The engine adds the short ID as an alias; the new container has another.
+         * An alias equal to the name is one start-first added: the name resolves anyway. */
+        const char *text = json_string_value(alias);
+        if (!is_short_id_of(text, container_id) && !(text && name && strcmp(text, name) == 0))
             json_array_append(aliases, alias);
     }
     static const char *const kept[] = {"IPAMConfig", "Links", "DriverOpts"};
@@ -246,6 +257,7 @@ static const char *primary_network(const recreate_input *in)
 static int build_networking(const recreate_input *in, json_t *spec, json_t *extra)
 {
     const char *id = json_string_value(json_object_get(in->container, "Id"));
+    const char *own = json_string_value(json_object_get(in->container, "Name"));
     const char *primary = primary_network(in);
     json_t *networks = json_object_get(json_object_get(in->container, "NetworkSettings"),
                                        "Networks");
@@ -257,7 +269,7 @@ static int build_networking(const recreate_input *in, json_t *spec, json_t *extr
         return 0;
     }
     json_object_foreach(networks, name, settings) {
-        json_t *ep = endpoint_config(settings, id);
+        json_t *ep = endpoint_config(settings, id, own && own[0] == '/' ? own + 1 : own);
         if (in->api_minor >= 44 || strcmp(name, primary) == 0)
             json_object_set_new(endpoints, name, ep);
         else

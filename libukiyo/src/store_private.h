@@ -62,6 +62,9 @@ void journal_entry_clear(journal_entry *e);
 void journal_entries_free(journal_entry *entries, size_t count);
 /* The image a container ran before its last successful update (for rollback). */
 int journal_previous_image(ukiyo_store *s, const char *container, char **image_id_out);
+/* The image a container ran before the successful update before transaction @before_id. */
+int journal_image_before(ukiyo_store *s, const char *container, int64_t before_id,
+                         char **image_id_out);
 /* The name of the container that had @container_id, from the journal. */
 int journal_name_of_container(ukiyo_store *s, const char *container_id, char **name_out);
 

@@ -223,6 +223,27 @@ int journal_previous_image(ukiyo_store *s, const char *container, char **image_i
     return err;
 }
 
+int journal_image_before(ukiyo_store *s, const char *container, int64_t before_id,
+                         char **image_id_out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *image_id_out = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT old_image_id FROM updates WHERE container = ?1 AND "
+                           "outcome = 'updated' AND id < ?2 ORDER BY id DESC LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_error(s, "prepare");
+    sqlite3_bind_text(st, 1, container, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, before_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *image_id_out = column_dup(st, 0);
+    sqlite3_finalize(st);
+    return *image_id_out ? 0 : UKIYO_ENOTFOUND;
+}
+
 int journal_name_of_container(ukiyo_store *s, const char *container_id, char **name_out)
 {
     return query_text(s,

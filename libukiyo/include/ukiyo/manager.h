@@ -97,6 +97,19 @@ UKIYO_EXTERN int ukiyo_rollback(ukiyo *u, const char *container,
  */
 UKIYO_EXTERN int ukiyo_reconcile(ukiyo *u, unsigned int *fixed_out);
 
+/**
+ * Order containers so that each comes after those it depends on: links,
+ * a "container:" network mode, VolumesFrom, the ukiyo.depends-on label
+ * (comma-separated names) and compose's com.docker.compose.depends_on
+ * (services of the same project). Dependencies outside @p names only
+ * count through the ones inside.
+ * @param out   new list of the names in update order; free with ukiyo_string_list_free
+ * @return 0, UKIYO_ENOTFOUND for an unknown container, UKIYO_ECONFLICT for
+ *         a dependency cycle (the last error names it)
+ */
+UKIYO_EXTERN int ukiyo_update_order(ukiyo *u, const char *const *names, size_t count,
+                                    ukiyo_string_list **out);
+
 UKIYO_EXTERN void ukiyo_update_result_free(ukiyo_update_result *result);
 UKIYO_EXTERN ukiyo_update_outcome ukiyo_update_result_outcome(const ukiyo_update_result *r);
 /** "fresh", "updated", "rolled-back", "failed", "skipped", "planned". */
