@@ -15,13 +15,28 @@ static ukiyo *open_library(const daemon_config *cfg)
     int err;
 
     opts.docker_host = cfg->docker_host;
+    opts.db_path = cfg->db_path;
     err = ukiyo_open(&u, &opts);
     if (err < 0) {
-        const char *fields[] = {"error", ukiyo_error_last(), NULL};
+        const char *fields[] = {"error", ukiyo_error_last(), "db", cfg->db_path, NULL};
         daemon_log(UKIYO_LOG_ERROR, "cannot open libukiyo", fields);
         return NULL;
     }
     return u;
+}
+
+/* Finish or undo what a crash cut short before anything new starts. */
+static void reconcile_at_start(ukiyo *u)
+{
+    unsigned fixed = 0;
+    char count[16];
+    int err = ukiyo_reconcile(u, &fixed);
+
+    snprintf(count, sizeof(count), "%u", fixed);
+    const char *fields[] = {"reconciled", count, "error", err < 0 ? ukiyo_error_last() : NULL,
+                            NULL};
+    if (err < 0 || fixed > 0)
+        daemon_log(err < 0 ? UKIYO_LOG_WARNING : UKIYO_LOG_INFO, "reconcile", fields);
 }
 
 static int wait_for_stop_signal(const sigset_t *signals)
@@ -52,6 +67,7 @@ int main(int argc, char **argv)
     ukiyo *u = open_library(&cfg);
     if (!u)
         return 1;
+    reconcile_at_start(u);
     if (http_server_start(&server, &cfg, u) < 0) {
         const char *fields[] = {"listen", cfg.listen, NULL};
         daemon_log(UKIYO_LOG_ERROR, "cannot listen", fields);
