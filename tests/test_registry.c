@@ -133,21 +133,9 @@ static char auth_name[64];
 static char login_config[256]; /* DOCKER_CONFIG after "docker login": holds the credential */
 static char *auth_ref;
 
-static int free_port(void)
-{
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof(addr);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
-    close(fd);
-    return ntohs(addr.sin_port);
-}
-
 static void auth_registry_start(void)
 {
-    int port = free_port();
+    int port = test_free_port();
 
     test_require_engine();
     snprintf(auth_name, sizeof(auth_name), "auth-%d", (int)getpid());

@@ -28,18 +28,6 @@ typedef struct {
     size_t len;
 } reply;
 
-static int free_port(void)
-{
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof(addr);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
-    close(fd);
-    return ntohs(addr.sin_port);
-}
-
 static size_t collect(char *data, size_t size, size_t n, void *ud)
 {
     reply *r = ud;
@@ -74,7 +62,7 @@ static void start_daemon(daemon_proc *d, const char *extra)
 {
     char cmd[1024];
 
-    d->port = free_port();
+    d->port = test_free_port();
     snprintf(d->dir, sizeof(d->dir), "/tmp/ukiyo-test-%d-daemon", (int)getpid());
     snprintf(cmd, sizeof(cmd),
              "mkdir -p %s && exec $UKIYO_PROGRAM_WRAPPER \"$UKIYOD\" --listen 127.0.0.1:%d "

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include "testlib.h"
@@ -168,4 +170,16 @@ void test_cleanup(void)
             "nets=$(docker network ls -q --filter label=ukiyo.test --filter name=ukiyo-test-%d-); "
             "[ -z \"$nets\" ] || docker network rm $nets >/dev/null",
             id);
+}
+
+int test_free_port(void)
+{
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(addr);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
+    close(fd);
+    return ntohs(addr.sin_port);
 }

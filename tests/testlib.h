@@ -19,6 +19,9 @@ int test_run_suite(Suite *s);
 
 /* ---- integration: the real engine and the loopback registry ---- */
 
+/* A loopback TCP port that was free a moment ago. */
+int test_free_port(void);
+
 /* "127.0.0.1:5000" unless UKIYO_TEST_REGISTRY says otherwise. */
 const char *test_registry(void);
 /* A name no other test or run uses: "ukiyo-test-<pid>-<n>-<word>". New string. */

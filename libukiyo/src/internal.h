@@ -26,6 +26,7 @@ void ukiyo_log(ukiyo_log_level level, const char *fmt, ...) UKIYO_PRINTF(2, 3);
 
 /* printf into a new string; NULL when out of memory. */
 char *str_printf(const char *fmt, ...) UKIYO_PRINTF(1, 2);
+char *str_vprintf(const char *fmt, va_list ap);
 /* strdup that accepts NULL (returns NULL). */
 char *str_dup(const char *s);
 bool str_has_prefix(const char *s, const char *prefix);

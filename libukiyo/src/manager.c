@@ -44,11 +44,10 @@ int inspect_image_json(ukiyo_docker *d, const char *ref, json_t **out)
 void result_set_reason(ukiyo_update_result *r, const char *fmt, ...)
 {
     va_list ap;
-    char *text = NULL;
+    char *text;
 
     va_start(ap, fmt);
-    if (vasprintf(&text, fmt, ap) < 0)
-        text = NULL;
+    text = str_vprintf(fmt, ap); /* before the free: the arguments may point into it */
     va_end(ap);
     free(r->reason);
     r->reason = text;

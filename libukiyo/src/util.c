@@ -7,14 +7,20 @@
 
 #include "internal.h"
 
+char *str_vprintf(const char *fmt, va_list ap)
+{
+    char *s = NULL;
+
+    return vasprintf(&s, fmt, ap) < 0 ? NULL : s;
+}
+
 char *str_printf(const char *fmt, ...)
 {
     va_list ap;
-    char *s = NULL;
+    char *s;
 
     va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
+    s = str_vprintf(fmt, ap);
     va_end(ap);
     return s;
 }
