@@ -465,6 +465,48 @@ START_TEST(a_silent_engine_times_out)
 }
 END_TEST
 
+START_TEST(tcp_with_tls_client_certificates)
+{
+    char dir[128];
+    int port = test_free_port();
+    ukiyo_docker_options opts = UKIYO_DOCKER_OPTIONS_INIT;
+    ukiyo_docker *d = NULL;
+    char host[64];
+
+    snprintf(dir, sizeof(dir), "/tmp/ukiyo-test-%d-tls", (int)getpid());
+    ck_assert_int_eq(test_sh(NULL, "\"$UKIYO_TEST_ENV/tls-engine.sh\" %s %d", dir, port), 0);
+    snprintf(host, sizeof(host), "tcp://127.0.0.1:%d", port);
+    opts.host = host;
+    opts.cert_path = dir;
+    opts.tls_verify = 1;
+    ck_assert_int_eq(ukiyo_docker_new(&d, &opts), 0);
+    ck_assert_msg(ukiyo_docker_ping(d) == 0, "%s", ukiyo_error_last());
+    ck_assert_str_eq(ukiyo_docker_api_version(d), "1.41");
+    ukiyo_docker_free(d);
+
+    /* Without the client certificate the server closes the handshake. */
+    char empty[160];
+    snprintf(empty, sizeof(empty), "%s/empty", dir);
+    ck_assert_int_eq(test_sh(NULL, "mkdir -p %s && cp %s/ca.pem %s/", empty, dir, empty), 0);
+    opts.cert_path = empty;
+    ck_assert_int_eq(ukiyo_docker_new(&d, &opts), 0);
+    ck_assert_int_lt(ukiyo_docker_ping(d), 0);
+    ukiyo_docker_free(d);
+
+    /* The same through the environment, as the docker CLI reads it. */
+    setenv("DOCKER_HOST", host, 1);
+    setenv("DOCKER_TLS_VERIFY", "1", 1);
+    setenv("DOCKER_CERT_PATH", dir, 1);
+    ck_assert_int_eq(ukiyo_docker_new(&d, NULL), 0);
+    ck_assert_msg(ukiyo_docker_ping(d) == 0, "%s", ukiyo_error_last());
+    ukiyo_docker_free(d);
+    unsetenv("DOCKER_HOST");
+    unsetenv("DOCKER_TLS_VERIFY");
+    unsetenv("DOCKER_CERT_PATH");
+    test_sh(NULL, "kill $(cat %s/pid) 2>/dev/null; rm -rf %s", dir, dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("docker");
@@ -488,6 +530,7 @@ int main(void)
     tcase_add_test(tc, missing_socket_is_a_connection_error);
     tcase_add_test(tc, garbage_from_the_socket_is_a_protocol_error);
     tcase_add_test(tc, a_silent_engine_times_out);
+    tcase_add_test(tc, tcp_with_tls_client_certificates);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }
