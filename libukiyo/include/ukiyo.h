@@ -15,5 +15,6 @@
 #include "ukiyo/check.h"
 #include "ukiyo/store.h"
 #include "ukiyo/manager.h"
+#include "ukiyo/push.h"
 
 #endif
