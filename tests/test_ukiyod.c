@@ -20,6 +20,7 @@ typedef struct {
     pid_t pid;
     int port;
     char dir[128];
+    const char *env; /* extra environment, "NAME=value ", or NULL */
 } daemon_proc;
 
 typedef struct {
@@ -38,13 +39,24 @@ static size_t collect(char *data, size_t size, size_t n, void *ud)
     return size * n;
 }
 
-static reply request(const daemon_proc *d, const char *method, const char *path, const char *body)
+/* The contents of a file the daemon wrote in its directory (its secrets). New string. */
+static char *daemon_file(const daemon_proc *d, const char *name)
+{
+    char *out = NULL;
+    ck_assert_int_eq(test_sh(&out, "tr -d '\\n' < %s/%s", d->dir, name), 0);
+    return out;
+}
+
+static reply request_with(const daemon_proc *d, const char *method, const char *path,
+                          const char *body, const char *header)
 {
     CURL *curl = curl_easy_init();
+    struct curl_slist *headers = header ? curl_slist_append(NULL, header) : NULL;
     reply r = {0};
-    char url[256];
+    char url[512];
 
     snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", d->port, path);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
@@ -55,19 +67,39 @@ static reply request(const daemon_proc *d, const char *method, const char *path,
     if (curl_easy_perform(curl) == CURLE_OK)
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
     curl_easy_cleanup(curl);
+    curl_slist_free_all(headers);
+    if (!r.body)
+        r.body = strdup("");
     return r;
+}
+
+static reply request(const daemon_proc *d, const char *method, const char *path, const char *body)
+{
+    return request_with(d, method, path, body, NULL);
+}
+
+/* A management request with the daemon's API token. */
+static reply api(const daemon_proc *d, const char *path)
+{
+    char *token = daemon_file(d, "api-token");
+    char header[256];
+    snprintf(header, sizeof(header), "Authorization: Bearer %s", token);
+    free(token);
+    return request_with(d, "GET", path, NULL, header);
 }
 
 static void start_daemon(daemon_proc *d, const char *extra)
 {
     char cmd[1024];
 
-    d->port = test_free_port();
-    snprintf(d->dir, sizeof(d->dir), "/tmp/ukiyo-test-%d-daemon", (int)getpid());
+    if (!d->port)
+        d->port = test_free_port();
+    if (!d->dir[0])
+        snprintf(d->dir, sizeof(d->dir), "/tmp/ukiyo-test-%d-daemon", (int)getpid());
     snprintf(cmd, sizeof(cmd),
-             "mkdir -p %s && exec $UKIYO_PROGRAM_WRAPPER \"$UKIYOD\" --listen 127.0.0.1:%d "
-             "--db %s/ukiyo.db %s 2>%s/log",
-             d->dir, d->port, d->dir, extra ? extra : "", d->dir);
+             "mkdir -p %s && %s exec $UKIYO_PROGRAM_WRAPPER \"$UKIYOD\" --listen 127.0.0.1:%d "
+             "--db %s/ukiyo.db %s 2>>%s/log",
+             d->dir, d->env ? d->env : "", d->port, d->dir, extra ? extra : "", d->dir);
     d->pid = fork();
     if (d->pid == 0) {
         execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
@@ -84,17 +116,15 @@ static void start_daemon(daemon_proc *d, const char *extra)
     ck_abort_msg("ukiyod did not answer on port %d", d->port);
 }
 
-/* SIGTERM, then the exit status (-1 when it did not exit within 30 s). */
-static int stop_daemon(daemon_proc *d)
+/* Send @sig, then the exit status (-1 when it did not exit within 30 s or was killed). */
+static int signal_daemon(daemon_proc *d, int sig)
 {
     int status = 0;
 
-    kill(d->pid, SIGTERM);
+    kill(d->pid, sig);
     for (int i = 0; i < 300; i++) {
-        if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
-            test_sh(NULL, "rm -rf %s", d->dir);
+        if (waitpid(d->pid, &status, WNOHANG) == d->pid)
             return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        }
         usleep(100 * 1000);
     }
     kill(d->pid, SIGKILL);
@@ -102,9 +132,16 @@ static int stop_daemon(daemon_proc *d)
     return -1;
 }
 
+static int stop_daemon(daemon_proc *d)
+{
+    int rc = signal_daemon(d, SIGTERM);
+    test_sh(NULL, "rm -rf %s", d->dir);
+    return rc;
+}
+
 START_TEST(health_answers_and_sigterm_stops_cleanly)
 {
-    daemon_proc d;
+    daemon_proc d = {0};
 
     start_daemon(&d, NULL);
     reply r = request(&d, "GET", "/api/v1/health", NULL);
@@ -120,7 +157,7 @@ END_TEST
 
 START_TEST(unknown_routes_wrong_methods_and_big_bodies_get_json_errors)
 {
-    daemon_proc d;
+    daemon_proc d = {0};
 
     start_daemon(&d, "--body-limit 1024");
     reply r = request(&d, "GET", "/no/such/route", NULL);
@@ -148,7 +185,7 @@ END_TEST
 
 START_TEST(health_reports_an_unreachable_engine)
 {
-    daemon_proc d;
+    daemon_proc d = {0};
 
     start_daemon(&d, "--docker-host unix:///nonexistent/ukiyo.sock");
     reply r = request(&d, "GET", "/api/v1/health", NULL);
@@ -168,16 +205,195 @@ START_TEST(bad_flags_are_refused)
 }
 END_TEST
 
+
+START_TEST(webhooks_and_the_api_need_their_secrets)
+{
+    daemon_proc d = {0};
+    char path[256];
+
+    start_daemon(&d, NULL);
+    char *secret = daemon_file(&d, "webhook-secret");
+    ck_assert_uint_ge(strlen(secret), 32);
+    char *mode = NULL;
+    ck_assert_int_eq(test_sh(&mode, "stat -c %%a %s/webhook-secret %s/api-token %s/ukiyo.db | "
+                                    "tr '\\n' ' '", d.dir, d.dir, d.dir), 0);
+    ck_assert_str_eq(mode, "600 600 600 ");
+    free(mode);
+    const char *generic = "{\"image\":\"127.0.0.1:5000/ukiyo-test/none:v1\"}";
+    reply r = request(&d, "POST", "/ukiyo-web-hook", generic);
+    ck_assert_int_eq(r.status, 401);
+    free(r.body);
+    r = request(&d, "POST", "/hooks/wrong-secret", generic);
+    ck_assert_int_eq(r.status, 401);
+    free(r.body);
+    snprintf(path, sizeof(path), "/hooks/%s", secret);
+    r = request(&d, "POST", path, "{\"hello\":1}");
+    ck_assert_int_eq(r.status, 422);
+    free(r.body);
+    r = request(&d, "POST", path, "{not json");
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "bad_payload"));
+    free(r.body);
+    r = request(&d, "POST", path, generic);
+    ck_assert_int_eq(r.status, 202);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"ResponseCode\":0"));
+    free(r.body);
+    snprintf(path, sizeof(path), "/ukiyo-web-hook?token=%s", secret);
+    r = request(&d, "POST", path, generic);
+    ck_assert_int_eq(r.status, 202);
+    free(r.body);
+    r = request(&d, "GET", "/api/v1/jobs", NULL);
+    ck_assert_int_eq(r.status, 401);
+    free(r.body);
+    r = api(&d, "/api/v1/jobs");
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "127.0.0.1:5000/ukiyo-test/none:v1"));
+    ck_assert_ptr_null(strstr(r.body, secret)); /* secrets never in answers */
+    free(r.body);
+    r = api(&d, "/api/v1/jobs/999999");
+    ck_assert_int_eq(r.status, 404);
+    free(r.body);
+    r = api(&d, "/api/v1/jobs/abc");
+    ck_assert_int_eq(r.status, 400);
+    free(r.body);
+    char *log = NULL;
+    test_sh(&log, "cat %s/log", d.dir);
+    ck_assert_ptr_null(strstr(log, secret)); /* nor in the log */
+    free(log);
+    free(secret);
+    ck_assert_int_eq(stop_daemon(&d), 0);
+}
+END_TEST
+
+/* Poll until the container serves @want (60 s at most). */
+static bool serves_within(const char *name, const char *want)
+{
+    for (int i = 0; i < 120; i++) {
+        char *out = NULL;
+        test_sh(&out, "docker exec %s /bin/busybox wget -q -O- http://127.0.0.1:8080/ 2>/dev/null",
+                name);
+        bool ok = out && strcmp(out, want) == 0;
+        free(out);
+        if (ok)
+            return true;
+        usleep(500 * 1000);
+    }
+    return false;
+}
+
+/* A registry of its own whose notifications go to the daemon; returns its name for stop. */
+static void start_notifying_registry(daemon_proc *d, char *reg_name, size_t len, int *port)
+{
+    char *secret = daemon_file(d, "webhook-secret");
+    *port = test_free_port();
+    snprintf(reg_name, len, "notify-%d", (int)getpid());
+    ck_assert_int_eq(test_sh(NULL, "\"$UKIYO_TEST_ENV/registry.sh\" start %s %d --notify "
+                                   "http://127.0.0.1:%d/ukiyo-web-hook/%s",
+                             reg_name, *port, d->port, secret),
+                     0);
+    free(secret);
+}
+
+START_TEST(a_push_to_the_registry_updates_the_container)
+{
+    daemon_proc d = {0};
+    char reg[64], ref[256];
+    int reg_port;
+    char *name = test_unique_name("pushed");
+
+    start_daemon(&d, NULL);
+    start_notifying_registry(&d, reg, sizeof(reg), &reg_port);
+    snprintf(ref, sizeof(ref), "127.0.0.1:%d/ukiyo-test/app:latest", reg_port);
+    ck_assert_int_eq(test_sh(NULL, "docker tag ukiyo-test/http:v1 %s && docker push -q %s "
+                                   ">/dev/null && docker run -d --label ukiyo.test=1 "
+                                   "-l ukiyo.min-uptime=1 --stop-timeout 1 --name %s %s >/dev/null",
+                             ref, ref, name, ref),
+                     0);
+    ck_assert_int_eq(test_sh(NULL, "docker tag ukiyo-test/http:v2 %s && docker push -q %s "
+                                   ">/dev/null", ref, ref),
+                     0);
+    ck_assert_msg(serves_within(name, "v2\n"), "the push did not update %s", name);
+    char query[300];
+    snprintf(query, sizeof(query), "/api/v1/history?container=%s", name);
+    /* It serves v2 as soon as it starts; the transaction ends after the health gate. */
+    reply r = {0};
+    for (int i = 0; i < 60; i++) {
+        free(r.body);
+        r = api(&d, query);
+        ck_assert_int_eq(r.status, 200);
+        if (strstr(r.body, "\"outcome\":\"updated\""))
+            break;
+        usleep(500 * 1000);
+    }
+    ck_assert_msg(strstr(r.body, "\"outcome\":\"updated\""), "history: %s", r.body);
+    free(r.body);
+    r = api(&d, "/api/v1/jobs");
+    ck_assert_ptr_nonnull(strstr(r.body, "\"source\":\"distribution\""));
+    free(r.body);
+    test_sh(NULL, "\"$UKIYO_TEST_ENV/registry.sh\" stop %s; docker rmi %s >/dev/null 2>&1", reg,
+            ref);
+    ck_assert_int_eq(stop_daemon(&d), 0);
+    free(name);
+}
+END_TEST
+
+START_TEST(a_job_accepted_before_a_crash_runs_after_the_restart)
+{
+    daemon_proc d = {0};
+    char reg[64], ref[256], path[256];
+    int reg_port;
+    char *name = test_unique_name("restart");
+
+    d.env = "UKIYO_TEST_HOLD_JOBS=1";
+    start_daemon(&d, NULL);
+    start_notifying_registry(&d, reg, sizeof(reg), &reg_port);
+    snprintf(ref, sizeof(ref), "127.0.0.1:%d/ukiyo-test/app:latest", reg_port);
+    ck_assert_int_eq(test_sh(NULL, "docker tag ukiyo-test/http:v1 %s && docker push -q %s "
+                                   ">/dev/null && docker run -d --label ukiyo.test=1 "
+                                   "-l ukiyo.min-uptime=1 --stop-timeout 1 --name %s %s >/dev/null "
+                                   "&& docker tag ukiyo-test/http:v2 %s",
+                             ref, ref, name, ref, ref),
+                     0);
+    /* Only the generic webhook, so the registry's own notification cannot race it. */
+    char *secret = daemon_file(&d, "webhook-secret");
+    snprintf(path, sizeof(path), "/hooks/%s", secret);
+    char body[300];
+    snprintf(body, sizeof(body), "{\"image\":\"%s\"}", ref);
+    ck_assert_int_eq(test_sh(NULL, "docker push -q %s >/dev/null", ref), 0);
+    reply r = request(&d, "POST", path, body);
+    ck_assert_int_eq(r.status, 202);
+    free(r.body);
+    ck_assert_int_eq(signal_daemon(&d, SIGKILL), -1);
+    char *out = NULL;
+    test_sh(&out, "docker exec %s /bin/busybox wget -q -O- http://127.0.0.1:8080/", name);
+    ck_assert_str_eq(out, "v1\n"); /* held: nothing ran before the crash */
+    free(out);
+    d.env = NULL;
+    d.pid = 0;
+    start_daemon(&d, NULL);
+    ck_assert_msg(serves_within(name, "v2\n"), "the job did not survive the restart");
+    test_sh(NULL, "\"$UKIYO_TEST_ENV/registry.sh\" stop %s; docker rmi %s >/dev/null 2>&1", reg,
+            ref);
+    ck_assert_int_eq(stop_daemon(&d), 0);
+    free(secret);
+    free(name);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ukiyod");
     TCase *tc = tcase_create("daemon");
 
+    tcase_add_checked_fixture(tc, NULL, test_cleanup);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, health_answers_and_sigterm_stops_cleanly);
     tcase_add_test(tc, unknown_routes_wrong_methods_and_big_bodies_get_json_errors);
     tcase_add_test(tc, health_reports_an_unreachable_engine);
     tcase_add_test(tc, bad_flags_are_refused);
+    tcase_add_test(tc, webhooks_and_the_api_need_their_secrets);
+    tcase_add_test(tc, a_push_to_the_registry_updates_the_container);
+    tcase_add_test(tc, a_job_accepted_before_a_crash_runs_after_the_restart);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

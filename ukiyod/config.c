@@ -21,6 +21,10 @@ static void usage(FILE *to)
             "  --db PATH              sqlite database (UKIYO_DB; default " DEFAULT_DB ")\n"
             "  --docker-host URL      Docker engine (UKIYO_DOCKER_HOST; default $DOCKER_HOST\n"
             "                         or unix:///var/run/docker.sock)\n"
+            "  --api-token-file F     the management API's bearer token (UKIYO_API_TOKEN_FILE;\n"
+            "                         default: generated beside the database)\n"
+            "  --webhook-secret-file F  the webhooks' secret (UKIYO_WEBHOOK_SECRET_FILE;\n"
+            "                         default: generated beside the database)\n"
             "  --body-limit BYTES     largest request body (UKIYO_BODY_LIMIT; default 1 MiB)\n"
             "  --log-format FORMAT    logfmt or json (UKIYO_LOG_FORMAT; default logfmt)\n"
             "  --log-level LEVEL      error, warning, info or debug (UKIYO_LOG_LEVEL; info)\n"
@@ -54,6 +58,8 @@ static int apply(daemon_config *cfg, int opt, const char *value)
     case 'l': cfg->listen = value; return 0;
     case 'd': cfg->db_path = value; return 0;
     case 'H': cfg->docker_host = value; return 0;
+    case 't': cfg->api_token_file = value; return 0;
+    case 's': cfg->webhook_secret_file = value; return 0;
     case 'b':
         cfg->body_limit = strtoul(value, &end, 10);
         return *end || cfg->body_limit == 0 ? -1 : 0;
@@ -80,6 +86,8 @@ static int apply_environment(daemon_config *cfg)
     cfg->listen = env_or("UKIYO_LISTEN", DEFAULT_LISTEN);
     cfg->db_path = env_or("UKIYO_DB", DEFAULT_DB);
     cfg->docker_host = env_or("UKIYO_DOCKER_HOST", NULL);
+    cfg->api_token_file = env_or("UKIYO_API_TOKEN_FILE", NULL);
+    cfg->webhook_secret_file = env_or("UKIYO_WEBHOOK_SECRET_FILE", NULL);
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
         const char *v = env_or(vars[i].name, NULL);
         if (v && apply(cfg, vars[i].opt, v) < 0) {
@@ -103,6 +111,8 @@ int config_parse(daemon_config *cfg, int argc, char **argv)
     static const struct option longopts[] = {
         {"listen", required_argument, NULL, 'l'},     {"db", required_argument, NULL, 'd'},
         {"docker-host", required_argument, NULL, 'H'}, {"body-limit", required_argument, NULL, 'b'},
+        {"api-token-file", required_argument, NULL, 't'},
+        {"webhook-secret-file", required_argument, NULL, 's'},
         {"log-format", required_argument, NULL, 'f'}, {"log-level", required_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},             {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};

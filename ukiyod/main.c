@@ -4,6 +4,7 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ukiyod.h"
@@ -39,6 +40,23 @@ static void reconcile_at_start(ukiyo *u)
         daemon_log(err < 0 ? UKIYO_LOG_WARNING : UKIYO_LOG_INFO, "reconcile", fields);
 }
 
+/* Jobs a crash left running are queued again: a 202 is a promise. */
+static void recover_jobs(ukiyo *u)
+{
+    unsigned requeued = 0;
+    char count[16];
+
+    if (ukiyo_jobs_recover(u, &requeued) < 0) {
+        const char *fields[] = {"error", ukiyo_error_last(), NULL};
+        daemon_log(UKIYO_LOG_WARNING, "cannot recover jobs", fields);
+        return;
+    }
+    snprintf(count, sizeof(count), "%u", requeued);
+    const char *fields[] = {"requeued", count, NULL};
+    if (requeued)
+        daemon_log(UKIYO_LOG_INFO, "jobs resumed", fields);
+}
+
 static int wait_for_stop_signal(const sigset_t *signals)
 {
     int sig = 0;
@@ -64,25 +82,44 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    ukiyo *u = open_library(&cfg);
-    if (!u)
+    daemon_state state = {.cfg = &cfg};
+    state.u = open_library(&cfg);
+    if (!state.u)
         return 1;
-    reconcile_at_start(u);
-    if (http_server_start(&server, &cfg, u) < 0) {
+    if (secret_load(&state.api_token, cfg.api_token_file, cfg.db_path, "api-token") < 0 ||
+        secret_load(&state.webhook_secret, cfg.webhook_secret_file, cfg.db_path,
+                    "webhook-secret") < 0) {
+        rc = 1;
+        goto done;
+    }
+    reconcile_at_start(state.u);
+    recover_jobs(state.u);
+    if (job_worker_start(&state.worker, &cfg) < 0) {
+        daemon_log(UKIYO_LOG_ERROR, "cannot start the job worker", NULL);
+        rc = 1;
+        goto done;
+    }
+    if (http_server_start(&server, &state) < 0) {
         const char *fields[] = {"listen", cfg.listen, NULL};
         daemon_log(UKIYO_LOG_ERROR, "cannot listen", fields);
-        ukiyo_close(u);
-        return 1;
+        rc = 1;
+        goto done;
     }
     const char *fields[] = {"version", ukiyo_version(), "listen", cfg.listen, "db", cfg.db_path,
-                            "docker_host", ukiyo_docker_host(ukiyo_get_docker(u)), NULL};
+                            "docker_host", ukiyo_docker_host(ukiyo_get_docker(state.u)), NULL};
     daemon_log(UKIYO_LOG_INFO, "ukiyod started", fields);
 
     int sig = wait_for_stop_signal(&signals);
     const char *stop_fields[] = {"signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL};
     daemon_log(UKIYO_LOG_INFO, "stopping", stop_fields);
+    rc = 0;
+done:
+    /* No new requests, then the job in flight finishes, then the handles go. */
     http_server_stop(server);
-    ukiyo_close(u);
+    job_worker_stop(state.worker);
+    ukiyo_close(state.u);
+    free(state.api_token);
+    free(state.webhook_secret);
     daemon_log(UKIYO_LOG_INFO, "stopped", NULL);
-    return 0;
+    return rc;
 }

@@ -1,48 +1,67 @@
 /*
- * routes.c - the route table and the handlers of the management API.
+ * routes.c - the route table: exact paths and prefixes, methods, and the
+ * API token every management route needs.
  */
 #include <string.h>
 
 #include "routes.h"
 
-typedef int (*route_handler)(route_context *ctx, const route_request *req);
-
 typedef struct {
     const char *method;
     const char *path;
+    bool prefix;      /* path followed by "/..." */
+    bool needs_token; /* Authorization: Bearer <api token> */
     route_handler handler;
 } route;
 
-static int handle_health(route_context *ctx, const route_request *req)
-{
-    ukiyo_docker *docker = ukiyo_get_docker(ctx->u);
-    int err;
+static const route routes[] = {
+    {"GET", "/api/v1/health", false, false, handle_health},
+    {"GET", "/api/v1/jobs", false, true, handle_jobs},
+    {"GET", "/api/v1/jobs", true, true, handle_job},
+    {"GET", "/api/v1/history", false, true, handle_history},
+    /* Webhooks authenticate with the webhook secret, checked by the handler. */
+    {"POST", "/ukiyo-web-hook", false, false, handle_webhook},
+    {"POST", "/ukiyo-web-hook", true, false, handle_webhook},
+    {"POST", "/hooks", true, false, handle_webhook},
+};
 
-    pthread_mutex_lock(&ctx->engine_lock);
-    err = ukiyo_docker_ping(docker);
-    json_t *engine = json_pack("{s:b, s:s?, s:s?}", "reachable", err == 0, "api_version",
-                               err == 0 ? ukiyo_docker_api_version(docker) : NULL, "error",
-                               err == 0 ? NULL : ukiyo_error_last());
-    pthread_mutex_unlock(&ctx->engine_lock);
-    return server_answer_json(req->conn, MHD_HTTP_OK,
-                              json_pack("{s:s, s:s, s:o}", "status", "ok", "version",
-                                        ukiyo_version(), "docker", engine));
+/* "" for an exact match, the rest after "path/" for a prefix match, NULL for none. */
+static const char *match(const route *r, const char *url)
+{
+    size_t n = strlen(r->path);
+
+    if (strncmp(url, r->path, n) != 0)
+        return NULL;
+    if (!r->prefix)
+        return url[n] == '\0' ? "" : NULL;
+    return url[n] == '/' && url[n + 1] && !strchr(url + n + 1, '/') ? url + n + 1 : NULL;
 }
 
-static const route routes[] = {
-    {"GET", "/api/v1/health", handle_health},
-};
+static bool token_ok(route_context *ctx, struct MHD_Connection *conn)
+{
+    const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
+
+    return auth && strncmp(auth, "Bearer ", 7) == 0 &&
+           ukiyo_secret_equal(auth + 7, ctx->state->api_token);
+}
 
 int route_dispatch(route_context *ctx, const route_request *req)
 {
     bool path_known = false;
 
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        if (strcmp(routes[i].path, req->url) != 0)
+        const char *rest = match(&routes[i], req->url);
+        if (!rest)
             continue;
         path_known = true;
-        if (strcmp(routes[i].method, req->method) == 0)
-            return routes[i].handler(ctx, req);
+        if (strcmp(routes[i].method, req->method) != 0)
+            continue;
+        if (routes[i].needs_token && !token_ok(ctx, req->conn))
+            return server_answer_error(req->conn, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+                                       "this route needs Authorization: Bearer <api token>");
+        route_request with_rest = *req;
+        with_rest.rest = rest;
+        return routes[i].handler(ctx, &with_rest);
     }
     if (path_known)
         return server_answer_error(req->conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",

@@ -11,9 +11,8 @@
 #include "ukiyod.h"
 
 typedef struct {
-    const daemon_config *cfg;
-    ukiyo *u;
-    pthread_mutex_t engine_lock; /* the engine client serves one request at a time */
+    daemon_state *state;
+    pthread_mutex_t engine_lock; /* the library handle serves one request at a time */
 } route_context;
 
 typedef struct {
@@ -22,7 +21,10 @@ typedef struct {
     const char *url;
     const char *body;
     size_t body_len;
+    const char *rest; /* what follows a prefix route's path ("" for exact routes) */
 } route_request;
+
+typedef int (*route_handler)(route_context *ctx, const route_request *req);
 
 /* Answer one request; returns libmicrohttpd's MHD_YES/MHD_NO. */
 int route_dispatch(route_context *ctx, const route_request *req);
@@ -31,5 +33,13 @@ int route_dispatch(route_context *ctx, const route_request *req);
 int server_answer_json(struct MHD_Connection *conn, unsigned int status, json_t *doc);
 int server_answer_error(struct MHD_Connection *conn, unsigned int status, const char *code,
                         const char *message);
+
+/* routes_webhook.c */
+int handle_webhook(route_context *ctx, const route_request *req);
+/* routes_api.c */
+int handle_health(route_context *ctx, const route_request *req);
+int handle_jobs(route_context *ctx, const route_request *req);
+int handle_job(route_context *ctx, const route_request *req);
+int handle_history(route_context *ctx, const route_request *req);
 
 #endif

@@ -91,7 +91,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
-        if (!st->too_large && st->len + *upload_data_size <= s->ctx.cfg->body_limit) {
+        if (!st->too_large && st->len + *upload_data_size <= s->ctx.state->cfg->body_limit) {
             char *grown = realloc(st->body, st->len + *upload_data_size + 1);
             if (!grown)
                 return MHD_NO;
@@ -111,7 +111,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                    ? MHD_YES
                    : MHD_NO;
     route_request req = {.conn = conn, .method = method, .url = url, .body = st->body,
-                         .body_len = st->len};
+                         .body_len = st->len, .rest = ""};
     return route_dispatch(&s->ctx, &req) ? MHD_YES : MHD_NO;
 }
 
@@ -127,18 +127,17 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
 }
 
-int http_server_start(http_server **out, const daemon_config *cfg, ukiyo *u)
+int http_server_start(http_server **out, daemon_state *state)
 {
     struct sockaddr_storage addr;
     http_server *s;
 
-    if (parse_listen(cfg->listen, &addr) < 0)
+    if (parse_listen(state->cfg->listen, &addr) < 0)
         return -1;
     s = calloc(1, sizeof(*s));
     if (!s)
         return -1;
-    s->ctx.cfg = cfg;
-    s->ctx.u = u;
+    s->ctx.state = state;
     pthread_mutex_init(&s->ctx.engine_lock, NULL);
     unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
     if (addr.ss_family == AF_INET6)

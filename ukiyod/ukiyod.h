@@ -14,6 +14,8 @@ typedef struct {
     const char *listen;      /* "0.0.0.0:8080" */
     const char *db_path;
     const char *docker_host;
+    const char *api_token_file;      /* NULL: <db dir>/api-token, generated */
+    const char *webhook_secret_file; /* NULL: <db dir>/webhook-secret, generated */
     log_format log_format;
     ukiyo_log_level log_level;
     size_t body_limit;
@@ -26,10 +28,32 @@ int config_parse(daemon_config *cfg, int argc, char **argv);
 void daemon_log_init(log_format format, ukiyo_log_level level);
 void daemon_log(ukiyo_log_level level, const char *msg, const char *const *fields);
 
+/*
+ * The secret in @file, or (when @file is NULL) in <dir of db_path>/<name>,
+ * generated with mode 0600 on first start. 0 and *out set (new), or -1.
+ */
+int secret_load(char **out, const char *file, const char *db_path, const char *name);
+
+/* The worker: runs queued jobs on its own thread and library handle. */
+typedef struct job_worker job_worker;
+int job_worker_start(job_worker **out, const daemon_config *cfg);
+/* Wake the worker: a job was queued. */
+void job_worker_notify(job_worker *w);
+/* Finish the job in flight, then stop. */
+void job_worker_stop(job_worker *w);
+
 typedef struct http_server http_server;
 
-/* Start serving on cfg->listen; the daemon's routes answer through @u. */
-int http_server_start(http_server **out, const daemon_config *cfg, ukiyo *u);
+typedef struct {
+    const daemon_config *cfg;
+    ukiyo *u;            /* for the HTTP thread only */
+    job_worker *worker;
+    char *api_token;
+    char *webhook_secret;
+} daemon_state;
+
+/* Start serving on cfg->listen; the routes answer through @state. */
+int http_server_start(http_server **out, daemon_state *state);
 /* Stop accepting, finish requests in flight, release. */
 void http_server_stop(http_server *s);
 

@@ -16,5 +16,6 @@
 #include "ukiyo/store.h"
 #include "ukiyo/manager.h"
 #include "ukiyo/push.h"
+#include "ukiyo/jobs.h"
 
 #endif

@@ -237,3 +237,8 @@ UKIYO_EXTERN int ukiyo_push_verify_hmac_sha256(const char *body, size_t body_len
         return ukiyo_error_set(UKIYO_EAUTH, "webhook signature does not match");
     return 0;
 }
+
+UKIYO_EXTERN int ukiyo_secret_equal(const char *a, const char *b)
+{
+    return a && b && str_equal_secret(a, b);
+}

@@ -40,6 +40,25 @@ static const char *const migrations[] = {
     "CREATE UNIQUE INDEX updates_one_open ON updates(container) WHERE finished_ms IS NULL;"
     "CREATE INDEX updates_by_container ON updates(container, id);"
     "CREATE INDEX updates_by_old_container ON updates(old_container_id);",
+    /* 2: the job queue */
+    "CREATE TABLE jobs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  state TEXT NOT NULL,"
+    "  registry TEXT NOT NULL,"
+    "  repository TEXT NOT NULL,"
+    "  tag TEXT NOT NULL,"
+    "  digest TEXT,"
+    "  source TEXT NOT NULL,"
+    "  delivery_id TEXT,"
+    "  created_ms INTEGER NOT NULL,"
+    "  started_ms INTEGER,"
+    "  finished_ms INTEGER,"
+    "  results TEXT,"
+    "  error TEXT);"
+    "CREATE UNIQUE INDEX jobs_one_queued ON jobs(registry, repository, tag) "
+    "  WHERE state = 'queued';"
+    "CREATE UNIQUE INDEX jobs_delivery ON jobs(delivery_id) WHERE delivery_id IS NOT NULL;"
+    "CREATE INDEX jobs_by_state ON jobs(state, id);",
 };
 
 int64_t store_now_ms(void)

@@ -86,6 +86,13 @@ UKIYO_EXTERN const char *ukiyo_push_event_image(const ukiyo_push_event *event);
 UKIYO_EXTERN int ukiyo_push_verify_hmac_sha256(const char *body, size_t body_len,
                                                const char *secret, const char *signature);
 
+/**
+ * Compare two secrets (tokens, webhook secrets) in time that does not
+ * depend on where they differ. NULL never matches.
+ * @return non-zero when equal
+ */
+UKIYO_EXTERN int ukiyo_secret_equal(const char *a, const char *b);
+
 #ifdef __cplusplus
 }
 #endif

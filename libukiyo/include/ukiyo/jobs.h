@@ -1,0 +1,71 @@
+/*
+ * ukiyo/jobs.h - the durable job queue between triggers and updates.
+ *
+ * Every trigger (a webhook, later the poller and the scheduler) becomes a
+ * job in the store; a job is committed before ukiyo_jobs_submit() returns,
+ * so a daemon that answered 202 loses nothing in a crash. Jobs for the
+ * same registry/repository:tag that are still queued are coalesced (a
+ * registry sends several deliveries per push). A worker takes them in
+ * order with ukiyo_jobs_run_next(), updating every container whose image
+ * reference names that tag, in dependency order.
+ */
+#ifndef UKIYO_JOBS_H
+#define UKIYO_JOBS_H
+
+#include "common.h"
+#include "context.h"
+#include "manager.h"
+#include "push.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * Queue an update of the containers that run @p event's tag.
+ * @param source       who asked ("dockerhub", "distribution", "cli", ...)
+ * @param delivery_id  the registry's delivery ID, or NULL; a delivery seen
+ *                     before is not queued again
+ * @param job_id_out   the job's ID (an earlier queued job's when coalesced)
+ * @return 0 once the job is durable, or a negative UKIYO_E* code
+ */
+UKIYO_EXTERN int ukiyo_jobs_submit(ukiyo *u, const ukiyo_push_event *event, const char *source,
+                                   const char *delivery_id, int64_t *job_id_out);
+
+/**
+ * Run the oldest queued job, if any: find the containers that run its tag,
+ * update them (with @p opts, NULL for defaults) and record what became of
+ * each in the job.
+ * @param ran_out  set to 1 when a job ran, 0 when the queue was empty
+ * @return 0, or a negative code when the store or the engine failed (the
+ *         job is then queued again)
+ */
+UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts, int *ran_out);
+
+/**
+ * Put jobs that a crash left "running" back in the queue. Call once at
+ * start, before any worker runs.
+ * @param requeued_out  how many; may be NULL
+ */
+UKIYO_EXTERN int ukiyo_jobs_recover(ukiyo *u, unsigned int *requeued_out);
+
+/**
+ * One job as JSON: {"id", "state" (queued|running|done|failed), "image",
+ * "registry", "repository", "tag", "digest", "source", "created_ms",
+ * "finished_ms", "results": [{"name","outcome","reason"}...], "error"}.
+ * @param json_out new string; free with ukiyo_string_free
+ * @return 0 or UKIYO_ENOTFOUND
+ */
+UKIYO_EXTERN int ukiyo_jobs_get(ukiyo *u, int64_t job_id, char **json_out);
+
+/**
+ * The newest jobs first, as a JSON array of the objects ukiyo_jobs_get() gives.
+ * @param json_out new string; free with ukiyo_string_free
+ */
+UKIYO_EXTERN int ukiyo_jobs_list(ukiyo *u, size_t offset, size_t limit, char **json_out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

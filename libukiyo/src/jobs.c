@@ -1,0 +1,406 @@
+/*
+ * jobs.c - the durable job queue (the store's "jobs" table) and the worker
+ * step that turns a job into updates.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_private.h"
+
+#define JOBS_LIST_MAX 500
+
+static int sql_fail(ukiyo_store *s, const char *what)
+{
+    return ukiyo_error_set(UKIYO_EIO, "jobs: %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+static ukiyo_store *store_of(ukiyo *u)
+{
+    ukiyo_store *s = u ? ukiyo_get_store(u) : NULL;
+    if (!s)
+        ukiyo_error_set(UKIYO_EINVAL, "the job queue needs a store");
+    return s;
+}
+
+/* SELECT one integer with up to three text parameters; 0 and *found=false when no row. */
+static int select_id(ukiyo_store *s, const char *sql, const char *a, const char *b,
+                     const char *c, int64_t *id_out, bool *found)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    *found = false;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(s, "prepare");
+    sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, c, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *id_out = sqlite3_column_int64(st, 0);
+        *found = true;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_fail(s, "query");
+}
+
+static int insert_job(ukiyo_store *s, const ukiyo_push_event *e, const char *source,
+                      const char *delivery_id, int64_t *id_out)
+{
+    static const char sql[] =
+        "INSERT INTO jobs (state, registry, repository, tag, digest, source, delivery_id, "
+        "created_ms) VALUES ('queued', ?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(s, "prepare");
+    sqlite3_bind_text(st, 1, ukiyo_push_event_registry(e), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, ukiyo_push_event_repository(e), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, ukiyo_push_event_tag(e), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, ukiyo_push_event_digest(e), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, source ? source : "unknown", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, delivery_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, store_now_ms());
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return sql_fail(s, "queueing a job");
+    *id_out = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+/* In one write transaction: a known delivery, a queued job for the tag, or a new job. */
+static int submit_locked(ukiyo_store *s, const ukiyo_push_event *e, const char *source,
+                         const char *delivery_id, int64_t *id)
+{
+    bool found = false;
+    int err = 0;
+
+    if (delivery_id)
+        err = select_id(s, "SELECT id FROM jobs WHERE delivery_id = ?1", delivery_id, NULL, NULL,
+                        id, &found);
+    if (err == 0 && !found)
+        err = select_id(s,
+                        "SELECT id FROM jobs WHERE state = 'queued' AND registry = ?1 AND "
+                        "repository = ?2 AND tag = ?3",
+                        ukiyo_push_event_registry(e), ukiyo_push_event_repository(e),
+                        ukiyo_push_event_tag(e), id, &found);
+    if (err == 0 && !found)
+        err = insert_job(s, e, source, delivery_id, id);
+    return err;
+}
+
+UKIYO_EXTERN int ukiyo_jobs_submit(ukiyo *u, const ukiyo_push_event *event, const char *source,
+                                   const char *delivery_id, int64_t *job_id_out)
+{
+    ukiyo_store *s = store_of(u);
+    int64_t id = 0;
+    int err;
+
+    if (!s)
+        return UKIYO_EINVAL;
+    if (!event || !job_id_out)
+        return ukiyo_error_set(UKIYO_EINVAL, "jobs: NULL argument");
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return sql_fail(s, "begin");
+    err = submit_locked(s, event, source, delivery_id, &id);
+    if (err == 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        err = sql_fail(s, "commit");
+    if (err < 0) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return err;
+    }
+    *job_id_out = id;
+    return 0;
+}
+
+UKIYO_EXTERN int ukiyo_jobs_recover(ukiyo *u, unsigned int *requeued_out)
+{
+    ukiyo_store *s = store_of(u);
+
+    if (!s)
+        return UKIYO_EINVAL;
+    /* A job cut short runs again; if the tag has been queued since, that one covers it. */
+    if (sqlite3_exec(s->db, "UPDATE OR IGNORE jobs SET state = 'queued', started_ms = NULL "
+                            "WHERE state = 'running'",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        return sql_fail(s, "recovering jobs");
+    if (requeued_out)
+        *requeued_out = (unsigned)sqlite3_changes(s->db);
+    if (sqlite3_exec(s->db, "UPDATE jobs SET state = 'done', error = 'coalesced with a newer job' "
+                            "WHERE state = 'running'",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        return sql_fail(s, "recovering jobs");
+    return 0;
+}
+
+/* ---- running a job --------------------------------------------------- */
+
+typedef struct {
+    int64_t id;
+    char *registry;
+    char *repository;
+    char *tag;
+} job_row;
+
+static void job_row_clear(job_row *j)
+{
+    free(j->registry);
+    free(j->repository);
+    free(j->tag);
+}
+
+/* Claim the oldest queued job; *found false when there is none. */
+static int claim_next(ukiyo_store *s, job_row *j, bool *found)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, err = 0;
+
+    *found = false;
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return sql_fail(s, "begin");
+    if (sqlite3_prepare_v2(s->db, "SELECT id, registry, repository, tag FROM jobs WHERE state = "
+                                  "'queued' ORDER BY id LIMIT 1",
+                           -1, &st, NULL) != SQLITE_OK)
+        err = sql_fail(s, "prepare");
+    rc = err == 0 ? sqlite3_step(st) : SQLITE_ERROR;
+    if (rc == SQLITE_ROW) {
+        j->id = sqlite3_column_int64(st, 0);
+        j->registry = strdup((const char *)sqlite3_column_text(st, 1));
+        j->repository = strdup((const char *)sqlite3_column_text(st, 2));
+        j->tag = strdup((const char *)sqlite3_column_text(st, 3));
+        *found = true;
+    } else if (rc != SQLITE_DONE && err == 0) {
+        err = sql_fail(s, "reading the queue");
+    }
+    sqlite3_finalize(st);
+    if (err == 0 && *found) {
+        char sql[128];
+        snprintf(sql, sizeof(sql), "UPDATE jobs SET state = 'running', started_ms = %lld "
+                                   "WHERE id = %lld",
+                 (long long)store_now_ms(), (long long)j->id);
+        if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+            err = sql_fail(s, "claiming a job");
+    }
+    if (err == 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        err = sql_fail(s, "commit");
+    if (err < 0)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return err;
+}
+
+static bool runs_the_tag(const ukiyo_container *c, const job_row *j)
+{
+    ukiyo_image_ref *ref = NULL;
+    const char *image = ukiyo_container_image(c);
+    bool match = false;
+
+    if (image && ukiyo_image_ref_parse(&ref, image) == 0 && ukiyo_image_ref_tag(ref))
+        match = strcmp(ukiyo_image_ref_registry(ref), j->registry) == 0 &&
+                strcmp(ukiyo_image_ref_repository(ref), j->repository) == 0 &&
+                strcmp(ukiyo_image_ref_tag(ref), j->tag) == 0;
+    ukiyo_error_clear();
+    ukiyo_image_ref_free(ref);
+    return match;
+}
+
+/* Running containers whose reference names the job's tag, in update order. */
+static int matching_containers(ukiyo *u, const job_row *j, ukiyo_string_list **out)
+{
+    ukiyo_container_list *list = NULL;
+    ukiyo_string_list names = {0};
+    int err = ukiyo_docker_container_list(ukiyo_get_docker(u), &list, 0, NULL);
+
+    for (size_t i = 0; err == 0 && i < ukiyo_container_list_count(list); i++) {
+        ukiyo_container *c = NULL;
+        /* The list shows an image ID once the tag moved: inspect for the reference. */
+        if (ukiyo_docker_container_inspect(ukiyo_get_docker(u), &c,
+                                           ukiyo_container_id(ukiyo_container_list_get(list, i))) <
+            0) {
+            ukiyo_error_clear();
+            continue;
+        }
+        if (runs_the_tag(c, j))
+            err = string_list_append(&names, ukiyo_container_name(c));
+        ukiyo_container_free(c);
+    }
+    ukiyo_container_list_free(list);
+    if (err == 0)
+        err = ukiyo_update_order(u, (const char *const *)names.items, names.count, out);
+    for (size_t i = 0; i < names.count; i++)
+        free(names.items[i]);
+    free(names.items);
+    return err;
+}
+
+static json_t *result_entry(const char *name, int err, const ukiyo_update_result *r)
+{
+    if (err < 0)
+        return json_pack("{s:s, s:s, s:s}", "name", name, "outcome", "failed", "reason",
+                         ukiyo_error_last());
+    return json_pack("{s:s, s:s, s:s?, s:s?, s:s?}", "name", name, "outcome",
+                     ukiyo_update_outcome_name(ukiyo_update_result_outcome(r)), "reason",
+                     ukiyo_update_result_reason(r), "old_image_id",
+                     ukiyo_update_result_old_image_id(r), "new_image_id",
+                     ukiyo_update_result_new_image_id(r));
+}
+
+static int finish_job(ukiyo_store *s, int64_t id, const char *state, json_t *results,
+                      const char *error)
+{
+    char *text = results ? json_dumps(results, JSON_COMPACT) : NULL;
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (sqlite3_prepare_v2(s->db, "UPDATE jobs SET state = ?1, results = ?2, error = ?3, "
+                                  "finished_ms = ?4 WHERE id = ?5",
+                           -1, &st, NULL) != SQLITE_OK) {
+        free(text);
+        return sql_fail(s, "prepare");
+    }
+    sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, store_now_ms());
+    sqlite3_bind_int64(st, 5, id);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    free(text);
+    return rc == SQLITE_DONE ? 0 : sql_fail(s, "finishing a job");
+}
+
+UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts, int *ran_out)
+{
+    ukiyo_store *s = store_of(u);
+    ukiyo_string_list *order = NULL;
+    job_row j = {0};
+    bool found;
+    int err;
+
+    if (!s)
+        return UKIYO_EINVAL;
+    if (ran_out)
+        *ran_out = 0;
+    err = claim_next(s, &j, &found);
+    if (err < 0 || !found)
+        return err;
+    if (ran_out)
+        *ran_out = 1;
+    log_info("job %lld: %s/%s:%s", (long long)j.id, j.registry, j.repository, j.tag);
+    err = matching_containers(u, &j, &order);
+    if (err < 0) {
+        /* The engine could not be asked: fail the job with why; nothing has changed. */
+        err = finish_job(s, j.id, "failed", NULL, ukiyo_error_last());
+        job_row_clear(&j);
+        return err;
+    }
+    json_t *results = json_array();
+    for (size_t i = 0; i < ukiyo_string_list_count(order); i++) {
+        ukiyo_update_result *r = NULL;
+        const char *name = ukiyo_string_list_get(order, i);
+        int uerr = ukiyo_update(u, name, opts, &r);
+        json_array_append_new(results, result_entry(name, uerr, r));
+        ukiyo_update_result_free(r);
+    }
+    err = finish_job(s, j.id, "done", results, NULL);
+    json_decref(results);
+    ukiyo_string_list_free(order);
+    job_row_clear(&j);
+    return err;
+}
+
+/* ---- reading jobs ---------------------------------------------------- */
+
+static const char job_columns[] = "id, state, registry, repository, tag, digest, source, "
+                                  "created_ms, COALESCE(finished_ms, 0), results, error";
+
+static json_t *job_json(sqlite3_stmt *st)
+{
+    const char *registry = (const char *)sqlite3_column_text(st, 2);
+    const char *repository = (const char *)sqlite3_column_text(st, 3);
+    const char *tag = (const char *)sqlite3_column_text(st, 4);
+    const char *results = (const char *)sqlite3_column_text(st, 9);
+    char *image = str_printf("%s/%s:%s", registry, repository, tag);
+    json_t *doc = json_pack(
+        "{s:I, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s, s:I, s:I, s:o?, s:s?}", "id",
+        (json_int_t)sqlite3_column_int64(st, 0), "state",
+        (const char *)sqlite3_column_text(st, 1), "image", image, "registry", registry,
+        "repository", repository, "tag", tag, "digest", (const char *)sqlite3_column_text(st, 5),
+        "source", (const char *)sqlite3_column_text(st, 6), "created_ms",
+        (json_int_t)sqlite3_column_int64(st, 7), "finished_ms",
+        (json_int_t)sqlite3_column_int64(st, 8), "results",
+        results ? json_loads(results, 0, NULL) : json_array(), "error",
+        (const char *)sqlite3_column_text(st, 10));
+    free(image);
+    return doc;
+}
+
+static int query_jobs(ukiyo *u, const char *where, int64_t a, int64_t b, json_t *into,
+                      bool *any)
+{
+    ukiyo_store *s = store_of(u);
+    sqlite3_stmt *st = NULL;
+    char sql[256];
+    int rc;
+
+    if (!s)
+        return UKIYO_EINVAL;
+    snprintf(sql, sizeof(sql), "SELECT %s FROM jobs %s", job_columns, where);
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(s, "prepare");
+    sqlite3_bind_int64(st, 1, a);
+    sqlite3_bind_int64(st, 2, b);
+    *any = false;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_array_append_new(into, job_json(st));
+        *any = true;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : sql_fail(s, "reading jobs");
+}
+
+static int dump(json_t *doc, char **json_out)
+{
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(doc);
+    if (!text)
+        return UKIYO_ENOMEM;
+    *json_out = text;
+    return 0;
+}
+
+UKIYO_EXTERN int ukiyo_jobs_get(ukiyo *u, int64_t job_id, char **json_out)
+{
+    json_t *found = json_array();
+    bool any;
+    int err = query_jobs(u, "WHERE id = ?1", job_id, 0, found, &any);
+
+    if (err == 0 && !any)
+        err = ukiyo_error_set(UKIYO_ENOTFOUND, "no job %lld", (long long)job_id);
+    if (err < 0) {
+        json_decref(found);
+        return err;
+    }
+    json_t *job = json_incref(json_array_get(found, 0));
+    json_decref(found);
+    return dump(job, json_out);
+}
+
+UKIYO_EXTERN int ukiyo_jobs_list(ukiyo *u, size_t offset, size_t limit, char **json_out)
+{
+    json_t *jobs = json_array();
+    bool any;
+    int err;
+
+    if (limit == 0 || limit > JOBS_LIST_MAX)
+        limit = limit ? JOBS_LIST_MAX : 50;
+    err = query_jobs(u, "ORDER BY id DESC LIMIT ?1 OFFSET ?2", (int64_t)limit, (int64_t)offset,
+                     jobs, &any);
+    if (err < 0) {
+        json_decref(jobs);
+        return err;
+    }
+    return dump(jobs, json_out);
+}

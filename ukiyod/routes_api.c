@@ -1,0 +1,118 @@
+/*
+ * routes_api.c - the REST API under /api/v1: health, jobs, history.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "routes.h"
+
+int handle_health(route_context *ctx, const route_request *req)
+{
+    ukiyo_docker *docker = ukiyo_get_docker(ctx->state->u);
+    int err;
+
+    pthread_mutex_lock(&ctx->engine_lock);
+    err = ukiyo_docker_ping(docker);
+    json_t *engine = json_pack("{s:b, s:s?, s:s?}", "reachable", err == 0, "api_version",
+                               err == 0 ? ukiyo_docker_api_version(docker) : NULL, "error",
+                               err == 0 ? NULL : ukiyo_error_last());
+    pthread_mutex_unlock(&ctx->engine_lock);
+    return server_answer_json(req->conn, MHD_HTTP_OK,
+                              json_pack("{s:s, s:s, s:o}", "status", "ok", "version",
+                                        ukiyo_version(), "docker", engine));
+}
+
+/* A non-negative integer query argument, @fallback when absent; -1 when malformed. */
+static long query_number(const route_request *req, const char *name, long fallback, long max)
+{
+    const char *v = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+    char *end;
+
+    if (!v)
+        return fallback;
+    long n = strtol(v, &end, 10);
+    return *end || n < 0 || n > max ? -1 : n;
+}
+
+static int answer_library_error(const route_request *req, int err)
+{
+    unsigned status = err == UKIYO_ENOTFOUND ? MHD_HTTP_NOT_FOUND
+                      : err == UKIYO_EINVAL  ? MHD_HTTP_BAD_REQUEST
+                                             : MHD_HTTP_INTERNAL_SERVER_ERROR;
+    return server_answer_error(req->conn, status,
+                               err == UKIYO_ENOTFOUND ? "not_found" : "internal",
+                               ukiyo_error_last());
+}
+
+static int answer_json_text(const route_request *req, char *text)
+{
+    json_t *doc = json_loads(text, 0, NULL);
+    ukiyo_string_free(text);
+    return server_answer_json(req->conn, MHD_HTTP_OK, doc);
+}
+
+int handle_jobs(route_context *ctx, const route_request *req)
+{
+    long limit = query_number(req, "limit", 50, 500), offset = query_number(req, "offset", 0, 1L << 30);
+    char *text = NULL;
+    int err;
+
+    if (limit < 0 || offset < 0)
+        return server_answer_error(req->conn, MHD_HTTP_BAD_REQUEST, "bad_query",
+                                   "limit and offset are non-negative numbers");
+    pthread_mutex_lock(&ctx->engine_lock);
+    err = ukiyo_jobs_list(ctx->state->u, (size_t)offset, (size_t)limit, &text);
+    pthread_mutex_unlock(&ctx->engine_lock);
+    return err < 0 ? answer_library_error(req, err) : answer_json_text(req, text);
+}
+
+int handle_job(route_context *ctx, const route_request *req)
+{
+    char *end, *text = NULL;
+    long long id = strtoll(req->rest, &end, 10);
+    int err;
+
+    if (*end || id <= 0)
+        return server_answer_error(req->conn, MHD_HTTP_BAD_REQUEST, "bad_id",
+                                   "a job ID is a positive number");
+    pthread_mutex_lock(&ctx->engine_lock);
+    err = ukiyo_jobs_get(ctx->state->u, id, &text);
+    pthread_mutex_unlock(&ctx->engine_lock);
+    return err < 0 ? answer_library_error(req, err) : answer_json_text(req, text);
+}
+
+static json_t *history_entry_json(const ukiyo_history_entry *e)
+{
+    return json_pack("{s:I, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:I, s:I}", "id",
+                     (json_int_t)ukiyo_history_entry_id(e), "container",
+                     ukiyo_history_entry_container(e), "kind", ukiyo_history_entry_kind(e),
+                     "image", ukiyo_history_entry_image(e), "old_image_id",
+                     ukiyo_history_entry_old_image_id(e), "new_image_id",
+                     ukiyo_history_entry_new_image_id(e), "outcome",
+                     ukiyo_history_entry_outcome(e), "reason", ukiyo_history_entry_reason(e),
+                     "started_ms", (json_int_t)ukiyo_history_entry_started_ms(e),
+                     "finished_ms", (json_int_t)ukiyo_history_entry_finished_ms(e));
+}
+
+int handle_history(route_context *ctx, const route_request *req)
+{
+    const char *name = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "container");
+    long limit = query_number(req, "limit", 50, 1000), offset = query_number(req, "offset", 0, 1L << 30);
+    ukiyo_history *h = NULL;
+    int err;
+
+    if (limit < 0 || offset < 0)
+        return server_answer_error(req->conn, MHD_HTTP_BAD_REQUEST, "bad_query",
+                                   "limit and offset are non-negative numbers");
+    pthread_mutex_lock(&ctx->engine_lock);
+    err = ukiyo_store_history(ukiyo_get_store(ctx->state->u), &h, name, (size_t)offset,
+                              (size_t)limit);
+    pthread_mutex_unlock(&ctx->engine_lock);
+    if (err < 0)
+        return answer_library_error(req, err);
+    json_t *entries = json_array();
+    for (size_t i = 0; i < ukiyo_history_count(h); i++)
+        json_array_append_new(entries, history_entry_json(ukiyo_history_get(h, i)));
+    ukiyo_history_free(h);
+    return server_answer_json(req->conn, MHD_HTTP_OK, entries);
+}

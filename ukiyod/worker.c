@@ -1,0 +1,105 @@
+/*
+ * worker.c - the job worker: its own thread and its own library handle
+ * (handles are used by one thread at a time). It sleeps until a job is
+ * queued, never on a timer.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "ukiyod.h"
+
+struct job_worker {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stop;
+    bool pending;
+    bool hold; /* UKIYO_TEST_HOLD_JOBS: queue, never run (the restart test) */
+    ukiyo *u;
+};
+
+static bool take_wakeup(job_worker *w)
+{
+    bool stop;
+
+    pthread_mutex_lock(&w->lock);
+    while (!w->pending && !w->stop)
+        pthread_cond_wait(&w->wake, &w->lock);
+    w->pending = false;
+    stop = w->stop;
+    pthread_mutex_unlock(&w->lock);
+    return !stop;
+}
+
+static bool stopping(job_worker *w)
+{
+    pthread_mutex_lock(&w->lock);
+    bool stop = w->stop;
+    pthread_mutex_unlock(&w->lock);
+    return stop;
+}
+
+static void *run(void *arg)
+{
+    job_worker *w = arg;
+
+    do {
+        int ran = 1;
+        while (!w->hold && ran && !stopping(w)) {
+            if (ukiyo_jobs_run_next(w->u, NULL, &ran) < 0) {
+                const char *fields[] = {"error", ukiyo_error_last(), NULL};
+                daemon_log(UKIYO_LOG_ERROR, "job failed", fields);
+            }
+        }
+    } while (take_wakeup(w));
+    return NULL;
+}
+
+int job_worker_start(job_worker **out, const daemon_config *cfg)
+{
+    ukiyo_options opts = UKIYO_OPTIONS_INIT;
+    job_worker *w = calloc(1, sizeof(*w));
+
+    if (!w)
+        return -1;
+    opts.docker_host = cfg->docker_host;
+    opts.db_path = cfg->db_path;
+    if (ukiyo_open(&w->u, &opts) < 0) {
+        free(w);
+        return -1;
+    }
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->wake, NULL);
+    w->hold = getenv("UKIYO_TEST_HOLD_JOBS") != NULL;
+    w->pending = true; /* jobs a restart found queued */
+    if (pthread_create(&w->thread, NULL, run, w) != 0) {
+        ukiyo_close(w->u);
+        free(w);
+        return -1;
+    }
+    *out = w;
+    return 0;
+}
+
+void job_worker_notify(job_worker *w)
+{
+    pthread_mutex_lock(&w->lock);
+    w->pending = true;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->lock);
+}
+
+void job_worker_stop(job_worker *w)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->lock);
+    w->stop = true;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->wake);
+    ukiyo_close(w->u);
+    free(w);
+}
