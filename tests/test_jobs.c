@@ -1,0 +1,133 @@
+/*
+ * test_jobs.c - the durable job queue: coalescing, delivery dedupe,
+ * running a job, and what the store keeps.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <ukiyo.h>
+
+#include "testlib.h"
+
+static ukiyo *u;
+static char db_path[128];
+
+static void setup(void)
+{
+    ukiyo_options opts = UKIYO_OPTIONS_INIT;
+
+    snprintf(db_path, sizeof(db_path), "/tmp/ukiyo-test-%d-jobs.db", (int)getpid());
+    opts.db_path = db_path;
+    ck_assert_int_eq(ukiyo_open(&u, &opts), 0);
+}
+
+static void teardown(void)
+{
+    ukiyo_close(u);
+    test_sh(NULL, "rm -f %s %s-wal %s-shm", db_path, db_path, db_path);
+}
+
+static ukiyo_push_events *event_for(const char *image)
+{
+    ukiyo_push_request req = UKIYO_PUSH_REQUEST_INIT;
+    ukiyo_push_events *ev = NULL;
+    char body[256];
+
+    snprintf(body, sizeof(body), "{\"image\":\"%s\"}", image);
+    req.body = body;
+    req.body_len = strlen(body);
+    ck_assert_int_eq(ukiyo_push_parse(&ev, &req), 0);
+    return ev;
+}
+
+static int64_t submit(const char *image, const char *delivery)
+{
+    ukiyo_push_events *ev = event_for(image);
+    int64_t id = 0;
+    ck_assert_msg(ukiyo_jobs_submit(u, ukiyo_push_events_get(ev, 0), "test", delivery, &id) == 0,
+                  "%s", ukiyo_error_last());
+    ukiyo_push_events_free(ev);
+    return id;
+}
+
+START_TEST(deliveries_of_one_push_are_coalesced)
+{
+    int64_t a = submit("localhost:5000/team/app:v1", NULL);
+    int64_t b = submit("localhost:5000/team/app:v1", NULL);
+    int64_t c = submit("localhost:5000/team/app:v2", NULL);
+    int64_t d = submit("127.0.0.1:5000/team/app:v1", NULL); /* another registry */
+
+    ck_assert_int_eq(a, b);
+    ck_assert_int_ne(a, c);
+    ck_assert_int_ne(a, d);
+    /* The same delivery again is the same job, even for another tag in its body. */
+    int64_t e = submit("localhost:5000/team/other:v1", "delivery-1");
+    int64_t f = submit("localhost:5000/team/other:v9", "delivery-1");
+    ck_assert_int_eq(e, f);
+}
+END_TEST
+
+START_TEST(a_job_runs_once_and_keeps_its_results)
+{
+    test_require_engine();
+    int64_t id = submit("localhost:5000/ukiyo-test/nobody-runs-this:v1", NULL);
+    int ran = -1;
+    char *text = NULL;
+
+    ck_assert_int_eq(ukiyo_jobs_get(u, id, &text), 0);
+    ck_assert_ptr_nonnull(strstr(text, "\"state\":\"queued\""));
+    ukiyo_string_free(text);
+    ck_assert_msg(ukiyo_jobs_run_next(u, NULL, &ran) == 0, "%s", ukiyo_error_last());
+    ck_assert_int_eq(ran, 1);
+    ck_assert_int_eq(ukiyo_jobs_get(u, id, &text), 0);
+    json_t *job = json_loads(text, 0, NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(job, "state")), "done");
+    ck_assert_uint_eq(json_array_size(json_object_get(job, "results")), 0); /* no container runs it */
+    ck_assert_int_gt(json_integer_value(json_object_get(job, "finished_ms")), 0);
+    json_decref(job);
+    ukiyo_string_free(text);
+    ck_assert_int_eq(ukiyo_jobs_run_next(u, NULL, &ran), 0);
+    ck_assert_int_eq(ran, 0); /* the queue is empty */
+    /* Once it ran, the same tag queues a new job. */
+    ck_assert_int_ne(submit("localhost:5000/ukiyo-test/nobody-runs-this:v1", NULL), id);
+    ck_assert_int_eq(ukiyo_jobs_list(u, 0, 10, &text), 0);
+    json_t *list = json_loads(text, 0, NULL);
+    ck_assert_uint_eq(json_array_size(list), 2);
+    json_decref(list);
+    ukiyo_string_free(text);
+    ck_assert_int_eq(ukiyo_jobs_get(u, 12345, &text), UKIYO_ENOTFOUND);
+}
+END_TEST
+
+START_TEST(the_queue_survives_closing_the_store)
+{
+    int64_t id = submit("localhost:5000/team/app:v3", NULL);
+    unsigned requeued = 99;
+    char *text = NULL;
+
+    ukiyo_close(u);
+    ukiyo_options opts = UKIYO_OPTIONS_INIT;
+    opts.db_path = db_path;
+    ck_assert_int_eq(ukiyo_open(&u, &opts), 0);
+    ck_assert_int_eq(ukiyo_jobs_recover(u, &requeued), 0);
+    ck_assert_uint_eq(requeued, 0); /* queued, not running: nothing to put back */
+    ck_assert_int_eq(ukiyo_jobs_get(u, id, &text), 0);
+    ck_assert_ptr_nonnull(strstr(text, "\"state\":\"queued\""));
+    ukiyo_string_free(text);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("jobs");
+    TCase *tc = tcase_create("queue");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, deliveries_of_one_push_are_coalesced);
+    tcase_add_test(tc, a_job_runs_once_and_keeps_its_results);
+    tcase_add_test(tc, the_queue_survives_closing_the_store);
+    suite_add_tcase(s, tc);
+    return test_run_suite(s);
+}
