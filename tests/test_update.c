@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <ukiyo.h>
 
+#include "engine_proxy.h"
 #include "testlib.h"
 
 static ukiyo *u;
@@ -958,6 +959,54 @@ START_TEST(ukiyoctl_update_reports_each_container)
 }
 END_TEST
 
+START_TEST(an_engine_gone_mid_update_is_reconciled_when_it_returns)
+{
+    char *repo = NULL, *ref = push_repo("ukiyo-test/http:v1", &repo);
+    char *name = test_unique_name("gone");
+    engine_proxy *proxy = engine_proxy_start();
+    ukiyo_options opts = UKIYO_OPTIONS_INIT;
+    ukiyo *through_proxy = NULL;
+    ukiyo_update_result *r = NULL;
+    unsigned fixed = 0;
+
+    ck_assert_ptr_nonnull(proxy);
+    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s "
+                                   "%s >/dev/null", name, ref), 0);
+    char *before = container_id(name);
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    opts.db_path = db_path;
+    opts.docker_host = engine_proxy_host(proxy);
+    opts.timeout_ms = 3000;
+    ck_assert_int_eq(ukiyo_open(&through_proxy, &opts), 0);
+    /* The engine vanishes when the new container is to start: the old one is stopped by then. */
+    engine_proxy_vanish_at(proxy, "/start");
+    ukiyo_update_options uo = UKIYO_UPDATE_OPTIONS_INIT;
+    uo.min_uptime_s = 1;
+    ck_assert_int_eq(ukiyo_update(through_proxy, name, &uo, &r), 0);
+    ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_FAILED);
+    ck_assert_msg(strstr(ukiyo_update_result_reason(r), "reconcile"), "%s",
+                  ukiyo_update_result_reason(r));
+    ukiyo_update_result_free(r);
+    ukiyo_close(through_proxy);
+    engine_proxy_stop(proxy);
+
+    /* The engine is back (the real socket): reconcile puts the old container back. */
+    ck_assert_msg(ukiyo_reconcile(u, &fixed) == 0, "%s", ukiyo_error_last());
+    ck_assert_uint_eq(fixed, 1);
+    assert_one_container_named(name);
+    char *after = container_id(name);
+    ck_assert_str_eq(after, before);
+    char *out = served(name);
+    ck_assert_str_eq(out, "v1\n");
+    free(out);
+    free(after);
+    free(before);
+    free(name);
+    free(ref);
+    free(repo);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("update");
@@ -977,6 +1026,7 @@ int main(void)
     tcase_add_test(rollback, a_failed_pull_stops_nothing);
     tcase_add_test(rollback, nothing_to_do_and_bad_input);
     tcase_add_test(rollback, rollback_returns_to_the_previous_image);
+    tcase_add_test(rollback, an_engine_gone_mid_update_is_reconciled_when_it_returns);
     suite_add_tcase(s, rollback);
 
     TCase *crash = tcase_create("crash");

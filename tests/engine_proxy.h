@@ -1,0 +1,19 @@
+/*
+ * engine_proxy.h - a unix socket in front of the real engine's that relays
+ * every byte, and can play the engine going away: once a request line
+ * contains a chosen text, that request and every later one find no engine.
+ */
+#ifndef UKIYO_ENGINE_PROXY_H
+#define UKIYO_ENGINE_PROXY_H
+
+typedef struct engine_proxy engine_proxy;
+
+/* Start relaying at a new socket path to /var/run/docker.sock. */
+engine_proxy *engine_proxy_start(void);
+/* "unix:///tmp/...": the host to give ukiyo. Borrowed. */
+const char *engine_proxy_host(const engine_proxy *p);
+/* From the first request whose request line contains @text on, the engine is gone. */
+void engine_proxy_vanish_at(engine_proxy *p, const char *text);
+void engine_proxy_stop(engine_proxy *p);
+
+#endif
