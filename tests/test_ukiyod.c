@@ -380,6 +380,103 @@ START_TEST(a_job_accepted_before_a_crash_runs_after_the_restart)
 }
 END_TEST
 
+static reply api_send(const daemon_proc *d, const char *method, const char *path, const char *body)
+{
+    char *token = daemon_file(d, "api-token");
+    char header[256];
+    snprintf(header, sizeof(header), "Authorization: Bearer %s", token);
+    free(token);
+    return request_with(d, method, path, body, header);
+}
+
+static void expect_status(reply r, long status, const char *words)
+{
+    ck_assert_msg(r.status == status, "HTTP %ld, not %ld: %s", r.status, status, r.body);
+    if (words)
+        ck_assert_msg(strstr(r.body, words), "no \"%s\" in %s", words, r.body);
+    free(r.body);
+}
+
+START_TEST(access_keys_are_kept_used_for_pulls_and_never_shown)
+{
+    daemon_proc d = {0};
+    char reg[64], ref[256], body[512], login[160], path[256];
+    int reg_port = test_free_port();
+    char *name = test_unique_name("private");
+    const char *password = "pa55-ukiyo-s3cret";
+
+    start_daemon(&d, NULL);
+    /* A registry that wants a password, and an image pushed to it. */
+    snprintf(reg, sizeof(reg), "keys-%d", (int)getpid());
+    snprintf(login, sizeof(login), "/tmp/ukiyo-test-%d-keys-login", (int)getpid());
+    snprintf(ref, sizeof(ref), "127.0.0.1:%d/ukiyo-test/private:latest", reg_port);
+    ck_assert_int_eq(test_sh(NULL, "\"$UKIYO_TEST_ENV/registry.sh\" start %s %d --htpasswd "
+                                   "keyuser:%s && mkdir -p %s && echo %s | DOCKER_CONFIG=%s docker "
+                                   "login -u keyuser --password-stdin 127.0.0.1:%d >/dev/null",
+                             reg, reg_port, password, login, password, login, reg_port),
+                     0);
+    ck_assert_int_eq(test_sh(NULL, "docker tag ukiyo-test/http:v1 %s && DOCKER_CONFIG=%s docker "
+                                   "push -q %s >/dev/null && docker run -d --label ukiyo.test=1 "
+                                   "-l ukiyo.min-uptime=1 --stop-timeout 1 --name %s %s >/dev/null "
+                                   "&& docker tag ukiyo-test/http:v2 %s && DOCKER_CONFIG=%s docker "
+                                   "push -q %s >/dev/null && docker rmi %s >/dev/null",
+                             ref, login, ref, name, ref, ref, login, ref, ref),
+                     0);
+
+    /* Bad input first: nothing is saved. */
+    expect_status(request(&d, "POST", "/save-container-access-keys", "{}"), 401, "unauthorized");
+    expect_status(api_send(&d, "POST", "/save-container-access-keys", "{\"username\":1}"), 400,
+                  "\"ResponseCode\":1");
+    expect_status(api_send(&d, "POST", "/save-container-access-keys", "[]"), 400, NULL);
+    expect_status(api_send(&d, "POST", "/save-container-access-keys",
+                           "{\"username\":\"x\",\"serverAddress\":\"reg.example.com\"}"),
+                  400, NULL);
+    expect_status(api_send(&d, "GET", "/save-container-access-keys", NULL), 405, NULL);
+    snprintf(body, sizeof(body),
+             "{\"username\":\"keyuser\",\"desc\":\"ci's key\",\"accessToken\":\"%s\","
+             "\"email\":\"ci@example.com\",\"serverAddress\":\"http://127.0.0.1:%d/v2/\"}",
+             "wrong-password", reg_port);
+    expect_status(api_send(&d, "POST", "/save-container-access-keys", body), 201,
+                  "\"ResponseCode\":0");
+    expect_status(api_send(&d, "POST", "/save-container-access-keys", body), 409, NULL);
+    snprintf(body, sizeof(body),
+             "{\"username\":\"keyuser\",\"desc\":\"'; DROP TABLE credentials; --\","
+             "\"accessToken\":\"%s\",\"email\":\"ci@example.com\","
+             "\"serverAddress\":\"127.0.0.1:%d\"}",
+             password, reg_port);
+    expect_status(api_send(&d, "POST", "/edit-container-access-keys", body), 200, NULL);
+    reply r = api(&d, "/api/v1/registries");
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "DROP TABLE")); /* stored as text, harmlessly */
+    ck_assert_ptr_null(strstr(r.body, password));
+    ck_assert_ptr_null(strstr(r.body, "accessToken"));
+    free(r.body);
+
+    /* A push announced by webhook: the worker pulls with the saved key. */
+    char *secret = daemon_file(&d, "webhook-secret");
+    snprintf(path, sizeof(path), "/hooks/%s", secret);
+    snprintf(body, sizeof(body), "{\"image\":\"%s\"}", ref);
+    expect_status(request(&d, "POST", path, body), 202, NULL);
+    ck_assert_msg(serves_within(name, "v2\n"), "not updated with the stored credential");
+
+    expect_status(api_send(&d, "DELETE", "/delete-container-access-keys/nobody", NULL), 404, NULL);
+    expect_status(api_send(&d, "DELETE", "/delete-container-access-keys/keyuser", NULL), 200,
+                  NULL);
+    r = api(&d, "/api/v1/registries");
+    ck_assert_str_eq(r.body, "[]");
+    free(r.body);
+    char *log = NULL;
+    test_sh(&log, "cat %s/log", d.dir);
+    ck_assert_ptr_null(strstr(log, password));
+    free(log);
+    test_sh(NULL, "\"$UKIYO_TEST_ENV/registry.sh\" stop %s; rm -rf %s; docker rmi %s "
+                  ">/dev/null 2>&1", reg, login, ref);
+    ck_assert_int_eq(stop_daemon(&d), 0);
+    free(secret);
+    free(name);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ukiyod");
@@ -394,6 +491,7 @@ int main(void)
     tcase_add_test(tc, webhooks_and_the_api_need_their_secrets);
     tcase_add_test(tc, a_push_to_the_registry_updates_the_container);
     tcase_add_test(tc, a_job_accepted_before_a_crash_runs_after_the_restart);
+    tcase_add_test(tc, access_keys_are_kept_used_for_pulls_and_never_shown);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

@@ -19,6 +19,11 @@ static const route routes[] = {
     {"GET", "/api/v1/jobs", false, true, handle_jobs},
     {"GET", "/api/v1/jobs", true, true, handle_job},
     {"GET", "/api/v1/history", false, true, handle_history},
+    {"GET", "/api/v1/registries", false, true, handle_registries},
+    /* The seed's routes, with its field names. */
+    {"POST", "/save-container-access-keys", false, true, handle_keys_save},
+    {"POST", "/edit-container-access-keys", false, true, handle_keys_edit},
+    {"DELETE", "/delete-container-access-keys", true, true, handle_keys_delete},
     /* Webhooks authenticate with the webhook secret, checked by the handler. */
     {"POST", "/ukiyo-web-hook", false, false, handle_webhook},
     {"POST", "/ukiyo-web-hook", true, false, handle_webhook},

@@ -41,5 +41,10 @@ int handle_health(route_context *ctx, const route_request *req);
 int handle_jobs(route_context *ctx, const route_request *req);
 int handle_job(route_context *ctx, const route_request *req);
 int handle_history(route_context *ctx, const route_request *req);
+/* routes_keys.c */
+int handle_keys_save(route_context *ctx, const route_request *req);
+int handle_keys_edit(route_context *ctx, const route_request *req);
+int handle_keys_delete(route_context *ctx, const route_request *req);
+int handle_registries(route_context *ctx, const route_request *req);
 
 #endif

@@ -3,7 +3,7 @@
  */
 #include <stdlib.h>
 
-#include "internal.h"
+#include "store_private.h"
 
 struct ukiyo {
     ukiyo_auth *auth;
@@ -45,6 +45,9 @@ UKIYO_EXTERN int ukiyo_open(ukiyo **out, const ukiyo_options *opts)
         err = ukiyo_registry_new(&u->registry, &registry_opts);
     if (err == 0 && opts && opts->db_path)
         err = ukiyo_store_open(&u->store, opts->db_path);
+    /* Credentials saved in the store come before Docker's config.json. */
+    if (err == 0 && u->store)
+        err = ukiyo_auth_add_source(u->auth, store_credential_source, u->store);
     if (err < 0) {
         ukiyo_close(u);
         return err;

@@ -59,6 +59,16 @@ static const char *const migrations[] = {
     "  WHERE state = 'queued';"
     "CREATE UNIQUE INDEX jobs_delivery ON jobs(delivery_id) WHERE delivery_id IS NOT NULL;"
     "CREATE INDEX jobs_by_state ON jobs(state, id);",
+    /* 3: registry credentials (the seed's "container access keys") */
+    "CREATE TABLE credentials ("
+    "  id INTEGER PRIMARY KEY,"
+    "  server TEXT NOT NULL UNIQUE,"
+    "  username TEXT NOT NULL,"
+    "  secret TEXT NOT NULL,"
+    "  email TEXT,"
+    "  description TEXT,"
+    "  created_ms INTEGER NOT NULL,"
+    "  updated_ms INTEGER NOT NULL);",
 };
 
 int64_t store_now_ms(void)

@@ -70,4 +70,9 @@ int journal_name_of_container(ukiyo_store *s, const char *container_id, char **n
 
 int64_t store_now_ms(void);
 
+/* The registry host a credential is kept under ("docker.io" for Docker Hub's names). New. */
+char *credential_server_key(const char *server);
+/* A ukiyo_credential_source_fn answering from the store's credentials (@payload: the store). */
+int store_credential_source(ukiyo_credential **out, const char *registry, void *payload);
+
 #endif

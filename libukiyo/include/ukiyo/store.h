@@ -36,6 +36,36 @@ UKIYO_EXTERN void ukiyo_store_close(ukiyo_store *store);
 /** The schema version the store is at. */
 UKIYO_EXTERN int ukiyo_store_schema_version(ukiyo_store *store);
 
+/* ---- registry credentials ------------------------------------------ */
+
+/**
+ * Save the credential for a registry. @p server may be written as users
+ * do ("https://index.docker.io/v1/", "registry.example.com:5000"); it is
+ * kept as the registry host. Pulls from that registry use it (see
+ * ukiyo_open()). The secret is stored in the database, whose file is 0600.
+ * @param replace  0: a new one (UKIYO_ECONFLICT when the registry has one);
+ *                 1: change the existing one (UKIYO_ENOTFOUND when none)
+ * @return 0, UKIYO_EINVAL for a missing server, user or secret, ...
+ */
+UKIYO_EXTERN int ukiyo_store_credential_save(ukiyo_store *store, const char *server,
+                                             const char *username, const char *secret,
+                                             const char *email, const char *description,
+                                             int replace);
+
+/**
+ * Delete the credentials named @p name: those of that user name, else the
+ * one of that registry.
+ * @return 0, or UKIYO_ENOTFOUND
+ */
+UKIYO_EXTERN int ukiyo_store_credential_delete(ukiyo_store *store, const char *name);
+
+/**
+ * The saved credentials as a JSON array of {"server", "username", "email",
+ * "description", "updated_ms"}: never the secret.
+ * @param json_out new string; free with ukiyo_string_free
+ */
+UKIYO_EXTERN int ukiyo_store_credentials_json(ukiyo_store *store, char **json_out);
+
 /* ---- history ------------------------------------------------------- */
 
 /** One finished (or, for reconcile, unfinished) update transaction. */

@@ -1,0 +1,106 @@
+/*
+ * routes_keys.c - the seed's registry access keys: save, edit, delete
+ * (fields username, desc, accessToken, email, serverAddress), and
+ * GET /api/v1/registries. The access token is stored, used for pulls from
+ * that server, and never answered or logged.
+ */
+#include <string.h>
+
+#include "routes.h"
+
+static int seed_answer(const route_request *req, unsigned status, const char *desc)
+{
+    json_t *doc = json_pack("{s:i, s:s}", "ResponseCode", status < 300 ? 0 : 1, "ResponseDesc",
+                            desc);
+    if (status >= 300) {
+        json_object_set_new(doc, "error", json_string(desc));
+        json_object_set_new(doc, "code", json_string(status == 404   ? "not_found"
+                                                     : status == 409 ? "conflict"
+                                                                     : "bad_request"));
+    }
+    return server_answer_json(req->conn, status, doc);
+}
+
+static unsigned status_of(int err)
+{
+    switch (err) {
+    case UKIYO_EINVAL: return MHD_HTTP_BAD_REQUEST;
+    case UKIYO_ENOTFOUND: return MHD_HTTP_NOT_FOUND;
+    case UKIYO_ECONFLICT: return MHD_HTTP_CONFLICT;
+    default: return MHD_HTTP_INTERNAL_SERVER_ERROR;
+    }
+}
+
+/* Optional string members must be strings when present. */
+static bool string_or_absent(json_t *doc, const char *key)
+{
+    json_t *v = json_object_get(doc, key);
+    return !v || json_is_string(v) || json_is_null(v);
+}
+
+static int save_or_edit(route_context *ctx, const route_request *req, int replace)
+{
+    static const char *const fields[] = {"username", "desc", "accessToken", "email",
+                                         "serverAddress"};
+    json_error_t jerr;
+    json_t *doc = json_loadb(req->body ? req->body : "", req->body_len, 0, &jerr);
+    int err;
+
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        return seed_answer(req, MHD_HTTP_BAD_REQUEST, "the body is not a JSON object");
+    }
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+        if (!string_or_absent(doc, fields[i])) {
+            json_decref(doc);
+            return seed_answer(req, MHD_HTTP_BAD_REQUEST, "every field is a string");
+        }
+    pthread_mutex_lock(&ctx->engine_lock);
+    err = ukiyo_store_credential_save(
+        ukiyo_get_store(ctx->state->u), json_string_value(json_object_get(doc, "serverAddress")),
+        json_string_value(json_object_get(doc, "username")),
+        json_string_value(json_object_get(doc, "accessToken")),
+        json_string_value(json_object_get(doc, "email")),
+        json_string_value(json_object_get(doc, "desc")), replace);
+    pthread_mutex_unlock(&ctx->engine_lock);
+    json_decref(doc);
+    if (err < 0)
+        return seed_answer(req, status_of(err), ukiyo_error_last());
+    return seed_answer(req, replace ? MHD_HTTP_OK : MHD_HTTP_CREATED,
+                       replace ? "access key updated" : "access key saved");
+}
+
+int handle_keys_save(route_context *ctx, const route_request *req)
+{
+    return save_or_edit(ctx, req, 0);
+}
+
+int handle_keys_edit(route_context *ctx, const route_request *req)
+{
+    return save_or_edit(ctx, req, 1);
+}
+
+int handle_keys_delete(route_context *ctx, const route_request *req)
+{
+    pthread_mutex_lock(&ctx->engine_lock);
+    int err = ukiyo_store_credential_delete(ukiyo_get_store(ctx->state->u), req->rest);
+    pthread_mutex_unlock(&ctx->engine_lock);
+    if (err < 0)
+        return seed_answer(req, status_of(err), ukiyo_error_last());
+    return seed_answer(req, MHD_HTTP_OK, "access key deleted");
+}
+
+int handle_registries(route_context *ctx, const route_request *req)
+{
+    char *text = NULL;
+
+    pthread_mutex_lock(&ctx->engine_lock);
+    int err = ukiyo_store_credentials_json(ukiyo_get_store(ctx->state->u), &text);
+    pthread_mutex_unlock(&ctx->engine_lock);
+    if (err < 0)
+        return server_answer_error(req->conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+                                   ukiyo_error_last());
+    json_t *doc = json_loads(text, 0, NULL);
+    ukiyo_string_free(text);
+    return server_answer_json(req->conn, MHD_HTTP_OK, doc);
+}
