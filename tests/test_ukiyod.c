@@ -477,6 +477,124 @@ START_TEST(access_keys_are_kept_used_for_pulls_and_never_shown)
 }
 END_TEST
 
+/* What a host port serves (new string, "" when nothing answers). */
+static char *host_port_serves(int port)
+{
+    char *out = NULL;
+    test_sh(&out, "curl -s --max-time 2 http://127.0.0.1:%d/", port);
+    return out;
+}
+
+static bool host_port_serves_within(int port, const char *want, int seconds)
+{
+    for (int i = 0; i < seconds * 4; i++) {
+        char *out = host_port_serves(port);
+        bool ok = strcmp(out, want) == 0;
+        free(out);
+        if (ok)
+            return true;
+        usleep(250 * 1000);
+    }
+    return false;
+}
+
+static void post_generic(daemon_proc *d, const char *ref)
+{
+    char *secret = daemon_file(d, "webhook-secret");
+    char path[256], body[300];
+    snprintf(path, sizeof(path), "/hooks/%s", secret);
+    snprintf(body, sizeof(body), "{\"image\":\"%s\"}", ref);
+    expect_status(request(d, "POST", path, body), 202, NULL);
+    free(secret);
+}
+
+START_TEST(scheduled_deployments_create_update_and_wait_for_their_time)
+{
+    daemon_proc d = {0};
+    char *repo_name = test_unique_name("dep");
+    char *container = test_unique_name("depc");
+    char repo[300], name[400], body[1024], ref[420];
+    int port = test_free_port();
+
+    snprintf(repo, sizeof(repo), "ukiyo-test/%s", repo_name);
+    snprintf(name, sizeof(name), "%s/%s", test_registry(), repo);
+    snprintf(ref, sizeof(ref), "%s:latest", name);
+    start_daemon(&d, NULL);
+
+    /* Bad input: nothing saved. */
+    expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", "{}"), 400,
+                  "name");
+    snprintf(body, sizeof(body), "{\"name\":\"%s\",\"scheduledAt\":\"soon\"}", name);
+    expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", body), 400,
+                  "scheduledAt");
+    snprintf(body, sizeof(body), "{\"name\":\"%s\",\"scheduledDowntime\":true}", name);
+    expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", body), 400, NULL);
+    snprintf(body, sizeof(body), "{\"name\":\"%s\",\"bindingPort\":[{\"exportPort\":70000,"
+                                 "\"internalPort\":8080}]}", name);
+    expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", body), 400, NULL);
+
+    snprintf(body, sizeof(body),
+             "{\"name\":\"%s\",\"containerName\":\"%s\",\"bindingPort\":[{\"exportPort\":\"%d\","
+             "\"internalPort\":8080}],\"scheduledAt\":0,\"scheduledDowntime\":false}",
+             name, container, port);
+    expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", body), 201, NULL);
+    expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", body), 409, NULL);
+    /* Another deployment may not take the same host port. */
+    char clash[600];
+    snprintf(clash, sizeof(clash), "{\"name\":\"%s/ukiyo-test/other-%d\",\"bindingPort\":"
+                                   "[{\"exportPort\":%d,\"internalPort\":80}]}",
+             test_registry(), (int)getpid(), port);
+    expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", clash), 409,
+                  "already exported");
+    reply r = api(&d, "/api/v1/deployments");
+    ck_assert_msg(strstr(r.body, container), "%s", r.body);
+    free(r.body);
+
+    /* A push of a repository with no container yet: created with its ports. */
+    free(test_push("ukiyo-test/http:v1", repo, "latest"));
+    post_generic(&d, ref);
+    ck_assert_msg(host_port_serves_within(port, "v1\n", 60), "not deployed on port %d", port);
+    /* The next push: updated at once (scheduledDowntime false). */
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    post_generic(&d, ref);
+    ck_assert_msg(host_port_serves_within(port, "v2\n", 60), "not updated");
+
+    /* Now with a window a few seconds ahead: the push waits for it, across a restart. */
+    long long at = (long long)time(NULL) + 8;
+    snprintf(body, sizeof(body),
+             "{\"name\":\"%s\",\"containerName\":\"%s\",\"bindingPort\":[{\"exportPort\":%d,"
+             "\"internalPort\":8080}],\"scheduledAt\":%lld,\"scheduledDowntime\":true}",
+             name, container, port, at);
+    expect_status(api_send(&d, "POST", "/edit-repository-scheduled-time", body), 200, NULL);
+    free(test_push("ukiyo-test/http:v1", repo, "latest"));
+    post_generic(&d, ref);
+    sleep(2);
+    char *now = host_port_serves(port);
+    ck_assert_str_eq(now, "v2\n"); /* not before its time */
+    free(now);
+    ck_assert_int_eq(signal_daemon(&d, SIGTERM), 0);
+    d.pid = 0;
+    start_daemon(&d, NULL);
+    ck_assert_msg(host_port_serves_within(port, "v1\n", 30), "the scheduled update never came");
+    ck_assert_int_ge((long long)time(NULL), at);
+
+    r = api_send(&d, "GET", "/get-container-history/1", NULL);
+    ck_assert_msg(strstr(r.body, container) && strstr(r.body, "\"ResponseCode\":0"), "%s", r.body);
+    free(r.body);
+    char path[512];
+    snprintf(path, sizeof(path), "/get-container-history-by-name/%s", container);
+    expect_status(api_send(&d, "GET", path, NULL), 200, "\"outcome\":\"updated\"");
+    expect_status(api_send(&d, "GET", "/get-container-history/zero", NULL), 400, NULL);
+    snprintf(path, sizeof(path), "/remove-repository-scheduled-time/%s", container);
+    expect_status(api_send(&d, "DELETE", path, NULL), 200, NULL);
+    expect_status(api_send(&d, "DELETE", path, NULL), 404, NULL);
+    test_sh(NULL, "docker rm -f %s >/dev/null 2>&1", container);
+    ck_assert_int_eq(stop_daemon(&d), 0);
+    free(repo_name);
+    free(container);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ukiyod");
@@ -492,6 +610,7 @@ int main(void)
     tcase_add_test(tc, a_push_to_the_registry_updates_the_container);
     tcase_add_test(tc, a_job_accepted_before_a_crash_runs_after_the_restart);
     tcase_add_test(tc, access_keys_are_kept_used_for_pulls_and_never_shown);
+    tcase_add_test(tc, scheduled_deployments_create_update_and_wait_for_their_time);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

@@ -24,6 +24,12 @@ static const route routes[] = {
     {"POST", "/save-container-access-keys", false, true, handle_keys_save},
     {"POST", "/edit-container-access-keys", false, true, handle_keys_edit},
     {"DELETE", "/delete-container-access-keys", true, true, handle_keys_delete},
+    {"POST", "/save-repository-scheduled-time", false, true, handle_schedule_save},
+    {"POST", "/edit-repository-scheduled-time", false, true, handle_schedule_edit},
+    {"DELETE", "/remove-repository-scheduled-time", true, true, handle_schedule_remove},
+    {"GET", "/get-container-history", true, true, handle_seed_history_page},
+    {"GET", "/get-container-history-by-name", true, true, handle_seed_history_name},
+    {"GET", "/api/v1/deployments", false, true, handle_deployments},
     /* Webhooks authenticate with the webhook secret, checked by the handler. */
     {"POST", "/ukiyo-web-hook", false, false, handle_webhook},
     {"POST", "/ukiyo-web-hook", true, false, handle_webhook},
@@ -39,7 +45,8 @@ static const char *match(const route *r, const char *url)
         return NULL;
     if (!r->prefix)
         return url[n] == '\0' ? "" : NULL;
-    return url[n] == '/' && url[n + 1] && !strchr(url + n + 1, '/') ? url + n + 1 : NULL;
+    /* The rest may hold slashes: deployment names are registry/repository. */
+    return url[n] == '/' && url[n + 1] ? url + n + 1 : NULL;
 }
 
 static bool token_ok(route_context *ctx, struct MHD_Connection *conn)

@@ -46,5 +46,14 @@ int handle_keys_save(route_context *ctx, const route_request *req);
 int handle_keys_edit(route_context *ctx, const route_request *req);
 int handle_keys_delete(route_context *ctx, const route_request *req);
 int handle_registries(route_context *ctx, const route_request *req);
+/* routes_deployments.c */
+int handle_schedule_save(route_context *ctx, const route_request *req);
+int handle_schedule_edit(route_context *ctx, const route_request *req);
+int handle_schedule_remove(route_context *ctx, const route_request *req);
+int handle_deployments(route_context *ctx, const route_request *req);
+int handle_seed_history_page(route_context *ctx, const route_request *req);
+int handle_seed_history_name(route_context *ctx, const route_request *req);
+/* One history entry as the API shows it (routes_api.c). */
+json_t *history_entry_json(const ukiyo_history_entry *e);
 
 #endif

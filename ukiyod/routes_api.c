@@ -81,7 +81,7 @@ int handle_job(route_context *ctx, const route_request *req)
     return err < 0 ? answer_library_error(req, err) : answer_json_text(req, text);
 }
 
-static json_t *history_entry_json(const ukiyo_history_entry *e)
+json_t *history_entry_json(const ukiyo_history_entry *e)
 {
     return json_pack("{s:I, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:I, s:I}", "id",
                      (json_int_t)ukiyo_history_entry_id(e), "container",

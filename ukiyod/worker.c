@@ -3,7 +3,10 @@
  * (handles are used by one thread at a time). It sleeps until a job is
  * queued, never on a timer.
  */
+#include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <time.h>
 #include <stdlib.h>
 
 #include "ukiyod.h"
@@ -18,13 +21,27 @@ struct job_worker {
     ukiyo *u;
 };
 
+/*
+ * Sleep until a job is queued, the next scheduled job is due, or the
+ * daemon stops. No timer ticks: an idle worker does not wake at all.
+ */
 static bool take_wakeup(job_worker *w)
 {
+    int64_t due = INT64_MAX;
     bool stop;
 
+    if (!w->hold && ukiyo_jobs_next_due_ms(w->u, &due) < 0)
+        due = INT64_MAX;
     pthread_mutex_lock(&w->lock);
-    while (!w->pending && !w->stop)
-        pthread_cond_wait(&w->wake, &w->lock);
+    if (due == INT64_MAX) {
+        while (!w->pending && !w->stop)
+            pthread_cond_wait(&w->wake, &w->lock);
+    } else if (due > 0) {
+        struct timespec until = {.tv_sec = due / 1000, .tv_nsec = (due % 1000) * 1000000};
+        while (!w->pending && !w->stop &&
+               pthread_cond_timedwait(&w->wake, &w->lock, &until) != ETIMEDOUT)
+            ;
+    }
     w->pending = false;
     stop = w->stop;
     pthread_mutex_unlock(&w->lock);

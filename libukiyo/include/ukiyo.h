@@ -17,5 +17,6 @@
 #include "ukiyo/manager.h"
 #include "ukiyo/push.h"
 #include "ukiyo/jobs.h"
+#include "ukiyo/deployments.h"
 
 #endif

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_private.h"
+#include "deployments_private.h"
 
 #define JOBS_LIST_MAX 500
 
@@ -46,11 +46,12 @@ static int select_id(ukiyo_store *s, const char *sql, const char *a, const char 
 }
 
 static int insert_job(ukiyo_store *s, const ukiyo_push_event *e, const char *source,
-                      const char *delivery_id, int64_t *id_out)
+                      const char *delivery_id, const deployment *d, int64_t *id_out)
 {
     static const char sql[] =
         "INSERT INTO jobs (state, registry, repository, tag, digest, source, delivery_id, "
-        "created_ms) VALUES ('queued', ?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+        "created_ms, deployment, not_before_ms) VALUES ('queued', ?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+        "?8, ?9)";
     sqlite3_stmt *st = NULL;
     int rc;
 
@@ -63,12 +64,43 @@ static int insert_job(ukiyo_store *s, const ukiyo_push_event *e, const char *sou
     sqlite3_bind_text(st, 5, source ? source : "unknown", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, delivery_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, store_now_ms());
+    sqlite3_bind_text(st, 8, d ? d->name : NULL, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 9, d && d->downtime ? d->scheduled_at_ms : 0);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return sql_fail(s, "queueing a job");
     *id_out = sqlite3_last_insert_rowid(s->db);
     return 0;
+}
+
+/*
+ * A repository with a deployment gets a job of its own, due at once or at
+ * its scheduled time; pushes meanwhile fold into it. Its ID is the answer.
+ */
+static int submit_deployment(ukiyo_store *s, const ukiyo_push_event *e, const char *source,
+                             int64_t *id)
+{
+    deployment d;
+    bool found = false;
+    int err = deployment_find(s, ukiyo_push_event_registry(e), ukiyo_push_event_repository(e),
+                              NULL, &d);
+
+    if (err == UKIYO_ENOTFOUND) {
+        ukiyo_error_clear();
+        return 0;
+    }
+    if (err < 0)
+        return err;
+    err = select_id(s,
+                    "SELECT id FROM jobs WHERE state = 'queued' AND registry = ?1 AND "
+                    "repository = ?2 AND tag = ?3 AND deployment IS NOT NULL",
+                    ukiyo_push_event_registry(e), ukiyo_push_event_repository(e),
+                    ukiyo_push_event_tag(e), id, &found);
+    if (err == 0 && !found)
+        err = insert_job(s, e, source, NULL, &d, id);
+    deployment_clear(&d);
+    return err;
 }
 
 /* In one write transaction: a known delivery, a queued job for the tag, or a new job. */
@@ -81,14 +113,18 @@ static int submit_locked(ukiyo_store *s, const ukiyo_push_event *e, const char *
     if (delivery_id)
         err = select_id(s, "SELECT id FROM jobs WHERE delivery_id = ?1", delivery_id, NULL, NULL,
                         id, &found);
-    if (err == 0 && !found)
+    if (found)
+        return 0;
+    if (err == 0)
         err = select_id(s,
                         "SELECT id FROM jobs WHERE state = 'queued' AND registry = ?1 AND "
-                        "repository = ?2 AND tag = ?3",
+                        "repository = ?2 AND tag = ?3 AND deployment IS NULL",
                         ukiyo_push_event_registry(e), ukiyo_push_event_repository(e),
                         ukiyo_push_event_tag(e), id, &found);
     if (err == 0 && !found)
-        err = insert_job(s, e, source, delivery_id, id);
+        err = insert_job(s, e, source, delivery_id, NULL, id);
+    if (err == 0)
+        err = submit_deployment(s, e, source, id);
     return err;
 }
 
@@ -143,6 +179,7 @@ typedef struct {
     char *registry;
     char *repository;
     char *tag;
+    char *deployment; /* NULL for a plain job */
 } job_row;
 
 static void job_row_clear(job_row *j)
@@ -150,6 +187,7 @@ static void job_row_clear(job_row *j)
     free(j->registry);
     free(j->repository);
     free(j->tag);
+    free(j->deployment);
 }
 
 /* Claim the oldest queued job; *found false when there is none. */
@@ -161,16 +199,20 @@ static int claim_next(ukiyo_store *s, job_row *j, bool *found)
     *found = false;
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return sql_fail(s, "begin");
-    if (sqlite3_prepare_v2(s->db, "SELECT id, registry, repository, tag FROM jobs WHERE state = "
-                                  "'queued' ORDER BY id LIMIT 1",
+    if (sqlite3_prepare_v2(s->db, "SELECT id, registry, repository, tag, deployment FROM jobs "
+                                  "WHERE state = 'queued' AND not_before_ms <= ?1 "
+                                  "ORDER BY not_before_ms, id LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK)
         err = sql_fail(s, "prepare");
+    if (err == 0)
+        sqlite3_bind_int64(st, 1, store_now_ms());
     rc = err == 0 ? sqlite3_step(st) : SQLITE_ERROR;
     if (rc == SQLITE_ROW) {
         j->id = sqlite3_column_int64(st, 0);
         j->registry = strdup((const char *)sqlite3_column_text(st, 1));
         j->repository = strdup((const char *)sqlite3_column_text(st, 2));
         j->tag = strdup((const char *)sqlite3_column_text(st, 3));
+        j->deployment = str_dup((const char *)sqlite3_column_text(st, 4));
         *found = true;
     } else if (rc != SQLITE_DONE && err == 0) {
         err = sql_fail(s, "reading the queue");
@@ -222,7 +264,8 @@ static int matching_containers(ukiyo *u, const job_row *j, ukiyo_string_list **o
             ukiyo_error_clear();
             continue;
         }
-        if (runs_the_tag(c, j))
+        /* A deployment's container waits for its deployment's job. */
+        if (runs_the_tag(c, j) && !ukiyo_container_label(c, UKIYO_LABEL_DEPLOYMENT))
             err = string_list_append(&names, ukiyo_container_name(c));
         ukiyo_container_free(c);
     }
@@ -271,6 +314,58 @@ static int finish_job(ukiyo_store *s, int64_t id, const char *state, json_t *res
     return rc == SQLITE_DONE ? 0 : sql_fail(s, "finishing a job");
 }
 
+/* A deployment's job: create its container, or update it. */
+static int run_deployment_job(ukiyo *u, ukiyo_store *s, const job_row *j,
+                              const ukiyo_update_options *opts)
+{
+    deployment d;
+    json_t *results = json_array();
+    int err = deployment_find(s, j->registry, j->repository, j->deployment, &d);
+
+    if (err < 0) {
+        json_decref(results);
+        return finish_job(s, j->id, "failed", NULL, "the deployment was deleted");
+    }
+    ukiyo_container *c = NULL;
+    if (ukiyo_docker_container_inspect(ukiyo_get_docker(u), &c, d.container) == 0) {
+        ukiyo_update_result *r = NULL;
+        int uerr = ukiyo_update(u, d.container, opts, &r);
+        json_array_append_new(results, result_entry(d.container, uerr, r));
+        ukiyo_update_result_free(r);
+    } else {
+        char *ref = str_printf("%s/%s:%s", j->registry, j->repository, j->tag);
+        ukiyo_error_clear();
+        int cerr = ref ? deployment_create_container(u, &d, ref) : UKIYO_ENOMEM;
+        json_array_append_new(results, cerr < 0 ? result_entry(d.container, cerr, NULL)
+                                                : json_pack("{s:s, s:s}", "name", d.container,
+                                                            "outcome", "created"));
+        free(ref);
+    }
+    ukiyo_container_free(c);
+    err = finish_job(s, j->id, "done", results, NULL);
+    json_decref(results);
+    deployment_clear(&d);
+    return err;
+}
+
+UKIYO_EXTERN int ukiyo_jobs_next_due_ms(ukiyo *u, int64_t *due_ms_out)
+{
+    ukiyo_store *s = store_of(u);
+    sqlite3_stmt *st = NULL;
+    int64_t due = INT64_MAX;
+
+    if (!s)
+        return UKIYO_EINVAL;
+    if (sqlite3_prepare_v2(s->db, "SELECT MIN(not_before_ms) FROM jobs WHERE state = 'queued'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return sql_fail(s, "prepare");
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        due = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    *due_ms_out = due <= store_now_ms() ? 0 : due;
+    return 0;
+}
+
 UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts, int *ran_out)
 {
     ukiyo_store *s = store_of(u);
@@ -289,6 +384,11 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
     if (ran_out)
         *ran_out = 1;
     log_info("job %lld: %s/%s:%s", (long long)j.id, j.registry, j.repository, j.tag);
+    if (j.deployment) {
+        err = run_deployment_job(u, s, &j, opts);
+        job_row_clear(&j);
+        return err;
+    }
     err = matching_containers(u, &j, &order);
     if (err < 0) {
         /* The engine could not be asked: fail the job with why; nothing has changed. */
@@ -314,7 +414,8 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
 /* ---- reading jobs ---------------------------------------------------- */
 
 static const char job_columns[] = "id, state, registry, repository, tag, digest, source, "
-                                  "created_ms, COALESCE(finished_ms, 0), results, error";
+                                  "created_ms, COALESCE(finished_ms, 0), results, error, "
+                                  "deployment, not_before_ms";
 
 static json_t *job_json(sqlite3_stmt *st)
 {
@@ -333,6 +434,10 @@ static json_t *job_json(sqlite3_stmt *st)
         (json_int_t)sqlite3_column_int64(st, 8), "results",
         results ? json_loads(results, 0, NULL) : json_array(), "error",
         (const char *)sqlite3_column_text(st, 10));
+    if (sqlite3_column_type(st, 11) != SQLITE_NULL)
+        json_object_set_new(doc, "deployment",
+                            json_string((const char *)sqlite3_column_text(st, 11)));
+    json_object_set_new(doc, "not_before_ms", json_integer(sqlite3_column_int64(st, 12)));
     free(image);
     return doc;
 }

@@ -69,6 +69,23 @@ static const char *const migrations[] = {
     "  description TEXT,"
     "  created_ms INTEGER NOT NULL,"
     "  updated_ms INTEGER NOT NULL);",
+    /* 4: the seed's scheduled deployments, and jobs that wait for their time */
+    "CREATE TABLE deployments ("
+    "  name TEXT PRIMARY KEY,"
+    "  registry TEXT NOT NULL,"
+    "  repository TEXT NOT NULL,"
+    "  container TEXT NOT NULL UNIQUE,"
+    "  ports TEXT NOT NULL,"
+    "  scheduled_at_ms INTEGER NOT NULL,"
+    "  scheduled_downtime INTEGER NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  updated_ms INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX deployments_repository ON deployments(registry, repository);"
+    "ALTER TABLE jobs ADD COLUMN not_before_ms INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE jobs ADD COLUMN deployment TEXT;"
+    "DROP INDEX jobs_one_queued;"
+    "CREATE UNIQUE INDEX jobs_one_queued ON jobs(registry, repository, tag, "
+    "  COALESCE(deployment, '')) WHERE state = 'queued';",
 };
 
 int64_t store_now_ms(void)
