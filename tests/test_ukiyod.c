@@ -595,6 +595,80 @@ START_TEST(scheduled_deployments_create_update_and_wait_for_their_time)
 }
 END_TEST
 
+/* Poll a job until it is done (60 s); its JSON (new). */
+static char *job_done(daemon_proc *d, const char *job_href)
+{
+    for (int i = 0; i < 240; i++) {
+        reply r = api(d, job_href);
+        if (strstr(r.body, "\"state\":\"done\"") || strstr(r.body, "\"state\":\"failed\""))
+            return r.body;
+        free(r.body);
+        usleep(250 * 1000);
+    }
+    ck_abort_msg("job %s never finished", job_href);
+    return NULL;
+}
+
+static char *href_of(const char *body)
+{
+    json_t *doc = json_loads(body, 0, NULL);
+    char *href = strdup(json_string_value(json_object_get(doc, "href")));
+    json_decref(doc);
+    return href;
+}
+
+START_TEST(rest_api_checks_updates_and_rolls_back_a_container)
+{
+    daemon_proc d = {0};
+    char *repo_name = test_unique_name("rest");
+    char *name = test_unique_name("restc");
+    char repo[300], path[400];
+
+    snprintf(repo, sizeof(repo), "ukiyo-test/%s", repo_name);
+    char *ref = test_push("ukiyo-test/http:v1", repo, "latest");
+    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 -l ukiyo.min-uptime=1 "
+                                   "--stop-timeout 1 --name %s %s >/dev/null", name, ref), 0);
+    start_daemon(&d, NULL);
+    reply r = api(&d, "/api/v1/containers");
+    ck_assert_msg(r.status == 200 && strstr(r.body, name), "%s", r.body);
+    free(r.body);
+
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    snprintf(path, sizeof(path), "/api/v1/containers/%s/check", name);
+    expect_status(api(&d, path), 200, "\"status\":\"update-available\"");
+    snprintf(path, sizeof(path), "/api/v1/containers/%s/update", name);
+    expect_status(api_send(&d, "GET", path, NULL), 405, NULL);
+    r = api_send(&d, "POST", path, NULL);
+    ck_assert_int_eq(r.status, 202);
+    char *href = href_of(r.body);
+    free(r.body);
+    char *job = job_done(&d, href);
+    ck_assert_msg(strstr(job, "\"outcome\":\"updated\""), "%s", job);
+    free(job);
+    free(href);
+    ck_assert(serves_within(name, "v2\n"));
+
+    snprintf(path, sizeof(path), "/api/v1/containers/%s/rollback", name);
+    r = api_send(&d, "POST", path, NULL);
+    ck_assert_int_eq(r.status, 202);
+    href = href_of(r.body);
+    free(r.body);
+    free(job_done(&d, href));
+    free(href);
+    ck_assert(serves_within(name, "v1\n"));
+
+    snprintf(path, sizeof(path), "/api/v1/containers/%s/explode", name);
+    expect_status(api_send(&d, "POST", path, NULL), 404, NULL);
+    expect_status(api_send(&d, "POST", "/api/v1/containers/ukiyo-test-nobody/update", NULL), 404,
+                  NULL);
+    expect_status(request(&d, "POST", path, NULL), 401, NULL);
+    ck_assert_int_eq(stop_daemon(&d), 0);
+    free(ref);
+    free(name);
+    free(repo_name);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ukiyod");
@@ -611,6 +685,7 @@ int main(void)
     tcase_add_test(tc, a_job_accepted_before_a_crash_runs_after_the_restart);
     tcase_add_test(tc, access_keys_are_kept_used_for_pulls_and_never_shown);
     tcase_add_test(tc, scheduled_deployments_create_update_and_wait_for_their_time);
+    tcase_add_test(tc, rest_api_checks_updates_and_rolls_back_a_container);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

@@ -30,6 +30,9 @@ static const route routes[] = {
     {"GET", "/get-container-history", true, true, handle_seed_history_page},
     {"GET", "/get-container-history-by-name", true, true, handle_seed_history_name},
     {"GET", "/api/v1/deployments", false, true, handle_deployments},
+    {"GET", "/api/v1/containers", false, true, handle_containers},
+    {"GET", "/api/v1/containers", true, true, handle_container_action},
+    {"POST", "/api/v1/containers", true, true, handle_container_action},
     /* Webhooks authenticate with the webhook secret, checked by the handler. */
     {"POST", "/ukiyo-web-hook", false, false, handle_webhook},
     {"POST", "/ukiyo-web-hook", true, false, handle_webhook},

@@ -53,6 +53,9 @@ int handle_schedule_remove(route_context *ctx, const route_request *req);
 int handle_deployments(route_context *ctx, const route_request *req);
 int handle_seed_history_page(route_context *ctx, const route_request *req);
 int handle_seed_history_name(route_context *ctx, const route_request *req);
+/* routes_containers.c */
+int handle_containers(route_context *ctx, const route_request *req);
+int handle_container_action(route_context *ctx, const route_request *req);
 /* One history entry as the API shows it (routes_api.c). */
 json_t *history_entry_json(const ukiyo_history_entry *e);
 

@@ -152,6 +152,62 @@ UKIYO_EXTERN int ukiyo_jobs_submit(ukiyo *u, const ukiyo_push_event *event, cons
     return 0;
 }
 
+static const char *const action_names[] = {"update", "redeploy", "rollback"};
+
+UKIYO_EXTERN int ukiyo_jobs_submit_container(ukiyo *u, const char *container,
+                                             ukiyo_job_action action, int64_t *job_id_out)
+{
+    ukiyo_store *s = store_of(u);
+    ukiyo_container *c = NULL;
+    ukiyo_image_ref *ref = NULL;
+    sqlite3_stmt *st = NULL;
+    bool found = false;
+    int64_t id = 0;
+    int err;
+
+    if (!s)
+        return UKIYO_EINVAL;
+    if (!container || !job_id_out || (unsigned)action > UKIYO_JOB_ROLLBACK)
+        return ukiyo_error_set(UKIYO_EINVAL, "jobs: bad argument");
+    err = ukiyo_docker_container_inspect(ukiyo_get_docker(u), &c, container);
+    if (err < 0)
+        return err;
+    /* Registry, repository and tag describe the job; an image ID gives none. */
+    const char *image = ukiyo_container_image(c);
+    if (!image || ukiyo_image_ref_parse(&ref, image) < 0)
+        ukiyo_error_clear();
+    const char *registry = ref ? ukiyo_image_ref_registry(ref) : "";
+    const char *repository = ref ? ukiyo_image_ref_repository(ref) : "";
+    const char *tag = ref && ukiyo_image_ref_tag(ref) ? ukiyo_image_ref_tag(ref) : "";
+    const char *name = ukiyo_container_name(c);
+    err = select_id(s, "SELECT id FROM jobs WHERE state = 'queued' AND container = ?1 AND "
+                       "action = ?2",
+                    name, action_names[action], NULL, &id, &found);
+    if (err == 0 && !found) {
+        if (sqlite3_prepare_v2(s->db, "INSERT INTO jobs (state, registry, repository, tag, "
+                                      "source, created_ms, container, action) VALUES ('queued', "
+                                      "?1, ?2, ?3, 'api', ?4, ?5, ?6)",
+                               -1, &st, NULL) != SQLITE_OK)
+            err = sql_fail(s, "prepare");
+        if (err == 0) {
+            sqlite3_bind_text(st, 1, registry, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 2, repository, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 3, tag, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 4, store_now_ms());
+            sqlite3_bind_text(st, 5, name, -1, SQLITE_STATIC);
+            sqlite3_bind_text(st, 6, action_names[action], -1, SQLITE_STATIC);
+            err = sqlite3_step(st) == SQLITE_DONE ? 0 : sql_fail(s, "queueing a job");
+            sqlite3_finalize(st);
+            id = sqlite3_last_insert_rowid(s->db);
+        }
+    }
+    ukiyo_image_ref_free(ref);
+    ukiyo_container_free(c);
+    if (err == 0)
+        *job_id_out = id;
+    return err;
+}
+
 UKIYO_EXTERN int ukiyo_jobs_recover(ukiyo *u, unsigned int *requeued_out)
 {
     ukiyo_store *s = store_of(u);
@@ -180,6 +236,8 @@ typedef struct {
     char *repository;
     char *tag;
     char *deployment; /* NULL for a plain job */
+    char *container;  /* a job for one container (the REST API's) */
+    char *action;     /* update | redeploy | rollback */
 } job_row;
 
 static void job_row_clear(job_row *j)
@@ -188,6 +246,8 @@ static void job_row_clear(job_row *j)
     free(j->repository);
     free(j->tag);
     free(j->deployment);
+    free(j->container);
+    free(j->action);
 }
 
 /* Claim the oldest queued job; *found false when there is none. */
@@ -199,9 +259,9 @@ static int claim_next(ukiyo_store *s, job_row *j, bool *found)
     *found = false;
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return sql_fail(s, "begin");
-    if (sqlite3_prepare_v2(s->db, "SELECT id, registry, repository, tag, deployment FROM jobs "
-                                  "WHERE state = 'queued' AND not_before_ms <= ?1 "
-                                  "ORDER BY not_before_ms, id LIMIT 1",
+    if (sqlite3_prepare_v2(s->db, "SELECT id, registry, repository, tag, deployment, container, "
+                                  "action FROM jobs WHERE state = 'queued' AND "
+                                  "not_before_ms <= ?1 ORDER BY not_before_ms, id LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK)
         err = sql_fail(s, "prepare");
     if (err == 0)
@@ -213,6 +273,8 @@ static int claim_next(ukiyo_store *s, job_row *j, bool *found)
         j->repository = strdup((const char *)sqlite3_column_text(st, 2));
         j->tag = strdup((const char *)sqlite3_column_text(st, 3));
         j->deployment = str_dup((const char *)sqlite3_column_text(st, 4));
+        j->container = str_dup((const char *)sqlite3_column_text(st, 5));
+        j->action = str_dup((const char *)sqlite3_column_text(st, 6));
         *found = true;
     } else if (rc != SQLITE_DONE && err == 0) {
         err = sql_fail(s, "reading the queue");
@@ -348,6 +410,26 @@ static int run_deployment_job(ukiyo *u, ukiyo_store *s, const job_row *j,
     return err;
 }
 
+static int run_container_job(ukiyo *u, ukiyo_store *s, const job_row *j,
+                             const ukiyo_update_options *opts)
+{
+    ukiyo_update_result *r = NULL;
+    json_t *results = json_array();
+    int err;
+
+    if (j->action && strcmp(j->action, "rollback") == 0)
+        err = ukiyo_rollback(u, j->container, opts, &r);
+    else if (j->action && strcmp(j->action, "redeploy") == 0)
+        err = ukiyo_redeploy(u, j->container, opts, &r);
+    else
+        err = ukiyo_update(u, j->container, opts, &r);
+    json_array_append_new(results, result_entry(j->container, err, r));
+    ukiyo_update_result_free(r);
+    err = finish_job(s, j->id, "done", results, NULL);
+    json_decref(results);
+    return err;
+}
+
 UKIYO_EXTERN int ukiyo_jobs_next_due_ms(ukiyo *u, int64_t *due_ms_out)
 {
     ukiyo_store *s = store_of(u);
@@ -384,8 +466,8 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
     if (ran_out)
         *ran_out = 1;
     log_info("job %lld: %s/%s:%s", (long long)j.id, j.registry, j.repository, j.tag);
-    if (j.deployment) {
-        err = run_deployment_job(u, s, &j, opts);
+    if (j.deployment || j.container) {
+        err = j.deployment ? run_deployment_job(u, s, &j, opts) : run_container_job(u, s, &j, opts);
         job_row_clear(&j);
         return err;
     }
@@ -415,7 +497,7 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
 
 static const char job_columns[] = "id, state, registry, repository, tag, digest, source, "
                                   "created_ms, COALESCE(finished_ms, 0), results, error, "
-                                  "deployment, not_before_ms";
+                                  "deployment, not_before_ms, container, action";
 
 static json_t *job_json(sqlite3_stmt *st)
 {
@@ -438,6 +520,10 @@ static json_t *job_json(sqlite3_stmt *st)
         json_object_set_new(doc, "deployment",
                             json_string((const char *)sqlite3_column_text(st, 11)));
     json_object_set_new(doc, "not_before_ms", json_integer(sqlite3_column_int64(st, 12)));
+    if (sqlite3_column_type(st, 13) != SQLITE_NULL)
+        json_object_set_new(doc, "container",
+                            json_string((const char *)sqlite3_column_text(st, 13)));
+    json_object_set_new(doc, "action", json_string((const char *)sqlite3_column_text(st, 14)));
     free(image);
     return doc;
 }

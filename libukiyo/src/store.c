@@ -86,6 +86,12 @@ static const char *const migrations[] = {
     "DROP INDEX jobs_one_queued;"
     "CREATE UNIQUE INDEX jobs_one_queued ON jobs(registry, repository, tag, "
     "  COALESCE(deployment, '')) WHERE state = 'queued';",
+    /* 5: jobs for one named container (the REST API's update and rollback) */
+    "ALTER TABLE jobs ADD COLUMN container TEXT;"
+    "ALTER TABLE jobs ADD COLUMN action TEXT NOT NULL DEFAULT 'update';"
+    "DROP INDEX jobs_one_queued;"
+    "CREATE UNIQUE INDEX jobs_one_queued ON jobs(registry, repository, tag, "
+    "  COALESCE(deployment, ''), COALESCE(container, ''), action) WHERE state = 'queued';",
 };
 
 int64_t store_now_ms(void)

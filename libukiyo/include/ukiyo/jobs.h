@@ -32,6 +32,21 @@ extern "C" {
 UKIYO_EXTERN int ukiyo_jobs_submit(ukiyo *u, const ukiyo_push_event *event, const char *source,
                                    const char *delivery_id, int64_t *job_id_out);
 
+/** What a job for one container does. */
+typedef enum {
+    UKIYO_JOB_UPDATE = 0,
+    UKIYO_JOB_REDEPLOY,
+    UKIYO_JOB_ROLLBACK
+} ukiyo_job_action;
+
+/**
+ * Queue an update, redeploy or rollback of one container by name (the REST
+ * API's). A queued job for the same container and action is reused.
+ * @return 0 once durable; UKIYO_ENOTFOUND for an unknown container
+ */
+UKIYO_EXTERN int ukiyo_jobs_submit_container(ukiyo *u, const char *container,
+                                             ukiyo_job_action action, int64_t *job_id_out);
+
 /**
  * Run the oldest queued job, if any: find the containers that run its tag,
  * update them (with @p opts, NULL for defaults) and record what became of

@@ -1,0 +1,123 @@
+/*
+ * routes_containers.c - /api/v1/containers: the containers and their
+ * state, and per container update, redeploy, rollback (queued: 202 and a
+ * job to follow) and check (answered at once: one HEAD request).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "routes.h"
+
+static json_t *container_json(const ukiyo_container *c)
+{
+    json_t *labels = json_object();
+    static const char *const keys[] = {"ukiyo.enable", "ukiyo.monitor-only", "ukiyo.strategy",
+                                       "ukiyo.depends-on", UKIYO_LABEL_DEPLOYMENT};
+
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        const char *v = ukiyo_container_label(c, keys[i]);
+        if (v)
+            json_object_set_new(labels, keys[i], json_string(v));
+    }
+    return json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:o}", "name", ukiyo_container_name(c), "id",
+                     ukiyo_container_id(c), "image", ukiyo_container_image(c), "image_id",
+                     ukiyo_container_image_id(c), "state", ukiyo_container_state(c), "labels",
+                     labels);
+}
+
+int handle_containers(route_context *ctx, const route_request *req)
+{
+    ukiyo_container_list *list = NULL;
+    json_t *out = json_array();
+
+    pthread_mutex_lock(&ctx->engine_lock);
+    int err = ukiyo_docker_container_list(ukiyo_get_docker(ctx->state->u), &list, 1, NULL);
+    for (size_t i = 0; err == 0 && i < ukiyo_container_list_count(list); i++) {
+        ukiyo_container *c = NULL;
+        /* The list shows an image ID once the tag moved: inspect keeps the reference. */
+        if (ukiyo_docker_container_inspect(ukiyo_get_docker(ctx->state->u), &c,
+                                           ukiyo_container_id(ukiyo_container_list_get(list, i))) ==
+            0)
+            json_array_append_new(out, container_json(c));
+        ukiyo_container_free(c);
+    }
+    pthread_mutex_unlock(&ctx->engine_lock);
+    ukiyo_container_list_free(list);
+    if (err < 0) {
+        json_decref(out);
+        return server_answer_error(req->conn, MHD_HTTP_BAD_GATEWAY, "engine", ukiyo_error_last());
+    }
+    return server_answer_json(req->conn, MHD_HTTP_OK, out);
+}
+
+static int answer_check(route_context *ctx, const route_request *req, const char *name)
+{
+    ukiyo_check_result *r = NULL;
+
+    pthread_mutex_lock(&ctx->engine_lock);
+    int err = ukiyo_check(ctx->state->u, name, &r);
+    pthread_mutex_unlock(&ctx->engine_lock);
+    if (err < 0)
+        return server_answer_error(req->conn,
+                                   err == UKIYO_ENOTFOUND ? MHD_HTTP_NOT_FOUND
+                                                          : MHD_HTTP_BAD_GATEWAY,
+                                   err == UKIYO_ENOTFOUND ? "not_found" : "engine",
+                                   ukiyo_error_last());
+    json_t *doc = json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:s?}", "name",
+                            ukiyo_check_result_name(r), "image", ukiyo_check_result_image(r),
+                            "local_digest", ukiyo_check_result_local_digest(r), "remote_digest",
+                            ukiyo_check_result_remote_digest(r), "status",
+                            ukiyo_check_status_name(ukiyo_check_result_status(r)), "reason",
+                            ukiyo_check_result_reason(r));
+    ukiyo_check_result_free(r);
+    return server_answer_json(req->conn, MHD_HTTP_OK, doc);
+}
+
+static int queue_action(route_context *ctx, const route_request *req, const char *name,
+                        ukiyo_job_action action)
+{
+    int64_t id = 0;
+
+    pthread_mutex_lock(&ctx->engine_lock);
+    int err = ukiyo_jobs_submit_container(ctx->state->u, name, action, &id);
+    pthread_mutex_unlock(&ctx->engine_lock);
+    if (err < 0)
+        return server_answer_error(req->conn,
+                                   err == UKIYO_ENOTFOUND ? MHD_HTTP_NOT_FOUND
+                                                          : MHD_HTTP_SERVICE_UNAVAILABLE,
+                                   err == UKIYO_ENOTFOUND ? "not_found" : "unavailable",
+                                   ukiyo_error_last());
+    job_worker_notify(ctx->state->worker);
+    char location[64];
+    snprintf(location, sizeof(location), "/api/v1/jobs/%lld", (long long)id);
+    return server_answer_json(req->conn, MHD_HTTP_ACCEPTED,
+                              json_pack("{s:I, s:s}", "job", (json_int_t)id, "href", location));
+}
+
+/* /api/v1/containers/<name>/<action> */
+int handle_container_action(route_context *ctx, const route_request *req)
+{
+    static const struct {
+        const char *name;
+        ukiyo_job_action action;
+    } actions[] = {{"update", UKIYO_JOB_UPDATE},
+                   {"redeploy", UKIYO_JOB_REDEPLOY},
+                   {"rollback", UKIYO_JOB_ROLLBACK}};
+    const char *slash = strrchr(req->rest, '/');
+    char name[256];
+
+    if (!slash || slash == req->rest || (size_t)(slash - req->rest) >= sizeof(name))
+        return server_answer_error(req->conn, MHD_HTTP_NOT_FOUND, "not_found",
+                                   "use /api/v1/containers/<name>/update|redeploy|rollback|check");
+    snprintf(name, sizeof(name), "%.*s", (int)(slash - req->rest), req->rest);
+    if (strcmp(slash + 1, "check") == 0)
+        return answer_check(ctx, req, name);
+    if (strcmp(req->method, "POST") != 0)
+        return server_answer_error(req->conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+                                   "update, redeploy and rollback are POST");
+    for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+        if (strcmp(slash + 1, actions[i].name) == 0)
+            return queue_action(ctx, req, name, actions[i].action);
+    return server_answer_error(req->conn, MHD_HTTP_NOT_FOUND, "not_found",
+                               "the actions are update, redeploy, rollback and check");
+}
