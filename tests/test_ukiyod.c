@@ -669,6 +669,46 @@ START_TEST(rest_api_checks_updates_and_rolls_back_a_container)
 }
 END_TEST
 
+START_TEST(label_enable_updates_only_labelled_containers)
+{
+    daemon_proc d = {0};
+    char *repo_name = test_unique_name("le");
+    char *on = test_unique_name("on"), *off = test_unique_name("off");
+    char repo[300], path[256], body[400];
+
+    snprintf(repo, sizeof(repo), "ukiyo-test/%s", repo_name);
+    char *ref = test_push("ukiyo-test/http:v1", repo, "latest");
+    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 -l ukiyo.min-uptime=1 "
+                                   "-l ukiyo.enable=true --stop-timeout 1 --name %s %s >/dev/null "
+                                   "&& docker run -d --label ukiyo.test=1 --stop-timeout 1 "
+                                   "--name %s %s >/dev/null", on, ref, off, ref), 0);
+    start_daemon(&d, "--label-enable");
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    char *secret = daemon_file(&d, "webhook-secret");
+    snprintf(path, sizeof(path), "/hooks/%s", secret);
+    snprintf(body, sizeof(body), "{\"image\":\"%s\"}", ref);
+    reply r = request(&d, "POST", path, body);
+    ck_assert_int_eq(r.status, 202);
+    json_t *doc = json_loads(r.body, 0, NULL);
+    char href[64];
+    snprintf(href, sizeof(href), "/api/v1/jobs/%lld",
+             (long long)json_integer_value(json_array_get(json_object_get(doc, "jobs"), 0)));
+    json_decref(doc);
+    free(r.body);
+    char *job = job_done(&d, href);
+    ck_assert_msg(strstr(job, on) && !strstr(job, off), "%s", job);
+    free(job);
+    ck_assert(serves_within(on, "v2\n"));
+    ck_assert(serves_within(off, "v1\n"));
+    ck_assert_int_eq(stop_daemon(&d), 0);
+    free(secret);
+    free(ref);
+    free(on);
+    free(off);
+    free(repo_name);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ukiyod");
@@ -686,6 +726,7 @@ int main(void)
     tcase_add_test(tc, access_keys_are_kept_used_for_pulls_and_never_shown);
     tcase_add_test(tc, scheduled_deployments_create_update_and_wait_for_their_time);
     tcase_add_test(tc, rest_api_checks_updates_and_rolls_back_a_container);
+    tcase_add_test(tc, label_enable_updates_only_labelled_containers);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

@@ -88,15 +88,6 @@ static bool handle_one(ukiyo *u, update_fn fn, update_args *args, const char *na
     return o != UKIYO_OUTCOME_ROLLED_BACK && o != UKIYO_OUTCOME_FAILED;
 }
 
-static bool enabled_by_label(const ukiyo_container *c)
-{
-    const char *v = ukiyo_container_label(c, "ukiyo.enable");
-
-    if (!v) /* people switching from watchtower keep their labels */
-        v = ukiyo_container_label(c, "com.centurylinklabs.watchtower.enable");
-    return v && strcmp(v, "true") == 0;
-}
-
 /* The containers to act on: those named, or every running one (enabled by label). */
 static int collect_names(ukiyo *u, update_args *args, int argc, char **argv,
                          ukiyo_string_list **out)
@@ -113,7 +104,7 @@ static int collect_names(ukiyo *u, update_args *args, int argc, char **argv,
         names = calloc(ukiyo_container_list_count(list) + 1, sizeof(*names));
         for (size_t i = 0; names && i < ukiyo_container_list_count(list); i++) {
             const ukiyo_container *c = ukiyo_container_list_get(list, i);
-            if (!args->label_enable || enabled_by_label(c))
+            if (!args->label_enable || ukiyo_container_enabled_by_label(c))
                 names[count++] = ukiyo_container_name(c);
         }
     } else {

@@ -25,6 +25,8 @@ static void usage(FILE *to)
             "                         default: generated beside the database)\n"
             "  --webhook-secret-file F  the webhooks' secret (UKIYO_WEBHOOK_SECRET_FILE;\n"
             "                         default: generated beside the database)\n"
+            "  --label-enable         update only containers labelled ukiyo.enable=true\n"
+            "                         (UKIYO_LABEL_ENABLE=1)\n"
             "  --body-limit BYTES     largest request body (UKIYO_BODY_LIMIT; default 1 MiB)\n"
             "  --log-format FORMAT    logfmt or json (UKIYO_LOG_FORMAT; default logfmt)\n"
             "  --log-level LEVEL      error, warning, info or debug (UKIYO_LOG_LEVEL; info)\n"
@@ -59,6 +61,7 @@ static int apply(daemon_config *cfg, int opt, const char *value)
     case 'd': cfg->db_path = value; return 0;
     case 'H': cfg->docker_host = value; return 0;
     case 't': cfg->api_token_file = value; return 0;
+    case 'e': cfg->label_enable = true; return 0;
     case 's': cfg->webhook_secret_file = value; return 0;
     case 'b':
         cfg->body_limit = strtoul(value, &end, 10);
@@ -88,6 +91,8 @@ static int apply_environment(daemon_config *cfg)
     cfg->docker_host = env_or("UKIYO_DOCKER_HOST", NULL);
     cfg->api_token_file = env_or("UKIYO_API_TOKEN_FILE", NULL);
     cfg->webhook_secret_file = env_or("UKIYO_WEBHOOK_SECRET_FILE", NULL);
+    cfg->label_enable = env_or("UKIYO_LABEL_ENABLE", NULL) &&
+                        strcmp(env_or("UKIYO_LABEL_ENABLE", "0"), "0") != 0;
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
         const char *v = env_or(vars[i].name, NULL);
         if (v && apply(cfg, vars[i].opt, v) < 0) {
@@ -113,6 +118,7 @@ int config_parse(daemon_config *cfg, int argc, char **argv)
         {"docker-host", required_argument, NULL, 'H'}, {"body-limit", required_argument, NULL, 'b'},
         {"api-token-file", required_argument, NULL, 't'},
         {"webhook-secret-file", required_argument, NULL, 's'},
+        {"label-enable", no_argument, NULL, 'e'},
         {"log-format", required_argument, NULL, 'f'}, {"log-level", required_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},             {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};

@@ -2,6 +2,7 @@
  * context.c - the top handle and the library's version.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "store_private.h"
 
@@ -10,6 +11,7 @@ struct ukiyo {
     ukiyo_docker *docker;
     ukiyo_registry *registry;
     ukiyo_store *store;
+    bool label_enable;
 };
 
 UKIYO_EXTERN const char *ukiyo_version(void)
@@ -31,6 +33,7 @@ UKIYO_EXTERN int ukiyo_open(ukiyo **out, const ukiyo_options *opts)
     if (!u)
         return UKIYO_ENOMEM;
     if (opts) {
+        u->label_enable = opts->label_enable != 0;
         auth_opts.docker_config_dir = opts->docker_config_dir;
         docker_opts.host = opts->docker_host;
         docker_opts.timeout_ms = opts->timeout_ms;
@@ -85,4 +88,18 @@ UKIYO_EXTERN ukiyo_auth *ukiyo_get_auth(ukiyo *u)
 UKIYO_EXTERN ukiyo_store *ukiyo_get_store(ukiyo *u)
 {
     return u->store;
+}
+
+UKIYO_EXTERN int ukiyo_label_enable(const ukiyo *u)
+{
+    return u && u->label_enable;
+}
+
+UKIYO_EXTERN int ukiyo_container_enabled_by_label(const ukiyo_container *c)
+{
+    const char *v = ukiyo_container_label(c, "ukiyo.enable");
+
+    if (!v)
+        v = ukiyo_container_label(c, "com.centurylinklabs.watchtower.enable");
+    return v && strcmp(v, "true") == 0;
 }

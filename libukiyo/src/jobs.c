@@ -327,7 +327,8 @@ static int matching_containers(ukiyo *u, const job_row *j, ukiyo_string_list **o
             continue;
         }
         /* A deployment's container waits for its deployment's job. */
-        if (runs_the_tag(c, j) && !ukiyo_container_label(c, UKIYO_LABEL_DEPLOYMENT))
+        if (runs_the_tag(c, j) && !ukiyo_container_label(c, UKIYO_LABEL_DEPLOYMENT) &&
+            (!ukiyo_label_enable(u) || ukiyo_container_enabled_by_label(c)))
             err = string_list_append(&names, ukiyo_container_name(c));
         ukiyo_container_free(c);
     }

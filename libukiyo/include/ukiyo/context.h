@@ -30,10 +30,23 @@ typedef struct {
     const char *const *insecure_registries;
     /** The sqlite store (journal, history); NULL: none, and updates are refused. */
     const char *db_path;
+    /**
+     * Jobs update only containers labelled ukiyo.enable=true (or
+     * com.centurylinklabs.watchtower.enable=true); by default every container
+     * that runs the pushed tag.
+     */
+    int label_enable;
 } ukiyo_options;
 
 #define UKIYO_OPTIONS_VERSION 1
-#define UKIYO_OPTIONS_INIT {UKIYO_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL}
+#define UKIYO_OPTIONS_INIT {UKIYO_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, 0}
+
+/**
+ * Whether a container is enabled by its labels: ukiyo.enable=true, or
+ * com.centurylinklabs.watchtower.enable=true for people switching over
+ * (ukiyo's label wins when both are set).
+ */
+UKIYO_EXTERN int ukiyo_container_enabled_by_label(const ukiyo_container *container);
 
 /**
  * Open the top handle. Does no I/O: the engine is contacted by the first call
@@ -53,6 +66,9 @@ UKIYO_EXTERN ukiyo_docker *ukiyo_get_docker(ukiyo *u);
 UKIYO_EXTERN ukiyo_registry *ukiyo_get_registry(ukiyo *u);
 /** The credential resolver. Borrowed. */
 UKIYO_EXTERN ukiyo_auth *ukiyo_get_auth(ukiyo *u);
+/** Whether the handle was opened with label_enable. */
+UKIYO_EXTERN int ukiyo_label_enable(const ukiyo *u);
+
 /** The store, or NULL when opened without one. Borrowed. */
 UKIYO_EXTERN ukiyo_store *ukiyo_get_store(ukiyo *u);
 
