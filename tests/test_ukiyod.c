@@ -4,6 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <microhttpd.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -709,6 +710,62 @@ START_TEST(label_enable_updates_only_labelled_containers)
 }
 END_TEST
 
+/* A local stand-in for Docker Hub's callback endpoint: keeps the last body. */
+static char callback_body[2048];
+
+static enum MHD_Result on_callback(void *cls, struct MHD_Connection *c, const char *url,
+                                   const char *method, const char *version, const char *data,
+                                   size_t *size, void **state)
+{
+    if (!*state) {
+        *state = (void *)1;
+        return MHD_YES;
+    }
+    if (*size) {
+        size_t used = strlen(callback_body);
+        snprintf(callback_body + used, sizeof(callback_body) - used, "%.*s", (int)*size, data);
+        *size = 0;
+        return MHD_YES;
+    }
+    struct MHD_Response *r = MHD_create_response_from_buffer(2, (void *)"ok", MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result rc = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+START_TEST(docker_hub_callbacks_are_answered)
+{
+    int port = test_free_port();
+    char env[160], path[256], body[700];
+    daemon_proc d = {0};
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct MHD_Daemon *hub = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
+                                              on_callback, NULL, MHD_OPTION_SOCK_ADDR, &addr,
+                                              MHD_OPTION_END);
+
+    ck_assert_ptr_nonnull(hub);
+    callback_body[0] = '\0';
+    snprintf(env, sizeof(env), "UKIYO_TEST_DOCKERHUB_CALLBACK_PREFIX=http://127.0.0.1:%d/", port);
+    d.env = env;
+    start_daemon(&d, NULL);
+    char *secret = daemon_file(&d, "webhook-secret");
+    snprintf(path, sizeof(path), "/hooks/%s", secret);
+    snprintf(body, sizeof(body),
+             "{\"callback_url\":\"http://127.0.0.1:%d/u/acme/app/hook/1/\",\"push_data\":"
+             "{\"tag\":\"9.9\"},\"repository\":{\"repo_name\":\"ukiyo-test/nobody-%d\"}}",
+             port, (int)getpid());
+    expect_status(request(&d, "POST", path, body), 202, "dockerhub");
+    for (int i = 0; i < 100 && !callback_body[0]; i++)
+        usleep(100 * 1000);
+    ck_assert_msg(strstr(callback_body, "\"state\":\"success\""), "callback: '%s'",
+                  callback_body);
+    ck_assert_int_eq(stop_daemon(&d), 0);
+    MHD_stop_daemon(hub);
+    free(secret);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ukiyod");
@@ -727,6 +784,7 @@ int main(void)
     tcase_add_test(tc, scheduled_deployments_create_update_and_wait_for_their_time);
     tcase_add_test(tc, rest_api_checks_updates_and_rolls_back_a_container);
     tcase_add_test(tc, label_enable_updates_only_labelled_containers);
+    tcase_add_test(tc, docker_hub_callbacks_are_answered);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

@@ -62,6 +62,12 @@ static int queue_events(route_context *ctx, const route_request *req, ukiyo_push
                                 count == 1 ? ukiyo_push_events_delivery_id(ev) : NULL, &id);
         if (err == 0)
             json_array_append_new(ids, json_integer(id));
+        /* Docker Hub waits for an answer at its callback URL (only its own URLs are kept). */
+        if (err == 0 && ukiyo_push_events_callback_url(ev) &&
+            ukiyo_jobs_set_callback(ctx->state->u, id, ukiyo_push_events_callback_url(ev)) < 0) {
+            const char *fields[] = {"error", ukiyo_error_last(), NULL};
+            daemon_log(UKIYO_LOG_WARNING, "webhook callback refused", fields);
+        }
     }
     pthread_mutex_unlock(&ctx->engine_lock);
     if (err < 0) {

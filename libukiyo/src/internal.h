@@ -53,6 +53,13 @@ struct ukiyo_string_list {
 /* Append a copy of @s; 0 or UKIYO_ENOMEM. */
 int string_list_append(ukiyo_string_list *list, const char *s);
 
+/*
+ * Whether a Docker Hub callback may go to @url: only to
+ * https://registry.hub.docker.com/ (anything else would be a request
+ * forgery), or, for tests, under $UKIYO_TEST_DOCKERHUB_CALLBACK_PREFIX.
+ */
+bool dockerhub_callback_allowed(const char *url);
+
 /* Base64 (RFC 4648). @url selects the URL-safe alphabet; padding is always written. */
 char *base64_encode(const void *data, size_t len, bool url);
 /* Decodes either alphabet, padding optional; NULL on malformed input. */

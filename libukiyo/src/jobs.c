@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "deployments_private.h"
+#include "http.h"
 
 #define JOBS_LIST_MAX 500
 
@@ -431,6 +432,89 @@ static int run_container_job(ukiyo *u, ukiyo_store *s, const job_row *j,
     return err;
 }
 
+
+UKIYO_EXTERN int ukiyo_jobs_set_callback(ukiyo *u, int64_t job_id, const char *url)
+{
+    ukiyo_store *s = store_of(u);
+    sqlite3_stmt *st = NULL;
+
+    if (!s)
+        return UKIYO_EINVAL;
+    if (!url || !dockerhub_callback_allowed(url))
+        return ukiyo_error_set(UKIYO_EINVAL, "refusing callback URL %.200s: not Docker Hub's",
+                               url ? url : "(none)");
+    if (sqlite3_prepare_v2(s->db, "UPDATE jobs SET callback_url = ?1 WHERE id = ?2", -1, &st,
+                           NULL) != SQLITE_OK)
+        return sql_fail(s, "prepare");
+    sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, job_id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return sql_fail(s, "saving a callback");
+    return sqlite3_changes(s->db) ? 0 : ukiyo_error_set(UKIYO_ENOTFOUND, "no job %lld",
+                                                        (long long)job_id);
+}
+
+/* success unless a container rolled back or failed. */
+static bool results_succeeded(json_t *results)
+{
+    json_t *r;
+    size_t i;
+
+    json_array_foreach(results, i, r) {
+        const char *outcome = json_string_value(json_object_get(r, "outcome"));
+        if (outcome && (strcmp(outcome, "rolled-back") == 0 || strcmp(outcome, "failed") == 0))
+            return false;
+    }
+    return true;
+}
+
+/* Tell Docker Hub how the job went; a failure here is logged, never fatal. */
+static void answer_callback(ukiyo_store *s, int64_t id, json_t *results)
+{
+    sqlite3_stmt *st = NULL;
+    char *url = NULL;
+
+    if (sqlite3_prepare_v2(s->db, "SELECT callback_url FROM jobs WHERE id = ?1", -1, &st, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, id);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+            url = strdup((const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    if (!url || !dockerhub_callback_allowed(url)) {
+        free(url);
+        return;
+    }
+    bool ok = results_succeeded(results);
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:s}", "state", ok ? "success" : "failure",
+                            "description", ok ? "updated by ukiyo" : "ukiyo could not update",
+                            "context", "ukiyo", "target_url", "");
+    char *body = json_dumps(doc, JSON_COMPACT);
+    http_session *http = NULL;
+    http_response resp;
+    static const char *const headers[] = {"Content-Type: application/json", NULL};
+    http_request req = {.method = "POST", .url = url, .body = body,
+                        .body_len = body ? strlen(body) : 0, .headers = headers,
+                        .timeout_ms = 10000};
+    if (body && http_session_new(&http, NULL, 10000) == 0 &&
+        http_perform(http, &req, &resp) == 0) {
+        if (resp.status >= 300)
+            log_warning("job %lld: Docker Hub's callback answered HTTP %ld", (long long)id,
+                        resp.status);
+        http_response_clear(&resp);
+    } else {
+        log_warning("job %lld: Docker Hub's callback failed: %s", (long long)id,
+                    ukiyo_error_last());
+    }
+    ukiyo_error_clear();
+    http_session_free(http);
+    json_decref(doc);
+    free(body);
+    free(url);
+}
+
 UKIYO_EXTERN int ukiyo_jobs_next_due_ms(ukiyo *u, int64_t *due_ms_out)
 {
     ukiyo_store *s = store_of(u);
@@ -488,6 +572,7 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
         ukiyo_update_result_free(r);
     }
     err = finish_job(s, j.id, "done", results, NULL);
+    answer_callback(s, j.id, results);
     json_decref(results);
     ukiyo_string_list_free(order);
     job_row_clear(&j);

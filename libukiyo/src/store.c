@@ -92,6 +92,8 @@ static const char *const migrations[] = {
     "DROP INDEX jobs_one_queued;"
     "CREATE UNIQUE INDEX jobs_one_queued ON jobs(registry, repository, tag, "
     "  COALESCE(deployment, ''), COALESCE(container, ''), action) WHERE state = 'queued';",
+    /* 6: Docker Hub's callback URL, answered when the job is done */
+    "ALTER TABLE jobs ADD COLUMN callback_url TEXT;",
 };
 
 int64_t store_now_ms(void)

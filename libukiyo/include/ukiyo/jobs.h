@@ -32,6 +32,15 @@ extern "C" {
 UKIYO_EXTERN int ukiyo_jobs_submit(ukiyo *u, const ukiyo_push_event *event, const char *source,
                                    const char *delivery_id, int64_t *job_id_out);
 
+/**
+ * Answer Docker Hub's callback when job @p job_id is done: POST
+ * {"state": "success"|"failure", "description", "context": "ukiyo"} to
+ * @p url, which must be on https://registry.hub.docker.com/ (what
+ * ukiyo_push_events_callback_url() gives).
+ * @return 0, UKIYO_EINVAL for another URL, UKIYO_ENOTFOUND for no such job
+ */
+UKIYO_EXTERN int ukiyo_jobs_set_callback(ukiyo *u, int64_t job_id, const char *url);
+
 /** What a job for one container does. */
 typedef enum {
     UKIYO_JOB_UPDATE = 0,
