@@ -83,3 +83,33 @@ int route_dispatch(route_context *ctx, const route_request *req)
                                    "this route does not accept that method");
     return server_answer_error(req->conn, MHD_HTTP_NOT_FOUND, "not_found", "no such route");
 }
+
+static const char *error_code_name(unsigned status)
+{
+    switch (status) {
+    case MHD_HTTP_BAD_REQUEST: return "bad_request";
+    case MHD_HTTP_NOT_FOUND: return "not_found";
+    case MHD_HTTP_CONFLICT: return "conflict";
+    default: return "internal";
+    }
+}
+
+int seed_answer_error(const route_request *req, unsigned status, const char *message)
+{
+    return server_answer_json(req->conn, status,
+                              json_pack("{s:i, s:s, s:s, s:s}", "ResponseCode", 1,
+                                        "ResponseDesc", message, "error", message, "code",
+                                        error_code_name(status)));
+}
+
+int seed_answer_result(const route_request *req, int err, unsigned ok_status, const char *ok)
+{
+    unsigned status = err == UKIYO_EINVAL    ? MHD_HTTP_BAD_REQUEST
+                      : err == UKIYO_ENOTFOUND ? MHD_HTTP_NOT_FOUND
+                      : err == UKIYO_ECONFLICT ? MHD_HTTP_CONFLICT
+                                               : MHD_HTTP_INTERNAL_SERVER_ERROR;
+    if (err < 0)
+        return seed_answer_error(req, status, ukiyo_error_last());
+    return server_answer_json(req->conn, ok_status,
+                              json_pack("{s:i, s:s}", "ResponseCode", 0, "ResponseDesc", ok));
+}

@@ -34,6 +34,15 @@ int server_answer_json(struct MHD_Connection *conn, unsigned int status, json_t 
 int server_answer_error(struct MHD_Connection *conn, unsigned int status, const char *code,
                         const char *message);
 
+/*
+ * The seed's answers: {"ResponseCode": 0|1, "ResponseDesc": ...}, and on
+ * errors also {"error", "code"}. seed_answer_result() answers a library
+ * call's result: @ok_status and @ok on success, else the status that fits
+ * the UKIYO_E* code, with ukiyo_error_last().
+ */
+int seed_answer_error(const route_request *req, unsigned status, const char *message);
+int seed_answer_result(const route_request *req, int err, unsigned ok_status, const char *ok);
+
 /* routes_webhook.c */
 int handle_webhook(route_context *ctx, const route_request *req);
 /* routes_api.c */

@@ -9,25 +9,6 @@
 
 #define SEED_HISTORY_PAGE 20
 
-static int seed_answer(const route_request *req, int err, unsigned ok_status, const char *ok)
-{
-    unsigned status = err == 0                 ? ok_status
-                      : err == UKIYO_EINVAL    ? MHD_HTTP_BAD_REQUEST
-                      : err == UKIYO_ENOTFOUND ? MHD_HTTP_NOT_FOUND
-                      : err == UKIYO_ECONFLICT ? MHD_HTTP_CONFLICT
-                                               : MHD_HTTP_INTERNAL_SERVER_ERROR;
-    json_t *doc = json_pack("{s:i, s:s}", "ResponseCode", err == 0 ? 0 : 1, "ResponseDesc",
-                            err == 0 ? ok : ukiyo_error_last());
-    if (err < 0) {
-        json_object_set_new(doc, "error", json_string(ukiyo_error_last()));
-        json_object_set_new(doc, "code", json_string(status == 400   ? "bad_request"
-                                                     : status == 404 ? "not_found"
-                                                     : status == 409 ? "conflict"
-                                                                     : "internal"));
-    }
-    return server_answer_json(req->conn, status, doc);
-}
-
 static int save(route_context *ctx, const route_request *req, int replace)
 {
     char *body = strndup(req->body ? req->body : "", req->body_len);
@@ -37,8 +18,8 @@ static int save(route_context *ctx, const route_request *req, int replace)
     err = ukiyo_deployment_save(ctx->state->u, body, replace);
     pthread_mutex_unlock(&ctx->engine_lock);
     free(body);
-    return seed_answer(req, err, replace ? MHD_HTTP_OK : MHD_HTTP_CREATED,
-                       replace ? "scheduled time updated" : "scheduled time saved");
+    return seed_answer_result(req, err, replace ? MHD_HTTP_OK : MHD_HTTP_CREATED,
+                              replace ? "scheduled time updated" : "scheduled time saved");
 }
 
 int handle_schedule_save(route_context *ctx, const route_request *req)
@@ -56,7 +37,7 @@ int handle_schedule_remove(route_context *ctx, const route_request *req)
     pthread_mutex_lock(&ctx->engine_lock);
     int err = ukiyo_deployment_delete(ctx->state->u, req->rest);
     pthread_mutex_unlock(&ctx->engine_lock);
-    return seed_answer(req, err, MHD_HTTP_OK, "scheduled time removed");
+    return seed_answer_result(req, err, MHD_HTTP_OK, "scheduled time removed");
 }
 
 int handle_deployments(route_context *ctx, const route_request *req)
@@ -84,7 +65,7 @@ static int seed_history(route_context *ctx, const route_request *req, const char
                                   SEED_HISTORY_PAGE);
     pthread_mutex_unlock(&ctx->engine_lock);
     if (err < 0)
-        return seed_answer(req, err, 0, NULL);
+        return seed_answer_result(req, err, 0, NULL);
     json_t *entries = json_array();
     for (size_t i = 0; i < ukiyo_history_count(h); i++)
         json_array_append_new(entries, history_entry_json(ukiyo_history_get(h, i)));

@@ -8,29 +8,6 @@
 
 #include "routes.h"
 
-static int seed_answer(const route_request *req, unsigned status, const char *desc)
-{
-    json_t *doc = json_pack("{s:i, s:s}", "ResponseCode", status < 300 ? 0 : 1, "ResponseDesc",
-                            desc);
-    if (status >= 300) {
-        json_object_set_new(doc, "error", json_string(desc));
-        json_object_set_new(doc, "code", json_string(status == 404   ? "not_found"
-                                                     : status == 409 ? "conflict"
-                                                                     : "bad_request"));
-    }
-    return server_answer_json(req->conn, status, doc);
-}
-
-static unsigned status_of(int err)
-{
-    switch (err) {
-    case UKIYO_EINVAL: return MHD_HTTP_BAD_REQUEST;
-    case UKIYO_ENOTFOUND: return MHD_HTTP_NOT_FOUND;
-    case UKIYO_ECONFLICT: return MHD_HTTP_CONFLICT;
-    default: return MHD_HTTP_INTERNAL_SERVER_ERROR;
-    }
-}
-
 /* Optional string members must be strings when present. */
 static bool string_or_absent(json_t *doc, const char *key)
 {
@@ -48,12 +25,12 @@ static int save_or_edit(route_context *ctx, const route_request *req, int replac
 
     if (!json_is_object(doc)) {
         json_decref(doc);
-        return seed_answer(req, MHD_HTTP_BAD_REQUEST, "the body is not a JSON object");
+        return seed_answer_error(req, MHD_HTTP_BAD_REQUEST, "the body is not a JSON object");
     }
     for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
         if (!string_or_absent(doc, fields[i])) {
             json_decref(doc);
-            return seed_answer(req, MHD_HTTP_BAD_REQUEST, "every field is a string");
+            return seed_answer_error(req, MHD_HTTP_BAD_REQUEST, "every field is a string");
         }
     pthread_mutex_lock(&ctx->engine_lock);
     err = ukiyo_store_credential_save(
@@ -64,10 +41,8 @@ static int save_or_edit(route_context *ctx, const route_request *req, int replac
         json_string_value(json_object_get(doc, "desc")), replace);
     pthread_mutex_unlock(&ctx->engine_lock);
     json_decref(doc);
-    if (err < 0)
-        return seed_answer(req, status_of(err), ukiyo_error_last());
-    return seed_answer(req, replace ? MHD_HTTP_OK : MHD_HTTP_CREATED,
-                       replace ? "access key updated" : "access key saved");
+    return seed_answer_result(req, err, replace ? MHD_HTTP_OK : MHD_HTTP_CREATED,
+                              replace ? "access key updated" : "access key saved");
 }
 
 int handle_keys_save(route_context *ctx, const route_request *req)
@@ -85,9 +60,7 @@ int handle_keys_delete(route_context *ctx, const route_request *req)
     pthread_mutex_lock(&ctx->engine_lock);
     int err = ukiyo_store_credential_delete(ukiyo_get_store(ctx->state->u), req->rest);
     pthread_mutex_unlock(&ctx->engine_lock);
-    if (err < 0)
-        return seed_answer(req, status_of(err), ukiyo_error_last());
-    return seed_answer(req, MHD_HTTP_OK, "access key deleted");
+    return seed_answer_result(req, err, MHD_HTTP_OK, "access key deleted");
 }
 
 int handle_registries(route_context *ctx, const route_request *req)
