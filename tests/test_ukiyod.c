@@ -766,6 +766,61 @@ START_TEST(docker_hub_callbacks_are_answered)
 }
 END_TEST
 
+/* Post a generic webhook for @image and wait for its job; the job's JSON (new). */
+static char *webhook_job(daemon_proc *d, const char *image)
+{
+    char *secret = daemon_file(d, "webhook-secret");
+    char path[256], body[400], href[64];
+
+    snprintf(path, sizeof(path), "/hooks/%s", secret);
+    snprintf(body, sizeof(body), "{\"image\":\"%s\"}", image);
+    reply r = request(d, "POST", path, body);
+    ck_assert_int_eq(r.status, 202);
+    json_t *doc = json_loads(r.body, 0, NULL);
+    snprintf(href, sizeof(href), "/api/v1/jobs/%lld",
+             (long long)json_integer_value(json_array_get(json_object_get(doc, "jobs"), 0)));
+    json_decref(doc);
+    free(r.body);
+    free(secret);
+    return job_done(d, href);
+}
+
+START_TEST(registry_aliases_make_two_hosts_one)
+{
+    daemon_proc d = {0};
+    char *repo_name = test_unique_name("alias");
+    char *name = test_unique_name("aliased");
+    char repo[300], other[400];
+
+    snprintf(repo, sizeof(repo), "ukiyo-test/%s", repo_name);
+    char *ref = test_push("ukiyo-test/http:v1", repo, "latest"); /* 127.0.0.1:5000/... */
+    snprintf(other, sizeof(other), "localhost:%s/%s:latest", strchr(test_registry(), ':') + 1,
+             repo);
+    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 -l ukiyo.min-uptime=1 "
+                                   "--stop-timeout 1 --name %s %s >/dev/null", name, ref), 0);
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    /* Without an alias, a push announced for localhost:5000 is another registry's. */
+    start_daemon(&d, NULL);
+    char *job = webhook_job(&d, other);
+    ck_assert_msg(!strstr(job, name), "%s", job);
+    free(job);
+    ck_assert_int_eq(signal_daemon(&d, SIGTERM), 0);
+    d.pid = 0;
+    char flag[128];
+    snprintf(flag, sizeof(flag), "--registry-alias localhost:%s=%s",
+             strchr(test_registry(), ':') + 1, test_registry());
+    start_daemon(&d, flag);
+    job = webhook_job(&d, other);
+    ck_assert_msg(strstr(job, name) && strstr(job, "\"outcome\":\"updated\""), "%s", job);
+    free(job);
+    ck_assert(serves_within(name, "v2\n"));
+    ck_assert_int_eq(stop_daemon(&d), 0);
+    free(ref);
+    free(name);
+    free(repo_name);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ukiyod");
@@ -785,6 +840,7 @@ int main(void)
     tcase_add_test(tc, rest_api_checks_updates_and_rolls_back_a_container);
     tcase_add_test(tc, label_enable_updates_only_labelled_containers);
     tcase_add_test(tc, docker_hub_callbacks_are_answered);
+    tcase_add_test(tc, registry_aliases_make_two_hosts_one);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

@@ -25,6 +25,8 @@ static void usage(FILE *to)
             "                         default: generated beside the database)\n"
             "  --webhook-secret-file F  the webhooks' secret (UKIYO_WEBHOOK_SECRET_FILE;\n"
             "                         default: generated beside the database)\n"
+            "  --registry-alias A=B   registries A and B are one (repeatable, up to 16;\n"
+            "                         UKIYO_REGISTRY_ALIASES=A=B,C=D)\n"
             "  --label-enable         update only containers labelled ukiyo.enable=true\n"
             "                         (UKIYO_LABEL_ENABLE=1)\n"
             "  --body-limit BYTES     largest request body (UKIYO_BODY_LIMIT; default 1 MiB)\n"
@@ -52,6 +54,18 @@ static int parse_log_level(const char *s, ukiyo_log_level *out)
     return -1;
 }
 
+static int add_alias(daemon_config *cfg, const char *value)
+{
+    size_t n = 0;
+
+    while (cfg->registry_aliases[n])
+        n++;
+    if (n == 16 || !strchr(value, '=') || value[0] == '=')
+        return -1;
+    cfg->registry_aliases[n] = value;
+    return 0;
+}
+
 static int apply(daemon_config *cfg, int opt, const char *value)
 {
     char *end;
@@ -62,6 +76,7 @@ static int apply(daemon_config *cfg, int opt, const char *value)
     case 'H': cfg->docker_host = value; return 0;
     case 't': cfg->api_token_file = value; return 0;
     case 'e': cfg->label_enable = true; return 0;
+    case 'a': return add_alias(cfg, value);
     case 's': cfg->webhook_secret_file = value; return 0;
     case 'b':
         cfg->body_limit = strtoul(value, &end, 10);
@@ -91,6 +106,16 @@ static int apply_environment(daemon_config *cfg)
     cfg->docker_host = env_or("UKIYO_DOCKER_HOST", NULL);
     cfg->api_token_file = env_or("UKIYO_API_TOKEN_FILE", NULL);
     cfg->webhook_secret_file = env_or("UKIYO_WEBHOOK_SECRET_FILE", NULL);
+    /* UKIYO_REGISTRY_ALIASES=a=b,c=d: split in a copy that lives as long as the process. */
+    const char *aliases = env_or("UKIYO_REGISTRY_ALIASES", NULL);
+    if (aliases) {
+        char *copy = strdup(aliases), *save = NULL;
+        for (char *p = strtok_r(copy, ",", &save); p; p = strtok_r(NULL, ",", &save))
+            if (add_alias(cfg, p) < 0) {
+                fprintf(stderr, "ukiyod: invalid UKIYO_REGISTRY_ALIASES entry %s\n", p);
+                return -1;
+            }
+    }
     cfg->label_enable = env_or("UKIYO_LABEL_ENABLE", NULL) &&
                         strcmp(env_or("UKIYO_LABEL_ENABLE", "0"), "0") != 0;
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
@@ -119,6 +144,7 @@ int config_parse(daemon_config *cfg, int argc, char **argv)
         {"api-token-file", required_argument, NULL, 't'},
         {"webhook-secret-file", required_argument, NULL, 's'},
         {"label-enable", no_argument, NULL, 'e'},
+        {"registry-alias", required_argument, NULL, 'a'},
         {"log-format", required_argument, NULL, 'f'}, {"log-level", required_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},             {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};

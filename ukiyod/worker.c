@@ -82,6 +82,7 @@ int job_worker_start(job_worker **out, const daemon_config *cfg)
     opts.docker_host = cfg->docker_host;
     opts.db_path = cfg->db_path;
     opts.label_enable = cfg->label_enable;
+    opts.registry_aliases = cfg->registry_aliases;
     if (ukiyo_open(&w->u, &opts) < 0) {
         free(w);
         return -1;

@@ -12,6 +12,7 @@ struct ukiyo {
     ukiyo_registry *registry;
     ukiyo_store *store;
     bool label_enable;
+    ukiyo_string_list aliases; /* "a=b" pairs */
 };
 
 UKIYO_EXTERN const char *ukiyo_version(void)
@@ -34,6 +35,13 @@ UKIYO_EXTERN int ukiyo_open(ukiyo **out, const ukiyo_options *opts)
         return UKIYO_ENOMEM;
     if (opts) {
         u->label_enable = opts->label_enable != 0;
+        for (const char *const *a = opts->registry_aliases; a && *a; a++) {
+            if (!strchr(*a, '=') || string_list_append(&u->aliases, *a) < 0) {
+                ukiyo_close(u);
+                return ukiyo_error_set(UKIYO_EINVAL, "registry alias \"%s\" is not name=other",
+                                       *a);
+            }
+        }
         auth_opts.docker_config_dir = opts->docker_config_dir;
         docker_opts.host = opts->docker_host;
         docker_opts.timeout_ms = opts->timeout_ms;
@@ -63,6 +71,9 @@ UKIYO_EXTERN void ukiyo_close(ukiyo *u)
 {
     if (!u)
         return;
+    for (size_t i = 0; i < u->aliases.count; i++)
+        free(u->aliases.items[i]);
+    free(u->aliases.items);
     ukiyo_store_close(u->store);
     ukiyo_registry_free(u->registry);
     ukiyo_docker_free(u->docker);
@@ -102,4 +113,26 @@ UKIYO_EXTERN int ukiyo_container_enabled_by_label(const ukiyo_container *c)
     if (!v)
         v = ukiyo_container_label(c, "com.centurylinklabs.watchtower.enable");
     return v && strcmp(v, "true") == 0;
+}
+
+/* Is "a=b" (or "b=a") the pair @pair? */
+static bool alias_pair(const char *pair, const char *a, const char *b)
+{
+    const char *eq = strchr(pair, '=');
+    size_t left = (size_t)(eq - pair);
+
+    return (strlen(a) == left && strncmp(pair, a, left) == 0 && strcmp(eq + 1, b) == 0) ||
+           (strlen(b) == left && strncmp(pair, b, left) == 0 && strcmp(eq + 1, a) == 0);
+}
+
+UKIYO_EXTERN int ukiyo_registry_same(const ukiyo *u, const char *a, const char *b)
+{
+    if (!a || !b)
+        return 0;
+    if (strcmp(a, b) == 0)
+        return 1;
+    for (size_t i = 0; u && i < u->aliases.count; i++)
+        if (alias_pair(u->aliases.items[i], a, b))
+            return 1;
+    return 0;
 }

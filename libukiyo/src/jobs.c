@@ -296,14 +296,14 @@ static int claim_next(ukiyo_store *s, job_row *j, bool *found)
     return err;
 }
 
-static bool runs_the_tag(const ukiyo_container *c, const job_row *j)
+static bool runs_the_tag(ukiyo *u, const ukiyo_container *c, const job_row *j)
 {
     ukiyo_image_ref *ref = NULL;
     const char *image = ukiyo_container_image(c);
     bool match = false;
 
     if (image && ukiyo_image_ref_parse(&ref, image) == 0 && ukiyo_image_ref_tag(ref))
-        match = strcmp(ukiyo_image_ref_registry(ref), j->registry) == 0 &&
+        match = ukiyo_registry_same(u, ukiyo_image_ref_registry(ref), j->registry) &&
                 strcmp(ukiyo_image_ref_repository(ref), j->repository) == 0 &&
                 strcmp(ukiyo_image_ref_tag(ref), j->tag) == 0;
     ukiyo_error_clear();
@@ -328,7 +328,7 @@ static int matching_containers(ukiyo *u, const job_row *j, ukiyo_string_list **o
             continue;
         }
         /* A deployment's container waits for its deployment's job. */
-        if (runs_the_tag(c, j) && !ukiyo_container_label(c, UKIYO_LABEL_DEPLOYMENT) &&
+        if (runs_the_tag(u, c, j) && !ukiyo_container_label(c, UKIYO_LABEL_DEPLOYMENT) &&
             (!ukiyo_label_enable(u) || ukiyo_container_enabled_by_label(c)))
             err = string_list_append(&names, ukiyo_container_name(c));
         ukiyo_container_free(c);

@@ -36,10 +36,22 @@ typedef struct {
      * that runs the pushed tag.
      */
     int label_enable;
+    /**
+     * NULL-terminated "name=other" pairs of registries that are one
+     * ("localhost:5000=127.0.0.1:5000"): a push to either updates
+     * containers that run the other. Without them every host is its own.
+     */
+    const char *const *registry_aliases;
 } ukiyo_options;
 
 #define UKIYO_OPTIONS_VERSION 1
-#define UKIYO_OPTIONS_INIT {UKIYO_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, 0}
+#define UKIYO_OPTIONS_INIT {UKIYO_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, 0, NULL}
+
+/**
+ * Whether two registries are the same one: equal, or made one by
+ * ukiyo_options.registry_aliases.
+ */
+UKIYO_EXTERN int ukiyo_registry_same(const ukiyo *u, const char *a, const char *b);
 
 /**
  * Whether a container is enabled by its labels: ukiyo.enable=true, or
