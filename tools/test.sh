@@ -38,10 +38,24 @@ run_suite() { # run_suite BUILDDIR [meson setup options] -- [meson test options]
 say "tests: plain build"
 run_suite build --
 if ! $quick; then
+    # The two checked runs mostly wait on containers: run them side by side, each
+    # into its own log, and show both.
+    say "tests: AddressSanitizer + UndefinedBehaviorSanitizer, and valgrind, side by side"
+    logs=$(mktemp -d)
+    (ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        run_suite build-sanitize -Db_sanitize=address,undefined -Db_lundef=false \
+        -- --setup=sanitize >"$logs/sanitize" 2>&1) &
+    sanitize_pid=$!
+    valgrind_rc=0
+    run_suite build -- --setup=valgrind >"$logs/valgrind" 2>&1 || valgrind_rc=$?
+    sanitize_rc=0
+    wait "$sanitize_pid" || sanitize_rc=$?
     say "tests: AddressSanitizer + UndefinedBehaviorSanitizer"
-    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-        run_suite build-sanitize -Db_sanitize=address,undefined -Db_lundef=false -- --setup=sanitize
+    cat "$logs/sanitize"
     say "tests: valgrind"
-    run_suite build -- --setup=valgrind
+    cat "$logs/valgrind"
+    rm -rf "$logs"
+    [ "$sanitize_rc" = 0 ] || die "the sanitizer run failed"
+    [ "$valgrind_rc" = 0 ] || die "the valgrind run failed"
 fi
 say "all tests passed"
