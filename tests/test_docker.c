@@ -86,7 +86,7 @@ START_TEST(container_lifecycle)
 
     ck_assert_int_eq(ukiyo_docker_container_stop(docker, id, 5), 0);
     ck_assert_int_eq(ukiyo_docker_container_stop(docker, id, 5), 0); /* already stopped */
-    ck_assert_int_eq(ukiyo_docker_container_remove(docker, id, 0), 0);
+    ck_assert_int_eq(ukiyo_docker_container_remove(docker, id, UKIYO_REMOVE_VOLUMES), 0);
     ck_assert_int_eq(ukiyo_docker_container_inspect(docker, &c, id), UKIYO_ENOTFOUND);
     ck_assert_msg(strstr(ukiyo_error_last(), "No such container"), "engine's words lost: %s",
                   ukiyo_error_last());
@@ -342,7 +342,7 @@ START_TEST(network_connect_and_disconnect)
     ck_assert_int_eq(ukiyo_docker_network_connect(docker, "ukiyo-test-no-such-net", id, NULL),
                      UKIYO_ENOTFOUND);
     ck_assert_int_eq(ukiyo_docker_network_connect(docker, net, id, "[]"), UKIYO_EINVAL);
-    ck_assert_int_eq(ukiyo_docker_container_remove(docker, id, UKIYO_REMOVE_FORCE), 0);
+    ck_assert_int_eq(ukiyo_docker_container_remove(docker, id, UKIYO_REMOVE_FORCE | UKIYO_REMOVE_VOLUMES), 0);
     test_sh(NULL, "docker network rm %s >/dev/null", net);
     ukiyo_string_free(id);
     free(name);

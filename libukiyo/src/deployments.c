@@ -350,7 +350,7 @@ int deployment_create_container(ukiyo *u, const deployment *d, const char *ref)
             /* A container that cannot start must not hold the name or the ports. */
             char why[512];
             snprintf(why, sizeof(why), "%s", ukiyo_error_last());
-            ukiyo_docker_container_remove(docker, id, UKIYO_REMOVE_FORCE);
+            ukiyo_docker_container_remove(docker, id, UKIYO_REMOVE_FORCE | UKIYO_REMOVE_VOLUMES);
             ukiyo_error_set(err, "%s", why);
         }
     }

@@ -362,10 +362,12 @@ static int remove_new_container(ukiyo_docker *d, const journal_entry *j)
     }
     if (err < 0)
         return err;
-    /* Never remove the old one: a temp name cannot be its, but be certain. */
+    /* Never remove the old one: a temp name cannot be its, but be certain. With its
+     * volumes: the engine removes only those the new container made for itself, never
+     * the old container's, which it mounts by name. */
     if (strcmp(json_string_value(json_object_get(doc, "Id")), j->old_container_id) != 0)
         err = ukiyo_docker_container_remove(d, json_string_value(json_object_get(doc, "Id")),
-                                            UKIYO_REMOVE_FORCE);
+                                            UKIYO_REMOVE_FORCE | UKIYO_REMOVE_VOLUMES);
     json_decref(doc);
     return err;
 }

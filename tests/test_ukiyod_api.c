@@ -1,0 +1,266 @@
+/*
+ * test_ukiyod_api.c - ukiyod's management side: scheduled deployments, the
+ * REST API on containers, --label-enable, registry aliases.
+ */
+#include <arpa/inet.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon_helpers.h"
+#include "testlib.h"
+
+/* What a host port serves (new string, "" when nothing answers). */
+static char *host_port_serves(int port)
+{
+    char *out = NULL;
+    test_sh(&out, "curl -s --max-time 2 http://127.0.0.1:%d/", port);
+    return out;
+}
+
+static bool host_port_serves_within(int port, const char *want, int seconds)
+{
+    for (int i = 0; i < seconds * 4; i++) {
+        char *out = host_port_serves(port);
+        bool ok = strcmp(out, want) == 0;
+        free(out);
+        if (ok)
+            return true;
+        usleep(250 * 1000);
+    }
+    return false;
+}
+
+START_TEST(scheduled_deployments_create_update_and_wait_for_their_time)
+{
+    daemon_proc d = {0};
+    char *repo_name = test_unique_name("dep");
+    char *container = test_unique_name("depc");
+    char repo[300], name[400], body[1024], ref[420];
+    int port = test_free_port();
+
+    snprintf(repo, sizeof(repo), "ukiyo-test/%s", repo_name);
+    snprintf(name, sizeof(name), "%s/%s", test_registry(), repo);
+    snprintf(ref, sizeof(ref), "%s:latest", name);
+    start_daemon(&d, NULL);
+
+    /* Bad input: nothing saved. */
+    expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", "{}"), 400,
+                  "name");
+    snprintf(body, sizeof(body), "{\"name\":\"%s\",\"scheduledAt\":\"soon\"}", name);
+    expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", body), 400,
+                  "scheduledAt");
+    snprintf(body, sizeof(body), "{\"name\":\"%s\",\"scheduledDowntime\":true}", name);
+    expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", body), 400, NULL);
+    snprintf(body, sizeof(body), "{\"name\":\"%s\",\"bindingPort\":[{\"exportPort\":70000,"
+                                 "\"internalPort\":8080}]}", name);
+    expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", body), 400, NULL);
+
+    snprintf(body, sizeof(body),
+             "{\"name\":\"%s\",\"containerName\":\"%s\",\"bindingPort\":[{\"exportPort\":\"%d\","
+             "\"internalPort\":8080}],\"scheduledAt\":0,\"scheduledDowntime\":false}",
+             name, container, port);
+    expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", body), 201, NULL);
+    expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", body), 409, NULL);
+    /* Another deployment may not take the same host port. */
+    char clash[600];
+    snprintf(clash, sizeof(clash), "{\"name\":\"%s/ukiyo-test/other-%d\",\"bindingPort\":"
+                                   "[{\"exportPort\":%d,\"internalPort\":80}]}",
+             test_registry(), (int)getpid(), port);
+    expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", clash), 409,
+                  "already exported");
+    reply r = api(&d, "/api/v1/deployments");
+    ck_assert_msg(strstr(r.body, container), "%s", r.body);
+    free(r.body);
+
+    /* A push of a repository with no container yet: created with its ports. */
+    free(test_push("ukiyo-test/http:v1", repo, "latest"));
+    post_generic(&d, ref);
+    ck_assert_msg(host_port_serves_within(port, "v1\n", 60), "not deployed on port %d", port);
+    /* The next push: updated at once (scheduledDowntime false). */
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    post_generic(&d, ref);
+    ck_assert_msg(host_port_serves_within(port, "v2\n", 60), "not updated");
+
+    /* Now with a window a few seconds ahead: the push waits for it, across a restart. */
+    long long at = (long long)time(NULL) + 8;
+    snprintf(body, sizeof(body),
+             "{\"name\":\"%s\",\"containerName\":\"%s\",\"bindingPort\":[{\"exportPort\":%d,"
+             "\"internalPort\":8080}],\"scheduledAt\":%lld,\"scheduledDowntime\":true}",
+             name, container, port, at);
+    expect_status(api_send(&d, "POST", "/edit-repository-scheduled-time", body), 200, NULL);
+    free(test_push("ukiyo-test/http:v1", repo, "latest"));
+    post_generic(&d, ref);
+    sleep(2);
+    char *now = host_port_serves(port);
+    ck_assert_str_eq(now, "v2\n"); /* not before its time */
+    free(now);
+    ck_assert_int_eq(signal_daemon(&d, SIGTERM), 0);
+    d.pid = 0;
+    start_daemon(&d, NULL);
+    ck_assert_msg(host_port_serves_within(port, "v1\n", 30), "the scheduled update never came");
+    ck_assert_int_ge((long long)time(NULL), at);
+
+    r = api_send(&d, "GET", "/get-container-history/1", NULL);
+    ck_assert_msg(strstr(r.body, container) && strstr(r.body, "\"ResponseCode\":0"), "%s", r.body);
+    free(r.body);
+    char path[512];
+    snprintf(path, sizeof(path), "/get-container-history-by-name/%s", container);
+    expect_status(api_send(&d, "GET", path, NULL), 200, "\"outcome\":\"updated\"");
+    expect_status(api_send(&d, "GET", "/get-container-history/zero", NULL), 400, NULL);
+    snprintf(path, sizeof(path), "/remove-repository-scheduled-time/%s", container);
+    expect_status(api_send(&d, "DELETE", path, NULL), 200, NULL);
+    expect_status(api_send(&d, "DELETE", path, NULL), 404, NULL);
+    test_sh(NULL, "docker rm -f -v %s >/dev/null 2>&1", container);
+    ck_assert_int_eq(stop_daemon(&d), 0);
+    free(repo_name);
+    free(container);
+}
+END_TEST
+
+START_TEST(rest_api_checks_updates_and_rolls_back_a_container)
+{
+    daemon_proc d = {0};
+    char *repo_name = test_unique_name("rest");
+    char *name = test_unique_name("restc");
+    char repo[300], path[400];
+
+    snprintf(repo, sizeof(repo), "ukiyo-test/%s", repo_name);
+    char *ref = test_push("ukiyo-test/http:v1", repo, "latest");
+    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 -l ukiyo.min-uptime=1 "
+                                   "--stop-timeout 1 --name %s %s >/dev/null", name, ref), 0);
+    start_daemon(&d, NULL);
+    reply r = api(&d, "/api/v1/containers");
+    ck_assert_msg(r.status == 200 && strstr(r.body, name), "%s", r.body);
+    free(r.body);
+
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    snprintf(path, sizeof(path), "/api/v1/containers/%s/check", name);
+    expect_status(api(&d, path), 200, "\"status\":\"update-available\"");
+    snprintf(path, sizeof(path), "/api/v1/containers/%s/update", name);
+    expect_status(api_send(&d, "GET", path, NULL), 405, NULL);
+    r = api_send(&d, "POST", path, NULL);
+    ck_assert_int_eq(r.status, 202);
+    char *href = href_of(r.body);
+    free(r.body);
+    char *job = job_done(&d, href);
+    ck_assert_msg(strstr(job, "\"outcome\":\"updated\""), "%s", job);
+    free(job);
+    free(href);
+    ck_assert(serves_within(name, "v2\n"));
+
+    snprintf(path, sizeof(path), "/api/v1/containers/%s/rollback", name);
+    r = api_send(&d, "POST", path, NULL);
+    ck_assert_int_eq(r.status, 202);
+    href = href_of(r.body);
+    free(r.body);
+    free(job_done(&d, href));
+    free(href);
+    ck_assert(serves_within(name, "v1\n"));
+
+    snprintf(path, sizeof(path), "/api/v1/containers/%s/explode", name);
+    expect_status(api_send(&d, "POST", path, NULL), 404, NULL);
+    expect_status(api_send(&d, "POST", "/api/v1/containers/ukiyo-test-nobody/update", NULL), 404,
+                  NULL);
+    expect_status(request(&d, "POST", path, NULL), 401, NULL);
+    ck_assert_int_eq(stop_daemon(&d), 0);
+    free(ref);
+    free(name);
+    free(repo_name);
+}
+END_TEST
+
+START_TEST(label_enable_updates_only_labelled_containers)
+{
+    daemon_proc d = {0};
+    char *repo_name = test_unique_name("le");
+    char *on = test_unique_name("on"), *off = test_unique_name("off");
+    char repo[300], path[256], body[400];
+
+    snprintf(repo, sizeof(repo), "ukiyo-test/%s", repo_name);
+    char *ref = test_push("ukiyo-test/http:v1", repo, "latest");
+    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 -l ukiyo.min-uptime=1 "
+                                   "-l ukiyo.enable=true --stop-timeout 1 --name %s %s >/dev/null "
+                                   "&& docker run -d --label ukiyo.test=1 --stop-timeout 1 "
+                                   "--name %s %s >/dev/null", on, ref, off, ref), 0);
+    start_daemon(&d, "--label-enable");
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    char *secret = daemon_file(&d, "webhook-secret");
+    snprintf(path, sizeof(path), "/hooks/%s", secret);
+    snprintf(body, sizeof(body), "{\"image\":\"%s\"}", ref);
+    reply r = request(&d, "POST", path, body);
+    ck_assert_int_eq(r.status, 202);
+    json_t *doc = json_loads(r.body, 0, NULL);
+    char href[64];
+    snprintf(href, sizeof(href), "/api/v1/jobs/%lld",
+             (long long)json_integer_value(json_array_get(json_object_get(doc, "jobs"), 0)));
+    json_decref(doc);
+    free(r.body);
+    char *job = job_done(&d, href);
+    ck_assert_msg(strstr(job, on) && !strstr(job, off), "%s", job);
+    free(job);
+    ck_assert(serves_within(on, "v2\n"));
+    ck_assert(serves_within(off, "v1\n"));
+    ck_assert_int_eq(stop_daemon(&d), 0);
+    free(secret);
+    free(ref);
+    free(on);
+    free(off);
+    free(repo_name);
+}
+END_TEST
+
+START_TEST(registry_aliases_make_two_hosts_one)
+{
+    daemon_proc d = {0};
+    char *repo_name = test_unique_name("alias");
+    char *name = test_unique_name("aliased");
+    char repo[300], other[400];
+
+    snprintf(repo, sizeof(repo), "ukiyo-test/%s", repo_name);
+    char *ref = test_push("ukiyo-test/http:v1", repo, "latest"); /* 127.0.0.1:5000/... */
+    snprintf(other, sizeof(other), "localhost:%s/%s:latest", strchr(test_registry(), ':') + 1,
+             repo);
+    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 -l ukiyo.min-uptime=1 "
+                                   "--stop-timeout 1 --name %s %s >/dev/null", name, ref), 0);
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    /* Without an alias, a push announced for localhost:5000 is another registry's. */
+    start_daemon(&d, NULL);
+    char *job = webhook_job(&d, other);
+    ck_assert_msg(!strstr(job, name), "%s", job);
+    free(job);
+    ck_assert_int_eq(signal_daemon(&d, SIGTERM), 0);
+    d.pid = 0;
+    char flag[128];
+    snprintf(flag, sizeof(flag), "--registry-alias localhost:%s=%s",
+             strchr(test_registry(), ':') + 1, test_registry());
+    start_daemon(&d, flag);
+    job = webhook_job(&d, other);
+    ck_assert_msg(strstr(job, name) && strstr(job, "\"outcome\":\"updated\""), "%s", job);
+    free(job);
+    ck_assert(serves_within(name, "v2\n"));
+    ck_assert_int_eq(stop_daemon(&d), 0);
+    free(ref);
+    free(name);
+    free(repo_name);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("ukiyod-api");
+    TCase *tc = tcase_create("daemon");
+
+    tcase_add_checked_fixture(tc, NULL, test_cleanup);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, scheduled_deployments_create_update_and_wait_for_their_time);
+    tcase_add_test(tc, rest_api_checks_updates_and_rolls_back_a_container);
+    tcase_add_test(tc, label_enable_updates_only_labelled_containers);
+    tcase_add_test(tc, registry_aliases_make_two_hosts_one);
+    suite_add_tcase(s, tc);
+    return test_run_suite(s);
+}
