@@ -115,7 +115,7 @@ START_TEST(scheduled_deployments_create_update_and_wait_for_their_time)
     snprintf(path, sizeof(path), "/remove-repository-scheduled-time/%s", container);
     expect_status(api_send(&d, "DELETE", path, NULL), 200, NULL);
     expect_status(api_send(&d, "DELETE", path, NULL), 404, NULL);
-    test_sh(NULL, "docker rm -f -v %s >/dev/null 2>&1", container);
+    test_remove_containers(container);
     ck_assert_int_eq(stop_daemon(&d), 0);
     free(repo_name);
     free(container);

@@ -325,9 +325,10 @@ START_TEST(update_keeps_every_setting_the_user_gave)
     ck_assert_str_eq(out, "kept\nkept\n");
     free(out);
 
-    test_sh(NULL, "docker rm -f -v %s >/dev/null 2>&1; docker network rm %s %s >/dev/null 2>&1; "
-                  "rm -rf /tmp/%s-bind; docker volume rm %s-vol >/dev/null 2>&1",
-            names[6], net, net2, unique, unique);
+    test_remove_containers(names[6]);
+    test_sh(NULL, "docker network rm %s %s >/dev/null 2>&1; rm -rf /tmp/%s-bind; "
+                  "docker volume rm %s-vol >/dev/null 2>&1",
+            net, net2, unique, unique);
     for (size_t i = 0; i < n; i++)
         free(names[i]);
     free(names);

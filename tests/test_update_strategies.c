@@ -108,8 +108,11 @@ static char *probe_an_update(ukiyo_strategy strategy)
     ck_assert_int_eq(test_sh(&by_alias, "docker exec %s wget -q -O- http://web:8080/", prober), 0);
     ck_assert_str_eq(by_alias, "v2\n");
     free(by_alias);
-    test_sh(NULL, "docker rm -f -v %s %s >/dev/null; docker network rm %s >/dev/null", prober, web,
-            net);
+    char *both = NULL;
+    ck_assert_int_ge(asprintf(&both, "%s %s", prober, web), 0);
+    test_remove_containers(both);
+    free(both);
+    test_sh(NULL, "docker network rm %s >/dev/null", net);
     free(net);
     free(web);
     free(prober);
@@ -159,8 +162,11 @@ START_TEST(the_prober_sees_an_outage)
     ck_assert_int_eq(test_sh(&logs, "docker logs %s 2>&1", prober), 0);
     ck_assert_msg(strstr(logs, "v1") && strstr(logs, "FAIL"), "the prober saw: %.200s", logs);
     free(logs);
-    test_sh(NULL, "docker rm -f -v %s %s >/dev/null; docker network rm %s >/dev/null", prober, web,
-            net);
+    char *both = NULL;
+    ck_assert_int_ge(asprintf(&both, "%s %s", prober, web), 0);
+    test_remove_containers(both);
+    free(both);
+    test_sh(NULL, "docker network rm %s >/dev/null", net);
     free(net);
     free(web);
     free(prober);
@@ -313,8 +319,8 @@ START_TEST(cleanup_removes_the_image_two_updates_back)
     ukiyo_update_result_free(r);
     ck_assert_int_ne(test_sh(NULL, "docker image inspect %s >/dev/null 2>&1", first), 0);
     ck_assert_int_eq(test_sh(NULL, "docker image inspect %s >/dev/null 2>&1", second), 0);
-    test_sh(NULL, "docker rm -f -v %s >/dev/null; docker rmi %s %s %s >/dev/null 2>&1", name_part,
-            ref, second, third);
+    test_remove_containers(name_part);
+    test_sh(NULL, "docker rmi %s %s %s >/dev/null 2>&1", ref, second, third);
     free(first); free(second); free(third); free(name_part);
 }
 END_TEST

@@ -144,18 +144,30 @@ char *test_push(const char *local, const char *repo, const char *tag)
     return ref;
 }
 
+/*
+ * Shell that removes the containers whose ids or names are in $ids, with the volumes
+ * they mount: ukiyo re-mounts a replaced container's anonymous volumes by name, and
+ * "docker rm -v" removes only volumes the engine made for that very container.
+ */
+#define REMOVE_IDS_AND_VOLUMES                                                                     \
+    "[ -z \"$ids\" ] && exit 0; "                                                                  \
+    "vols=$(docker inspect --format '{{range .Mounts}}{{if eq .Type \"volume\"}}"                  \
+    "{{.Name}} {{end}}{{end}}' $ids 2>/dev/null); "                                                \
+    "docker rm -f -v $ids >/dev/null 2>&1; "                                                       \
+    "[ -z \"$vols\" ] || docker volume rm $vols >/dev/null 2>&1; true"
+
+void test_remove_containers(const char *names)
+{
+    test_sh(NULL, "ids='%s'; " REMOVE_IDS_AND_VOLUMES, names);
+}
+
 void test_cleanup(void)
 {
     int id = current_run_id();
 
-    /* Volumes mounted by name (ukiyo re-mounts anonymous ones so) outlive "rm -v": note them. */
     test_sh(NULL,
             "ids=$(docker ps -aq --filter label=ukiyo.test --filter name=ukiyo-test-%d-); "
-            "[ -z \"$ids\" ] && exit 0; "
-            "vols=$(docker inspect --format '{{range .Mounts}}{{if eq .Type \"volume\"}}"
-            "{{.Name}} {{end}}{{end}}' $ids); "
-            "docker rm -f -v $ids >/dev/null; "
-            "[ -z \"$vols\" ] || docker volume rm $vols >/dev/null 2>&1; true",
+            REMOVE_IDS_AND_VOLUMES,
             id);
     test_sh(NULL,
             "vols=$(docker volume ls -q --filter name=ukiyo-test-%d-); "

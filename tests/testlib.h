@@ -39,6 +39,11 @@ void test_require_engine(void);
  * registry as @repo:@tag; returns the pushed reference (new string).
  */
 char *test_push(const char *local, const char *repo, const char *tag);
+/*
+ * Remove the containers named in @names (space-separated) and the volumes they
+ * mount, the re-mounted anonymous ones included. Networks are left.
+ */
+void test_remove_containers(const char *names);
 /* Remove every container and image this process created (by label and name prefix). */
 void test_cleanup(void);
 

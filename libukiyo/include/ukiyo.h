@@ -18,5 +18,7 @@
 #include "ukiyo/push.h"
 #include "ukiyo/jobs.h"
 #include "ukiyo/deployments.h"
+#include "ukiyo/policy.h"
+#include "ukiyo/scheduler.h"
 
 #endif

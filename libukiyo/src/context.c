@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scheduler_private.h"
 #include "store_private.h"
 
 struct ukiyo {
@@ -13,7 +14,13 @@ struct ukiyo {
     ukiyo_store *store;
     bool label_enable;
     ukiyo_string_list aliases; /* "a=b" pairs */
+    scheduler *scheduler;
 };
+
+scheduler *context_scheduler(ukiyo *u)
+{
+    return u->scheduler;
+}
 
 UKIYO_EXTERN const char *ukiyo_version(void)
 {
@@ -54,8 +61,14 @@ UKIYO_EXTERN int ukiyo_open(ukiyo **out, const ukiyo_options *opts)
     registry_opts.auth = u->auth;
     if (err == 0)
         err = ukiyo_registry_new(&u->registry, &registry_opts);
+    if (err == 0)
+        err = scheduler_new(&u->scheduler, opts);
     if (err == 0 && opts && opts->db_path)
         err = ukiyo_store_open(&u->store, opts->db_path);
+    if (err == 0 && u->store && opts->version >= 2) {
+        u->store->clock = opts->clock_ms;
+        u->store->clock_arg = opts->clock_payload;
+    }
     /* Credentials saved in the store come before Docker's config.json. */
     if (err == 0 && u->store)
         err = ukiyo_auth_add_source(u->auth, store_credential_source, u->store);
@@ -75,6 +88,7 @@ UKIYO_EXTERN void ukiyo_close(ukiyo *u)
         free(u->aliases.items[i]);
     free(u->aliases.items);
     ukiyo_store_close(u->store);
+    scheduler_free(u->scheduler);
     ukiyo_registry_free(u->registry);
     ukiyo_docker_free(u->docker);
     ukiyo_auth_free(u->auth);

@@ -183,7 +183,7 @@ static int write_deployment(ukiyo_store *s, const deployment *d, int replace)
     sqlite3_bind_text(st, 5, ports, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, d->scheduled_at_ms);
     sqlite3_bind_int(st, 7, d->downtime);
-    sqlite3_bind_int64(st, 8, store_now_ms());
+    sqlite3_bind_int64(st, 8, store_now_ms(s));
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     free(ports);

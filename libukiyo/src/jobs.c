@@ -45,7 +45,7 @@ static int select_id(ukiyo_store *s, const char *sql, const char *a, const char 
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : jobs_sql_fail(s, "query");
 }
 
-static int insert_job(ukiyo_store *s, const ukiyo_push_event *e, const char *source,
+static int insert_job(ukiyo_store *s, const job_tag *t, const char *source,
                       const char *delivery_id, const deployment *d, int64_t *id_out)
 {
     static const char sql[] =
@@ -57,13 +57,13 @@ static int insert_job(ukiyo_store *s, const ukiyo_push_event *e, const char *sou
 
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return jobs_sql_fail(s, "prepare");
-    sqlite3_bind_text(st, 1, ukiyo_push_event_registry(e), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, ukiyo_push_event_repository(e), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, ukiyo_push_event_tag(e), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, ukiyo_push_event_digest(e), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, t->registry, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, t->repository, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, t->tag, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, t->digest, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, source ? source : "unknown", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, delivery_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 7, store_now_ms());
+    sqlite3_bind_int64(st, 7, store_now_ms(s));
     sqlite3_bind_text(st, 8, d ? d->name : NULL, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 9, d && d->downtime ? d->scheduled_at_ms : 0);
     rc = sqlite3_step(st);
@@ -78,13 +78,11 @@ static int insert_job(ukiyo_store *s, const ukiyo_push_event *e, const char *sou
  * A repository with a deployment gets a job of its own, due at once or at
  * its scheduled time; pushes meanwhile fold into it. Its ID is the answer.
  */
-static int submit_deployment(ukiyo_store *s, const ukiyo_push_event *e, const char *source,
-                             int64_t *id)
+static int submit_deployment(ukiyo_store *s, const job_tag *t, const char *source, int64_t *id)
 {
     deployment d;
     bool found = false;
-    int err = deployment_find(s, ukiyo_push_event_registry(e), ukiyo_push_event_repository(e),
-                              NULL, &d);
+    int err = deployment_find(s, t->registry, t->repository, NULL, &d);
 
     if (err == UKIYO_ENOTFOUND) {
         ukiyo_error_clear();
@@ -95,16 +93,15 @@ static int submit_deployment(ukiyo_store *s, const ukiyo_push_event *e, const ch
     err = select_id(s,
                     "SELECT id FROM jobs WHERE state = 'queued' AND registry = ?1 AND "
                     "repository = ?2 AND tag = ?3 AND deployment IS NOT NULL",
-                    ukiyo_push_event_registry(e), ukiyo_push_event_repository(e),
-                    ukiyo_push_event_tag(e), id, &found);
+                    t->registry, t->repository, t->tag, id, &found);
     if (err == 0 && !found)
-        err = insert_job(s, e, source, NULL, &d, id);
+        err = insert_job(s, t, source, NULL, &d, id);
     deployment_clear(&d);
     return err;
 }
 
 /* In one write transaction: a known delivery, a queued job for the tag, or a new job. */
-static int submit_locked(ukiyo_store *s, const ukiyo_push_event *e, const char *source,
+static int submit_locked(ukiyo_store *s, const job_tag *t, const char *source,
                          const char *delivery_id, int64_t *id)
 {
     bool found = false;
@@ -118,94 +115,151 @@ static int submit_locked(ukiyo_store *s, const ukiyo_push_event *e, const char *
     if (err == 0)
         err = select_id(s,
                         "SELECT id FROM jobs WHERE state = 'queued' AND registry = ?1 AND "
-                        "repository = ?2 AND tag = ?3 AND deployment IS NULL",
-                        ukiyo_push_event_registry(e), ukiyo_push_event_repository(e),
-                        ukiyo_push_event_tag(e), id, &found);
+                        "repository = ?2 AND tag = ?3 AND deployment IS NULL AND "
+                        "container IS NULL",
+                        t->registry, t->repository, t->tag, id, &found);
     if (err == 0 && !found)
-        err = insert_job(s, e, source, delivery_id, NULL, id);
+        err = insert_job(s, t, source, delivery_id, NULL, id);
     if (err == 0)
-        err = submit_deployment(s, e, source, id);
+        err = submit_deployment(s, t, source, id);
+    return err;
+}
+
+/* Run @fn in a write transaction. */
+static int in_transaction(ukiyo_store *s, int (*fn)(ukiyo_store *s, void *arg), void *arg)
+{
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return jobs_sql_fail(s, "begin");
+    int err = fn(s, arg);
+    if (err == 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        err = jobs_sql_fail(s, "commit");
+    if (err < 0)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return err;
+}
+
+typedef struct {
+    const job_tag *tag;
+    const char *source, *delivery_id;
+    int64_t id;
+} tag_submission;
+
+static int submit_tag_step(ukiyo_store *s, void *arg)
+{
+    tag_submission *t = arg;
+    return submit_locked(s, t->tag, t->source, t->delivery_id, &t->id);
+}
+
+int jobs_submit_tag(ukiyo *u, const job_tag *t, const char *source, const char *delivery_id,
+                    int64_t *id_out)
+{
+    ukiyo_store *s = jobs_store_of(u);
+    tag_submission sub = {t, source, delivery_id, 0};
+
+    if (!s)
+        return UKIYO_EINVAL;
+    int err = in_transaction(s, submit_tag_step, &sub);
+    if (err == 0)
+        *id_out = sub.id;
     return err;
 }
 
 UKIYO_EXTERN int ukiyo_jobs_submit(ukiyo *u, const ukiyo_push_event *event, const char *source,
                                    const char *delivery_id, int64_t *job_id_out)
 {
-    ukiyo_store *s = jobs_store_of(u);
-    int64_t id = 0;
-    int err;
-
-    if (!s)
-        return UKIYO_EINVAL;
     if (!event || !job_id_out)
         return ukiyo_error_set(UKIYO_EINVAL, "jobs: NULL argument");
-    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return jobs_sql_fail(s, "begin");
-    err = submit_locked(s, event, source, delivery_id, &id);
-    if (err == 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        err = jobs_sql_fail(s, "commit");
-    if (err < 0) {
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-        return err;
-    }
-    *job_id_out = id;
-    return 0;
+    job_tag t = {ukiyo_push_event_registry(event), ukiyo_push_event_repository(event),
+                 ukiyo_push_event_tag(event), ukiyo_push_event_digest(event)};
+    return jobs_submit_tag(u, &t, source, delivery_id, job_id_out);
 }
 
 static const char *const action_names[] = {"update", "redeploy", "rollback"};
 
-UKIYO_EXTERN int ukiyo_jobs_submit_container(ukiyo *u, const char *container,
-                                             ukiyo_job_action action, int64_t *job_id_out)
+typedef struct {
+    const char *registry, *repository, *tag, *name, *action, *target, *source;
+    int64_t not_before, id;
+} container_submission;
+
+static int queue_container_step(ukiyo_store *s, void *arg)
+{
+    container_submission *c = arg;
+    bool found = false;
+    sqlite3_stmt *st = NULL;
+    int err = select_id(s, "SELECT id FROM jobs WHERE state = 'queued' AND container = ?1 AND "
+                           "action = ?2",
+                        c->name, c->action, NULL, &c->id, &found);
+
+    if (err < 0)
+        return err;
+    /* A job already queued: due at the earlier time, on the newer target. */
+    const char *sql = found ? "UPDATE jobs SET source = CASE WHEN ?4 < not_before_ms THEN ?1 "
+                              "ELSE source END, not_before_ms = MIN(not_before_ms, ?4), "
+                              "target_image = COALESCE(?2, target_image) WHERE id = ?3"
+                            : "INSERT INTO jobs (state, registry, repository, tag, source, "
+                              "target_image, created_ms, not_before_ms, container, action) "
+                              "VALUES ('queued', ?5, ?6, ?7, ?1, ?2, ?3, ?4, ?8, ?9)";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return jobs_sql_fail(s, "prepare");
+    sqlite3_bind_text(st, 1, c->source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, c->target, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, found ? c->id : store_now_ms(s));
+    sqlite3_bind_int64(st, 4, c->not_before);
+    if (!found) {
+        sqlite3_bind_text(st, 5, c->registry, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, c->repository, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, c->tag, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 8, c->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 9, c->action, -1, SQLITE_STATIC);
+    }
+    err = sqlite3_step(st) == SQLITE_DONE ? 0 : jobs_sql_fail(s, "queueing a job");
+    sqlite3_finalize(st);
+    if (err == 0 && !found)
+        c->id = sqlite3_last_insert_rowid(s->db);
+    return err;
+}
+
+int jobs_queue_container(ukiyo *u, const char *container, ukiyo_job_action action,
+                         const char *target_image, const char *source, int64_t not_before_ms,
+                         int64_t *id_out)
 {
     ukiyo_store *s = jobs_store_of(u);
     ukiyo_container *c = NULL;
     ukiyo_image_ref *ref = NULL;
-    sqlite3_stmt *st = NULL;
-    bool found = false;
-    int64_t id = 0;
-    int err;
 
     if (!s)
         return UKIYO_EINVAL;
-    if (!container || !job_id_out || (unsigned)action > UKIYO_JOB_ROLLBACK)
+    if (!container || !id_out || (unsigned)action > UKIYO_JOB_ROLLBACK)
         return ukiyo_error_set(UKIYO_EINVAL, "jobs: bad argument");
-    err = ukiyo_docker_container_inspect(ukiyo_get_docker(u), &c, container);
+    int err = ukiyo_docker_container_inspect(ukiyo_get_docker(u), &c, container);
     if (err < 0)
         return err;
     /* Registry, repository and tag describe the job; an image ID gives none. */
     const char *image = ukiyo_container_image(c);
     if (!image || ukiyo_image_ref_parse(&ref, image) < 0)
         ukiyo_error_clear();
-    const char *registry = ref ? ukiyo_image_ref_registry(ref) : "";
-    const char *repository = ref ? ukiyo_image_ref_repository(ref) : "";
-    const char *tag = ref && ukiyo_image_ref_tag(ref) ? ukiyo_image_ref_tag(ref) : "";
-    const char *name = ukiyo_container_name(c);
-    err = select_id(s, "SELECT id FROM jobs WHERE state = 'queued' AND container = ?1 AND "
-                       "action = ?2",
-                    name, action_names[action], NULL, &id, &found);
-    if (err == 0 && !found) {
-        if (sqlite3_prepare_v2(s->db, "INSERT INTO jobs (state, registry, repository, tag, "
-                                      "source, created_ms, container, action) VALUES ('queued', "
-                                      "?1, ?2, ?3, 'api', ?4, ?5, ?6)",
-                               -1, &st, NULL) != SQLITE_OK)
-            err = jobs_sql_fail(s, "prepare");
-        if (err == 0) {
-            sqlite3_bind_text(st, 1, registry, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 2, repository, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 3, tag, -1, SQLITE_STATIC);
-            sqlite3_bind_int64(st, 4, store_now_ms());
-            sqlite3_bind_text(st, 5, name, -1, SQLITE_STATIC);
-            sqlite3_bind_text(st, 6, action_names[action], -1, SQLITE_STATIC);
-            err = sqlite3_step(st) == SQLITE_DONE ? 0 : jobs_sql_fail(s, "queueing a job");
-            sqlite3_finalize(st);
-            id = sqlite3_last_insert_rowid(s->db);
-        }
-    }
+    container_submission sub = {
+        .registry = ref ? ukiyo_image_ref_registry(ref) : "",
+        .repository = ref ? ukiyo_image_ref_repository(ref) : "",
+        .tag = ref && ukiyo_image_ref_tag(ref) ? ukiyo_image_ref_tag(ref) : "",
+        .name = ukiyo_container_name(c),
+        .action = action_names[action],
+        .target = target_image,
+        .source = source ? source : "api",
+        .not_before = not_before_ms,
+    };
+    err = in_transaction(s, queue_container_step, &sub);
     ukiyo_image_ref_free(ref);
     ukiyo_container_free(c);
     if (err == 0)
-        *job_id_out = id;
+        *id_out = sub.id;
     return err;
+}
+
+UKIYO_EXTERN int ukiyo_jobs_submit_container(ukiyo *u, const char *container,
+                                             ukiyo_job_action action, int64_t *job_id_out)
+{
+    return jobs_queue_container(u, container, action, NULL, "api", 0, job_id_out);
 }
 
 UKIYO_EXTERN int ukiyo_jobs_recover(ukiyo *u, unsigned int *requeued_out)
@@ -265,7 +319,7 @@ UKIYO_EXTERN int ukiyo_jobs_next_due_ms(ukiyo *u, int64_t *due_ms_out)
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
         due = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    *due_ms_out = due <= store_now_ms() ? 0 : due;
+    *due_ms_out = due <= store_now_ms(s) ? 0 : due;
     return 0;
 }
 
@@ -273,7 +327,7 @@ UKIYO_EXTERN int ukiyo_jobs_next_due_ms(ukiyo *u, int64_t *due_ms_out)
 
 static const char job_columns[] = "id, state, registry, repository, tag, digest, source, "
                                   "created_ms, COALESCE(finished_ms, 0), results, error, "
-                                  "deployment, not_before_ms, container, action";
+                                  "deployment, not_before_ms, container, action, target_image";
 
 static json_t *job_json(sqlite3_stmt *st)
 {
@@ -300,6 +354,9 @@ static json_t *job_json(sqlite3_stmt *st)
         json_object_set_new(doc, "container",
                             json_string((const char *)sqlite3_column_text(st, 13)));
     json_object_set_new(doc, "action", json_string((const char *)sqlite3_column_text(st, 14)));
+    if (sqlite3_column_type(st, 15) != SQLITE_NULL)
+        json_object_set_new(doc, "target_image",
+                            json_string((const char *)sqlite3_column_text(st, 15)));
     free(image);
     return doc;
 }
@@ -309,7 +366,7 @@ static int query_jobs(ukiyo *u, const char *where, int64_t a, int64_t b, json_t 
 {
     ukiyo_store *s = jobs_store_of(u);
     sqlite3_stmt *st = NULL;
-    char sql[256];
+    char sql[640];
     int rc;
 
     if (!s)

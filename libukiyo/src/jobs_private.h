@@ -7,6 +7,24 @@
 
 #include "deployments_private.h"
 
+/* What a tag job names. */
+typedef struct {
+    const char *registry, *repository, *tag, *digest; /* digest may be NULL */
+} job_tag;
+
+/* Queue a job for the containers on a tag (coalesced per tag, deduplicated by delivery). */
+int jobs_submit_tag(ukiyo *u, const job_tag *t, const char *source, const char *delivery_id,
+                    int64_t *id_out);
+/*
+ * Queue a job for one container, due at @not_before_ms (0: now). A queued
+ * job for the same container and action is reused: it becomes due at the
+ * earlier time (taking the new source with it), and takes @target_image
+ * when one is given.
+ */
+int jobs_queue_container(ukiyo *u, const char *container, ukiyo_job_action action,
+                         const char *target_image, const char *source, int64_t not_before_ms,
+                         int64_t *id_out);
+
 /* Record a sqlite failure as the last error; returns UKIYO_EIO. */
 int jobs_sql_fail(ukiyo_store *s, const char *what);
 /* The handle's store, or NULL with the last error set. */

@@ -9,6 +9,7 @@
 
 #include "http.h"
 #include "jobs_private.h"
+#include "scheduler_private.h"
 
 /* ---- running a job --------------------------------------------------- */
 
@@ -20,7 +21,13 @@ typedef struct {
     char *deployment; /* NULL for a plain job */
     char *container;  /* a job for one container (the REST API's) */
     char *action;     /* update | redeploy | rollback */
+    char *source;     /* dockerhub, distribution, poll, window, api, ... */
+    char *target;     /* a tag policy's new reference, or NULL */
+    int64_t not_before_ms;
 } job_row;
+
+/* A job queued for a window runs even if the worker reaches it a little late. */
+#define WINDOW_GRACE_MS (15 * 60 * 1000)
 
 static void job_row_clear(job_row *j)
 {
@@ -30,6 +37,8 @@ static void job_row_clear(job_row *j)
     free(j->deployment);
     free(j->container);
     free(j->action);
+    free(j->source);
+    free(j->target);
 }
 
 /* Claim the oldest queued job; *found false when there is none. */
@@ -42,12 +51,12 @@ static int claim_next(ukiyo_store *s, job_row *j, bool *found)
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return jobs_sql_fail(s, "begin");
     if (sqlite3_prepare_v2(s->db, "SELECT id, registry, repository, tag, deployment, container, "
-                                  "action FROM jobs WHERE state = 'queued' AND "
+                                  "action, source, target_image, not_before_ms FROM jobs WHERE state = 'queued' AND "
                                   "not_before_ms <= ?1 ORDER BY not_before_ms, id LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK)
         err = jobs_sql_fail(s, "prepare");
     if (err == 0)
-        sqlite3_bind_int64(st, 1, store_now_ms());
+        sqlite3_bind_int64(st, 1, store_now_ms(s));
     rc = err == 0 ? sqlite3_step(st) : SQLITE_ERROR;
     if (rc == SQLITE_ROW) {
         j->id = sqlite3_column_int64(st, 0);
@@ -57,6 +66,9 @@ static int claim_next(ukiyo_store *s, job_row *j, bool *found)
         j->deployment = str_dup((const char *)sqlite3_column_text(st, 4));
         j->container = str_dup((const char *)sqlite3_column_text(st, 5));
         j->action = str_dup((const char *)sqlite3_column_text(st, 6));
+        j->source = str_dup((const char *)sqlite3_column_text(st, 7));
+        j->target = str_dup((const char *)sqlite3_column_text(st, 8));
+        j->not_before_ms = sqlite3_column_int64(st, 9);
         *found = true;
     } else if (rc != SQLITE_DONE && err == 0) {
         err = jobs_sql_fail(s, "reading the queue");
@@ -66,7 +78,7 @@ static int claim_next(ukiyo_store *s, job_row *j, bool *found)
         char sql[128];
         snprintf(sql, sizeof(sql), "UPDATE jobs SET state = 'running', started_ms = %lld "
                                    "WHERE id = %lld",
-                 (long long)store_now_ms(), (long long)j->id);
+                 (long long)store_now_ms(s), (long long)j->id);
         if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
             err = jobs_sql_fail(s, "claiming a job");
     }
@@ -92,8 +104,35 @@ static bool runs_the_tag(ukiyo *u, const ukiyo_container *c, const job_row *j)
     return match;
 }
 
-/* Running containers whose reference names the job's tag, in update order. */
-static int matching_containers(ukiyo *u, const job_row *j, ukiyo_string_list **out)
+/* On another tag of the job's repository, with a policy that follows tags? */
+static bool follows_the_repository(ukiyo *u, const ukiyo_container *c, const job_row *j)
+{
+    ukiyo_image_ref *ref = NULL;
+    ukiyo_policy *policy = NULL;
+    const char *image = ukiyo_container_image(c);
+    bool follows = false;
+
+    if (image && ukiyo_image_ref_parse(&ref, image) == 0 && ukiyo_image_ref_tag(ref) &&
+        ukiyo_policy_parse(&policy, ukiyo_container_label(c, UKIYO_LABEL_POLICY)) == 0) {
+        ukiyo_policy_kind kind = ukiyo_policy_get_kind(policy);
+        follows = kind != UKIYO_POLICY_DIGEST && kind != UKIYO_POLICY_NEVER &&
+                  ukiyo_registry_same(u, ukiyo_image_ref_registry(ref), j->registry) &&
+                  strcmp(ukiyo_image_ref_repository(ref), j->repository) == 0 &&
+                  strcmp(ukiyo_image_ref_tag(ref), j->tag) != 0;
+    }
+    ukiyo_error_clear();
+    ukiyo_policy_free(policy);
+    ukiyo_image_ref_free(ref);
+    return follows;
+}
+
+/*
+ * Running containers whose reference names the job's tag, in update order;
+ * in @followers, those on other tags of the repository whose policy may
+ * move them to it.
+ */
+static int matching_containers(ukiyo *u, const job_row *j, ukiyo_string_list **out,
+                               ukiyo_string_list *followers)
 {
     ukiyo_container_list *list = NULL;
     ukiyo_string_list names = {0};
@@ -109,9 +148,12 @@ static int matching_containers(ukiyo *u, const job_row *j, ukiyo_string_list **o
             continue;
         }
         /* A deployment's container waits for its deployment's job. */
-        if (runs_the_tag(u, c, j) && !ukiyo_container_label(c, UKIYO_LABEL_DEPLOYMENT) &&
-            (!ukiyo_label_enable(u) || ukiyo_container_enabled_by_label(c)))
+        bool eligible = !ukiyo_container_label(c, UKIYO_LABEL_DEPLOYMENT) &&
+                        (!ukiyo_label_enable(u) || ukiyo_container_enabled_by_label(c));
+        if (eligible && runs_the_tag(u, c, j))
             err = string_list_append(&names, ukiyo_container_name(c));
+        else if (eligible && follows_the_repository(u, c, j))
+            err = string_list_append(followers, ukiyo_container_name(c));
         ukiyo_container_free(c);
     }
     ukiyo_container_list_free(list);
@@ -151,7 +193,7 @@ static int finish_job(ukiyo_store *s, int64_t id, const char *state, json_t *res
     sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, store_now_ms());
+    sqlite3_bind_int64(st, 4, store_now_ms(s));
     sqlite3_bind_int64(st, 5, id);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
@@ -193,24 +235,124 @@ static int run_deployment_job(ukiyo *u, ukiyo_store *s, const job_row *j,
     return err;
 }
 
+/*
+ * May @name be updated now? Not when its labels do not parse (skipped) or
+ * its window is closed: then a job waits for the window, folding in any
+ * later ones. @results says which.
+ */
+static bool window_allows(ukiyo *u, const char *name, const char *target, json_t *results)
+{
+    ukiyo_container *c = NULL;
+    ukiyo_plan p;
+
+    if (ukiyo_docker_container_inspect(ukiyo_get_docker(u), &c, name) < 0) {
+        ukiyo_error_clear();
+        return true; /* the update says what became of it */
+    }
+    plan_read(u, c, ukiyo_now_ms(u), &p);
+    ukiyo_container_free(c);
+    bool open = !p.error && p.window_open;
+    if (p.error) {
+        log_warning("%s: skipped: %s", name, p.error);
+        json_array_append_new(results, json_pack("{s:s, s:s, s:s}", "name", name, "outcome",
+                                                 "skipped", "reason", p.error));
+    } else if (!open) {
+        int64_t id = 0;
+        int err = jobs_queue_container(u, name, UKIYO_JOB_UPDATE, target, "window",
+                                       p.window_next_ms, &id);
+        log_info("%s: outside its window %s: job %lld waits until %lld", name, p.window_text,
+                 (long long)id, (long long)(p.window_next_ms / 1000));
+        json_array_append_new(results,
+                              err < 0 ? result_entry(name, err, NULL)
+                                      : json_pack("{s:s, s:s, s:I, s:I}", "name", name, "outcome",
+                                                  "deferred", "until_ms",
+                                                  (json_int_t)p.window_next_ms, "job",
+                                                  (json_int_t)id));
+    }
+    plan_clear(&p);
+    return open;
+}
+
+/* Update @name (onto @target when a tag policy moved it) and add the result. */
+static void update_one(ukiyo *u, const char *name, const char *target,
+                       const ukiyo_update_options *opts, json_t *results)
+{
+    ukiyo_update_options o = UKIYO_UPDATE_OPTIONS_INIT;
+    ukiyo_update_result *r = NULL;
+
+    if (opts)
+        o = *opts;
+    o.image = target;
+    int err = ukiyo_update(u, name, &o, &r);
+    json_array_append_new(results, result_entry(name, err, r));
+    ukiyo_update_result_free(r);
+}
+
 static int run_container_job(ukiyo *u, ukiyo_store *s, const job_row *j,
                              const ukiyo_update_options *opts)
 {
-    ukiyo_update_result *r = NULL;
     json_t *results = json_array();
-    int err;
+    const char *source = j->source ? j->source : "api";
+    bool by_window = strcmp(source, "window") == 0, by_poll = strcmp(source, "poll") == 0;
 
-    if (j->action && strcmp(j->action, "rollback") == 0)
-        err = ukiyo_rollback(u, j->container, opts, &r);
-    else if (j->action && strcmp(j->action, "redeploy") == 0)
-        err = ukiyo_redeploy(u, j->container, opts, &r);
-    else
-        err = ukiyo_update(u, j->container, opts, &r);
-    json_array_append_new(results, result_entry(j->container, err, r));
-    ukiyo_update_result_free(r);
-    err = finish_job(s, j->id, "done", results, NULL);
+    if (j->action && strcmp(j->action, "update") != 0) {
+        ukiyo_update_result *r = NULL;
+        int err = strcmp(j->action, "rollback") == 0 ? ukiyo_rollback(u, j->container, opts, &r)
+                                                     : ukiyo_redeploy(u, j->container, opts, &r);
+        json_array_append_new(results, result_entry(j->container, err, r));
+        ukiyo_update_result_free(r);
+    } else {
+        /*
+         * A person's job (api, cli) runs now. A window's runs when due, unless the
+         * worker came too late for it; a poll's, and a late window's, wait for the window.
+         */
+        bool late = by_window && ukiyo_now_ms(u) - j->not_before_ms > WINDOW_GRACE_MS;
+        if ((!by_window && !by_poll) || (by_window && !late) ||
+            window_allows(u, j->container, j->target, results))
+            update_one(u, j->container, j->target, opts, results);
+    }
+    int err = finish_job(s, j->id, "done", results, NULL);
     json_decref(results);
     return err;
+}
+
+/* The containers on other tags whose policy moves them now: one tag list for all. */
+static void update_followers(ukiyo *u, const job_row *j, const ukiyo_string_list *followers,
+                             const ukiyo_update_options *opts, json_t *results)
+{
+    ukiyo_image_ref *repo = NULL;
+    ukiyo_string_list *tags = NULL;
+    char *text = str_printf("%s/%s:%s", j->registry, j->repository, j->tag);
+
+    if (!text || ukiyo_image_ref_parse(&repo, text) < 0 ||
+        ukiyo_registry_list_tags(ukiyo_get_registry(u), repo, &tags) < 0) {
+        log_warning("job %lld: cannot list the tags of %s: %s", (long long)j->id, text,
+                    ukiyo_error_last());
+        ukiyo_error_clear();
+    }
+    for (size_t i = 0; tags && i < ukiyo_string_list_count(followers); i++) {
+        const char *name = ukiyo_string_list_get(followers, i);
+        ukiyo_container *c = NULL;
+        ukiyo_image_ref *ref = NULL;
+        ukiyo_policy *policy = NULL;
+        char *tag = NULL, *target = NULL;
+        if (ukiyo_docker_container_inspect(ukiyo_get_docker(u), &c, name) == 0 &&
+            ukiyo_image_ref_parse(&ref, ukiyo_container_image(c)) == 0 &&
+            ukiyo_policy_parse(&policy, ukiyo_container_label(c, UKIYO_LABEL_POLICY)) == 0 &&
+            ukiyo_policy_choose(policy, ukiyo_image_ref_tag(ref), tags, &tag) == 0 && tag &&
+            (target = image_with_tag(ukiyo_container_image(c), tag)) &&
+            window_allows(u, name, target, results))
+            update_one(u, name, target, opts, results);
+        ukiyo_error_clear();
+        free(tag);
+        free(target);
+        ukiyo_policy_free(policy);
+        ukiyo_image_ref_free(ref);
+        ukiyo_container_free(c);
+    }
+    ukiyo_string_list_free(tags);
+    ukiyo_image_ref_free(repo);
+    free(text);
 }
 
 
@@ -296,21 +438,28 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
         job_row_clear(&j);
         return err;
     }
-    err = matching_containers(u, &j, &order);
+    ukiyo_string_list followers = {0};
+    err = matching_containers(u, &j, &order, &followers);
     if (err < 0) {
         /* The engine could not be asked: fail the job with why; nothing has changed. */
         err = finish_job(s, j.id, "failed", NULL, ukiyo_error_last());
+        for (size_t i = 0; i < followers.count; i++)
+            free(followers.items[i]);
+        free(followers.items);
         job_row_clear(&j);
         return err;
     }
     json_t *results = json_array();
     for (size_t i = 0; i < ukiyo_string_list_count(order); i++) {
-        ukiyo_update_result *r = NULL;
         const char *name = ukiyo_string_list_get(order, i);
-        int uerr = ukiyo_update(u, name, opts, &r);
-        json_array_append_new(results, result_entry(name, uerr, r));
-        ukiyo_update_result_free(r);
+        if (window_allows(u, name, NULL, results))
+            update_one(u, name, NULL, opts, results);
     }
+    if (followers.count)
+        update_followers(u, &j, &followers, opts, results);
+    for (size_t i = 0; i < followers.count; i++)
+        free(followers.items[i]);
+    free(followers.items);
     err = finish_job(s, j.id, "done", results, NULL);
     answer_callback(s, j.id, results);
     json_decref(results);

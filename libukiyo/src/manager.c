@@ -3,6 +3,7 @@
  * container's name to a planned transaction, with its options resolved
  * from the call and the container's labels.
  */
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,7 +209,7 @@ static bool pull_newest(transaction *tx)
         return conclude_early(tx, UKIYO_OUTCOME_FAILED, ukiyo_error_last());
     tx->result->new_image_id = str_dup(json_string_value(json_object_get(image, "Id")));
     json_decref(image);
-    if (!tx->opts.redeploy && strcmp(tx->kind, "update") == 0 &&
+    if (!tx->opts.redeploy && !tx->old_ref && strcmp(tx->kind, "update") == 0 &&
         strcmp(tx->result->new_image_id, tx->result->old_image_id) == 0)
         return conclude_early(tx, UKIYO_OUTCOME_FRESH, NULL);
     return false;
@@ -222,6 +223,7 @@ static int plan_journal(transaction *tx)
     j->kind = str_dup(tx->kind);
     j->strategy = str_dup(tx->result->strategy);
     j->image_ref = str_dup(tx->ref);
+    j->old_image_ref = str_dup(tx->old_ref);
     j->old_container_id = str_dup(json_string_value(json_object_get(tx->old, "Id")));
     j->old_image_id = str_dup(tx->result->old_image_id);
     j->new_image_id = str_dup(tx->result->new_image_id);
@@ -244,6 +246,11 @@ static int prepare(transaction *tx, const char *container)
     tx->name = json_string_value(json_object_get(tx->old, "Name"));
     tx->name = tx->name && tx->name[0] == '/' ? tx->name + 1 : tx->name;
     tx->ref = json_string_value(json_object_get(json_object_get(tx->old, "Config"), "Image"));
+    if (tx->opts.image && strcmp(tx->kind, "update") == 0 && tx->ref &&
+        strcmp(tx->opts.image, tx->ref) != 0) {
+        tx->old_ref = tx->ref;
+        tx->ref = tx->opts.image;
+    }
     err = new_result(tx);
     if (err < 0)
         return err;
@@ -265,6 +272,10 @@ static bool concluded_before_change(transaction *tx)
 {
     if (strcmp(tx->kind, "update") == 0 && label_true(tx->old, LABEL_MONITOR_ONLY))
         return conclude_early(tx, UKIYO_OUTCOME_SKIPPED, "monitor-only");
+    const char *policy = json_string_value(json_object_get(
+        json_object_get(json_object_get(tx->old, "Config"), "Labels"), UKIYO_LABEL_POLICY));
+    if (strcmp(tx->kind, "update") == 0 && policy && strcmp(policy, "never") == 0)
+        return conclude_early(tx, UKIYO_OUTCOME_SKIPPED, "policy never");
     if (!reference_is_updatable(tx))
         return true;
     if (tx->opts.dry_run) {
@@ -320,7 +331,9 @@ static void redeploy_dependents(transaction *tx)
         if (depends_on(doc, tx->journal.old_container_id, tx->name)) {
             const char *dep = json_string_value(json_object_get(doc, "Name")) + 1;
             /* Same image, no pull: it only has to follow its dependency. */
-            int err = run_kind(tx->u, "redeploy", dep, &tx->opts, false, &r);
+            ukiyo_update_options opts = tx->opts;
+            opts.image = NULL;
+            int err = run_kind(tx->u, "redeploy", dep, &opts, false, &r);
             log_info("%s depends on %s: redeployed: %s", dep, tx->name,
                      err < 0 ? ukiyo_error_last()
                              : ukiyo_update_outcome_name(ukiyo_update_result_outcome(r)));
@@ -336,8 +349,13 @@ static int run_kind(ukiyo *u, const char *kind, const char *container,
                     const ukiyo_update_options *opts, bool pull, ukiyo_update_result **out)
 {
     ukiyo_update_options defaults = UKIYO_UPDATE_OPTIONS_INIT;
-    transaction tx = {.u = u, .kind = kind, .opts = opts ? *opts : defaults, .pull = pull};
+    transaction tx = {.u = u, .kind = kind, .opts = defaults, .pull = pull};
     int err;
+
+    if (opts) /* a caller built against version 1 has no fields past progress_payload */
+        memcpy(&tx.opts, opts, opts->version >= 2 ? sizeof(*opts)
+                                                  : offsetof(ukiyo_update_options, image));
+    tx.opts.version = UKIYO_UPDATE_OPTIONS_VERSION;
 
     if (!u || !container || !out)
         return ukiyo_error_set(UKIYO_EINVAL, "%s: NULL argument", kind);

@@ -31,7 +31,8 @@ typedef struct {
     json_t *old;            /* the old container's inspect document */
     json_t *old_image;      /* its image's, or NULL when gone */
     const char *name;       /* borrowed from old */
-    const char *ref;        /* borrowed from old: Config.Image */
+    const char *ref;        /* borrowed: Config.Image, or opts.image for a new tag */
+    const char *old_ref;    /* borrowed from old when opts.image changes the reference */
     bool start_first;
     int health_timeout_s;
     int min_uptime_s;

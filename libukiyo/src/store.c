@@ -94,11 +94,17 @@ static const char *const migrations[] = {
     "  COALESCE(deployment, ''), COALESCE(container, ''), action) WHERE state = 'queued';",
     /* 6: Docker Hub's callback URL, answered when the job is done */
     "ALTER TABLE jobs ADD COLUMN callback_url TEXT;",
+    /* 7: tag policies: the reference a job moves a container to; history's old reference */
+    "ALTER TABLE jobs ADD COLUMN target_image TEXT;"
+    "ALTER TABLE updates ADD COLUMN old_image_ref TEXT;",
 };
 
-int64_t store_now_ms(void)
+int64_t store_now_ms(const ukiyo_store *s)
 {
     struct timespec ts;
+
+    if (s && s->clock)
+        return s->clock(s->clock_arg);
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

@@ -73,7 +73,7 @@ UKIYO_EXTERN int ukiyo_store_credential_save(ukiyo_store *s, const char *server,
     sqlite3_bind_text(st, 3, secret, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, email, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, description, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, store_now_ms());
+    sqlite3_bind_int64(st, 6, store_now_ms(s));
     err = run_write(s, st, &changes);
     if (err == UKIYO_ECONFLICT)
         ukiyo_error_set(err, "%s already has a credential (edit it instead)", key);

@@ -18,6 +18,8 @@
 struct ukiyo_store {
     sqlite3 *db;
     char *path;
+    int64_t (*clock)(void *arg); /* NULL: the real clock */
+    void *clock_arg;
 };
 
 /* The steps of a transaction, in the order they are taken. */
@@ -39,6 +41,7 @@ typedef struct {
     char *kind;     /* update | redeploy | rollback */
     char *strategy; /* stop-first | start-first */
     char *image_ref;
+    char *old_image_ref; /* NULL unless a tag policy changes the reference */
     char *old_container_id;
     char *old_image_id;
     char *new_image_id;
@@ -68,7 +71,8 @@ int journal_image_before(ukiyo_store *s, const char *container, int64_t before_i
 /* The name of the container that had @container_id, from the journal. */
 int journal_name_of_container(ukiyo_store *s, const char *container_id, char **name_out);
 
-int64_t store_now_ms(void);
+/* Milliseconds since the epoch by the store's clock (ukiyo_options.clock_ms). */
+int64_t store_now_ms(const ukiyo_store *s);
 
 /* The registry host a credential is kept under ("docker.io" for Docker Hub's names). New. */
 char *credential_server_key(const char *server);

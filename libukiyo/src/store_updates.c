@@ -15,6 +15,7 @@ struct ukiyo_history_entry {
     char *container;
     char *kind;
     char *image;
+    char *old_image; /* the reference before, when a tag policy moved it */
     char *old_image_id;
     char *new_image_id;
     char *outcome;
@@ -50,7 +51,7 @@ static int exec_bound(ukiyo_store *s, const char *sql, const char *const *params
         return sql_error(s, "prepare");
     for (size_t i = 0; i < n; i++)
         sqlite3_bind_text(st, (int)i + 1, params[i], -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, (int)n + 1, store_now_ms());
+    sqlite3_bind_int64(st, (int)n + 1, store_now_ms(s));
     if (id >= 0)
         sqlite3_bind_int64(st, (int)n + 2, id);
     rc = sqlite3_step(st);
@@ -74,11 +75,13 @@ int journal_begin(ukiyo_store *s, journal_entry *e)
 {
     static const char sql[] =
         "INSERT INTO updates (container, kind, strategy, image_ref, old_container_id, "
-        "old_image_id, new_image_id, temp_name, old_name, old_was_running, step, started_ms, "
-        "updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, '" STEP_PLANNED "', ?11, ?11)";
-    const char *params[] = {e->container, e->kind,          e->strategy,  e->image_ref,
-                            e->old_container_id, e->old_image_id, e->new_image_id, e->temp_name,
-                            e->old_name, e->old_was_running ? "1" : "0"};
+        "old_image_id, new_image_id, temp_name, old_name, old_was_running, old_image_ref, step, "
+        "started_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+        "'" STEP_PLANNED "', ?12, ?12)";
+    const char *params[] = {e->container,    e->kind,        e->strategy,
+                            e->image_ref,    e->old_container_id, e->old_image_id,
+                            e->new_image_id, e->temp_name,   e->old_name,
+                            e->old_was_running ? "1" : "0", e->old_image_ref};
     int err = exec_bound(s, sql, params, ARRAY_SIZE(params), -1);
 
     if (err == UKIYO_ECONFLICT)
@@ -176,6 +179,7 @@ void journal_entry_clear(journal_entry *e)
     free(e->kind);
     free(e->strategy);
     free(e->image_ref);
+    free(e->old_image_ref);
     free(e->old_container_id);
     free(e->old_image_id);
     free(e->new_image_id);
@@ -266,6 +270,7 @@ static void history_entry_from_row(ukiyo_history_entry *e, sqlite3_stmt *st)
     e->reason = column_dup(st, 7);
     e->started_ms = sqlite3_column_int64(st, 8);
     e->finished_ms = sqlite3_column_int64(st, 9);
+    e->old_image = column_dup(st, 10);
 }
 
 UKIYO_EXTERN int ukiyo_store_history(ukiyo_store *s, ukiyo_history **out, const char *container,
@@ -273,7 +278,7 @@ UKIYO_EXTERN int ukiyo_store_history(ukiyo_store *s, ukiyo_history **out, const 
 {
     static const char sql[] =
         "SELECT id, container, kind, image_ref, old_image_id, new_image_id, outcome, reason, "
-        "started_ms, COALESCE(finished_ms, 0) FROM updates "
+        "started_ms, COALESCE(finished_ms, 0), old_image_ref FROM updates "
         "WHERE (?1 IS NULL OR container = ?1) ORDER BY id DESC LIMIT ?2 OFFSET ?3";
     ukiyo_history *h;
     sqlite3_stmt *st = NULL;
@@ -327,6 +332,7 @@ UKIYO_EXTERN void ukiyo_history_free(ukiyo_history *h)
         free(e->container);
         free(e->kind);
         free(e->image);
+        free(e->old_image);
         free(e->old_image_id);
         free(e->new_image_id);
         free(e->outcome);
@@ -354,6 +360,11 @@ UKIYO_EXTERN const char *ukiyo_history_entry_kind(const ukiyo_history_entry *e)
 UKIYO_EXTERN const char *ukiyo_history_entry_image(const ukiyo_history_entry *e)
 {
     return e->image;
+}
+
+UKIYO_EXTERN const char *ukiyo_history_entry_old_image(const ukiyo_history_entry *e)
+{
+    return e->old_image ? e->old_image : e->image;
 }
 
 UKIYO_EXTERN const char *ukiyo_history_entry_old_image_id(const ukiyo_history_entry *e)

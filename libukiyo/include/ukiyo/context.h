@@ -42,10 +42,21 @@ typedef struct {
      * containers that run the other. Without them every host is its own.
      */
     const char *const *registry_aliases;
+    /* Version 2: the scheduler (ukiyo/scheduler.h). */
+    /** Milliseconds since the epoch; NULL: the real clock. Tests pass a fake one. */
+    int64_t (*clock_ms)(void *clock_payload);
+    void *clock_payload;
+    /** Poll containers without a ukiyo.poll label this often (ms); 0: only labelled ones. */
+    int64_t poll_interval_ms;
+    /** Each poll is delayed by up to this percentage of its interval (0-50), so hosts spread out. */
+    unsigned int poll_jitter_percent;
+    /** Update window (cron) of containers without a ukiyo.schedule label; NULL: any time. */
+    const char *schedule;
 } ukiyo_options;
 
-#define UKIYO_OPTIONS_VERSION 1
-#define UKIYO_OPTIONS_INIT {UKIYO_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, 0, NULL}
+#define UKIYO_OPTIONS_VERSION 2
+#define UKIYO_OPTIONS_INIT                                                                         \
+    {UKIYO_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, NULL}
 
 /**
  * Whether two registries are the same one: equal, or made one by

@@ -47,10 +47,18 @@ typedef struct {
     /** Progress of the pull, or NULL. */
     ukiyo_pull_progress_fn progress;
     void *progress_payload;
+    /* Version 2. */
+    /**
+     * Recreate on this reference instead of the one the container runs
+     * (a tag policy's new tag), recorded in history beside the old one;
+     * NULL: the same reference. Updates only.
+     */
+    const char *image;
 } ukiyo_update_options;
 
-#define UKIYO_UPDATE_OPTIONS_VERSION 1
-#define UKIYO_UPDATE_OPTIONS_INIT {UKIYO_UPDATE_OPTIONS_VERSION, UKIYO_STRATEGY_AUTO, 0, 0, 0, 0, 0, NULL, NULL}
+#define UKIYO_UPDATE_OPTIONS_VERSION 2
+#define UKIYO_UPDATE_OPTIONS_INIT                                                                  \
+    {UKIYO_UPDATE_OPTIONS_VERSION, UKIYO_STRATEGY_AUTO, 0, 0, 0, 0, 0, NULL, NULL, NULL}
 
 typedef enum {
     UKIYO_OUTCOME_FRESH = 0,   /**< already on the newest image */

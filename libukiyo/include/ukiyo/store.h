@@ -95,6 +95,11 @@ UKIYO_EXTERN const char *ukiyo_history_entry_container(const ukiyo_history_entry
 UKIYO_EXTERN const char *ukiyo_history_entry_kind(const ukiyo_history_entry *e);
 /** The reference the container runs. Borrowed. */
 UKIYO_EXTERN const char *ukiyo_history_entry_image(const ukiyo_history_entry *e);
+/**
+ * The reference it ran before: another tag when a tag policy moved it,
+ * else the same as ukiyo_history_entry_image(). Borrowed.
+ */
+UKIYO_EXTERN const char *ukiyo_history_entry_old_image(const ukiyo_history_entry *e);
 /** Image IDs before and after (after may be NULL). Borrowed. */
 UKIYO_EXTERN const char *ukiyo_history_entry_old_image_id(const ukiyo_history_entry *e);
 UKIYO_EXTERN const char *ukiyo_history_entry_new_image_id(const ukiyo_history_entry *e);

@@ -1,0 +1,324 @@
+/*
+ * scheduler_poll.c - pull mode: at each due poll, one manifest HEAD per
+ * distinct image reference among the containers due, one tag list per
+ * repository a tag policy follows; what changed becomes a job.
+ *
+ * A registry that answers 429 (or says ratelimit-remaining: 0) is left
+ * alone until its Retry-After has passed, else for a back-off that doubles
+ * from one minute up to an hour.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobs_private.h"
+#include "scheduler_private.h"
+
+#define RESCAN_MS (10 * 60 * 1000)
+#define BACKOFF_MIN_MS (60 * 1000)
+#define BACKOFF_MAX_MS (60 * 60 * 1000)
+
+/* A container due for a poll, with what it runs. */
+typedef struct {
+    char *name;
+    char *image;    /* Config.Image */
+    char *ref_key;  /* normalised registry/repository:tag */
+    ukiyo_image_ref *ref;
+    ukiyo_policy_kind policy;
+    char *policy_text;
+    char *local_digest; /* NULL when unknown */
+} due_container;
+
+typedef struct {
+    due_container *items;
+    size_t count, cap;
+} due_list;
+
+static void due_list_clear(due_list *l)
+{
+    for (size_t i = 0; i < l->count; i++) {
+        free(l->items[i].name);
+        free(l->items[i].image);
+        free(l->items[i].ref_key);
+        ukiyo_image_ref_free(l->items[i].ref);
+        free(l->items[i].policy_text);
+        free(l->items[i].local_digest);
+    }
+    free(l->items);
+}
+
+static poll_group *group_for(scheduler *s, int64_t interval_ms, int64_t now)
+{
+    for (size_t i = 0; i < s->group_count; i++)
+        if (s->groups[i].interval_ms == interval_ms)
+            return &s->groups[i];
+    poll_group *g = realloc(s->groups, (s->group_count + 1) * sizeof(*g));
+    if (!g)
+        return NULL;
+    s->groups = g;
+    g = &s->groups[s->group_count++];
+    g->interval_ms = interval_ms;
+    g->next_ms = now; /* a new interval polls at once */
+    return g;
+}
+
+static int64_t next_poll(scheduler *s, int64_t interval_ms, int64_t now)
+{
+    int64_t jitter = interval_ms * s->jitter_percent / 100;
+    return now + interval_ms + (jitter > 0 ? (int64_t)(rand_r(&s->seed) % (jitter + 1)) : 0);
+}
+
+static int add_due(ukiyo *u, due_list *l, ukiyo_container *c, const ukiyo_plan *p)
+{
+    const char *image = ukiyo_container_image(c);
+    ukiyo_image_ref *ref = NULL;
+
+    if (!image || ukiyo_image_ref_parse(&ref, image) < 0 || !ukiyo_image_ref_tag(ref)) {
+        ukiyo_error_clear();
+        ukiyo_image_ref_free(ref);
+        return 0; /* an image ID or a digest: nothing to poll */
+    }
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        due_container *items = realloc(l->items, cap * sizeof(*items));
+        if (!items) {
+            ukiyo_image_ref_free(ref);
+            return UKIYO_ENOMEM;
+        }
+        l->items = items;
+        l->cap = cap;
+    }
+    due_container *d = &l->items[l->count++];
+    memset(d, 0, sizeof(*d));
+    d->ref = ref;
+    d->name = str_dup(ukiyo_container_name(c));
+    d->image = str_dup(image);
+    d->ref_key = str_dup(ukiyo_image_ref_string(ref));
+    d->policy = ukiyo_policy_get_kind(p->policy);
+    d->policy_text = str_dup(ukiyo_plan_policy(p));
+    if (ukiyo_container_local_digest(u, c, &d->local_digest) < 0)
+        ukiyo_error_clear();
+    return d->name && d->image && d->ref_key && d->policy_text ? 0 : UKIYO_ENOMEM;
+}
+
+/* Walk the running containers: plan each, group them, collect those due at @now. */
+static int collect_due(ukiyo *u, scheduler *s, int64_t now, due_list *due)
+{
+    ukiyo_container_list *list = NULL;
+    bool *seen = NULL;
+    int err = ukiyo_docker_container_list(ukiyo_get_docker(u), &list, 0, NULL);
+
+    if (err < 0)
+        return err;
+    seen = calloc(s->group_count + ukiyo_container_list_count(list) + 1, sizeof(*seen));
+    for (size_t i = 0; seen && err == 0 && i < ukiyo_container_list_count(list); i++) {
+        ukiyo_container *c = NULL;
+        ukiyo_plan p;
+        const char *id = ukiyo_container_id(ukiyo_container_list_get(list, i));
+        if (ukiyo_docker_container_inspect(ukiyo_get_docker(u), &c, id) < 0) {
+            ukiyo_error_clear();
+            continue;
+        }
+        plan_read(u, c, now, &p);
+        if (p.error)
+            log_warning("%s: skipped: %s", ukiyo_container_name(c), p.error);
+        else if (p.poll_ms > 0 && p.policy && ukiyo_policy_get_kind(p.policy) != UKIYO_POLICY_NEVER &&
+                 (!ukiyo_label_enable(u) || ukiyo_container_enabled_by_label(c))) {
+            poll_group *g = group_for(s, p.poll_ms, now);
+            if (!g)
+                err = UKIYO_ENOMEM;
+            else {
+                seen[g - s->groups] = true;
+                if (g->next_ms <= now)
+                    err = add_due(u, due, c, &p);
+            }
+        }
+        plan_clear(&p);
+        ukiyo_container_free(c);
+    }
+    ukiyo_container_list_free(list);
+    if (!seen)
+        return UKIYO_ENOMEM;
+    /* Due groups move on; intervals no container has any more go. */
+    size_t kept = 0;
+    for (size_t i = 0; i < s->group_count; i++) {
+        if (!seen[i])
+            continue;
+        if (s->groups[i].next_ms <= now)
+            s->groups[i].next_ms = next_poll(s, s->groups[i].interval_ms, now);
+        s->groups[kept++] = s->groups[i];
+    }
+    s->group_count = kept;
+    free(seen);
+    return err;
+}
+
+static registry_backoff *backoff_of(scheduler *s, const char *registry, bool create)
+{
+    for (size_t i = 0; i < s->backoff_count; i++)
+        if (strcmp(s->backoffs[i].registry, registry) == 0)
+            return &s->backoffs[i];
+    if (!create)
+        return NULL;
+    registry_backoff *b = realloc(s->backoffs, (s->backoff_count + 1) * sizeof(*b));
+    if (!b)
+        return NULL;
+    s->backoffs = b;
+    b = &s->backoffs[s->backoff_count];
+    *b = (registry_backoff){.registry = strdup(registry)};
+    if (!b->registry)
+        return NULL;
+    s->backoff_count++;
+    return b;
+}
+
+/* After a request to @registry: back off when it said so. True when it may be asked again now. */
+static bool note_rate_limit(ukiyo *u, scheduler *s, const char *registry, int err, int64_t now)
+{
+    int remaining = -1, retry_after = -1;
+
+    ukiyo_registry_rate_limit(ukiyo_get_registry(u), &remaining, &retry_after);
+    registry_backoff *b = backoff_of(s, registry, err == UKIYO_ERATELIMIT || remaining == 0);
+    if (err != UKIYO_ERATELIMIT && remaining != 0) {
+        if (b)
+            b->failures = 0;
+        return true;
+    }
+    if (!b)
+        return false;
+    int64_t wait = BACKOFF_MIN_MS << (b->failures < 6 ? b->failures : 6);
+    if (wait > BACKOFF_MAX_MS)
+        wait = BACKOFF_MAX_MS;
+    if (retry_after >= 0)
+        wait = (int64_t)retry_after * 1000;
+    b->failures++;
+    b->until_ms = now + wait;
+    log_warning("registry %s: rate limited (%s); no polls for %lld s", registry,
+                err == UKIYO_ERATELIMIT ? "HTTP 429" : "ratelimit-remaining: 0",
+                (long long)(wait / 1000));
+    return false;
+}
+
+static bool backing_off(scheduler *s, const char *registry, int64_t now)
+{
+    registry_backoff *b = backoff_of(s, registry, false);
+    return b && b->until_ms > now;
+}
+
+/* One request for the tag: queue a job when any container on it runs another digest. */
+static int poll_digest(ukiyo *u, scheduler *s, due_list *l, size_t first, int64_t now,
+                       unsigned int *jobs)
+{
+    due_container *d = &l->items[first];
+    const char *registry = ukiyo_image_ref_registry(d->ref);
+    char *digest = NULL;
+    uint64_t before = ukiyo_registry_request_count(ukiyo_get_registry(u));
+    int err = ukiyo_registry_manifest_digest(ukiyo_get_registry(u), d->ref, &digest);
+
+    s->requests += ukiyo_registry_request_count(ukiyo_get_registry(u)) - before;
+    note_rate_limit(u, s, registry, err, now);
+    if (err < 0) {
+        log_warning("poll %s: %s", d->ref_key, ukiyo_error_last());
+        ukiyo_error_clear();
+        return 0;
+    }
+    bool changed = false;
+    for (size_t i = first; i < l->count; i++)
+        if (strcmp(l->items[i].ref_key, d->ref_key) == 0 && l->items[i].local_digest &&
+            strcmp(l->items[i].local_digest, digest) != 0)
+            changed = true;
+    int64_t id = 0;
+    if (changed) {
+        job_tag t = {registry, ukiyo_image_ref_repository(d->ref), ukiyo_image_ref_tag(d->ref),
+                     digest};
+        err = jobs_submit_tag(u, &t, "poll", NULL, &id);
+        if (err == 0) {
+            (*jobs)++;
+            log_info("poll %s: new image %s: job %lld", d->ref_key, digest, (long long)id);
+        }
+    }
+    free(digest);
+    return err;
+}
+
+/* The tag list for the containers on @first's repository that follow tags. */
+static int poll_tags(ukiyo *u, scheduler *s, due_list *l, size_t first, int64_t now,
+                     unsigned int *jobs)
+{
+    due_container *d = &l->items[first];
+    ukiyo_string_list *tags = NULL;
+    uint64_t before = ukiyo_registry_request_count(ukiyo_get_registry(u));
+    int err = ukiyo_registry_list_tags(ukiyo_get_registry(u), d->ref, &tags);
+
+    s->requests += ukiyo_registry_request_count(ukiyo_get_registry(u)) - before;
+    note_rate_limit(u, s, ukiyo_image_ref_registry(d->ref), err, now);
+    if (err < 0) {
+        log_warning("poll %s: tags: %s", ukiyo_image_ref_name(d->ref), ukiyo_error_last());
+        ukiyo_error_clear();
+        return 0;
+    }
+    for (size_t i = first; err == 0 && i < l->count; i++) {
+        due_container *c = &l->items[i];
+        ukiyo_policy *policy = NULL;
+        char *tag = NULL;
+        if (c->policy == UKIYO_POLICY_DIGEST ||
+            strcmp(ukiyo_image_ref_name(c->ref), ukiyo_image_ref_name(d->ref)) != 0)
+            continue;
+        c->policy = UKIYO_POLICY_DIGEST; /* handled */
+        if (ukiyo_policy_parse(&policy, c->policy_text) == 0 &&
+            ukiyo_policy_choose(policy, ukiyo_image_ref_tag(c->ref), tags, &tag) == 0 && tag) {
+            char *target = image_with_tag(c->image, tag);
+            int64_t id = 0;
+            err = target ? jobs_queue_container(u, c->name, UKIYO_JOB_UPDATE, target, "poll", 0,
+                                                &id)
+                         : UKIYO_ENOMEM;
+            if (err == 0) {
+                (*jobs)++;
+                log_info("poll %s: policy %s: %s → %s: job %lld", c->name, c->policy_text,
+                         ukiyo_image_ref_tag(c->ref), tag, (long long)id);
+            }
+            free(target);
+        } else if (!tag) {
+            ukiyo_error_clear();
+        }
+        free(tag);
+        ukiyo_policy_free(policy);
+    }
+    ukiyo_string_list_free(tags);
+    return err;
+}
+
+UKIYO_EXTERN int ukiyo_scheduler_dispatch(ukiyo *u, int64_t now_ms, unsigned int *jobs_out)
+{
+    if (!u)
+        return ukiyo_error_set(UKIYO_EINVAL, "scheduler: NULL argument");
+    scheduler *s = context_scheduler(u);
+    due_list due = {0};
+    unsigned int jobs = 0;
+    bool any_due = !s->scanned || (s->rescan_ms && s->rescan_ms <= now_ms);
+
+    for (size_t i = 0; i < s->group_count; i++)
+        any_due = any_due || s->groups[i].next_ms <= now_ms;
+    if (jobs_out)
+        *jobs_out = 0;
+    if (!any_due)
+        return 0;
+    int err = collect_due(u, s, now_ms, &due);
+    s->scanned = true;
+    s->rescan_ms = s->group_count == 0 ? now_ms + RESCAN_MS : 0;
+    for (size_t i = 0; err == 0 && i < due.count; i++) {
+        bool first_of_ref = true;
+        for (size_t k = 0; k < i; k++)
+            first_of_ref = first_of_ref && strcmp(due.items[k].ref_key, due.items[i].ref_key) != 0;
+        if (backing_off(s, ukiyo_image_ref_registry(due.items[i].ref), now_ms))
+            continue;
+        if (first_of_ref)
+            err = poll_digest(u, s, &due, i, now_ms, &jobs);
+        /* The first container of a repository that follows tags lists them for all of them. */
+        if (err == 0 && due.items[i].policy != UKIYO_POLICY_DIGEST)
+            err = poll_tags(u, s, &due, i, now_ms, &jobs);
+    }
+    due_list_clear(&due);
+    if (jobs_out)
+        *jobs_out = jobs;
+    return err;
+}
