@@ -71,7 +71,7 @@ static int parse_value(const cron_field *f, const char *s, const char **end, int
             return 0;
         }
     }
-    size_t n = strcspn(s, ",-/");
+    size_t n = strcspn(s, ",-/ \t");
     return ukiyo_error_set(UKIYO_EINVAL, "%s: \"%.*s\" is not a value", f->what,
                            (int)(n > 20 ? 20 : n), s);
 }

@@ -204,3 +204,18 @@ UKIYO_EXTERN void ukiyo_string_list_free(ukiyo_string_list *list)
     free(list->items);
     free(list);
 }
+
+UKIYO_EXTERN int ukiyo_string_list_new(ukiyo_string_list **out)
+{
+    if (!out)
+        return ukiyo_error_set(UKIYO_EINVAL, "string list: out is NULL");
+    *out = calloc(1, sizeof(**out));
+    return *out ? 0 : ukiyo_error_set(UKIYO_ENOMEM, "out of memory");
+}
+
+UKIYO_EXTERN int ukiyo_string_list_append(ukiyo_string_list *list, const char *s)
+{
+    if (!list || !s)
+        return ukiyo_error_set(UKIYO_EINVAL, "string list: NULL argument");
+    return string_list_append(list, s);
+}

@@ -93,6 +93,10 @@ typedef struct ukiyo_string_list ukiyo_string_list;
 UKIYO_EXTERN size_t ukiyo_string_list_count(const ukiyo_string_list *list);
 /** The @p index-th string, or NULL past the end. Borrowed from the list. */
 UKIYO_EXTERN const char *ukiyo_string_list_get(const ukiyo_string_list *list, size_t index);
+/** A new empty list (to hand to ukiyo_policy_choose(), ...). 0 or UKIYO_ENOMEM. */
+UKIYO_EXTERN int ukiyo_string_list_new(ukiyo_string_list **out);
+/** Append a copy of @p s. 0 or UKIYO_ENOMEM. */
+UKIYO_EXTERN int ukiyo_string_list_append(ukiyo_string_list *list, const char *s);
 /** Release a list. NULL does nothing. */
 UKIYO_EXTERN void ukiyo_string_list_free(ukiyo_string_list *list);
 
