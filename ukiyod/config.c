@@ -29,6 +29,14 @@ static void usage(FILE *to)
             "                         UKIYO_REGISTRY_ALIASES=A=B,C=D)\n"
             "  --label-enable         update only containers labelled ukiyo.enable=true\n"
             "                         (UKIYO_LABEL_ENABLE=1)\n"
+            "  --poll INTERVAL        pull mode: check every container's image this often\n"
+            "                         (30s, 15m, 6h; UKIYO_POLL; default: only containers\n"
+            "                         labelled ukiyo.poll)\n"
+            "  --poll-jitter PERCENT  delay each poll by up to this share of its interval\n"
+            "                         (UKIYO_POLL_JITTER; default 10)\n"
+            "  --schedule CRON        update window of containers without ukiyo.schedule\n"
+            "                         (\"0 3 * * *\", \"CRON_TZ=Europe/Berlin 0 3 * * sat\";\n"
+            "                         UKIYO_SCHEDULE; default: any time)\n"
             "  --body-limit BYTES     largest request body (UKIYO_BODY_LIMIT; default 1 MiB)\n"
             "  --log-format FORMAT    logfmt or json (UKIYO_LOG_FORMAT; default logfmt)\n"
             "  --log-level LEVEL      error, warning, info or debug (UKIYO_LOG_LEVEL; info)\n"
@@ -90,6 +98,19 @@ static int apply(daemon_config *cfg, int opt, const char *value)
             return -1;
         return 0;
     case 'v': return parse_log_level(value, &cfg->log_level);
+    case 'p': return ukiyo_duration_parse(value, &cfg->poll_interval_ms);
+    case 'j':
+        cfg->poll_jitter = (unsigned int)strtoul(value, &end, 10);
+        return *end || !value[0] || cfg->poll_jitter > 50 ? -1 : 0;
+    case 'S': {
+        ukiyo_cron *c = NULL;
+        int err = ukiyo_cron_parse(&c, value);
+        ukiyo_cron_free(c);
+        if (err < 0)
+            fprintf(stderr, "ukiyod: %s\n", ukiyo_error_last());
+        cfg->schedule = value;
+        return err < 0 ? -1 : 0;
+    }
     default: return -1;
     }
 }
@@ -99,7 +120,8 @@ static int apply_environment(daemon_config *cfg)
     static const struct {
         const char *name;
         int opt;
-    } vars[] = {{"UKIYO_BODY_LIMIT", 'b'}, {"UKIYO_LOG_FORMAT", 'f'}, {"UKIYO_LOG_LEVEL", 'v'}};
+    } vars[] = {{"UKIYO_BODY_LIMIT", 'b'}, {"UKIYO_LOG_FORMAT", 'f'}, {"UKIYO_LOG_LEVEL", 'v'},
+                {"UKIYO_POLL", 'p'},       {"UKIYO_POLL_JITTER", 'j'}, {"UKIYO_SCHEDULE", 'S'}};
 
     cfg->listen = env_or("UKIYO_LISTEN", DEFAULT_LISTEN);
     cfg->db_path = env_or("UKIYO_DB", DEFAULT_DB);
@@ -146,6 +168,8 @@ int config_parse(daemon_config *cfg, int argc, char **argv)
         {"label-enable", no_argument, NULL, 'e'},
         {"registry-alias", required_argument, NULL, 'a'},
         {"log-format", required_argument, NULL, 'f'}, {"log-level", required_argument, NULL, 'v'},
+        {"poll", required_argument, NULL, 'p'},       {"poll-jitter", required_argument, NULL, 'j'},
+        {"schedule", required_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},             {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
     int c;
@@ -153,6 +177,7 @@ int config_parse(daemon_config *cfg, int argc, char **argv)
     memset(cfg, 0, sizeof(*cfg));
     cfg->log_level = UKIYO_LOG_INFO;
     cfg->body_limit = DEFAULT_BODY_LIMIT;
+    cfg->poll_jitter = 10;
     if (apply_environment(cfg) < 0)
         return 2 + 1;
     while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
@@ -177,4 +202,15 @@ int config_parse(daemon_config *cfg, int argc, char **argv)
         return 2 + 1;
     }
     return 0;
+}
+
+void config_library_options(const daemon_config *cfg, ukiyo_options *opts)
+{
+    opts->docker_host = cfg->docker_host;
+    opts->db_path = cfg->db_path;
+    opts->label_enable = cfg->label_enable;
+    opts->registry_aliases = cfg->registry_aliases;
+    opts->poll_interval_ms = cfg->poll_interval_ms;
+    opts->poll_jitter_percent = cfg->poll_jitter;
+    opts->schedule = cfg->schedule;
 }

@@ -15,10 +15,7 @@ static ukiyo *open_library(const daemon_config *cfg)
     ukiyo *u = NULL;
     int err;
 
-    opts.docker_host = cfg->docker_host;
-    opts.db_path = cfg->db_path;
-    opts.label_enable = cfg->label_enable;
-    opts.registry_aliases = cfg->registry_aliases;
+    config_library_options(cfg, &opts);
     err = ukiyo_open(&u, &opts);
     if (err < 0) {
         const char *fields[] = {"error", ukiyo_error_last(), "db", cfg->db_path, NULL};

@@ -21,7 +21,13 @@ typedef struct {
     log_format log_format;
     ukiyo_log_level log_level;
     size_t body_limit;
+    int64_t poll_interval_ms;  /* 0: poll only containers labelled ukiyo.poll */
+    unsigned int poll_jitter;  /* percent */
+    const char *schedule;      /* default update window (cron), or NULL */
 } daemon_config;
+
+/* The library's options for @cfg. */
+void config_library_options(const daemon_config *cfg, ukiyo_options *opts);
 
 /* Parse flags, with UKIYO_* environment variables as defaults. 0, or an exit code + 1. */
 int config_parse(daemon_config *cfg, int argc, char **argv);

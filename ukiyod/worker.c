@@ -1,7 +1,8 @@
 /*
  * worker.c - the job worker: its own thread and its own library handle
- * (handles are used by one thread at a time). It sleeps until a job is
- * queued, never on a timer.
+ * (handles are used by one thread at a time). It runs due jobs and polls
+ * and sleeps until a job is queued or the scheduler's next due time,
+ * never on a timer tick.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -22,21 +23,22 @@ struct job_worker {
 };
 
 /*
- * Sleep until a job is queued, the next scheduled job is due, or the
- * daemon stops. No timer ticks: an idle worker does not wake at all.
+ * Sleep until a job is queued, the scheduler's next due time (a delayed
+ * job, a window, a poll), or the daemon stops. No timer ticks: an idle
+ * worker does not wake at all.
  */
 static bool take_wakeup(job_worker *w)
 {
     int64_t due = INT64_MAX;
     bool stop;
 
-    if (!w->hold && ukiyo_jobs_next_due_ms(w->u, &due) < 0)
+    if (!w->hold && ukiyo_scheduler_next_due(w->u, &due) < 0)
         due = INT64_MAX;
     pthread_mutex_lock(&w->lock);
     if (due == INT64_MAX) {
         while (!w->pending && !w->stop)
             pthread_cond_wait(&w->wake, &w->lock);
-    } else if (due > 0) {
+    } else if (due > ukiyo_now_ms(w->u)) {
         struct timespec until = {.tv_sec = due / 1000, .tv_nsec = (due % 1000) * 1000000};
         while (!w->pending && !w->stop &&
                pthread_cond_timedwait(&w->wake, &w->lock, &until) != ETIMEDOUT)
@@ -62,6 +64,10 @@ static void *run(void *arg)
 
     do {
         int ran = 1;
+        if (!w->hold && ukiyo_scheduler_dispatch(w->u, ukiyo_now_ms(w->u), NULL) < 0) {
+            const char *fields[] = {"error", ukiyo_error_last(), NULL};
+            daemon_log(UKIYO_LOG_WARNING, "poll failed", fields);
+        }
         while (!w->hold && ran && !stopping(w)) {
             if (ukiyo_jobs_run_next(w->u, NULL, &ran) < 0) {
                 const char *fields[] = {"error", ukiyo_error_last(), NULL};
@@ -79,10 +85,7 @@ int job_worker_start(job_worker **out, const daemon_config *cfg)
 
     if (!w)
         return -1;
-    opts.docker_host = cfg->docker_host;
-    opts.db_path = cfg->db_path;
-    opts.label_enable = cfg->label_enable;
-    opts.registry_aliases = cfg->registry_aliases;
+    config_library_options(cfg, &opts);
     if (ukiyo_open(&w->u, &opts) < 0) {
         free(w);
         return -1;

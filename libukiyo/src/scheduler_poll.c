@@ -303,6 +303,11 @@ UKIYO_EXTERN int ukiyo_scheduler_dispatch(ukiyo *u, int64_t now_ms, unsigned int
     if (!any_due)
         return 0;
     int err = collect_due(u, s, now_ms, &due);
+    for (size_t i = 0; err < 0 && i < s->group_count; i++) /* the engine failed: retry soon */
+        if (s->groups[i].next_ms <= now_ms)
+            s->groups[i].next_ms = now_ms + (s->groups[i].interval_ms < BACKOFF_MIN_MS
+                                                 ? s->groups[i].interval_ms
+                                                 : BACKOFF_MIN_MS);
     s->scanned = true;
     s->rescan_ms = s->group_count == 0 ? now_ms + RESCAN_MS : 0;
     for (size_t i = 0; err == 0 && i < due.count; i++) {

@@ -1,0 +1,260 @@
+/*
+ * test_poll.c - pull mode, tag policies and update windows against the real
+ * engine and the loopback registry, on a fake clock: nothing sleeps for a
+ * poll interval or a window.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ukiyo.h>
+
+#include "testlib.h"
+
+static ukiyo *u;
+static char db_path[128];
+static int64_t fake_now;
+
+static int64_t fake_clock(void *payload)
+{
+    (void)payload;
+    return fake_now;
+}
+
+static void setup(void)
+{
+    ukiyo_options opts = UKIYO_OPTIONS_INIT;
+
+    test_require_engine();
+    snprintf(db_path, sizeof(db_path), "/tmp/ukiyo-test-%d-poll.db", (int)getpid());
+    opts.db_path = db_path;
+    opts.clock_ms = fake_clock;
+    fake_now = 1900000000000; /* 2030-03-17T17:46:40Z */
+    ck_assert_msg(ukiyo_open(&u, &opts) == 0, "%s", ukiyo_error_last());
+}
+
+static void teardown(void)
+{
+    ukiyo_close(u);
+    u = NULL;
+    test_sh(NULL, "rm -f %s %s-wal %s-shm", db_path, db_path, db_path);
+    test_cleanup();
+}
+
+/* A container of this test on @ref with extra docker run @labels; its name (new). */
+static char *run_on(const char *ref, const char *word, const char *labels)
+{
+    char *name = test_unique_name(word), *out = NULL;
+    int rc = test_sh(&out, "docker run -d --label ukiyo.test=1 --label ukiyo.min-uptime=1 "
+                           "--stop-timeout 1 %s --name %s %s 2>&1",
+                     labels, name, ref);
+    ck_assert_msg(rc == 0, "docker run: %s", out);
+    free(out);
+    return name;
+}
+
+static char *config_image(const char *name)
+{
+    char *out = NULL;
+    ck_assert_int_eq(test_sh(&out, "docker inspect --format '{{.Config.Image}}' %s", name), 0);
+    out[strcspn(out, "\n")] = '\0';
+    return out;
+}
+
+static char *served_version(const char *name)
+{
+    char *out = NULL;
+    test_sh(&out, "docker exec %s /bin/busybox wget -q -O- http://127.0.0.1:8080/ 2>&1", name);
+    return out;
+}
+
+static unsigned dispatch(void)
+{
+    unsigned jobs = 0;
+    ck_assert_msg(ukiyo_scheduler_dispatch(u, fake_now, &jobs) == 0, "%s", ukiyo_error_last());
+    return jobs;
+}
+
+static unsigned run_jobs(void)
+{
+    unsigned n = 0;
+    int ran = 1;
+    while (ran) {
+        ck_assert_msg(ukiyo_jobs_run_next(u, NULL, &ran) == 0, "%s", ukiyo_error_last());
+        n += (unsigned)ran;
+    }
+    return n;
+}
+
+static char *repo_name(void)
+{
+    char *name = test_unique_name("repo"), *repo = NULL;
+    ck_assert_int_ge(asprintf(&repo, "ukiyo-test/%s", name), 0);
+    free(name);
+    return repo;
+}
+
+START_TEST(the_poller_finds_a_push_without_any_webhook)
+{
+    char *repo = repo_name();
+    char *ref = test_push("ukiyo-test/http:v1", repo, "latest");
+    char *a = run_on(ref, "polled-a", "--label ukiyo.poll=1m");
+    char *b = run_on(ref, "polled-b", "--label ukiyo.poll=1m");
+
+    /* The first dispatch plans the interval and polls at once: nothing new. */
+    ck_assert_uint_eq(dispatch(), 0);
+    /* One HEAD for both (a first contact with a loopback registry tries TLS first). */
+    ck_assert_uint_le(ukiyo_scheduler_poll_requests(u), 2);
+    uint64_t before = ukiyo_scheduler_poll_requests(u);
+    int64_t due = 0;
+    ck_assert_int_eq(ukiyo_scheduler_next_due(u, &due), 0);
+    ck_assert_int_eq(due, fake_now + 60000);
+
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    ck_assert_uint_eq(dispatch(), 0); /* not due yet: no request */
+    ck_assert_uint_eq(ukiyo_scheduler_poll_requests(u) - before, 0);
+    fake_now += 60000;
+    ck_assert_uint_eq(dispatch(), 1); /* one job for the tag */
+    ck_assert_uint_eq(ukiyo_scheduler_poll_requests(u) - before, 1);
+    ck_assert_uint_eq(run_jobs(), 1);
+    char *va = served_version(a), *vb = served_version(b);
+    ck_assert_str_eq(va, "v2\n");
+    ck_assert_str_eq(vb, "v2\n");
+    /* The next poll finds them fresh. */
+    fake_now += 60000;
+    ck_assert_uint_eq(dispatch(), 0);
+    free(va), free(vb), free(a), free(b), free(ref), free(repo);
+}
+END_TEST
+
+START_TEST(tag_policies_move_to_their_tags)
+{
+    static const struct {
+        const char *policy, *expected;
+    } cases[] = {{"patch", "1.2.10"}, {"minor", "1.3.0"}, {"major", "2.0.0"}, {"all", "2.0.0"},
+                 {"digest", "1.2.9"}, {"never", "1.2.9"}, {"regex:^1\\.2\\.", "1.2.10"}};
+    const size_t n = sizeof(cases) / sizeof(cases[0]);
+    char *repo = repo_name(), *names[8];
+    char *ref = test_push("ukiyo-test/http:v1", repo, "1.2.9");
+
+    for (size_t i = 0; i < n; i++) {
+        char labels[128];
+        snprintf(labels, sizeof(labels), "--label ukiyo.poll=5m --label 'ukiyo.policy=%s'",
+                 cases[i].policy);
+        names[i] = run_on(ref, "policy", labels);
+    }
+    /* Bad labels are reported and skipped; the others go on. */
+    char *bad_policy = run_on(ref, "bad-policy", "--label ukiyo.poll=5m --label ukiyo.policy=minr");
+    char *bad_poll = run_on(ref, "bad-poll", "--label ukiyo.poll=soon --label ukiyo.policy=patch");
+    ukiyo_container *c = NULL;
+    ukiyo_plan *plan = NULL;
+    ck_assert_int_eq(ukiyo_docker_container_inspect(ukiyo_get_docker(u), &c, bad_policy), 0);
+    ck_assert_int_eq(ukiyo_plan_get(u, c, &plan), 0);
+    ck_assert_ptr_nonnull(ukiyo_plan_error(plan));
+    ck_assert_msg(strstr(ukiyo_plan_error(plan), "unknown policy \"minr\""), "%s",
+                  ukiyo_plan_error(plan));
+    ukiyo_plan_free(plan);
+    ukiyo_container_free(c);
+
+    free(test_push("ukiyo-test/http:v2", repo, "1.2.10"));
+    free(test_push("ukiyo-test/http:v1", repo, "1.3.0"));
+    free(test_push("ukiyo-test/http:v2", repo, "2.0.0"));
+    free(test_push("ukiyo-test/http:v2", repo, "1.3"));
+    ck_assert_uint_eq(dispatch(), 5); /* patch, minor, major, all, regex */
+    ck_assert_uint_eq(run_jobs(), 5);
+    for (size_t i = 0; i < n; i++) {
+        char *image = config_image(names[i]);
+        char expected[256];
+        snprintf(expected, sizeof(expected), "%s/%s:%s", test_registry(), repo, cases[i].expected);
+        ck_assert_msg(strcmp(image, expected) == 0, "%s: %s, expected %s", cases[i].policy, image,
+                      expected);
+        free(image);
+    }
+    char *image = config_image(bad_policy);
+    ck_assert_str_eq(image, ref); /* skipped */
+    free(image);
+    image = config_image(bad_poll);
+    ck_assert_str_eq(image, ref);
+    free(image);
+    /* History says where it came from. */
+    ukiyo_history *h = NULL;
+    ck_assert_int_eq(ukiyo_store_history(ukiyo_get_store(u), &h, names[1], 0, 10), 0);
+    ck_assert_uint_eq(ukiyo_history_count(h), 1);
+    const ukiyo_history_entry *e = ukiyo_history_get(h, 0);
+    ck_assert_str_eq(ukiyo_history_entry_outcome(e), "updated");
+    ck_assert_str_eq(ukiyo_history_entry_old_image(e), ref);
+    ck_assert_ptr_nonnull(strstr(ukiyo_history_entry_image(e), ":1.3.0"));
+    ukiyo_history_free(h);
+    /* Once there, nothing newer: no job. */
+    fake_now += 5 * 60000;
+    ck_assert_uint_eq(dispatch(), 0);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(bad_policy), free(bad_poll), free(ref), free(repo);
+}
+END_TEST
+
+START_TEST(a_push_outside_the_window_waits_for_it)
+{
+    char *repo = repo_name();
+    char *ref = test_push("ukiyo-test/http:v1", repo, "latest");
+    /* 17:46 UTC now; the window is 03:00-03:59 UTC. */
+    char *name = run_on(ref, "window", "--label ukiyo.poll=1m --label 'ukiyo.schedule=* 3 * * *'");
+    ck_assert_uint_eq(dispatch(), 0);
+
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    fake_now += 60000;
+    ck_assert_uint_eq(dispatch(), 1);
+    ck_assert_uint_eq(run_jobs(), 1); /* the tag job: it defers the container */
+    char *v = served_version(name);
+    ck_assert_str_eq(v, "v1\n");
+    free(v);
+    int64_t due = 0;
+    ck_assert_int_eq(ukiyo_jobs_next_due_ms(u, &due), 0);
+    ck_assert_int_eq(due, 1900033200000); /* 2030-03-18T03:00:00Z */
+
+    /* Another push meanwhile folds into the same waiting job. */
+    free(test_push("ukiyo-test/healthy:v2", repo, "latest"));
+    fake_now += 60000;
+    ck_assert_uint_eq(dispatch(), 1);
+    ck_assert_uint_eq(run_jobs(), 1);
+    char *jobs = NULL;
+    ck_assert_int_eq(ukiyo_jobs_list(u, 0, 100, &jobs), 0);
+    const char *first = strstr(jobs, "\"state\":\"queued\"");
+    ck_assert_ptr_nonnull(first);
+    ck_assert_ptr_null(strstr(first + 1, "\"state\":\"queued\"")); /* one waits, not two */
+    ukiyo_string_free(jobs);
+
+    fake_now = 1900033200000 + 5000; /* the window opens */
+    ck_assert_uint_eq(run_jobs(), 1);
+    char *out = NULL;
+    ck_assert_int_eq(test_sh(&out, "test \"$(docker inspect --format '{{.Image}}' %s)\" = "
+                                   "\"$(docker image inspect --format '{{.Id}}' %s)\" && echo same",
+                             name, ref),
+                     0);
+    ck_assert_str_eq(out, "same\n"); /* on the newest image, the second push */
+    free(out);
+    ck_assert_int_eq(test_sh(&out, "docker image inspect --format '{{.Id}}' %s | "
+                                   "grep -q \"$(docker image inspect --format '{{.Id}}' "
+                                   "ukiyo-test/healthy:v2)\"",
+                             ref),
+                     0);
+    free(out), free(name), free(ref), free(repo);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("poll");
+    TCase *tc = tcase_create("poll");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, the_poller_finds_a_push_without_any_webhook);
+    tcase_add_test(tc, tag_policies_move_to_their_tags);
+    tcase_add_test(tc, a_push_outside_the_window_waits_for_it);
+    suite_add_tcase(s, tc);
+    return test_run_suite(s);
+}
