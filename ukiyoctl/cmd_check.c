@@ -16,14 +16,15 @@ typedef struct {
 
 static json_t *result_json(const ukiyo_check_result *r)
 {
-    return json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s?, s:b}", "name",
+    return json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s?, s:b, s:s, s:s?}", "name",
                      ukiyo_check_result_name(r), "image", ukiyo_check_result_image(r),
                      "image_id", ukiyo_check_result_image_id(r), "local_digest",
                      ukiyo_check_result_local_digest(r), "remote_digest",
                      ukiyo_check_result_remote_digest(r), "status",
                      ukiyo_check_status_name(ukiyo_check_result_status(r)), "reason",
                      ukiyo_check_result_reason(r), "newer_image_pulled",
-                     ukiyo_check_result_newer_image_pulled(r) != 0);
+                     ukiyo_check_result_newer_image_pulled(r) != 0, "policy",
+                     ukiyo_check_result_policy(r), "new_tag", ukiyo_check_result_new_tag(r));
 }
 
 static void add_result(check_report *rep, const ukiyo_check_result *r)
@@ -34,6 +35,12 @@ static void add_result(check_report *rep, const ukiyo_check_result *r)
         rep->any_unknown = true;
     if (!detail && ukiyo_check_result_newer_image_pulled(r))
         detail = "already pulled: recreate the container to apply it";
+    char moves[160];
+    if (!detail && ukiyo_check_result_new_tag(r)) {
+        snprintf(moves, sizeof(moves), "policy %s: moves to tag %s", ukiyo_check_result_policy(r),
+                 ukiyo_check_result_new_tag(r));
+        detail = moves;
+    }
     const char *cells[] = {ukiyo_check_result_name(r), ukiyo_check_result_image(r),
                            ukiyo_check_status_name(ukiyo_check_result_status(r)),
                            detail ? detail : ""};

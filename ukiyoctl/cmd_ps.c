@@ -4,37 +4,75 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "ukiyoctl.h"
 
-static json_t *container_row_json(const ukiyo_container *c, const char *digest)
+static json_t *container_row_json(const ukiyo_container *c, const char *digest,
+                                  const ukiyo_plan *p)
 {
-    return json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}", "name", ukiyo_container_name(c),
-                     "id", ukiyo_container_id(c), "image", ukiyo_container_image(c), "image_id",
-                     ukiyo_container_image_id(c), "local_digest", digest, "state",
-                     ukiyo_container_state(c));
+    return json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s, s:s?, s:b, s:I, s:I, s:s?}",
+                     "name", ukiyo_container_name(c), "id", ukiyo_container_id(c), "image",
+                     ukiyo_container_image(c), "image_id", ukiyo_container_image_id(c),
+                     "local_digest", digest, "state", ukiyo_container_state(c), "policy",
+                     ukiyo_plan_policy(p), "window", ukiyo_plan_window(p), "window_open",
+                     ukiyo_plan_window_open(p) != 0, "window_next_ms",
+                     (json_int_t)ukiyo_plan_window_next_ms(p), "poll_interval_ms",
+                     (json_int_t)ukiyo_plan_poll_interval_ms(p), "error", ukiyo_plan_error(p));
 }
 
-static void add_table_row(ctl_table *t, const ukiyo_container *c, const char *digest)
+/* "open now", the time the window opens next (UTC), or "-" without one. */
+static const char *next_window(const ukiyo_plan *p, char *buf, size_t size)
 {
-    char id_buf[13], digest_buf[13];
+    if (!ukiyo_plan_window(p))
+        return "-";
+    if (ukiyo_plan_window_open(p))
+        return "open now";
+    time_t t = (time_t)(ukiyo_plan_window_next_ms(p) / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, size, "%Y-%m-%d %H:%MZ", &tm);
+    return buf;
+}
+
+static void add_table_row(ctl_table *t, const ukiyo_container *c, const char *digest,
+                          const ukiyo_plan *p)
+{
+    char id_buf[13], digest_buf[13], poll[32], next[32];
+    int64_t poll_s = ukiyo_plan_poll_interval_ms(p) / 1000;
+
+    if (poll_s == 0)
+        snprintf(poll, sizeof(poll), "-");
+    else if (poll_s % 3600 == 0)
+        snprintf(poll, sizeof(poll), "%lldh", (long long)(poll_s / 3600));
+    else if (poll_s % 60 == 0)
+        snprintf(poll, sizeof(poll), "%lldm", (long long)(poll_s / 60));
+    else
+        snprintf(poll, sizeof(poll), "%llds", (long long)poll_s);
     const char *cells[] = {ukiyo_container_name(c), ukiyo_container_image(c),
                            ctl_short_id(ukiyo_container_image_id(c), id_buf),
                            digest ? ctl_short_id(digest, digest_buf) : "-",
-                           ukiyo_container_state(c)};
+                           ukiyo_container_state(c),
+                           ukiyo_plan_error(p) ? "invalid" : ukiyo_plan_policy(p),
+                           ukiyo_plan_window(p) ? ukiyo_plan_window(p) : "-", poll,
+                           next_window(p, next, sizeof(next))};
     ctl_table_add(t, cells);
+    if (ukiyo_plan_error(p))
+        fprintf(stderr, "ukiyoctl: %s: skipped by ukiyo: %s\n", ukiyo_container_name(c),
+                ukiyo_plan_error(p));
 }
 
 static int list_containers(ukiyo *u, const ctl_options *opts, bool all)
 {
-    static const char *const headings[] = {"NAME", "IMAGE", "IMAGE ID", "DIGEST", "STATE"};
+    static const char *const headings[] = {"NAME",   "IMAGE",  "IMAGE ID", "DIGEST",     "STATE",
+                                           "POLICY", "WINDOW", "POLL",     "NEXT WINDOW"};
     ukiyo_container_list *list = NULL;
     int err = ukiyo_docker_container_list(ukiyo_get_docker(u), &list, all, NULL);
 
     if (err < 0)
         return ctl_fail("cannot list containers", err);
     json_t *rows = json_array();
-    ctl_table *table = ctl_table_new(5, headings);
+    ctl_table *table = ctl_table_new(9, headings);
     for (size_t i = 0; i < ukiyo_container_list_count(list); i++) {
         /* The list shows an image ID once the tag has moved on; inspect keeps the reference. */
         ukiyo_container *c = NULL;
@@ -44,10 +82,17 @@ static int list_containers(ukiyo *u, const ctl_options *opts, bool all)
             continue; /* removed since the list was made */
         if (ukiyo_container_local_digest(u, c, &digest) < 0)
             ukiyo_error_clear();
+        ukiyo_plan *plan = NULL;
+        if (ukiyo_plan_get(u, c, &plan) < 0) {
+            ukiyo_container_free(c);
+            ukiyo_string_free(digest);
+            continue;
+        }
         if (opts->json)
-            json_array_append_new(rows, container_row_json(c, digest));
+            json_array_append_new(rows, container_row_json(c, digest, plan));
         else
-            add_table_row(table, c, digest);
+            add_table_row(table, c, digest, plan);
+        ukiyo_plan_free(plan);
         ukiyo_string_free(digest);
         ukiyo_container_free(c);
     }
@@ -92,6 +137,9 @@ const ctl_command cmd_ps = {
     .usage = "Usage: ukiyoctl ps [-a|--all] [--json]\n\n"
              "  -a, --all   stopped containers too (default: running ones)\n"
              "  --json      one object per container: name, id, image, image_id,\n"
-             "              local_digest, state\n",
+             "              local_digest, state, policy, window, window_open,\n"
+             "              window_next_ms, poll_interval_ms, error\n\n"
+             "POLICY, WINDOW and POLL come from the labels ukiyo.policy, ukiyo.schedule\n"
+             "and ukiyo.poll; a label that does not parse shows \"invalid\" and why.\n",
     .run = run_ps,
 };

@@ -13,6 +13,8 @@ struct ukiyo_check_result {
     char *local_digest;
     char *remote_digest;
     char *reason;
+    char *policy;
+    char *new_tag; /* where the policy moves it, or NULL */
     ukiyo_check_status status;
     bool newer_pulled;
 };
@@ -190,6 +192,41 @@ static int run_check(check_run *run)
     return compare_with_registry(run);
 }
 
+/* A policy that follows tags: the tag it would move to, from the registry's list. */
+static int check_policy(check_run *run)
+{
+    ukiyo_policy *policy = NULL;
+    ukiyo_string_list *tags = NULL;
+    const char *text = ukiyo_container_label(run->container, UKIYO_LABEL_POLICY);
+    int err = ukiyo_policy_parse(&policy, text);
+
+    if (err < 0) {
+        free(run->result->reason);
+        run->result->reason = str_printf("label %s: %s", UKIYO_LABEL_POLICY, ukiyo_error_last());
+        run->result->status = UKIYO_CHECK_UNKNOWN;
+        ukiyo_error_clear();
+        return run->result->reason ? 0 : UKIYO_ENOMEM;
+    }
+    run->result->policy = strdup(ukiyo_policy_text(policy));
+    ukiyo_policy_kind kind = ukiyo_policy_get_kind(policy);
+    if (run->ref && ukiyo_image_ref_tag(run->ref) && kind != UKIYO_POLICY_DIGEST &&
+        kind != UKIYO_POLICY_NEVER) {
+        if (ukiyo_registry_list_tags(ukiyo_get_registry(run->u), run->ref, &tags) == 0 &&
+            ukiyo_policy_choose(policy, ukiyo_image_ref_tag(run->ref), tags,
+                                &run->result->new_tag) == 0 &&
+            run->result->new_tag) {
+            run->result->status = UKIYO_CHECK_UPDATE_AVAILABLE;
+        } else if (!run->result->new_tag && ukiyo_error_last()[0]) {
+            log_warning("%s: policy %s: %s", run->result->name, ukiyo_policy_text(policy),
+                        ukiyo_error_last());
+        }
+        ukiyo_error_clear();
+    }
+    ukiyo_string_list_free(tags);
+    ukiyo_policy_free(policy);
+    return run->result->policy ? 0 : UKIYO_ENOMEM;
+}
+
 UKIYO_EXTERN int ukiyo_check(ukiyo *u, const char *container, ukiyo_check_result **out)
 {
     check_run run = {.u = u};
@@ -202,6 +239,8 @@ UKIYO_EXTERN int ukiyo_check(ukiyo *u, const char *container, ukiyo_check_result
         return err;
     run.result = calloc(1, sizeof(*run.result));
     err = run.result ? run_check(&run) : UKIYO_ENOMEM;
+    if (err == 0)
+        err = check_policy(&run);
     if (err == 0) {
         *out = run.result;
         run.result = NULL;
@@ -224,6 +263,8 @@ UKIYO_EXTERN void ukiyo_check_result_free(ukiyo_check_result *r)
     free(r->local_digest);
     free(r->remote_digest);
     free(r->reason);
+    free(r->policy);
+    free(r->new_tag);
     free(r);
 }
 
@@ -274,4 +315,14 @@ UKIYO_EXTERN const char *ukiyo_check_status_name(ukiyo_check_status status)
     case UKIYO_CHECK_UPDATE_AVAILABLE: return "update-available";
     default: return "unknown";
     }
+}
+
+UKIYO_EXTERN const char *ukiyo_check_result_policy(const ukiyo_check_result *r)
+{
+    return r->policy ? r->policy : "digest";
+}
+
+UKIYO_EXTERN const char *ukiyo_check_result_new_tag(const ukiyo_check_result *r)
+{
+    return r->new_tag;
 }

@@ -69,6 +69,13 @@ UKIYO_EXTERN int ukiyo_container_local_digest(ukiyo *u, const ukiyo_container *c
 
 /** "up-to-date", "update-available" or "unknown". */
 UKIYO_EXTERN const char *ukiyo_check_status_name(ukiyo_check_status status);
+/** The container's tag policy (the ukiyo.policy label; "digest" by default). Borrowed. */
+UKIYO_EXTERN const char *ukiyo_check_result_policy(const ukiyo_check_result *result);
+/**
+ * The tag its policy would move it to (the status is then
+ * UKIYO_CHECK_UPDATE_AVAILABLE), or NULL. Borrowed.
+ */
+UKIYO_EXTERN const char *ukiyo_check_result_new_tag(const ukiyo_check_result *result);
 
 #ifdef __cplusplus
 }
