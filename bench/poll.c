@@ -1,0 +1,167 @@
+/*
+ * bench/poll.c - pull mode's cost, printed as figures (no assertions).
+ *
+ *   build/bench/poll [CONTAINERS [IMAGES [IDLE_SECONDS]]]   (default 100 5 60)
+ *
+ * Needs what the integration tests need (tests/env/setup.sh: the engine,
+ * the registry on 127.0.0.1:5000, the ukiyo-test/http image). It runs
+ * CONTAINERS containers on IMAGES distinct references pushed to the loopback
+ * registry, then prints:
+ *   1. registry requests per poll (the goal: one per distinct reference),
+ *   2. the wall time of one poll,
+ *   3. how often an idle ukiyod (--poll 20s) wakes up in IDLE_SECONDS: the
+ *      context switches of all its threads, against the polls that were due.
+ * Everything it made carries the ukiyo.test label and is removed at the end.
+ */
+#include <dirent.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ukiyo.h>
+
+static int64_t fake_now;
+
+static int64_t fake_clock(void *payload)
+{
+    (void)payload;
+    return fake_now;
+}
+
+static double seconds_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+    char *cmd = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vasprintf(&cmd, fmt, ap);
+    va_end(ap);
+    if (rc < 0)
+        return -1;
+    rc = system(cmd);
+    free(cmd);
+    return rc;
+}
+
+/* Context switches (voluntary + involuntary) of every thread of @pid. */
+static long long switches_of(pid_t pid)
+{
+    char path[64], line[256];
+    long long total = 0;
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char status[384];
+        snprintf(status, sizeof(status), "%s/%s/status", path, e->d_name);
+        FILE *f = fopen(status, "r");
+        while (f && fgets(line, sizeof(line), f))
+            if (strstr(line, "ctxt_switches:"))
+                total += atoll(strchr(line, ':') + 1);
+        if (f)
+            fclose(f);
+    }
+    if (d)
+        closedir(d);
+    return total;
+}
+
+static void idle_daemon(const char *prefix, int idle_s)
+{
+    const char *ukiyod = getenv("UKIYOD") ? getenv("UKIYOD") : "build/ukiyod/ukiyod";
+    char db[128], listen[64];
+    snprintf(db, sizeof(db), "/tmp/%s/ukiyo.db", prefix); /* secrets are made beside it */
+    sh("mkdir -p /tmp/%s", prefix);
+    snprintf(listen, sizeof(listen), "127.0.0.1:%d", 20000 + (int)(getpid() % 20000));
+    pid_t pid = fork();
+    if (pid == 0) {
+        freopen("/dev/null", "w", stderr);
+        execl(ukiyod, ukiyod, "--db", db, "--listen", listen, "--poll", "20s", "--poll-jitter",
+              "0", "--log-level", "error", (char *)NULL);
+        _exit(127);
+    }
+    /* Polls at 0 s (start), 20 s, 40 s...: count between them, and across them. */
+    sleep(5);
+    long long quiet = 0, busy = 0;
+    int rounds = idle_s / 20 > 0 ? idle_s / 20 : 1;
+    for (int i = 0; i < rounds; i++) {
+        long long s0 = switches_of(pid);
+        sleep(13); /* 5 s .. 18 s after a poll: none due */
+        long long s1 = switches_of(pid);
+        sleep(7); /* 18 s .. 25 s: the next poll runs */
+        long long s2 = switches_of(pid);
+        quiet += s1 - s0;
+        busy += s2 - s1;
+    }
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    sh("rm -rf /tmp/%s", prefix);
+    printf("idle ukiyod, --poll 20s, %d polls: %lld context switches in all threads in %d s "
+           "with no poll due (%.1f per minute); %lld per poll (the poll's own requests)\n",
+           rounds, quiet, rounds * 13, (double)quiet * 60.0 / (rounds * 13), busy / rounds);
+}
+
+int main(int argc, char **argv)
+{
+    int containers = argc > 1 ? atoi(argv[1]) : 100, images = argc > 2 ? atoi(argv[2]) : 5;
+    int idle_s = argc > 3 ? atoi(argv[3]) : 60;
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "ukiyo-test-%d-bench", (int)getpid());
+
+    printf("setting up %d containers on %d images...\n", containers, images);
+    for (int i = 0; i < images; i++)
+        if (sh("docker tag ukiyo-test/http:v1 127.0.0.1:5000/%s-%d:latest && "
+               "docker push -q 127.0.0.1:5000/%s-%d:latest >/dev/null",
+               prefix, i, prefix, i) != 0)
+            return 1;
+    for (int i = 0; i < containers; i++)
+        if (sh("docker run -d --label ukiyo.test=1 --label ukiyo.poll=20s --stop-timeout 1 "
+               "--name %s-c%d 127.0.0.1:5000/%s-%d:latest >/dev/null",
+               prefix, i, prefix, i % images) != 0)
+            return 1;
+
+    ukiyo_options opts = UKIYO_OPTIONS_INIT;
+    opts.clock_ms = fake_clock;
+    fake_now = 1900000000000;
+    ukiyo *u = NULL;
+    if (ukiyo_open(&u, &opts) < 0) {
+        fprintf(stderr, "%s\n", ukiyo_error_last());
+        return 1;
+    }
+    unsigned jobs = 0;
+    ukiyo_scheduler_dispatch(u, fake_now, &jobs); /* first contact, plans the interval */
+    for (int round = 0; round < 3; round++) {
+        fake_now += 20000;
+        uint64_t before = ukiyo_scheduler_poll_requests(u);
+        double t0 = seconds_now();
+        int err = ukiyo_scheduler_dispatch(u, fake_now, &jobs);
+        double t1 = seconds_now();
+        printf("poll %d: %d containers, %d images: %llu registry requests, %.1f ms, %u jobs%s\n",
+               round + 1, containers, images,
+               (unsigned long long)(ukiyo_scheduler_poll_requests(u) - before),
+               (t1 - t0) * 1000.0, jobs, err < 0 ? " (failed)" : "");
+    }
+    ukiyo_close(u);
+    if (idle_s > 0)
+        idle_daemon(prefix, idle_s);
+
+    sh("ids=$(docker ps -aq --filter label=ukiyo.test --filter name=%s-); "
+       "[ -z \"$ids\" ] || docker rm -f -v $ids >/dev/null", prefix);
+    sh("docker images --format '{{.Repository}}:{{.Tag}}' | grep '%s-' | xargs -r docker rmi "
+       ">/dev/null 2>&1", prefix);
+    return 0;
+}
