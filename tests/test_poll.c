@@ -245,6 +245,75 @@ START_TEST(a_push_outside_the_window_waits_for_it)
 }
 END_TEST
 
+static void submit_push(const char *image)
+{
+    ukiyo_push_request req = UKIYO_PUSH_REQUEST_INIT;
+    ukiyo_push_events *ev = NULL;
+    char body[512];
+    int64_t id = 0;
+
+    snprintf(body, sizeof(body), "{\"image\":\"%s\"}", image);
+    req.body = body;
+    req.body_len = strlen(body);
+    ck_assert_int_eq(ukiyo_push_parse(&ev, &req), 0);
+    ck_assert_msg(ukiyo_jobs_submit(u, ukiyo_push_events_get(ev, 0), "generic", NULL, &id) == 0,
+                  "%s", ukiyo_error_last());
+    ukiyo_push_events_free(ev);
+}
+
+START_TEST(a_deployment_waits_for_its_own_window)
+{
+    char *repo = repo_name(), *name = test_unique_name("deployed"), *json = NULL;
+    char *ref = test_push("ukiyo-test/http:v1", repo, "latest");
+
+    /* A window that does not parse is refused with the reason. */
+    ck_assert_int_ge(asprintf(&json, "{\"name\":\"%s/%s\",\"window\":\"61 3 * * *\"}",
+                              test_registry(), repo),
+                     0);
+    ck_assert_int_eq(ukiyo_deployment_save(u, json, 0), UKIYO_EINVAL);
+    ck_assert_msg(strstr(ukiyo_error_last(), "minute: 61 is out of range"), "%s",
+                  ukiyo_error_last());
+    int port = test_free_port();
+    free(json);
+    ck_assert_int_ge(asprintf(&json, "{\"name\":\"%s/%s\",\"containerName\":\"%s\","
+                                     "\"bindingPort\":[{\"exportPort\":%d,"
+                                     "\"internalPort\":8080}],\"window\":\"* 3 * * *\"}",
+                              test_registry(), repo, name, port),
+                     0);
+    ck_assert_msg(ukiyo_deployment_save(u, json, 0) == 0, "%s", ukiyo_error_last());
+    char *list = NULL;
+    ck_assert_int_eq(ukiyo_deployments_json(u, &list), 0);
+    ck_assert_msg(strstr(list, "\"window\":\"* 3 * * *\""), "%s", list);
+    ukiyo_string_free(list);
+
+    /* The first push creates the container at once; it carries the window. */
+    submit_push(ref);
+    ck_assert_uint_eq(run_jobs(), 2); /* the tag's job (no container of its own) and the deployment's */
+    char *out = NULL;
+    ck_assert_int_eq(test_sh(&out, "docker inspect --format '{{index .Config.Labels "
+                                   "\"ukiyo.schedule\"}}' %s", name), 0);
+    ck_assert_str_eq(out, "* 3 * * *\n");
+    free(out);
+    /* A push at 17:46 waits for 03:00. */
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    submit_push(ref);
+    ck_assert_uint_eq(run_jobs(), 2);
+    char *v = served_version(name);
+    ck_assert_str_eq(v, "v1\n");
+    free(v);
+    int64_t due = 0;
+    ck_assert_int_eq(ukiyo_jobs_next_due_ms(u, &due), 0);
+    ck_assert_int_eq(due, 1900033200000);
+    fake_now = 1900033200000 + 1000;
+    ck_assert_uint_eq(run_jobs(), 1);
+    v = served_version(name);
+    ck_assert_str_eq(v, "v2\n");
+    free(v);
+    test_remove_containers(name);
+    free(json), free(name), free(ref), free(repo);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("poll");
@@ -255,6 +324,7 @@ int main(void)
     tcase_add_test(tc, the_poller_finds_a_push_without_any_webhook);
     tcase_add_test(tc, tag_policies_move_to_their_tags);
     tcase_add_test(tc, a_push_outside_the_window_waits_for_it);
+    tcase_add_test(tc, a_deployment_waits_for_its_own_window);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

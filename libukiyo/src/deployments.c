@@ -96,6 +96,16 @@ int deployment_parse(const char *text, deployment *d)
     if (err == 0 && d->downtime && (!at_json || json_is_null(at_json)))
         err = bad("scheduledDowntime needs scheduledAt");
     d->scheduled_at_ms = at * 1000;
+    json_t *window = json_object_get(doc, "window");
+    if (err == 0 && window && !json_is_null(window)) {
+        ukiyo_cron *cron = NULL;
+        if (!json_is_string(window) || ukiyo_cron_parse(&cron, json_string_value(window)) < 0)
+            err = ukiyo_error_set(UKIYO_EINVAL, "window is a cron expression: %s",
+                                  json_is_string(window) ? ukiyo_error_last() : "not a string");
+        ukiyo_cron_free(cron);
+        if (err == 0 && !(d->window = strdup(json_string_value(window))))
+            err = UKIYO_ENOMEM;
+    }
     if (err == 0)
         err = check_ports(json_object_get(doc, "bindingPort"), &d->ports);
     const char *container = json_string_value(json_object_get(doc, "containerName"));
@@ -124,6 +134,7 @@ void deployment_clear(deployment *d)
     free(d->registry);
     free(d->repository);
     free(d->container);
+    free(d->window);
     json_decref(d->ports);
     memset(d, 0, sizeof(*d));
 }
@@ -162,11 +173,12 @@ static int write_deployment(ukiyo_store *s, const deployment *d, int replace)
 {
     static const char insert_sql[] =
         "INSERT INTO deployments (name, registry, repository, container, ports, scheduled_at_ms, "
-        "scheduled_downtime, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)";
+        "scheduled_downtime, created_ms, updated_ms, update_window) VALUES (?1, ?2, ?3, ?4, ?5, "
+        "?6, ?7, ?8, ?8, ?9)";
     static const char update_sql[] =
         "UPDATE deployments SET container = ?4, ports = ?5, scheduled_at_ms = ?6, "
-        "scheduled_downtime = ?7, updated_ms = ?8 WHERE name = ?1 AND registry = ?2 AND "
-        "repository = ?3";
+        "scheduled_downtime = ?7, updated_ms = ?8, update_window = ?9 WHERE name = ?1 AND "
+        "registry = ?2 AND repository = ?3";
     char *ports = json_dumps(d->ports, JSON_COMPACT);
     sqlite3_stmt *st = NULL;
     int rc;
@@ -184,6 +196,7 @@ static int write_deployment(ukiyo_store *s, const deployment *d, int replace)
     sqlite3_bind_int64(st, 6, d->scheduled_at_ms);
     sqlite3_bind_int(st, 7, d->downtime);
     sqlite3_bind_int64(st, 8, store_now_ms(s));
+    sqlite3_bind_text(st, 9, d->window, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     free(ports);
@@ -248,19 +261,21 @@ UKIYO_EXTERN int ukiyo_deployments_json(ukiyo *u, char **json_out)
     int rc;
 
     if (!s || sqlite3_prepare_v2(s->db, "SELECT name, container, ports, scheduled_at_ms, "
-                                        "scheduled_downtime FROM deployments ORDER BY name",
+                                        "scheduled_downtime, update_window FROM deployments "
+                                        "ORDER BY name",
                                  -1, &st, NULL) != SQLITE_OK) {
         json_decref(list);
         return ukiyo_error_set(UKIYO_EIO, "deployments: cannot read");
     }
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         json_array_append_new(
-            list, json_pack("{s:s, s:s, s:o, s:I, s:b}", "name",
+            list, json_pack("{s:s, s:s, s:o, s:I, s:b, s:s?}", "name",
                             (const char *)sqlite3_column_text(st, 0), "containerName",
                             (const char *)sqlite3_column_text(st, 1), "bindingPort",
                             json_loads((const char *)sqlite3_column_text(st, 2), 0, NULL),
                             "scheduledAt", (json_int_t)(sqlite3_column_int64(st, 3) / 1000),
-                            "scheduledDowntime", sqlite3_column_int(st, 4)));
+                            "scheduledDowntime", sqlite3_column_int(st, 4), "window",
+                            (const char *)sqlite3_column_text(st, 5)));
     sqlite3_finalize(st);
     char *text = json_dumps(list, JSON_COMPACT);
     json_decref(list);
@@ -278,7 +293,8 @@ int deployment_find(ukiyo_store *s, const char *registry, const char *repository
 
     memset(d, 0, sizeof(*d));
     if (sqlite3_prepare_v2(s->db, "SELECT name, registry, repository, container, ports, "
-                                  "scheduled_at_ms, scheduled_downtime FROM deployments WHERE "
+                                  "scheduled_at_ms, scheduled_downtime, update_window FROM "
+                                  "deployments WHERE "
                                   "(registry = ?1 AND repository = ?2) OR name = ?3",
                            -1, &st, NULL) != SQLITE_OK)
         return ukiyo_error_set(UKIYO_EIO, "deployments: %s", sqlite3_errmsg(s->db));
@@ -293,6 +309,7 @@ int deployment_find(ukiyo_store *s, const char *registry, const char *repository
         d->ports = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
         d->scheduled_at_ms = sqlite3_column_int64(st, 5);
         d->downtime = sqlite3_column_int(st, 6) != 0;
+        d->window = str_dup((const char *)sqlite3_column_text(st, 7));
         err = 0;
     }
     sqlite3_finalize(st);
@@ -320,8 +337,9 @@ static char *first_container_spec(const deployment *d, const char *ref)
         }
         json_array_append_new(list, json_pack("{s:s}", "HostPort", host));
     }
-    json_t *spec = json_pack("{s:s, s:{s:s}, s:o, s:{s:o, s:{s:s}}}", "Image", ref, "Labels",
-                             UKIYO_LABEL_DEPLOYMENT, d->name, "ExposedPorts", exposed,
+    json_t *spec = json_pack("{s:s, s:{s:s, s:s*}, s:o, s:{s:o, s:{s:s}}}", "Image", ref,
+                             "Labels", UKIYO_LABEL_DEPLOYMENT, d->name, UKIYO_LABEL_SCHEDULE,
+                             d->window, "ExposedPorts", exposed,
                              "HostConfig", "PortBindings", bindings, "RestartPolicy", "Name",
                              "unless-stopped");
     char *text = spec ? json_dumps(spec, JSON_COMPACT) : NULL;

@@ -16,6 +16,7 @@ typedef struct {
     json_t *ports;    /* [{exportPort, internalPort}] as numbers */
     int64_t scheduled_at_ms;
     bool downtime;    /* wait for scheduled_at_ms */
+    char *window;     /* update window (cron), or NULL: the container's label or --schedule */
 } deployment;
 
 int deployment_parse(const char *text, deployment *d);

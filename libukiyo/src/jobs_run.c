@@ -201,7 +201,10 @@ static int finish_job(ukiyo_store *s, int64_t id, const char *state, json_t *res
     return rc == SQLITE_DONE ? 0 : jobs_sql_fail(s, "finishing a job");
 }
 
-/* A deployment's job: create its container, or update it. */
+static bool window_allows(ukiyo *u, const char *name, const char *target, const char *window,
+                          json_t *results);
+
+/* A deployment's job: create its container, or update it (in its window). */
 static int run_deployment_job(ukiyo *u, ukiyo_store *s, const job_row *j,
                               const ukiyo_update_options *opts)
 {
@@ -215,10 +218,12 @@ static int run_deployment_job(ukiyo *u, ukiyo_store *s, const job_row *j,
     }
     ukiyo_container *c = NULL;
     if (ukiyo_docker_container_inspect(ukiyo_get_docker(u), &c, d.container) == 0) {
-        ukiyo_update_result *r = NULL;
-        int uerr = ukiyo_update(u, d.container, opts, &r);
-        json_array_append_new(results, result_entry(d.container, uerr, r));
-        ukiyo_update_result_free(r);
+        if (window_allows(u, d.container, NULL, d.window, results)) {
+            ukiyo_update_result *r = NULL;
+            int uerr = ukiyo_update(u, d.container, opts, &r);
+            json_array_append_new(results, result_entry(d.container, uerr, r));
+            ukiyo_update_result_free(r);
+        }
     } else {
         char *ref = str_printf("%s/%s:%s", j->registry, j->repository, j->tag);
         ukiyo_error_clear();
@@ -237,10 +242,11 @@ static int run_deployment_job(ukiyo *u, ukiyo_store *s, const job_row *j,
 
 /*
  * May @name be updated now? Not when its labels do not parse (skipped) or
- * its window is closed: then a job waits for the window, folding in any
- * later ones. @results says which.
+ * its window (@window, else its label, else the default) is closed: then a
+ * job waits for the window, folding in any later ones. @results says which.
  */
-static bool window_allows(ukiyo *u, const char *name, const char *target, json_t *results)
+static bool window_allows(ukiyo *u, const char *name, const char *target, const char *window,
+                          json_t *results)
 {
     ukiyo_container *c = NULL;
     ukiyo_plan p;
@@ -249,7 +255,7 @@ static bool window_allows(ukiyo *u, const char *name, const char *target, json_t
         ukiyo_error_clear();
         return true; /* the update says what became of it */
     }
-    plan_read(u, c, ukiyo_now_ms(u), &p);
+    plan_read(u, c, window, ukiyo_now_ms(u), &p);
     ukiyo_container_free(c);
     bool open = !p.error && p.window_open;
     if (p.error) {
@@ -308,7 +314,7 @@ static int run_container_job(ukiyo *u, ukiyo_store *s, const job_row *j,
          */
         bool late = by_window && ukiyo_now_ms(u) - j->not_before_ms > WINDOW_GRACE_MS;
         if ((!by_window && !by_poll) || (by_window && !late) ||
-            window_allows(u, j->container, j->target, results))
+            window_allows(u, j->container, j->target, NULL, results))
             update_one(u, j->container, j->target, opts, results);
     }
     int err = finish_job(s, j->id, "done", results, NULL);
@@ -341,7 +347,7 @@ static void update_followers(ukiyo *u, const job_row *j, const ukiyo_string_list
             ukiyo_policy_parse(&policy, ukiyo_container_label(c, UKIYO_LABEL_POLICY)) == 0 &&
             ukiyo_policy_choose(policy, ukiyo_image_ref_tag(ref), tags, &tag) == 0 && tag &&
             (target = image_with_tag(ukiyo_container_image(c), tag)) &&
-            window_allows(u, name, target, results))
+            window_allows(u, name, target, NULL, results))
             update_one(u, name, target, opts, results);
         ukiyo_error_clear();
         free(tag);
@@ -452,7 +458,7 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
     json_t *results = json_array();
     for (size_t i = 0; i < ukiyo_string_list_count(order); i++) {
         const char *name = ukiyo_string_list_get(order, i);
-        if (window_allows(u, name, NULL, results))
+        if (window_allows(u, name, NULL, NULL, results))
             update_one(u, name, NULL, opts, results);
     }
     if (followers.count)

@@ -149,10 +149,13 @@ static void read_poll(ukiyo *u, ukiyo_plan *p, const char *text, int64_t now)
             p->poll_next_ms = s->groups[i].next_ms > now ? s->groups[i].next_ms : now;
 }
 
-void plan_read(ukiyo *u, const ukiyo_container *c, int64_t now, ukiyo_plan *p)
+void plan_read(ukiyo *u, const ukiyo_container *c, const char *window, int64_t now,
+               ukiyo_plan *p)
 {
     const char *policy = ukiyo_container_label(c, UKIYO_LABEL_POLICY);
-    const char *window = ukiyo_container_label(c, UKIYO_LABEL_SCHEDULE);
+
+    if (!window)
+        window = ukiyo_container_label(c, UKIYO_LABEL_SCHEDULE);
 
     memset(p, 0, sizeof(*p));
     if (ukiyo_policy_parse(&p->policy, policy) < 0)
@@ -180,7 +183,7 @@ UKIYO_EXTERN int ukiyo_plan_get(ukiyo *u, const ukiyo_container *container, ukiy
     ukiyo_plan *p = malloc(sizeof(*p));
     if (!p)
         return ukiyo_error_set(UKIYO_ENOMEM, "out of memory");
-    plan_read(u, container, ukiyo_now_ms(u), p);
+    plan_read(u, container, NULL, ukiyo_now_ms(u), p);
     *out = p;
     return 0;
 }

@@ -118,7 +118,7 @@ static int collect_due(ukiyo *u, scheduler *s, int64_t now, due_list *due)
             ukiyo_error_clear();
             continue;
         }
-        plan_read(u, c, now, &p);
+        plan_read(u, c, NULL, now, &p);
         if (p.error)
             log_warning("%s: skipped: %s", ukiyo_container_name(c), p.error);
         else if (p.poll_ms > 0 && p.policy && ukiyo_policy_get_kind(p.policy) != UKIYO_POLICY_NEVER &&

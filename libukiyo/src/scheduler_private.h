@@ -56,8 +56,13 @@ struct ukiyo_plan {
     int64_t poll_next_ms;
 };
 
-/* Read @c's labels into @p at @now (plan_clear frees). Never fails: errors go to p->error. */
-void plan_read(ukiyo *u, const ukiyo_container *c, int64_t now, ukiyo_plan *p);
+/*
+ * Read @c's labels into @p at @now (plan_clear frees). Never fails: errors go
+ * to p->error. @window, when not NULL, is the window instead of the label's
+ * (a deployment's own).
+ */
+void plan_read(ukiyo *u, const ukiyo_container *c, const char *window, int64_t now,
+               ukiyo_plan *p);
 void plan_clear(ukiyo_plan *p);
 
 /* @image with its tag replaced by @tag (a new string). */

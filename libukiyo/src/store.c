@@ -97,6 +97,8 @@ static const char *const migrations[] = {
     /* 7: tag policies: the reference a job moves a container to; history's old reference */
     "ALTER TABLE jobs ADD COLUMN target_image TEXT;"
     "ALTER TABLE updates ADD COLUMN old_image_ref TEXT;",
+    /* 8: a deployment's update window */
+    "ALTER TABLE deployments ADD COLUMN update_window TEXT;",
 };
 
 int64_t store_now_ms(const ukiyo_store *s)

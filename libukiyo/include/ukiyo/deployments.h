@@ -6,11 +6,14 @@
  * A deployment is {"name": "registry/repository" (as pushed), "bindingPort":
  * [{"exportPort": host port, "internalPort": container port}], "scheduledAt":
  * unix seconds (number or string), "scheduledDowntime": bool, and optionally
- * "containerName"}. A push for the repository creates the container
- * (named after the repository's last component unless containerName says
- * otherwise, labelled ukiyo.deployment=<name>) if it does not exist, or
- * updates it: at once when scheduledDowntime is false, at scheduledAt when
- * it is true. The wait is a job in the store: a restart does not lose it.
+ * "containerName" and "window" (a cron expression, see ukiyo/scheduler.h)}.
+ * A push for the repository creates the container (named after the
+ * repository's last component unless containerName says otherwise, labelled
+ * ukiyo.deployment=<name> and ukiyo.schedule=<window>) if it does not exist,
+ * or updates it: at once when scheduledDowntime is false, at scheduledAt
+ * when it is true, and in either case only while its window is open (else
+ * when it next opens). The wait is a job in the store: a restart does not
+ * lose it.
  */
 #ifndef UKIYO_DEPLOYMENTS_H
 #define UKIYO_DEPLOYMENTS_H
@@ -40,7 +43,7 @@ UKIYO_EXTERN int ukiyo_deployment_delete(ukiyo *u, const char *name);
 
 /**
  * The deployments as a JSON array of {"name", "containerName", "bindingPort",
- * "scheduledAt", "scheduledDowntime"}.
+ * "scheduledAt", "scheduledDowntime", "window" (null without one)}.
  * @param json_out new string; free with ukiyo_string_free
  */
 UKIYO_EXTERN int ukiyo_deployments_json(ukiyo *u, char **json_out);
