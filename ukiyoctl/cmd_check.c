@@ -134,8 +134,9 @@ const ctl_command cmd_check = {
              "the registry serves now for the same tag (one HEAD request each).\n"
              "Without NAME, every running container (with --all, stopped ones too).\n\n"
              "  --json   an array of {name, image, image_id, local_digest, remote_digest,\n"
-             "           status, reason, newer_image_pulled}; status is up-to-date,\n"
-             "           update-available or unknown\n\n"
+             "           status, reason, newer_image_pulled, policy, new_tag}; status is\n"
+             "           up-to-date, update-available or unknown; new_tag is where the\n"
+             "           ukiyo.policy label (patch, minor, major, all, regex:) moves it\n\n"
              "Exit status 0 when every check could be made, 3 when one could not,\n"
              "1 when the engine could not be asked.\n",
     .run = run_check,

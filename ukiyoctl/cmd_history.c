@@ -23,15 +23,10 @@ static void format_time(int64_t ms, char *buf, size_t len)
 
 static json_t *entry_json(const ukiyo_history_entry *e)
 {
-    return json_pack("{s:I, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:I, s:I}", "id",
-                     (json_int_t)ukiyo_history_entry_id(e), "container",
-                     ukiyo_history_entry_container(e), "kind", ukiyo_history_entry_kind(e),
-                     "image", ukiyo_history_entry_image(e), "old_image_id",
-                     ukiyo_history_entry_old_image_id(e), "new_image_id",
-                     ukiyo_history_entry_new_image_id(e), "outcome",
-                     ukiyo_history_entry_outcome(e), "reason", ukiyo_history_entry_reason(e),
-                     "started_ms", (json_int_t)ukiyo_history_entry_started_ms(e), "finished_ms",
-                     (json_int_t)ukiyo_history_entry_finished_ms(e));
+    char *text = NULL;
+    json_t *doc = ukiyo_history_entry_json(e, &text) == 0 ? json_loads(text, 0, NULL) : NULL;
+    ukiyo_string_free(text);
+    return doc;
 }
 
 static void add_row(ctl_table *t, const ukiyo_history_entry *e)
@@ -100,7 +95,8 @@ const ctl_command cmd_history = {
     .summary = "Show past updates, rollbacks and failures, newest first",
     .usage = "Usage: ukiyoctl history [--limit N] [--json] [NAME]\n\n"
              "  --limit N   at most N entries (default 50)\n"
-             "  --json      objects with id, container, kind, image, old_image_id,\n"
+             "  --json      objects with id, container, kind, image, old_image (another tag
+              when a tag policy moved it), old_image_id,\n"
              "              new_image_id, outcome, reason, started_ms, finished_ms\n",
     .run = run_history,
 };

@@ -83,15 +83,10 @@ int handle_job(route_context *ctx, const route_request *req)
 
 json_t *history_entry_json(const ukiyo_history_entry *e)
 {
-    return json_pack("{s:I, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:I, s:I}", "id",
-                     (json_int_t)ukiyo_history_entry_id(e), "container",
-                     ukiyo_history_entry_container(e), "kind", ukiyo_history_entry_kind(e),
-                     "image", ukiyo_history_entry_image(e), "old_image_id",
-                     ukiyo_history_entry_old_image_id(e), "new_image_id",
-                     ukiyo_history_entry_new_image_id(e), "outcome",
-                     ukiyo_history_entry_outcome(e), "reason", ukiyo_history_entry_reason(e),
-                     "started_ms", (json_int_t)ukiyo_history_entry_started_ms(e),
-                     "finished_ms", (json_int_t)ukiyo_history_entry_finished_ms(e));
+    char *text = NULL;
+    json_t *doc = ukiyo_history_entry_json(e, &text) == 0 ? json_loads(text, 0, NULL) : NULL;
+    ukiyo_string_free(text);
+    return doc;
 }
 
 int handle_history(route_context *ctx, const route_request *req)

@@ -1,6 +1,7 @@
 /*
  * store_updates.c - the update journal and the history read from it.
  */
+#include <jansson.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -395,4 +396,22 @@ UKIYO_EXTERN int64_t ukiyo_history_entry_started_ms(const ukiyo_history_entry *e
 UKIYO_EXTERN int64_t ukiyo_history_entry_finished_ms(const ukiyo_history_entry *e)
 {
     return e->finished_ms;
+}
+
+UKIYO_EXTERN int ukiyo_history_entry_json(const ukiyo_history_entry *e, char **json_out)
+{
+    if (!e || !json_out)
+        return ukiyo_error_set(UKIYO_EINVAL, "history: NULL argument");
+    json_t *doc = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:I, s:I}", "id",
+                            (json_int_t)e->id, "container", e->container, "kind", e->kind,
+                            "image", e->image, "old_image", ukiyo_history_entry_old_image(e),
+                            "old_image_id", e->old_image_id, "new_image_id", e->new_image_id,
+                            "outcome", e->outcome, "reason", e->reason, "started_ms",
+                            (json_int_t)e->started_ms, "finished_ms", (json_int_t)e->finished_ms);
+    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    if (!text)
+        return ukiyo_error_set(UKIYO_ENOMEM, "out of memory");
+    *json_out = text;
+    return 0;
 }

@@ -100,6 +100,13 @@ UKIYO_EXTERN const char *ukiyo_history_entry_image(const ukiyo_history_entry *e)
  * else the same as ukiyo_history_entry_image(). Borrowed.
  */
 UKIYO_EXTERN const char *ukiyo_history_entry_old_image(const ukiyo_history_entry *e);
+/**
+ * The entry as JSON: {"id", "container", "kind", "image", "old_image",
+ * "old_image_id", "new_image_id", "outcome", "reason", "started_ms",
+ * "finished_ms"} (what ukiyod and ukiyoctl print).
+ * @param json_out new string; free with ukiyo_string_free
+ */
+UKIYO_EXTERN int ukiyo_history_entry_json(const ukiyo_history_entry *e, char **json_out);
 /** Image IDs before and after (after may be NULL). Borrowed. */
 UKIYO_EXTERN const char *ukiyo_history_entry_old_image_id(const ukiyo_history_entry *e);
 UKIYO_EXTERN const char *ukiyo_history_entry_new_image_id(const ukiyo_history_entry *e);
