@@ -95,8 +95,8 @@ const ctl_command cmd_history = {
     .summary = "Show past updates, rollbacks and failures, newest first",
     .usage = "Usage: ukiyoctl history [--limit N] [--json] [NAME]\n\n"
              "  --limit N   at most N entries (default 50)\n"
-             "  --json      objects with id, container, kind, image, old_image (another tag
-              when a tag policy moved it), old_image_id,\n"
-             "              new_image_id, outcome, reason, started_ms, finished_ms\n",
+             "  --json      objects with id, container, kind, image, old_image (another tag\n"
+             "              when a tag policy moved it), old_image_id, new_image_id,\n"
+             "              outcome, reason, started_ms, finished_ms\n",
     .run = run_history,
 };
