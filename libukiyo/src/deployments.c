@@ -80,7 +80,7 @@ int deployment_parse(const char *text, deployment *d)
     const char *name = json_string_value(json_object_get(doc, "name"));
     if (err == 0 && (!name || !name[0]))
         err = bad("name (the repository) is required");
-    char *tagged = err == 0 ? str_printf("%s:latest", name) : NULL;
+    char *tagged = err == 0 && name ? str_printf("%s:latest", name) : NULL;
     if (err == 0 && (strchr(name, '@') || ukiyo_image_ref_parse(&ref, tagged) < 0))
         err = bad("name is a repository without tag or digest, like registry.example.com/team/app");
     free(tagged);
