@@ -16,6 +16,7 @@ typedef struct {
 
 static const route routes[] = {
     {"GET", "/api/v1/health", false, false, handle_health},
+    {"GET", "/metrics", false, true, handle_metrics},
     {"GET", "/api/v1/jobs", false, true, handle_jobs},
     {"GET", "/api/v1/jobs", true, true, handle_job},
     {"GET", "/api/v1/history", false, true, handle_history},

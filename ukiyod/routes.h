@@ -29,6 +29,9 @@ typedef int (*route_handler)(route_context *ctx, const route_request *req);
 /* Answer one request; returns libmicrohttpd's MHD_YES/MHD_NO. */
 int route_dispatch(route_context *ctx, const route_request *req);
 
+/* Send @text (released with free) as @type. */
+int server_answer_text(struct MHD_Connection *conn, unsigned int status, const char *type,
+                       char *text);
 /* Send a JSON document (released) or a JSON error {"error","code"}. */
 int server_answer_json(struct MHD_Connection *conn, unsigned int status, json_t *doc);
 int server_answer_error(struct MHD_Connection *conn, unsigned int status, const char *code,
@@ -65,6 +68,8 @@ int handle_seed_history_name(route_context *ctx, const route_request *req);
 /* routes_containers.c */
 int handle_containers(route_context *ctx, const route_request *req);
 int handle_container_action(route_context *ctx, const route_request *req);
+/* metrics.c */
+int handle_metrics(route_context *ctx, const route_request *req);
 /* One history entry as the API shows it (routes_api.c). */
 json_t *history_entry_json(const ukiyo_history_entry *e);
 

@@ -72,9 +72,11 @@ static int queue_events(route_context *ctx, const route_request *req, ukiyo_push
     pthread_mutex_unlock(&ctx->engine_lock);
     if (err < 0) {
         json_decref(ids);
+        metrics_webhook(ukiyo_push_events_format(ev), "store", false);
         return server_answer_error(req->conn, MHD_HTTP_SERVICE_UNAVAILABLE, "store",
                                    ukiyo_error_last());
     }
+    metrics_webhook(ukiyo_push_events_format(ev), NULL, count > 0);
     if (count > 0)
         job_worker_notify(ctx->state->worker);
     const char *fields[] = {"format", ukiyo_push_events_format(ev), NULL};
@@ -93,6 +95,7 @@ int handle_webhook(route_context *ctx, const route_request *req)
 
     if (!webhook_authenticated(ctx, req)) {
         daemon_log(UKIYO_LOG_WARNING, "webhook refused: missing or wrong secret", NULL);
+        metrics_webhook(NULL, "unauthorized", false);
         return server_answer_error(req->conn, MHD_HTTP_UNAUTHORIZED, "unauthorized",
                                    "the webhook secret is missing or wrong");
     }
@@ -101,6 +104,9 @@ int handle_webhook(route_context *ctx, const route_request *req)
     preq.header = header;
     preq.header_payload = req->conn;
     err = ukiyo_push_parse(&ev, &preq);
+    if (err < 0)
+        metrics_webhook(NULL, err == UKIYO_EUNSUPPORTED ? "unsupported_format" : "bad_payload",
+                        false);
     if (err == UKIYO_EUNSUPPORTED)
         return server_answer_error(req->conn, 422,
                                    "unsupported_format", ukiyo_error_last());

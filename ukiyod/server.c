@@ -52,20 +52,27 @@ static int parse_listen(const char *listen, struct sockaddr_storage *addr)
     return 0;
 }
 
-int server_answer_json(struct MHD_Connection *conn, unsigned int status, json_t *doc)
+int server_answer_text(struct MHD_Connection *conn, unsigned int status, const char *type,
+                       char *text)
 {
-    char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
     struct MHD_Response *resp;
     int rc;
 
-    json_decref(doc);
     if (!text)
         return MHD_NO;
     resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-    MHD_add_response_header(resp, "Content-Type", "application/json");
+    MHD_add_response_header(resp, "Content-Type", type);
     rc = MHD_queue_response(conn, status, resp);
     MHD_destroy_response(resp);
     return rc;
+}
+
+int server_answer_json(struct MHD_Connection *conn, unsigned int status, json_t *doc)
+{
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+    json_decref(doc);
+    return server_answer_text(conn, status, "application/json", text);
 }
 
 int server_answer_error(struct MHD_Connection *conn, unsigned int status, const char *code,

@@ -50,6 +50,15 @@ void job_worker_notify(job_worker *w);
 /* Finish the job in flight, then stop. */
 void job_worker_stop(job_worker *w);
 
+/*
+ * Metrics the daemon counts while it runs (metrics.c), for GET /metrics.
+ * Thread-safe. @refused_reason is NULL unless the delivery was refused.
+ */
+void metrics_webhook(const char *format, const char *refused_reason, bool accepted);
+void metrics_poll(unsigned long long requests_total, int rate_limit_remaining);
+void metrics_notification(const char *target, bool ok);
+void metrics_notify_targets_invalid(unsigned count);
+
 typedef struct http_server http_server;
 
 typedef struct {

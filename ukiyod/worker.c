@@ -68,6 +68,9 @@ static void *run(void *arg)
             const char *fields[] = {"error", ukiyo_error_last(), NULL};
             daemon_log(UKIYO_LOG_WARNING, "poll failed", fields);
         }
+        int remaining = -1;
+        ukiyo_registry_rate_limit(ukiyo_get_registry(w->u), &remaining, NULL);
+        metrics_poll(ukiyo_scheduler_poll_requests(w->u), remaining);
         while (!w->hold && ran && !stopping(w)) {
             if (ukiyo_jobs_run_next(w->u, NULL, &ran) < 0) {
                 const char *fields[] = {"error", ukiyo_error_last(), NULL};

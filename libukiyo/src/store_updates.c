@@ -415,3 +415,45 @@ UKIYO_EXTERN int ukiyo_history_entry_json(const ukiyo_history_entry *e, char **j
     *json_out = text;
     return 0;
 }
+
+UKIYO_EXTERN int ukiyo_store_stats_json(ukiyo_store *s, char **json_out)
+{
+    static const char outcomes_sql[] =
+        "SELECT container, kind, outcome, COUNT(*) FROM updates WHERE outcome IS NOT NULL "
+        "GROUP BY container, kind, outcome ORDER BY container, kind, outcome";
+    static const char jobs_sql[] = "SELECT state, COUNT(*) FROM jobs GROUP BY state";
+    sqlite3_stmt *st = NULL;
+
+    if (!s || !json_out)
+        return ukiyo_error_set(UKIYO_EINVAL, "stats: NULL argument");
+    json_t *outcomes = json_array();
+    json_t *jobs = json_pack("{s:i, s:i, s:i, s:i}", "queued", 0, "running", 0, "done", 0,
+                             "failed", 0);
+    json_t *doc = json_pack("{s:o, s:o}", "outcomes", outcomes, "jobs", jobs);
+    int rc = SQLITE_DONE;
+    if (sqlite3_prepare_v2(s->db, outcomes_sql, -1, &st, NULL) != SQLITE_OK)
+        rc = SQLITE_ERROR;
+    while (rc != SQLITE_ERROR && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(outcomes,
+                              json_pack("{s:s, s:s, s:s, s:I}", "container",
+                                        (const char *)sqlite3_column_text(st, 0), "kind",
+                                        (const char *)sqlite3_column_text(st, 1), "outcome",
+                                        (const char *)sqlite3_column_text(st, 2), "count",
+                                        (json_int_t)sqlite3_column_int64(st, 3)));
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc == SQLITE_DONE && sqlite3_prepare_v2(s->db, jobs_sql, -1, &st, NULL) != SQLITE_OK)
+        rc = SQLITE_ERROR;
+    while (rc != SQLITE_ERROR && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_object_set_new(jobs, (const char *)sqlite3_column_text(st, 0),
+                            json_integer(sqlite3_column_int64(st, 1)));
+    sqlite3_finalize(st);
+    char *text = rc == SQLITE_DONE ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    if (rc != SQLITE_DONE)
+        return sql_error(s, "reading totals");
+    if (!text)
+        return ukiyo_error_set(UKIYO_ENOMEM, "out of memory");
+    *json_out = text;
+    return 0;
+}

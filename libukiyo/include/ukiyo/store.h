@@ -107,6 +107,14 @@ UKIYO_EXTERN const char *ukiyo_history_entry_old_image(const ukiyo_history_entry
  * @param json_out new string; free with ukiyo_string_free
  */
 UKIYO_EXTERN int ukiyo_history_entry_json(const ukiyo_history_entry *e, char **json_out);
+
+/**
+ * Totals for metrics: {"outcomes": [{"container", "kind", "outcome",
+ * "count"}...] over finished transactions, "jobs": {"queued", "running",
+ * "done", "failed"}}.
+ * @param json_out new string; free with ukiyo_string_free
+ */
+UKIYO_EXTERN int ukiyo_store_stats_json(ukiyo_store *store, char **json_out);
 /** Image IDs before and after (after may be NULL). Borrowed. */
 UKIYO_EXTERN const char *ukiyo_history_entry_old_image_id(const ukiyo_history_entry *e);
 UKIYO_EXTERN const char *ukiyo_history_entry_new_image_id(const ukiyo_history_entry *e);

@@ -1,0 +1,209 @@
+/*
+ * metrics.c - GET /metrics in Prometheus' text format (version 0.0.4).
+ *
+ * Counters that only this process sees (webhooks, polls, notifications)
+ * live here behind one mutex; what the store knows (update outcomes by
+ * container, jobs by state) is read from it at each scrape, so those
+ * survive restarts.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "routes.h"
+
+#define MAX_SERIES 64
+
+typedef struct {
+    char labels[160]; /* 'format="quay",reason="unauthorized"' */
+    unsigned long long value;
+} series;
+
+typedef struct {
+    const char *name, *help;
+    series items[MAX_SERIES];
+    size_t count;
+} family;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static family webhooks_received = {"ukiyo_webhooks_received_total",
+                                   "Webhook deliveries received, by format", {{"", 0}}, 0};
+static family webhooks_accepted = {"ukiyo_webhooks_accepted_total",
+                                   "Webhook deliveries that queued jobs, by format", {{"", 0}}, 0};
+static family webhooks_refused = {"ukiyo_webhooks_refused_total",
+                                  "Webhook deliveries refused, by format and reason", {{"", 0}}, 0};
+static family notifications = {"ukiyo_notifications_total",
+                               "Notifications sent, by target and result", {{"", 0}}, 0};
+static unsigned long long poll_requests;
+static int rate_limit_remaining = -1;
+static unsigned notify_targets_invalid;
+
+/* Label values escaped as the format wants: backslash, quote, newline. */
+static void escape(char *out, size_t size, const char *in)
+{
+    size_t n = 0;
+    for (; in && *in && n + 3 < size; in++) {
+        if (*in == '\\' || *in == '"' || *in == '\n') {
+            out[n++] = '\\';
+            out[n++] = *in == '\n' ? 'n' : *in;
+        } else {
+            out[n++] = *in;
+        }
+    }
+    out[n] = '\0';
+}
+
+static void bump(family *f, const char *key1, const char *value1, const char *key2,
+                 const char *value2)
+{
+    char a[64], b[64], labels[160];
+    escape(a, sizeof(a), value1);
+    escape(b, sizeof(b), value2);
+    if (key2)
+        snprintf(labels, sizeof(labels), "%s=\"%s\",%s=\"%s\"", key1, a, key2, b);
+    else
+        snprintf(labels, sizeof(labels), "%s=\"%s\"", key1, a);
+    pthread_mutex_lock(&lock);
+    size_t i = 0;
+    while (i < f->count && strcmp(f->items[i].labels, labels) != 0)
+        i++;
+    if (i == f->count && f->count < MAX_SERIES)
+        snprintf(f->items[f->count++].labels, sizeof(f->items[0].labels), "%s", labels);
+    if (i < f->count)
+        f->items[i].value++;
+    pthread_mutex_unlock(&lock);
+}
+
+void metrics_webhook(const char *format, const char *refused_reason, bool accepted)
+{
+    format = format ? format : "unknown";
+    bump(&webhooks_received, "format", format, NULL, NULL);
+    if (refused_reason)
+        bump(&webhooks_refused, "format", format, "reason", refused_reason);
+    else if (accepted)
+        bump(&webhooks_accepted, "format", format, NULL, NULL);
+}
+
+void metrics_poll(unsigned long long requests_total, int remaining)
+{
+    pthread_mutex_lock(&lock);
+    poll_requests = requests_total;
+    if (remaining >= 0)
+        rate_limit_remaining = remaining;
+    pthread_mutex_unlock(&lock);
+}
+
+void metrics_notification(const char *target, bool ok)
+{
+    bump(&notifications, "target", target, "result", ok ? "sent" : "failed");
+}
+
+void metrics_notify_targets_invalid(unsigned count)
+{
+    pthread_mutex_lock(&lock);
+    notify_targets_invalid = count;
+    pthread_mutex_unlock(&lock);
+}
+
+static void print_family(FILE *out, const family *f)
+{
+    fprintf(out, "# HELP %s %s.\n# TYPE %s counter\n", f->name, f->help, f->name);
+    for (size_t i = 0; i < f->count; i++)
+        fprintf(out, "%s{%s} %llu\n", f->name, f->items[i].labels, f->items[i].value);
+}
+
+static void print_process_counters(FILE *out)
+{
+    pthread_mutex_lock(&lock);
+    print_family(out, &webhooks_received);
+    print_family(out, &webhooks_accepted);
+    print_family(out, &webhooks_refused);
+    print_family(out, &notifications);
+    fprintf(out, "# HELP ukiyo_poll_requests_total Registry requests made by polls.\n"
+                 "# TYPE ukiyo_poll_requests_total counter\nukiyo_poll_requests_total %llu\n",
+            poll_requests);
+    if (rate_limit_remaining >= 0)
+        fprintf(out, "# HELP ukiyo_registry_rate_limit_remaining The last ratelimit-remaining a "
+                     "registry sent.\n# TYPE ukiyo_registry_rate_limit_remaining gauge\n"
+                     "ukiyo_registry_rate_limit_remaining %d\n",
+                rate_limit_remaining);
+    fprintf(out, "# HELP ukiyo_notify_targets_invalid Notification targets refused at start.\n"
+                 "# TYPE ukiyo_notify_targets_invalid gauge\nukiyo_notify_targets_invalid %u\n",
+            notify_targets_invalid);
+    pthread_mutex_unlock(&lock);
+}
+
+/* One counter family from the store's outcomes: those whose outcome (and kind) match. */
+static void print_outcomes(FILE *out, json_t *outcomes, const char *name, const char *help,
+                           const char *outcome, const char *kind)
+{
+    json_t *o;
+    size_t i;
+
+    fprintf(out, "# HELP %s %s.\n# TYPE %s counter\n", name, help, name);
+    json_array_foreach(outcomes, i, o) {
+        const char *c = json_string_value(json_object_get(o, "container"));
+        const char *k = json_string_value(json_object_get(o, "kind"));
+        const char *oc = json_string_value(json_object_get(o, "outcome"));
+        if (!c || !k || !oc || strcmp(oc, outcome) != 0 || (kind && strcmp(k, kind) != 0) ||
+            (!kind && strcmp(k, "rollback") == 0 && strcmp(outcome, "updated") == 0))
+            continue;
+        char label[256];
+        escape(label, sizeof(label), c);
+        fprintf(out, "%s{container=\"%s\"} %lld\n", name, label,
+                (long long)json_integer_value(json_object_get(o, "count")));
+    }
+}
+
+static void print_store(FILE *out, json_t *stats)
+{
+    json_t *outcomes = json_object_get(stats, "outcomes"), *jobs = json_object_get(stats, "jobs");
+    const char *state;
+    json_t *n;
+
+    print_outcomes(out, outcomes, "ukiyo_updates_total",
+                   "Containers recreated on a new image (updates and redeploys), by container",
+                   "updated", NULL);
+    print_outcomes(out, outcomes, "ukiyo_rollbacks_total",
+                   "New containers that failed their health gate and were rolled back, by "
+                   "container", "rolled-back", NULL);
+    print_outcomes(out, outcomes, "ukiyo_manual_rollbacks_total",
+                   "Containers put back on their previous image on request, by container",
+                   "updated", "rollback");
+    print_outcomes(out, outcomes, "ukiyo_update_failures_total",
+                   "Updates that failed before any change or could not be undone, by container",
+                   "failed", NULL);
+    fprintf(out, "# HELP ukiyo_jobs Jobs in the store, by state.\n# TYPE ukiyo_jobs gauge\n");
+    json_object_foreach(jobs, state, n)
+        fprintf(out, "ukiyo_jobs{state=\"%s\"} %lld\n", state, (long long)json_integer_value(n));
+}
+
+int handle_metrics(route_context *ctx, const route_request *req)
+{
+    char *stats_text = NULL, *text = NULL;
+    size_t len = 0;
+
+    pthread_mutex_lock(&ctx->engine_lock);
+    int err = ukiyo_store_stats_json(ukiyo_get_store(ctx->state->u), &stats_text);
+    pthread_mutex_unlock(&ctx->engine_lock);
+    if (err < 0)
+        return server_answer_error(req->conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "store",
+                                   ukiyo_error_last());
+    json_t *stats = json_loads(stats_text, 0, NULL);
+    ukiyo_string_free(stats_text);
+    FILE *out = open_memstream(&text, &len);
+    if (!out) {
+        json_decref(stats);
+        return MHD_NO;
+    }
+    fprintf(out, "# HELP ukiyo_build_info The running ukiyod.\n# TYPE ukiyo_build_info gauge\n"
+                 "ukiyo_build_info{version=\"%s\"} 1\n",
+            ukiyo_version());
+    print_store(out, stats);
+    print_process_counters(out);
+    fclose(out);
+    json_decref(stats);
+    return server_answer_text(req->conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
+                              text);
+}
