@@ -37,6 +37,11 @@ static void usage(FILE *to)
             "  --schedule CRON        update window of containers without ukiyo.schedule\n"
             "                         (\"0 3 * * *\", \"CRON_TZ=Europe/Berlin 0 3 * * sat\";\n"
             "                         UKIYO_SCHEDULE; default: any time)\n"
+            "  --notify URL           tell this target about every update, rollback and\n"
+            "                         failure (repeatable, up to 16; UKIYO_NOTIFY=\"URL URL\"):\n"
+            "                         http(s)://... (the event's JSON), slack+https://...,\n"
+            "                         discord+https://..., ntfy+https://host/topic,\n"
+            "                         smtp[s]://user:pass@host:port/?from=A&to=B[&starttls=1]\n"
             "  --body-limit BYTES     largest request body (UKIYO_BODY_LIMIT; default 1 MiB)\n"
             "  --log-format FORMAT    logfmt or json (UKIYO_LOG_FORMAT; default logfmt)\n"
             "  --log-level LEVEL      error, warning, info or debug (UKIYO_LOG_LEVEL; info)\n"
@@ -74,6 +79,18 @@ static int add_alias(daemon_config *cfg, const char *value)
     return 0;
 }
 
+static int add_notify(daemon_config *cfg, const char *value)
+{
+    size_t n = 0;
+
+    while (cfg->notify[n])
+        n++;
+    if (n == DAEMON_NOTIFY_MAX || !value[0])
+        return -1;
+    cfg->notify[n] = value; /* checked at start: a bad one is reported, not fatal */
+    return 0;
+}
+
 static int apply(daemon_config *cfg, int opt, const char *value)
 {
     char *end;
@@ -85,6 +102,7 @@ static int apply(daemon_config *cfg, int opt, const char *value)
     case 't': cfg->api_token_file = value; return 0;
     case 'e': cfg->label_enable = true; return 0;
     case 'a': return add_alias(cfg, value);
+    case 'n': return add_notify(cfg, value);
     case 's': cfg->webhook_secret_file = value; return 0;
     case 'b':
         cfg->body_limit = strtoul(value, &end, 10);
@@ -138,6 +156,16 @@ static int apply_environment(daemon_config *cfg)
                 return -1;
             }
     }
+    /* UKIYO_NOTIFY="url url": split in a copy that lives as long as the process. */
+    const char *notify = env_or("UKIYO_NOTIFY", NULL);
+    if (notify) {
+        char *copy = strdup(notify), *save = NULL;
+        for (char *p = strtok_r(copy, " \t\n", &save); p; p = strtok_r(NULL, " \t\n", &save))
+            if (add_notify(cfg, p) < 0) {
+                fprintf(stderr, "ukiyod: more than %d UKIYO_NOTIFY targets\n", DAEMON_NOTIFY_MAX);
+                return -1;
+            }
+    }
     cfg->label_enable = env_or("UKIYO_LABEL_ENABLE", NULL) &&
                         strcmp(env_or("UKIYO_LABEL_ENABLE", "0"), "0") != 0;
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
@@ -169,7 +197,7 @@ int config_parse(daemon_config *cfg, int argc, char **argv)
         {"registry-alias", required_argument, NULL, 'a'},
         {"log-format", required_argument, NULL, 'f'}, {"log-level", required_argument, NULL, 'v'},
         {"poll", required_argument, NULL, 'p'},       {"poll-jitter", required_argument, NULL, 'j'},
-        {"schedule", required_argument, NULL, 'S'},
+        {"schedule", required_argument, NULL, 'S'},   {"notify", required_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},             {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
     int c;

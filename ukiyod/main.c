@@ -93,7 +93,12 @@ int main(int argc, char **argv)
     }
     reconcile_at_start(state.u);
     recover_jobs(state.u);
-    if (job_worker_start(&state.worker, &cfg) < 0) {
+    if (notify_worker_start(&state.notify, &cfg) < 0) {
+        daemon_log(UKIYO_LOG_ERROR, "cannot start the notifier", NULL);
+        rc = 1;
+        goto done;
+    }
+    if (job_worker_start(&state.worker, &cfg, state.notify) < 0) {
         daemon_log(UKIYO_LOG_ERROR, "cannot start the job worker", NULL);
         rc = 1;
         goto done;
@@ -116,6 +121,7 @@ done:
     /* No new requests, then the job in flight finishes, then the handles go. */
     http_server_stop(server);
     job_worker_stop(state.worker);
+    notify_worker_stop(state.notify);
     ukiyo_close(state.u);
     free(state.api_token);
     free(state.webhook_secret);

@@ -10,6 +10,8 @@
 
 typedef enum { LOG_FORMAT_LOGFMT, LOG_FORMAT_JSON } log_format;
 
+#define DAEMON_NOTIFY_MAX 16
+
 typedef struct {
     const char *listen;      /* "0.0.0.0:8080" */
     const char *db_path;
@@ -24,6 +26,7 @@ typedef struct {
     int64_t poll_interval_ms;  /* 0: poll only containers labelled ukiyo.poll */
     unsigned int poll_jitter;  /* percent */
     const char *schedule;      /* default update window (cron), or NULL */
+    const char *notify[DAEMON_NOTIFY_MAX + 1]; /* NULL-terminated notification targets */
 } daemon_config;
 
 /* The library's options for @cfg. */
@@ -42,9 +45,21 @@ void daemon_log(ukiyo_log_level level, const char *msg, const char *const *field
  */
 int secret_load(char **out, const char *file, const char *db_path, const char *name);
 
+/*
+ * Notifications (notifier.c): a thread that sends each update's event to
+ * the --notify targets. Bad targets are logged and counted at start and
+ * left out; with no valid target *out is NULL and no thread runs.
+ */
+typedef struct notify_worker notify_worker;
+int notify_worker_start(notify_worker **out, const daemon_config *cfg);
+/* The library's update hook (payload: the notify_worker, or NULL). */
+void notify_worker_hook(const ukiyo_update_result *result, void *payload);
+/* Send what is queued, then stop. NULL does nothing. */
+void notify_worker_stop(notify_worker *w);
+
 /* The worker: runs queued jobs on its own thread and library handle. */
 typedef struct job_worker job_worker;
-int job_worker_start(job_worker **out, const daemon_config *cfg);
+int job_worker_start(job_worker **out, const daemon_config *cfg, notify_worker *notify);
 /* Wake the worker: a job was queued. */
 void job_worker_notify(job_worker *w);
 /* Finish the job in flight, then stop. */
@@ -65,6 +80,7 @@ typedef struct {
     const daemon_config *cfg;
     ukiyo *u;            /* for the HTTP thread only */
     job_worker *worker;
+    notify_worker *notify;
     char *api_token;
     char *webhook_secret;
 } daemon_state;

@@ -81,7 +81,7 @@ static void *run(void *arg)
     return NULL;
 }
 
-int job_worker_start(job_worker **out, const daemon_config *cfg)
+int job_worker_start(job_worker **out, const daemon_config *cfg, notify_worker *notify)
 {
     ukiyo_options opts = UKIYO_OPTIONS_INIT;
     job_worker *w = calloc(1, sizeof(*w));
@@ -93,6 +93,8 @@ int job_worker_start(job_worker **out, const daemon_config *cfg)
         free(w);
         return -1;
     }
+    if (notify)
+        ukiyo_set_update_hook(w->u, notify_worker_hook, notify);
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->wake, NULL);
     w->hold = getenv("UKIYO_TEST_HOLD_JOBS") != NULL;

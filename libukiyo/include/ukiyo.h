@@ -20,5 +20,6 @@
 #include "ukiyo/deployments.h"
 #include "ukiyo/policy.h"
 #include "ukiyo/scheduler.h"
+#include "ukiyo/notify.h"
 
 #endif

@@ -15,7 +15,23 @@ struct ukiyo {
     bool label_enable;
     ukiyo_string_list aliases; /* "a=b" pairs */
     scheduler *scheduler;
+    ukiyo_update_hook_fn update_hook;
+    void *update_hook_payload;
 };
+
+UKIYO_EXTERN void ukiyo_set_update_hook(ukiyo *u, ukiyo_update_hook_fn fn, void *payload)
+{
+    if (!u)
+        return;
+    u->update_hook = fn;
+    u->update_hook_payload = payload;
+}
+
+void context_call_update_hook(ukiyo *u, const ukiyo_update_result *r)
+{
+    if (u->update_hook)
+        u->update_hook(r, u->update_hook_payload);
+}
 
 scheduler *context_scheduler(ukiyo *u)
 {

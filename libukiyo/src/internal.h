@@ -60,6 +60,9 @@ int string_list_append(ukiyo_string_list *list, const char *s);
  */
 bool dockerhub_callback_allowed(const char *url);
 
+/* Tell the handle's update hook (ukiyo_set_update_hook) about a concluded transaction. */
+void context_call_update_hook(ukiyo *u, const ukiyo_update_result *r);
+
 /* Base64 (RFC 4648). @url selects the URL-safe alphabet; padding is always written. */
 char *base64_encode(const void *data, size_t len, bool url);
 /* Decodes either alphabet, padding optional; NULL on malformed input. */

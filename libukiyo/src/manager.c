@@ -372,6 +372,10 @@ static int run_kind(ukiyo *u, const char *kind, const char *container,
             redeploy_dependents(&tx);
     }
     if (err == 0) {
+        ukiyo_update_outcome o = tx.result->outcome;
+        if (o == UKIYO_OUTCOME_UPDATED || o == UKIYO_OUTCOME_ROLLED_BACK ||
+            o == UKIYO_OUTCOME_FAILED)
+            context_call_update_hook(u, tx.result);
         *out = tx.result;
         tx.result = NULL;
     }

@@ -1,0 +1,137 @@
+/*
+ * notifier.c - notifications on a thread of their own: the update hook of
+ * the worker's handle turns each result into an event and queues it; this
+ * thread sends it to the --notify targets (libukiyo's notifier, with its
+ * bounded retries). A slow or dead target never holds up an update.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ukiyod.h"
+
+#define QUEUE_MAX 256
+
+struct notify_worker {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stop;
+    char *queue[QUEUE_MAX]; /* event JSON, oldest first */
+    size_t count;
+    ukiyo_notifier *notifier;
+};
+
+static void on_result(size_t target, const char *name, int ok, const char *error, void *payload)
+{
+    (void)target;
+    (void)payload;
+    metrics_notification(name, ok);
+    const char *fields[] = {"target", name, "error", error, NULL};
+    daemon_log(ok ? UKIYO_LOG_DEBUG : UKIYO_LOG_WARNING,
+               ok ? "notification sent" : "notification failed", fields);
+}
+
+static void *run(void *arg)
+{
+    notify_worker *w = arg;
+
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        while (w->count == 0 && !w->stop)
+            pthread_cond_wait(&w->wake, &w->lock);
+        if (w->count == 0)
+            break; /* stopping, and nothing left to send */
+        char *event = w->queue[0];
+        memmove(w->queue, w->queue + 1, --w->count * sizeof(w->queue[0]));
+        pthread_mutex_unlock(&w->lock);
+        ukiyo_notifier_send(w->notifier, event, on_result, NULL);
+        ukiyo_string_free(event);
+        pthread_mutex_lock(&w->lock);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+/* Check every target; bad ones are reported and left out, the daemon goes on. */
+static ukiyo_notifier *valid_targets(const daemon_config *cfg)
+{
+    const char *good[DAEMON_NOTIFY_MAX + 1] = {NULL};
+    size_t n = 0;
+    unsigned bad = 0;
+
+    for (size_t i = 0; cfg->notify[i]; i++) {
+        if (ukiyo_notify_target_check(cfg->notify[i]) == 0) {
+            good[n++] = cfg->notify[i];
+            continue;
+        }
+        const char *fields[] = {"error", ukiyo_error_last(), NULL};
+        daemon_log(UKIYO_LOG_ERROR, "notification target refused", fields);
+        bad++;
+    }
+    metrics_notify_targets_invalid(bad);
+    ukiyo_notifier *notifier = NULL;
+    if (n > 0 && ukiyo_notifier_new(&notifier, good, NULL) < 0)
+        return NULL;
+    for (size_t i = 0; notifier && i < ukiyo_notifier_target_count(notifier); i++) {
+        const char *fields[] = {"target", ukiyo_notifier_target_name(notifier, i), NULL};
+        daemon_log(UKIYO_LOG_INFO, "notifying", fields);
+    }
+    return notifier;
+}
+
+int notify_worker_start(notify_worker **out, const daemon_config *cfg)
+{
+    *out = NULL;
+    ukiyo_notifier *notifier = valid_targets(cfg);
+    if (!notifier)
+        return 0; /* nothing to notify: no thread */
+    notify_worker *w = calloc(1, sizeof(*w));
+    if (!w) {
+        ukiyo_notifier_free(notifier);
+        return -1;
+    }
+    w->notifier = notifier;
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->wake, NULL);
+    if (pthread_create(&w->thread, NULL, run, w) != 0) {
+        ukiyo_notifier_free(notifier);
+        free(w);
+        return -1;
+    }
+    *out = w;
+    return 0;
+}
+
+void notify_worker_hook(const ukiyo_update_result *result, void *payload)
+{
+    notify_worker *w = payload;
+    char *event = NULL;
+
+    if (!w || ukiyo_update_result_event_json(result, &event) < 0)
+        return;
+    pthread_mutex_lock(&w->lock);
+    if (w->count == QUEUE_MAX) { /* targets far behind: the oldest news goes */
+        ukiyo_string_free(w->queue[0]);
+        memmove(w->queue, w->queue + 1, --w->count * sizeof(w->queue[0]));
+        daemon_log(UKIYO_LOG_WARNING, "notification queue full: dropped the oldest", NULL);
+    }
+    w->queue[w->count++] = event;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->lock);
+}
+
+void notify_worker_stop(notify_worker *w)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->lock);
+    w->stop = true;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL); /* what is queued is sent first, each target bounded */
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->wake);
+    ukiyo_notifier_free(w->notifier);
+    free(w);
+}
