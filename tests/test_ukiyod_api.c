@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "daemon_helpers.h"
+#include "notify_helpers.h"
 #include "testlib.h"
 
 /* What a host port serves (new string, "" when nothing answers). */
@@ -250,6 +251,87 @@ START_TEST(registry_aliases_make_two_hosts_one)
 }
 END_TEST
 
+/* GET /metrics until it holds @want (10 s at most); the text (new). */
+static char *metrics_with(daemon_proc *d, const char *want)
+{
+    for (int i = 0; i < 100; i++) {
+        reply r = api(d, "/metrics");
+        ck_assert_int_eq(r.status, 200);
+        if (strstr(r.body, want))
+            return r.body;
+        free(r.body);
+        usleep(100000);
+    }
+    ck_abort_msg("/metrics never showed %s", want);
+    return NULL;
+}
+
+START_TEST(notifications_and_metrics_follow_an_update)
+{
+    receivers rx;
+    daemon_proc d = {0};
+    char *repo_name = test_unique_name("notify"), *name = test_unique_name("notified");
+    char repo[300], flags[512], want[256];
+
+    receivers_start(&rx);
+    snprintf(repo, sizeof(repo), "ukiyo-test/%s", repo_name);
+    char *ref = test_push("ukiyo-test/http:v1", repo, "latest");
+    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 -l ukiyo.min-uptime=1 "
+                                   "--stop-timeout 1 --name %s %s >/dev/null", name, ref), 0);
+    /* A good target, a bad one (reported, not fatal), a mail server nobody runs. */
+    snprintf(flags, sizeof(flags),
+             "--notify http://127.0.0.1:%d/hook --notify ftp://files.example/SECRET "
+             "--notify 'smtp://127.0.0.1:1/?from=a@example.org&to=b@example.org'",
+             rx.http_port);
+    start_daemon(&d, flags);
+    expect_status(request(&d, "GET", "/metrics", NULL), 401, "unauthorized");
+    char *log = daemon_file(&d, "log");
+    ck_assert_msg(strstr(log, "notification target refused"), "%s", log);
+    ck_assert_msg(!strstr(log, "SECRET"), "a target's secret in the log: %s", log);
+    free(log);
+
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    char *job = webhook_job(&d, ref);
+    ck_assert_msg(strstr(job, "\"outcome\":\"updated\""), "%s", job);
+    free(job);
+    json_t *got = receivers_wait(&rx, "http", "/hook", 1);
+    json_t *event = json_loads(json_string_value(json_object_get(got, "body")), 0, NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(event, "event")), "updated");
+    ck_assert_str_eq(json_string_value(json_object_get(event, "container")), name);
+    ck_assert_str_eq(json_string_value(json_object_get(event, "image")), ref);
+    json_decref(event);
+    json_decref(got);
+
+    /* The unreachable mail server is given up on after its attempts; the update did not wait. */
+    char *text = metrics_with(&d, "result=\"failed\"} 1");
+    free(text);
+    snprintf(want, sizeof(want), "ukiyo_notifications_total{target=\"webhook:127.0.0.1:%d\","
+                                 "result=\"sent\"} 1", rx.http_port);
+    text = metrics_with(&d, want);
+    snprintf(want, sizeof(want), "ukiyo_updates_total{container=\"%s\"} 1", name);
+    ck_assert_msg(strstr(text, want), "%s", text);
+    ck_assert_ptr_nonnull(strstr(text, "ukiyo_notify_targets_invalid 1"));
+    ck_assert_ptr_nonnull(strstr(text, "ukiyo_webhooks_accepted_total{format=\"generic\"} 1"));
+    ck_assert_ptr_nonnull(strstr(text, "ukiyo_build_info{version=\""));
+    /* Valid exposition format, by Prometheus' own checker. */
+    char file[256];
+    snprintf(file, sizeof(file), "%s/metrics.txt", rx.dir);
+    FILE *f = fopen(file, "w");
+    fputs(text, f);
+    fclose(f);
+    char *out = NULL;
+    int rc = test_sh(&out, "command -v promtool >/dev/null || { echo 'promtool is missing: "
+                           "apt-get install prometheus (tools/test.sh does)'; exit 1; }; "
+                           "promtool check metrics < %s 2>&1", file);
+    ck_assert_msg(rc == 0, "promtool: %s", out);
+    free(out);
+    free(text);
+    ck_assert_int_eq(stop_daemon(&d), 0);
+    receivers_stop(&rx);
+    free(ref), free(name), free(repo_name);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ukiyod-api");
@@ -261,6 +343,7 @@ int main(void)
     tcase_add_test(tc, rest_api_checks_updates_and_rolls_back_a_container);
     tcase_add_test(tc, label_enable_updates_only_labelled_containers);
     tcase_add_test(tc, registry_aliases_make_two_hosts_one);
+    tcase_add_test(tc, notifications_and_metrics_follow_an_update);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }
