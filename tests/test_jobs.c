@@ -119,6 +119,29 @@ START_TEST(the_queue_survives_closing_the_store)
 }
 END_TEST
 
+/*
+ * ukiyod opens two handles on one database; a ukiyoctl that comes and goes
+ * meanwhile must find the database in use and leave its write-ahead log
+ * alone (a close() of the file by the second handle used to drop the
+ * first one's locks, and ukiyoctl deleted the log the daemon was writing).
+ */
+START_TEST(a_second_handle_and_a_ukiyoctl_leave_the_log_alone)
+{
+    ukiyo_options opts = UKIYO_OPTIONS_INIT;
+    ukiyo *second = NULL;
+    char wal[160];
+
+    opts.db_path = db_path;
+    ck_assert_int_eq(ukiyo_open(&second, &opts), 0);
+    submit("localhost:5000/team/app:v1", NULL);
+    snprintf(wal, sizeof(wal), "%s-wal", db_path);
+    ck_assert_int_eq(access(wal, F_OK), 0);
+    ck_assert_int_eq(test_sh(NULL, "\"$UKIYOCTL\" --db %s history >/dev/null", db_path), 0);
+    ck_assert_msg(access(wal, F_OK) == 0, "ukiyoctl deleted the log of a database in use");
+    ukiyo_close(second);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("jobs");
@@ -128,6 +151,7 @@ int main(void)
     tcase_add_test(tc, deliveries_of_one_push_are_coalesced);
     tcase_add_test(tc, a_job_runs_once_and_keeps_its_results);
     tcase_add_test(tc, the_queue_survives_closing_the_store);
+    tcase_add_test(tc, a_second_handle_and_a_ukiyoctl_leave_the_log_alone);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

@@ -16,6 +16,7 @@
 #define LABEL_STRATEGY "ukiyo.strategy"
 #define LABEL_HEALTH_TIMEOUT "ukiyo.health-timeout"
 #define LABEL_MIN_UPTIME "ukiyo.min-uptime"
+#define LABEL_SELF "ukiyo.self"
 #define LABEL_MONITOR_ONLY "ukiyo.monitor-only"
 
 int inspect_container_json(ukiyo_docker *d, const char *id_or_name, json_t **out)
@@ -272,6 +273,10 @@ static bool concluded_before_change(transaction *tx)
 {
     if (strcmp(tx->kind, "update") == 0 && label_true(tx->old, LABEL_MONITOR_ONLY))
         return conclude_early(tx, UKIYO_OUTCOME_SKIPPED, "monitor-only");
+    /* ukiyod's own container (the image's label): stopping it would stop the update itself. */
+    if (label_true(tx->old, LABEL_SELF))
+        return conclude_early(tx, UKIYO_OUTCOME_SKIPPED,
+                              "this is ukiyod's own container: update it from outside");
     const char *policy = json_string_value(json_object_get(
         json_object_get(json_object_get(tx->old, "Config"), "Labels"), UKIYO_LABEL_POLICY));
     if (strcmp(tx->kind, "update") == 0 && policy && strcmp(policy, "never") == 0)

@@ -143,10 +143,21 @@ static int prepare_file(const char *path)
         }
     }
     free(dir);
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return ukiyo_error_set(UKIYO_EIO, "cannot open %s: %s", path, strerror(errno));
-    close(fd);
+    /*
+     * Create it 0600 only when it is missing. Opening and closing a file that
+     * another handle of this process has open would drop that handle's POSIX
+     * locks (close() releases all of a process's locks on the file); another
+     * process, a ukiyoctl, could then take the database for unused and delete
+     * the write-ahead log under the daemon's feet.
+     */
+    struct stat st;
+    if (stat(path, &st) == 0)
+        return 0;
+    fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST)
+        return ukiyo_error_set(UKIYO_EIO, "cannot create %s: %s", path, strerror(errno));
+    if (fd >= 0)
+        close(fd);
     return 0;
 }
 
