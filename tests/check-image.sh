@@ -19,7 +19,12 @@ cleanup() {
     [ -n "${KEEP:-}" ] && return
     docker logs "$run-ukiyod" >"$tmp/ukiyod.log" 2>&1 || true
     ids=$(docker ps -aq --filter label=ukiyo.test --filter "name=$run-")
-    [ -z "$ids" ] || docker rm -f -v $ids >/dev/null 2>&1 || true
+    if [ -n "$ids" ]; then
+        # The updated sibling mounts its old anonymous volume by name: rm -v keeps those.
+        vols=$(docker inspect --format '{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}} {{end}}{{end}}' $ids)
+        docker rm -f -v $ids >/dev/null 2>&1 || true
+        [ -z "$vols" ] || docker volume rm $vols >/dev/null 2>&1 || true
+    fi
     docker volume rm "$run-dbs" >/dev/null 2>&1 || true
     "$env_dir/registry.sh" stop "$run" >/dev/null 2>&1 || true
     docker rmi "$tag" "127.0.0.1:$reg_port/ukiyo-test/app:latest" >/dev/null 2>&1 || true
