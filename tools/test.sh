@@ -15,7 +15,7 @@ quick=false
 [ "${1:-}" = "--quick" ] && quick=true
 
 # shellcheck disable=SC2086
-ensure_packages $BUILD_PACKAGES valgrind clang man-db prometheus
+ensure_packages $BUILD_PACKAGES valgrind clang man-db prometheus ca-certificates python3
 tests/env/setup.sh
 
 run_suite() { # run_suite BUILDDIR [meson setup options] -- [meson test options]
