@@ -118,21 +118,19 @@ int credential_helper_get(ukiyo_credential **out, const char *helper, const char
                           const char *registry)
 {
     strbuf output = {0};
-    char *program;
+    /* On the stack: a child whose exec fails exits without freeing anything of ours. */
+    char program[256];
     int in_fd, out_fd, status = 0, err;
     pid_t pid;
 
     if (!helper_name_valid(helper))
         return ukiyo_error_set(UKIYO_EINVAL, "invalid credential helper name \"%s\"", helper);
-    program = str_printf("docker-credential-%s", helper);
-    if (!program)
-        return UKIYO_ENOMEM;
+    if ((size_t)snprintf(program, sizeof(program), "docker-credential-%s", helper) >=
+        sizeof(program))
+        return ukiyo_error_set(UKIYO_EINVAL, "credential helper name too long");
     pid = spawn_helper(program, &in_fd, &out_fd);
-    if (pid < 0) {
-        err = ukiyo_error_set(UKIYO_EIO, "cannot run %s: %s", program, strerror(errno));
-        free(program);
-        return err;
-    }
+    if (pid < 0)
+        return ukiyo_error_set(UKIYO_EIO, "cannot run %s: %s", program, strerror(errno));
     if (send(in_fd, server_url, strlen(server_url), MSG_NOSIGNAL) < 0)
         log_debug("credential helper %s did not read its input", program);
     close(in_fd);
@@ -157,6 +155,5 @@ int credential_helper_get(ukiyo_credential **out, const char *helper, const char
     if (output.data)
         memset(output.data, 0, output.len);
     strbuf_free(&output);
-    free(program);
     return err;
 }

@@ -99,9 +99,11 @@ int deployment_parse(const char *text, deployment *d)
     json_t *window = json_object_get(doc, "window");
     if (err == 0 && window && !json_is_null(window)) {
         ukiyo_cron *cron = NULL;
-        if (!json_is_string(window) || ukiyo_cron_parse(&cron, json_string_value(window)) < 0)
-            err = ukiyo_error_set(UKIYO_EINVAL, "window is a cron expression: %s",
-                                  json_is_string(window) ? ukiyo_error_last() : "not a string");
+        if (!json_is_string(window))
+            err = ukiyo_error_set(UKIYO_EINVAL, "window is a cron expression, not a %s",
+                                  json_is_number(window) ? "number" : "non-string");
+        else if (ukiyo_cron_parse(&cron, json_string_value(window)) < 0)
+            err = ukiyo_error_wrap(UKIYO_EINVAL, "window is a cron expression");
         ukiyo_cron_free(cron);
         if (err == 0 && !(d->window = strdup(json_string_value(window))))
             err = UKIYO_ENOMEM;
