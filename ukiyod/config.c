@@ -1,7 +1,10 @@
 /*
  * config.c - ukiyod's flags and their UKIYO_* environment variables.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +14,13 @@
 #define DEFAULT_LISTEN "0.0.0.0:8080"
 #define DEFAULT_DB "/var/lib/ukiyo/ukiyo.db"
 #define DEFAULT_BODY_LIMIT (1024 * 1024)
+#define DEFAULT_BUFFER_LIMIT (64 * 1024 * 1024)
+#define DEFAULT_HTTP_WORKERS 4
+#define DEFAULT_MAX_CONNECTIONS 1000
+#define DEFAULT_MAX_PER_ADDRESS 64
+#define DEFAULT_REQUEST_DEADLINE_S 30
+/* Descriptors kept for everything but client connections: the database, the engine, ... */
+#define RESERVED_FDS 128
 
 static void usage(FILE *to)
 {
@@ -43,6 +53,18 @@ static void usage(FILE *to)
             "                         discord+https://..., ntfy+https://host/topic,\n"
             "                         smtp[s]://user:pass@host:port/?from=A&to=B[&starttls=1]\n"
             "  --body-limit BYTES     largest request body (UKIYO_BODY_LIMIT; default 1 MiB)\n"
+            "  --buffer-limit BYTES   request body bytes held for all requests together;\n"
+            "                         past it new bodies get 503 (UKIYO_BUFFER_LIMIT;\n"
+            "                         default 64 MiB)\n"
+            "  --http-workers N       threads serving management requests, each with its\n"
+            "                         own engine and store connections (UKIYO_HTTP_WORKERS;\n"
+            "                         default 4)\n"
+            "  --max-connections N    client connections in all (UKIYO_MAX_CONNECTIONS;\n"
+            "                         default 1000, lowered to fit the file limit)\n"
+            "  --max-connections-per-address N  client connections from one address\n"
+            "                         (UKIYO_MAX_CONNECTIONS_PER_ADDRESS; default 64)\n"
+            "  --request-deadline SECONDS  time to send one request's headers and body,\n"
+            "                         however it trickles (UKIYO_REQUEST_DEADLINE; default 30)\n"
             "  --log-format FORMAT    logfmt or json (UKIYO_LOG_FORMAT; default logfmt)\n"
             "  --log-level LEVEL      error, warning, info or debug (UKIYO_LOG_LEVEL; info)\n"
             "  -h, --help             this help\n"
@@ -65,6 +87,40 @@ static int parse_log_level(const char *s, ukiyo_log_level *out)
             return 0;
         }
     return -1;
+}
+
+/* A whole decimal number in [min, max]: no sign, no suffix, no overflow. */
+static int parse_number(const char *value, unsigned long long min, unsigned long long max,
+                        unsigned long long *out)
+{
+    char *end;
+
+    if (!value[0] || value[0] < '0' || value[0] > '9')
+        return -1;
+    errno = 0;
+    unsigned long long n = strtoull(value, &end, 10);
+    if (errno || *end || n < min || n > max)
+        return -1;
+    *out = n;
+    return 0;
+}
+
+static int parse_unsigned(const char *value, unsigned min, unsigned max, unsigned *out)
+{
+    unsigned long long n;
+    if (parse_number(value, min, max, &n) < 0)
+        return -1;
+    *out = (unsigned)n;
+    return 0;
+}
+
+static int parse_size(const char *value, size_t *out)
+{
+    unsigned long long n;
+    if (parse_number(value, 1, SIZE_MAX / 2, &n) < 0)
+        return -1;
+    *out = (size_t)n;
+    return 0;
 }
 
 static int add_alias(daemon_config *cfg, const char *value)
@@ -104,9 +160,12 @@ static int apply(daemon_config *cfg, int opt, const char *value)
     case 'a': return add_alias(cfg, value);
     case 'n': return add_notify(cfg, value);
     case 's': cfg->webhook_secret_file = value; return 0;
-    case 'b':
-        cfg->body_limit = strtoul(value, &end, 10);
-        return *end || cfg->body_limit == 0 ? -1 : 0;
+    case 'b': return parse_size(value, &cfg->body_limit);
+    case 'B': return parse_size(value, &cfg->buffer_limit);
+    case 'W': return parse_unsigned(value, 1, 256, &cfg->http_workers);
+    case 'C': return parse_unsigned(value, 1, 1000000, &cfg->max_connections);
+    case 'A': return parse_unsigned(value, 1, 1000000, &cfg->max_per_address);
+    case 'T': return parse_unsigned(value, 1, 3600, &cfg->request_deadline_s);
     case 'f':
         if (strcmp(value, "logfmt") == 0)
             cfg->log_format = LOG_FORMAT_LOGFMT;
@@ -138,8 +197,17 @@ static int apply_environment(daemon_config *cfg)
     static const struct {
         const char *name;
         int opt;
-    } vars[] = {{"UKIYO_BODY_LIMIT", 'b'}, {"UKIYO_LOG_FORMAT", 'f'}, {"UKIYO_LOG_LEVEL", 'v'},
-                {"UKIYO_POLL", 'p'},       {"UKIYO_POLL_JITTER", 'j'}, {"UKIYO_SCHEDULE", 'S'}};
+    } vars[] = {{"UKIYO_BODY_LIMIT", 'b'},
+                {"UKIYO_BUFFER_LIMIT", 'B'},
+                {"UKIYO_HTTP_WORKERS", 'W'},
+                {"UKIYO_MAX_CONNECTIONS", 'C'},
+                {"UKIYO_MAX_CONNECTIONS_PER_ADDRESS", 'A'},
+                {"UKIYO_REQUEST_DEADLINE", 'T'},
+                {"UKIYO_LOG_FORMAT", 'f'},
+                {"UKIYO_LOG_LEVEL", 'v'},
+                {"UKIYO_POLL", 'p'},
+                {"UKIYO_POLL_JITTER", 'j'},
+                {"UKIYO_SCHEDULE", 'S'}};
 
     cfg->listen = env_or("UKIYO_LISTEN", DEFAULT_LISTEN);
     cfg->db_path = env_or("UKIYO_DB", DEFAULT_DB);
@@ -178,6 +246,31 @@ static int apply_environment(daemon_config *cfg)
     return 0;
 }
 
+/*
+ * Every connection is a descriptor: raise the soft file limit to the hard
+ * one, and keep the connection limit below it, so that the limit, not the
+ * kernel, refuses (and answers) the connection past it.
+ */
+static void fit_file_limit(daemon_config *cfg)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    /* The door answers up to 64 refused connections beyond the limit (door.c). */
+    rlim_t fit = rl.rlim_cur > RESERVED_FDS + 64 + 1 ? rl.rlim_cur - RESERVED_FDS - 64 : 1;
+    if (rl.rlim_cur != RLIM_INFINITY && cfg->max_connections > fit) {
+        fprintf(stderr, "ukiyod: --max-connections lowered to %llu to fit the file limit\n",
+                (unsigned long long)fit);
+        cfg->max_connections = (unsigned)fit;
+    }
+}
+
 static const char *option_name(const struct option *opts, int val)
 {
     for (; opts->name; opts++)
@@ -198,6 +291,11 @@ int config_parse(daemon_config *cfg, int argc, char **argv)
         {"log-format", required_argument, NULL, 'f'}, {"log-level", required_argument, NULL, 'v'},
         {"poll", required_argument, NULL, 'p'},       {"poll-jitter", required_argument, NULL, 'j'},
         {"schedule", required_argument, NULL, 'S'},   {"notify", required_argument, NULL, 'n'},
+        {"buffer-limit", required_argument, NULL, 'B'},
+        {"http-workers", required_argument, NULL, 'W'},
+        {"max-connections", required_argument, NULL, 'C'},
+        {"max-connections-per-address", required_argument, NULL, 'A'},
+        {"request-deadline", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},             {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
     int c;
@@ -205,6 +303,11 @@ int config_parse(daemon_config *cfg, int argc, char **argv)
     memset(cfg, 0, sizeof(*cfg));
     cfg->log_level = UKIYO_LOG_INFO;
     cfg->body_limit = DEFAULT_BODY_LIMIT;
+    cfg->buffer_limit = DEFAULT_BUFFER_LIMIT;
+    cfg->http_workers = DEFAULT_HTTP_WORKERS;
+    cfg->max_connections = DEFAULT_MAX_CONNECTIONS;
+    cfg->max_per_address = DEFAULT_MAX_PER_ADDRESS;
+    cfg->request_deadline_s = DEFAULT_REQUEST_DEADLINE_S;
     cfg->poll_jitter = 10;
     if (apply_environment(cfg) < 0)
         return 2 + 1;
@@ -229,6 +332,11 @@ int config_parse(daemon_config *cfg, int argc, char **argv)
         fprintf(stderr, "ukiyod: unexpected argument \"%s\"\n", argv[optind]);
         return 2 + 1;
     }
+    if (cfg->body_limit > cfg->buffer_limit) {
+        fprintf(stderr, "ukiyod: --body-limit is larger than --buffer-limit\n");
+        return 2 + 1;
+    }
+    fit_file_limit(cfg);
     return 0;
 }
 

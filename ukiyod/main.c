@@ -82,8 +82,8 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     daemon_state state = {.cfg = &cfg};
-    state.u = open_library(&cfg);
-    if (!state.u)
+    ukiyo *u = open_library(&cfg);
+    if (!u)
         return 1;
     if (secret_load(&state.api_token, cfg.api_token_file, cfg.db_path, "api-token") < 0 ||
         secret_load(&state.webhook_secret, cfg.webhook_secret_file, cfg.db_path,
@@ -91,8 +91,8 @@ int main(int argc, char **argv)
         rc = 1;
         goto done;
     }
-    reconcile_at_start(state.u);
-    recover_jobs(state.u);
+    reconcile_at_start(u);
+    recover_jobs(u);
     if (notify_worker_start(&state.notify, &cfg) < 0) {
         daemon_log(UKIYO_LOG_ERROR, "cannot start the notifier", NULL);
         rc = 1;
@@ -103,6 +103,11 @@ int main(int argc, char **argv)
         rc = 1;
         goto done;
     }
+    if (engine_watch_start(&state.engine, &cfg) < 0) {
+        daemon_log(UKIYO_LOG_ERROR, "cannot watch the engine", NULL);
+        rc = 1;
+        goto done;
+    }
     if (http_server_start(&server, &state) < 0) {
         const char *fields[] = {"listen", cfg.listen, NULL};
         daemon_log(UKIYO_LOG_ERROR, "cannot listen", fields);
@@ -110,7 +115,7 @@ int main(int argc, char **argv)
         goto done;
     }
     const char *fields[] = {"version", ukiyo_version(), "listen", cfg.listen, "db", cfg.db_path,
-                            "docker_host", ukiyo_docker_host(ukiyo_get_docker(state.u)), NULL};
+                            "docker_host", ukiyo_docker_host(ukiyo_get_docker(u)), NULL};
     daemon_log(UKIYO_LOG_INFO, "ukiyod started", fields);
 
     int sig = wait_for_stop_signal(&signals);
@@ -121,8 +126,9 @@ done:
     /* No new requests, then the job in flight finishes, then the handles go. */
     http_server_stop(server);
     job_worker_stop(state.worker);
+    engine_watch_stop(state.engine);
     notify_worker_stop(state.notify);
-    ukiyo_close(state.u);
+    ukiyo_close(u);
     free(state.api_token);
     free(state.webhook_secret);
     daemon_log(UKIYO_LOG_INFO, "stopped", NULL);

@@ -33,6 +33,8 @@ static family webhooks_accepted = {"ukiyo_webhooks_accepted_total",
                                    "Webhook deliveries that queued jobs, by format", {{"", 0}}, 0};
 static family webhooks_refused = {"ukiyo_webhooks_refused_total",
                                   "Webhook deliveries refused, by format and reason", {{"", 0}}, 0};
+static family refused = {"ukiyo_http_refused_total",
+                         "Requests the front door refused, by reason", {{"", 0}}, 0};
 static family notifications = {"ukiyo_notifications_total",
                                "Notifications sent, by target and result", {{"", 0}}, 0};
 static unsigned long long poll_requests;
@@ -85,6 +87,11 @@ void metrics_webhook(const char *format, const char *refused_reason, bool accept
         bump(&webhooks_accepted, "format", format, NULL, NULL);
 }
 
+void metrics_refused(const char *reason)
+{
+    bump(&refused, "reason", reason, NULL, NULL);
+}
+
 void metrics_poll(unsigned long long requests_total, int remaining)
 {
     pthread_mutex_lock(&lock);
@@ -119,6 +126,7 @@ static void print_process_counters(FILE *out)
     print_family(out, &webhooks_received);
     print_family(out, &webhooks_accepted);
     print_family(out, &webhooks_refused);
+    print_family(out, &refused);
     print_family(out, &notifications);
     fprintf(out, "# HELP ukiyo_poll_requests_total Registry requests made by polls.\n"
                  "# TYPE ukiyo_poll_requests_total counter\nukiyo_poll_requests_total %llu\n",
@@ -184,11 +192,9 @@ int handle_metrics(route_context *ctx, const route_request *req)
     char *stats_text = NULL, *text = NULL;
     size_t len = 0;
 
-    pthread_mutex_lock(&ctx->engine_lock);
-    int err = ukiyo_store_stats_json(ukiyo_get_store(ctx->state->u), &stats_text);
-    pthread_mutex_unlock(&ctx->engine_lock);
+    int err = ukiyo_store_stats_json(ukiyo_get_store(ctx->u), &stats_text);
     if (err < 0)
-        return server_answer_error(req->conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "store",
+        return server_answer_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "store",
                                    ukiyo_error_last());
     json_t *stats = json_loads(stats_text, 0, NULL);
     ukiyo_string_free(stats_text);
@@ -204,6 +210,6 @@ int handle_metrics(route_context *ctx, const route_request *req)
     print_process_counters(out);
     fclose(out);
     json_decref(stats);
-    return server_answer_text(req->conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
+    return server_answer_text(req, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
                               text);
 }

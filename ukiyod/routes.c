@@ -1,44 +1,41 @@
 /*
- * routes.c - the route table: exact paths and prefixes, methods, and the
- * API token every management route needs.
+ * routes.c - the route table: exact paths and prefixes, methods (HEAD as
+ * GET, OPTIONS from the table), where each runs, and the API token every
+ * management route needs.
  */
 #include <string.h>
 
 #include "routes.h"
 
-typedef struct {
-    const char *method;
-    const char *path;
-    bool prefix;      /* path followed by "/..." */
-    bool needs_token; /* Authorization: Bearer <api token> */
-    route_handler handler;
-} route;
-
 static const route routes[] = {
-    {"GET", "/api/v1/health", false, false, handle_health},
-    {"GET", "/metrics", false, true, handle_metrics},
-    {"GET", "/api/v1/jobs", false, true, handle_jobs},
-    {"GET", "/api/v1/jobs", true, true, handle_job},
-    {"GET", "/api/v1/history", false, true, handle_history},
-    {"GET", "/api/v1/registries", false, true, handle_registries},
+    /* Health answers from what the engine watcher last saw: never blocks. */
+    {"GET", "/api/v1/health", false, false, ROUTE_INLINE, handle_health},
+    {"GET", "/metrics", false, true, ROUTE_POOL, handle_metrics},
+    {"GET", "/api/v1/jobs", false, true, ROUTE_POOL, handle_jobs},
+    {"GET", "/api/v1/jobs", true, true, ROUTE_POOL, handle_job},
+    {"GET", "/api/v1/history", false, true, ROUTE_POOL, handle_history},
+    {"GET", "/api/v1/registries", false, true, ROUTE_POOL, handle_registries},
     /* The seed's routes, with its field names. */
-    {"POST", "/save-container-access-keys", false, true, handle_keys_save},
-    {"POST", "/edit-container-access-keys", false, true, handle_keys_edit},
-    {"DELETE", "/delete-container-access-keys", true, true, handle_keys_delete},
-    {"POST", "/save-repository-scheduled-time", false, true, handle_schedule_save},
-    {"POST", "/edit-repository-scheduled-time", false, true, handle_schedule_edit},
-    {"DELETE", "/remove-repository-scheduled-time", true, true, handle_schedule_remove},
-    {"GET", "/get-container-history", true, true, handle_seed_history_page},
-    {"GET", "/get-container-history-by-name", true, true, handle_seed_history_name},
-    {"GET", "/api/v1/deployments", false, true, handle_deployments},
-    {"GET", "/api/v1/containers", false, true, handle_containers},
-    {"GET", "/api/v1/containers", true, true, handle_container_action},
-    {"POST", "/api/v1/containers", true, true, handle_container_action},
-    /* Webhooks authenticate with the webhook secret, checked by the handler. */
-    {"POST", "/ukiyo-web-hook", false, false, handle_webhook},
-    {"POST", "/ukiyo-web-hook", true, false, handle_webhook},
-    {"POST", "/hooks", true, false, handle_webhook},
+    {"POST", "/save-container-access-keys", false, true, ROUTE_POOL, handle_keys_save},
+    {"POST", "/edit-container-access-keys", false, true, ROUTE_POOL, handle_keys_edit},
+    {"DELETE", "/delete-container-access-keys", true, true, ROUTE_POOL, handle_keys_delete},
+    {"POST", "/save-repository-scheduled-time", false, true, ROUTE_POOL, handle_schedule_save},
+    {"POST", "/edit-repository-scheduled-time", false, true, ROUTE_POOL, handle_schedule_edit},
+    {"DELETE", "/remove-repository-scheduled-time", true, true, ROUTE_POOL,
+     handle_schedule_remove},
+    {"GET", "/get-container-history", true, true, ROUTE_POOL, handle_seed_history_page},
+    {"GET", "/get-container-history-by-name", true, true, ROUTE_POOL, handle_seed_history_name},
+    {"GET", "/api/v1/deployments", false, true, ROUTE_POOL, handle_deployments},
+    {"GET", "/api/v1/containers", false, true, ROUTE_POOL, handle_containers},
+    {"GET", "/api/v1/containers", true, true, ROUTE_POOL, handle_container_action},
+    {"POST", "/api/v1/containers", true, true, ROUTE_POOL, handle_container_action},
+    /* Webhooks authenticate with the webhook secret (routes_webhook.c). */
+    {"POST", "/ukiyo-web-hook", false, false, ROUTE_WEBHOOK, NULL},
+    {"POST", "/ukiyo-web-hook", true, false, ROUTE_WEBHOOK, NULL},
+    {"POST", "/hooks", true, false, ROUTE_WEBHOOK, NULL},
 };
+
+#define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))
 
 /* "" for an exact match, the rest after "path/" for a prefix match, NULL for none. */
 static const char *match(const route *r, const char *url)
@@ -53,36 +50,50 @@ static const char *match(const route *r, const char *url)
     return url[n] == '/' && url[n + 1] ? url + n + 1 : NULL;
 }
 
-static bool token_ok(route_context *ctx, struct MHD_Connection *conn)
+/* The Allow header for a path whose routes take @get, @post and @del. */
+static const char *allow_header(bool get, bool post, bool del)
+{
+    static const char *const headers[8] = {
+        "OPTIONS",           "GET, HEAD, OPTIONS",           "POST, OPTIONS",
+        "GET, HEAD, POST, OPTIONS", "DELETE, OPTIONS",       "GET, HEAD, DELETE, OPTIONS",
+        "POST, DELETE, OPTIONS",    "GET, HEAD, POST, DELETE, OPTIONS"};
+    return headers[(get ? 1 : 0) | (post ? 2 : 0) | (del ? 4 : 0)];
+}
+
+const route *route_find(const char *method, const char *url, const char **rest_out,
+                        unsigned *status_out, const char **allow_out)
+{
+    bool get = false, post = false, del = false;
+    /* HEAD is GET without the body: libmicrohttpd leaves the body out itself. */
+    const char *as = strcmp(method, "HEAD") == 0 ? "GET" : method;
+
+    for (size_t i = 0; i < ROUTE_COUNT; i++) {
+        const char *rest = match(&routes[i], url);
+        if (!rest)
+            continue;
+        if (strcmp(routes[i].method, as) == 0 && strcmp(method, "OPTIONS") != 0) {
+            *rest_out = rest;
+            return &routes[i];
+        }
+        get |= strcmp(routes[i].method, "GET") == 0;
+        post |= strcmp(routes[i].method, "POST") == 0;
+        del |= strcmp(routes[i].method, "DELETE") == 0;
+    }
+    *allow_out = allow_header(get, post, del);
+    if (!get && !post && !del)
+        *status_out = MHD_HTTP_NOT_FOUND;
+    else
+        *status_out = strcmp(method, "OPTIONS") == 0 ? MHD_HTTP_NO_CONTENT
+                                                     : MHD_HTTP_METHOD_NOT_ALLOWED;
+    return NULL;
+}
+
+bool route_token_ok(const daemon_state *state, struct MHD_Connection *conn)
 {
     const char *auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization");
 
     return auth && strncmp(auth, "Bearer ", 7) == 0 &&
-           ukiyo_secret_equal(auth + 7, ctx->state->api_token);
-}
-
-int route_dispatch(route_context *ctx, const route_request *req)
-{
-    bool path_known = false;
-
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        const char *rest = match(&routes[i], req->url);
-        if (!rest)
-            continue;
-        path_known = true;
-        if (strcmp(routes[i].method, req->method) != 0)
-            continue;
-        if (routes[i].needs_token && !token_ok(ctx, req->conn))
-            return server_answer_error(req->conn, MHD_HTTP_UNAUTHORIZED, "unauthorized",
-                                       "this route needs Authorization: Bearer <api token>");
-        route_request with_rest = *req;
-        with_rest.rest = rest;
-        return routes[i].handler(ctx, &with_rest);
-    }
-    if (path_known)
-        return server_answer_error(req->conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
-                                   "this route does not accept that method");
-    return server_answer_error(req->conn, MHD_HTTP_NOT_FOUND, "not_found", "no such route");
+           ukiyo_secret_equal(auth + 7, state->api_token);
 }
 
 static const char *error_code_name(unsigned status)
@@ -97,7 +108,7 @@ static const char *error_code_name(unsigned status)
 
 int seed_answer_error(const route_request *req, unsigned status, const char *message)
 {
-    return server_answer_json(req->conn, status,
+    return server_answer_json(req, status,
                               json_pack("{s:i, s:s, s:s, s:s}", "ResponseCode", 1,
                                         "ResponseDesc", message, "error", message, "code",
                                         error_code_name(status)));
@@ -111,6 +122,6 @@ int seed_answer_result(const route_request *req, int err, unsigned ok_status, co
                                                : MHD_HTTP_INTERNAL_SERVER_ERROR;
     if (err < 0)
         return seed_answer_error(req, status, ukiyo_error_last());
-    return server_answer_json(req->conn, ok_status,
+    return server_answer_json(req, ok_status,
                               json_pack("{s:i, s:s}", "ResponseCode", 0, "ResponseDesc", ok));
 }

@@ -6,20 +6,13 @@
 
 #include "routes.h"
 
+/* Inline on the HTTP thread: the engine's state comes from the watcher, never from a call. */
 int handle_health(route_context *ctx, const route_request *req)
 {
-    ukiyo_docker *docker = ukiyo_get_docker(ctx->state->u);
-    int err;
-
-    pthread_mutex_lock(&ctx->engine_lock);
-    err = ukiyo_docker_ping(docker);
-    json_t *engine = json_pack("{s:b, s:s?, s:s?}", "reachable", err == 0, "api_version",
-                               err == 0 ? ukiyo_docker_api_version(docker) : NULL, "error",
-                               err == 0 ? NULL : ukiyo_error_last());
-    pthread_mutex_unlock(&ctx->engine_lock);
-    return server_answer_json(req->conn, MHD_HTTP_OK,
+    return server_answer_json(req, MHD_HTTP_OK,
                               json_pack("{s:s, s:s, s:o}", "status", "ok", "version",
-                                        ukiyo_version(), "docker", engine));
+                                        ukiyo_version(), "docker",
+                                        engine_watch_json(ctx->state->engine)));
 }
 
 /* A non-negative integer query argument, @fallback when absent; -1 when malformed. */
@@ -39,7 +32,7 @@ static int answer_library_error(const route_request *req, int err)
     unsigned status = err == UKIYO_ENOTFOUND ? MHD_HTTP_NOT_FOUND
                       : err == UKIYO_EINVAL  ? MHD_HTTP_BAD_REQUEST
                                              : MHD_HTTP_INTERNAL_SERVER_ERROR;
-    return server_answer_error(req->conn, status,
+    return server_answer_error(req, status,
                                err == UKIYO_ENOTFOUND ? "not_found" : "internal",
                                ukiyo_error_last());
 }
@@ -48,7 +41,7 @@ static int answer_json_text(const route_request *req, char *text)
 {
     json_t *doc = json_loads(text, 0, NULL);
     ukiyo_string_free(text);
-    return server_answer_json(req->conn, MHD_HTTP_OK, doc);
+    return server_answer_json(req, MHD_HTTP_OK, doc);
 }
 
 int handle_jobs(route_context *ctx, const route_request *req)
@@ -58,11 +51,9 @@ int handle_jobs(route_context *ctx, const route_request *req)
     int err;
 
     if (limit < 0 || offset < 0)
-        return server_answer_error(req->conn, MHD_HTTP_BAD_REQUEST, "bad_query",
+        return server_answer_error(req, MHD_HTTP_BAD_REQUEST, "bad_query",
                                    "limit and offset are non-negative numbers");
-    pthread_mutex_lock(&ctx->engine_lock);
-    err = ukiyo_jobs_list(ctx->state->u, (size_t)offset, (size_t)limit, &text);
-    pthread_mutex_unlock(&ctx->engine_lock);
+    err = ukiyo_jobs_list(ctx->u, (size_t)offset, (size_t)limit, &text);
     return err < 0 ? answer_library_error(req, err) : answer_json_text(req, text);
 }
 
@@ -73,11 +64,9 @@ int handle_job(route_context *ctx, const route_request *req)
     int err;
 
     if (*end || id <= 0)
-        return server_answer_error(req->conn, MHD_HTTP_BAD_REQUEST, "bad_id",
+        return server_answer_error(req, MHD_HTTP_BAD_REQUEST, "bad_id",
                                    "a job ID is a positive number");
-    pthread_mutex_lock(&ctx->engine_lock);
-    err = ukiyo_jobs_get(ctx->state->u, id, &text);
-    pthread_mutex_unlock(&ctx->engine_lock);
+    err = ukiyo_jobs_get(ctx->u, id, &text);
     return err < 0 ? answer_library_error(req, err) : answer_json_text(req, text);
 }
 
@@ -97,17 +86,15 @@ int handle_history(route_context *ctx, const route_request *req)
     int err;
 
     if (limit < 0 || offset < 0)
-        return server_answer_error(req->conn, MHD_HTTP_BAD_REQUEST, "bad_query",
+        return server_answer_error(req, MHD_HTTP_BAD_REQUEST, "bad_query",
                                    "limit and offset are non-negative numbers");
-    pthread_mutex_lock(&ctx->engine_lock);
-    err = ukiyo_store_history(ukiyo_get_store(ctx->state->u), &h, name, (size_t)offset,
+    err = ukiyo_store_history(ukiyo_get_store(ctx->u), &h, name, (size_t)offset,
                               (size_t)limit);
-    pthread_mutex_unlock(&ctx->engine_lock);
     if (err < 0)
         return answer_library_error(req, err);
     json_t *entries = json_array();
     for (size_t i = 0; i < ukiyo_history_count(h); i++)
         json_array_append_new(entries, history_entry_json(ukiyo_history_get(h, i)));
     ukiyo_history_free(h);
-    return server_answer_json(req->conn, MHD_HTTP_OK, entries);
+    return server_answer_json(req, MHD_HTTP_OK, entries);
 }

@@ -30,35 +30,31 @@ int handle_containers(route_context *ctx, const route_request *req)
     ukiyo_container_list *list = NULL;
     json_t *out = json_array();
 
-    pthread_mutex_lock(&ctx->engine_lock);
-    int err = ukiyo_docker_container_list(ukiyo_get_docker(ctx->state->u), &list, 1, NULL);
+    int err = ukiyo_docker_container_list(ukiyo_get_docker(ctx->u), &list, 1, NULL);
     for (size_t i = 0; err == 0 && i < ukiyo_container_list_count(list); i++) {
         ukiyo_container *c = NULL;
         /* The list shows an image ID once the tag moved: inspect keeps the reference. */
-        if (ukiyo_docker_container_inspect(ukiyo_get_docker(ctx->state->u), &c,
+        if (ukiyo_docker_container_inspect(ukiyo_get_docker(ctx->u), &c,
                                            ukiyo_container_id(ukiyo_container_list_get(list, i))) ==
             0)
             json_array_append_new(out, container_json(c));
         ukiyo_container_free(c);
     }
-    pthread_mutex_unlock(&ctx->engine_lock);
     ukiyo_container_list_free(list);
     if (err < 0) {
         json_decref(out);
-        return server_answer_error(req->conn, MHD_HTTP_BAD_GATEWAY, "engine", ukiyo_error_last());
+        return server_answer_error(req, MHD_HTTP_BAD_GATEWAY, "engine", ukiyo_error_last());
     }
-    return server_answer_json(req->conn, MHD_HTTP_OK, out);
+    return server_answer_json(req, MHD_HTTP_OK, out);
 }
 
 static int answer_check(route_context *ctx, const route_request *req, const char *name)
 {
     ukiyo_check_result *r = NULL;
 
-    pthread_mutex_lock(&ctx->engine_lock);
-    int err = ukiyo_check(ctx->state->u, name, &r);
-    pthread_mutex_unlock(&ctx->engine_lock);
+    int err = ukiyo_check(ctx->u, name, &r);
     if (err < 0)
-        return server_answer_error(req->conn,
+        return server_answer_error(req,
                                    err == UKIYO_ENOTFOUND ? MHD_HTTP_NOT_FOUND
                                                           : MHD_HTTP_BAD_GATEWAY,
                                    err == UKIYO_ENOTFOUND ? "not_found" : "engine",
@@ -70,7 +66,7 @@ static int answer_check(route_context *ctx, const route_request *req, const char
                             ukiyo_check_status_name(ukiyo_check_result_status(r)), "reason",
                             ukiyo_check_result_reason(r));
     ukiyo_check_result_free(r);
-    return server_answer_json(req->conn, MHD_HTTP_OK, doc);
+    return server_answer_json(req, MHD_HTTP_OK, doc);
 }
 
 static int queue_action(route_context *ctx, const route_request *req, const char *name,
@@ -78,11 +74,9 @@ static int queue_action(route_context *ctx, const route_request *req, const char
 {
     int64_t id = 0;
 
-    pthread_mutex_lock(&ctx->engine_lock);
-    int err = ukiyo_jobs_submit_container(ctx->state->u, name, action, &id);
-    pthread_mutex_unlock(&ctx->engine_lock);
+    int err = ukiyo_jobs_submit_container(ctx->u, name, action, &id);
     if (err < 0)
-        return server_answer_error(req->conn,
+        return server_answer_error(req,
                                    err == UKIYO_ENOTFOUND ? MHD_HTTP_NOT_FOUND
                                                           : MHD_HTTP_SERVICE_UNAVAILABLE,
                                    err == UKIYO_ENOTFOUND ? "not_found" : "unavailable",
@@ -90,7 +84,7 @@ static int queue_action(route_context *ctx, const route_request *req, const char
     job_worker_notify(ctx->state->worker);
     char location[64];
     snprintf(location, sizeof(location), "/api/v1/jobs/%lld", (long long)id);
-    return server_answer_json(req->conn, MHD_HTTP_ACCEPTED,
+    return server_answer_json(req, MHD_HTTP_ACCEPTED,
                               json_pack("{s:I, s:s}", "job", (json_int_t)id, "href", location));
 }
 
@@ -107,17 +101,17 @@ int handle_container_action(route_context *ctx, const route_request *req)
     char name[256];
 
     if (!slash || slash == req->rest || (size_t)(slash - req->rest) >= sizeof(name))
-        return server_answer_error(req->conn, MHD_HTTP_NOT_FOUND, "not_found",
+        return server_answer_error(req, MHD_HTTP_NOT_FOUND, "not_found",
                                    "use /api/v1/containers/<name>/update|redeploy|rollback|check");
     snprintf(name, sizeof(name), "%.*s", (int)(slash - req->rest), req->rest);
     if (strcmp(slash + 1, "check") == 0)
         return answer_check(ctx, req, name);
     if (strcmp(req->method, "POST") != 0)
-        return server_answer_error(req->conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+        return server_answer_error(req, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
                                    "update, redeploy and rollback are POST");
     for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
         if (strcmp(slash + 1, actions[i].name) == 0)
             return queue_action(ctx, req, name, actions[i].action);
-    return server_answer_error(req->conn, MHD_HTTP_NOT_FOUND, "not_found",
+    return server_answer_error(req, MHD_HTTP_NOT_FOUND, "not_found",
                                "the actions are update, redeploy, rollback and check");
 }

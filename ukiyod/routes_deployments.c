@@ -14,9 +14,7 @@ static int save(route_context *ctx, const route_request *req, int replace)
     char *body = strndup(req->body ? req->body : "", req->body_len);
     int err;
 
-    pthread_mutex_lock(&ctx->engine_lock);
-    err = ukiyo_deployment_save(ctx->state->u, body, replace);
-    pthread_mutex_unlock(&ctx->engine_lock);
+    err = ukiyo_deployment_save(ctx->u, body, replace);
     free(body);
     return seed_answer_result(req, err, replace ? MHD_HTTP_OK : MHD_HTTP_CREATED,
                               replace ? "scheduled time updated" : "scheduled time saved");
@@ -34,9 +32,7 @@ int handle_schedule_edit(route_context *ctx, const route_request *req)
 
 int handle_schedule_remove(route_context *ctx, const route_request *req)
 {
-    pthread_mutex_lock(&ctx->engine_lock);
-    int err = ukiyo_deployment_delete(ctx->state->u, req->rest);
-    pthread_mutex_unlock(&ctx->engine_lock);
+    int err = ukiyo_deployment_delete(ctx->u, req->rest);
     return seed_answer_result(req, err, MHD_HTTP_OK, "scheduled time removed");
 }
 
@@ -44,15 +40,13 @@ int handle_deployments(route_context *ctx, const route_request *req)
 {
     char *text = NULL;
 
-    pthread_mutex_lock(&ctx->engine_lock);
-    int err = ukiyo_deployments_json(ctx->state->u, &text);
-    pthread_mutex_unlock(&ctx->engine_lock);
+    int err = ukiyo_deployments_json(ctx->u, &text);
     if (err < 0)
-        return server_answer_error(req->conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+        return server_answer_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
                                    ukiyo_error_last());
     json_t *doc = json_loads(text, 0, NULL);
     ukiyo_string_free(text);
-    return server_answer_json(req->conn, MHD_HTTP_OK, doc);
+    return server_answer_json(req, MHD_HTTP_OK, doc);
 }
 
 static int seed_history(route_context *ctx, const route_request *req, const char *name,
@@ -60,17 +54,15 @@ static int seed_history(route_context *ctx, const route_request *req, const char
 {
     ukiyo_history *h = NULL;
 
-    pthread_mutex_lock(&ctx->engine_lock);
-    int err = ukiyo_store_history(ukiyo_get_store(ctx->state->u), &h, name, offset,
+    int err = ukiyo_store_history(ukiyo_get_store(ctx->u), &h, name, offset,
                                   SEED_HISTORY_PAGE);
-    pthread_mutex_unlock(&ctx->engine_lock);
     if (err < 0)
         return seed_answer_result(req, err, 0, NULL);
     json_t *entries = json_array();
     for (size_t i = 0; i < ukiyo_history_count(h); i++)
         json_array_append_new(entries, history_entry_json(ukiyo_history_get(h, i)));
     ukiyo_history_free(h);
-    return server_answer_json(req->conn, MHD_HTTP_OK,
+    return server_answer_json(req, MHD_HTTP_OK,
                               json_pack("{s:i, s:s, s:o}", "ResponseCode", 0, "ResponseDesc",
                                         "ok", "history", entries));
 }
@@ -82,7 +74,7 @@ int handle_seed_history_page(route_context *ctx, const route_request *req)
 
     if (*end || page < 1 || page > 1000000) {
         ukiyo_error_clear();
-        return server_answer_error(req->conn, MHD_HTTP_BAD_REQUEST, "bad_page",
+        return server_answer_error(req, MHD_HTTP_BAD_REQUEST, "bad_page",
                                    "the page is a number from 1");
     }
     return seed_history(ctx, req, NULL, (size_t)(page - 1) * SEED_HISTORY_PAGE);

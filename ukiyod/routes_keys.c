@@ -32,14 +32,12 @@ static int save_or_edit(route_context *ctx, const route_request *req, int replac
             json_decref(doc);
             return seed_answer_error(req, MHD_HTTP_BAD_REQUEST, "every field is a string");
         }
-    pthread_mutex_lock(&ctx->engine_lock);
     err = ukiyo_store_credential_save(
-        ukiyo_get_store(ctx->state->u), json_string_value(json_object_get(doc, "serverAddress")),
+        ukiyo_get_store(ctx->u), json_string_value(json_object_get(doc, "serverAddress")),
         json_string_value(json_object_get(doc, "username")),
         json_string_value(json_object_get(doc, "accessToken")),
         json_string_value(json_object_get(doc, "email")),
         json_string_value(json_object_get(doc, "desc")), replace);
-    pthread_mutex_unlock(&ctx->engine_lock);
     json_decref(doc);
     return seed_answer_result(req, err, replace ? MHD_HTTP_OK : MHD_HTTP_CREATED,
                               replace ? "access key updated" : "access key saved");
@@ -57,9 +55,7 @@ int handle_keys_edit(route_context *ctx, const route_request *req)
 
 int handle_keys_delete(route_context *ctx, const route_request *req)
 {
-    pthread_mutex_lock(&ctx->engine_lock);
-    int err = ukiyo_store_credential_delete(ukiyo_get_store(ctx->state->u), req->rest);
-    pthread_mutex_unlock(&ctx->engine_lock);
+    int err = ukiyo_store_credential_delete(ukiyo_get_store(ctx->u), req->rest);
     return seed_answer_result(req, err, MHD_HTTP_OK, "access key deleted");
 }
 
@@ -67,13 +63,11 @@ int handle_registries(route_context *ctx, const route_request *req)
 {
     char *text = NULL;
 
-    pthread_mutex_lock(&ctx->engine_lock);
-    int err = ukiyo_store_credentials_json(ukiyo_get_store(ctx->state->u), &text);
-    pthread_mutex_unlock(&ctx->engine_lock);
+    int err = ukiyo_store_credentials_json(ukiyo_get_store(ctx->u), &text);
     if (err < 0)
-        return server_answer_error(req->conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+        return server_answer_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
                                    ukiyo_error_last());
     json_t *doc = json_loads(text, 0, NULL);
     ukiyo_string_free(text);
-    return server_answer_json(req->conn, MHD_HTTP_OK, doc);
+    return server_answer_json(req, MHD_HTTP_OK, doc);
 }

@@ -1,9 +1,11 @@
 /*
  * routes_webhook.c - POST /ukiyo-web-hook[/<secret>], /hooks/<secret>:
- * authenticate, read the payload, queue a durable job per pushed tag, 202.
+ * authenticated from the headers (the HMAC once the body is in), parsed on
+ * the HTTP thread; committer.c queues the jobs and answers 202.
  */
 #include <string.h>
 
+#include "door.h"
 #include "routes.h"
 
 static const char *header(const char *name, void *payload)
@@ -15,25 +17,26 @@ static const char *header(const char *name, void *payload)
  * The secret may come in the path or ?token= (Docker Hub and Quay cannot
  * send headers), as Authorization (Harbor and distribution send a
  * configured value verbatim; "Bearer <secret>" also works), or as GitHub's
- * HMAC of the body.
+ * HMAC of the body: only that last one waits for the body.
  */
-static bool webhook_authenticated(route_context *ctx, const route_request *req)
+webhook_auth webhook_authenticate_headers(const daemon_state *state, struct MHD_Connection *conn,
+                                          const char *rest)
 {
-    const char *secret = ctx->state->webhook_secret;
-    const char *token = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "token");
-    const char *auth = header("Authorization", req->conn);
-    const char *signature = header("X-Hub-Signature-256", req->conn);
+    const char *secret = state->webhook_secret;
+    const char *token = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "token");
+    const char *auth = header("Authorization", conn);
+    bool ok;
 
-    if (req->rest[0])
-        return ukiyo_secret_equal(req->rest, secret);
-    if (token)
-        return ukiyo_secret_equal(token, secret);
-    if (auth)
-        return ukiyo_secret_equal(strncmp(auth, "Bearer ", 7) == 0 ? auth + 7 : auth, secret);
-    if (signature)
-        return ukiyo_push_verify_hmac_sha256(req->body ? req->body : "", req->body_len, secret,
-                                             signature) == 0;
-    return false;
+    if (rest[0])
+        ok = ukiyo_secret_equal(rest, secret);
+    else if (token)
+        ok = ukiyo_secret_equal(token, secret);
+    else if (auth)
+        ok = ukiyo_secret_equal(strncmp(auth, "Bearer ", 7) == 0 ? auth + 7 : auth, secret);
+    else
+        return header("X-Hub-Signature-256", conn) ? WEBHOOK_AUTH_NEEDS_BODY
+                                                   : WEBHOOK_AUTH_REFUSED;
+    return ok ? WEBHOOK_AUTH_OK : WEBHOOK_AUTH_REFUSED;
 }
 
 static int answer(const route_request *req, unsigned status, const char *desc, json_t *extra)
@@ -45,75 +48,64 @@ static int answer(const route_request *req, unsigned status, const char *desc, j
         json_object_update(doc, extra);
         json_decref(extra);
     }
-    return server_answer_json(req->conn, status, doc);
+    return server_answer_json(req, status, doc);
 }
 
-static int queue_events(route_context *ctx, const route_request *req, ukiyo_push_events *ev)
-{
-    json_t *ids = json_array();
-    size_t count = ukiyo_push_events_count(ev);
-    int err = 0;
-
-    pthread_mutex_lock(&ctx->engine_lock);
-    for (size_t i = 0; err == 0 && i < count; i++) {
-        int64_t id = 0;
-        err = ukiyo_jobs_submit(ctx->state->u, ukiyo_push_events_get(ev, i),
-                                ukiyo_push_events_format(ev),
-                                count == 1 ? ukiyo_push_events_delivery_id(ev) : NULL, &id);
-        if (err == 0)
-            json_array_append_new(ids, json_integer(id));
-        /* Docker Hub waits for an answer at its callback URL (only its own URLs are kept). */
-        if (err == 0 && ukiyo_push_events_callback_url(ev) &&
-            ukiyo_jobs_set_callback(ctx->state->u, id, ukiyo_push_events_callback_url(ev)) < 0) {
-            const char *fields[] = {"error", ukiyo_error_last(), NULL};
-            daemon_log(UKIYO_LOG_WARNING, "webhook callback refused", fields);
-        }
-    }
-    pthread_mutex_unlock(&ctx->engine_lock);
-    if (err < 0) {
-        json_decref(ids);
-        metrics_webhook(ukiyo_push_events_format(ev), "store", false);
-        return server_answer_error(req->conn, MHD_HTTP_SERVICE_UNAVAILABLE, "store",
-                                   ukiyo_error_last());
-    }
-    metrics_webhook(ukiyo_push_events_format(ev), NULL, count > 0);
-    if (count > 0)
-        job_worker_notify(ctx->state->worker);
-    const char *fields[] = {"format", ukiyo_push_events_format(ev), NULL};
-    daemon_log(UKIYO_LOG_INFO, count ? "webhook accepted" : "webhook ignored", fields);
-    return answer(req, count ? MHD_HTTP_ACCEPTED : MHD_HTTP_OK,
-                  count ? "accepted" : "nothing to update",
-                  json_pack("{s:s, s:i, s:o}", "format", ukiyo_push_events_format(ev),
-                            "accepted", (int)count, "jobs", ids));
-}
-
-int handle_webhook(route_context *ctx, const route_request *req)
+int webhook_parse(const daemon_state *state, const route_request *req, webhook_auth auth,
+                  ukiyo_push_events **events_out)
 {
     ukiyo_push_request preq = UKIYO_PUSH_REQUEST_INIT;
     ukiyo_push_events *ev = NULL;
-    int err, rc;
+    int err;
 
-    if (!webhook_authenticated(ctx, req)) {
-        daemon_log(UKIYO_LOG_WARNING, "webhook refused: missing or wrong secret", NULL);
+    if (auth == WEBHOOK_AUTH_NEEDS_BODY &&
+        ukiyo_push_verify_hmac_sha256(req->body ? req->body : "", req->body_len,
+                                      state->webhook_secret,
+                                      header("X-Hub-Signature-256", req->conn)) < 0) {
         metrics_webhook(NULL, "unauthorized", false);
-        return server_answer_error(req->conn, MHD_HTTP_UNAUTHORIZED, "unauthorized",
-                                   "the webhook secret is missing or wrong");
+        door_note_refusal("unauthorized");
+        server_answer_error(req, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+                            "the webhook secret is missing or wrong");
+        return 0;
     }
     preq.body = req->body;
     preq.body_len = req->body_len;
     preq.header = header;
     preq.header_payload = req->conn;
     err = ukiyo_push_parse(&ev, &preq);
-    if (err < 0)
+    if (err < 0) {
         metrics_webhook(NULL, err == UKIYO_EUNSUPPORTED ? "unsupported_format" : "bad_payload",
                         false);
-    if (err == UKIYO_EUNSUPPORTED)
-        return server_answer_error(req->conn, 422,
-                                   "unsupported_format", ukiyo_error_last());
-    if (err < 0)
-        return server_answer_error(req->conn, MHD_HTTP_BAD_REQUEST, "bad_payload",
-                                   ukiyo_error_last());
-    rc = queue_events(ctx, req, ev);
-    ukiyo_push_events_free(ev);
-    return rc;
+        door_note_refusal(err == UKIYO_EUNSUPPORTED ? "unsupported_format" : "bad_payload");
+        if (err == UKIYO_EUNSUPPORTED)
+            server_answer_error(req, 422, "unsupported_format", ukiyo_error_last());
+        else
+            server_answer_error(req, MHD_HTTP_BAD_REQUEST, "bad_payload", ukiyo_error_last());
+        return 0;
+    }
+    if (ukiyo_push_events_count(ev) == 0) {
+        metrics_webhook(ukiyo_push_events_format(ev), NULL, false);
+        answer(req, MHD_HTTP_OK, "nothing to update",
+               json_pack("{s:s, s:i, s:[]}", "format", ukiyo_push_events_format(ev), "accepted",
+                         0, "jobs"));
+        ukiyo_push_events_free(ev);
+        return 0;
+    }
+    *events_out = ev;
+    return 1;
+}
+
+void webhook_answer_committed(const route_request *req, const ukiyo_push_events *ev, int err,
+                              json_t *ids)
+{
+    if (err < 0) {
+        json_decref(ids);
+        metrics_webhook(ukiyo_push_events_format(ev), "store", false);
+        server_answer_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "store", ukiyo_error_last());
+        return;
+    }
+    metrics_webhook(ukiyo_push_events_format(ev), NULL, true);
+    answer(req, MHD_HTTP_ACCEPTED, "accepted",
+           json_pack("{s:s, s:i, s:o}", "format", ukiyo_push_events_format(ev), "accepted",
+                     (int)ukiyo_push_events_count(ev), "jobs", ids));
 }

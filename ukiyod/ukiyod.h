@@ -5,6 +5,7 @@
 #ifndef UKIYOD_H
 #define UKIYOD_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <ukiyo.h>
 
@@ -27,6 +28,12 @@ typedef struct {
     unsigned int poll_jitter;  /* percent */
     const char *schedule;      /* default update window (cron), or NULL */
     const char *notify[DAEMON_NOTIFY_MAX + 1]; /* NULL-terminated notification targets */
+    /* The front door (server.c, door.c). */
+    unsigned http_workers;        /* request workers, each with a library handle */
+    unsigned max_connections;     /* in all */
+    unsigned max_per_address;     /* from one client address */
+    unsigned request_deadline_s;  /* to send one request's headers and body */
+    size_t buffer_limit;          /* body bytes held for all requests together */
 } daemon_config;
 
 /* The library's options for @cfg. */
@@ -73,14 +80,58 @@ void metrics_webhook(const char *format, const char *refused_reason, bool accept
 void metrics_poll(unsigned long long requests_total, int rate_limit_remaining);
 void metrics_notification(const char *target, bool ok);
 void metrics_notify_targets_invalid(unsigned count);
+/* A request refused by the front door, by reason ("unauthorized", "deadline", ...). */
+void metrics_refused(const char *reason);
+
+/*
+ * The request workers (request_pool.c): cfg->http_workers threads, each
+ * with its own library handle, and a bounded queue of tasks.
+ */
+typedef struct request_pool request_pool;
+typedef void (*pool_task_fn)(ukiyo *u, void *arg);
+int request_pool_start(request_pool **out, const daemon_config *cfg);
+/* Run @run(handle, @arg) on a worker; false when the queue is full. */
+bool request_pool_submit(request_pool *p, pool_task_fn run, void *arg);
+/* Run what is queued, then stop the threads; later submissions fail. NULL does nothing. */
+void request_pool_stop(request_pool *p);
+/* Release a stopped pool. NULL does nothing. */
+void request_pool_free(request_pool *p);
+
+/*
+ * The webhook committer (committer.c): parsed deliveries, committed in
+ * groups, each answered through its done() on the committer's thread.
+ */
+typedef struct webhook_delivery webhook_delivery;
+struct webhook_delivery {
+    webhook_delivery *next;  /* the committer's */
+    ukiyo_push_events *events;
+    /* @err: 0 or the store's UKIYO_E* code; @ids: the jobs (new, taken). */
+    void (*done)(webhook_delivery *d, int err, json_t *ids);
+};
+typedef struct webhook_committer webhook_committer;
+int webhook_committer_start(webhook_committer **out, const daemon_config *cfg,
+                            job_worker *worker);
+/* False when too many deliveries wait already. */
+bool webhook_committer_submit(webhook_committer *c, webhook_delivery *d);
+/* Commit what is queued, then stop the thread; later submissions fail. NULL does nothing. */
+void webhook_committer_stop(webhook_committer *c);
+/* Release a stopped committer. NULL does nothing. */
+void webhook_committer_free(webhook_committer *c);
+
+/* The engine's reachability for health, kept fresh off the request path (engine_watch.c). */
+typedef struct engine_watch engine_watch;
+int engine_watch_start(engine_watch **out, const daemon_config *cfg);
+/* {"reachable", "api_version", "error", "checked_ms_ago"} (new); never waits on the engine. */
+json_t *engine_watch_json(engine_watch *w);
+void engine_watch_stop(engine_watch *w);
 
 typedef struct http_server http_server;
 
 typedef struct {
     const daemon_config *cfg;
-    ukiyo *u;            /* for the HTTP thread only */
     job_worker *worker;
     notify_worker *notify;
+    engine_watch *engine;
     char *api_token;
     char *webhook_secret;
 } daemon_state;

@@ -164,6 +164,83 @@ int jobs_submit_tag(ukiyo *u, const job_tag *t, const char *source, const char *
     return err;
 }
 
+/* Docker Hub's callback URL for job @id; only Docker Hub's own URLs are kept. */
+static int set_callback(ukiyo_store *s, int64_t job_id, const char *url)
+{
+    sqlite3_stmt *st = NULL;
+
+    if (!url || !dockerhub_callback_allowed(url))
+        return ukiyo_error_set(UKIYO_EINVAL, "refusing callback URL %.200s: not Docker Hub's",
+                               url ? url : "(none)");
+    if (sqlite3_prepare_v2(s->db, "UPDATE jobs SET callback_url = ?1 WHERE id = ?2", -1, &st,
+                           NULL) != SQLITE_OK)
+        return jobs_sql_fail(s, "prepare");
+    sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, job_id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return jobs_sql_fail(s, "saving a callback");
+    return sqlite3_changes(s->db) ? 0 : ukiyo_error_set(UKIYO_ENOTFOUND, "no job %lld",
+                                                        (long long)job_id);
+}
+
+/* One submission of a batch, in a savepoint: its failure undoes only itself. */
+static void submit_one(ukiyo_store *s, ukiyo_job_submission *sub)
+{
+    job_tag t = {ukiyo_push_event_registry(sub->event), ukiyo_push_event_repository(sub->event),
+                 ukiyo_push_event_tag(sub->event), ukiyo_push_event_digest(sub->event)};
+
+    sub->job_id = 0;
+    sub->callback_refused = 0;
+    if (sqlite3_exec(s->db, "SAVEPOINT submission", NULL, NULL, NULL) != SQLITE_OK) {
+        sub->error = jobs_sql_fail(s, "savepoint");
+        return;
+    }
+    sub->error = submit_locked(s, &t, sub->source, sub->delivery_id, &sub->job_id);
+    if (sub->error == 0 && sub->callback_url && set_callback(s, sub->job_id, sub->callback_url) < 0)
+        sub->callback_refused = 1;
+    if (sub->error < 0)
+        sqlite3_exec(s->db, "ROLLBACK TO submission", NULL, NULL, NULL);
+    sqlite3_exec(s->db, "RELEASE submission", NULL, NULL, NULL);
+}
+
+typedef struct {
+    ukiyo_job_submission *subs;
+    size_t count;
+} batch;
+
+static int submit_batch_step(ukiyo_store *s, void *arg)
+{
+    batch *b = arg;
+
+    for (size_t i = 0; i < b->count; i++)
+        submit_one(s, &b->subs[i]);
+    return 0;
+}
+
+UKIYO_EXTERN int ukiyo_jobs_submit_batch(ukiyo *u, ukiyo_job_submission *subs, size_t count)
+{
+    ukiyo_store *s = jobs_store_of(u);
+    batch b = {subs, count};
+
+    if (!s)
+        return UKIYO_EINVAL;
+    if (!subs && count)
+        return ukiyo_error_set(UKIYO_EINVAL, "jobs: NULL submissions");
+    for (size_t i = 0; i < count; i++)
+        if (!subs[i].event)
+            return ukiyo_error_set(UKIYO_EINVAL, "jobs: submission %zu has no event", i);
+    if (count == 0)
+        return 0;
+    int err = in_transaction(s, submit_batch_step, &b);
+    for (size_t i = 0; err < 0 && i < count; i++) {
+        subs[i].error = err;
+        subs[i].job_id = 0;
+    }
+    return err;
+}
+
 UKIYO_EXTERN int ukiyo_jobs_submit(ukiyo *u, const ukiyo_push_event *event, const char *source,
                                    const char *delivery_id, int64_t *job_id_out)
 {
@@ -285,24 +362,8 @@ UKIYO_EXTERN int ukiyo_jobs_recover(ukiyo *u, unsigned int *requeued_out)
 UKIYO_EXTERN int ukiyo_jobs_set_callback(ukiyo *u, int64_t job_id, const char *url)
 {
     ukiyo_store *s = jobs_store_of(u);
-    sqlite3_stmt *st = NULL;
 
-    if (!s)
-        return UKIYO_EINVAL;
-    if (!url || !dockerhub_callback_allowed(url))
-        return ukiyo_error_set(UKIYO_EINVAL, "refusing callback URL %.200s: not Docker Hub's",
-                               url ? url : "(none)");
-    if (sqlite3_prepare_v2(s->db, "UPDATE jobs SET callback_url = ?1 WHERE id = ?2", -1, &st,
-                           NULL) != SQLITE_OK)
-        return jobs_sql_fail(s, "prepare");
-    sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, job_id);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return jobs_sql_fail(s, "saving a callback");
-    return sqlite3_changes(s->db) ? 0 : ukiyo_error_set(UKIYO_ENOTFOUND, "no job %lld",
-                                                        (long long)job_id);
+    return s ? set_callback(s, job_id, url) : UKIYO_EINVAL;
 }
 
 UKIYO_EXTERN int ukiyo_jobs_next_due_ms(ukiyo *u, int64_t *due_ms_out)

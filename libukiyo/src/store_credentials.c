@@ -79,6 +79,8 @@ UKIYO_EXTERN int ukiyo_store_credential_save(ukiyo_store *s, const char *server,
         ukiyo_error_set(err, "%s already has a credential (edit it instead)", key);
     else if (err == 0 && replace && changes == 0)
         err = ukiyo_error_set(UKIYO_ENOTFOUND, "%s has no credential to edit", key);
+    if (err == 0 && replace)
+        store_forget_old_pages(s); /* the replaced secret */
     free(key);
     return err;
 }
@@ -105,6 +107,8 @@ UKIYO_EXTERN int ukiyo_store_credential_delete(ukiyo_store *s, const char *name)
     free(key);
     if (err == 0 && changes == 0)
         err = ukiyo_error_set(UKIYO_ENOTFOUND, "no credential named %.100s", name);
+    if (err == 0)
+        store_forget_old_pages(s);
     return err;
 }
 

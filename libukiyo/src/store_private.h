@@ -73,6 +73,13 @@ int journal_name_of_container(ukiyo_store *s, const char *container_id, char **n
 
 /* Milliseconds since the epoch by the store's clock (ukiyo_options.clock_ms). */
 int64_t store_now_ms(const ukiyo_store *s);
+/*
+ * After a secret was deleted or replaced: copy the write-ahead log into the
+ * database and empty it, so that the old pages (which secure_delete does not
+ * reach inside the log) leave the files. Best effort: a reader holding an
+ * old snapshot makes it wait for a later call.
+ */
+void store_forget_old_pages(ukiyo_store *s);
 
 /* The registry host a credential is kept under ("docker.io" for Docker Hub's names). New. */
 char *credential_server_key(const char *server);

@@ -32,6 +32,29 @@ extern "C" {
 UKIYO_EXTERN int ukiyo_jobs_submit(ukiyo *u, const ukiyo_push_event *event, const char *source,
                                    const char *delivery_id, int64_t *job_id_out);
 
+/** One delivery's event for ukiyo_jobs_submit_batch(). */
+typedef struct {
+    const ukiyo_push_event *event; /**< borrowed; required */
+    const char *source;            /**< who asked ("dockerhub", ...); NULL: "unknown" */
+    const char *delivery_id;       /**< the registry's delivery ID, or NULL */
+    const char *callback_url;      /**< Docker Hub's callback_url, or NULL */
+    int64_t job_id;                /**< out: the job's ID (an earlier one's when coalesced) */
+    int error;                     /**< out: 0, or why this one was not queued */
+    int callback_refused;          /**< out: 1 when callback_url is not Docker Hub's */
+} ukiyo_job_submission;
+
+/**
+ * Queue many events in one durable transaction: what ukiyo_jobs_submit()
+ * does for one, for @p count of them, with a single commit (and a single
+ * fsync) for all; a server that answers many deliveries at once groups
+ * them this way. Each submission's outcome is in its own @c error and
+ * @c job_id; one that fails leaves the others queued.
+ * @return 0 once the transaction is durable (each submission may still
+ *         hold its own error), or a negative UKIYO_E* code when nothing
+ *         was queued (every @c error then holds it too)
+ */
+UKIYO_EXTERN int ukiyo_jobs_submit_batch(ukiyo *u, ukiyo_job_submission *subs, size_t count);
+
 /**
  * Answer Docker Hub's callback when job @p job_id is done: POST
  * {"state": "success"|"failure", "description", "context": "ukiyo"} to

@@ -1,0 +1,199 @@
+/*
+ * committer.c - group commit of webhook deliveries.
+ *
+ * A 202 means the job is on disk, and the store syncs every commit
+ * (synchronous=FULL). One commit per delivery would make the disk's sync
+ * time the ceiling of deliveries per second. Instead the HTTP thread hands
+ * each parsed delivery here and suspends its connection; this thread, the
+ * only writer of deliveries, takes everything that arrived while the
+ * previous commit was syncing and queues it in one transaction
+ * (ukiyo_jobs_submit_batch), then answers each delivery. Under load the
+ * groups grow by themselves; alone, a delivery is committed at once, with
+ * no timer to wait for.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "ukiyod.h"
+
+#define COMMIT_GROUP_MAX 256 /* deliveries in one transaction */
+#define COMMIT_QUEUE_MAX 4096 /* deliveries waiting; past it: 503 */
+
+struct webhook_committer {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stop, stopped;
+    webhook_delivery *head, *tail;
+    unsigned queued;
+    ukiyo *u;
+    job_worker *worker;
+};
+
+static unsigned take_group(webhook_committer *c, webhook_delivery **group)
+{
+    unsigned n = 0;
+
+    pthread_mutex_lock(&c->lock);
+    while (!c->head && !c->stop)
+        pthread_cond_wait(&c->wake, &c->lock);
+    while (c->head && n < COMMIT_GROUP_MAX) {
+        group[n] = c->head;
+        c->head = c->head->next;
+        n++;
+    }
+    if (!c->head)
+        c->tail = NULL;
+    c->queued -= n;
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
+static size_t count_events(webhook_delivery **group, unsigned n)
+{
+    size_t events = 0;
+    for (unsigned i = 0; i < n; i++)
+        events += ukiyo_push_events_count(group[i]->events);
+    return events;
+}
+
+/* The submissions of @n deliveries, in order. */
+static void fill(ukiyo_job_submission *subs, webhook_delivery **group, unsigned n)
+{
+    size_t k = 0;
+
+    for (unsigned i = 0; i < n; i++) {
+        const ukiyo_push_events *ev = group[i]->events;
+        size_t count = ukiyo_push_events_count(ev);
+        for (size_t j = 0; j < count; j++, k++) {
+            ukiyo_job_submission s = {.event = ukiyo_push_events_get(ev, j),
+                                      .source = ukiyo_push_events_format(ev),
+                                      .delivery_id = count == 1
+                                                         ? ukiyo_push_events_delivery_id(ev)
+                                                         : NULL,
+                                      .callback_url = ukiyo_push_events_callback_url(ev)};
+            subs[k] = s;
+        }
+    }
+}
+
+/* Answer each delivery with its jobs, or with the error of its first failed event. */
+static void answer_group(webhook_delivery **group, unsigned n, ukiyo_job_submission *subs)
+{
+    size_t k = 0;
+
+    for (unsigned i = 0; i < n; i++) {
+        size_t count = ukiyo_push_events_count(group[i]->events);
+        json_t *ids = json_array();
+        int err = 0;
+        for (size_t j = 0; j < count; j++, k++) {
+            if (subs[k].error < 0 && err == 0)
+                err = subs[k].error;
+            json_array_append_new(ids, json_integer(subs[k].job_id));
+            if (subs[k].callback_refused)
+                daemon_log(UKIYO_LOG_WARNING, "webhook callback refused: not Docker Hub's", NULL);
+        }
+        const char *fields[] = {"format", ukiyo_push_events_format(group[i]->events), NULL};
+        if (err == 0)
+            daemon_log(UKIYO_LOG_INFO, "webhook accepted", fields);
+        group[i]->done(group[i], err, ids);
+    }
+}
+
+static void commit_group(webhook_committer *c, webhook_delivery **group, unsigned n)
+{
+    size_t events = count_events(group, n);
+    ukiyo_job_submission *subs = calloc(events ? events : 1, sizeof(*subs));
+
+    if (!subs) {
+        for (unsigned i = 0; i < n; i++)
+            group[i]->done(group[i], UKIYO_ENOMEM, json_array());
+        return;
+    }
+    fill(subs, group, n);
+    int err = ukiyo_jobs_submit_batch(c->u, subs, events);
+    if (err < 0) {
+        const char *fields[] = {"error", ukiyo_error_last(), NULL};
+        daemon_log(UKIYO_LOG_ERROR, "cannot queue webhook jobs", fields);
+    }
+    answer_group(group, n, subs);
+    free(subs);
+    if (err == 0)
+        job_worker_notify(c->worker);
+}
+
+static void *committer_main(void *arg)
+{
+    webhook_committer *c = arg;
+    webhook_delivery *group[COMMIT_GROUP_MAX];
+    unsigned n;
+
+    while ((n = take_group(c, group)) > 0)
+        commit_group(c, group, n);
+    return NULL;
+}
+
+bool webhook_committer_submit(webhook_committer *c, webhook_delivery *d)
+{
+    pthread_mutex_lock(&c->lock);
+    bool room = c->queued < COMMIT_QUEUE_MAX && !c->stop;
+    if (room) {
+        d->next = NULL;
+        if (c->tail)
+            c->tail->next = d;
+        else
+            c->head = d;
+        c->tail = d;
+        c->queued++;
+        pthread_cond_signal(&c->wake);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return room;
+}
+
+int webhook_committer_start(webhook_committer **out, const daemon_config *cfg, job_worker *worker)
+{
+    ukiyo_options opts = UKIYO_OPTIONS_INIT;
+    webhook_committer *c = calloc(1, sizeof(*c));
+
+    if (!c)
+        return -1;
+    config_library_options(cfg, &opts);
+    if (ukiyo_open(&c->u, &opts) < 0) {
+        free(c);
+        return -1;
+    }
+    c->worker = worker;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->wake, NULL);
+    if (pthread_create(&c->thread, NULL, committer_main, c) != 0) {
+        ukiyo_close(c->u);
+        free(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+void webhook_committer_stop(webhook_committer *c)
+{
+    if (!c || c->stopped)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->stop = true;
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+    pthread_join(c->thread, NULL); /* what was queued is committed first */
+    c->stopped = true;
+}
+
+void webhook_committer_free(webhook_committer *c)
+{
+    if (!c)
+        return;
+    webhook_committer_stop(c);
+    pthread_cond_destroy(&c->wake);
+    pthread_mutex_destroy(&c->lock);
+    ukiyo_close(c->u);
+    free(c);
+}

@@ -1,0 +1,438 @@
+/*
+ * door.c - see door.h.
+ *
+ * Why a thread of its own for deadlines: libmicrohttpd's connection timeout
+ * counts from the last byte received, so a client trickling one byte every
+ * few seconds holds a connection for ever. The door counts from the start
+ * of each request and, when the deadline passes while the request is still
+ * being read, writes a 408 and shuts the socket; libmicrohttpd then sees the
+ * end of the stream and closes the connection itself. The record of a
+ * connection is removed in libmicrohttpd's "closed" notification, which
+ * comes before it closes the descriptor, and the door touches descriptors
+ * only under its lock: it never shuts a descriptor number that was reused.
+ *
+ * Connections past a limit are accepted, answered 429 (per address) or 503
+ * (in all) and shut at once, so a client learns why instead of waiting in
+ * the kernel's backlog; past the limit plus DOOR_REFUSAL_ROOM they are
+ * closed without a word.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "door.h"
+#include "ukiyod.h"
+
+#define DOOR_REFUSAL_ROOM 64       /* refused connections on their way out */
+#define DOOR_REFUSED_LINGER_MS 2000 /* how long a refused connection may stay */
+#define DOOR_SUMMARY_MS 10000       /* refusals are logged at most this often */
+#define DOOR_REASONS_MAX 16
+
+typedef enum { CONN_READING, CONN_SERVING, CONN_ENDED } conn_phase;
+
+struct door_conn {
+    door_conn *prev, *next;
+    int fd;
+    unsigned char address[16]; /* IPv4 as v4-mapped IPv6 */
+    long long start_ms;        /* of the request being read */
+    conn_phase phase;
+    bool refused;
+};
+
+struct door {
+    door_limits limits;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    pthread_t thread;
+    bool stop;
+    door_conn *head;
+    unsigned connections;
+    size_t buffered;
+};
+
+/* The tally of refusals since the last summary line. */
+static struct {
+    pthread_mutex_t lock;
+    const char *reasons[DOOR_REASONS_MAX];
+    unsigned long long counts[DOOR_REASONS_MAX];
+    bool pending;
+} tally = {.lock = PTHREAD_MUTEX_INITIALIZER};
+static door *active_door;
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void address_key(const struct sockaddr *sa, unsigned char key[16])
+{
+    memset(key, 0, 16);
+    if (sa && sa->sa_family == AF_INET) {
+        key[10] = key[11] = 0xff;
+        memcpy(key + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+    } else if (sa && sa->sa_family == AF_INET6) {
+        memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+    }
+}
+
+static unsigned count_address(const door *d, const unsigned char key[16])
+{
+    unsigned n = 0;
+    for (const door_conn *c = d->head; c; c = c->next)
+        n += !c->refused && memcmp(c->address, key, 16) == 0;
+    return n;
+}
+
+static const char *status_text(unsigned status)
+{
+    switch (status) {
+    case 408: return "Request Timeout";
+    case 413: return "Content Too Large";
+    case 429: return "Too Many Requests";
+    default: return "Service Unavailable";
+    }
+}
+
+void door_write_answer(int fd, unsigned status, const char *code, const char *message)
+{
+    json_t *doc = json_pack("{s:s, s:s}", "error", message, "code", code);
+    char *body = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char head[256];
+
+    json_decref(doc);
+    if (!body)
+        return;
+    int n = snprintf(head, sizeof(head),
+                     "HTTP/1.1 %u %s\r\nContent-Type: application/json\r\n"
+                     "Content-Length: %zu\r\nConnection: close\r\n%s\r\n",
+                     status, status_text(status), strlen(body),
+                     status == 429 || status == 503 ? "Retry-After: 1\r\n" : "");
+    /* Non-blocking: a client that reads nothing gets nothing. */
+    if (send(fd, head, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) == n)
+        (void)!send(fd, body, strlen(body), MSG_DONTWAIT | MSG_NOSIGNAL);
+    free(body);
+}
+
+/* ---- refusals ---------------------------------------------------------- */
+
+void door_note_refusal(const char *reason)
+{
+    size_t i;
+
+    metrics_refused(reason);
+    pthread_mutex_lock(&tally.lock);
+    for (i = 0; i < DOOR_REASONS_MAX && tally.reasons[i] && strcmp(tally.reasons[i], reason); i++)
+        ;
+    if (i < DOOR_REASONS_MAX) {
+        tally.reasons[i] = reason;
+        tally.counts[i]++;
+    }
+    bool first = !tally.pending;
+    tally.pending = true;
+    pthread_mutex_unlock(&tally.lock);
+    /* The door's thread may be asleep with no deadline to wait for. */
+    if (first && active_door) {
+        pthread_mutex_lock(&active_door->lock);
+        pthread_cond_signal(&active_door->wake);
+        pthread_mutex_unlock(&active_door->lock);
+    }
+}
+
+/* One line: "requests refused" unauthorized=1000 not_found=3. */
+static void log_refusals(void)
+{
+    const char *fields[2 * DOOR_REASONS_MAX + 1] = {NULL};
+    char counts[DOOR_REASONS_MAX][24];
+    size_t n = 0;
+
+    pthread_mutex_lock(&tally.lock);
+    for (size_t i = 0; i < DOOR_REASONS_MAX && tally.reasons[i]; i++) {
+        if (!tally.counts[i])
+            continue;
+        snprintf(counts[n / 2], sizeof(counts[0]), "%llu", tally.counts[i]);
+        fields[n] = tally.reasons[i];
+        fields[n + 1] = counts[n / 2];
+        n += 2;
+        tally.counts[i] = 0;
+    }
+    tally.pending = false;
+    pthread_mutex_unlock(&tally.lock);
+    if (n)
+        daemon_log(UKIYO_LOG_WARNING, "requests refused", fields);
+}
+
+/* ---- connections ------------------------------------------------------- */
+
+enum MHD_Result door_accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    door *d = cls;
+
+    pthread_mutex_lock(&d->lock);
+    bool room = d->connections < door_connection_cap(d);
+    pthread_mutex_unlock(&d->lock);
+    if (!room)
+        door_note_refusal("connections_full");
+    return room ? MHD_YES : MHD_NO;
+}
+
+static void connection_started(door *d, struct MHD_Connection *conn, void **socket_context)
+{
+    const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn,
+                                                                 MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *addr =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    door_conn *c = calloc(1, sizeof(*c));
+    const char *refusal = NULL, *why = NULL;
+    unsigned status = 0;
+
+    if (!c)
+        return;
+    c->fd = fd ? fd->connect_fd : -1;
+    address_key(addr ? addr->client_addr : NULL, c->address);
+    c->start_ms = now_ms();
+    pthread_mutex_lock(&d->lock);
+    if (d->connections >= d->limits.max_connections) {
+        refusal = "connections_full";
+        status = 503;
+        why = "ukiyod holds as many connections as it may";
+    } else if (count_address(d, c->address) >= d->limits.max_per_address) {
+        refusal = "connections_per_address";
+        status = 429;
+        why = "too many connections from this address";
+    }
+    c->refused = refusal != NULL;
+    c->next = d->head;
+    if (d->head)
+        d->head->prev = c;
+    d->head = c;
+    d->connections++;
+    if (refusal) {
+        door_write_answer(c->fd, status, refusal, why);
+        shutdown(c->fd, SHUT_WR);
+    }
+    pthread_cond_signal(&d->wake);
+    pthread_mutex_unlock(&d->lock);
+    *socket_context = c;
+    if (refusal)
+        door_note_refusal(refusal);
+}
+
+static void connection_closed(door *d, door_conn *c)
+{
+    pthread_mutex_lock(&d->lock);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        d->head = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    d->connections--;
+    pthread_mutex_unlock(&d->lock);
+    free(c);
+}
+
+void door_connection_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
+                            enum MHD_ConnectionNotificationCode toe)
+{
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+        connection_started(cls, conn, socket_context);
+    else if (*socket_context)
+        connection_closed(cls, *socket_context);
+    if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+        *socket_context = NULL;
+}
+
+door_conn *door_conn_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? info->socket_context : NULL;
+}
+
+bool door_conn_refused(const door_conn *c)
+{
+    return c && c->refused;
+}
+
+static long long deadline_of(const door *d, const door_conn *c)
+{
+    return c->start_ms + (c->refused ? DOOR_REFUSED_LINGER_MS
+                                     : (long long)d->limits.deadline_s * 1000);
+}
+
+bool door_conn_overdue(door *d, door_conn *c)
+{
+    if (!c)
+        return false;
+    pthread_mutex_lock(&d->lock);
+    bool overdue = c->phase != CONN_SERVING && now_ms() >= deadline_of(d, c);
+    pthread_mutex_unlock(&d->lock);
+    return overdue;
+}
+
+void door_conn_serving(door *d, door_conn *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&d->lock);
+    if (c->phase == CONN_READING)
+        c->phase = CONN_SERVING;
+    pthread_mutex_unlock(&d->lock);
+}
+
+void door_conn_idle(door *d, door_conn *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&d->lock);
+    if (c->phase == CONN_SERVING)
+        c->phase = CONN_READING;
+    c->start_ms = now_ms();
+    pthread_cond_signal(&d->wake);
+    pthread_mutex_unlock(&d->lock);
+}
+
+int door_conn_fd(const door_conn *c)
+{
+    return c ? c->fd : -1;
+}
+
+unsigned door_connection_cap(const door *d)
+{
+    return d->limits.max_connections + DOOR_REFUSAL_ROOM;
+}
+
+/* ---- the body budget --------------------------------------------------- */
+
+bool door_reserve(door *d, size_t bytes)
+{
+    pthread_mutex_lock(&d->lock);
+    bool ok = bytes <= d->limits.buffer_limit - d->buffered;
+    if (ok)
+        d->buffered += bytes;
+    pthread_mutex_unlock(&d->lock);
+    return ok;
+}
+
+void door_release(door *d, size_t bytes)
+{
+    pthread_mutex_lock(&d->lock);
+    d->buffered -= bytes < d->buffered ? bytes : d->buffered;
+    pthread_mutex_unlock(&d->lock);
+}
+
+/* ---- the door's thread --------------------------------------------------- */
+
+/* End the requests past their deadline; the earliest deadline still ahead. Under the lock. */
+static long long end_overdue(door *d, long long now, unsigned *ended)
+{
+    long long next = -1;
+
+    for (door_conn *c = d->head; c; c = c->next) {
+        if (c->phase != CONN_READING)
+            continue;
+        long long due = deadline_of(d, c);
+        if (due > now) {
+            next = next < 0 || due < next ? due : next;
+            continue;
+        }
+        if (!c->refused) {
+            door_write_answer(c->fd, 408, "deadline",
+                              "the request was not received within the deadline");
+            (*ended)++;
+        }
+        shutdown(c->fd, SHUT_RDWR);
+        c->phase = CONN_ENDED;
+    }
+    return next;
+}
+
+static void wait_until(door *d, long long due_ms)
+{
+    if (due_ms < 0) {
+        pthread_cond_wait(&d->wake, &d->lock);
+        return;
+    }
+    /* The condition variable waits on CLOCK_MONOTONIC (door_start). */
+    struct timespec until = {.tv_sec = due_ms / 1000, .tv_nsec = (due_ms % 1000) * 1000000};
+    pthread_cond_timedwait(&d->wake, &d->lock, &until);
+}
+
+static void *door_thread(void *arg)
+{
+    door *d = arg;
+    long long next_summary = 0;
+
+    pthread_mutex_lock(&d->lock);
+    while (!d->stop) {
+        long long now = now_ms();
+        unsigned ended = 0;
+        long long due = end_overdue(d, now, &ended);
+        pthread_mutex_unlock(&d->lock);
+        for (unsigned i = 0; i < ended; i++)
+            door_note_refusal("deadline");
+        pthread_mutex_lock(&tally.lock);
+        bool pending = tally.pending;
+        pthread_mutex_unlock(&tally.lock);
+        if (pending && now >= next_summary) {
+            log_refusals();
+            next_summary = now + DOOR_SUMMARY_MS;
+            pending = false;
+        }
+        if (pending && (due < 0 || next_summary < due))
+            due = next_summary;
+        pthread_mutex_lock(&d->lock);
+        if (!d->stop)
+            wait_until(d, due);
+    }
+    pthread_mutex_unlock(&d->lock);
+    return NULL;
+}
+
+int door_start(door **out, const door_limits *limits)
+{
+    door *d = calloc(1, sizeof(*d));
+    pthread_condattr_t attr;
+
+    if (!d)
+        return -1;
+    d->limits = *limits;
+    pthread_mutex_init(&d->lock, NULL);
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&d->wake, &attr);
+    pthread_condattr_destroy(&attr);
+    if (pthread_create(&d->thread, NULL, door_thread, d) != 0) {
+        pthread_cond_destroy(&d->wake);
+        pthread_mutex_destroy(&d->lock);
+        free(d);
+        return -1;
+    }
+    active_door = d;
+    *out = d;
+    return 0;
+}
+
+void door_stop(door *d)
+{
+    if (!d)
+        return;
+    pthread_mutex_lock(&d->lock);
+    d->stop = true;
+    pthread_cond_signal(&d->wake);
+    pthread_mutex_unlock(&d->lock);
+    pthread_join(d->thread, NULL);
+    active_door = NULL;
+    log_refusals();
+    pthread_cond_destroy(&d->wake);
+    pthread_mutex_destroy(&d->lock);
+    free(d);
+}
