@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "auth_proxy.h"
 
@@ -25,6 +26,7 @@ struct auth_proxy {
     atomic_int token_requests;
     atomic_int registry_requests;
     atomic_bool rate_limited;
+    atomic_int delay_ms; /* before each /v2/ answer */
 };
 
 typedef struct {
@@ -236,6 +238,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return answer_token(p, c);
     if (strncmp(url, "/v2/", 4) == 0) {
         char full[2048];
+        if (p->delay_ms > 0)
+            usleep((useconds_t)p->delay_ms * 1000);
         const char *query = NULL;
         query = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "n");
         if (query && strstr(url, "/tags/list") && authorized(p, c)) {
@@ -249,6 +253,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     return send_text(c, 404, "not here", NULL);
 }
 
+void auth_proxy_set_delay_ms(auth_proxy *p, int ms)
+{
+    p->delay_ms = ms;
+}
+
 auth_proxy *auth_proxy_start(const char *upstream, const char *user, const char *password)
 {
     auth_proxy *p = calloc(1, sizeof(*p));
@@ -257,7 +266,7 @@ auth_proxy *auth_proxy_start(const char *upstream, const char *user, const char 
     p->user = user;
     p->password = password;
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    p->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, p,
+    p->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, p,
                               MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_END);
     if (!p->mhd) {
         free(p);

@@ -5,7 +5,7 @@
  * signing token server; this proxy plays Docker Hub's part in front of it:
  * /v2/ requests without "Authorization: Bearer <token>" get a 401 Bearer
  * challenge pointing at its /token endpoint; with the token they are
- * forwarded to the real registry. It can also answer 429 on cue.
+ * forwarded to the real registry. It can also answer 429 on cue, and be slow.
  */
 #ifndef UKIYO_AUTH_PROXY_H
 #define UKIYO_AUTH_PROXY_H
@@ -24,5 +24,7 @@ int auth_proxy_token_requests(const auth_proxy *p);
 int auth_proxy_registry_requests(const auth_proxy *p);
 /* Answer /v2/ requests with 429, Retry-After: 7 and ratelimit-remaining: 0. */
 void auth_proxy_set_rate_limited(auth_proxy *p, bool limited);
+/* Play a slow registry: every /v2/ answer waits @ms first (0: none). */
+void auth_proxy_set_delay_ms(auth_proxy *p, int ms);
 
 #endif

@@ -32,6 +32,15 @@ soname=$(readelf -d "$root$libdir/libukiyo.so" | sed -n 's/.*SONAME.*\[\(.*\)\].
 grep -q "^ExecStart=$prefix/sbin/ukiyod " "$root$prefix/lib/systemd/system/ukiyod.service" ||
     fail "the unit does not start the installed ukiyod"
 
+# Test knobs live only in the *-testhooks programs the suites run: nothing installed holds one.
+for f in $(find "$root" -type f \( -name 'libukiyo*' -o -name ukiyod -o -name ukiyoctl \)); do
+    ! strings "$f" | grep -q UKIYO_TEST_ || fail "$f holds a UKIYO_TEST_ hook"
+done
+for f in "$build/libukiyo/libukiyo.so" "$build/libukiyo/libukiyo.a" "$build/ukiyod/ukiyod" \
+    "$build/ukiyoctl/ukiyoctl"; do
+    ! strings "$f" | grep -q UKIYO_TEST_ || fail "$f (default build) holds a UKIYO_TEST_ hook"
+done
+
 # Build the examples with pkg-config only; PKG_CONFIG_SYSROOT_DIR points it into DESTDIR.
 export PKG_CONFIG_PATH="$root$libdir/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$root"
 flags=$(pkg-config --cflags --libs libukiyo) || fail "pkg-config cannot find libukiyo"

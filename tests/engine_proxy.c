@@ -23,6 +23,7 @@ struct engine_proxy {
     char host[128];
     char trigger[128];
     atomic_bool gone;
+    atomic_int delay_ms; /* before each request is relayed */
     pthread_t acceptor;
 };
 
@@ -55,6 +56,8 @@ static bool copy_once(int from, int to, engine_proxy *p, bool check)
         p->gone = true;
     if (p->gone)
         return false;
+    if (check && p->delay_ms > 0)
+        usleep((useconds_t)p->delay_ms * 1000);
     return write(to, buf, (size_t)n) == n;
 }
 
@@ -127,6 +130,11 @@ const char *engine_proxy_host(const engine_proxy *p)
 void engine_proxy_vanish_at(engine_proxy *p, const char *text)
 {
     snprintf(p->trigger, sizeof(p->trigger), "%s", text);
+}
+
+void engine_proxy_delay(engine_proxy *p, int ms)
+{
+    p->delay_ms = ms;
 }
 
 void engine_proxy_stop(engine_proxy *p)

@@ -134,6 +134,35 @@ START_TEST(error_codes_have_names)
 }
 END_TEST
 
+START_TEST(loopback_is_decided_exactly)
+{
+    char *list = test_data_read("loopback-registries.txt"), *save = NULL;
+    unsigned cases = 0;
+
+    for (char *line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char want[4], registry[128];
+        if (line[0] == '#' || sscanf(line, "%3s %127s", want, registry) != 2)
+            continue;
+        ck_assert_msg(registry_is_loopback(registry) == (strcmp(want, "yes") == 0), "%s: want %s",
+                      registry, want);
+        cases++;
+    }
+    ck_assert_uint_ge(cases, 15);
+    free(list);
+}
+END_TEST
+
+/* The library as built by default holds no test knob: the variable widens nothing. */
+START_TEST(callback_allow_list_ignores_the_test_variable)
+{
+    setenv("UKIYO_TEST_DOCKERHUB_CALLBACK_PREFIX", "http://127.0.0.1:1/", 1);
+    ck_assert(!dockerhub_callback_allowed("http://127.0.0.1:1/callback"));
+    ck_assert(dockerhub_callback_allowed("https://registry.hub.docker.com/u/a/b/hook/1/"));
+    ck_assert(!dockerhub_callback_allowed("https://registry.hub.docker.com.evil/x"));
+    unsetenv("UKIYO_TEST_DOCKERHUB_CALLBACK_PREFIX");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("internals");
@@ -148,6 +177,8 @@ int main(void)
     tcase_add_test(tc, base64_refuses_garbage);
     tcase_add_test(tc, secret_comparison);
     tcase_add_test(tc, error_codes_have_names);
+    tcase_add_test(tc, loopback_is_decided_exactly);
+    tcase_add_test(tc, callback_allow_list_ignores_the_test_variable);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

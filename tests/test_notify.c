@@ -169,6 +169,30 @@ START_TEST(bad_targets_are_refused_without_their_secrets)
 }
 END_TEST
 
+/* A target's user and password are in no name, no callback and no error. */
+START_TEST(targets_are_named_without_their_userinfo)
+{
+    char broken[160], name_seen[1024] = "";
+    snprintf(broken, sizeof(broken), "https://alice:SECRETPASS@127.0.0.1:%d/broken", 1);
+    const char *targets[] = {broken, "slack+http://bob:SECRETTOKEN@127.0.0.1:1/services/x",
+                             "smtp://carol:SECRETMAIL@127.0.0.1:1/?from=a@b&to=c@d", NULL};
+    ukiyo_notifier *n = notifier_for(targets);
+    tally t = {0};
+
+    for (size_t i = 0; i < ukiyo_notifier_target_count(n); i++) {
+        const char *name = ukiyo_notifier_target_name(n, i);
+        ck_assert_msg(!strstr(name, "SECRET") && !strstr(name, "alice") && !strstr(name, "bob") &&
+                          !strstr(name, "carol"),
+                      "target name %s shows its userinfo", name);
+        ck_assert_ptr_nonnull(strstr(name, "127.0.0.1:1"));
+    }
+    ck_assert_int_eq(ukiyo_notifier_send(n, event, count, &t), UKIYO_EIO);
+    snprintf(name_seen, sizeof(name_seen), "%s %s", t.names, ukiyo_error_last());
+    ck_assert_msg(!strstr(name_seen, "SECRET"), "a secret in: %s", name_seen);
+    ukiyo_notifier_free(n);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("notify");
@@ -179,6 +203,7 @@ int main(void)
     tcase_add_test(tc, every_kind_of_target_gets_the_event);
     tcase_add_test(tc, failing_targets_are_retried_a_bounded_number_of_times);
     tcase_add_test(tc, bad_targets_are_refused_without_their_secrets);
+    tcase_add_test(tc, targets_are_named_without_their_userinfo);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

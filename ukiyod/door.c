@@ -13,8 +13,9 @@
  *
  * Connections past a limit are accepted, answered 429 (per address) or 503
  * (in all) and shut at once, so a client learns why instead of waiting in
- * the kernel's backlog; past the limit plus DOOR_REFUSAL_ROOM they are
- * closed without a word.
+ * the kernel's backlog. Those refused connections have a room of their own
+ * (DOOR_REFUSAL_ROOM), apart from the served ones; when it is full, more
+ * are closed at accept without a word.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -52,7 +53,8 @@ struct door {
     pthread_t thread;
     bool stop;
     door_conn *head;
-    unsigned connections;
+    unsigned connections; /* served: not refused */
+    unsigned refused;     /* answered 429 or 503, on their way out */
     size_t buffered;
 };
 
@@ -171,16 +173,36 @@ static void log_refusals(void)
 
 /* ---- connections ------------------------------------------------------- */
 
+typedef enum { ADMIT, ANSWER_429, ANSWER_503, CLOSE_SILENTLY } admission;
+
+/* Whether a connection from @key may be served, answered and shut, or only closed. Under the lock. */
+static admission admit(const door *d, const unsigned char key[16])
+{
+    admission a = ADMIT;
+
+    if (count_address(d, key) >= d->limits.max_per_address)
+        a = ANSWER_429;
+    else if (d->connections >= d->limits.max_connections)
+        a = ANSWER_503;
+    /* Refused connections have a room of their own: a flood cannot fill the served ones'. */
+    if (a != ADMIT && d->refused >= DOOR_REFUSAL_ROOM)
+        a = CLOSE_SILENTLY;
+    return a;
+}
+
 enum MHD_Result door_accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
     door *d = cls;
+    unsigned char key[16];
 
+    (void)addrlen;
+    address_key(addr, key);
     pthread_mutex_lock(&d->lock);
-    bool room = d->connections < door_connection_cap(d);
+    admission a = admit(d, key);
     pthread_mutex_unlock(&d->lock);
-    if (!room)
-        door_note_refusal("connections_full");
-    return room ? MHD_YES : MHD_NO;
+    if (a == CLOSE_SILENTLY)
+        door_note_refusal("connections_closed");
+    return a == CLOSE_SILENTLY ? MHD_NO : MHD_YES;
 }
 
 static void connection_started(door *d, struct MHD_Connection *conn, void **socket_context)
@@ -192,6 +214,7 @@ static void connection_started(door *d, struct MHD_Connection *conn, void **sock
     door_conn *c = calloc(1, sizeof(*c));
     const char *refusal = NULL, *why = NULL;
     unsigned status = 0;
+    admission a;
 
     if (!c)
         return;
@@ -199,11 +222,12 @@ static void connection_started(door *d, struct MHD_Connection *conn, void **sock
     address_key(addr ? addr->client_addr : NULL, c->address);
     c->start_ms = now_ms();
     pthread_mutex_lock(&d->lock);
-    if (d->connections >= d->limits.max_connections) {
+    a = admit(d, c->address);
+    if (a == ANSWER_503) {
         refusal = "connections_full";
         status = 503;
         why = "ukiyod holds as many connections as it may";
-    } else if (count_address(d, c->address) >= d->limits.max_per_address) {
+    } else if (a != ADMIT) {
         refusal = "connections_per_address";
         status = 429;
         why = "too many connections from this address";
@@ -213,7 +237,10 @@ static void connection_started(door *d, struct MHD_Connection *conn, void **sock
     if (d->head)
         d->head->prev = c;
     d->head = c;
-    d->connections++;
+    if (c->refused)
+        d->refused++;
+    else
+        d->connections++;
     if (refusal) {
         door_write_answer(c->fd, status, refusal, why);
         shutdown(c->fd, SHUT_WR);
@@ -234,7 +261,10 @@ static void connection_closed(door *d, door_conn *c)
         d->head = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    d->connections--;
+    if (c->refused)
+        d->refused--;
+    else
+        d->connections--;
     pthread_mutex_unlock(&d->lock);
     free(c);
 }

@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -30,23 +31,75 @@ static void timestamp(char *buf, size_t len)
     snprintf(buf + n, len - n, ".%03ldZ", ts.tv_nsec / 1000000);
 }
 
-/* logfmt: values with spaces, quotes or '=' are quoted, with \" and \\ escaped. */
-static void logfmt_value(FILE *to, const char *v)
+/* The length of the valid UTF-8 sequence at @p, or 0. */
+static size_t utf8_length(const unsigned char *p)
 {
-    if (v[0] && !strpbrk(v, " \"=\\\n\t")) {
-        fputs(v, to);
+    size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+
+    if (p[0] >= 0xf8)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    return n;
+}
+
+/*
+ * @v as a line may hold it (new): every control character (C0, DEL, C1)
+ * and every byte that is not UTF-8 as \n, \r, \t or \xNN, and the
+ * backslash doubled, so a value from a client (a URL with \r or ESC in it)
+ * can neither break a line nor steer a terminal.
+ */
+char *log_printable(const char *v)
+{
+    size_t len = strlen(v);
+    char *out = malloc(len * 4 + 1), *o = out;
+
+    if (!out)
+        return NULL;
+    for (const unsigned char *p = (const unsigned char *)v; *p;) {
+        size_t n = *p < 0x80 ? 1 : utf8_length(p);
+        bool c1 = n == 2 && p[0] == 0xc2 && p[1] < 0xa0;
+        if (*p == '\\') {
+            *o++ = '\\';
+            *o++ = '\\';
+        } else if (*p == '\n' || *p == '\r' || *p == '\t') {
+            *o++ = '\\';
+            *o++ = *p == '\n' ? 'n' : *p == '\r' ? 'r' : 't';
+        } else if (n == 0 || c1 || *p < 0x20 || *p == 0x7f) {
+            for (size_t i = 0; i < (n ? n : 1); i++)
+                o += sprintf(o, "\\x%02x", p[i]);
+            p += n ? n : 1;
+            continue;
+        } else {
+            memcpy(o, p, n);
+            o += n;
+        }
+        p += n;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* logfmt: values with spaces, quotes, '=' or escapes are quoted, with \" for a quote. */
+static void logfmt_value(FILE *to, const char *raw)
+{
+    char *v = log_printable(raw);
+
+    if (!v)
         return;
-    }
-    fputc('"', to);
-    for (const char *p = v; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fputc('\\', to);
-        if (*p == '\n')
-            fputs("\\n", to);
-        else
+    if (v[0] && !strpbrk(v, " \"=\\")) {
+        fputs(v, to);
+    } else {
+        fputc('"', to);
+        for (const char *p = v; *p; p++) {
+            if (*p == '"')
+                fputc('\\', to);
             fputc(*p, to);
+        }
+        fputc('"', to);
     }
-    fputc('"', to);
+    free(v);
 }
 
 static void write_logfmt(const char *ts, ukiyo_log_level level, const char *msg,
@@ -61,13 +114,22 @@ static void write_logfmt(const char *ts, ukiyo_log_level level, const char *msg,
     fputc('\n', stderr);
 }
 
+/* JSON escapes what it must; the value is made printable first, as for logfmt. */
+static void json_set_printable(json_t *line, const char *key, const char *raw)
+{
+    char *v = log_printable(raw);
+    json_object_set_new(line, key, json_string(v ? v : ""));
+    free(v);
+}
+
 static void write_json(const char *ts, ukiyo_log_level level, const char *msg,
                        const char *const *fields)
 {
-    json_t *line = json_pack("{s:s, s:s, s:s}", "time", ts, "level", level_name(level), "msg", msg);
+    json_t *line = json_pack("{s:s, s:s}", "time", ts, "level", level_name(level));
 
+    json_set_printable(line, "msg", msg);
     for (const char *const *f = fields; f && f[0] && f[1]; f += 2)
-        json_object_set_new(line, f[0], json_string(f[1]));
+        json_set_printable(line, f[0], f[1]);
     json_dumpf(line, stderr, JSON_COMPACT | JSON_PRESERVE_ORDER);
     fputc('\n', stderr);
     json_decref(line);

@@ -45,6 +45,8 @@ int config_parse(daemon_config *cfg, int argc, char **argv);
 /* Logging: logfmt or JSON lines on stderr; also the library's log handler. */
 void daemon_log_init(log_format format, ukiyo_log_level level);
 void daemon_log(ukiyo_log_level level, const char *msg, const char *const *fields);
+/* @v with control characters and bytes that are not UTF-8 escaped (new; NULL: no memory). */
+char *log_printable(const char *v);
 
 /*
  * The secret in @file, or (when @file is NULL) in <dir of db_path>/<name>,

@@ -18,7 +18,7 @@ struct job_worker {
     pthread_cond_t wake;
     bool stop;
     bool pending;
-    bool hold; /* UKIYO_TEST_HOLD_JOBS: queue, never run (the restart test) */
+    bool hold; /* UKIYO_TEST_HOLD_JOBS in test builds: queue, never run (the restart test) */
     ukiyo *u;
 };
 
@@ -97,7 +97,9 @@ int job_worker_start(job_worker **out, const daemon_config *cfg, notify_worker *
         ukiyo_set_update_hook(w->u, notify_worker_hook, notify);
     pthread_mutex_init(&w->lock, NULL);
     pthread_cond_init(&w->wake, NULL);
-    w->hold = getenv("UKIYO_TEST_HOLD_JOBS") != NULL;
+#ifdef UKIYO_TEST_HOOKS
+    w->hold = getenv("UKIYO_TEST_HOLD_JOBS") != NULL; /* test builds only */
+#endif
     w->pending = true; /* jobs a restart found queued */
     if (pthread_create(&w->thread, NULL, run, w) != 0) {
         ukiyo_close(w->u);

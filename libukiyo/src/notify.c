@@ -42,11 +42,18 @@ static void target_clear(notify_target *t)
     memset(t, 0, sizeof(*t));
 }
 
-/* "https://host:port/..." -> "host:port" (new). */
+/* "https://user:password@host:port/..." -> "host:port" (new): the user and password stay out. */
 static char *host_of(const char *url)
 {
     const char *h = strstr(url, "://") + 3;
-    return str_printf("%.*s", (int)strcspn(h, "/?#"), h);
+    size_t len = strcspn(h, "/?#");
+    const char *at = memrchr(h, '@', len);
+
+    if (at) {
+        len -= (size_t)(at + 1 - h);
+        h = at + 1;
+    }
+    return str_printf("%.*s", (int)len, h);
 }
 
 static int parse_target(const char *text, notify_target *t)

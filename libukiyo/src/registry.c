@@ -2,6 +2,7 @@
  * registry.c - Registry v2: manifest digests and tag lists, with the
  * token and Basic authentication flows and rate-limit bookkeeping.
  */
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -132,15 +133,46 @@ UKIYO_EXTERN uint64_t ukiyo_registry_request_count(const ukiyo_registry *r)
     return r->requests;
 }
 
-static bool is_loopback(const char *registry)
+/* "" or ":<digits>". */
+static bool is_port_or_nothing(const char *s)
 {
-    return str_has_prefix(registry, "localhost") || str_has_prefix(registry, "127.") ||
-           str_has_prefix(registry, "[::1]");
+    if (!*s)
+        return true;
+    if (*s++ != ':' || !*s)
+        return false;
+    return strspn(s, "0123456789") == strlen(s);
+}
+
+bool registry_is_loopback(const char *registry)
+{
+    char host[64];
+    const char *end;
+    struct in_addr a4;
+    struct in6_addr a6;
+
+    if (!registry)
+        return false;
+    if (registry[0] == '[') {
+        end = strchr(registry, ']');
+        if (!end || (size_t)(end - registry - 1) >= sizeof(host))
+            return false;
+        snprintf(host, sizeof(host), "%.*s", (int)(end - registry - 1), registry + 1);
+        return is_port_or_nothing(end + 1) && inet_pton(AF_INET6, host, &a6) == 1 &&
+               IN6_IS_ADDR_LOOPBACK(&a6);
+    }
+    end = registry + strcspn(registry, ":");
+    if ((size_t)(end - registry) >= sizeof(host) || !is_port_or_nothing(end))
+        return false;
+    snprintf(host, sizeof(host), "%.*s", (int)(end - registry), registry);
+    if (strcmp(host, "localhost") == 0)
+        return true;
+    /* A dotted quad in 127.0.0.0/8; inet_pton takes nothing looser. */
+    return inet_pton(AF_INET, host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
 }
 
 static bool may_use_plain_http(const ukiyo_registry *r, const char *registry)
 {
-    if (is_loopback(registry))
+    if (registry_is_loopback(registry))
         return true;
     for (size_t i = 0; i < r->insecure.count; i++)
         if (strcmp(r->insecure.items[i], registry) == 0)

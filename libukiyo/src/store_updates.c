@@ -62,14 +62,19 @@ static int exec_bound(ukiyo_store *s, const char *sql, const char *const *params
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : sql_error(s, "write");
 }
 
-/* For the crash-safety tests: UKIYO_TEST_CRASH_AT=<step> ends the process right after
- * that step is journaled, before it is taken, as a power cut would. */
+/* For the crash-safety tests, in test builds only (meson's *-testhooks targets):
+ * UKIYO_TEST_CRASH_AT=<step> ends the process right after that step is journaled,
+ * before it is taken, as a power cut would. */
 static void crash_hook(const char *step)
 {
+#ifdef UKIYO_TEST_HOOKS
     const char *at = getenv("UKIYO_TEST_CRASH_AT");
 
     if (at && strcmp(at, step) == 0)
         raise(SIGKILL);
+#else
+    (void)step;
+#endif
 }
 
 int journal_begin(ukiyo_store *s, journal_entry *e)
