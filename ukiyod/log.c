@@ -147,6 +147,7 @@ void daemon_log(ukiyo_log_level level, const char *msg, const char *const *field
         write_json(ts, level, msg, fields);
     else
         write_logfmt(ts, level, msg, fields);
+    fflush(stderr); /* one write per line (daemon_log_init buffers stderr) */
     pthread_mutex_unlock(&log_lock);
 }
 
@@ -160,6 +161,9 @@ void daemon_log_init(log_format format, ukiyo_log_level level)
 {
     current_format = format;
     current_level = level;
+    /* stderr is unbuffered: every fputc would be a write of its own. */
+    static char buffer[1 << 16];
+    setvbuf(stderr, buffer, _IOFBF, sizeof(buffer));
     ukiyo_log_set_level(level);
     ukiyo_log_set_handler(library_log, NULL);
 }

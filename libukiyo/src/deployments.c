@@ -293,13 +293,13 @@ int deployment_find(ukiyo_store *s, const char *registry, const char *repository
     sqlite3_stmt *st = NULL;
     int err = UKIYO_ENOTFOUND;
 
+    static const char sql[] = "SELECT name, registry, repository, container, ports, "
+                              "scheduled_at_ms, scheduled_downtime, update_window FROM "
+                              "deployments WHERE (registry = ?1 AND repository = ?2) OR name = ?3";
+
     memset(d, 0, sizeof(*d));
-    if (sqlite3_prepare_v2(s->db, "SELECT name, registry, repository, container, ports, "
-                                  "scheduled_at_ms, scheduled_downtime, update_window FROM "
-                                  "deployments WHERE "
-                                  "(registry = ?1 AND repository = ?2) OR name = ?3",
-                           -1, &st, NULL) != SQLITE_OK)
-        return ukiyo_error_set(UKIYO_EIO, "deployments: %s", sqlite3_errmsg(s->db));
+    if (!(st = store_statement(s, sql)))
+        return UKIYO_EIO;
     sqlite3_bind_text(st, 1, registry, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, repository, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
@@ -314,7 +314,7 @@ int deployment_find(ukiyo_store *s, const char *registry, const char *repository
         d->window = str_dup((const char *)sqlite3_column_text(st, 7));
         err = 0;
     }
-    sqlite3_finalize(st);
+    store_statement_done(st);
     return err;
 }
 

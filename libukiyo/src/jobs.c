@@ -31,18 +31,22 @@ static int select_id(ukiyo_store *s, const char *sql, const char *a, const char 
     int rc;
 
     *found = false;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return jobs_sql_fail(s, "prepare");
+    if (!(st = store_statement(s, sql)))
+        return UKIYO_EIO;
     sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, c, -1, SQLITE_STATIC);
+    if (b)
+        sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+    if (c)
+        sqlite3_bind_text(st, 3, c, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *id_out = sqlite3_column_int64(st, 0);
         *found = true;
     }
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : jobs_sql_fail(s, "query");
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        jobs_sql_fail(s, "query");
+    store_statement_done(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : UKIYO_EIO;
 }
 
 static int insert_job(ukiyo_store *s, const job_tag *t, const char *source,
@@ -55,8 +59,8 @@ static int insert_job(ukiyo_store *s, const job_tag *t, const char *source,
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return jobs_sql_fail(s, "prepare");
+    if (!(st = store_statement(s, sql)))
+        return UKIYO_EIO;
     sqlite3_bind_text(st, 1, t->registry, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, t->repository, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, t->tag, -1, SQLITE_STATIC);
@@ -67,9 +71,11 @@ static int insert_job(ukiyo_store *s, const job_tag *t, const char *source,
     sqlite3_bind_text(st, 8, d ? d->name : NULL, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 9, d && d->downtime ? d->scheduled_at_ms : 0);
     rc = sqlite3_step(st);
-    sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
-        return jobs_sql_fail(s, "queueing a job");
+        jobs_sql_fail(s, "queueing a job");
+    store_statement_done(st);
+    if (rc != SQLITE_DONE)
+        return UKIYO_EIO;
     *id_out = sqlite3_last_insert_rowid(s->db);
     return 0;
 }
@@ -169,40 +175,37 @@ static int set_callback(ukiyo_store *s, int64_t job_id, const char *url)
 {
     sqlite3_stmt *st = NULL;
 
+    static const char sql[] = "UPDATE jobs SET callback_url = ?1 WHERE id = ?2";
+
     if (!url || !dockerhub_callback_allowed(url))
         return ukiyo_error_set(UKIYO_EINVAL, "refusing callback URL %.200s: not Docker Hub's",
                                url ? url : "(none)");
-    if (sqlite3_prepare_v2(s->db, "UPDATE jobs SET callback_url = ?1 WHERE id = ?2", -1, &st,
-                           NULL) != SQLITE_OK)
-        return jobs_sql_fail(s, "prepare");
+    if (!(st = store_statement(s, sql)))
+        return UKIYO_EIO;
     sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, job_id);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
-        return jobs_sql_fail(s, "saving a callback");
+        jobs_sql_fail(s, "saving a callback");
+    store_statement_done(st);
+    if (rc != SQLITE_DONE)
+        return UKIYO_EIO;
     return sqlite3_changes(s->db) ? 0 : ukiyo_error_set(UKIYO_ENOTFOUND, "no job %lld",
                                                         (long long)job_id);
 }
 
-/* One submission of a batch, in a savepoint: its failure undoes only itself. */
-static void submit_one(ukiyo_store *s, ukiyo_job_submission *sub)
+/* One submission of a batch; its outcome in @sub. */
+static int submit_one(ukiyo_store *s, ukiyo_job_submission *sub)
 {
     job_tag t = {ukiyo_push_event_registry(sub->event), ukiyo_push_event_repository(sub->event),
                  ukiyo_push_event_tag(sub->event), ukiyo_push_event_digest(sub->event)};
 
     sub->job_id = 0;
     sub->callback_refused = 0;
-    if (sqlite3_exec(s->db, "SAVEPOINT submission", NULL, NULL, NULL) != SQLITE_OK) {
-        sub->error = jobs_sql_fail(s, "savepoint");
-        return;
-    }
     sub->error = submit_locked(s, &t, sub->source, sub->delivery_id, &sub->job_id);
     if (sub->error == 0 && sub->callback_url && set_callback(s, sub->job_id, sub->callback_url) < 0)
         sub->callback_refused = 1;
-    if (sub->error < 0)
-        sqlite3_exec(s->db, "ROLLBACK TO submission", NULL, NULL, NULL);
-    sqlite3_exec(s->db, "RELEASE submission", NULL, NULL, NULL);
+    return sub->error;
 }
 
 typedef struct {
@@ -210,13 +213,22 @@ typedef struct {
     size_t count;
 } batch;
 
+/* All in one transaction; the first failure undoes the lot. */
 static int submit_batch_step(ukiyo_store *s, void *arg)
 {
     batch *b = arg;
 
-    for (size_t i = 0; i < b->count; i++)
-        submit_one(s, &b->subs[i]);
+    for (size_t i = 0; i < b->count; i++) {
+        int err = submit_one(s, &b->subs[i]);
+        if (err < 0)
+            return err;
+    }
     return 0;
+}
+
+static int submit_alone_step(ukiyo_store *s, void *arg)
+{
+    return submit_one(s, arg);
 }
 
 UKIYO_EXTERN int ukiyo_jobs_submit_batch(ukiyo *u, ukiyo_job_submission *subs, size_t count)
@@ -233,12 +245,24 @@ UKIYO_EXTERN int ukiyo_jobs_submit_batch(ukiyo *u, ukiyo_job_submission *subs, s
             return ukiyo_error_set(UKIYO_EINVAL, "jobs: submission %zu has no event", i);
     if (count == 0)
         return 0;
+    /* Together: one commit, one sync. */
     int err = in_transaction(s, submit_batch_step, &b);
-    for (size_t i = 0; err < 0 && i < count; i++) {
-        subs[i].error = err;
-        subs[i].job_id = 0;
+    if (err == 0 || count == 1) {
+        for (size_t i = 0; err < 0 && i < count; i++) {
+            subs[i].error = err;
+            subs[i].job_id = 0;
+        }
+        return err;
     }
-    return err;
+    /* One of them failed and undid them all: each alone, so only that one fails. */
+    int committed = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (in_transaction(s, submit_alone_step, &subs[i]) == 0)
+            committed++;
+        else
+            subs[i].job_id = 0;
+    }
+    return committed ? 0 : subs[0].error;
 }
 
 UKIYO_EXTERN int ukiyo_jobs_submit(ukiyo *u, const ukiyo_push_event *event, const char *source,

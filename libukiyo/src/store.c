@@ -245,10 +245,44 @@ fail:
     return err;
 }
 
+sqlite3_stmt *store_statement(ukiyo_store *s, const char *sql)
+{
+    size_t i;
+
+    for (i = 0; i < STORE_STATEMENTS_MAX && s->statements[i].sql; i++)
+        if (s->statements[i].sql == sql)
+            return s->statements[i].stmt;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        ukiyo_error_set(UKIYO_EIO, "store: prepare: %s", sqlite3_errmsg(s->db));
+        return NULL;
+    }
+    if (i == STORE_STATEMENTS_MAX) {
+        /* Only literals come here, so their number is fixed: raise the size. */
+        sqlite3_finalize(st);
+        ukiyo_error_set(UKIYO_EIO, "store: more than %d cached statements",
+                        STORE_STATEMENTS_MAX);
+        return NULL;
+    }
+    s->statements[i].sql = sql;
+    s->statements[i].stmt = st;
+    return st;
+}
+
+void store_statement_done(sqlite3_stmt *st)
+{
+    if (!st)
+        return;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
 UKIYO_EXTERN void ukiyo_store_close(ukiyo_store *s)
 {
     if (!s)
         return;
+    for (size_t i = 0; i < STORE_STATEMENTS_MAX && s->statements[i].sql; i++)
+        sqlite3_finalize(s->statements[i].stmt);
     sqlite3_close(s->db);
     free(s->path);
     free(s);

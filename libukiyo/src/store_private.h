@@ -15,12 +15,30 @@
 
 #include "internal.h"
 
+#define STORE_STATEMENTS_MAX 64
+
 struct ukiyo_store {
     sqlite3 *db;
     char *path;
     int64_t (*clock)(void *arg); /* NULL: the real clock */
     void *clock_arg;
+    /* Statements prepared once and kept (store_statement), matched by their SQL's address. */
+    struct {
+        const char *sql;
+        sqlite3_stmt *stmt;
+    } statements[STORE_STATEMENTS_MAX];
 };
+
+/*
+ * The prepared statement for @sql, which must be a string that lives as long
+ * as the program (a literal: the cache matches it by address), prepared on
+ * first use and kept with the handle; NULL with the last error set. The
+ * caller binds, steps, and hands it back with store_statement_done() (which
+ * ends its read, so no snapshot stays open), never sqlite3_finalize(). The
+ * queries made for every delivery use it: preparing costs more than running.
+ */
+sqlite3_stmt *store_statement(ukiyo_store *s, const char *sql);
+void store_statement_done(sqlite3_stmt *st);
 
 /* The steps of a transaction, in the order they are taken. */
 #define STEP_PLANNED "planned"
