@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 duration=${2:-10}
 connections=${3:-32}
-ensure_packages wrk nginx-light
+ensure_packages wrk nginx-light sqlite3
 [ -x "$build/ukiyod/ukiyod" ] || die "no $build/ukiyod/ukiyod: build first (meson setup $build && ninja -C $build)"
 
 tmp=$(mktemp -d /tmp/ukiyo-bench-webhook.XXXXXX)

@@ -3,6 +3,7 @@
  * and added sources. Needs no engine; the helper is a real program
  * (tests/data/bin/docker-credential-ukiyotest) found on PATH.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <ukiyo.h>
@@ -193,6 +194,61 @@ START_TEST(registry_auth_header_is_base64url_with_padding)
 }
 END_TEST
 
+/* Does any of the database's files hold @needle? */
+static bool files_hold(const char *db, const char *needle)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    bool found = false;
+
+    for (size_t i = 0; i < 3 && !found; i++) {
+        char path[512];
+        snprintf(path, sizeof(path), "%s%s", db, suffixes[i]);
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            continue;
+        size_t n = strlen(needle), len = 0;
+        char *buf = NULL;
+        char chunk[65536];
+        size_t got;
+        while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+            buf = realloc(buf, len + got);
+            memcpy(buf + len, chunk, got);
+            len += got;
+        }
+        fclose(f);
+        found = buf && memmem(buf, len, needle, n) != NULL;
+        free(buf);
+    }
+    return found;
+}
+
+/* A deleted or replaced access token leaves the database's files. */
+START_TEST(deleted_secrets_leave_the_database_files)
+{
+    char dir[] = "/tmp/ukiyo-test-secure-delete-XXXXXX", db[512];
+    ukiyo_store *s = NULL;
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(db, sizeof(db), "%s/ukiyo.db", dir);
+    ck_assert_int_eq(ukiyo_store_open(&s, db), 0);
+    ck_assert_int_eq(ukiyo_store_credential_save(s, "registry.example", "alice",
+                                                 "FIRST-SECRET-0123456789", NULL, NULL, 0),
+                     0);
+    ck_assert(files_hold(db, "FIRST-SECRET-0123456789"));
+    ck_assert_int_eq(ukiyo_store_credential_save(s, "registry.example", "alice",
+                                                 "SECOND-SECRET-0123456789", NULL, NULL, 1),
+                     0);
+    ck_assert_msg(!files_hold(db, "FIRST-SECRET-0123456789"), "the replaced token stayed");
+    ck_assert_int_eq(ukiyo_store_credential_delete(s, "alice"), 0);
+    ck_assert_msg(!files_hold(db, "SECOND-SECRET-0123456789"), "the deleted token stayed");
+    ukiyo_store_close(s);
+    ck_assert_msg(!files_hold(db, "SECRET-0123456789"), "a token is in the closed database");
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("auth");
@@ -210,6 +266,7 @@ int main(void)
     tcase_add_test(tc, added_sources_are_asked_first);
     tcase_add_test(tc, credential_needs_a_user_or_token);
     tcase_add_test(tc, registry_auth_header_is_base64url_with_padding);
+    tcase_add_test(tc, deleted_secrets_leave_the_database_files);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

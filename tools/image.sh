@@ -15,7 +15,10 @@ ensure_packages $BUILD_PACKAGES ca-certificates docker.io binutils
 if [ ! -f "$build/build.ninja" ]; then
     meson setup "$build" "$root" --buildtype=release -Dtests=false -Dman=disabled >/dev/null
 fi
-meson compile -C "$build" ukiyod ukiyoctl >/dev/null
+# meson compile says what went wrong on standard output: show it when it fails.
+log=$(mktemp)
+meson compile -C "$build" ukiyod ukiyoctl >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; die "cannot build ukiyod in $build"; }
+rm -f "$log"
 
 ctx=$(mktemp -d); trap 'rm -rf "$ctx"' EXIT
 rootfs=$ctx/rootfs

@@ -15,7 +15,7 @@ quick=false
 [ "${1:-}" = "--quick" ] && quick=true
 
 # shellcheck disable=SC2086
-ensure_packages $BUILD_PACKAGES valgrind clang man-db prometheus ca-certificates python3
+ensure_packages $BUILD_PACKAGES valgrind clang libclang-rt-14-dev man-db prometheus ca-certificates python3
 tests/env/setup.sh
 
 run_suite() { # run_suite BUILDDIR [meson setup options] -- [meson test options]
@@ -57,5 +57,23 @@ if ! $quick; then
     rm -rf "$logs"
     [ "$sanitize_rc" = 0 ] || die "the sanitizer run failed"
     [ "$valgrind_rc" = 0 ] || die "the valgrind run failed"
+fi
+if ! $quick; then
+    # The fuzz build as the README gives it: clang, libFuzzer, each parser of untrusted
+    # input fuzzed for a few seconds from its stored corpus (new finds go to a temporary
+    # directory, not into the tree).
+    say "fuzzing: build-fuzz (clang, libFuzzer), 10 s per target"
+    [ -d build-fuzz ] || CC=clang meson setup build-fuzz -Dfuzzing=true -Db_lundef=false >/dev/null
+    targets=$(ls tests/fuzz/corpus)
+    # shellcheck disable=SC2086
+    ninja -C build-fuzz $(for t in $targets; do printf 'tests/fuzz/fuzz_%s-libfuzzer ' "$t"; done) >/dev/null
+    for t in $targets; do
+        found=$(mktemp -d)
+        LD_LIBRARY_PATH=build-fuzz/libukiyo "build-fuzz/tests/fuzz/fuzz_$t-libfuzzer" \
+            -max_total_time=10 -print_final_stats=1 "$found" "tests/fuzz/corpus/$t" \
+            >"$found.log" 2>&1 || { tail -40 "$found.log"; die "fuzz_$t found a crash"; }
+        say "fuzz_$t: $(sed -n 's/^stat::number_of_executed_units: *//p' "$found.log") inputs, no crash"
+        rm -rf "$found" "$found.log"
+    done
 fi
 say "all tests passed"

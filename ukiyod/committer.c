@@ -11,20 +11,17 @@
  * groups grow by themselves; alone, a delivery is committed at once, with
  * no timer to wait for.
  */
-#include <pthread.h>
 #include <stdlib.h>
 
+#include "thread.h"
 #include "ukiyod.h"
 
 #define COMMIT_GROUP_MAX 256 /* deliveries in one transaction */
 #define COMMIT_QUEUE_MAX 4096 /* deliveries waiting; past it: 503 */
 
 struct webhook_committer {
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    bool stop, stopped;
-    webhook_delivery *head, *tail;
+    daemon_thread thread;
+    webhook_delivery *head, *tail; /* under thread.lock */
     unsigned queued;
     ukiyo *u;
     job_worker *worker;
@@ -34,9 +31,9 @@ static unsigned take_group(webhook_committer *c, webhook_delivery **group)
 {
     unsigned n = 0;
 
-    pthread_mutex_lock(&c->lock);
-    while (!c->head && !c->stop)
-        pthread_cond_wait(&c->wake, &c->lock);
+    pthread_mutex_lock(&c->thread.lock);
+    while (!c->head && !c->thread.stop)
+        daemon_thread_sleep_locked(&c->thread, -1);
     while (c->head && n < COMMIT_GROUP_MAX) {
         group[n] = c->head;
         c->head = c->head->next;
@@ -45,7 +42,7 @@ static unsigned take_group(webhook_committer *c, webhook_delivery **group)
     if (!c->head)
         c->tail = NULL;
     c->queued -= n;
-    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(&c->thread.lock);
     return n;
 }
 
@@ -135,8 +132,8 @@ static void *committer_main(void *arg)
 
 bool webhook_committer_submit(webhook_committer *c, webhook_delivery *d)
 {
-    pthread_mutex_lock(&c->lock);
-    bool room = c->queued < COMMIT_QUEUE_MAX && !c->stop;
+    pthread_mutex_lock(&c->thread.lock);
+    bool room = c->queued < COMMIT_QUEUE_MAX && !c->thread.stop;
     if (room) {
         d->next = NULL;
         if (c->tail)
@@ -145,9 +142,9 @@ bool webhook_committer_submit(webhook_committer *c, webhook_delivery *d)
             c->head = d;
         c->tail = d;
         c->queued++;
-        pthread_cond_signal(&c->wake);
+        daemon_thread_wake_locked(&c->thread, false);
     }
-    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(&c->thread.lock);
     return room;
 }
 
@@ -158,17 +155,11 @@ int webhook_committer_start(webhook_committer **out, const daemon_config *cfg, j
 
     if (!c)
         return -1;
+    daemon_thread_init(&c->thread);
     config_library_options(cfg, &opts);
-    if (ukiyo_open(&c->u, &opts) < 0) {
-        free(c);
-        return -1;
-    }
     c->worker = worker;
-    pthread_mutex_init(&c->lock, NULL);
-    pthread_cond_init(&c->wake, NULL);
-    if (pthread_create(&c->thread, NULL, committer_main, c) != 0) {
-        ukiyo_close(c->u);
-        free(c);
+    if (ukiyo_open(&c->u, &opts) < 0 || daemon_thread_start(&c->thread, committer_main, c) < 0) {
+        webhook_committer_free(c);
         return -1;
     }
     *out = c;
@@ -177,14 +168,8 @@ int webhook_committer_start(webhook_committer **out, const daemon_config *cfg, j
 
 void webhook_committer_stop(webhook_committer *c)
 {
-    if (!c || c->stopped)
-        return;
-    pthread_mutex_lock(&c->lock);
-    c->stop = true;
-    pthread_cond_signal(&c->wake);
-    pthread_mutex_unlock(&c->lock);
-    pthread_join(c->thread, NULL); /* what was queued is committed first */
-    c->stopped = true;
+    if (c)
+        daemon_thread_stop(&c->thread); /* what was queued is committed first */
 }
 
 void webhook_committer_free(webhook_committer *c)
@@ -192,8 +177,7 @@ void webhook_committer_free(webhook_committer *c)
     if (!c)
         return;
     webhook_committer_stop(c);
-    pthread_cond_destroy(&c->wake);
-    pthread_mutex_destroy(&c->lock);
+    daemon_thread_destroy(&c->thread);
     ukiyo_close(c->u);
     free(c);
 }

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "door.h"
+#include "thread.h"
 #include "ukiyod.h"
 
 #define DOOR_REFUSAL_ROOM 64       /* refused connections on their way out */
@@ -48,10 +49,7 @@ struct door_conn {
 
 struct door {
     door_limits limits;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    pthread_t thread;
-    bool stop;
+    daemon_thread thread; /* its lock guards what follows */
     door_conn *head;
     unsigned connections; /* served: not refused */
     unsigned refused;     /* answered 429 or 503, on their way out */
@@ -66,13 +64,6 @@ static struct {
     bool pending;
 } tally = {.lock = PTHREAD_MUTEX_INITIALIZER};
 static door *active_door;
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void address_key(const struct sockaddr *sa, unsigned char key[16])
 {
@@ -142,9 +133,9 @@ void door_note_refusal(const char *reason)
     pthread_mutex_unlock(&tally.lock);
     /* The door's thread may be asleep with no deadline to wait for. */
     if (first && active_door) {
-        pthread_mutex_lock(&active_door->lock);
-        pthread_cond_signal(&active_door->wake);
-        pthread_mutex_unlock(&active_door->lock);
+        pthread_mutex_lock(&active_door->thread.lock);
+        daemon_thread_wake_locked(&active_door->thread, false);
+        pthread_mutex_unlock(&active_door->thread.lock);
     }
 }
 
@@ -197,9 +188,9 @@ enum MHD_Result door_accept_policy(void *cls, const struct sockaddr *addr, sockl
 
     (void)addrlen;
     address_key(addr, key);
-    pthread_mutex_lock(&d->lock);
+    pthread_mutex_lock(&d->thread.lock);
     admission a = admit(d, key);
-    pthread_mutex_unlock(&d->lock);
+    pthread_mutex_unlock(&d->thread.lock);
     if (a == CLOSE_SILENTLY)
         door_note_refusal("connections_closed");
     return a == CLOSE_SILENTLY ? MHD_NO : MHD_YES;
@@ -220,8 +211,8 @@ static void connection_started(door *d, struct MHD_Connection *conn, void **sock
         return;
     c->fd = fd ? fd->connect_fd : -1;
     address_key(addr ? addr->client_addr : NULL, c->address);
-    c->start_ms = now_ms();
-    pthread_mutex_lock(&d->lock);
+    c->start_ms = monotonic_ms();
+    pthread_mutex_lock(&d->thread.lock);
     a = admit(d, c->address);
     if (a == ANSWER_503) {
         refusal = "connections_full";
@@ -245,8 +236,8 @@ static void connection_started(door *d, struct MHD_Connection *conn, void **sock
         door_write_answer(c->fd, status, refusal, why);
         shutdown(c->fd, SHUT_WR);
     }
-    pthread_cond_signal(&d->wake);
-    pthread_mutex_unlock(&d->lock);
+    daemon_thread_wake_locked(&d->thread, false);
+    pthread_mutex_unlock(&d->thread.lock);
     *socket_context = c;
     if (refusal)
         door_note_refusal(refusal);
@@ -254,7 +245,7 @@ static void connection_started(door *d, struct MHD_Connection *conn, void **sock
 
 static void connection_closed(door *d, door_conn *c)
 {
-    pthread_mutex_lock(&d->lock);
+    pthread_mutex_lock(&d->thread.lock);
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -265,7 +256,7 @@ static void connection_closed(door *d, door_conn *c)
         d->refused--;
     else
         d->connections--;
-    pthread_mutex_unlock(&d->lock);
+    pthread_mutex_unlock(&d->thread.lock);
     free(c);
 }
 
@@ -302,9 +293,9 @@ bool door_conn_overdue(door *d, door_conn *c)
 {
     if (!c)
         return false;
-    pthread_mutex_lock(&d->lock);
-    bool overdue = c->phase != CONN_SERVING && now_ms() >= deadline_of(d, c);
-    pthread_mutex_unlock(&d->lock);
+    pthread_mutex_lock(&d->thread.lock);
+    bool overdue = c->phase != CONN_SERVING && monotonic_ms() >= deadline_of(d, c);
+    pthread_mutex_unlock(&d->thread.lock);
     return overdue;
 }
 
@@ -312,22 +303,22 @@ void door_conn_serving(door *d, door_conn *c)
 {
     if (!c)
         return;
-    pthread_mutex_lock(&d->lock);
+    pthread_mutex_lock(&d->thread.lock);
     if (c->phase == CONN_READING)
         c->phase = CONN_SERVING;
-    pthread_mutex_unlock(&d->lock);
+    pthread_mutex_unlock(&d->thread.lock);
 }
 
 void door_conn_idle(door *d, door_conn *c)
 {
     if (!c)
         return;
-    pthread_mutex_lock(&d->lock);
+    pthread_mutex_lock(&d->thread.lock);
     if (c->phase == CONN_SERVING)
         c->phase = CONN_READING;
-    c->start_ms = now_ms();
-    pthread_cond_signal(&d->wake);
-    pthread_mutex_unlock(&d->lock);
+    c->start_ms = monotonic_ms();
+    daemon_thread_wake_locked(&d->thread, false);
+    pthread_mutex_unlock(&d->thread.lock);
 }
 
 int door_conn_fd(const door_conn *c)
@@ -344,19 +335,19 @@ unsigned door_connection_cap(const door *d)
 
 bool door_reserve(door *d, size_t bytes)
 {
-    pthread_mutex_lock(&d->lock);
+    pthread_mutex_lock(&d->thread.lock);
     bool ok = bytes <= d->limits.buffer_limit - d->buffered;
     if (ok)
         d->buffered += bytes;
-    pthread_mutex_unlock(&d->lock);
+    pthread_mutex_unlock(&d->thread.lock);
     return ok;
 }
 
 void door_release(door *d, size_t bytes)
 {
-    pthread_mutex_lock(&d->lock);
+    pthread_mutex_lock(&d->thread.lock);
     d->buffered -= bytes < d->buffered ? bytes : d->buffered;
-    pthread_mutex_unlock(&d->lock);
+    pthread_mutex_unlock(&d->thread.lock);
 }
 
 /* ---- the door's thread --------------------------------------------------- */
@@ -385,28 +376,17 @@ static long long end_overdue(door *d, long long now, unsigned *ended)
     return next;
 }
 
-static void wait_until(door *d, long long due_ms)
-{
-    if (due_ms < 0) {
-        pthread_cond_wait(&d->wake, &d->lock);
-        return;
-    }
-    /* The condition variable waits on CLOCK_MONOTONIC (door_start). */
-    struct timespec until = {.tv_sec = due_ms / 1000, .tv_nsec = (due_ms % 1000) * 1000000};
-    pthread_cond_timedwait(&d->wake, &d->lock, &until);
-}
-
 static void *door_thread(void *arg)
 {
     door *d = arg;
     long long next_summary = 0;
 
-    pthread_mutex_lock(&d->lock);
-    while (!d->stop) {
-        long long now = now_ms();
+    pthread_mutex_lock(&d->thread.lock);
+    while (!d->thread.stop) {
+        long long now = monotonic_ms();
         unsigned ended = 0;
         long long due = end_overdue(d, now, &ended);
-        pthread_mutex_unlock(&d->lock);
+        pthread_mutex_unlock(&d->thread.lock);
         for (unsigned i = 0; i < ended; i++)
             door_note_refusal("deadline");
         pthread_mutex_lock(&tally.lock);
@@ -419,30 +399,24 @@ static void *door_thread(void *arg)
         }
         if (pending && (due < 0 || next_summary < due))
             due = next_summary;
-        pthread_mutex_lock(&d->lock);
-        if (!d->stop)
-            wait_until(d, due);
+        pthread_mutex_lock(&d->thread.lock);
+        if (!d->thread.stop)
+            daemon_thread_sleep_locked(&d->thread, due);
     }
-    pthread_mutex_unlock(&d->lock);
+    pthread_mutex_unlock(&d->thread.lock);
     return NULL;
 }
 
 int door_start(door **out, const door_limits *limits)
 {
     door *d = calloc(1, sizeof(*d));
-    pthread_condattr_t attr;
 
     if (!d)
         return -1;
     d->limits = *limits;
-    pthread_mutex_init(&d->lock, NULL);
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&d->wake, &attr);
-    pthread_condattr_destroy(&attr);
-    if (pthread_create(&d->thread, NULL, door_thread, d) != 0) {
-        pthread_cond_destroy(&d->wake);
-        pthread_mutex_destroy(&d->lock);
+    daemon_thread_init(&d->thread);
+    if (daemon_thread_start(&d->thread, door_thread, d) < 0) {
+        daemon_thread_destroy(&d->thread);
         free(d);
         return -1;
     }
@@ -455,14 +429,9 @@ void door_stop(door *d)
 {
     if (!d)
         return;
-    pthread_mutex_lock(&d->lock);
-    d->stop = true;
-    pthread_cond_signal(&d->wake);
-    pthread_mutex_unlock(&d->lock);
-    pthread_join(d->thread, NULL);
+    daemon_thread_stop(&d->thread);
     active_door = NULL;
     log_refusals();
-    pthread_cond_destroy(&d->wake);
-    pthread_mutex_destroy(&d->lock);
+    daemon_thread_destroy(&d->thread);
     free(d);
 }

@@ -7,22 +7,19 @@
  * thread pings with a short timeout of its own and sleeps when nobody asks,
  * so an idle daemon does not wake up for it.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "thread.h"
 #include "ukiyod.h"
 
 #define ENGINE_FRESH_MS 2000
 #define ENGINE_PING_TIMEOUT_MS 2000
 
 struct engine_watch {
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    bool stop, asked;
+    daemon_thread thread;
+    bool asked; /* under thread.lock, as what follows */
     ukiyo_docker *docker;
     /* What the last ping found. */
     bool reachable;
@@ -31,24 +28,17 @@ struct engine_watch {
     long long checked_ms; /* 0: never */
 };
 
-static long long monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void ping(engine_watch *w)
 {
     int err = ukiyo_docker_ping(w->docker);
     const char *version = err == 0 ? ukiyo_docker_api_version(w->docker) : NULL;
 
-    pthread_mutex_lock(&w->lock);
+    pthread_mutex_lock(&w->thread.lock);
     w->reachable = err == 0;
     snprintf(w->api_version, sizeof(w->api_version), "%s", version ? version : "");
     snprintf(w->error, sizeof(w->error), "%s", err == 0 ? "" : ukiyo_error_last());
     w->checked_ms = monotonic_ms();
-    pthread_mutex_unlock(&w->lock);
+    pthread_mutex_unlock(&w->thread.lock);
 }
 
 static void *watch_main(void *arg)
@@ -56,12 +46,12 @@ static void *watch_main(void *arg)
     engine_watch *w = arg;
 
     for (;;) {
-        pthread_mutex_lock(&w->lock);
-        while (!w->asked && !w->stop)
-            pthread_cond_wait(&w->wake, &w->lock);
+        pthread_mutex_lock(&w->thread.lock);
+        while (!w->asked && !w->thread.stop)
+            daemon_thread_sleep_locked(&w->thread, -1);
         w->asked = false;
-        bool stop = w->stop;
-        pthread_mutex_unlock(&w->lock);
+        bool stop = w->thread.stop;
+        pthread_mutex_unlock(&w->thread.lock);
         if (stop)
             return NULL;
         ping(w);
@@ -70,7 +60,7 @@ static void *watch_main(void *arg)
 
 json_t *engine_watch_json(engine_watch *w)
 {
-    pthread_mutex_lock(&w->lock);
+    pthread_mutex_lock(&w->thread.lock);
     long long age = w->checked_ms ? monotonic_ms() - w->checked_ms : -1;
     json_t *doc = json_pack("{s:b, s:s?, s:s?, s:I}", "reachable", w->reachable, "api_version",
                             w->reachable ? w->api_version : NULL, "error",
@@ -78,9 +68,9 @@ json_t *engine_watch_json(engine_watch *w)
                             (json_int_t)age);
     if (age < 0 || age > ENGINE_FRESH_MS) {
         w->asked = true;
-        pthread_cond_signal(&w->wake);
+        daemon_thread_wake_locked(&w->thread, false);
     }
-    pthread_mutex_unlock(&w->lock);
+    pthread_mutex_unlock(&w->thread.lock);
     return doc;
 }
 
@@ -91,18 +81,16 @@ int engine_watch_start(engine_watch **out, const daemon_config *cfg)
 
     if (!w)
         return -1;
+    daemon_thread_init(&w->thread);
     opts.host = cfg->docker_host;
     opts.timeout_ms = ENGINE_PING_TIMEOUT_MS;
     if (ukiyo_docker_new(&w->docker, &opts) < 0) {
-        free(w);
+        engine_watch_stop(w);
         return -1;
     }
-    pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->wake, NULL);
     ping(w); /* the first health answer knows */
-    if (pthread_create(&w->thread, NULL, watch_main, w) != 0) {
-        ukiyo_docker_free(w->docker);
-        free(w);
+    if (daemon_thread_start(&w->thread, watch_main, w) < 0) {
+        engine_watch_stop(w);
         return -1;
     }
     *out = w;
@@ -113,13 +101,8 @@ void engine_watch_stop(engine_watch *w)
 {
     if (!w)
         return;
-    pthread_mutex_lock(&w->lock);
-    w->stop = true;
-    pthread_cond_signal(&w->wake);
-    pthread_mutex_unlock(&w->lock);
-    pthread_join(w->thread, NULL);
-    pthread_cond_destroy(&w->wake);
-    pthread_mutex_destroy(&w->lock);
+    daemon_thread_stop(&w->thread);
+    daemon_thread_destroy(&w->thread);
     ukiyo_docker_free(w->docker);
     free(w);
 }

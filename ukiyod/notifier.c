@@ -4,19 +4,16 @@
  * thread sends it to the --notify targets (libukiyo's notifier, with its
  * bounded retries). A slow or dead target never holds up an update.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "thread.h"
 #include "ukiyod.h"
 
 #define QUEUE_MAX 256
 
 struct notify_worker {
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    bool stop;
+    daemon_thread thread; /* its lock guards the queue */
     char *queue[QUEUE_MAX]; /* event JSON, oldest first */
     size_t count;
     ukiyo_notifier *notifier;
@@ -36,20 +33,20 @@ static void *run(void *arg)
 {
     notify_worker *w = arg;
 
-    pthread_mutex_lock(&w->lock);
+    pthread_mutex_lock(&w->thread.lock);
     for (;;) {
-        while (w->count == 0 && !w->stop)
-            pthread_cond_wait(&w->wake, &w->lock);
+        while (w->count == 0 && !w->thread.stop)
+            daemon_thread_sleep_locked(&w->thread, -1);
         if (w->count == 0)
             break; /* stopping, and nothing left to send */
         char *event = w->queue[0];
         memmove(w->queue, w->queue + 1, --w->count * sizeof(w->queue[0]));
-        pthread_mutex_unlock(&w->lock);
+        pthread_mutex_unlock(&w->thread.lock);
         ukiyo_notifier_send(w->notifier, event, on_result, NULL);
         ukiyo_string_free(event);
-        pthread_mutex_lock(&w->lock);
+        pthread_mutex_lock(&w->thread.lock);
     }
-    pthread_mutex_unlock(&w->lock);
+    pthread_mutex_unlock(&w->thread.lock);
     return NULL;
 }
 
@@ -92,9 +89,9 @@ int notify_worker_start(notify_worker **out, const daemon_config *cfg)
         return -1;
     }
     w->notifier = notifier;
-    pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->wake, NULL);
-    if (pthread_create(&w->thread, NULL, run, w) != 0) {
+    daemon_thread_init(&w->thread);
+    if (daemon_thread_start(&w->thread, run, w) < 0) {
+        daemon_thread_destroy(&w->thread);
         ukiyo_notifier_free(notifier);
         free(w);
         return -1;
@@ -110,28 +107,23 @@ void notify_worker_hook(const ukiyo_update_result *result, void *payload)
 
     if (!w || ukiyo_update_result_event_json(result, &event) < 0)
         return;
-    pthread_mutex_lock(&w->lock);
+    pthread_mutex_lock(&w->thread.lock);
     if (w->count == QUEUE_MAX) { /* targets far behind: the oldest news goes */
         ukiyo_string_free(w->queue[0]);
         memmove(w->queue, w->queue + 1, --w->count * sizeof(w->queue[0]));
         daemon_log(UKIYO_LOG_WARNING, "notification queue full: dropped the oldest", NULL);
     }
     w->queue[w->count++] = event;
-    pthread_cond_signal(&w->wake);
-    pthread_mutex_unlock(&w->lock);
+    daemon_thread_wake_locked(&w->thread, false);
+    pthread_mutex_unlock(&w->thread.lock);
 }
 
 void notify_worker_stop(notify_worker *w)
 {
     if (!w)
         return;
-    pthread_mutex_lock(&w->lock);
-    w->stop = true;
-    pthread_cond_signal(&w->wake);
-    pthread_mutex_unlock(&w->lock);
-    pthread_join(w->thread, NULL); /* what is queued is sent first, each target bounded */
-    pthread_mutex_destroy(&w->lock);
-    pthread_cond_destroy(&w->wake);
+    daemon_thread_stop(&w->thread); /* what is queued is sent first, each target bounded */
+    daemon_thread_destroy(&w->thread);
     ukiyo_notifier_free(w->notifier);
     free(w);
 }

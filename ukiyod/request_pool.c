@@ -5,10 +5,12 @@
  * request that reaches the engine, a registry or the store, so that no
  * request waits behind another; a full queue is answered 503 at once.
  */
-#include <pthread.h>
 #include <stdlib.h>
 
+#include "thread.h"
 #include "ukiyod.h"
+
+#define TASKS_PER_WORKER 64
 
 typedef struct {
     pool_task_fn run;
@@ -17,33 +19,29 @@ typedef struct {
 
 typedef struct {
     request_pool *pool;
-    pthread_t thread;
     ukiyo *u;
 } pool_worker;
 
 struct request_pool {
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    bool stop;
-    pool_task *queue; /* a ring of queue_max tasks */
+    daemon_thread thread;
+    pool_task *queue; /* a ring of queue_max tasks, under thread.lock */
     unsigned queue_max, head, count;
-    unsigned nworkers; /* threads running */
-    unsigned nhandles; /* library handles, one per worker */
+    unsigned nworkers;
     pool_worker *workers;
 };
 
 static bool take(request_pool *p, pool_task *t)
 {
-    pthread_mutex_lock(&p->lock);
-    while (!p->count && !p->stop)
-        pthread_cond_wait(&p->wake, &p->lock);
+    pthread_mutex_lock(&p->thread.lock);
+    while (!p->count && !p->thread.stop)
+        daemon_thread_sleep_locked(&p->thread, -1);
     bool got = p->count > 0; /* what is queued runs even while stopping */
     if (got) {
         *t = p->queue[p->head];
         p->head = (p->head + 1) % p->queue_max;
         p->count--;
     }
-    pthread_mutex_unlock(&p->lock);
+    pthread_mutex_unlock(&p->thread.lock);
     return got;
 }
 
@@ -59,67 +57,49 @@ static void *worker_main(void *arg)
 
 bool request_pool_submit(request_pool *p, pool_task_fn run, void *arg)
 {
-    pthread_mutex_lock(&p->lock);
-    bool room = p->count < p->queue_max && !p->stop;
+    pthread_mutex_lock(&p->thread.lock);
+    bool room = p->count < p->queue_max && !p->thread.stop;
     if (room) {
         p->queue[(p->head + p->count) % p->queue_max] = (pool_task){run, arg};
         p->count++;
-        pthread_cond_signal(&p->wake);
+        daemon_thread_wake_locked(&p->thread, false);
     }
-    pthread_mutex_unlock(&p->lock);
+    pthread_mutex_unlock(&p->thread.lock);
     return room;
-}
-
-static int open_handles(request_pool *p, const daemon_config *cfg)
-{
-    ukiyo_options opts = UKIYO_OPTIONS_INIT;
-
-    config_library_options(cfg, &opts);
-    for (unsigned i = 0; i < p->nhandles; i++) {
-        p->workers[i].pool = p;
-        if (ukiyo_open(&p->workers[i].u, &opts) < 0)
-            return -1;
-    }
-    return 0;
 }
 
 int request_pool_start(request_pool **out, const daemon_config *cfg)
 {
+    ukiyo_options opts = UKIYO_OPTIONS_INIT;
     request_pool *p = calloc(1, sizeof(*p));
-    unsigned started = 0;
 
     if (!p)
         return -1;
-    p->nworkers = p->nhandles = cfg->http_workers;
-    p->queue_max = cfg->http_workers * 64;
+    daemon_thread_init(&p->thread);
+    p->nworkers = cfg->http_workers;
+    p->queue_max = cfg->http_workers * TASKS_PER_WORKER;
     p->queue = calloc(p->queue_max, sizeof(*p->queue));
     p->workers = calloc(p->nworkers, sizeof(*p->workers));
-    pthread_mutex_init(&p->lock, NULL);
-    pthread_cond_init(&p->wake, NULL);
-    if (!p->queue || !p->workers || open_handles(p, cfg) < 0)
+    if (!p->queue || !p->workers)
         goto fail;
-    for (; started < p->nworkers; started++)
-        if (pthread_create(&p->workers[started].thread, NULL, worker_main, &p->workers[started]))
+    config_library_options(cfg, &opts);
+    for (unsigned i = 0; i < p->nworkers; i++) {
+        p->workers[i].pool = p;
+        if (ukiyo_open(&p->workers[i].u, &opts) < 0 ||
+            daemon_thread_start(&p->thread, worker_main, &p->workers[i]) < 0)
             goto fail;
+    }
     *out = p;
     return 0;
 fail:
-    p->nworkers = started; /* stop what started, close every handle opened */
-    request_pool_free(p);
+    request_pool_free(p); /* stops what started, closes every handle opened */
     return -1;
 }
 
 void request_pool_stop(request_pool *p)
 {
-    if (!p)
-        return;
-    pthread_mutex_lock(&p->lock);
-    p->stop = true;
-    pthread_cond_broadcast(&p->wake);
-    pthread_mutex_unlock(&p->lock);
-    for (unsigned i = 0; i < p->nworkers; i++)
-        pthread_join(p->workers[i].thread, NULL);
-    p->nworkers = 0;
+    if (p)
+        daemon_thread_stop(&p->thread);
 }
 
 void request_pool_free(request_pool *p)
@@ -127,10 +107,9 @@ void request_pool_free(request_pool *p)
     if (!p)
         return;
     request_pool_stop(p);
-    for (unsigned i = 0; p->workers && i < p->nhandles; i++)
+    for (unsigned i = 0; p->workers && i < p->nworkers; i++)
         ukiyo_close(p->workers[i].u);
-    pthread_cond_destroy(&p->wake);
-    pthread_mutex_destroy(&p->lock);
+    daemon_thread_destroy(&p->thread);
     free(p->workers);
     free(p->queue);
     free(p);

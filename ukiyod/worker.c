@@ -10,13 +10,11 @@
 #include <time.h>
 #include <stdlib.h>
 
+#include "thread.h"
 #include "ukiyod.h"
 
 struct job_worker {
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    bool stop;
+    daemon_thread thread; /* its lock guards pending */
     bool pending;
     bool hold; /* UKIYO_TEST_HOLD_JOBS in test builds: queue, never run (the restart test) */
     ukiyo *u;
@@ -34,27 +32,27 @@ static bool take_wakeup(job_worker *w)
 
     if (!w->hold && ukiyo_scheduler_next_due(w->u, &due) < 0)
         due = INT64_MAX;
-    pthread_mutex_lock(&w->lock);
+    pthread_mutex_lock(&w->thread.lock);
     if (due == INT64_MAX) {
-        while (!w->pending && !w->stop)
-            pthread_cond_wait(&w->wake, &w->lock);
+        while (!w->pending && !w->thread.stop)
+            daemon_thread_sleep_locked(&w->thread, -1);
     } else if (due > ukiyo_now_ms(w->u)) {
-        struct timespec until = {.tv_sec = due / 1000, .tv_nsec = (due % 1000) * 1000000};
-        while (!w->pending && !w->stop &&
-               pthread_cond_timedwait(&w->wake, &w->lock, &until) != ETIMEDOUT)
-            ;
+        /* The scheduler's times are the library's clock; the wait is monotonic. */
+        long long until = monotonic_ms() + (due - ukiyo_now_ms(w->u));
+        while (!w->pending && !w->thread.stop && monotonic_ms() < until)
+            daemon_thread_sleep_locked(&w->thread, until);
     }
     w->pending = false;
-    stop = w->stop;
-    pthread_mutex_unlock(&w->lock);
+    stop = w->thread.stop;
+    pthread_mutex_unlock(&w->thread.lock);
     return !stop;
 }
 
 static bool stopping(job_worker *w)
 {
-    pthread_mutex_lock(&w->lock);
-    bool stop = w->stop;
-    pthread_mutex_unlock(&w->lock);
+    pthread_mutex_lock(&w->thread.lock);
+    bool stop = w->thread.stop;
+    pthread_mutex_unlock(&w->thread.lock);
     return stop;
 }
 
@@ -95,13 +93,13 @@ int job_worker_start(job_worker **out, const daemon_config *cfg, notify_worker *
     }
     if (notify)
         ukiyo_set_update_hook(w->u, notify_worker_hook, notify);
-    pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->wake, NULL);
+    daemon_thread_init(&w->thread);
 #ifdef UKIYO_TEST_HOOKS
     w->hold = getenv("UKIYO_TEST_HOLD_JOBS") != NULL; /* test builds only */
 #endif
     w->pending = true; /* jobs a restart found queued */
-    if (pthread_create(&w->thread, NULL, run, w) != 0) {
+    if (daemon_thread_start(&w->thread, run, w) < 0) {
+        daemon_thread_destroy(&w->thread);
         ukiyo_close(w->u);
         free(w);
         return -1;
@@ -112,23 +110,18 @@ int job_worker_start(job_worker **out, const daemon_config *cfg, notify_worker *
 
 void job_worker_notify(job_worker *w)
 {
-    pthread_mutex_lock(&w->lock);
+    pthread_mutex_lock(&w->thread.lock);
     w->pending = true;
-    pthread_cond_signal(&w->wake);
-    pthread_mutex_unlock(&w->lock);
+    daemon_thread_wake_locked(&w->thread, false);
+    pthread_mutex_unlock(&w->thread.lock);
 }
 
 void job_worker_stop(job_worker *w)
 {
     if (!w)
         return;
-    pthread_mutex_lock(&w->lock);
-    w->stop = true;
-    pthread_cond_signal(&w->wake);
-    pthread_mutex_unlock(&w->lock);
-    pthread_join(w->thread, NULL);
-    pthread_mutex_destroy(&w->lock);
-    pthread_cond_destroy(&w->wake);
+    daemon_thread_stop(&w->thread);
+    daemon_thread_destroy(&w->thread);
     ukiyo_close(w->u);
     free(w);
 }
