@@ -8,6 +8,10 @@
 #
 #   bench/webhook.sh [BUILDDIR [DURATION [CONNECTIONS]]]   (default build 10 32)
 #
+# NGINX_WORKERS=1 gives nginx one worker, like ukiyod's one HTTP thread
+# (default: auto, a worker per core, as nginx ships). UKIYOD=path runs another
+# ukiyod binary.
+#
 # Installs wrk and nginx-light when missing (Debian). ukiyod runs as built,
 # against the engine on the default socket, with its database in a fresh
 # directory under /tmp.
@@ -73,11 +77,11 @@ for _ in $(seq 1 100); do
 done
 secret=$(cat "$tmp/webhook-secret")
 
-# nginx: a fixed 202, one worker per core (nginx's "auto"), no access log.
+# nginx: a fixed 202, a worker per core (nginx's "auto") unless NGINX_WORKERS says, no access log.
 nport=$(free_port)
 cat >"$tmp/nginx.conf" <<EOF
 daemon off;
-worker_processes auto;
+worker_processes ${NGINX_WORKERS:-auto};
 pid $tmp/nginx.pid;
 error_log $tmp/nginx-error.log;
 events { worker_connections 1024; }
@@ -98,7 +102,7 @@ say "ukiyod: wrk -t2 -c$connections -d${duration}s, Docker Hub deliveries, a dis
 set -- $(measure "http://127.0.0.1:$uport/hooks/$secret")
 u_rate=$1 u_p50=$2 u_p99=$3 u_err=$4
 jobs=$(sqlite3 "$tmp/ukiyo.db" 'SELECT COUNT(*) FROM jobs' 2>/dev/null || echo "?")
-say "nginx: the same load, a fixed 202"
+say "nginx (worker_processes ${NGINX_WORKERS:-auto}): the same load, a fixed 202"
 set -- $(measure "http://127.0.0.1:$nport/hooks/x")
 n_rate=$1 n_p50=$2 n_p99=$3 n_err=$4
 
