@@ -69,6 +69,46 @@ START_TEST(deliveries_of_one_push_are_coalesced)
 }
 END_TEST
 
+/* A batch does what one submission at a time does: coalescing and dedupe included. */
+START_TEST(a_batch_coalesces_dedupes_and_refuses_foreign_callbacks)
+{
+    ukiyo_push_events *ev[4] = {event_for("localhost:5000/team/app:b1"),
+                                event_for("localhost:5000/team/app:b1"),
+                                event_for("localhost:5000/team/app:b2"),
+                                event_for("localhost:5000/team/app:b3")};
+    ukiyo_job_submission subs[5] = {
+        {.event = ukiyo_push_events_get(ev[0], 0), .source = "test", .delivery_id = "d-1"},
+        {.event = ukiyo_push_events_get(ev[1], 0), .source = "test"}, /* same tag: same job */
+        {.event = ukiyo_push_events_get(ev[2], 0), .source = "test", .delivery_id = "d-1"},
+        {.event = ukiyo_push_events_get(ev[3], 0), .source = "test",
+         .callback_url = "https://evil.example/steal"},
+        {.event = ukiyo_push_events_get(ev[3], 0), .source = "test",
+         .callback_url = "https://registry.hub.docker.com/u/team/app/hook/1/"},
+    };
+
+    ck_assert_int_eq(ukiyo_jobs_submit_batch(u, subs, 5), 0);
+    for (int i = 0; i < 5; i++)
+        ck_assert_msg(subs[i].error == 0 && subs[i].job_id > 0, "submission %d: %d", i,
+                      subs[i].error);
+    ck_assert_int_eq(subs[1].job_id, subs[0].job_id);
+    ck_assert_int_eq(subs[2].job_id, subs[0].job_id); /* a delivery seen before */
+    ck_assert_int_ne(subs[3].job_id, subs[0].job_id);
+    ck_assert_int_eq(subs[3].callback_refused, 1);
+    ck_assert_int_eq(subs[4].callback_refused, 0);
+    ck_assert_int_eq(subs[4].job_id, subs[3].job_id);
+    /* One at a time agrees with the batch: b1 is queued, b2 was a repeated delivery. */
+    ck_assert_int_eq(submit("localhost:5000/team/app:b1", NULL), subs[0].job_id);
+    int64_t b2 = submit("localhost:5000/team/app:b2", NULL);
+    ck_assert_int_ne(b2, subs[0].job_id);
+    ck_assert_int_ne(b2, subs[3].job_id);
+    ck_assert_int_eq(ukiyo_jobs_submit_batch(u, NULL, 0), 0);
+    ukiyo_job_submission empty = {0};
+    ck_assert_int_eq(ukiyo_jobs_submit_batch(u, &empty, 1), UKIYO_EINVAL);
+    for (int i = 0; i < 4; i++)
+        ukiyo_push_events_free(ev[i]);
+}
+END_TEST
+
 START_TEST(a_job_runs_once_and_keeps_its_results)
 {
     test_require_engine();
@@ -149,6 +189,7 @@ int main(void)
 
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, deliveries_of_one_push_are_coalesced);
+    tcase_add_test(tc, a_batch_coalesces_dedupes_and_refuses_foreign_callbacks);
     tcase_add_test(tc, a_job_runs_once_and_keeps_its_results);
     tcase_add_test(tc, the_queue_survives_closing_the_store);
     tcase_add_test(tc, a_second_handle_and_a_ukiyoctl_leave_the_log_alone);
