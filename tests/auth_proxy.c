@@ -266,7 +266,11 @@ auth_proxy *auth_proxy_start(const char *upstream, const char *user, const char 
     p->user = user;
     p->password = password;
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    p->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_request, p,
+    /* poll(): a test may hold more descriptors than select() takes. A thread per
+     * connection, so that a delayed answer holds only its own client. */
+    p->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                                  MHD_USE_POLL,
+                              0, NULL, NULL, on_request, p,
                               MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_END);
     if (!p->mhd) {
         free(p);

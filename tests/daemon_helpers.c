@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -86,6 +87,8 @@ void start_daemon(daemon_proc *d, const char *extra)
              d->dir, d->env ? d->env : "", d->port, d->dir, extra ? extra : "", d->dir);
     d->pid = fork();
     if (d->pid == 0) {
+        /* Should the test die (or fail without forking, under valgrind), so does ukiyod. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
         _exit(127);
     }

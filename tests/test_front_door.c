@@ -163,7 +163,8 @@ START_TEST(a_slow_engine_holds_neither_health_nor_webhooks)
     snprintf(flags, sizeof(flags), "--docker-host %s", engine_proxy_host(slow));
     start_daemon(&d, flags);
     engine_proxy_delay(slow, 8000);
-    expect_not_held(&d, "/api/v1/containers");
+    /* One engine request (an inspect) that takes 8 s; the list would take one per container. */
+    expect_not_held(&d, "/api/v1/containers/ukiyo-test-no-such-container/check");
     ck_assert_int_eq(stop_daemon(&d), 0);
     engine_proxy_delay(slow, 0);
     engine_proxy_stop(slow);
@@ -191,35 +192,41 @@ START_TEST(idle_connections_from_one_address_do_not_lock_out_another)
     printf("%d of %d idle connections opened\n", opened, IDLE);
     /* Another address still gets health. */
     int other = connect_from(&d, "127.0.0.2");
-    ck_assert_int_ge(other, 0);
     double t0 = now_s();
-    send_text(other, "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    char *answer = read_all(other, 4096);
+    if (other >= 0)
+        send_text(other, "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    char *health = other >= 0 ? read_all(other, 4096) : strdup("");
     printf("health from 127.0.0.2 beside them: %.3f s\n", now_s() - t0);
-    ck_assert_msg(strncmp(answer, "HTTP/1.1 200", 12) == 0, "%s", answer);
-    free(answer);
-    close(other);
-    /* Those past the per-address limit were told why, or (a flood) closed. */
-    int told = 0;
-    for (int i = 50; i < IDLE; i++) {
+    /*
+     * Those past the per-address limit were told why (429), or, in a flood,
+     * closed. A server slower than the flood (valgrind) may have ended the
+     * first ones at their deadline meanwhile and served later ones: 408.
+     */
+    int told = 0, unexpected = -1;
+    for (int i = 50; i < IDLE && unexpected < 0; i++) {
         if (fds[i] < 0)
             continue;
-        answer = read_all(fds[i], 4096);
-        ck_assert_msg(answer[0] == '\0' || (strstr(answer, " 429 ") &&
-                                            strstr(answer, "connections_per_address")),
-                      "%s", answer);
-        told += answer[0] != '\0';
+        char *answer = read_all(fds[i], 4096);
+        if (strstr(answer, " 429 ") && strstr(answer, "connections_per_address"))
+            told++;
+        else if (answer[0] && !strstr(answer, " 408 "))
+            unexpected = i;
         free(answer);
     }
-    printf("%d of those past the limit were answered 429, the rest closed\n", told);
-    ck_assert_int_gt(told, 0);
     /* One within it sat idle past the deadline: 408, then the end. */
-    answer = read_all(fds[0], 4096);
-    ck_assert_msg(strstr(answer, " 408 ") && strstr(answer, "deadline"), "%s", answer);
-    free(answer);
+    char *first = read_all(fds[0], 4096);
     for (int i = 0; i < IDLE; i++)
         if (fds[i] >= 0)
             close(fds[i]);
+    if (other >= 0)
+        close(other);
+    printf("%d of those past the limit were answered 429, the rest closed\n", told);
+    ck_assert_msg(strncmp(health, "HTTP/1.1 200", 12) == 0, "health: %s", health);
+    ck_assert_msg(unexpected < 0, "connection %d got an unexpected answer", unexpected);
+    ck_assert_int_gt(told, 0);
+    ck_assert_msg(strstr(first, " 408 ") != NULL, "%s", first);
+    free(health);
+    free(first);
     reply r = request(&d, "GET", "/api/v1/health", NULL);
     expect_status(r, 200, NULL);
     ck_assert_int_eq(stop_daemon(&d), 0);
