@@ -101,6 +101,24 @@ static const char *const migrations[] = {
     "ALTER TABLE deployments ADD COLUMN update_window TEXT;",
 };
 
+/*
+ * Another handle holds the write lock: wait for it, up to about 5 s.
+ * sqlite's own busy timeout sleeps 1, 2, 5, 10 ... 100 ms between tries, so
+ * a writer behind a transaction of a millisecond waits up to a hundred (a
+ * webhook's commit behind the job worker's: a p99 of seconds under load).
+ * Sleeps of 50 us growing to 1 ms keep the wait close to what it waits for.
+ */
+static int wait_for_writer(void *payload, int tries)
+{
+    (void)payload;
+    if (tries >= 5200) /* 20 tries of up to 1 ms, then 1 ms each: about 5 s */
+        return 0;
+    long us = tries < 20 ? 50L * (tries + 1) : 1000L;
+    struct timespec pause = {0, us * 1000};
+    nanosleep(&pause, NULL);
+    return 1;
+}
+
 int64_t store_now_ms(const ukiyo_store *s)
 {
     struct timespec ts;
@@ -221,7 +239,7 @@ UKIYO_EXTERN int ukiyo_store_open(ukiyo_store **out, const char *path)
         err = store_error(s, "opening");
         goto fail;
     }
-    sqlite3_busy_timeout(s->db, 5000);
+    sqlite3_busy_handler(s->db, wait_for_writer, NULL);
     /*
      * synchronous=FULL: a commit returns once the write-ahead log is synced,
      * so a job acknowledged with 202 survives a power cut, not only a crash.
