@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "push_internal.h"
 #include "testlib.h"
 #include "www_authenticate.h"
 

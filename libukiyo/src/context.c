@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "scheduler_private.h"
-#include "store_private.h"
+#include "store_internal.h"
 
 struct ukiyo {
     ukiyo_auth *auth;
@@ -81,10 +81,8 @@ UKIYO_EXTERN int ukiyo_open(ukiyo **out, const ukiyo_options *opts)
         err = scheduler_new(&u->scheduler, opts);
     if (err == 0 && opts && opts->db_path)
         err = ukiyo_store_open(&u->store, opts->db_path);
-    if (err == 0 && u->store && opts->version >= 2) {
-        u->store->clock = opts->clock_ms;
-        u->store->clock_arg = opts->clock_payload;
-    }
+    if (err == 0 && u->store && opts->version >= 2)
+        store_set_clock(u->store, opts->clock_ms, opts->clock_payload);
     /* Credentials saved in the store come before Docker's config.json. */
     if (err == 0 && u->store)
         err = ukiyo_auth_add_source(u->auth, store_credential_source, u->store);

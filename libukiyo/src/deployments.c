@@ -141,19 +141,38 @@ void deployment_clear(deployment *d)
     memset(d, 0, sizeof(*d));
 }
 
-/* Does another deployment export one of @d's host ports? */
-static int check_clashes(ukiyo_store *s, const deployment *d)
+/* @d as a row of the store; its strings are borrowed from @d except the ports' text. */
+static int to_row(const deployment *d, store_deployment *row)
 {
-    sqlite3_stmt *st = NULL;
-    int err = 0;
+    *row = (store_deployment){.name = d->name, .registry = d->registry,
+                              .repository = d->repository, .container = d->container,
+                              .ports = json_dumps(d->ports, JSON_COMPACT),
+                              .scheduled_at_ms = d->scheduled_at_ms, .downtime = d->downtime,
+                              .window = d->window};
+    return row->ports ? 0 : UKIYO_ENOMEM;
+}
 
-    if (sqlite3_prepare_v2(s->db, "SELECT name, ports FROM deployments WHERE name != ?1", -1, &st,
-                           NULL) != SQLITE_OK)
-        return ukiyo_error_set(UKIYO_EIO, "deployments: %s", sqlite3_errmsg(s->db));
-    sqlite3_bind_text(st, 1, d->name, -1, SQLITE_STATIC);
-    while (err == 0 && sqlite3_step(st) == SQLITE_ROW) {
-        json_t *theirs = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL), *a, *b;
+/* Takes @row's strings. */
+static void from_row(store_deployment *row, deployment *d)
+{
+    *d = (deployment){.name = row->name, .registry = row->registry,
+                      .repository = row->repository, .container = row->container,
+                      .ports = json_loads(row->ports ? row->ports : "[]", 0, NULL),
+                      .scheduled_at_ms = row->scheduled_at_ms, .downtime = row->downtime,
+                      .window = row->window};
+    free(row->ports);
+    memset(row, 0, sizeof(*row));
+}
+
+/* Does another deployment export one of @d's host ports? */
+static int check_clashes(const deployment *d, const store_deployment *others, size_t count)
+{
+    for (size_t k = 0; k < count; k++) {
+        if (strcmp(others[k].name, d->name) == 0)
+            continue;
+        json_t *theirs = json_loads(others[k].ports, 0, NULL), *a, *b;
         size_t i, j;
+        int err = 0;
         json_array_foreach(d->ports, i, a) {
             json_array_foreach(theirs, j, b) {
                 if (err == 0 && json_equal(json_object_get(a, "exportPort"),
@@ -162,54 +181,37 @@ static int check_clashes(ukiyo_store *s, const deployment *d)
                                           "host port %lld is already exported by deployment %s",
                                           (long long)json_integer_value(
                                               json_object_get(a, "exportPort")),
-                                          (const char *)sqlite3_column_text(st, 0));
+                                          others[k].name);
             }
         }
         json_decref(theirs);
+        if (err < 0)
+            return err;
     }
-    sqlite3_finalize(st);
-    return err;
+    return 0;
 }
 
-static int write_deployment(ukiyo_store *s, const deployment *d, int replace)
-{
-    static const char insert_sql[] =
-        "INSERT INTO deployments (name, registry, repository, container, ports, scheduled_at_ms, "
-        "scheduled_downtime, created_ms, updated_ms, update_window) VALUES (?1, ?2, ?3, ?4, ?5, "
-        "?6, ?7, ?8, ?8, ?9)";
-    static const char update_sql[] =
-        "UPDATE deployments SET container = ?4, ports = ?5, scheduled_at_ms = ?6, "
-        "scheduled_downtime = ?7, updated_ms = ?8, update_window = ?9 WHERE name = ?1 AND "
-        "registry = ?2 AND repository = ?3";
-    char *ports = json_dumps(d->ports, JSON_COMPACT);
-    sqlite3_stmt *st = NULL;
-    int rc;
+typedef struct {
+    const deployment *d;
+    bool replace;
+} saving;
 
-    if (!ports || sqlite3_prepare_v2(s->db, replace ? update_sql : insert_sql, -1, &st, NULL) !=
-                      SQLITE_OK) {
-        free(ports);
-        return ukiyo_error_set(UKIYO_EIO, "deployments: %s", sqlite3_errmsg(s->db));
+/* In one transaction: no clash with the others, then the write. */
+static int save_step(ukiyo_store *s, void *arg)
+{
+    saving *sv = arg;
+    store_deployment *others = NULL, row;
+    size_t count = 0;
+    int err = store_deployments_list(s, &others, &count);
+
+    if (err == 0)
+        err = check_clashes(sv->d, others, count);
+    store_deployments_free(others, count);
+    if (err == 0 && (err = to_row(sv->d, &row)) == 0) {
+        err = store_deployment_write(s, &row, sv->replace);
+        free(row.ports);
     }
-    sqlite3_bind_text(st, 1, d->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, d->registry, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, d->repository, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, d->container, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, ports, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, d->scheduled_at_ms);
-    sqlite3_bind_int(st, 7, d->downtime);
-    sqlite3_bind_int64(st, 8, store_now_ms(s));
-    sqlite3_bind_text(st, 9, d->window, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    free(ports);
-    if (rc == SQLITE_CONSTRAINT)
-        return ukiyo_error_set(UKIYO_ECONFLICT, "deployment %s (or its container %s) exists",
-                               d->name, d->container);
-    if (rc != SQLITE_DONE)
-        return ukiyo_error_set(UKIYO_EIO, "deployments: %s", sqlite3_errmsg(s->db));
-    if (replace && sqlite3_changes(s->db) == 0)
-        return ukiyo_error_set(UKIYO_ENOTFOUND, "no deployment %s", d->name);
-    return 0;
+    return err;
 }
 
 UKIYO_EXTERN int ukiyo_deployment_save(ukiyo *u, const char *json, int replace)
@@ -223,14 +225,8 @@ UKIYO_EXTERN int ukiyo_deployment_save(ukiyo *u, const char *json, int replace)
     err = deployment_parse(json, &d);
     if (err < 0)
         return err;
-    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        deployment_clear(&d);
-        return ukiyo_error_set(UKIYO_EIO, "deployments: %s", sqlite3_errmsg(s->db));
-    }
-    err = check_clashes(s, &d);
-    if (err == 0)
-        err = write_deployment(s, &d, replace);
-    sqlite3_exec(s->db, err == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+    saving sv = {&d, replace != 0};
+    err = store_in_transaction(s, save_step, &sv);
     deployment_clear(&d);
     return err;
 }
@@ -238,47 +234,32 @@ UKIYO_EXTERN int ukiyo_deployment_save(ukiyo *u, const char *json, int replace)
 UKIYO_EXTERN int ukiyo_deployment_delete(ukiyo *u, const char *name)
 {
     ukiyo_store *s = u ? ukiyo_get_store(u) : NULL;
-    sqlite3_stmt *st = NULL;
-    int rc;
 
     if (!s || !name)
         return ukiyo_error_set(UKIYO_EINVAL, "deployment delete: no store or name");
-    if (sqlite3_prepare_v2(s->db, "DELETE FROM deployments WHERE name = ?1 OR container = ?1", -1,
-                           &st, NULL) != SQLITE_OK)
-        return ukiyo_error_set(UKIYO_EIO, "deployments: %s", sqlite3_errmsg(s->db));
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return ukiyo_error_set(UKIYO_EIO, "deployments: %s", sqlite3_errmsg(s->db));
-    return sqlite3_changes(s->db) ? 0 : ukiyo_error_set(UKIYO_ENOTFOUND, "no deployment %.100s",
-                                                        name);
+    return store_deployment_delete(s, name);
 }
 
 UKIYO_EXTERN int ukiyo_deployments_json(ukiyo *u, char **json_out)
 {
     ukiyo_store *s = u ? ukiyo_get_store(u) : NULL;
-    sqlite3_stmt *st = NULL;
-    json_t *list = json_array();
-    int rc;
+    store_deployment *rows = NULL;
+    size_t count = 0;
 
-    if (!s || sqlite3_prepare_v2(s->db, "SELECT name, container, ports, scheduled_at_ms, "
-                                        "scheduled_downtime, update_window FROM deployments "
-                                        "ORDER BY name",
-                                 -1, &st, NULL) != SQLITE_OK) {
-        json_decref(list);
-        return ukiyo_error_set(UKIYO_EIO, "deployments: cannot read");
-    }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    if (!s)
+        return ukiyo_error_set(UKIYO_EINVAL, "deployments need a store");
+    int err = store_deployments_list(s, &rows, &count);
+    if (err < 0)
+        return err;
+    json_t *list = json_array();
+    for (size_t i = 0; i < count; i++)
         json_array_append_new(
-            list, json_pack("{s:s, s:s, s:o, s:I, s:b, s:s?}", "name",
-                            (const char *)sqlite3_column_text(st, 0), "containerName",
-                            (const char *)sqlite3_column_text(st, 1), "bindingPort",
-                            json_loads((const char *)sqlite3_column_text(st, 2), 0, NULL),
-                            "scheduledAt", (json_int_t)(sqlite3_column_int64(st, 3) / 1000),
-                            "scheduledDowntime", sqlite3_column_int(st, 4), "window",
-                            (const char *)sqlite3_column_text(st, 5)));
-    sqlite3_finalize(st);
+            list, json_pack("{s:s, s:s, s:o, s:I, s:b, s:s?}", "name", rows[i].name,
+                            "containerName", rows[i].container, "bindingPort",
+                            json_loads(rows[i].ports, 0, NULL), "scheduledAt",
+                            (json_int_t)(rows[i].scheduled_at_ms / 1000), "scheduledDowntime",
+                            rows[i].downtime, "window", rows[i].window));
+    store_deployments_free(rows, count);
     char *text = json_dumps(list, JSON_COMPACT);
     json_decref(list);
     if (!text)
@@ -290,31 +271,12 @@ UKIYO_EXTERN int ukiyo_deployments_json(ukiyo *u, char **json_out)
 int deployment_find(ukiyo_store *s, const char *registry, const char *repository,
                     const char *name, deployment *d)
 {
-    sqlite3_stmt *st = NULL;
-    int err = UKIYO_ENOTFOUND;
-
-    static const char sql[] = "SELECT name, registry, repository, container, ports, "
-                              "scheduled_at_ms, scheduled_downtime, update_window FROM "
-                              "deployments WHERE (registry = ?1 AND repository = ?2) OR name = ?3";
+    store_deployment row;
+    int err = store_deployment_find(s, registry, repository, name, &row);
 
     memset(d, 0, sizeof(*d));
-    if (!(st = store_statement(s, sql)))
-        return UKIYO_EIO;
-    sqlite3_bind_text(st, 1, registry, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, repository, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        d->name = strdup((const char *)sqlite3_column_text(st, 0));
-        d->registry = strdup((const char *)sqlite3_column_text(st, 1));
-        d->repository = strdup((const char *)sqlite3_column_text(st, 2));
-        d->container = strdup((const char *)sqlite3_column_text(st, 3));
-        d->ports = json_loads((const char *)sqlite3_column_text(st, 4), 0, NULL);
-        d->scheduled_at_ms = sqlite3_column_int64(st, 5);
-        d->downtime = sqlite3_column_int(st, 6) != 0;
-        d->window = str_dup((const char *)sqlite3_column_text(st, 7));
-        err = 0;
-    }
-    store_statement_done(st);
+    if (err == 0)
+        from_row(&row, d);
     return err;
 }
 

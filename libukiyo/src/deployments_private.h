@@ -6,7 +6,7 @@
 
 #include <jansson.h>
 
-#include "store_private.h"
+#include "store_internal.h"
 
 typedef struct {
     char *name;       /* registry/repository */

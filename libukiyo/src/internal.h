@@ -54,14 +54,6 @@ struct ukiyo_string_list {
 int string_list_append(ukiyo_string_list *list, const char *s);
 
 /*
- * Whether a Docker Hub callback may go to @url: only to
- * https://registry.hub.docker.com/ (anything else would be a request
- * forgery), or, in test builds (UKIYO_TEST_HOOKS), under
- * $UKIYO_TEST_DOCKERHUB_CALLBACK_PREFIX.
- */
-bool dockerhub_callback_allowed(const char *url);
-
-/*
  * Whether a registry ("host[:port]") is this machine: exactly "localhost",
  * an IPv4 literal in 127.0.0.0/8 or "[::1]", with an optional numeric port.
  * Only those may be spoken to in plain HTTP without being listed as insecure.

@@ -10,11 +10,6 @@
 
 #define JOBS_LIST_MAX 500
 
-int jobs_sql_fail(ukiyo_store *s, const char *what)
-{
-    return ukiyo_error_set(UKIYO_EIO, "jobs: %s: %s", what, sqlite3_errmsg(s->db));
-}
-
 ukiyo_store *jobs_store_of(ukiyo *u)
 {
     ukiyo_store *s = u ? ukiyo_get_store(u) : NULL;
@@ -23,61 +18,20 @@ ukiyo_store *jobs_store_of(ukiyo *u)
     return s;
 }
 
-/* SELECT one integer with up to three text parameters; 0 and *found=false when no row. */
-static int select_id(ukiyo_store *s, const char *sql, const char *a, const char *b,
-                     const char *c, int64_t *id_out, bool *found)
-{
-    sqlite3_stmt *st = NULL;
-    int rc;
-
-    *found = false;
-    if (!(st = store_statement(s, sql)))
-        return UKIYO_EIO;
-    sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
-    if (b)
-        sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
-    if (c)
-        sqlite3_bind_text(st, 3, c, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *id_out = sqlite3_column_int64(st, 0);
-        *found = true;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        jobs_sql_fail(s, "query");
-    store_statement_done(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : UKIYO_EIO;
-}
-
 static int insert_job(ukiyo_store *s, const job_tag *t, const char *source,
                       const char *delivery_id, const deployment *d, int64_t *id_out)
 {
-    static const char sql[] =
-        "INSERT INTO jobs (state, registry, repository, tag, digest, source, delivery_id, "
-        "created_ms, deployment, not_before_ms) VALUES ('queued', ?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-        "?8, ?9)";
-    sqlite3_stmt *st = NULL;
-    int rc;
-
-    if (!(st = store_statement(s, sql)))
-        return UKIYO_EIO;
-    sqlite3_bind_text(st, 1, t->registry, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, t->repository, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, t->tag, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, t->digest, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, source ? source : "unknown", -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, delivery_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 7, store_now_ms(s));
-    sqlite3_bind_text(st, 8, d ? d->name : NULL, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 9, d && d->downtime ? d->scheduled_at_ms : 0);
-    rc = sqlite3_step(st);
-    if (rc != SQLITE_DONE)
-        jobs_sql_fail(s, "queueing a job");
-    store_statement_done(st);
-    if (rc != SQLITE_DONE)
-        return UKIYO_EIO;
-    *id_out = sqlite3_last_insert_rowid(s->db);
-    return 0;
+    store_job row = {
+        .registry = (char *)t->registry,
+        .repository = (char *)t->repository,
+        .tag = (char *)t->tag,
+        .digest = (char *)t->digest,
+        .source = (char *)(source ? source : "unknown"),
+        .delivery_id = (char *)delivery_id,
+        .deployment = d ? d->name : NULL,
+        .not_before_ms = d && d->downtime ? d->scheduled_at_ms : 0,
+    };
+    return store_job_insert_tag(s, &row, id_out);
 }
 
 /*
@@ -96,10 +50,7 @@ static int submit_deployment(ukiyo_store *s, const job_tag *t, const char *sourc
     }
     if (err < 0)
         return err;
-    err = select_id(s,
-                    "SELECT id FROM jobs WHERE state = 'queued' AND registry = ?1 AND "
-                    "repository = ?2 AND tag = ?3 AND deployment IS NOT NULL",
-                    t->registry, t->repository, t->tag, id, &found);
+    err = store_job_queued_for_tag(s, t->registry, t->repository, t->tag, true, id, &found);
     if (err == 0 && !found)
         err = insert_job(s, t, source, NULL, &d, id);
     deployment_clear(&d);
@@ -114,33 +65,16 @@ static int submit_locked(ukiyo_store *s, const job_tag *t, const char *source,
     int err = 0;
 
     if (delivery_id)
-        err = select_id(s, "SELECT id FROM jobs WHERE delivery_id = ?1", delivery_id, NULL, NULL,
-                        id, &found);
+        err = store_job_of_delivery(s, delivery_id, id, &found);
     if (found)
         return 0;
     if (err == 0)
-        err = select_id(s,
-                        "SELECT id FROM jobs WHERE state = 'queued' AND registry = ?1 AND "
-                        "repository = ?2 AND tag = ?3 AND deployment IS NULL AND "
-                        "container IS NULL",
-                        t->registry, t->repository, t->tag, id, &found);
+        err = store_job_queued_for_tag(s, t->registry, t->repository, t->tag, false, id,
+                                       &found);
     if (err == 0 && !found)
         err = insert_job(s, t, source, delivery_id, NULL, id);
     if (err == 0)
         err = submit_deployment(s, t, source, id);
-    return err;
-}
-
-/* Run @fn in a write transaction. */
-static int in_transaction(ukiyo_store *s, int (*fn)(ukiyo_store *s, void *arg), void *arg)
-{
-    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return jobs_sql_fail(s, "begin");
-    int err = fn(s, arg);
-    if (err == 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        err = jobs_sql_fail(s, "commit");
-    if (err < 0)
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     return err;
 }
 
@@ -164,7 +98,7 @@ int jobs_submit_tag(ukiyo *u, const job_tag *t, const char *source, const char *
 
     if (!s)
         return UKIYO_EINVAL;
-    int err = in_transaction(s, submit_tag_step, &sub);
+    int err = store_in_transaction(s, submit_tag_step, &sub);
     if (err == 0)
         *id_out = sub.id;
     return err;
@@ -173,25 +107,10 @@ int jobs_submit_tag(ukiyo *u, const job_tag *t, const char *source, const char *
 /* Docker Hub's callback URL for job @id; only Docker Hub's own URLs are kept. */
 static int set_callback(ukiyo_store *s, int64_t job_id, const char *url)
 {
-    sqlite3_stmt *st = NULL;
-
-    static const char sql[] = "UPDATE jobs SET callback_url = ?1 WHERE id = ?2";
-
     if (!url || !dockerhub_callback_allowed(url))
         return ukiyo_error_set(UKIYO_EINVAL, "refusing callback URL %.200s: not Docker Hub's",
                                url ? url : "(none)");
-    if (!(st = store_statement(s, sql)))
-        return UKIYO_EIO;
-    sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, job_id);
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_DONE)
-        jobs_sql_fail(s, "saving a callback");
-    store_statement_done(st);
-    if (rc != SQLITE_DONE)
-        return UKIYO_EIO;
-    return sqlite3_changes(s->db) ? 0 : ukiyo_error_set(UKIYO_ENOTFOUND, "no job %lld",
-                                                        (long long)job_id);
+    return store_job_set_callback(s, job_id, url);
 }
 
 /* One submission of a batch; its outcome in @sub. */
@@ -246,7 +165,7 @@ UKIYO_EXTERN int ukiyo_jobs_submit_batch(ukiyo *u, ukiyo_job_submission *subs, s
     if (count == 0)
         return 0;
     /* Together: one commit, one sync. */
-    int err = in_transaction(s, submit_batch_step, &b);
+    int err = store_in_transaction(s, submit_batch_step, &b);
     if (err == 0 || count == 1) {
         for (size_t i = 0; err < 0 && i < count; i++) {
             subs[i].error = err;
@@ -257,7 +176,7 @@ UKIYO_EXTERN int ukiyo_jobs_submit_batch(ukiyo *u, ukiyo_job_submission *subs, s
     /* One of them failed and undid them all: each alone, so only that one fails. */
     int committed = 0;
     for (size_t i = 0; i < count; i++) {
-        if (in_transaction(s, submit_alone_step, &subs[i]) == 0)
+        if (store_in_transaction(s, submit_alone_step, &subs[i]) == 0)
             committed++;
         else
             subs[i].job_id = 0;
@@ -286,38 +205,24 @@ static int queue_container_step(ukiyo_store *s, void *arg)
 {
     container_submission *c = arg;
     bool found = false;
-    sqlite3_stmt *st = NULL;
-    int err = select_id(s, "SELECT id FROM jobs WHERE state = 'queued' AND container = ?1 AND "
-                           "action = ?2",
-                        c->name, c->action, NULL, &c->id, &found);
+    int err = store_job_queued_for_container(s, c->name, c->action, &c->id, &found);
 
     if (err < 0)
         return err;
     /* A job already queued: due at the earlier time, on the newer target. */
-    const char *sql = found ? "UPDATE jobs SET source = CASE WHEN ?4 < not_before_ms THEN ?1 "
-                              "ELSE source END, not_before_ms = MIN(not_before_ms, ?4), "
-                              "target_image = COALESCE(?2, target_image) WHERE id = ?3"
-                            : "INSERT INTO jobs (state, registry, repository, tag, source, "
-                              "target_image, created_ms, not_before_ms, container, action) "
-                              "VALUES ('queued', ?5, ?6, ?7, ?1, ?2, ?3, ?4, ?8, ?9)";
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return jobs_sql_fail(s, "prepare");
-    sqlite3_bind_text(st, 1, c->source, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, c->target, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, found ? c->id : store_now_ms(s));
-    sqlite3_bind_int64(st, 4, c->not_before);
-    if (!found) {
-        sqlite3_bind_text(st, 5, c->registry, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, c->repository, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 7, c->tag, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 8, c->name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 9, c->action, -1, SQLITE_STATIC);
-    }
-    err = sqlite3_step(st) == SQLITE_DONE ? 0 : jobs_sql_fail(s, "queueing a job");
-    sqlite3_finalize(st);
-    if (err == 0 && !found)
-        c->id = sqlite3_last_insert_rowid(s->db);
-    return err;
+    if (found)
+        return store_job_fold(s, c->id, c->source, c->target, c->not_before);
+    store_job row = {
+        .registry = (char *)c->registry,
+        .repository = (char *)c->repository,
+        .tag = (char *)c->tag,
+        .container = (char *)c->name,
+        .action = (char *)c->action,
+        .target = (char *)c->target,
+        .source = (char *)c->source,
+        .not_before_ms = c->not_before,
+    };
+    return store_job_insert_container(s, &row, &c->id);
 }
 
 int jobs_queue_container(ukiyo *u, const char *container, ukiyo_job_action action,
@@ -349,7 +254,7 @@ int jobs_queue_container(ukiyo *u, const char *container, ukiyo_job_action actio
         .source = source ? source : "api",
         .not_before = not_before_ms,
     };
-    err = in_transaction(s, queue_container_step, &sub);
+    err = store_in_transaction(s, queue_container_step, &sub);
     ukiyo_image_ref_free(ref);
     ukiyo_container_free(c);
     if (err == 0)
@@ -367,20 +272,7 @@ UKIYO_EXTERN int ukiyo_jobs_recover(ukiyo *u, unsigned int *requeued_out)
 {
     ukiyo_store *s = jobs_store_of(u);
 
-    if (!s)
-        return UKIYO_EINVAL;
-    /* A job cut short runs again; if the tag has been queued since, that one covers it. */
-    if (sqlite3_exec(s->db, "UPDATE OR IGNORE jobs SET state = 'queued', started_ms = NULL "
-                            "WHERE state = 'running'",
-                     NULL, NULL, NULL) != SQLITE_OK)
-        return jobs_sql_fail(s, "recovering jobs");
-    if (requeued_out)
-        *requeued_out = (unsigned)sqlite3_changes(s->db);
-    if (sqlite3_exec(s->db, "UPDATE jobs SET state = 'done', error = 'coalesced with a newer job' "
-                            "WHERE state = 'running'",
-                     NULL, NULL, NULL) != SQLITE_OK)
-        return jobs_sql_fail(s, "recovering jobs");
-    return 0;
+    return s ? store_jobs_recover(s, requeued_out) : UKIYO_EINVAL;
 }
 
 UKIYO_EXTERN int ukiyo_jobs_set_callback(ukiyo *u, int64_t job_id, const char *url)
@@ -393,86 +285,44 @@ UKIYO_EXTERN int ukiyo_jobs_set_callback(ukiyo *u, int64_t job_id, const char *u
 UKIYO_EXTERN int ukiyo_jobs_next_due_ms(ukiyo *u, int64_t *due_ms_out)
 {
     ukiyo_store *s = jobs_store_of(u);
-    sqlite3_stmt *st = NULL;
     int64_t due = INT64_MAX;
 
     if (!s)
         return UKIYO_EINVAL;
-    if (sqlite3_prepare_v2(s->db, "SELECT MIN(not_before_ms) FROM jobs WHERE state = 'queued'",
-                           -1, &st, NULL) != SQLITE_OK)
-        return jobs_sql_fail(s, "prepare");
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        due = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    int err = store_jobs_first_due(s, &due);
+    if (err < 0)
+        return err;
     *due_ms_out = due <= store_now_ms(s) ? 0 : due;
     return 0;
 }
 
 /* ---- reading jobs ---------------------------------------------------- */
 
-static const char job_columns[] = "id, state, registry, repository, tag, digest, source, "
-                                  "created_ms, COALESCE(finished_ms, 0), results, error, "
-                                  "deployment, not_before_ms, container, action, target_image";
-
-static json_t *job_json(sqlite3_stmt *st)
+static json_t *job_json(const store_job *j)
 {
-    const char *registry = (const char *)sqlite3_column_text(st, 2);
-    const char *repository = (const char *)sqlite3_column_text(st, 3);
-    const char *tag = (const char *)sqlite3_column_text(st, 4);
-    const char *results = (const char *)sqlite3_column_text(st, 9);
-    char *image = str_printf("%s/%s:%s", registry, repository, tag);
+    char *image = str_printf("%s/%s:%s", j->registry, j->repository, j->tag);
     json_t *doc = json_pack(
         "{s:I, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s, s:I, s:I, s:o?, s:s?}", "id",
-        (json_int_t)sqlite3_column_int64(st, 0), "state",
-        (const char *)sqlite3_column_text(st, 1), "image", image, "registry", registry,
-        "repository", repository, "tag", tag, "digest", (const char *)sqlite3_column_text(st, 5),
-        "source", (const char *)sqlite3_column_text(st, 6), "created_ms",
-        (json_int_t)sqlite3_column_int64(st, 7), "finished_ms",
-        (json_int_t)sqlite3_column_int64(st, 8), "results",
-        results ? json_loads(results, 0, NULL) : json_array(), "error",
-        (const char *)sqlite3_column_text(st, 10));
-    if (sqlite3_column_type(st, 11) != SQLITE_NULL)
-        json_object_set_new(doc, "deployment",
-                            json_string((const char *)sqlite3_column_text(st, 11)));
-    json_object_set_new(doc, "not_before_ms", json_integer(sqlite3_column_int64(st, 12)));
-    if (sqlite3_column_type(st, 13) != SQLITE_NULL)
-        json_object_set_new(doc, "container",
-                            json_string((const char *)sqlite3_column_text(st, 13)));
-    json_object_set_new(doc, "action", json_string((const char *)sqlite3_column_text(st, 14)));
-    if (sqlite3_column_type(st, 15) != SQLITE_NULL)
-        json_object_set_new(doc, "target_image",
-                            json_string((const char *)sqlite3_column_text(st, 15)));
+        (json_int_t)j->id, "state", j->state, "image", image, "registry", j->registry,
+        "repository", j->repository, "tag", j->tag, "digest", j->digest, "source", j->source,
+        "created_ms", (json_int_t)j->created_ms, "finished_ms", (json_int_t)j->finished_ms,
+        "results", j->results ? json_loads(j->results, 0, NULL) : json_array(), "error",
+        j->error);
+    if (j->deployment)
+        json_object_set_new(doc, "deployment", json_string(j->deployment));
+    json_object_set_new(doc, "not_before_ms", json_integer(j->not_before_ms));
+    if (j->container)
+        json_object_set_new(doc, "container", json_string(j->container));
+    json_object_set_new(doc, "action", json_string(j->action));
+    if (j->target)
+        json_object_set_new(doc, "target_image", json_string(j->target));
     free(image);
     return doc;
 }
 
-static int query_jobs(ukiyo *u, const char *where, int64_t a, int64_t b, json_t *into,
-                      bool *any)
-{
-    ukiyo_store *s = jobs_store_of(u);
-    sqlite3_stmt *st = NULL;
-    char sql[640];
-    int rc;
-
-    if (!s)
-        return UKIYO_EINVAL;
-    snprintf(sql, sizeof(sql), "SELECT %s FROM jobs %s", job_columns, where);
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return jobs_sql_fail(s, "prepare");
-    sqlite3_bind_int64(st, 1, a);
-    sqlite3_bind_int64(st, 2, b);
-    *any = false;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_array_append_new(into, job_json(st));
-        *any = true;
-    }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : jobs_sql_fail(s, "reading jobs");
-}
-
 static int dump(json_t *doc, char **json_out)
 {
-    char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(doc);
     if (!text)
         return UKIYO_ENOMEM;
@@ -482,34 +332,35 @@ static int dump(json_t *doc, char **json_out)
 
 UKIYO_EXTERN int ukiyo_jobs_get(ukiyo *u, int64_t job_id, char **json_out)
 {
-    json_t *found = json_array();
-    bool any;
-    int err = query_jobs(u, "WHERE id = ?1", job_id, 0, found, &any);
+    ukiyo_store *s = jobs_store_of(u);
+    store_job j;
 
-    if (err == 0 && !any)
-        err = ukiyo_error_set(UKIYO_ENOTFOUND, "no job %lld", (long long)job_id);
-    if (err < 0) {
-        json_decref(found);
+    if (!s)
+        return UKIYO_EINVAL;
+    int err = store_job_get(s, job_id, &j);
+    if (err < 0)
         return err;
-    }
-    json_t *job = json_incref(json_array_get(found, 0));
-    json_decref(found);
-    return dump(job, json_out);
+    json_t *doc = job_json(&j);
+    store_job_clear(&j);
+    return dump(doc, json_out);
 }
 
 UKIYO_EXTERN int ukiyo_jobs_list(ukiyo *u, size_t offset, size_t limit, char **json_out)
 {
-    json_t *jobs = json_array();
-    bool any;
-    int err;
+    ukiyo_store *s = jobs_store_of(u);
+    store_job *jobs = NULL;
+    size_t count = 0;
 
+    if (!s)
+        return UKIYO_EINVAL;
     if (limit == 0 || limit > JOBS_LIST_MAX)
         limit = limit ? JOBS_LIST_MAX : 50;
-    err = query_jobs(u, "ORDER BY id DESC LIMIT ?1 OFFSET ?2", (int64_t)limit, (int64_t)offset,
-                     jobs, &any);
-    if (err < 0) {
-        json_decref(jobs);
+    int err = store_jobs_list(s, offset, limit, &jobs, &count);
+    if (err < 0)
         return err;
-    }
-    return dump(jobs, json_out);
+    json_t *list = json_array();
+    for (size_t i = 0; i < count; i++)
+        json_array_append_new(list, job_json(&jobs[i]));
+    store_jobs_free(jobs, count);
+    return dump(list, json_out);
 }

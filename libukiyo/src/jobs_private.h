@@ -6,6 +6,7 @@
 #define UKIYO_JOBS_PRIVATE_H
 
 #include "deployments_private.h"
+#include "push_internal.h"
 
 /* What a tag job names. */
 typedef struct {
@@ -25,8 +26,6 @@ int jobs_queue_container(ukiyo *u, const char *container, ukiyo_job_action actio
                          const char *target_image, const char *source, int64_t not_before_ms,
                          int64_t *id_out);
 
-/* Record a sqlite failure as the last error; returns UKIYO_EIO. */
-int jobs_sql_fail(ukiyo_store *s, const char *what);
 /* The handle's store, or NULL with the last error set. */
 ukiyo_store *jobs_store_of(ukiyo *u);
 

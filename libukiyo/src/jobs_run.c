@@ -7,87 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
 #include "jobs_private.h"
 #include "scheduler_private.h"
 
 /* ---- running a job --------------------------------------------------- */
 
-typedef struct {
-    int64_t id;
-    char *registry;
-    char *repository;
-    char *tag;
-    char *deployment; /* NULL for a plain job */
-    char *container;  /* a job for one container (the REST API's) */
-    char *action;     /* update | redeploy | rollback */
-    char *source;     /* dockerhub, distribution, poll, window, api, ... */
-    char *target;     /* a tag policy's new reference, or NULL */
-    int64_t not_before_ms;
-} job_row;
+typedef store_job job_row;
 
 /* A job queued for a window runs even if the worker reaches it a little late. */
 #define WINDOW_GRACE_MS (15 * 60 * 1000)
-
-static void job_row_clear(job_row *j)
-{
-    free(j->registry);
-    free(j->repository);
-    free(j->tag);
-    free(j->deployment);
-    free(j->container);
-    free(j->action);
-    free(j->source);
-    free(j->target);
-}
-
-/* Claim the oldest queued job; *found false when there is none. */
-static int claim_next(ukiyo_store *s, job_row *j, bool *found)
-{
-    sqlite3_stmt *st = NULL;
-    int rc, err = 0;
-
-    *found = false;
-    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return jobs_sql_fail(s, "begin");
-    if (sqlite3_prepare_v2(s->db, "SELECT id, registry, repository, tag, deployment, container, "
-                                  "action, source, target_image, not_before_ms FROM jobs WHERE state = 'queued' AND "
-                                  "not_before_ms <= ?1 ORDER BY not_before_ms, id LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
-        err = jobs_sql_fail(s, "prepare");
-    if (err == 0)
-        sqlite3_bind_int64(st, 1, store_now_ms(s));
-    rc = err == 0 ? sqlite3_step(st) : SQLITE_ERROR;
-    if (rc == SQLITE_ROW) {
-        j->id = sqlite3_column_int64(st, 0);
-        j->registry = strdup((const char *)sqlite3_column_text(st, 1));
-        j->repository = strdup((const char *)sqlite3_column_text(st, 2));
-        j->tag = strdup((const char *)sqlite3_column_text(st, 3));
-        j->deployment = str_dup((const char *)sqlite3_column_text(st, 4));
-        j->container = str_dup((const char *)sqlite3_column_text(st, 5));
-        j->action = str_dup((const char *)sqlite3_column_text(st, 6));
-        j->source = str_dup((const char *)sqlite3_column_text(st, 7));
-        j->target = str_dup((const char *)sqlite3_column_text(st, 8));
-        j->not_before_ms = sqlite3_column_int64(st, 9);
-        *found = true;
-    } else if (rc != SQLITE_DONE && err == 0) {
-        err = jobs_sql_fail(s, "reading the queue");
-    }
-    sqlite3_finalize(st);
-    if (err == 0 && *found) {
-        char sql[128];
-        snprintf(sql, sizeof(sql), "UPDATE jobs SET state = 'running', started_ms = %lld "
-                                   "WHERE id = %lld",
-                 (long long)store_now_ms(s), (long long)j->id);
-        if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-            err = jobs_sql_fail(s, "claiming a job");
-    }
-    if (err == 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        err = jobs_sql_fail(s, "commit");
-    if (err < 0)
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    return err;
-}
 
 static bool runs_the_tag(ukiyo *u, const ukiyo_container *c, const job_row *j)
 {
@@ -181,24 +109,10 @@ static int finish_job(ukiyo_store *s, int64_t id, const char *state, json_t *res
                       const char *error)
 {
     char *text = results ? json_dumps(results, JSON_COMPACT) : NULL;
-    sqlite3_stmt *st = NULL;
-    int rc;
+    int err = results && !text ? UKIYO_ENOMEM : store_job_finish(s, id, state, text, error);
 
-    if (sqlite3_prepare_v2(s->db, "UPDATE jobs SET state = ?1, results = ?2, error = ?3, "
-                                  "finished_ms = ?4 WHERE id = ?5",
-                           -1, &st, NULL) != SQLITE_OK) {
-        free(text);
-        return jobs_sql_fail(s, "prepare");
-    }
-    sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, store_now_ms(s));
-    sqlite3_bind_int64(st, 5, id);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
     free(text);
-    return rc == SQLITE_DONE ? 0 : jobs_sql_fail(s, "finishing a job");
+    return err;
 }
 
 static bool window_allows(ukiyo *u, const char *name, const char *target, const char *window,
@@ -376,48 +290,15 @@ static bool results_succeeded(json_t *results)
     return true;
 }
 
-/* Tell Docker Hub how the job went; a failure here is logged, never fatal. */
+/* Tell Docker Hub how the job went, when a Docker Hub push made it. */
 static void answer_callback(ukiyo_store *s, int64_t id, json_t *results)
 {
-    sqlite3_stmt *st = NULL;
     char *url = NULL;
 
-    if (sqlite3_prepare_v2(s->db, "SELECT callback_url FROM jobs WHERE id = ?1", -1, &st, NULL) ==
-        SQLITE_OK) {
-        sqlite3_bind_int64(st, 1, id);
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-            url = strdup((const char *)sqlite3_column_text(st, 0));
-    }
-    sqlite3_finalize(st);
-    if (!url || !dockerhub_callback_allowed(url)) {
-        free(url);
-        return;
-    }
-    bool ok = results_succeeded(results);
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:s}", "state", ok ? "success" : "failure",
-                            "description", ok ? "updated by ukiyo" : "ukiyo could not update",
-                            "context", "ukiyo", "target_url", "");
-    char *body = json_dumps(doc, JSON_COMPACT);
-    http_session *http = NULL;
-    http_response resp;
-    static const char *const headers[] = {"Content-Type: application/json", NULL};
-    http_request req = {.method = "POST", .url = url, .body = body,
-                        .body_len = body ? strlen(body) : 0, .headers = headers,
-                        .timeout_ms = 10000};
-    if (body && http_session_new(&http, NULL, 10000) == 0 &&
-        http_perform(http, &req, &resp) == 0) {
-        if (resp.status >= 300)
-            log_warning("job %lld: Docker Hub's callback answered HTTP %ld", (long long)id,
-                        resp.status);
-        http_response_clear(&resp);
-    } else {
-        log_warning("job %lld: Docker Hub's callback failed: %s", (long long)id,
-                    ukiyo_error_last());
-    }
-    ukiyo_error_clear();
-    http_session_free(http);
-    json_decref(doc);
-    free(body);
+    if (store_job_callback(s, id, &url) < 0)
+        ukiyo_error_clear();
+    if (url)
+        dockerhub_callback_answer(url, results_succeeded(results), id);
     free(url);
 }
 
@@ -433,7 +314,7 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
         return UKIYO_EINVAL;
     if (ran_out)
         *ran_out = 0;
-    err = claim_next(s, &j, &found);
+    err = store_job_claim(s, store_now_ms(s), &j, &found);
     if (err < 0 || !found)
         return err;
     if (ran_out)
@@ -441,7 +322,7 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
     log_info("job %lld: %s/%s:%s", (long long)j.id, j.registry, j.repository, j.tag);
     if (j.deployment || j.container) {
         err = j.deployment ? run_deployment_job(u, s, &j, opts) : run_container_job(u, s, &j, opts);
-        job_row_clear(&j);
+        store_job_clear(&j);
         return err;
     }
     ukiyo_string_list followers = {0};
@@ -452,7 +333,7 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
         for (size_t i = 0; i < followers.count; i++)
             free(followers.items[i]);
         free(followers.items);
-        job_row_clear(&j);
+        store_job_clear(&j);
         return err;
     }
     json_t *results = json_array();
@@ -470,6 +351,6 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
     answer_callback(s, j.id, results);
     json_decref(results);
     ukiyo_string_list_free(order);
-    job_row_clear(&j);
+    store_job_clear(&j);
     return err;
 }

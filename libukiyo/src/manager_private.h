@@ -8,7 +8,7 @@
 #include <jansson.h>
 
 #include "docker_private.h"
-#include "store_private.h"
+#include "store_internal.h"
 
 struct ukiyo_update_result {
     char *container;

@@ -6,7 +6,7 @@
 
 #include <jansson.h>
 
-#include "internal.h"
+#include "push_internal.h"
 
 /* Add an event for registry/repository:tag (registry "" for Docker Hub short names).
  * Events whose reference does not parse are counted as invalid, not added. */

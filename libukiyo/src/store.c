@@ -315,3 +315,45 @@ void store_forget_old_pages(ukiyo_store *s)
 {
     sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 }
+
+void store_set_clock(ukiyo_store *s, int64_t (*clock)(void *arg), void *arg)
+{
+    s->clock = clock;
+    s->clock_arg = arg;
+}
+
+int store_sql_fail(ukiyo_store *s, const char *what)
+{
+    return ukiyo_error_set(UKIYO_EIO, "store: %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+int store_step_write(ukiyo_store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    int err = 0;
+
+    if (rc == SQLITE_CONSTRAINT)
+        err = ukiyo_error_set(UKIYO_ECONFLICT, "store: %s: %s", what, sqlite3_errmsg(s->db));
+    else if (rc != SQLITE_DONE)
+        err = store_sql_fail(s, what);
+
+    store_statement_done(st);
+    return err;
+}
+
+char *store_column_dup(sqlite3_stmt *st, int column)
+{
+    return str_dup((const char *)sqlite3_column_text(st, column));
+}
+
+int store_in_transaction(ukiyo_store *s, int (*fn)(ukiyo_store *s, void *arg), void *arg)
+{
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return store_sql_fail(s, "begin");
+    int err = fn(s, arg);
+    if (err == 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        err = store_sql_fail(s, "commit");
+    if (err < 0)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return err;
+}

@@ -1,0 +1,197 @@
+/*
+ * store_internal.h - the store as the rest of libukiyo sees it: typed calls
+ * for the update journal, the job queue, deployments and credentials. Every
+ * byte of SQL is behind these (store*.c); struct ukiyo_store is opaque here.
+ *
+ * The journal is the "updates" table: a row is written before a
+ * transaction's first step, its step column before each later step, and
+ * its outcome at the end; finished rows are the history. At most one
+ * unfinished row per container (a unique partial index) keeps two
+ * processes from updating one container at once.
+ *
+ * Strings handed out are the caller's to free; strings passed in are only
+ * read during the call.
+ */
+#ifndef UKIYO_STORE_INTERNAL_H
+#define UKIYO_STORE_INTERNAL_H
+
+#include "internal.h"
+
+/* ---- the handle -------------------------------------------------------- */
+
+/* Milliseconds since the epoch by the store's clock (ukiyo_options.clock_ms). */
+int64_t store_now_ms(const ukiyo_store *s);
+/* Replace the store's clock (NULL: the real one). */
+void store_set_clock(ukiyo_store *s, int64_t (*clock)(void *arg), void *arg);
+/*
+ * Run @fn in one write transaction (BEGIN IMMEDIATE): committed when it
+ * returns 0, rolled back when it fails (its error is returned). The store
+ * calls @fn make inside are part of it.
+ */
+int store_in_transaction(ukiyo_store *s, int (*fn)(ukiyo_store *s, void *arg), void *arg);
+/*
+ * After a secret was deleted or replaced: copy the write-ahead log into the
+ * database and empty it, so that the old pages (which secure_delete does not
+ * reach inside the log) leave the files. Best effort: a reader holding an
+ * old snapshot makes it wait for a later call.
+ */
+void store_forget_old_pages(ukiyo_store *s);
+
+/* ---- the update journal (store_updates.c) ---------------------------- */
+
+/* The steps of a transaction, in the order they are taken. */
+#define STEP_PLANNED "planned"
+#define STEP_CREATE "create"
+#define STEP_STOP_OLD "stop-old"
+#define STEP_RENAME_OLD "rename-old"
+#define STEP_RENAME_NEW "rename-new"
+#define STEP_START_NEW "start-new"
+#define STEP_HEALTH "health"
+#define STEP_ADVERTISE "advertise" /* start-first: the new one joins its aliases */
+#define STEP_COMMIT "commit" /* healthy: from here on a crash finishes forward */
+#define STEP_REMOVE_OLD "remove-old"
+#define STEP_ROLLBACK "rollback"
+
+typedef struct {
+    int64_t id;
+    char *container;
+    char *kind;     /* update | redeploy | rollback */
+    char *strategy; /* stop-first | start-first */
+    char *image_ref;
+    char *old_image_ref; /* NULL unless a tag policy changes the reference */
+    char *old_container_id;
+    char *old_image_id;
+    char *new_image_id;
+    char *new_container_id;
+    char *temp_name;
+    char *old_name; /* what the old container is renamed to */
+    bool old_was_running;
+    char *step;
+} journal_entry;
+
+/* Record a new transaction at STEP_PLANNED. UKIYO_ECONFLICT when the container has one open. */
+int journal_begin(ukiyo_store *s, journal_entry *e);
+/* Record that @step is about to be taken. (A test hook may end the process here.) */
+int journal_step(ukiyo_store *s, int64_t id, const char *step);
+int journal_set_new_container(ukiyo_store *s, int64_t id, const char *container_id);
+/* Close a transaction: outcome "updated", "rolled-back" or "failed". */
+int journal_finish(ukiyo_store *s, int64_t id, const char *outcome, const char *reason);
+/* The unfinished transactions (what a crash left). */
+int journal_open_entries(ukiyo_store *s, journal_entry **entries_out, size_t *count_out);
+void journal_entry_clear(journal_entry *e);
+void journal_entries_free(journal_entry *entries, size_t count);
+/* The image a container ran before its last successful update (for rollback). */
+int journal_previous_image(ukiyo_store *s, const char *container, char **image_id_out);
+/* The image a container ran before the successful update before transaction @before_id. */
+int journal_image_before(ukiyo_store *s, const char *container, int64_t before_id,
+                         char **image_id_out);
+/* The name of the container that had @container_id, from the journal. */
+int journal_name_of_container(ukiyo_store *s, const char *container_id, char **name_out);
+
+/* ---- credentials (store_credentials.c) ------------------------------ */
+
+/* The registry host a credential is kept under ("docker.io" for Docker Hub's names). New. */
+char *credential_server_key(const char *server);
+/* A ukiyo_credential_source_fn answering from the store's credentials (@payload: the store). */
+int store_credential_source(ukiyo_credential **out, const char *registry, void *payload);
+
+/* ---- the job queue (store_jobs.c) ------------------------------------ */
+
+/* A row of the jobs table. Strings are owned by the row (store_job_clear). */
+typedef struct {
+    int64_t id;
+    char *state;      /* queued | running | done | failed */
+    char *registry;
+    char *repository;
+    char *tag;
+    char *digest;     /* NULL unless the push named one */
+    char *source;     /* dockerhub, distribution, poll, window, api, ... */
+    char *delivery_id;
+    char *deployment; /* NULL for a plain job */
+    char *container;  /* a job for one container (the REST API's) */
+    char *action;     /* update | redeploy | rollback */
+    char *target;     /* a tag policy's new reference, or NULL */
+    char *results;    /* JSON text, NULL until finished */
+    char *error;
+    int64_t created_ms, finished_ms, not_before_ms;
+} store_job;
+
+void store_job_clear(store_job *j);
+void store_jobs_free(store_job *jobs, size_t count);
+
+/*
+ * The job queued for a tag: a plain one (@deployment false: neither a
+ * deployment's nor a container's) or a deployment's. *found false when none.
+ */
+int store_job_queued_for_tag(ukiyo_store *s, const char *registry, const char *repository,
+                             const char *tag, bool deployment, int64_t *id_out, bool *found);
+/* The job a delivery ID made; *found false when none. */
+int store_job_of_delivery(ukiyo_store *s, const char *delivery_id, int64_t *id_out, bool *found);
+/* Queue a job for a tag from @j's registry, repository, tag, digest, source, delivery_id,
+ * deployment and not_before_ms; its ID in *id_out. */
+int store_job_insert_tag(ukiyo_store *s, const store_job *j, int64_t *id_out);
+/* The job queued for @container and @action; *found false when none. */
+int store_job_queued_for_container(ukiyo_store *s, const char *container, const char *action,
+                                   int64_t *id_out, bool *found);
+/* Queue a job from @j's registry, repository, tag, container, action, target, source and
+ * not_before_ms; its ID in *id_out. */
+int store_job_insert_container(ukiyo_store *s, const store_job *j, int64_t *id_out);
+/* A queued job becomes due at the earlier of its time and @not_before_ms (taking @source when
+ * that is earlier) and moves to @target when one is given. */
+int store_job_fold(ukiyo_store *s, int64_t id, const char *source, const char *target,
+                   int64_t not_before_ms);
+/* Keep Docker Hub's callback URL with job @id; UKIYO_ENOTFOUND when there is no such job. */
+int store_job_set_callback(ukiyo_store *s, int64_t id, const char *url);
+/* Job @id's callback URL in *url_out (NULL when it has none). */
+int store_job_callback(ukiyo_store *s, int64_t id, char **url_out);
+/*
+ * Claim the queued job due first (by @now_ms), marking it running, in one
+ * transaction; *found false when none is due.
+ */
+int store_job_claim(ukiyo_store *s, int64_t now_ms, store_job *j, bool *found);
+/* End job @id in @state with @results (JSON text, or NULL) and @error (or NULL). */
+int store_job_finish(ukiyo_store *s, int64_t id, const char *state, const char *results,
+                     const char *error);
+/*
+ * After a crash: jobs left running are queued again (*requeued_out: how
+ * many), unless their tag has been queued since; those are done, coalesced.
+ */
+int store_jobs_recover(ukiyo_store *s, unsigned int *requeued_out);
+/* When the queued job due first is due, in *due_ms_out; INT64_MAX when none is queued. */
+int store_jobs_first_due(ukiyo_store *s, int64_t *due_ms_out);
+/* Job @id (UKIYO_ENOTFOUND when there is none). */
+int store_job_get(ukiyo_store *s, int64_t id, store_job *j);
+/* Up to @limit jobs, newest first, from @offset. */
+int store_jobs_list(ukiyo_store *s, size_t offset, size_t limit, store_job **jobs_out,
+                    size_t *count_out);
+
+/* ---- deployments (store_deployments.c) ------------------------------- */
+
+/* A row of the deployments table. */
+typedef struct {
+    char *name;       /* registry/repository */
+    char *registry;
+    char *repository;
+    char *container;
+    char *ports;      /* JSON text: [{exportPort, internalPort}] as numbers */
+    int64_t scheduled_at_ms;
+    bool downtime;    /* wait for scheduled_at_ms */
+    char *window;     /* update window (cron), or NULL */
+} store_deployment;
+
+void store_deployment_clear(store_deployment *d);
+void store_deployments_free(store_deployment *list, size_t count);
+/* The deployment of registry/repository, or named @name. 0 or UKIYO_ENOTFOUND. */
+int store_deployment_find(ukiyo_store *s, const char *registry, const char *repository,
+                          const char *name, store_deployment *d);
+/* Every deployment, by name. */
+int store_deployments_list(ukiyo_store *s, store_deployment **list_out, size_t *count_out);
+/*
+ * Write @d: a new one (UKIYO_ECONFLICT when its name or container is taken)
+ * or, with @replace, over the one of that name (UKIYO_ENOTFOUND when none).
+ */
+int store_deployment_write(ukiyo_store *s, const store_deployment *d, bool replace);
+/* Delete the deployment named @name or whose container is @name; UKIYO_ENOTFOUND when none. */
+int store_deployment_delete(ukiyo_store *s, const char *name);
+
+#endif
