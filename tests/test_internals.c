@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "push_internal.h"
+#include "push_callback.h"
 #include "testlib.h"
 #include "www_authenticate.h"
 
@@ -16,7 +16,7 @@ static int parse_file(www_challenge *c, const char *name)
     char path[256];
     snprintf(path, sizeof(path), "www-authenticate/%s", name);
     char *header = test_data_read(path);
-    int err = www_authenticate_parse(c, header);
+    int err = ukiyo__www_authenticate_parse(c, header);
     free(header);
     return err;
 }
@@ -30,7 +30,7 @@ START_TEST(docker_hub_bearer_challenge)
     ck_assert_str_eq(c.realm, "https://auth.docker.io/token");
     ck_assert_str_eq(c.service, "registry.docker.io");
     ck_assert_str_eq(c.scope, "repository:library/nginx:pull");
-    www_challenge_clear(&c);
+    ukiyo__www_challenge_clear(&c);
 }
 END_TEST
 
@@ -41,7 +41,7 @@ START_TEST(basic_challenge)
     ck_assert_int_eq(parse_file(&c, "basic.txt"), 0);
     ck_assert_int_eq(c.scheme, CHALLENGE_BASIC);
     ck_assert_str_eq(c.realm, "ukiyo-test");
-    www_challenge_clear(&c);
+    ukiyo__www_challenge_clear(&c);
 }
 END_TEST
 
@@ -53,7 +53,7 @@ START_TEST(bearer_wins_over_basic_in_a_list)
     ck_assert_int_eq(c.scheme, CHALLENGE_BEARER);
     ck_assert_str_eq(c.realm, "https://ghcr.io/token");
     ck_assert_str_eq(c.scope, "repository:owner/app:pull");
-    www_challenge_clear(&c);
+    ukiyo__www_challenge_clear(&c);
 }
 END_TEST
 
@@ -64,7 +64,7 @@ START_TEST(quoted_escapes_are_undone)
     ck_assert_int_eq(parse_file(&c, "escaped.txt"), 0);
     ck_assert_str_eq(c.scope, "repository:a\"b:pull");
     ck_assert_str_eq(c.error, "insufficient_scope");
-    www_challenge_clear(&c);
+    ukiyo__www_challenge_clear(&c);
 }
 END_TEST
 
@@ -76,8 +76,8 @@ START_TEST(unusable_challenges_are_refused)
 
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
         ck_assert_msg(parse_file(&c, bad[i]) == UKIYO_EPROTOCOL, "%s accepted", bad[i]);
-    ck_assert_int_eq(www_authenticate_parse(&c, NULL), UKIYO_EPROTOCOL);
-    ck_assert_int_eq(www_authenticate_parse(&c, ""), UKIYO_EPROTOCOL);
+    ck_assert_int_eq(ukiyo__www_authenticate_parse(&c, NULL), UKIYO_EPROTOCOL);
+    ck_assert_int_eq(ukiyo__www_authenticate_parse(&c, ""), UKIYO_EPROTOCOL);
 }
 END_TEST
 
@@ -88,9 +88,9 @@ START_TEST(base64_round_trips_both_alphabets)
 
     for (size_t i = 0; i < ARRAY_SIZE(inputs); i++) {
         for (int url = 0; url <= 1; url++) {
-            char *enc = base64_encode(inputs[i], strlen(inputs[i]), url);
+            char *enc = ukiyo__base64_encode(inputs[i], strlen(inputs[i]), url);
             size_t len = 0;
-            unsigned char *dec = base64_decode(enc, &len);
+            unsigned char *dec = ukiyo__base64_decode(enc, &len);
             ck_assert_ptr_nonnull(dec);
             ck_assert_uint_eq(len, strlen(inputs[i]));
             ck_assert_int_eq(memcmp(dec, inputs[i], len), 0);
@@ -98,7 +98,7 @@ START_TEST(base64_round_trips_both_alphabets)
             free(dec);
         }
     }
-    char *enc = base64_encode("foobar", 6, false);
+    char *enc = ukiyo__base64_encode("foobar", 6, false);
     ck_assert_str_eq(enc, "Zm9vYmFy");
     free(enc);
 }
@@ -108,18 +108,18 @@ START_TEST(base64_refuses_garbage)
 {
     size_t len;
 
-    ck_assert_ptr_null(base64_decode("a$bc", &len));
-    ck_assert_ptr_null(base64_decode("a", &len));
+    ck_assert_ptr_null(ukiyo__base64_decode("a$bc", &len));
+    ck_assert_ptr_null(ukiyo__base64_decode("a", &len));
 }
 END_TEST
 
 START_TEST(secret_comparison)
 {
-    ck_assert(str_equal_secret("s3cret", "s3cret"));
-    ck_assert(!str_equal_secret("s3cret", "s3cre"));
-    ck_assert(!str_equal_secret("s3cret", "s3cretx"));
-    ck_assert(!str_equal_secret("", "x"));
-    ck_assert(str_equal_secret("", ""));
+    ck_assert(ukiyo__str_equal_secret("s3cret", "s3cret"));
+    ck_assert(!ukiyo__str_equal_secret("s3cret", "s3cre"));
+    ck_assert(!ukiyo__str_equal_secret("s3cret", "s3cretx"));
+    ck_assert(!ukiyo__str_equal_secret("", "x"));
+    ck_assert(ukiyo__str_equal_secret("", ""));
 }
 END_TEST
 
@@ -127,8 +127,8 @@ START_TEST(error_codes_have_names)
 {
     ck_assert_str_eq(ukiyo_strerror(UKIYO_ENOTFOUND), "not found");
     ck_assert_str_eq(ukiyo_strerror(12345), "unknown error");
-    ukiyo_error_set(UKIYO_EINVAL, "first");
-    ukiyo_error_wrap(UKIYO_EINVAL, "context");
+    ukiyo__error_set(UKIYO_EINVAL, "first");
+    ukiyo__error_wrap(UKIYO_EINVAL, "context");
     ck_assert_str_eq(ukiyo_error_last(), "context: first");
     ukiyo_error_clear();
     ck_assert_str_eq(ukiyo_error_last(), "");
@@ -144,7 +144,7 @@ START_TEST(loopback_is_decided_exactly)
         char want[4], registry[128];
         if (line[0] == '#' || sscanf(line, "%3s %127s", want, registry) != 2)
             continue;
-        ck_assert_msg(registry_is_loopback(registry) == (strcmp(want, "yes") == 0), "%s: want %s",
+        ck_assert_msg(ukiyo__registry_is_loopback(registry) == (strcmp(want, "yes") == 0), "%s: want %s",
                       registry, want);
         cases++;
     }
@@ -157,9 +157,9 @@ END_TEST
 START_TEST(callback_allow_list_ignores_the_test_variable)
 {
     setenv("UKIYO_TEST_DOCKERHUB_CALLBACK_PREFIX", "http://127.0.0.1:1/", 1);
-    ck_assert(!dockerhub_callback_allowed("http://127.0.0.1:1/callback"));
-    ck_assert(dockerhub_callback_allowed("https://registry.hub.docker.com/u/a/b/hook/1/"));
-    ck_assert(!dockerhub_callback_allowed("https://registry.hub.docker.com.evil/x"));
+    ck_assert(!ukiyo__dockerhub_callback_allowed("http://127.0.0.1:1/callback"));
+    ck_assert(ukiyo__dockerhub_callback_allowed("https://registry.hub.docker.com/u/a/b/hook/1/"));
+    ck_assert(!ukiyo__dockerhub_callback_allowed("https://registry.hub.docker.com.evil/x"));
     unsetenv("UKIYO_TEST_DOCKERHUB_CALLBACK_PREFIX");
 }
 END_TEST

@@ -54,7 +54,7 @@ static char *pushed_digest(const char *ref)
 static char *unique_repo(const char *word)
 {
     char *name = test_unique_name(word);
-    char *repo = str_printf("ukiyo-test/%s", name);
+    char *repo = ukiyo__str_printf("ukiyo-test/%s", name);
     free(name);
     return repo;
 }
@@ -149,7 +149,7 @@ static void auth_registry_start(void)
                              login_config, AUTH_PASSWORD, login_config, AUTH_USER,
                              auth_registry),
                      0);
-    auth_ref = str_printf("%s/ukiyo-test/private:v1", auth_registry);
+    auth_ref = ukiyo__str_printf("%s/ukiyo-test/private:v1", auth_registry);
     ck_assert_int_eq(test_sh(NULL, "docker tag ukiyo-test/http:v1 %s && DOCKER_CONFIG=%s docker "
                                    "push -q %s >/dev/null && docker rmi %s >/dev/null",
                              auth_ref, login_config, auth_ref, auth_ref),
@@ -256,7 +256,7 @@ static char *proxied_ref(const auth_proxy *p, char **repo_out)
 {
     char *repo = unique_repo("bearer");
     free(test_push("ukiyo-test/http:v1", repo, "latest"));
-    char *ref = str_printf("%s/%s:latest", auth_proxy_address(p), repo);
+    char *ref = ukiyo__str_printf("%s/%s:latest", auth_proxy_address(p), repo);
     *repo_out = repo;
     return ref;
 }
@@ -266,7 +266,7 @@ START_TEST(bearer_flow_fetches_one_token_and_reuses_it)
     auth_proxy *p = auth_proxy_start(test_registry(), NULL, NULL);
     char *repo = NULL;
     char *text = proxied_ref(p, &repo);
-    char *direct = str_printf("%s/%s:latest", test_registry(), repo);
+    char *direct = ukiyo__str_printf("%s/%s:latest", test_registry(), repo);
     char *expected = pushed_digest(direct);
     ukiyo_image_ref *ref = parse(text);
     char *digest = NULL;
@@ -335,7 +335,7 @@ START_TEST(tag_listing_follows_pagination)
         free(test_push("ukiyo-test/http:v1", repo, tags[i]));
     opts.tag_page_size = 2;
     ck_assert_int_eq(ukiyo_registry_new(&paged, &opts), 0);
-    char *text = str_printf("%s/%s:latest", auth_proxy_address(p), repo);
+    char *text = ukiyo__str_printf("%s/%s:latest", auth_proxy_address(p), repo);
     ukiyo_image_ref *ref = parse(text);
     ck_assert_msg(ukiyo_registry_list_tags(paged, ref, &list) == 0, "%s", ukiyo_error_last());
     ck_assert_uint_eq(ukiyo_string_list_count(list), ARRAY_SIZE(tags));

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "routes.h"
+#include "handlers.h"
 
 #define MAX_SERIES 64
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "routes.h"
+#include "handlers.h"
 
 /* Inline on the HTTP thread: the engine's state comes from the watcher, never from a call. */
 int handle_health(route_context *ctx, const route_request *req)

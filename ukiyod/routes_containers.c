@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "routes.h"
+#include "handlers.h"
 
 static json_t *container_json(const ukiyo_container *c)
 {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "routes.h"
+#include "handlers.h"
 
 #define SEED_HISTORY_PAGE 20
 

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "routes.h"
+#include "handlers.h"
 
 /* Optional string members must be strings when present. */
 static bool string_or_absent(json_t *doc, const char *key)

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "door.h"
-#include "routes.h"
+#include "handlers.h"
 
 static const char *header(const char *name, void *payload)
 {

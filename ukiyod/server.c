@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "door.h"
+#include "handlers.h"
 #include "routes.h"
 
 #define BODY_STEP (64 * 1024) /* budget taken at a time for a chunked body */

@@ -12,13 +12,6 @@
 /* Docker's clients key Docker Hub credentials by this URL. */
 #define DOCKER_HUB_CONFIG_KEY "https://index.docker.io/v1/"
 
-struct ukiyo_credential {
-    char *registry;
-    char *username;
-    char *password;
-    char *identity_token;
-};
-
 typedef struct credential_source {
     ukiyo_credential_source_fn fn;
     void *payload;
@@ -37,7 +30,7 @@ static char *default_config_dir(void)
 
     if (dir && dir[0])
         return strdup(dir);
-    return str_printf("%s/.docker", home && home[0] ? home : "/root");
+    return ukiyo__str_printf("%s/.docker", home && home[0] ? home : "/root");
 }
 
 UKIYO_EXTERN int ukiyo_auth_new(ukiyo_auth **out, const ukiyo_auth_options *opts)
@@ -45,14 +38,14 @@ UKIYO_EXTERN int ukiyo_auth_new(ukiyo_auth **out, const ukiyo_auth_options *opts
     ukiyo_auth *a;
 
     if (!out)
-        return ukiyo_error_set(UKIYO_EINVAL, "ukiyo_auth_new: out is NULL");
+        return ukiyo__error_set(UKIYO_EINVAL, "ukiyo_auth_new: out is NULL");
     a = calloc(1, sizeof(*a));
     if (!a)
         return UKIYO_ENOMEM;
     if (!opts || !opts->ignore_docker_config) {
         char *dir = opts && opts->docker_config_dir ? strdup(opts->docker_config_dir)
                                                     : default_config_dir();
-        a->config_path = dir ? str_printf("%s/config.json", dir) : NULL;
+        a->config_path = dir ? ukiyo__str_printf("%s/config.json", dir) : NULL;
         free(dir);
         if (!a->config_path) {
             free(a);
@@ -94,9 +87,9 @@ static char *config_key_host(const char *key)
 {
     const char *start = key;
 
-    if (str_has_prefix(start, "https://"))
+    if (ukiyo__str_has_prefix(start, "https://"))
         start += 8;
-    else if (str_has_prefix(start, "http://"))
+    else if (ukiyo__str_has_prefix(start, "http://"))
         start += 7;
     return strndup(start, strcspn(start, "/"));
 }
@@ -143,11 +136,11 @@ static int credential_from_auths_entry(ukiyo_credential **out, const char *regis
 
     if (encoded && encoded[0]) {
         size_t len;
-        decoded = (char *)base64_decode(encoded, &len);
+        decoded = (char *)ukiyo__base64_decode(encoded, &len);
         char *colon = decoded ? strchr(decoded, ':') : NULL;
         if (!colon) {
-            str_free_secret(decoded);
-            return ukiyo_error_set(UKIYO_EINVAL,
+            ukiyo__str_free_secret(decoded);
+            return ukiyo__error_set(UKIYO_EINVAL,
                                    "config.json: the \"auth\" entry for %s is not base64 of "
                                    "user:password",
                                    registry);
@@ -162,7 +155,7 @@ static int credential_from_auths_entry(ukiyo_credential **out, const char *regis
         err = ukiyo_credential_new(out, registry, user, pass ? pass : "", NULL);
     else
         err = UKIYO_ENOTFOUND;
-    str_free_secret(decoded);
+    ukiyo__str_free_secret(decoded);
     return err;
 }
 
@@ -177,18 +170,18 @@ static int lookup_docker_config(ukiyo_auth *a, ukiyo_credential **out, const cha
         return UKIYO_ENOTFOUND;
     config = json_load_file(a->config_path, 0, &jerr);
     if (!config)
-        return ukiyo_error_set(UKIYO_EIO, "cannot read %s: %s (line %d)", a->config_path,
+        return ukiyo__error_set(UKIYO_EIO, "cannot read %s: %s (line %d)", a->config_path,
                                jerr.text, jerr.line);
     const char *helper_url = is_docker_hub(registry) ? DOCKER_HUB_CONFIG_KEY : registry;
     helper = config_lookup(json_object_get(config, "credHelpers"), registry);
     entry = config_lookup(json_object_get(config, "auths"), registry);
     store = json_string_value(json_object_get(config, "credsStore"));
     if (json_is_string(helper))
-        err = credential_helper_get(out, json_string_value(helper), helper_url, registry);
+        err = ukiyo__credential_helper_get(out, json_string_value(helper), helper_url, registry);
     else if (entry)
         err = credential_from_auths_entry(out, registry, entry);
     if (err == UKIYO_ENOTFOUND && !json_is_string(helper) && store && store[0])
-        err = credential_helper_get(out, store, helper_url, registry);
+        err = ukiyo__credential_helper_get(out, store, helper_url, registry);
     json_decref(config);
     return err;
 }
@@ -198,7 +191,7 @@ UKIYO_EXTERN int ukiyo_auth_lookup(ukiyo_auth *a, ukiyo_credential **out, const 
     int err;
 
     if (!a || !out || !registry)
-        return ukiyo_error_set(UKIYO_EINVAL, "ukiyo_auth_lookup: NULL argument");
+        return ukiyo__error_set(UKIYO_EINVAL, "ukiyo_auth_lookup: NULL argument");
     for (credential_source *s = a->sources; s; s = s->next) {
         err = s->fn(out, registry, s->payload);
         if (err != UKIYO_ENOTFOUND)
@@ -206,61 +199,6 @@ UKIYO_EXTERN int ukiyo_auth_lookup(ukiyo_auth *a, ukiyo_credential **out, const 
     }
     err = lookup_docker_config(a, out, registry);
     if (err == UKIYO_ENOTFOUND)
-        ukiyo_error_set(err, "no credential for %s", registry);
+        ukiyo__error_set(err, "no credential for %s", registry);
     return err;
-}
-
-UKIYO_EXTERN int ukiyo_credential_new(ukiyo_credential **out, const char *registry,
-                                      const char *username, const char *password,
-                                      const char *identity_token)
-{
-    ukiyo_credential *c;
-
-    if (!out || !registry || (!identity_token && !username))
-        return ukiyo_error_set(UKIYO_EINVAL, "a credential needs a registry and a user name "
-                                             "or an identity token");
-    c = calloc(1, sizeof(*c));
-    if (!c)
-        return UKIYO_ENOMEM;
-    c->registry = strdup(registry);
-    c->username = str_dup(username);
-    c->password = str_dup(password ? password : (identity_token ? NULL : ""));
-    c->identity_token = str_dup(identity_token);
-    if (!c->registry || (username && !c->username) || (identity_token && !c->identity_token)) {
-        ukiyo_credential_free(c);
-        return UKIYO_ENOMEM;
-    }
-    *out = c;
-    return 0;
-}
-
-UKIYO_EXTERN void ukiyo_credential_free(ukiyo_credential *c)
-{
-    if (!c)
-        return;
-    free(c->registry);
-    free(c->username);
-    str_free_secret(c->password);
-    str_free_secret(c->identity_token);
-    free(c);
-}
-
-UKIYO_EXTERN const char *ukiyo_credential_registry(const ukiyo_credential *c)
-{
-    return c->registry;
-}
-
-UKIYO_EXTERN const char *ukiyo_credential_username(const ukiyo_credential *c)
-{
-    return c->username;
-}
-
-UKIYO_EXTERN const char *ukiyo_credential_password(const ukiyo_credential *c)
-{
-    return c->password;
-}
-
-UKIYO_EXTERN const char *ukiyo_credential_identity_token(const ukiyo_credential *c)
-{
-    return c->identity_token;
 }

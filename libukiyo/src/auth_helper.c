@@ -91,7 +91,7 @@ static bool read_until_eof(int fd, strbuf *out, int64_t deadline)
             continue;
         if (n <= 0)
             return true;
-        if (out->len + (size_t)n > HELPER_OUTPUT_MAX || strbuf_append(out, chunk, (size_t)n) < 0)
+        if (out->len + (size_t)n > HELPER_OUTPUT_MAX || ukiyo__strbuf_append(out, chunk, (size_t)n) < 0)
             return true;
     }
 }
@@ -104,7 +104,7 @@ static int parse_helper_output(ukiyo_credential **out, const char *text, const c
     int err;
 
     if (!user || !secret)
-        err = ukiyo_error_set(UKIYO_EIO, "credential helper for %s printed no Username/Secret",
+        err = ukiyo__error_set(UKIYO_EIO, "credential helper for %s printed no Username/Secret",
                               registry);
     else if (strcmp(user, "<token>") == 0) /* Docker's marker for an identity token */
         err = ukiyo_credential_new(out, registry, NULL, NULL, secret);
@@ -114,7 +114,7 @@ static int parse_helper_output(ukiyo_credential **out, const char *text, const c
     return err;
 }
 
-int credential_helper_get(ukiyo_credential **out, const char *helper, const char *server_url,
+int ukiyo__credential_helper_get(ukiyo_credential **out, const char *helper, const char *server_url,
                           const char *registry)
 {
     strbuf output = {0};
@@ -124,13 +124,13 @@ int credential_helper_get(ukiyo_credential **out, const char *helper, const char
     pid_t pid;
 
     if (!helper_name_valid(helper))
-        return ukiyo_error_set(UKIYO_EINVAL, "invalid credential helper name \"%s\"", helper);
+        return ukiyo__error_set(UKIYO_EINVAL, "invalid credential helper name \"%s\"", helper);
     if ((size_t)snprintf(program, sizeof(program), "docker-credential-%s", helper) >=
         sizeof(program))
-        return ukiyo_error_set(UKIYO_EINVAL, "credential helper name too long");
+        return ukiyo__error_set(UKIYO_EINVAL, "credential helper name too long");
     pid = spawn_helper(program, &in_fd, &out_fd);
     if (pid < 0)
-        return ukiyo_error_set(UKIYO_EIO, "cannot run %s: %s", program, strerror(errno));
+        return ukiyo__error_set(UKIYO_EIO, "cannot run %s: %s", program, strerror(errno));
     if (send(in_fd, server_url, strlen(server_url), MSG_NOSIGNAL) < 0)
         log_debug("credential helper %s did not read its input", program);
     close(in_fd);
@@ -141,19 +141,19 @@ int credential_helper_get(ukiyo_credential **out, const char *helper, const char
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     if (!finished)
-        err = ukiyo_error_set(UKIYO_EIO, "%s did not answer within %d s", program,
+        err = ukiyo__error_set(UKIYO_EIO, "%s did not answer within %d s", program,
                               HELPER_TIMEOUT_MS / 1000);
     else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-        err = ukiyo_error_set(UKIYO_EIO, "credential helper %s is not installed", program);
+        err = ukiyo__error_set(UKIYO_EIO, "credential helper %s is not installed", program);
     else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         err = strstr(output.data ? output.data : "", "not found")
-                  ? ukiyo_error_set(UKIYO_ENOTFOUND, "%s has no credential for %s", program,
+                  ? ukiyo__error_set(UKIYO_ENOTFOUND, "%s has no credential for %s", program,
                                     registry)
-                  : ukiyo_error_set(UKIYO_EIO, "%s failed for %s", program, registry);
+                  : ukiyo__error_set(UKIYO_EIO, "%s failed for %s", program, registry);
     else
         err = parse_helper_output(out, output.data ? output.data : "", registry);
     if (output.data)
         memset(output.data, 0, output.len);
-    strbuf_free(&output);
+    ukiyo__strbuf_free(&output);
     return err;
 }

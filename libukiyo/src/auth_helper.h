@@ -12,7 +12,7 @@
  * @return 0, UKIYO_ENOTFOUND when the helper has none, UKIYO_EIO when it
  *         cannot be run, fails, or takes longer than 10 seconds.
  */
-int credential_helper_get(ukiyo_credential **out, const char *helper, const char *server_url,
+int ukiyo__credential_helper_get(ukiyo_credential **out, const char *helper, const char *server_url,
                           const char *registry);
 
 #endif

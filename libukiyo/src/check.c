@@ -95,9 +95,9 @@ UKIYO_EXTERN int ukiyo_container_local_digest(ukiyo *u, const ukiyo_container *c
     ukiyo_image_info *info = NULL;
     int err;
 
-    if (!image || !image_id || str_has_prefix(image, "sha256:") ||
+    if (!image || !image_id || ukiyo__str_has_prefix(image, "sha256:") ||
         ukiyo_image_ref_parse(&ref, image) < 0)
-        return ukiyo_error_set(UKIYO_ENOTFOUND, "container %s was started from an image ID",
+        return ukiyo__error_set(UKIYO_ENOTFOUND, "container %s was started from an image ID",
                                ukiyo_container_name(c));
     err = ukiyo_docker_image_inspect(ukiyo_get_docker(u), &info, image_id);
     if (err == 0) {
@@ -107,7 +107,7 @@ UKIYO_EXTERN int ukiyo_container_local_digest(ukiyo *u, const ukiyo_container *c
             *digest_out = copy;
         else
             err = digest ? UKIYO_ENOMEM
-                         : ukiyo_error_set(UKIYO_ENOTFOUND, "image of %s has no registry digest",
+                         : ukiyo__error_set(UKIYO_ENOTFOUND, "image of %s has no registry digest",
                                            ukiyo_container_name(c));
     }
     ukiyo_image_info_free(info);
@@ -158,12 +158,12 @@ static int fill_from_container(check_run *run)
     ukiyo_check_result *res = run->result;
     const char *image = ukiyo_container_image(run->container);
 
-    res->name = str_dup(ukiyo_container_name(run->container));
-    res->image = str_dup(image ? image : "");
-    res->image_id = str_dup(ukiyo_container_image_id(run->container));
+    res->name = ukiyo__str_dup(ukiyo_container_name(run->container));
+    res->image = ukiyo__str_dup(image ? image : "");
+    res->image_id = ukiyo__str_dup(ukiyo_container_image_id(run->container));
     if (!res->name || !res->image || !res->image_id)
         return UKIYO_ENOMEM;
-    if (!image || ukiyo_image_ref_parse(&run->ref, image) < 0 || str_has_prefix(image, "sha256:")) {
+    if (!image || ukiyo_image_ref_parse(&run->ref, image) < 0 || ukiyo__str_has_prefix(image, "sha256:")) {
         ukiyo_error_clear();
         ukiyo_image_ref_free(run->ref);
         run->ref = NULL;
@@ -202,7 +202,7 @@ static int check_policy(check_run *run)
 
     if (err < 0) {
         free(run->result->reason);
-        run->result->reason = str_printf("label %s: %s", UKIYO_LABEL_POLICY, ukiyo_error_last());
+        run->result->reason = ukiyo__str_printf("label %s: %s", UKIYO_LABEL_POLICY, ukiyo_error_last());
         run->result->status = UKIYO_CHECK_UNKNOWN;
         ukiyo_error_clear();
         return run->result->reason ? 0 : UKIYO_ENOMEM;
@@ -233,7 +233,7 @@ UKIYO_EXTERN int ukiyo_check(ukiyo *u, const char *container, ukiyo_check_result
     int err;
 
     if (!u || !container || !out)
-        return ukiyo_error_set(UKIYO_EINVAL, "ukiyo_check: NULL argument");
+        return ukiyo__error_set(UKIYO_EINVAL, "ukiyo_check: NULL argument");
     err = ukiyo_docker_container_inspect(ukiyo_get_docker(u), &run.container, container);
     if (err < 0)
         return err;

@@ -3,8 +3,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "scheduler_private.h"
+#include "scheduler_state.h"
 #include "store_internal.h"
 
 struct ukiyo {
@@ -15,6 +16,8 @@ struct ukiyo {
     bool label_enable;
     ukiyo_string_list aliases; /* "a=b" pairs */
     scheduler *scheduler;
+    int64_t (*clock)(void *payload); /* NULL: the real clock */
+    void *clock_payload;
     ukiyo_update_hook_fn update_hook;
     void *update_hook_payload;
 };
@@ -27,15 +30,25 @@ UKIYO_EXTERN void ukiyo_set_update_hook(ukiyo *u, ukiyo_update_hook_fn fn, void 
     u->update_hook_payload = payload;
 }
 
-void context_call_update_hook(ukiyo *u, const ukiyo_update_result *r)
+void ukiyo__context_call_update_hook(ukiyo *u, const ukiyo_update_result *r)
 {
     if (u->update_hook)
         u->update_hook(r, u->update_hook_payload);
 }
 
-scheduler *context_scheduler(ukiyo *u)
+scheduler *ukiyo__context_scheduler(ukiyo *u)
 {
     return u->scheduler;
+}
+
+UKIYO_EXTERN int64_t ukiyo_now_ms(ukiyo *u)
+{
+    struct timespec ts;
+
+    if (u && u->clock)
+        return u->clock(u->clock_payload);
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 UKIYO_EXTERN const char *ukiyo_version(void)
@@ -52,16 +65,16 @@ UKIYO_EXTERN int ukiyo_open(ukiyo **out, const ukiyo_options *opts)
     int err;
 
     if (!out)
-        return ukiyo_error_set(UKIYO_EINVAL, "ukiyo_open: out is NULL");
+        return ukiyo__error_set(UKIYO_EINVAL, "ukiyo_open: out is NULL");
     u = calloc(1, sizeof(*u));
     if (!u)
         return UKIYO_ENOMEM;
     if (opts) {
         u->label_enable = opts->label_enable != 0;
         for (const char *const *a = opts->registry_aliases; a && *a; a++) {
-            if (!strchr(*a, '=') || string_list_append(&u->aliases, *a) < 0) {
+            if (!strchr(*a, '=') || ukiyo__string_list_append(&u->aliases, *a) < 0) {
                 ukiyo_close(u);
-                return ukiyo_error_set(UKIYO_EINVAL, "registry alias \"%s\" is not name=other",
+                return ukiyo__error_set(UKIYO_EINVAL, "registry alias \"%s\" is not name=other",
                                        *a);
             }
         }
@@ -78,14 +91,18 @@ UKIYO_EXTERN int ukiyo_open(ukiyo **out, const ukiyo_options *opts)
     if (err == 0)
         err = ukiyo_registry_new(&u->registry, &registry_opts);
     if (err == 0)
-        err = scheduler_new(&u->scheduler, opts);
+        err = ukiyo__scheduler_new(&u->scheduler, opts);
     if (err == 0 && opts && opts->db_path)
         err = ukiyo_store_open(&u->store, opts->db_path);
+    if (err == 0 && opts && opts->version >= 2) {
+        u->clock = opts->clock_ms;
+        u->clock_payload = opts->clock_payload;
+    }
     if (err == 0 && u->store && opts->version >= 2)
-        store_set_clock(u->store, opts->clock_ms, opts->clock_payload);
+        ukiyo__store_set_clock(u->store, opts->clock_ms, opts->clock_payload);
     /* Credentials saved in the store come before Docker's config.json. */
     if (err == 0 && u->store)
-        err = ukiyo_auth_add_source(u->auth, store_credential_source, u->store);
+        err = ukiyo_auth_add_source(u->auth, ukiyo__store_credential_source, u->store);
     if (err < 0) {
         ukiyo_close(u);
         return err;
@@ -102,7 +119,7 @@ UKIYO_EXTERN void ukiyo_close(ukiyo *u)
         free(u->aliases.items[i]);
     free(u->aliases.items);
     ukiyo_store_close(u->store);
-    scheduler_free(u->scheduler);
+    ukiyo__scheduler_free(u->scheduler);
     ukiyo_registry_free(u->registry);
     ukiyo_docker_free(u->docker);
     ukiyo_auth_free(u->auth);

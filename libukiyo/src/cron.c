@@ -58,7 +58,7 @@ static int parse_value(const cron_field *f, const char *s, const char **end, int
         while (isdigit((unsigned char)*s) && v < 1000)
             v = v * 10 + (*s++ - '0');
         if (v < f->min || v > f->max)
-            return ukiyo_error_set(UKIYO_EINVAL, "%s: %ld is out of range %d-%d", f->what, v,
+            return ukiyo__error_set(UKIYO_EINVAL, "%s: %ld is out of range %d-%d", f->what, v,
                                    f->min, f->max);
         *out = (int)v;
         *end = s;
@@ -72,7 +72,7 @@ static int parse_value(const cron_field *f, const char *s, const char **end, int
         }
     }
     size_t n = strcspn(s, ",-/ \t");
-    return ukiyo_error_set(UKIYO_EINVAL, "%s: \"%.*s\" is not a value", f->what,
+    return ukiyo__error_set(UKIYO_EINVAL, "%s: \"%.*s\" is not a value", f->what,
                            (int)(n > 20 ? 20 : n), s);
 }
 
@@ -93,7 +93,7 @@ static int parse_item(const cron_field *f, const char *s, const char *stop, uint
             if ((err = parse_value(f, s + 1, &s, &hi)) < 0)
                 return err;
             if (hi < lo)
-                return ukiyo_error_set(UKIYO_EINVAL, "%s: the range %d-%d runs backwards",
+                return ukiyo__error_set(UKIYO_EINVAL, "%s: the range %d-%d runs backwards",
                                        f->what, lo, hi);
             range = true;
         }
@@ -102,7 +102,7 @@ static int parse_item(const cron_field *f, const char *s, const char *stop, uint
         char *end;
         long v = strtol(s + 1, &end, 10);
         if (end == s + 1 || v < 1 || v > f->max)
-            return ukiyo_error_set(UKIYO_EINVAL, "%s: bad step \"%.*s\"", f->what,
+            return ukiyo__error_set(UKIYO_EINVAL, "%s: bad step \"%.*s\"", f->what,
                                    (int)(stop - s - 1), s + 1);
         step = (int)v;
         if (!range) /* "a/n": from a to the end */
@@ -110,7 +110,7 @@ static int parse_item(const cron_field *f, const char *s, const char *stop, uint
         s = end;
     }
     if (s != stop)
-        return ukiyo_error_set(UKIYO_EINVAL, "%s: unexpected \"%.*s\"", f->what,
+        return ukiyo__error_set(UKIYO_EINVAL, "%s: unexpected \"%.*s\"", f->what,
                                (int)(stop - s), s);
     for (int v = lo; v <= hi; v += step)
         *bits |= UINT64_C(1) << v;
@@ -126,13 +126,13 @@ static int parse_field(const cron_field *f, const char *s, size_t len, uint64_t 
         const char *comma = memchr(s, ',', (size_t)(end - s));
         const char *stop = comma ? comma : end;
         if (stop == s)
-            return ukiyo_error_set(UKIYO_EINVAL, "%s: empty list item", f->what);
+            return ukiyo__error_set(UKIYO_EINVAL, "%s: empty list item", f->what);
         int err = parse_item(f, s, stop, bits);
         if (err < 0)
             return err;
         s = comma ? comma + 1 : end;
         if (comma && s == end)
-            return ukiyo_error_set(UKIYO_EINVAL, "%s: empty list item", f->what);
+            return ukiyo__error_set(UKIYO_EINVAL, "%s: empty list item", f->what);
     }
     return 0;
 }
@@ -150,9 +150,9 @@ static int parse_zone(ukiyo_cron *c, const char **expr)
     char *zone = name ? strndup(name, n) : NULL;
     if (name && (!zone || !zone[0])) {
         free(zone);
-        return ukiyo_error_set(UKIYO_EINVAL, "an empty time zone");
+        return ukiyo__error_set(UKIYO_EINVAL, "an empty time zone");
     }
-    c->zone = tz_load(zone); /* NULL: the system's zone */
+    c->zone = ukiyo__tz_load(zone); /* NULL: the system's zone */
     free(zone);
     if (!c->zone)
         return UKIYO_EINVAL;
@@ -172,7 +172,7 @@ static int parse_fields(ukiyo_cron *c, const char *s)
             break;
         size_t len = strcspn(s, " \t\n");
         if (n == 5)
-            return ukiyo_error_set(UKIYO_EINVAL, "more than five fields");
+            return ukiyo__error_set(UKIYO_EINVAL, "more than five fields");
         int err = parse_field(&fields[n], s, len, &bits[n]);
         if (err < 0)
             return err;
@@ -184,7 +184,7 @@ static int parse_fields(ukiyo_cron *c, const char *s)
         s += len;
     }
     if (n != 5)
-        return ukiyo_error_set(UKIYO_EINVAL, "expected five fields (minute hour day-of-month "
+        return ukiyo__error_set(UKIYO_EINVAL, "expected five fields (minute hour day-of-month "
                                              "month day-of-week), found %d", n);
     c->minutes = bits[0];
     c->hours = (uint32_t)bits[1];
@@ -197,10 +197,10 @@ static int parse_fields(ukiyo_cron *c, const char *s)
 UKIYO_EXTERN int ukiyo_cron_parse(ukiyo_cron **out, const char *expression)
 {
     if (!out || !expression)
-        return ukiyo_error_set(UKIYO_EINVAL, "cron: no expression");
+        return ukiyo__error_set(UKIYO_EINVAL, "cron: no expression");
     ukiyo_cron *c = calloc(1, sizeof(*c));
     if (!c)
-        return ukiyo_error_set(UKIYO_ENOMEM, "out of memory");
+        return ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
     const char *s = expression;
     while (isspace((unsigned char)*s))
         s++;
@@ -214,7 +214,7 @@ UKIYO_EXTERN int ukiyo_cron_parse(ukiyo_cron **out, const char *expression)
             if (strlen(shortcuts[i].name) == n && strncasecmp(s, shortcuts[i].name, n) == 0)
                 expansion = shortcuts[i].expansion;
         if (!expansion || s[n + strspn(s + n, " \t")])
-            err = ukiyo_error_set(UKIYO_EINVAL, "unknown shortcut \"%.*s\" (@yearly, "
+            err = ukiyo__error_set(UKIYO_EINVAL, "unknown shortcut \"%.*s\" (@yearly, "
                                   "@monthly, @weekly, @daily, @hourly)", (int)(n > 20 ? 20 : n), s);
         else
             err = parse_fields(c, expansion);
@@ -222,7 +222,7 @@ UKIYO_EXTERN int ukiyo_cron_parse(ukiyo_cron **out, const char *expression)
         err = parse_fields(c, s);
     }
     if (err < 0) {
-        ukiyo_error_wrap(err, "cron expression \"%s\"", expression);
+        ukiyo__error_wrap(err, "cron expression \"%s\"", expression);
         ukiyo_cron_free(c);
         return err;
     }
@@ -234,7 +234,7 @@ UKIYO_EXTERN void ukiyo_cron_free(ukiyo_cron *c)
 {
     if (!c)
         return;
-    tz_free(c->zone);
+    ukiyo__tz_free(c->zone);
     free(c);
 }
 
@@ -262,7 +262,7 @@ UKIYO_EXTERN int ukiyo_cron_matches(const ukiyo_cron *c, int64_t at_ms)
     tz_civil t;
     if (!c)
         return 0;
-    tz_to_civil(c->zone, floor_div_ms(at_ms), &t);
+    ukiyo__tz_to_civil(c->zone, floor_div_ms(at_ms), &t);
     return civil_matches(c, &t);
 }
 
@@ -272,7 +272,7 @@ static bool next_civil(const ukiyo_cron *c, tz_civil *t)
     int limit = t->year + 50;
 
     while (t->year <= limit) {
-        int64_t days = tz_days_from_civil(t->year, t->month, t->day);
+        int64_t days = ukiyo__tz_days_from_civil(t->year, t->month, t->day);
         t->wday = (int)(((days % 7) + 11) % 7);
         if (!(c->months >> t->month & 1)) {
             t->day = 1, t->hour = 0, t->minute = 0;
@@ -280,19 +280,19 @@ static bool next_civil(const ukiyo_cron *c, tz_civil *t)
                 t->month = 1, t->year++;
         } else if (!day_matches(c, t->day, t->wday)) {
             t->hour = 0, t->minute = 0;
-            tz_civil_from_days(days + 1, &t->year, &t->month, &t->day);
+            ukiyo__tz_civil_from_days(days + 1, &t->year, &t->month, &t->day);
         } else if (!(c->hours >> t->hour & 1)) {
             t->minute = 0;
             if (++t->hour == 24) {
                 t->hour = 0;
-                tz_civil_from_days(days + 1, &t->year, &t->month, &t->day);
+                ukiyo__tz_civil_from_days(days + 1, &t->year, &t->month, &t->day);
             }
         } else if (!(c->minutes >> t->minute & 1)) {
             if (++t->minute == 60) {
                 t->minute = 0;
                 if (++t->hour == 24) {
                     t->hour = 0;
-                    tz_civil_from_days(days + 1, &t->year, &t->month, &t->day);
+                    ukiyo__tz_civil_from_days(days + 1, &t->year, &t->month, &t->day);
                 }
             }
         } else {
@@ -307,23 +307,23 @@ UKIYO_EXTERN int ukiyo_cron_next(const ukiyo_cron *c, int64_t after_ms, int64_t 
     tz_civil t;
 
     if (!c || !next_ms_out)
-        return ukiyo_error_set(UKIYO_EINVAL, "cron: bad argument");
+        return ukiyo__error_set(UKIYO_EINVAL, "cron: bad argument");
     int64_t after = floor_div_ms(after_ms);
     /* The next whole minute after @after, in civil time. */
-    tz_to_civil(c->zone, after, &t);
+    ukiyo__tz_to_civil(c->zone, after, &t);
     t.second = 0;
     for (;;) {
         if (++t.minute == 60) {
             t.minute = 0;
             if (++t.hour == 24) {
                 t.hour = 0;
-                tz_civil_from_days(tz_days_from_civil(t.year, t.month, t.day) + 1, &t.year,
+                ukiyo__tz_civil_from_days(ukiyo__tz_days_from_civil(t.year, t.month, t.day) + 1, &t.year,
                                    &t.month, &t.day);
             }
         }
         if (!next_civil(c, &t))
-            return ukiyo_error_set(UKIYO_ENOTFOUND, "the cron expression never matches");
-        int64_t utc = tz_from_civil(c->zone, &t);
+            return ukiyo__error_set(UKIYO_ENOTFOUND, "the cron expression never matches");
+        int64_t utc = ukiyo__tz_from_civil(c->zone, &t);
         if (utc > after) {
             *next_ms_out = utc * 1000;
             return 0;
@@ -334,5 +334,5 @@ UKIYO_EXTERN int ukiyo_cron_next(const ukiyo_cron *c, int64_t after_ms, int64_t 
 
 UKIYO_EXTERN const char *ukiyo_cron_zone(const ukiyo_cron *c)
 {
-    return c ? tz_name(c->zone) : NULL;
+    return c ? ukiyo__tz_name(c->zone) : NULL;
 }

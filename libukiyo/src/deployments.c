@@ -13,7 +13,7 @@
 
 static int bad(const char *why)
 {
-    return ukiyo_error_set(UKIYO_EINVAL, "deployment: %s", why);
+    return ukiyo__error_set(UKIYO_EINVAL, "deployment: %s", why);
 }
 
 /* An integer given as a JSON number or a string of digits. */
@@ -67,7 +67,7 @@ static int check_ports(json_t *ports, json_t **normal_out)
     return 0;
 }
 
-int deployment_parse(const char *text, deployment *d)
+int ukiyo__deployment_parse(const char *text, deployment *d)
 {
     json_error_t jerr;
     json_t *doc = json_loads(text ? text : "", 0, &jerr);
@@ -80,7 +80,7 @@ int deployment_parse(const char *text, deployment *d)
     const char *name = json_string_value(json_object_get(doc, "name"));
     if (err == 0 && (!name || !name[0]))
         err = bad("name (the repository) is required");
-    char *tagged = err == 0 && name ? str_printf("%s:latest", name) : NULL;
+    char *tagged = err == 0 && name ? ukiyo__str_printf("%s:latest", name) : NULL;
     if (err == 0 && (strchr(name, '@') || ukiyo_image_ref_parse(&ref, tagged) < 0))
         err = bad("name is a repository without tag or digest, like registry.example.com/team/app");
     free(tagged);
@@ -100,10 +100,10 @@ int deployment_parse(const char *text, deployment *d)
     if (err == 0 && window && !json_is_null(window)) {
         ukiyo_cron *cron = NULL;
         if (!json_is_string(window))
-            err = ukiyo_error_set(UKIYO_EINVAL, "window is a cron expression, not a %s",
+            err = ukiyo__error_set(UKIYO_EINVAL, "window is a cron expression, not a %s",
                                   json_is_number(window) ? "number" : "non-string");
         else if (ukiyo_cron_parse(&cron, json_string_value(window)) < 0)
-            err = ukiyo_error_wrap(UKIYO_EINVAL, "window is a cron expression");
+            err = ukiyo__error_wrap(UKIYO_EINVAL, "window is a cron expression");
         ukiyo_cron_free(cron);
         if (err == 0 && !(d->window = strdup(json_string_value(window))))
             err = UKIYO_ENOMEM;
@@ -121,16 +121,16 @@ int deployment_parse(const char *text, deployment *d)
     if (err == 0) {
         d->registry = strdup(ukiyo_image_ref_registry(ref));
         d->repository = strdup(ukiyo_image_ref_repository(ref));
-        d->name = str_printf("%s/%s", d->registry, d->repository);
+        d->name = ukiyo__str_printf("%s/%s", d->registry, d->repository);
     }
     ukiyo_image_ref_free(ref);
     json_decref(doc);
     if (err < 0)
-        deployment_clear(d);
+        ukiyo__deployment_clear(d);
     return err;
 }
 
-void deployment_clear(deployment *d)
+void ukiyo__deployment_clear(deployment *d)
 {
     free(d->name);
     free(d->registry);
@@ -177,7 +177,7 @@ static int check_clashes(const deployment *d, const store_deployment *others, si
             json_array_foreach(theirs, j, b) {
                 if (err == 0 && json_equal(json_object_get(a, "exportPort"),
                                            json_object_get(b, "exportPort")))
-                    err = ukiyo_error_set(UKIYO_ECONFLICT,
+                    err = ukiyo__error_set(UKIYO_ECONFLICT,
                                           "host port %lld is already exported by deployment %s",
                                           (long long)json_integer_value(
                                               json_object_get(a, "exportPort")),
@@ -202,13 +202,13 @@ static int save_step(ukiyo_store *s, void *arg)
     saving *sv = arg;
     store_deployment *others = NULL, row;
     size_t count = 0;
-    int err = store_deployments_list(s, &others, &count);
+    int err = ukiyo__store_deployments_list(s, &others, &count);
 
     if (err == 0)
         err = check_clashes(sv->d, others, count);
-    store_deployments_free(others, count);
+    ukiyo__store_deployments_free(others, count);
     if (err == 0 && (err = to_row(sv->d, &row)) == 0) {
-        err = store_deployment_write(s, &row, sv->replace);
+        err = ukiyo__store_deployment_write(s, &row, sv->replace);
         free(row.ports);
     }
     return err;
@@ -221,13 +221,13 @@ UKIYO_EXTERN int ukiyo_deployment_save(ukiyo *u, const char *json, int replace)
     int err;
 
     if (!s)
-        return ukiyo_error_set(UKIYO_EINVAL, "deployments need a store");
-    err = deployment_parse(json, &d);
+        return ukiyo__error_set(UKIYO_EINVAL, "deployments need a store");
+    err = ukiyo__deployment_parse(json, &d);
     if (err < 0)
         return err;
     saving sv = {&d, replace != 0};
-    err = store_in_transaction(s, save_step, &sv);
-    deployment_clear(&d);
+    err = ukiyo__store_in_transaction(s, save_step, &sv);
+    ukiyo__deployment_clear(&d);
     return err;
 }
 
@@ -236,8 +236,8 @@ UKIYO_EXTERN int ukiyo_deployment_delete(ukiyo *u, const char *name)
     ukiyo_store *s = u ? ukiyo_get_store(u) : NULL;
 
     if (!s || !name)
-        return ukiyo_error_set(UKIYO_EINVAL, "deployment delete: no store or name");
-    return store_deployment_delete(s, name);
+        return ukiyo__error_set(UKIYO_EINVAL, "deployment delete: no store or name");
+    return ukiyo__store_deployment_delete(s, name);
 }
 
 UKIYO_EXTERN int ukiyo_deployments_json(ukiyo *u, char **json_out)
@@ -247,8 +247,8 @@ UKIYO_EXTERN int ukiyo_deployments_json(ukiyo *u, char **json_out)
     size_t count = 0;
 
     if (!s)
-        return ukiyo_error_set(UKIYO_EINVAL, "deployments need a store");
-    int err = store_deployments_list(s, &rows, &count);
+        return ukiyo__error_set(UKIYO_EINVAL, "deployments need a store");
+    int err = ukiyo__store_deployments_list(s, &rows, &count);
     if (err < 0)
         return err;
     json_t *list = json_array();
@@ -259,7 +259,7 @@ UKIYO_EXTERN int ukiyo_deployments_json(ukiyo *u, char **json_out)
                             json_loads(rows[i].ports, 0, NULL), "scheduledAt",
                             (json_int_t)(rows[i].scheduled_at_ms / 1000), "scheduledDowntime",
                             rows[i].downtime, "window", rows[i].window));
-    store_deployments_free(rows, count);
+    ukiyo__store_deployments_free(rows, count);
     char *text = json_dumps(list, JSON_COMPACT);
     json_decref(list);
     if (!text)
@@ -268,11 +268,11 @@ UKIYO_EXTERN int ukiyo_deployments_json(ukiyo *u, char **json_out)
     return 0;
 }
 
-int deployment_find(ukiyo_store *s, const char *registry, const char *repository,
+int ukiyo__deployment_find(ukiyo_store *s, const char *registry, const char *repository,
                     const char *name, deployment *d)
 {
     store_deployment row;
-    int err = store_deployment_find(s, registry, repository, name, &row);
+    int err = ukiyo__store_deployment_find(s, registry, repository, name, &row);
 
     memset(d, 0, sizeof(*d));
     if (err == 0)
@@ -311,7 +311,7 @@ static char *first_container_spec(const deployment *d, const char *ref)
     return text;
 }
 
-int deployment_create_container(ukiyo *u, const deployment *d, const char *ref)
+int ukiyo__deployment_create_container(ukiyo *u, const deployment *d, const char *ref)
 {
     ukiyo_docker *docker = ukiyo_get_docker(u);
     ukiyo_credential *cred = NULL;
@@ -333,7 +333,7 @@ int deployment_create_container(ukiyo *u, const deployment *d, const char *ref)
             char why[512];
             snprintf(why, sizeof(why), "%s", ukiyo_error_last());
             ukiyo_docker_container_remove(docker, id, UKIYO_REMOVE_FORCE | UKIYO_REMOVE_VOLUMES);
-            ukiyo_error_set(err, "%s", why);
+            ukiyo__error_set(err, "%s", why);
         }
     }
     free(spec);

@@ -19,12 +19,12 @@ typedef struct {
     char *window;     /* update window (cron), or NULL: the container's label or --schedule */
 } deployment;
 
-int deployment_parse(const char *text, deployment *d);
-void deployment_clear(deployment *d);
+int ukiyo__deployment_parse(const char *text, deployment *d);
+void ukiyo__deployment_clear(deployment *d);
 /* The deployment of registry/repository, or named @name. 0 or UKIYO_ENOTFOUND. */
-int deployment_find(ukiyo_store *s, const char *registry, const char *repository,
+int ukiyo__deployment_find(ukiyo_store *s, const char *registry, const char *repository,
                     const char *name, deployment *d);
 /* Pull @ref and create + start the deployment's first container. */
-int deployment_create_container(ukiyo *u, const deployment *d, const char *ref);
+int ukiyo__deployment_create_container(ukiyo *u, const deployment *d, const char *ref);
 
 #endif

@@ -29,7 +29,7 @@ static int version_number(const char *v)
 
 static char *tls_file(const char *dir, const char *name)
 {
-    return str_printf("%s/%s", dir, name);
+    return ukiyo__str_printf("%s/%s", dir, name);
 }
 
 static int tls_transport(http_transport *t, const ukiyo_docker_options *opts, bool *use_tls)
@@ -46,7 +46,7 @@ static int tls_transport(http_transport *t, const ukiyo_docker_options *opts, bo
     if (!*use_tls)
         return 0;
     if (!dir || !dir[0])
-        dir = fallback = str_printf("%s/.docker", home ? home : "/root");
+        dir = fallback = ukiyo__str_printf("%s/.docker", home ? home : "/root");
     t->ca_file = tls_file(dir, "ca.pem");
     t->cert_file = tls_file(dir, "cert.pem");
     t->key_file = tls_file(dir, "key.pem");
@@ -61,27 +61,27 @@ static int parse_host(ukiyo_docker *d, const ukiyo_docker_options *opts, http_tr
     bool use_tls = false;
     int err;
 
-    if (str_has_prefix(host, "unix://") || host[0] == '/') {
+    if (ukiyo__str_has_prefix(host, "unix://") || host[0] == '/') {
         t->unix_socket = host[0] == '/' ? host : host + strlen("unix://");
         if (!t->unix_socket[0])
-            return ukiyo_error_set(UKIYO_EINVAL, "docker host %s names no socket", host);
+            return ukiyo__error_set(UKIYO_EINVAL, "docker host %s names no socket", host);
         d->base_url = strdup("http://localhost");
         return d->base_url ? 0 : UKIYO_ENOMEM;
     }
-    if (!str_has_prefix(host, "tcp://") && !str_has_prefix(host, "http://") &&
-        !str_has_prefix(host, "https://"))
-        return ukiyo_error_set(UKIYO_EINVAL,
+    if (!ukiyo__str_has_prefix(host, "tcp://") && !ukiyo__str_has_prefix(host, "http://") &&
+        !ukiyo__str_has_prefix(host, "https://"))
+        return ukiyo__error_set(UKIYO_EINVAL,
                                "unsupported docker host \"%s\" (use unix:///path or tcp://host:port)",
                                host);
     const char *authority = strstr(host, "://") + 3;
     if (!authority[0])
-        return ukiyo_error_set(UKIYO_EINVAL, "docker host %s names no address", host);
+        return ukiyo__error_set(UKIYO_EINVAL, "docker host %s names no address", host);
     err = tls_transport(t, opts, &use_tls);
     if (err < 0)
         return err;
-    if (str_has_prefix(host, "https://"))
+    if (ukiyo__str_has_prefix(host, "https://"))
         use_tls = true;
-    d->base_url = str_printf("%s://%.*s", use_tls ? "https" : "http",
+    d->base_url = ukiyo__str_printf("%s://%.*s", use_tls ? "https" : "http",
                              (int)strcspn(authority, "/"), authority);
     return d->base_url ? 0 : UKIYO_ENOMEM;
 }
@@ -94,7 +94,7 @@ UKIYO_EXTERN int ukiyo_docker_new(ukiyo_docker **out, const ukiyo_docker_options
     int err;
 
     if (!out)
-        return ukiyo_error_set(UKIYO_EINVAL, "ukiyo_docker_new: out is NULL");
+        return ukiyo__error_set(UKIYO_EINVAL, "ukiyo_docker_new: out is NULL");
     d = calloc(1, sizeof(*d));
     if (!d)
         return UKIYO_ENOMEM;
@@ -103,7 +103,7 @@ UKIYO_EXTERN int ukiyo_docker_new(ukiyo_docker **out, const ukiyo_docker_options
                                                       : DEFAULT_DOCKER_HOST);
     err = d->host ? parse_host(d, opts, &transport) : UKIYO_ENOMEM;
     if (err == 0)
-        err = http_session_new(&d->http, &transport, opts ? opts->timeout_ms : 0);
+        err = ukiyo__http_session_new(&d->http, &transport, opts ? opts->timeout_ms : 0);
     free((char *)transport.ca_file);
     free((char *)transport.cert_file);
     free((char *)transport.key_file);
@@ -119,7 +119,7 @@ UKIYO_EXTERN void ukiyo_docker_free(ukiyo_docker *d)
 {
     if (!d)
         return;
-    http_session_free(d->http);
+    ukiyo__http_session_free(d->http);
     free(d->host);
     free(d->base_url);
     free(d->api_version);
@@ -138,15 +138,15 @@ UKIYO_EXTERN const char *ukiyo_docker_host(const ukiyo_docker *d)
 
 static int negotiate(ukiyo_docker *d, const http_response *resp)
 {
-    const char *server = http_response_header(resp, "Api-Version");
+    const char *server = ukiyo__http_response_header(resp, "Api-Version");
     int server_num = version_number(server);
 
     if (resp->status != 200 || server_num < 0)
-        return ukiyo_error_set(UKIYO_EPROTOCOL,
+        return ukiyo__error_set(UKIYO_EPROTOCOL,
                                "%s did not answer /_ping like a Docker engine (HTTP %ld)", d->host,
                                resp->status);
     if (server_num < version_number(UKIYO_DOCKER_API_MIN))
-        return ukiyo_error_set(UKIYO_EUNSUPPORTED,
+        return ukiyo__error_set(UKIYO_EUNSUPPORTED,
                                "the engine at %s speaks API %s; ukiyo needs at least %s", d->host,
                                server, UKIYO_DOCKER_API_MIN);
     free(d->api_version);
@@ -159,18 +159,18 @@ static int negotiate(ukiyo_docker *d, const http_response *resp)
 UKIYO_EXTERN int ukiyo_docker_ping(ukiyo_docker *d)
 {
     http_response resp;
-    char *url = str_printf("%s/_ping", d->base_url);
+    char *url = ukiyo__str_printf("%s/_ping", d->base_url);
     http_request req = {.url = url};
     int err;
 
     if (!url)
         return UKIYO_ENOMEM;
-    err = http_perform(d->http, &req, &resp);
+    err = ukiyo__http_perform(d->http, &req, &resp);
     free(url);
     if (err < 0)
-        return ukiyo_error_wrap(err, "docker engine at %s", d->host);
+        return ukiyo__error_wrap(err, "docker engine at %s", d->host);
     err = negotiate(d, &resp);
-    http_response_clear(&resp);
+    ukiyo__http_response_clear(&resp);
     return err;
 }
 
@@ -181,13 +181,13 @@ static char *versioned_url(ukiyo_docker *d, const char *path, int *err)
     *err = d->api_version ? 0 : ukiyo_docker_ping(d);
     if (*err < 0)
         return NULL;
-    url = str_printf("%s/v%s%s", d->base_url, d->api_version, path);
+    url = ukiyo__str_printf("%s/v%s%s", d->base_url, d->api_version, path);
     if (!url)
         *err = UKIYO_ENOMEM;
     return url;
 }
 
-int docker_error_from_status(long status, const char *what, const char *body)
+int ukiyo__docker_error_from_status(long status, const char *what, const char *body)
 {
     json_t *doc = body ? json_loads(body, 0, NULL) : NULL;
     const char *message = json_string_value(json_object_get(doc, "message"));
@@ -202,20 +202,20 @@ int docker_error_from_status(long status, const char *what, const char *body)
     default: code = UKIYO_EDOCKER; break;
     }
     if (message)
-        ukiyo_error_set(code, "%s: %s", what, message);
+        ukiyo__error_set(code, "%s: %s", what, message);
     else
-        ukiyo_error_set(code, "%s: engine answered HTTP %ld", what, status);
+        ukiyo__error_set(code, "%s: engine answered HTTP %ld", what, status);
     json_decref(doc);
     return code;
 }
 
-int docker_call(ukiyo_docker *d, const char *method, const char *path, const char *body,
+int ukiyo__docker_call(ukiyo_docker *d, const char *method, const char *path, const char *body,
                 json_t **doc_out)
 {
-    return docker_call_timeout(d, method, path, body, 0, doc_out);
+    return ukiyo__docker_call_timeout(d, method, path, body, 0, doc_out);
 }
 
-int docker_call_timeout(ukiyo_docker *d, const char *method, const char *path, const char *body,
+int ukiyo__docker_call_timeout(ukiyo_docker *d, const char *method, const char *path, const char *body,
                         long timeout_ms, json_t **doc_out)
 {
     static const char *const json_headers[] = {"Content-Type: application/json", NULL};
@@ -228,30 +228,30 @@ int docker_call_timeout(ukiyo_docker *d, const char *method, const char *path, c
 
     if (!url)
         return err;
-    err = http_perform(d->http, &req, &resp);
+    err = ukiyo__http_perform(d->http, &req, &resp);
     if (err < 0) {
         free(url);
-        return ukiyo_error_wrap(err, "docker engine at %s", d->host);
+        return ukiyo__error_wrap(err, "docker engine at %s", d->host);
     }
     if (resp.status >= 400) {
-        char *what = str_printf("%s %s", method, path);
-        err = docker_error_from_status(resp.status, what ? what : path, resp.body.data);
+        char *what = ukiyo__str_printf("%s %s", method, path);
+        err = ukiyo__docker_error_from_status(resp.status, what ? what : path, resp.body.data);
         free(what);
     } else if (doc_out && resp.status != 304 && resp.status != 204) {
         json_error_t jerr;
         *doc_out = json_loads(resp.body.data ? resp.body.data : "", 0, &jerr);
         if (!*doc_out)
-            err = ukiyo_error_set(UKIYO_EPROTOCOL, "%s %s: the engine sent invalid JSON (%s)",
+            err = ukiyo__error_set(UKIYO_EPROTOCOL, "%s %s: the engine sent invalid JSON (%s)",
                                   method, path, jerr.text);
     } else if (doc_out) {
         *doc_out = NULL;
     }
-    http_response_clear(&resp);
+    ukiyo__http_response_clear(&resp);
     free(url);
     return err;
 }
 
-int docker_stream(ukiyo_docker *d, const char *method, const char *path,
+int ukiyo__docker_stream(ukiyo_docker *d, const char *method, const char *path,
                   const char *const *headers, http_line_fn on_line, void *payload)
 {
     http_response resp;
@@ -263,22 +263,22 @@ int docker_stream(ukiyo_docker *d, const char *method, const char *path,
 
     if (!url)
         return err;
-    err = http_perform(d->http, &req, &resp);
+    err = ukiyo__http_perform(d->http, &req, &resp);
     free(url);
     if (err < 0)
         return err;
     if (resp.status >= 400) {
         /* Error bodies are short JSON; they arrived through the line callback. */
-        err = docker_error_from_status(resp.status, path, NULL);
+        err = ukiyo__docker_error_from_status(resp.status, path, NULL);
     }
-    http_response_clear(&resp);
+    ukiyo__http_response_clear(&resp);
     return err;
 }
 
 UKIYO_EXTERN int ukiyo_docker_version(ukiyo_docker *d, char **json_out)
 {
     json_t *doc = NULL;
-    int err = docker_call(d, "GET", "/version", NULL, &doc);
+    int err = ukiyo__docker_call(d, "GET", "/version", NULL, &doc);
 
     if (err < 0)
         return err;

@@ -21,7 +21,7 @@ struct ukiyo_container_list {
     size_t count;
 };
 
-ukiyo_container *container_from_json(json_t *doc, bool from_inspect)
+ukiyo_container *ukiyo__container_from_json(json_t *doc, bool from_inspect)
 {
     ukiyo_container *c = calloc(1, sizeof(*c));
 
@@ -39,7 +39,7 @@ ukiyo_container *container_from_json(json_t *doc, bool from_inspect)
     return c;
 }
 
-json_t *container_document(const ukiyo_container *c)
+json_t *ukiyo__container_document(const ukiyo_container *c)
 {
     return c->doc;
 }
@@ -107,23 +107,23 @@ UKIYO_EXTERN int ukiyo_docker_container_inspect(ukiyo_docker *d, ukiyo_container
                                                 const char *id_or_name)
 {
     json_t *doc = NULL;
-    char *escaped = id_or_name && id_or_name[0] ? http_escape(id_or_name) : NULL;
-    char *path = escaped ? str_printf("/containers/%s/json", escaped) : NULL;
+    char *escaped = id_or_name && id_or_name[0] ? ukiyo__http_escape(id_or_name) : NULL;
+    char *path = escaped ? ukiyo__str_printf("/containers/%s/json", escaped) : NULL;
     int err;
 
     if (!id_or_name || !id_or_name[0])
-        return ukiyo_error_set(UKIYO_EINVAL, "container name is empty");
-    err = path ? docker_call(d, "GET", path, NULL, &doc) : UKIYO_ENOMEM;
+        return ukiyo__error_set(UKIYO_EINVAL, "container name is empty");
+    err = path ? ukiyo__docker_call(d, "GET", path, NULL, &doc) : UKIYO_ENOMEM;
     free(escaped);
     free(path);
     if (err < 0)
         return err;
     if (!json_is_object(doc) || !json_is_string(json_object_get(doc, "Id"))) {
         json_decref(doc);
-        return ukiyo_error_set(UKIYO_EPROTOCOL, "inspect of %s: no container document",
+        return ukiyo__error_set(UKIYO_EPROTOCOL, "inspect of %s: no container document",
                                id_or_name);
     }
-    ukiyo_container *c = container_from_json(doc, true);
+    ukiyo_container *c = ukiyo__container_from_json(doc, true);
     if (!c)
         return UKIYO_ENOMEM;
     *out = c;
@@ -146,7 +146,7 @@ static int list_from_array(ukiyo_container_list **out, json_t *array)
     json_array_foreach(array, i, entry) {
         if (!json_is_object(entry))
             continue;
-        list->items[list->count] = container_from_json(json_incref(entry), false);
+        list->items[list->count] = ukiyo__container_from_json(json_incref(entry), false);
         if (!list->items[list->count]) {
             ukiyo_container_list_free(list);
             return UKIYO_ENOMEM;
@@ -160,8 +160,8 @@ static int list_from_array(ukiyo_container_list **out, json_t *array)
 UKIYO_EXTERN int ukiyo_docker_container_list(ukiyo_docker *d, ukiyo_container_list **out,
                                              int all, const char *filters_json)
 {
-    char *filters = filters_json ? http_escape(filters_json) : NULL;
-    char *path = str_printf("/containers/json?all=%d%s%s", all ? 1 : 0,
+    char *filters = filters_json ? ukiyo__http_escape(filters_json) : NULL;
+    char *path = ukiyo__str_printf("/containers/json?all=%d%s%s", all ? 1 : 0,
                             filters ? "&filters=" : "", filters ? filters : "");
     json_t *doc = NULL;
     int err;
@@ -169,20 +169,20 @@ UKIYO_EXTERN int ukiyo_docker_container_list(ukiyo_docker *d, ukiyo_container_li
     if (filters_json) {
         json_t *parsed = json_loads(filters_json, 0, NULL);
         err = json_is_object(parsed) ? 0
-                                     : ukiyo_error_set(UKIYO_EINVAL,
+                                     : ukiyo__error_set(UKIYO_EINVAL,
                                                        "container filters must be a JSON object");
         json_decref(parsed);
         if (err < 0)
             goto done;
     }
-    err = path ? docker_call(d, "GET", path, NULL, &doc) : UKIYO_ENOMEM;
+    err = path ? ukiyo__docker_call(d, "GET", path, NULL, &doc) : UKIYO_ENOMEM;
 done:
     free(filters);
     free(path);
     if (err < 0)
         return err;
     if (!json_is_array(doc))
-        err = ukiyo_error_set(UKIYO_EPROTOCOL, "container list is not a JSON array");
+        err = ukiyo__error_set(UKIYO_EPROTOCOL, "container list is not a JSON array");
     else
         err = list_from_array(out, doc);
     json_decref(doc);
@@ -214,15 +214,15 @@ UKIYO_EXTERN void ukiyo_container_list_free(ukiyo_container_list *l)
 static int container_action(ukiyo_docker *d, const char *id, const char *action,
                             const char *query)
 {
-    char *escaped = id && id[0] ? http_escape(id) : NULL;
+    char *escaped = id && id[0] ? ukiyo__http_escape(id) : NULL;
     char *path;
     int err;
 
     if (!escaped)
-        return ukiyo_error_set(UKIYO_EINVAL, "%s: no container given", action);
-    path = str_printf("/containers/%s/%s%s%s", escaped, action, query ? "?" : "",
+        return ukiyo__error_set(UKIYO_EINVAL, "%s: no container given", action);
+    path = ukiyo__str_printf("/containers/%s/%s%s%s", escaped, action, query ? "?" : "",
                       query ? query : "");
-    err = path ? docker_call(d, "POST", path, NULL, NULL) : UKIYO_ENOMEM;
+    err = path ? ukiyo__docker_call(d, "POST", path, NULL, NULL) : UKIYO_ENOMEM;
     free(escaped);
     free(path);
     return err;
@@ -231,17 +231,17 @@ static int container_action(ukiyo_docker *d, const char *id, const char *action,
 UKIYO_EXTERN int ukiyo_docker_container_create(ukiyo_docker *d, char **id_out, const char *name,
                                                const char *spec_json)
 {
-    char *escaped = name ? http_escape(name) : NULL;
-    char *path = escaped ? str_printf("/containers/create?name=%s", escaped)
+    char *escaped = name ? ukiyo__http_escape(name) : NULL;
+    char *path = escaped ? ukiyo__str_printf("/containers/create?name=%s", escaped)
                          : strdup("/containers/create");
     json_t *doc = NULL;
     int err;
 
     json_t *spec = spec_json ? json_loads(spec_json, 0, NULL) : NULL;
     if (!json_is_object(spec))
-        err = ukiyo_error_set(UKIYO_EINVAL, "container create: the spec is not a JSON object");
+        err = ukiyo__error_set(UKIYO_EINVAL, "container create: the spec is not a JSON object");
     else
-        err = path ? docker_call(d, "POST", path, spec_json, &doc) : UKIYO_ENOMEM;
+        err = path ? ukiyo__docker_call(d, "POST", path, spec_json, &doc) : UKIYO_ENOMEM;
     json_decref(spec);
     free(escaped);
     free(path);
@@ -251,7 +251,7 @@ UKIYO_EXTERN int ukiyo_docker_container_create(ukiyo_docker *d, char **id_out, c
     char *copy = id ? strdup(id) : NULL;
     json_decref(doc);
     if (!copy)
-        return ukiyo_error_set(UKIYO_EPROTOCOL, "container create: the engine sent no Id");
+        return ukiyo__error_set(UKIYO_EPROTOCOL, "container create: the engine sent no Id");
     if (id_out)
         *id_out = copy;
     else
@@ -277,8 +277,8 @@ UKIYO_EXTERN int ukiyo_docker_container_stop(ukiyo_docker *d, const char *id, in
 UKIYO_EXTERN int ukiyo_docker_container_kill(ukiyo_docker *d, const char *id,
                                              const char *signal_name)
 {
-    char *escaped = http_escape(signal_name ? signal_name : "SIGKILL");
-    char *query = escaped ? str_printf("signal=%s", escaped) : NULL;
+    char *escaped = ukiyo__http_escape(signal_name ? signal_name : "SIGKILL");
+    char *query = escaped ? ukiyo__str_printf("signal=%s", escaped) : NULL;
     int err = query ? container_action(d, id, "kill", query) : UKIYO_ENOMEM;
 
     free(escaped);
@@ -289,12 +289,12 @@ UKIYO_EXTERN int ukiyo_docker_container_kill(ukiyo_docker *d, const char *id,
 UKIYO_EXTERN int ukiyo_docker_container_rename(ukiyo_docker *d, const char *id,
                                                const char *new_name)
 {
-    char *escaped = new_name && new_name[0] ? http_escape(new_name) : NULL;
-    char *query = escaped ? str_printf("name=%s", escaped) : NULL;
+    char *escaped = new_name && new_name[0] ? ukiyo__http_escape(new_name) : NULL;
+    char *query = escaped ? ukiyo__str_printf("name=%s", escaped) : NULL;
     int err;
 
     if (!new_name || !new_name[0])
-        return ukiyo_error_set(UKIYO_EINVAL, "rename: the new name is empty");
+        return ukiyo__error_set(UKIYO_EINVAL, "rename: the new name is empty");
     err = query ? container_action(d, id, "rename", query) : UKIYO_ENOMEM;
     free(escaped);
     free(query);
@@ -304,16 +304,16 @@ UKIYO_EXTERN int ukiyo_docker_container_rename(ukiyo_docker *d, const char *id,
 UKIYO_EXTERN int ukiyo_docker_container_remove(ukiyo_docker *d, const char *id,
                                                unsigned int flags)
 {
-    char *escaped = id && id[0] ? http_escape(id) : NULL;
-    char *path = escaped ? str_printf("/containers/%s?force=%d&v=%d", escaped,
+    char *escaped = id && id[0] ? ukiyo__http_escape(id) : NULL;
+    char *path = escaped ? ukiyo__str_printf("/containers/%s?force=%d&v=%d", escaped,
                                       (flags & UKIYO_REMOVE_FORCE) ? 1 : 0,
                                       (flags & UKIYO_REMOVE_VOLUMES) ? 1 : 0)
                          : NULL;
     int err;
 
     if (!escaped)
-        return ukiyo_error_set(UKIYO_EINVAL, "remove: no container given");
-    err = path ? docker_call(d, "DELETE", path, NULL, NULL) : UKIYO_ENOMEM;
+        return ukiyo__error_set(UKIYO_EINVAL, "remove: no container given");
+    err = path ? ukiyo__docker_call(d, "DELETE", path, NULL, NULL) : UKIYO_ENOMEM;
     free(escaped);
     free(path);
     return err;
@@ -323,17 +323,17 @@ UKIYO_EXTERN int ukiyo_docker_container_wait(ukiyo_docker *d, const char *id,
                                              const char *condition, long timeout_ms,
                                              int64_t *exit_code_out)
 {
-    char *escaped = id && id[0] ? http_escape(id) : NULL;
-    char *cond = http_escape(condition ? condition : "not-running");
-    char *path = escaped && cond ? str_printf("/containers/%s/wait?condition=%s", escaped, cond)
+    char *escaped = id && id[0] ? ukiyo__http_escape(id) : NULL;
+    char *cond = ukiyo__http_escape(condition ? condition : "not-running");
+    char *path = escaped && cond ? ukiyo__str_printf("/containers/%s/wait?condition=%s", escaped, cond)
                                  : NULL;
     json_t *doc = NULL;
     int err;
 
     if (!escaped)
-        err = ukiyo_error_set(UKIYO_EINVAL, "wait: no container given");
+        err = ukiyo__error_set(UKIYO_EINVAL, "wait: no container given");
     else
-        err = path ? docker_call_timeout(d, "POST", path, NULL,
+        err = path ? ukiyo__docker_call_timeout(d, "POST", path, NULL,
                                          timeout_ms > 0 ? timeout_ms : WAIT_FOREVER_MS, &doc)
                    : UKIYO_ENOMEM;
     free(escaped);
@@ -343,9 +343,21 @@ UKIYO_EXTERN int ukiyo_docker_container_wait(ukiyo_docker *d, const char *id,
         return err;
     json_t *code = json_object_get(doc, "StatusCode");
     if (!json_is_integer(code))
-        err = ukiyo_error_set(UKIYO_EPROTOCOL, "wait: the engine sent no StatusCode");
+        err = ukiyo__error_set(UKIYO_EPROTOCOL, "wait: the engine sent no StatusCode");
     else if (exit_code_out)
         *exit_code_out = json_integer_value(code);
     json_decref(doc);
     return err;
+}
+
+int ukiyo__docker_inspect_container_json(ukiyo_docker *d, const char *id_or_name, json_t **out)
+{
+    ukiyo_container *c = NULL;
+    int err = ukiyo_docker_container_inspect(d, &c, id_or_name);
+
+    if (err < 0)
+        return err;
+    *out = json_incref(ukiyo__container_document(c));
+    ukiyo_container_free(c);
+    return 0;
 }

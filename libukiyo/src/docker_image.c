@@ -17,22 +17,22 @@ struct ukiyo_image_info {
 UKIYO_EXTERN int ukiyo_docker_image_inspect(ukiyo_docker *d, ukiyo_image_info **out,
                                             const char *ref)
 {
-    char *escaped = ref && ref[0] ? http_escape(ref) : NULL;
-    char *path = escaped ? str_printf("/images/%s/json", escaped) : NULL;
+    char *escaped = ref && ref[0] ? ukiyo__http_escape(ref) : NULL;
+    char *path = escaped ? ukiyo__str_printf("/images/%s/json", escaped) : NULL;
     ukiyo_image_info *info;
     json_t *doc = NULL;
     int err;
 
     if (!escaped)
-        return ukiyo_error_set(UKIYO_EINVAL, "image inspect: no image given");
-    err = path ? docker_call(d, "GET", path, NULL, &doc) : UKIYO_ENOMEM;
+        return ukiyo__error_set(UKIYO_EINVAL, "image inspect: no image given");
+    err = path ? ukiyo__docker_call(d, "GET", path, NULL, &doc) : UKIYO_ENOMEM;
     free(escaped);
     free(path);
     if (err < 0)
         return err;
     if (!json_is_string(json_object_get(doc, "Id"))) {
         json_decref(doc);
-        return ukiyo_error_set(UKIYO_EPROTOCOL, "image inspect of %s: no Id", ref);
+        return ukiyo__error_set(UKIYO_EPROTOCOL, "image inspect of %s: no Id", ref);
     }
     info = calloc(1, sizeof(*info));
     if (info)
@@ -82,7 +82,7 @@ UKIYO_EXTERN int ukiyo_docker_registry_auth_header(char **out, const ukiyo_crede
     char *text, *encoded;
 
     if (!out)
-        return ukiyo_error_set(UKIYO_EINVAL, "registry auth header: out is NULL");
+        return ukiyo__error_set(UKIYO_EINVAL, "registry auth header: out is NULL");
     if (!cred)
         doc = json_object();
     else if (ukiyo_credential_identity_token(cred))
@@ -96,8 +96,8 @@ UKIYO_EXTERN int ukiyo_docker_registry_auth_header(char **out, const ukiyo_crede
     json_decref(doc);
     if (!text)
         return UKIYO_ENOMEM;
-    encoded = base64_encode(text, strlen(text), true);
-    str_free_secret(text);
+    encoded = ukiyo__base64_encode(text, strlen(text), true);
+    ukiyo__str_free_secret(text);
     if (!encoded)
         return UKIYO_ENOMEM;
     *out = encoded;
@@ -165,7 +165,7 @@ static int report_progress(pull_state *st, const char *status, const char *id)
     p.layers_total = st->layer_count;
     if (st->fn && st->fn(&p, st->payload) != 0) {
         st->cancelled = true;
-        return ukiyo_error_set(UKIYO_ETIMEOUT, "pull cancelled");
+        return ukiyo__error_set(UKIYO_ETIMEOUT, "pull cancelled");
     }
     return 0;
 }
@@ -213,10 +213,10 @@ static char *pull_path(const ukiyo_image_ref *ref)
 {
     const char *tag = ukiyo_image_ref_digest(ref) ? ukiyo_image_ref_digest(ref)
                                                   : ukiyo_image_ref_tag(ref);
-    char *name = http_escape(ukiyo_image_ref_name(ref));
-    char *tag_escaped = http_escape(tag);
+    char *name = ukiyo__http_escape(ukiyo_image_ref_name(ref));
+    char *tag_escaped = ukiyo__http_escape(tag);
     char *path = name && tag_escaped
-                     ? str_printf("/images/create?fromImage=%s&tag=%s", name, tag_escaped)
+                     ? ukiyo__str_printf("/images/create?fromImage=%s&tag=%s", name, tag_escaped)
                      : NULL;
 
     free(name);
@@ -241,25 +241,25 @@ UKIYO_EXTERN int ukiyo_docker_image_pull(ukiyo_docker *d, const char *ref_text,
         goto done;
     st->fn = fn;
     st->payload = payload;
-    auth_header = str_printf("X-Registry-Auth: %s", auth);
+    auth_header = ukiyo__str_printf("X-Registry-Auth: %s", auth);
     path = pull_path(ref);
     if (!auth_header || !path) {
         err = UKIYO_ENOMEM;
         goto done;
     }
     const char *headers[] = {auth_header, NULL};
-    err = docker_stream(d, "POST", path, headers, on_pull_line, st);
+    err = ukiyo__docker_stream(d, "POST", path, headers, on_pull_line, st);
     if (st->error && !st->cancelled)
-        err = ukiyo_error_set(err < 0 && err != UKIYO_EDOCKER ? err : pull_error_code(st->error),
+        err = ukiyo__error_set(err < 0 && err != UKIYO_EDOCKER ? err : pull_error_code(st->error),
                               "pull %s: %s", ukiyo_image_ref_familiar(ref), st->error);
     else if (err < 0)
-        ukiyo_error_wrap(err, "pull %s", ukiyo_image_ref_familiar(ref));
+        ukiyo__error_wrap(err, "pull %s", ukiyo_image_ref_familiar(ref));
 done:
     if (st)
         free(st->error);
     free(st);
-    str_free_secret(auth);
-    str_free_secret(auth_header);
+    ukiyo__str_free_secret(auth);
+    ukiyo__str_free_secret(auth_header);
     free(path);
     ukiyo_image_ref_free(ref);
     return err;
@@ -267,19 +267,19 @@ done:
 
 UKIYO_EXTERN int ukiyo_docker_image_remove(ukiyo_docker *d, const char *ref, int force)
 {
-    char *escaped = ref && ref[0] ? http_escape(ref) : NULL;
-    char *path = escaped ? str_printf("/images/%s?force=%d", escaped, force ? 1 : 0) : NULL;
+    char *escaped = ref && ref[0] ? ukiyo__http_escape(ref) : NULL;
+    char *path = escaped ? ukiyo__str_printf("/images/%s?force=%d", escaped, force ? 1 : 0) : NULL;
     int err;
 
     if (!escaped)
-        return ukiyo_error_set(UKIYO_EINVAL, "image remove: no image given");
-    err = path ? docker_call(d, "DELETE", path, NULL, NULL) : UKIYO_ENOMEM;
+        return ukiyo__error_set(UKIYO_EINVAL, "image remove: no image given");
+    err = path ? ukiyo__docker_call(d, "DELETE", path, NULL, NULL) : UKIYO_ENOMEM;
     free(escaped);
     free(path);
     return err;
 }
 
-int docker_tag_image(ukiyo_docker *d, const char *image, const char *ref_text)
+int ukiyo__docker_tag_image(ukiyo_docker *d, const char *image, const char *ref_text)
 {
     ukiyo_image_ref *ref = NULL;
     char *image_escaped = NULL, *repo = NULL, *tag = NULL, *path = NULL;
@@ -289,15 +289,15 @@ int docker_tag_image(ukiyo_docker *d, const char *image, const char *ref_text)
         return err;
     if (!ukiyo_image_ref_tag(ref)) {
         ukiyo_image_ref_free(ref);
-        return ukiyo_error_set(UKIYO_EINVAL, "cannot tag %s: it has no tag", ref_text);
+        return ukiyo__error_set(UKIYO_EINVAL, "cannot tag %s: it has no tag", ref_text);
     }
-    image_escaped = http_escape(image);
-    repo = http_escape(ukiyo_image_ref_name(ref));
-    tag = http_escape(ukiyo_image_ref_tag(ref));
+    image_escaped = ukiyo__http_escape(image);
+    repo = ukiyo__http_escape(ukiyo_image_ref_name(ref));
+    tag = ukiyo__http_escape(ukiyo_image_ref_tag(ref));
     path = image_escaped && repo && tag
-               ? str_printf("/images/%s/tag?repo=%s&tag=%s", image_escaped, repo, tag)
+               ? ukiyo__str_printf("/images/%s/tag?repo=%s&tag=%s", image_escaped, repo, tag)
                : NULL;
-    err = path ? docker_call(d, "POST", path, NULL, NULL) : UKIYO_ENOMEM;
+    err = path ? ukiyo__docker_call(d, "POST", path, NULL, NULL) : UKIYO_ENOMEM;
     free(image_escaped);
     free(repo);
     free(tag);
@@ -310,15 +310,15 @@ int docker_tag_image(ukiyo_docker *d, const char *image, const char *ref_text)
 
 static int network_call(ukiyo_docker *d, const char *network, const char *action, json_t *body)
 {
-    char *escaped = network && network[0] ? http_escape(network) : NULL;
-    char *path = escaped ? str_printf("/networks/%s/%s", escaped, action) : NULL;
+    char *escaped = network && network[0] ? ukiyo__http_escape(network) : NULL;
+    char *path = escaped ? ukiyo__str_printf("/networks/%s/%s", escaped, action) : NULL;
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     int err;
 
     if (!escaped)
-        err = ukiyo_error_set(UKIYO_EINVAL, "network %s: no network given", action);
+        err = ukiyo__error_set(UKIYO_EINVAL, "network %s: no network given", action);
     else
-        err = path && text ? docker_call(d, "POST", path, text, NULL) : UKIYO_ENOMEM;
+        err = path && text ? ukiyo__docker_call(d, "POST", path, text, NULL) : UKIYO_ENOMEM;
     free(escaped);
     free(path);
     free(text);
@@ -335,7 +335,7 @@ UKIYO_EXTERN int ukiyo_docker_network_connect(ukiyo_docker *d, const char *netwo
         endpoint = json_loads(endpoint_json, 0, NULL);
         if (!json_is_object(endpoint)) {
             json_decref(endpoint);
-            return ukiyo_error_set(UKIYO_EINVAL, "network connect: endpoint is not a JSON object");
+            return ukiyo__error_set(UKIYO_EINVAL, "network connect: endpoint is not a JSON object");
         }
     }
     body = json_pack("{s:s?, s:o?}", "Container", container, "EndpointConfig", endpoint);
@@ -352,4 +352,16 @@ UKIYO_EXTERN int ukiyo_docker_network_disconnect(ukiyo_docker *d, const char *ne
 
     json_decref(body);
     return err;
+}
+
+int ukiyo__docker_inspect_image_json(ukiyo_docker *d, const char *ref, json_t **out)
+{
+    ukiyo_image_info *info = NULL;
+    int err = ukiyo_docker_image_inspect(d, &info, ref);
+
+    if (err < 0)
+        return err;
+    *out = json_loads(ukiyo_image_info_json(info), 0, NULL);
+    ukiyo_image_info_free(info);
+    return *out ? 0 : UKIYO_ENOMEM;
 }

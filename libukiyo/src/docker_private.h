@@ -23,25 +23,28 @@ typedef struct {
  * engine's message; 304 (already started/stopped) is a success.
  * @doc_out (may be NULL) receives the parsed body: new reference or NULL.
  */
-int docker_call(ukiyo_docker *d, const char *method, const char *path, const char *body,
+int ukiyo__docker_call(ukiyo_docker *d, const char *method, const char *path, const char *body,
                 json_t **doc_out);
-/* As docker_call with its own timeout (0: the client's default). */
-int docker_call_timeout(ukiyo_docker *d, const char *method, const char *path, const char *body,
+/* As ukiyo__docker_call with its own timeout (0: the client's default). */
+int ukiyo__docker_call_timeout(ukiyo_docker *d, const char *method, const char *path, const char *body,
                         long timeout_ms, json_t **doc_out);
 
-/* As docker_call, with extra headers and a line callback for streamed bodies. */
-int docker_stream(ukiyo_docker *d, const char *method, const char *path,
+/* As ukiyo__docker_call, with extra headers and a line callback for streamed bodies. */
+int ukiyo__docker_stream(ukiyo_docker *d, const char *method, const char *path,
                   const char *const *headers, http_line_fn on_line, void *payload);
 
 /* Turn an engine error into a UKIYO_E* code, its message into the last error. */
-int docker_error_from_status(long status, const char *what, const char *body);
+int ukiyo__docker_error_from_status(long status, const char *what, const char *body);
 
 /* Tag image @image (ID or reference) as reference @ref ("repo:tag"). */
-int docker_tag_image(ukiyo_docker *d, const char *image, const char *ref);
+int ukiyo__docker_tag_image(ukiyo_docker *d, const char *image, const char *ref);
 
 /* Wrap an engine document; takes the reference @doc. NULL when out of memory. */
-ukiyo_container *container_from_json(json_t *doc, bool from_inspect);
+ukiyo_container *ukiyo__container_from_json(json_t *doc, bool from_inspect);
 /* The document behind a container (borrowed). */
-json_t *container_document(const ukiyo_container *c);
+json_t *ukiyo__container_document(const ukiyo_container *c);
+/* Inspect documents as jansson values (new references). */
+int ukiyo__docker_inspect_container_json(ukiyo_docker *d, const char *id_or_name, json_t **out);
+int ukiyo__docker_inspect_image_json(ukiyo_docker *d, const char *ref, json_t **out);
 
 #endif

@@ -34,7 +34,7 @@ struct ukiyo_image_ref {
 
 static int invalid(const char *input, const char *why)
 {
-    return ukiyo_error_set(UKIYO_EINVAL, "invalid reference \"%.200s\": %s", input, why);
+    return ukiyo__error_set(UKIYO_EINVAL, "invalid reference \"%.200s\": %s", input, why);
 }
 
 static bool is_lower_alnum(char c)
@@ -238,7 +238,7 @@ static int split_name(const char *input, const char *name, char **domain_out, ch
         domain = strdup(DEFAULT_DOMAIN);
     }
     if (domain && strcmp(domain, DEFAULT_DOMAIN) == 0 && !strchr(path, '/')) {
-        char *prefixed = str_printf(OFFICIAL_PREFIX "%s", path);
+        char *prefixed = ukiyo__str_printf(OFFICIAL_PREFIX "%s", path);
         free(path);
         path = prefixed;
     }
@@ -279,20 +279,20 @@ static int format_forms(ukiyo_image_ref *r)
     char *familiar_name;
 
     if (strcmp(r->registry, DEFAULT_DOMAIN) == 0) {
-        if (str_has_prefix(short_path, OFFICIAL_PREFIX))
+        if (ukiyo__str_has_prefix(short_path, OFFICIAL_PREFIX))
             short_path += strlen(OFFICIAL_PREFIX);
         familiar_name = strdup(short_path);
     } else {
-        familiar_name = str_printf("%s/%s", r->registry, r->repository);
+        familiar_name = ukiyo__str_printf("%s/%s", r->registry, r->repository);
     }
-    r->name = str_printf("%s/%s", r->registry, r->repository);
+    r->name = ukiyo__str_printf("%s/%s", r->registry, r->repository);
     if (!familiar_name || !r->name) {
         free(familiar_name);
         return UKIYO_ENOMEM;
     }
-    r->string = str_printf("%s%s%s%s%s", r->name, r->tag ? ":" : "", r->tag ? r->tag : "",
+    r->string = ukiyo__str_printf("%s%s%s%s%s", r->name, r->tag ? ":" : "", r->tag ? r->tag : "",
                            r->digest ? "@" : "", r->digest ? r->digest : "");
-    r->familiar = str_printf("%s%s%s%s%s", familiar_name, r->tag ? ":" : "", r->tag ? r->tag : "",
+    r->familiar = ukiyo__str_printf("%s%s%s%s%s", familiar_name, r->tag ? ":" : "", r->tag ? r->tag : "",
                              r->digest ? "@" : "", r->digest ? r->digest : "");
     free(familiar_name);
     return r->string && r->familiar ? 0 : UKIYO_ENOMEM;
@@ -325,7 +325,7 @@ UKIYO_EXTERN int ukiyo_image_ref_parse(ukiyo_image_ref **out, const char *input)
     int err;
 
     if (!out || !input)
-        return ukiyo_error_set(UKIYO_EINVAL, "image reference is NULL");
+        return ukiyo__error_set(UKIYO_EINVAL, "image reference is NULL");
     if (input[0] == '\0')
         return invalid(input, "empty reference");
     if (strlen(input) > REFERENCE_INPUT_MAX)
@@ -345,7 +345,7 @@ UKIYO_EXTERN int ukiyo_image_ref_parse(ukiyo_image_ref **out, const char *input)
     if (err < 0)
         goto done;
     r->tag = tag ? strdup(tag) : digest ? NULL : strdup("latest");
-    r->digest = str_dup(digest);
+    r->digest = ukiyo__str_dup(digest);
     if ((!r->tag && !digest) || (digest && !r->digest)) {
         err = UKIYO_ENOMEM;
         goto done;
@@ -360,7 +360,7 @@ UKIYO_EXTERN int ukiyo_image_ref_parse(ukiyo_image_ref **out, const char *input)
     r = NULL;
 done:
     if (err == UKIYO_ENOMEM)
-        ukiyo_error_set(err, "out of memory parsing an image reference");
+        ukiyo__error_set(err, "out of memory parsing an image reference");
     ukiyo_image_ref_free(r);
     free(work);
     return err;

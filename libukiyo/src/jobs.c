@@ -10,11 +10,11 @@
 
 #define JOBS_LIST_MAX 500
 
-ukiyo_store *jobs_store_of(ukiyo *u)
+ukiyo_store *ukiyo__jobs_store_of(ukiyo *u)
 {
     ukiyo_store *s = u ? ukiyo_get_store(u) : NULL;
     if (!s)
-        ukiyo_error_set(UKIYO_EINVAL, "the job queue needs a store");
+        ukiyo__error_set(UKIYO_EINVAL, "the job queue needs a store");
     return s;
 }
 
@@ -31,7 +31,7 @@ static int insert_job(ukiyo_store *s, const job_tag *t, const char *source,
         .deployment = d ? d->name : NULL,
         .not_before_ms = d && d->downtime ? d->scheduled_at_ms : 0,
     };
-    return store_job_insert_tag(s, &row, id_out);
+    return ukiyo__store_job_insert_tag(s, &row, id_out);
 }
 
 /*
@@ -42,7 +42,7 @@ static int submit_deployment(ukiyo_store *s, const job_tag *t, const char *sourc
 {
     deployment d;
     bool found = false;
-    int err = deployment_find(s, t->registry, t->repository, NULL, &d);
+    int err = ukiyo__deployment_find(s, t->registry, t->repository, NULL, &d);
 
     if (err == UKIYO_ENOTFOUND) {
         ukiyo_error_clear();
@@ -50,10 +50,10 @@ static int submit_deployment(ukiyo_store *s, const job_tag *t, const char *sourc
     }
     if (err < 0)
         return err;
-    err = store_job_queued_for_tag(s, t->registry, t->repository, t->tag, true, id, &found);
+    err = ukiyo__store_job_queued_for_tag(s, t->registry, t->repository, t->tag, true, id, &found);
     if (err == 0 && !found)
         err = insert_job(s, t, source, NULL, &d, id);
-    deployment_clear(&d);
+    ukiyo__deployment_clear(&d);
     return err;
 }
 
@@ -65,11 +65,11 @@ static int submit_locked(ukiyo_store *s, const job_tag *t, const char *source,
     int err = 0;
 
     if (delivery_id)
-        err = store_job_of_delivery(s, delivery_id, id, &found);
+        err = ukiyo__store_job_of_delivery(s, delivery_id, id, &found);
     if (found)
         return 0;
     if (err == 0)
-        err = store_job_queued_for_tag(s, t->registry, t->repository, t->tag, false, id,
+        err = ukiyo__store_job_queued_for_tag(s, t->registry, t->repository, t->tag, false, id,
                                        &found);
     if (err == 0 && !found)
         err = insert_job(s, t, source, delivery_id, NULL, id);
@@ -90,15 +90,15 @@ static int submit_tag_step(ukiyo_store *s, void *arg)
     return submit_locked(s, t->tag, t->source, t->delivery_id, &t->id);
 }
 
-int jobs_submit_tag(ukiyo *u, const job_tag *t, const char *source, const char *delivery_id,
+int ukiyo__jobs_submit_tag(ukiyo *u, const job_tag *t, const char *source, const char *delivery_id,
                     int64_t *id_out)
 {
-    ukiyo_store *s = jobs_store_of(u);
+    ukiyo_store *s = ukiyo__jobs_store_of(u);
     tag_submission sub = {t, source, delivery_id, 0};
 
     if (!s)
         return UKIYO_EINVAL;
-    int err = store_in_transaction(s, submit_tag_step, &sub);
+    int err = ukiyo__store_in_transaction(s, submit_tag_step, &sub);
     if (err == 0)
         *id_out = sub.id;
     return err;
@@ -107,10 +107,10 @@ int jobs_submit_tag(ukiyo *u, const job_tag *t, const char *source, const char *
 /* Docker Hub's callback URL for job @id; only Docker Hub's own URLs are kept. */
 static int set_callback(ukiyo_store *s, int64_t job_id, const char *url)
 {
-    if (!url || !dockerhub_callback_allowed(url))
-        return ukiyo_error_set(UKIYO_EINVAL, "refusing callback URL %.200s: not Docker Hub's",
+    if (!url || !ukiyo__dockerhub_callback_allowed(url))
+        return ukiyo__error_set(UKIYO_EINVAL, "refusing callback URL %.200s: not Docker Hub's",
                                url ? url : "(none)");
-    return store_job_set_callback(s, job_id, url);
+    return ukiyo__store_job_set_callback(s, job_id, url);
 }
 
 /* One submission of a batch; its outcome in @sub. */
@@ -152,20 +152,20 @@ static int submit_alone_step(ukiyo_store *s, void *arg)
 
 UKIYO_EXTERN int ukiyo_jobs_submit_batch(ukiyo *u, ukiyo_job_submission *subs, size_t count)
 {
-    ukiyo_store *s = jobs_store_of(u);
+    ukiyo_store *s = ukiyo__jobs_store_of(u);
     batch b = {subs, count};
 
     if (!s)
         return UKIYO_EINVAL;
     if (!subs && count)
-        return ukiyo_error_set(UKIYO_EINVAL, "jobs: NULL submissions");
+        return ukiyo__error_set(UKIYO_EINVAL, "jobs: NULL submissions");
     for (size_t i = 0; i < count; i++)
         if (!subs[i].event)
-            return ukiyo_error_set(UKIYO_EINVAL, "jobs: submission %zu has no event", i);
+            return ukiyo__error_set(UKIYO_EINVAL, "jobs: submission %zu has no event", i);
     if (count == 0)
         return 0;
     /* Together: one commit, one sync. */
-    int err = store_in_transaction(s, submit_batch_step, &b);
+    int err = ukiyo__store_in_transaction(s, submit_batch_step, &b);
     if (err == 0 || count == 1) {
         for (size_t i = 0; err < 0 && i < count; i++) {
             subs[i].error = err;
@@ -176,7 +176,7 @@ UKIYO_EXTERN int ukiyo_jobs_submit_batch(ukiyo *u, ukiyo_job_submission *subs, s
     /* One of them failed and undid them all: each alone, so only that one fails. */
     int committed = 0;
     for (size_t i = 0; i < count; i++) {
-        if (store_in_transaction(s, submit_alone_step, &subs[i]) == 0)
+        if (ukiyo__store_in_transaction(s, submit_alone_step, &subs[i]) == 0)
             committed++;
         else
             subs[i].job_id = 0;
@@ -188,10 +188,10 @@ UKIYO_EXTERN int ukiyo_jobs_submit(ukiyo *u, const ukiyo_push_event *event, cons
                                    const char *delivery_id, int64_t *job_id_out)
 {
     if (!event || !job_id_out)
-        return ukiyo_error_set(UKIYO_EINVAL, "jobs: NULL argument");
+        return ukiyo__error_set(UKIYO_EINVAL, "jobs: NULL argument");
     job_tag t = {ukiyo_push_event_registry(event), ukiyo_push_event_repository(event),
                  ukiyo_push_event_tag(event), ukiyo_push_event_digest(event)};
-    return jobs_submit_tag(u, &t, source, delivery_id, job_id_out);
+    return ukiyo__jobs_submit_tag(u, &t, source, delivery_id, job_id_out);
 }
 
 static const char *const action_names[] = {"update", "redeploy", "rollback"};
@@ -205,13 +205,13 @@ static int queue_container_step(ukiyo_store *s, void *arg)
 {
     container_submission *c = arg;
     bool found = false;
-    int err = store_job_queued_for_container(s, c->name, c->action, &c->id, &found);
+    int err = ukiyo__store_job_queued_for_container(s, c->name, c->action, &c->id, &found);
 
     if (err < 0)
         return err;
     /* A job already queued: due at the earlier time, on the newer target. */
     if (found)
-        return store_job_fold(s, c->id, c->source, c->target, c->not_before);
+        return ukiyo__store_job_fold(s, c->id, c->source, c->target, c->not_before);
     store_job row = {
         .registry = (char *)c->registry,
         .repository = (char *)c->repository,
@@ -222,21 +222,21 @@ static int queue_container_step(ukiyo_store *s, void *arg)
         .source = (char *)c->source,
         .not_before_ms = c->not_before,
     };
-    return store_job_insert_container(s, &row, &c->id);
+    return ukiyo__store_job_insert_container(s, &row, &c->id);
 }
 
-int jobs_queue_container(ukiyo *u, const char *container, ukiyo_job_action action,
+int ukiyo__jobs_queue_container(ukiyo *u, const char *container, ukiyo_job_action action,
                          const char *target_image, const char *source, int64_t not_before_ms,
                          int64_t *id_out)
 {
-    ukiyo_store *s = jobs_store_of(u);
+    ukiyo_store *s = ukiyo__jobs_store_of(u);
     ukiyo_container *c = NULL;
     ukiyo_image_ref *ref = NULL;
 
     if (!s)
         return UKIYO_EINVAL;
     if (!container || !id_out || (unsigned)action > UKIYO_JOB_ROLLBACK)
-        return ukiyo_error_set(UKIYO_EINVAL, "jobs: bad argument");
+        return ukiyo__error_set(UKIYO_EINVAL, "jobs: bad argument");
     int err = ukiyo_docker_container_inspect(ukiyo_get_docker(u), &c, container);
     if (err < 0)
         return err;
@@ -254,7 +254,7 @@ int jobs_queue_container(ukiyo *u, const char *container, ukiyo_job_action actio
         .source = source ? source : "api",
         .not_before = not_before_ms,
     };
-    err = store_in_transaction(s, queue_container_step, &sub);
+    err = ukiyo__store_in_transaction(s, queue_container_step, &sub);
     ukiyo_image_ref_free(ref);
     ukiyo_container_free(c);
     if (err == 0)
@@ -265,34 +265,34 @@ int jobs_queue_container(ukiyo *u, const char *container, ukiyo_job_action actio
 UKIYO_EXTERN int ukiyo_jobs_submit_container(ukiyo *u, const char *container,
                                              ukiyo_job_action action, int64_t *job_id_out)
 {
-    return jobs_queue_container(u, container, action, NULL, "api", 0, job_id_out);
+    return ukiyo__jobs_queue_container(u, container, action, NULL, "api", 0, job_id_out);
 }
 
 UKIYO_EXTERN int ukiyo_jobs_recover(ukiyo *u, unsigned int *requeued_out)
 {
-    ukiyo_store *s = jobs_store_of(u);
+    ukiyo_store *s = ukiyo__jobs_store_of(u);
 
-    return s ? store_jobs_recover(s, requeued_out) : UKIYO_EINVAL;
+    return s ? ukiyo__store_jobs_recover(s, requeued_out) : UKIYO_EINVAL;
 }
 
 UKIYO_EXTERN int ukiyo_jobs_set_callback(ukiyo *u, int64_t job_id, const char *url)
 {
-    ukiyo_store *s = jobs_store_of(u);
+    ukiyo_store *s = ukiyo__jobs_store_of(u);
 
     return s ? set_callback(s, job_id, url) : UKIYO_EINVAL;
 }
 
 UKIYO_EXTERN int ukiyo_jobs_next_due_ms(ukiyo *u, int64_t *due_ms_out)
 {
-    ukiyo_store *s = jobs_store_of(u);
+    ukiyo_store *s = ukiyo__jobs_store_of(u);
     int64_t due = INT64_MAX;
 
     if (!s)
         return UKIYO_EINVAL;
-    int err = store_jobs_first_due(s, &due);
+    int err = ukiyo__store_jobs_first_due(s, &due);
     if (err < 0)
         return err;
-    *due_ms_out = due <= store_now_ms(s) ? 0 : due;
+    *due_ms_out = due <= ukiyo__store_now_ms(s) ? 0 : due;
     return 0;
 }
 
@@ -300,7 +300,7 @@ UKIYO_EXTERN int ukiyo_jobs_next_due_ms(ukiyo *u, int64_t *due_ms_out)
 
 static json_t *job_json(const store_job *j)
 {
-    char *image = str_printf("%s/%s:%s", j->registry, j->repository, j->tag);
+    char *image = ukiyo__str_printf("%s/%s:%s", j->registry, j->repository, j->tag);
     json_t *doc = json_pack(
         "{s:I, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s, s:I, s:I, s:o?, s:s?}", "id",
         (json_int_t)j->id, "state", j->state, "image", image, "registry", j->registry,
@@ -332,22 +332,22 @@ static int dump(json_t *doc, char **json_out)
 
 UKIYO_EXTERN int ukiyo_jobs_get(ukiyo *u, int64_t job_id, char **json_out)
 {
-    ukiyo_store *s = jobs_store_of(u);
+    ukiyo_store *s = ukiyo__jobs_store_of(u);
     store_job j;
 
     if (!s)
         return UKIYO_EINVAL;
-    int err = store_job_get(s, job_id, &j);
+    int err = ukiyo__store_job_get(s, job_id, &j);
     if (err < 0)
         return err;
     json_t *doc = job_json(&j);
-    store_job_clear(&j);
+    ukiyo__store_job_clear(&j);
     return dump(doc, json_out);
 }
 
 UKIYO_EXTERN int ukiyo_jobs_list(ukiyo *u, size_t offset, size_t limit, char **json_out)
 {
-    ukiyo_store *s = jobs_store_of(u);
+    ukiyo_store *s = ukiyo__jobs_store_of(u);
     store_job *jobs = NULL;
     size_t count = 0;
 
@@ -355,12 +355,12 @@ UKIYO_EXTERN int ukiyo_jobs_list(ukiyo *u, size_t offset, size_t limit, char **j
         return UKIYO_EINVAL;
     if (limit == 0 || limit > JOBS_LIST_MAX)
         limit = limit ? JOBS_LIST_MAX : 50;
-    int err = store_jobs_list(s, offset, limit, &jobs, &count);
+    int err = ukiyo__store_jobs_list(s, offset, limit, &jobs, &count);
     if (err < 0)
         return err;
     json_t *list = json_array();
     for (size_t i = 0; i < count; i++)
         json_array_append_new(list, job_json(&jobs[i]));
-    store_jobs_free(jobs, count);
+    ukiyo__store_jobs_free(jobs, count);
     return dump(list, json_out);
 }

@@ -6,7 +6,7 @@
 #define UKIYO_JOBS_PRIVATE_H
 
 #include "deployments_private.h"
-#include "push_internal.h"
+#include "push_callback.h"
 
 /* What a tag job names. */
 typedef struct {
@@ -14,7 +14,7 @@ typedef struct {
 } job_tag;
 
 /* Queue a job for the containers on a tag (coalesced per tag, deduplicated by delivery). */
-int jobs_submit_tag(ukiyo *u, const job_tag *t, const char *source, const char *delivery_id,
+int ukiyo__jobs_submit_tag(ukiyo *u, const job_tag *t, const char *source, const char *delivery_id,
                     int64_t *id_out);
 /*
  * Queue a job for one container, due at @not_before_ms (0: now). A queued
@@ -22,11 +22,11 @@ int jobs_submit_tag(ukiyo *u, const job_tag *t, const char *source, const char *
  * earlier time (taking the new source with it), and takes @target_image
  * when one is given.
  */
-int jobs_queue_container(ukiyo *u, const char *container, ukiyo_job_action action,
+int ukiyo__jobs_queue_container(ukiyo *u, const char *container, ukiyo_job_action action,
                          const char *target_image, const char *source, int64_t not_before_ms,
                          int64_t *id_out);
 
 /* The handle's store, or NULL with the last error set. */
-ukiyo_store *jobs_store_of(ukiyo *u);
+ukiyo_store *ukiyo__jobs_store_of(ukiyo *u);
 
 #endif

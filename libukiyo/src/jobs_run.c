@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "jobs_private.h"
-#include "scheduler_private.h"
+#include "plan.h"
 
 /* ---- running a job --------------------------------------------------- */
 
@@ -79,9 +79,9 @@ static int matching_containers(ukiyo *u, const job_row *j, ukiyo_string_list **o
         bool eligible = !ukiyo_container_label(c, UKIYO_LABEL_DEPLOYMENT) &&
                         (!ukiyo_label_enable(u) || ukiyo_container_enabled_by_label(c));
         if (eligible && runs_the_tag(u, c, j))
-            err = string_list_append(&names, ukiyo_container_name(c));
+            err = ukiyo__string_list_append(&names, ukiyo_container_name(c));
         else if (eligible && follows_the_repository(u, c, j))
-            err = string_list_append(followers, ukiyo_container_name(c));
+            err = ukiyo__string_list_append(followers, ukiyo_container_name(c));
         ukiyo_container_free(c);
     }
     ukiyo_container_list_free(list);
@@ -109,7 +109,7 @@ static int finish_job(ukiyo_store *s, int64_t id, const char *state, json_t *res
                       const char *error)
 {
     char *text = results ? json_dumps(results, JSON_COMPACT) : NULL;
-    int err = results && !text ? UKIYO_ENOMEM : store_job_finish(s, id, state, text, error);
+    int err = results && !text ? UKIYO_ENOMEM : ukiyo__store_job_finish(s, id, state, text, error);
 
     free(text);
     return err;
@@ -124,7 +124,7 @@ static int run_deployment_job(ukiyo *u, ukiyo_store *s, const job_row *j,
 {
     deployment d;
     json_t *results = json_array();
-    int err = deployment_find(s, j->registry, j->repository, j->deployment, &d);
+    int err = ukiyo__deployment_find(s, j->registry, j->repository, j->deployment, &d);
 
     if (err < 0) {
         json_decref(results);
@@ -139,9 +139,9 @@ static int run_deployment_job(ukiyo *u, ukiyo_store *s, const job_row *j,
             ukiyo_update_result_free(r);
         }
     } else {
-        char *ref = str_printf("%s/%s:%s", j->registry, j->repository, j->tag);
+        char *ref = ukiyo__str_printf("%s/%s:%s", j->registry, j->repository, j->tag);
         ukiyo_error_clear();
-        int cerr = ref ? deployment_create_container(u, &d, ref) : UKIYO_ENOMEM;
+        int cerr = ref ? ukiyo__deployment_create_container(u, &d, ref) : UKIYO_ENOMEM;
         json_array_append_new(results, cerr < 0 ? result_entry(d.container, cerr, NULL)
                                                 : json_pack("{s:s, s:s}", "name", d.container,
                                                             "outcome", "created"));
@@ -150,7 +150,7 @@ static int run_deployment_job(ukiyo *u, ukiyo_store *s, const job_row *j,
     ukiyo_container_free(c);
     err = finish_job(s, j->id, "done", results, NULL);
     json_decref(results);
-    deployment_clear(&d);
+    ukiyo__deployment_clear(&d);
     return err;
 }
 
@@ -169,7 +169,7 @@ static bool window_allows(ukiyo *u, const char *name, const char *target, const 
         ukiyo_error_clear();
         return true; /* the update says what became of it */
     }
-    plan_read(u, c, window, ukiyo_now_ms(u), &p);
+    ukiyo__plan_read(u, c, window, ukiyo_now_ms(u), &p);
     ukiyo_container_free(c);
     bool open = !p.error && p.window_open;
     if (p.error) {
@@ -178,7 +178,7 @@ static bool window_allows(ukiyo *u, const char *name, const char *target, const 
                                                  "skipped", "reason", p.error));
     } else if (!open) {
         int64_t id = 0;
-        int err = jobs_queue_container(u, name, UKIYO_JOB_UPDATE, target, "window",
+        int err = ukiyo__jobs_queue_container(u, name, UKIYO_JOB_UPDATE, target, "window",
                                        p.window_next_ms, &id);
         log_info("%s: outside its window %s: job %lld waits until %lld", name, p.window_text,
                  (long long)id, (long long)(p.window_next_ms / 1000));
@@ -189,7 +189,7 @@ static bool window_allows(ukiyo *u, const char *name, const char *target, const 
                                                   (json_int_t)p.window_next_ms, "job",
                                                   (json_int_t)id));
     }
-    plan_clear(&p);
+    ukiyo__plan_clear(&p);
     return open;
 }
 
@@ -242,7 +242,7 @@ static void update_followers(ukiyo *u, const job_row *j, const ukiyo_string_list
 {
     ukiyo_image_ref *repo = NULL;
     ukiyo_string_list *tags = NULL;
-    char *text = str_printf("%s/%s:%s", j->registry, j->repository, j->tag);
+    char *text = ukiyo__str_printf("%s/%s:%s", j->registry, j->repository, j->tag);
 
     if (!text || ukiyo_image_ref_parse(&repo, text) < 0 ||
         ukiyo_registry_list_tags(ukiyo_get_registry(u), repo, &tags) < 0) {
@@ -260,7 +260,7 @@ static void update_followers(ukiyo *u, const job_row *j, const ukiyo_string_list
             ukiyo_image_ref_parse(&ref, ukiyo_container_image(c)) == 0 &&
             ukiyo_policy_parse(&policy, ukiyo_container_label(c, UKIYO_LABEL_POLICY)) == 0 &&
             ukiyo_policy_choose(policy, ukiyo_image_ref_tag(ref), tags, &tag) == 0 && tag &&
-            (target = image_with_tag(ukiyo_container_image(c), tag)) &&
+            (target = ukiyo__image_with_tag(ukiyo_container_image(c), tag)) &&
             window_allows(u, name, target, NULL, results))
             update_one(u, name, target, opts, results);
         ukiyo_error_clear();
@@ -295,16 +295,16 @@ static void answer_callback(ukiyo_store *s, int64_t id, json_t *results)
 {
     char *url = NULL;
 
-    if (store_job_callback(s, id, &url) < 0)
+    if (ukiyo__store_job_callback(s, id, &url) < 0)
         ukiyo_error_clear();
     if (url)
-        dockerhub_callback_answer(url, results_succeeded(results), id);
+        ukiyo__dockerhub_callback_answer(url, results_succeeded(results), id);
     free(url);
 }
 
 UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts, int *ran_out)
 {
-    ukiyo_store *s = jobs_store_of(u);
+    ukiyo_store *s = ukiyo__jobs_store_of(u);
     ukiyo_string_list *order = NULL;
     job_row j = {0};
     bool found;
@@ -314,7 +314,7 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
         return UKIYO_EINVAL;
     if (ran_out)
         *ran_out = 0;
-    err = store_job_claim(s, store_now_ms(s), &j, &found);
+    err = ukiyo__store_job_claim(s, ukiyo__store_now_ms(s), &j, &found);
     if (err < 0 || !found)
         return err;
     if (ran_out)
@@ -322,7 +322,7 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
     log_info("job %lld: %s/%s:%s", (long long)j.id, j.registry, j.repository, j.tag);
     if (j.deployment || j.container) {
         err = j.deployment ? run_deployment_job(u, s, &j, opts) : run_container_job(u, s, &j, opts);
-        store_job_clear(&j);
+        ukiyo__store_job_clear(&j);
         return err;
     }
     ukiyo_string_list followers = {0};
@@ -333,7 +333,7 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
         for (size_t i = 0; i < followers.count; i++)
             free(followers.items[i]);
         free(followers.items);
-        store_job_clear(&j);
+        ukiyo__store_job_clear(&j);
         return err;
     }
     json_t *results = json_array();
@@ -351,6 +351,6 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
     answer_callback(s, j.id, results);
     json_decref(results);
     ukiyo_string_list_free(order);
-    store_job_clear(&j);
+    ukiyo__store_job_clear(&j);
     return err;
 }

@@ -19,42 +19,6 @@
 #define LABEL_SELF "ukiyo.self"
 #define LABEL_MONITOR_ONLY "ukiyo.monitor-only"
 
-int inspect_container_json(ukiyo_docker *d, const char *id_or_name, json_t **out)
-{
-    ukiyo_container *c = NULL;
-    int err = ukiyo_docker_container_inspect(d, &c, id_or_name);
-
-    if (err < 0)
-        return err;
-    *out = json_incref(container_document(c));
-    ukiyo_container_free(c);
-    return 0;
-}
-
-int inspect_image_json(ukiyo_docker *d, const char *ref, json_t **out)
-{
-    ukiyo_image_info *info = NULL;
-    int err = ukiyo_docker_image_inspect(d, &info, ref);
-
-    if (err < 0)
-        return err;
-    *out = json_loads(ukiyo_image_info_json(info), 0, NULL);
-    ukiyo_image_info_free(info);
-    return *out ? 0 : UKIYO_ENOMEM;
-}
-
-void result_set_reason(ukiyo_update_result *r, const char *fmt, ...)
-{
-    va_list ap;
-    char *text;
-
-    va_start(ap, fmt);
-    text = str_vprintf(fmt, ap); /* before the free: the arguments may point into it */
-    va_end(ap);
-    free(r->reason);
-    r->reason = text;
-}
-
 static const char *label(json_t *container, const char *key)
 {
     return json_string_value(
@@ -146,10 +110,10 @@ static int new_result(transaction *tx)
 
     if (!r)
         return UKIYO_ENOMEM;
-    r->container = str_dup(tx->name);
-    r->image = str_dup(tx->ref ? tx->ref : "");
-    r->old_image_id = str_dup(json_string_value(json_object_get(tx->old, "Image")));
-    r->container_id = str_dup(json_string_value(json_object_get(tx->old, "Id")));
+    r->container = ukiyo__str_dup(tx->name);
+    r->image = ukiyo__str_dup(tx->ref ? tx->ref : "");
+    r->old_image_id = ukiyo__str_dup(json_string_value(json_object_get(tx->old, "Image")));
+    r->container_id = ukiyo__str_dup(json_string_value(json_object_get(tx->old, "Id")));
     tx->result = r;
     return r->container && r->image ? 0 : UKIYO_ENOMEM;
 }
@@ -159,7 +123,7 @@ static bool conclude_early(transaction *tx, ukiyo_update_outcome outcome, const 
 {
     tx->result->outcome = outcome;
     if (reason)
-        result_set_reason(tx->result, "%s", reason);
+        ukiyo__result_set_reason(tx->result, "%s", reason);
     return true;
 }
 
@@ -168,7 +132,7 @@ static bool reference_is_updatable(transaction *tx)
     ukiyo_image_ref *ref = NULL;
     bool ok = true;
 
-    if (!tx->ref || str_has_prefix(tx->ref, "sha256:") ||
+    if (!tx->ref || ukiyo__str_has_prefix(tx->ref, "sha256:") ||
         ukiyo_image_ref_parse(&ref, tx->ref) < 0) {
         ukiyo_error_clear();
         return !conclude_early(tx, UKIYO_OUTCOME_SKIPPED,
@@ -205,10 +169,10 @@ static bool pull_newest(transaction *tx)
                                       tx->opts.progress_payload);
     ukiyo_credential_free(cred);
     if (err == 0)
-        err = inspect_image_json(tx->docker, tx->ref, &image);
+        err = ukiyo__docker_inspect_image_json(tx->docker, tx->ref, &image);
     if (err < 0)
         return conclude_early(tx, UKIYO_OUTCOME_FAILED, ukiyo_error_last());
-    tx->result->new_image_id = str_dup(json_string_value(json_object_get(image, "Id")));
+    tx->result->new_image_id = ukiyo__str_dup(json_string_value(json_object_get(image, "Id")));
     json_decref(image);
     if (!tx->opts.redeploy && !tx->old_ref && strcmp(tx->kind, "update") == 0 &&
         strcmp(tx->result->new_image_id, tx->result->old_image_id) == 0)
@@ -220,27 +184,27 @@ static int plan_journal(transaction *tx)
 {
     journal_entry *j = &tx->journal;
 
-    j->container = str_dup(tx->name);
-    j->kind = str_dup(tx->kind);
-    j->strategy = str_dup(tx->result->strategy);
-    j->image_ref = str_dup(tx->ref);
-    j->old_image_ref = str_dup(tx->old_ref);
-    j->old_container_id = str_dup(json_string_value(json_object_get(tx->old, "Id")));
-    j->old_image_id = str_dup(tx->result->old_image_id);
-    j->new_image_id = str_dup(tx->result->new_image_id);
-    j->temp_name = str_printf("%s.ukiyo-new", tx->name);
-    j->old_name = str_printf("%s.ukiyo-old", tx->name);
+    j->container = ukiyo__str_dup(tx->name);
+    j->kind = ukiyo__str_dup(tx->kind);
+    j->strategy = ukiyo__str_dup(tx->result->strategy);
+    j->image_ref = ukiyo__str_dup(tx->ref);
+    j->old_image_ref = ukiyo__str_dup(tx->old_ref);
+    j->old_container_id = ukiyo__str_dup(json_string_value(json_object_get(tx->old, "Id")));
+    j->old_image_id = ukiyo__str_dup(tx->result->old_image_id);
+    j->new_image_id = ukiyo__str_dup(tx->result->new_image_id);
+    j->temp_name = ukiyo__str_printf("%s.ukiyo-new", tx->name);
+    j->old_name = ukiyo__str_printf("%s.ukiyo-old", tx->name);
     j->old_was_running =
         json_is_true(json_object_get(json_object_get(tx->old, "State"), "Running"));
     if (!j->container || !j->kind || !j->strategy || !j->image_ref || !j->old_container_id ||
         !j->old_image_id || !j->temp_name || !j->old_name)
         return UKIYO_ENOMEM;
-    return journal_begin(tx->store, j);
+    return ukiyo__journal_begin(tx->store, j);
 }
 
 static int prepare(transaction *tx, const char *container)
 {
-    int err = inspect_container_json(tx->docker, container, &tx->old);
+    int err = ukiyo__docker_inspect_container_json(tx->docker, container, &tx->old);
 
     if (err < 0)
         return err;
@@ -260,7 +224,7 @@ static int prepare(transaction *tx, const char *container)
     tx->min_uptime_s = seconds_option(tx->opts.min_uptime_s, tx->old, LABEL_MIN_UPTIME,
                                       DEFAULT_MIN_UPTIME_S);
     choose_strategy(tx);
-    if (inspect_image_json(tx->docker, tx->result->old_image_id, &tx->old_image) < 0) {
+    if (ukiyo__docker_inspect_image_json(tx->docker, tx->result->old_image_id, &tx->old_image) < 0) {
         log_warning("%s: its image %s is gone; keeping every setting as it is", tx->name,
                     tx->result->old_image_id);
         ukiyo_error_clear();
@@ -285,7 +249,7 @@ static bool concluded_before_change(transaction *tx)
         return true;
     if (tx->opts.dry_run) {
         conclude_early(tx, UKIYO_OUTCOME_PLANNED, NULL);
-        result_set_reason(tx->result, "would pull %s and recreate %s (%s)", tx->ref, tx->name,
+        ukiyo__result_set_reason(tx->result, "would pull %s and recreate %s (%s)", tx->ref, tx->name,
                           tx->result->strategy);
         return true;
     }
@@ -331,7 +295,7 @@ static void redeploy_dependents(transaction *tx)
         const char *id = ukiyo_container_id(ukiyo_container_list_get(list, i));
         json_t *doc = NULL;
         ukiyo_update_result *r = NULL;
-        if (inspect_container_json(tx->docker, id, &doc) < 0)
+        if (ukiyo__docker_inspect_container_json(tx->docker, id, &doc) < 0)
             continue;
         if (depends_on(doc, tx->journal.old_container_id, tx->name)) {
             const char *dep = json_string_value(json_object_get(doc, "Name")) + 1;
@@ -363,16 +327,16 @@ static int run_kind(ukiyo *u, const char *kind, const char *container,
     tx.opts.version = UKIYO_UPDATE_OPTIONS_VERSION;
 
     if (!u || !container || !out)
-        return ukiyo_error_set(UKIYO_EINVAL, "%s: NULL argument", kind);
+        return ukiyo__error_set(UKIYO_EINVAL, "%s: NULL argument", kind);
     tx.docker = ukiyo_get_docker(u);
     tx.store = ukiyo_get_store(u);
     if (!tx.store)
-        return ukiyo_error_set(UKIYO_EINVAL, "%s needs a store for its journal", kind);
+        return ukiyo__error_set(UKIYO_EINVAL, "%s needs a store for its journal", kind);
     err = prepare(&tx, container);
     if (err == 0 && !concluded_before_change(&tx)) {
         err = plan_journal(&tx);
         if (err == 0)
-            err = transaction_run(&tx);
+            err = ukiyo__transaction_run(&tx);
         if (err == 0 && tx.result->outcome == UKIYO_OUTCOME_UPDATED)
             redeploy_dependents(&tx);
     }
@@ -380,12 +344,12 @@ static int run_kind(ukiyo *u, const char *kind, const char *container,
         ukiyo_update_outcome o = tx.result->outcome;
         if (o == UKIYO_OUTCOME_UPDATED || o == UKIYO_OUTCOME_ROLLED_BACK ||
             o == UKIYO_OUTCOME_FAILED)
-            context_call_update_hook(u, tx.result);
+            ukiyo__context_call_update_hook(u, tx.result);
         *out = tx.result;
         tx.result = NULL;
     }
     ukiyo_update_result_free(tx.result);
-    journal_entry_clear(&tx.journal);
+    ukiyo__journal_entry_clear(&tx.journal);
     json_decref(tx.advertise);
     json_decref(tx.old);
     json_decref(tx.old_image);
@@ -416,14 +380,14 @@ static int retag_previous_image(ukiyo *u, const char *container)
 {
     json_t *doc = NULL;
     char *previous = NULL;
-    int err = inspect_container_json(ukiyo_get_docker(u), container, &doc);
+    int err = ukiyo__docker_inspect_container_json(ukiyo_get_docker(u), container, &doc);
 
     if (err == 0)
-        err = journal_previous_image(ukiyo_get_store(u), json_string_value(json_object_get(
+        err = ukiyo__journal_previous_image(ukiyo_get_store(u), json_string_value(json_object_get(
                                                               doc, "Name")) + 1,
                                      &previous);
     if (err == 0)
-        err = docker_tag_image(ukiyo_get_docker(u), previous,
+        err = ukiyo__docker_tag_image(ukiyo_get_docker(u), previous,
                                json_string_value(json_object_get(json_object_get(doc, "Config"),
                                                                  "Image")));
     free(previous);
@@ -437,72 +401,11 @@ UKIYO_EXTERN int ukiyo_rollback(ukiyo *u, const char *container,
     int err;
 
     if (!u || !container || !out)
-        return ukiyo_error_set(UKIYO_EINVAL, "rollback: NULL argument");
+        return ukiyo__error_set(UKIYO_EINVAL, "rollback: NULL argument");
     if (!ukiyo_get_store(u))
-        return ukiyo_error_set(UKIYO_EINVAL, "rollback needs a store");
+        return ukiyo__error_set(UKIYO_EINVAL, "rollback needs a store");
     err = retag_previous_image(u, container);
     if (err < 0)
         return err;
     return run_kind(u, "rollback", container, opts, false, out);
-}
-
-UKIYO_EXTERN void ukiyo_update_result_free(ukiyo_update_result *r)
-{
-    if (!r)
-        return;
-    free(r->container);
-    free(r->image);
-    free(r->reason);
-    free(r->old_image_id);
-    free(r->new_image_id);
-    free(r->container_id);
-    free(r->strategy);
-    free(r);
-}
-
-UKIYO_EXTERN ukiyo_update_outcome ukiyo_update_result_outcome(const ukiyo_update_result *r)
-{
-    return r->outcome;
-}
-
-UKIYO_EXTERN const char *ukiyo_update_outcome_name(ukiyo_update_outcome outcome)
-{
-    static const char *const names[] = {"fresh",  "updated", "rolled-back",
-                                        "failed", "skipped", "planned"};
-    return (unsigned)outcome < ARRAY_SIZE(names) ? names[outcome] : "unknown";
-}
-
-UKIYO_EXTERN const char *ukiyo_update_result_container(const ukiyo_update_result *r)
-{
-    return r->container;
-}
-
-UKIYO_EXTERN const char *ukiyo_update_result_image(const ukiyo_update_result *r)
-{
-    return r->image;
-}
-
-UKIYO_EXTERN const char *ukiyo_update_result_reason(const ukiyo_update_result *r)
-{
-    return r->reason;
-}
-
-UKIYO_EXTERN const char *ukiyo_update_result_old_image_id(const ukiyo_update_result *r)
-{
-    return r->old_image_id;
-}
-
-UKIYO_EXTERN const char *ukiyo_update_result_new_image_id(const ukiyo_update_result *r)
-{
-    return r->new_image_id;
-}
-
-UKIYO_EXTERN const char *ukiyo_update_result_container_id(const ukiyo_update_result *r)
-{
-    return r->container_id;
-}
-
-UKIYO_EXTERN const char *ukiyo_update_result_strategy(const ukiyo_update_result *r)
-{
-    return r->strategy;
 }

@@ -31,12 +31,12 @@ static int not_running(json_t *state)
 
     if (!why)
         why = "";
-    return ukiyo_error_set(UKIYO_EDOCKER, "the new container stopped (exit code %lld%s%s)",
+    return ukiyo__error_set(UKIYO_EDOCKER, "the new container stopped (exit code %lld%s%s)",
                            (long long)json_integer_value(json_object_get(state, "ExitCode")),
                            why[0] ? ": " : "", why);
 }
 
-int health_gate(ukiyo_docker *docker, const char *container_id, int timeout_s, int min_uptime_s)
+int ukiyo__health_gate(ukiyo_docker *docker, const char *container_id, int timeout_s, int min_uptime_s)
 {
     int64_t start = monotonic_ms();
     json_int_t first_restarts = -1;
@@ -45,7 +45,7 @@ int health_gate(ukiyo_docker *docker, const char *container_id, int timeout_s, i
 
     for (;;) {
         json_t *doc = NULL;
-        err = inspect_container_json(docker, container_id, &doc);
+        err = ukiyo__docker_inspect_container_json(docker, container_id, &doc);
         if (err < 0)
             break;
         json_t *state = json_object_get(doc, "State");
@@ -60,20 +60,20 @@ int health_gate(ukiyo_docker *docker, const char *container_id, int timeout_s, i
             err = not_running(state);
         else if (first_restarts >= 0 && (restarts != first_restarts ||
                                          (started && strcmp(started, first_started) != 0)))
-            err = ukiyo_error_set(UKIYO_EDOCKER, "the new container restarted");
+            err = ukiyo__error_set(UKIYO_EDOCKER, "the new container restarted");
         else if (status && strcmp(status, "healthy") == 0)
             err = 1; /* passed */
         else if (status && strcmp(status, "unhealthy") == 0)
-            err = ukiyo_error_set(UKIYO_EDOCKER, "the new container is unhealthy: %s",
+            err = ukiyo__error_set(UKIYO_EDOCKER, "the new container is unhealthy: %s",
                                   last_probe_output(health));
         else if (!status && elapsed >= (int64_t)min_uptime_s * 1000)
             err = 1; /* no HEALTHCHECK: it stayed up long enough */
         else if (status && elapsed >= (int64_t)timeout_s * 1000)
-            err = ukiyo_error_set(UKIYO_ETIMEOUT, "the new container was not healthy after %d s",
+            err = ukiyo__error_set(UKIYO_ETIMEOUT, "the new container was not healthy after %d s",
                                   timeout_s);
         if (first_restarts < 0) {
             first_restarts = restarts;
-            first_started = str_dup(started ? started : "");
+            first_started = ukiyo__str_dup(started ? started : "");
         }
         json_decref(doc);
         if (err != 0)

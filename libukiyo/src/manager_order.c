@@ -124,12 +124,12 @@ static int visit(order_graph *g, order_node *n)
     if (n->state == 2)
         return 0;
     if (n->state == 1) {
-        strbuf_append(&g->path, n->name, strlen(n->name));
-        return ukiyo_error_set(UKIYO_ECONFLICT, "dependency cycle: %s", g->path.data);
+        ukiyo__strbuf_append(&g->path, n->name, strlen(n->name));
+        return ukiyo__error_set(UKIYO_ECONFLICT, "dependency cycle: %s", g->path.data);
     }
     n->state = 1;
-    strbuf_append(&g->path, n->name, strlen(n->name));
-    strbuf_append(&g->path, " -> ", 4);
+    ukiyo__strbuf_append(&g->path, n->name, strlen(n->name));
+    ukiyo__strbuf_append(&g->path, " -> ", 4);
     err = visit_dependencies(g, n);
     if (err < 0)
         return err;
@@ -137,7 +137,7 @@ static int visit(order_graph *g, order_node *n)
     if (g->path.data)
         g->path.data[path_len] = '\0';
     n->state = 2;
-    return string_list_append(g->out, n->name);
+    return ukiyo__string_list_append(g->out, n->name);
 }
 
 static int load_nodes(ukiyo *u, order_graph *g, const char *const *names, size_t count)
@@ -146,7 +146,7 @@ static int load_nodes(ukiyo *u, order_graph *g, const char *const *names, size_t
     if (!g->nodes)
         return UKIYO_ENOMEM;
     for (size_t i = 0; i < count; i++) {
-        int err = inspect_container_json(ukiyo_get_docker(u), names[i], &g->nodes[i].doc);
+        int err = ukiyo__docker_inspect_container_json(ukiyo_get_docker(u), names[i], &g->nodes[i].doc);
         if (err < 0)
             return err;
         g->count++;
@@ -165,7 +165,7 @@ UKIYO_EXTERN int ukiyo_update_order(ukiyo *u, const char *const *names, size_t c
     int err;
 
     if (!u || (!names && count) || !out)
-        return ukiyo_error_set(UKIYO_EINVAL, "update order: NULL argument");
+        return ukiyo__error_set(UKIYO_EINVAL, "update order: NULL argument");
     g.out = calloc(1, sizeof(*g.out));
     err = g.out ? load_nodes(u, &g, names, count) : UKIYO_ENOMEM;
     for (size_t i = 0; err == 0 && i < g.count; i++)
@@ -175,7 +175,7 @@ UKIYO_EXTERN int ukiyo_update_order(ukiyo *u, const char *const *names, size_t c
         json_decref(g.nodes[i].doc);
     }
     free(g.nodes);
-    strbuf_free(&g.path);
+    ukiyo__strbuf_free(&g.path);
     if (err < 0) {
         ukiyo_string_list_free(g.out);
         return err;

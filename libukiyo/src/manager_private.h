@@ -42,7 +42,7 @@ typedef struct {
 } transaction;
 
 /* Take the transaction from the journaled plan to its outcome (manager_transaction.c). */
-int transaction_run(transaction *tx);
+int ukiyo__transaction_run(transaction *tx);
 
 /*
  * The health gate (manager_health.c): the container's HEALTHCHECK turns
@@ -50,16 +50,12 @@ int transaction_run(transaction *tx);
  * for @min_uptime_s. 0 when it passes; UKIYO_ETIMEOUT or UKIYO_EDOCKER with
  * the reason in the last error when it does not.
  */
-int health_gate(ukiyo_docker *docker, const char *container_id, int timeout_s, int min_uptime_s);
-
-/* Inspect documents as jansson values (new references). */
-int inspect_container_json(ukiyo_docker *d, const char *id_or_name, json_t **out);
-int inspect_image_json(ukiyo_docker *d, const char *ref, json_t **out);
+int ukiyo__health_gate(ukiyo_docker *docker, const char *container_id, int timeout_s, int min_uptime_s);
 
 /* Put the old container back under its name, running if it ran (manager_transaction.c). */
-int restore_old_container(ukiyo_docker *d, const journal_entry *j);
+int ukiyo__restore_old_container(ukiyo_docker *d, const journal_entry *j);
 
-/* Set a result's reason from a format. */
-void result_set_reason(ukiyo_update_result *r, const char *fmt, ...) UKIYO_PRINTF(2, 3);
+/* Set a result's reason from a format (manager_result.c). */
+void ukiyo__result_set_reason(ukiyo_update_result *r, const char *fmt, ...) UKIYO_PRINTF(2, 3);
 
 #endif

@@ -40,15 +40,15 @@ static void resolve_container_network_mode(transaction *tx, json_t *spec)
 
     if (!mode || strncmp(mode, "container:", 10) != 0)
         return;
-    if (inspect_container_json(tx->docker, mode + 10, &doc) == 0) {
-        name = str_dup(json_string_value(json_object_get(doc, "Name")) + 1);
+    if (ukiyo__docker_inspect_container_json(tx->docker, mode + 10, &doc) == 0) {
+        name = ukiyo__str_dup(json_string_value(json_object_get(doc, "Name")) + 1);
         json_decref(doc);
-    } else if (journal_name_of_container(tx->store, mode + 10, &name) < 0) {
+    } else if (ukiyo__journal_name_of_container(tx->store, mode + 10, &name) < 0) {
         name = NULL;
     }
     ukiyo_error_clear();
     if (name) {
-        char *rewritten = str_printf("container:%s", name);
+        char *rewritten = ukiyo__str_printf("container:%s", name);
         if (rewritten)
             json_object_set_new(host_config, "NetworkMode", json_string(rewritten));
         free(rewritten);
@@ -68,11 +68,11 @@ static char **inherited_volumes(transaction *tx)
         char *source = text ? strndup(text, strcspn(text, ":")) : NULL;
         json_t *doc = NULL, *mount;
         size_t k;
-        if (source && inspect_container_json(tx->docker, source, &doc) == 0) {
+        if (source && ukiyo__docker_inspect_container_json(tx->docker, source, &doc) == 0) {
             json_array_foreach(json_object_get(doc, "Mounts"), k, mount) {
                 const char *name = json_string_value(json_object_get(mount, "Name"));
                 if (name)
-                    string_list_append(&list, name);
+                    ukiyo__string_list_append(&list, name);
             }
             json_decref(doc);
         }
@@ -111,7 +111,7 @@ static int connect_extra_networks(transaction *tx, const char *id, json_t *extra
 
 static int step(transaction *tx, const char *name)
 {
-    return journal_step(tx->store, tx->journal.id, name);
+    return ukiyo__journal_step(tx->store, tx->journal.id, name);
 }
 
 /*
@@ -198,7 +198,7 @@ static int create_new_container(transaction *tx)
                          .inherited_volumes = (const char *const *)inherited};
     json_t *spec = NULL, *extra = NULL;
     char *text = NULL, *id = NULL;
-    int err = recreate_spec(&in, &spec, &extra);
+    int err = ukiyo__recreate_spec(&in, &spec, &extra);
 
     for (char **v = inherited; v && *v; v++)
         free(*v);
@@ -210,12 +210,12 @@ static int create_new_container(transaction *tx)
         err = hold_back_aliases(tx, spec, extra);
     text = err == 0 ? json_dumps(spec, JSON_COMPACT) : NULL;
     if (err == 0)
-        err = text ? journal_step(tx->store, tx->journal.id, STEP_CREATE) : UKIYO_ENOMEM;
+        err = text ? ukiyo__journal_step(tx->store, tx->journal.id, STEP_CREATE) : UKIYO_ENOMEM;
     if (err == 0)
         err = ukiyo_docker_container_create(tx->docker, &id, tx->journal.temp_name, text);
     if (err == 0) {
         tx->journal.new_container_id = id;
-        err = journal_set_new_container(tx->store, tx->journal.id, id);
+        err = ukiyo__journal_set_new_container(tx->store, tx->journal.id, id);
     }
     if (err == 0)
         err = connect_extra_networks(tx, id, extra);
@@ -256,7 +256,7 @@ static int start_new_and_gate(transaction *tx)
     if (err == 0)
         err = step(tx, STEP_HEALTH);
     if (err == 0)
-        err = health_gate(tx->docker, tx->journal.new_container_id, tx->health_timeout_s,
+        err = ukiyo__health_gate(tx->docker, tx->journal.new_container_id, tx->health_timeout_s,
                           tx->min_uptime_s);
     return err;
 }
@@ -332,13 +332,13 @@ static int run_after_commit(transaction *tx)
     return err;
 }
 
-int restore_old_container(ukiyo_docker *d, const journal_entry *j)
+int ukiyo__restore_old_container(ukiyo_docker *d, const journal_entry *j)
 {
     json_t *old = NULL;
-    int err = inspect_container_json(d, j->old_container_id, &old);
+    int err = ukiyo__docker_inspect_container_json(d, j->old_container_id, &old);
 
     if (err < 0)
-        return ukiyo_error_wrap(err, "the old container of %s is gone", j->container);
+        return ukiyo__error_wrap(err, "the old container of %s is gone", j->container);
     const char *current = json_string_value(json_object_get(old, "Name")) + 1;
     if (strcmp(current, j->container) != 0)
         err = ukiyo_docker_container_rename(d, j->old_container_id, j->container);
@@ -354,7 +354,7 @@ static int remove_new_container(ukiyo_docker *d, const journal_entry *j)
 {
     const char *target = j->new_container_id ? j->new_container_id : j->temp_name;
     json_t *doc = NULL;
-    int err = inspect_container_json(d, target, &doc);
+    int err = ukiyo__docker_inspect_container_json(d, target, &doc);
 
     if (err == UKIYO_ENOTFOUND) {
         ukiyo_error_clear();
@@ -383,19 +383,19 @@ static int roll_back(transaction *tx, int cause)
     if (err == 0)
         err = remove_new_container(tx->docker, &tx->journal);
     if (err == 0)
-        err = restore_old_container(tx->docker, &tx->journal);
+        err = ukiyo__restore_old_container(tx->docker, &tx->journal);
     if (err < 0) {
-        result_set_reason(tx->result, "%s; and the rollback failed: %s (run reconcile)", reason,
+        ukiyo__result_set_reason(tx->result, "%s; and the rollback failed: %s (run reconcile)", reason,
                           ukiyo_error_last());
         tx->result->outcome = UKIYO_OUTCOME_FAILED;
         return 0; /* the journal stays open for reconcile */
     }
     tx->result->outcome = UKIYO_OUTCOME_ROLLED_BACK;
-    result_set_reason(tx->result, "%s", reason);
+    ukiyo__result_set_reason(tx->result, "%s", reason);
     free(tx->result->container_id);
-    tx->result->container_id = str_dup(tx->journal.old_container_id);
+    tx->result->container_id = ukiyo__str_dup(tx->journal.old_container_id);
     (void)cause;
-    return journal_finish(tx->store, tx->journal.id, "rolled-back", reason);
+    return ukiyo__journal_finish(tx->store, tx->journal.id, "rolled-back", reason);
 }
 
 /*
@@ -406,7 +406,7 @@ static void clean_up_old_image(transaction *tx)
 {
     char *image = NULL;
 
-    if (journal_image_before(tx->store, tx->name, tx->journal.id, &image) < 0) {
+    if (ukiyo__journal_image_before(tx->store, tx->name, tx->journal.id, &image) < 0) {
         ukiyo_error_clear();
         return;
     }
@@ -421,7 +421,7 @@ static void clean_up_old_image(transaction *tx)
     free(image);
 }
 
-int transaction_run(transaction *tx)
+int ukiyo__transaction_run(transaction *tx)
 {
     int err = run_until_commit(tx);
 
@@ -432,15 +432,15 @@ int transaction_run(transaction *tx)
         err = run_after_commit(tx);
     if (err < 0) {
         /* Committed: the new container serves; what is left is tidying that reconcile redoes. */
-        result_set_reason(tx->result, "updated, but: %s (run reconcile)", ukiyo_error_last());
+        ukiyo__result_set_reason(tx->result, "updated, but: %s (run reconcile)", ukiyo_error_last());
     }
     tx->result->outcome = UKIYO_OUTCOME_UPDATED;
     free(tx->result->container_id);
-    tx->result->container_id = str_dup(tx->journal.new_container_id);
+    tx->result->container_id = ukiyo__str_dup(tx->journal.new_container_id);
     if (err < 0)
         return 0;
     log_info("%s: updated to %s", tx->name, tx->result->new_image_id);
-    err = journal_finish(tx->store, tx->journal.id, "updated", NULL);
+    err = ukiyo__journal_finish(tx->store, tx->journal.id, "updated", NULL);
     if (err == 0 && tx->opts.cleanup)
         clean_up_old_image(tx);
     return err;
@@ -460,10 +460,10 @@ static bool is_committed(const journal_entry *j)
 static int finish_forward(ukiyo_docker *d, const journal_entry *j)
 {
     json_t *doc = NULL;
-    int err = inspect_container_json(d, j->new_container_id, &doc);
+    int err = ukiyo__docker_inspect_container_json(d, j->new_container_id, &doc);
 
     if (err < 0)
-        return ukiyo_error_wrap(err, "%s: the new container is gone", j->container);
+        return ukiyo__error_wrap(err, "%s: the new container is gone", j->container);
     bool named = strcmp(json_string_value(json_object_get(doc, "Name")) + 1, j->container) == 0;
     bool running = json_is_true(json_object_get(json_object_get(doc, "State"), "Running"));
     json_decref(doc);
@@ -484,16 +484,16 @@ static int reconcile_one(ukiyo_store *s, ukiyo_docker *d, const journal_entry *j
     if (is_committed(j)) {
         err = finish_forward(d, j);
         if (err == 0)
-            return journal_finish(s, j->id, "updated", "finished by reconcile after an interruption");
+            return ukiyo__journal_finish(s, j->id, "updated", "finished by reconcile after an interruption");
     } else {
         err = remove_new_container(d, j);
         if (err == 0)
-            err = restore_old_container(d, j);
+            err = ukiyo__restore_old_container(d, j);
         if (err == 0) {
             char reason[256];
             snprintf(reason, sizeof(reason), "interrupted at step %s; old container restored",
                      j->step);
-            return journal_finish(s, j->id, "rolled-back", reason);
+            return ukiyo__journal_finish(s, j->id, "rolled-back", reason);
         }
     }
     return err;
@@ -507,8 +507,8 @@ UKIYO_EXTERN int ukiyo_reconcile(ukiyo *u, unsigned int *fixed_out)
     int err, first_error = 0;
 
     if (!u || !ukiyo_get_store(u))
-        return ukiyo_error_set(UKIYO_EINVAL, "reconcile needs a store");
-    err = journal_open_entries(ukiyo_get_store(u), &entries, &count);
+        return ukiyo__error_set(UKIYO_EINVAL, "reconcile needs a store");
+    err = ukiyo__journal_open_entries(ukiyo_get_store(u), &entries, &count);
     if (err < 0)
         return err;
     for (size_t i = 0; i < count; i++) {
@@ -520,7 +520,7 @@ UKIYO_EXTERN int ukiyo_reconcile(ukiyo *u, unsigned int *fixed_out)
             first_error = err;
         }
     }
-    journal_entries_free(entries, count);
+    ukiyo__journal_entries_free(entries, count);
     if (fixed_out)
         *fixed_out = fixed;
     return first_error;

@@ -33,7 +33,7 @@ static void target_clear(notify_target *t)
     free(t->url);
     free(t->name);
     free(t->user);
-    str_free_secret(t->password);
+    ukiyo__str_free_secret(t->password);
     free(t->from);
     free(t->cacert);
     for (size_t i = 0; i < t->to.count; i++)
@@ -53,38 +53,38 @@ static char *host_of(const char *url)
         len -= (size_t)(at + 1 - h);
         h = at + 1;
     }
-    return str_printf("%.*s", (int)len, h);
+    return ukiyo__str_printf("%.*s", (int)len, h);
 }
 
 static int parse_target(const char *text, notify_target *t)
 {
     memset(t, 0, sizeof(*t));
     if (!text || !text[0])
-        return ukiyo_error_set(UKIYO_EINVAL, "an empty notification target");
-    if (str_has_prefix(text, "smtp://") || str_has_prefix(text, "smtps://")) {
+        return ukiyo__error_set(UKIYO_EINVAL, "an empty notification target");
+    if (ukiyo__str_has_prefix(text, "smtp://") || ukiyo__str_has_prefix(text, "smtps://")) {
         t->kind = TARGET_SMTP;
-        int err = smtp_target_parse(text, t);
+        int err = ukiyo__smtp_target_parse(text, t);
         if (err < 0)
-            ukiyo_error_wrap(err, "notification target smtp");
+            ukiyo__error_wrap(err, "notification target smtp");
         return err;
     }
     for (size_t i = 0; i < ARRAY_SIZE(schemes); i++) {
-        if (!str_has_prefix(text, schemes[i].prefix))
+        if (!ukiyo__str_has_prefix(text, schemes[i].prefix))
             continue;
         const char *url = text + strlen(schemes[i].prefix);
-        if (!(str_has_prefix(url, "http://") || str_has_prefix(url, "https://")) ||
+        if (!(ukiyo__str_has_prefix(url, "http://") || ukiyo__str_has_prefix(url, "https://")) ||
             strcspn(strstr(url, "://") + 3, "/?#") == 0 || strpbrk(url, " \t\r\n"))
             break;
         t->kind = schemes[i].kind;
         t->url = strdup(url);
         char *host = host_of(url);
-        t->name = host ? str_printf("%s:%s", schemes[i].name, host) : NULL;
+        t->name = host ? ukiyo__str_printf("%s:%s", schemes[i].name, host) : NULL;
         free(host);
         return t->url && t->name ? 0 : UKIYO_ENOMEM;
     }
     /* Say which kind of thing it was, never the URL itself: it may hold a secret. */
     size_t scheme = strcspn(text, ":");
-    return ukiyo_error_set(UKIYO_EINVAL,
+    return ukiyo__error_set(UKIYO_EINVAL,
                            "notification target \"%.*s:...\" is not http(s)://, slack+https://, "
                            "discord+https://, ntfy+https://, smtp:// or smtps://",
                            (int)(scheme > 20 ? 20 : scheme), text);
@@ -102,14 +102,14 @@ UKIYO_EXTERN int ukiyo_notifier_new(ukiyo_notifier **out, const char *const *tar
                                     const ukiyo_notifier_options *opts)
 {
     if (!out)
-        return ukiyo_error_set(UKIYO_EINVAL, "notifier: out is NULL");
+        return ukiyo__error_set(UKIYO_EINVAL, "notifier: out is NULL");
     ukiyo_notifier *n = calloc(1, sizeof(*n));
     size_t count = 0;
     while (targets && targets[count])
         count++;
     if (!n || !(n->targets = calloc(count + 1, sizeof(*n->targets)))) {
         free(n);
-        return ukiyo_error_set(UKIYO_ENOMEM, "out of memory");
+        return ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
     }
     n->attempts = opts && opts->attempts ? opts->attempts : 3;
     n->timeout_ms = opts && opts->timeout_ms > 0 ? opts->timeout_ms : 10000;
@@ -153,7 +153,7 @@ UKIYO_EXTERN int ukiyo_update_result_event_json(const ukiyo_update_result *r, ch
     struct tm tm;
 
     if (!r || !json_out)
-        return ukiyo_error_set(UKIYO_EINVAL, "event: NULL argument");
+        return ukiyo__error_set(UKIYO_EINVAL, "event: NULL argument");
     gethostname(host, sizeof(host) - 1);
     gmtime_r(&now, &tm);
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -165,7 +165,7 @@ UKIYO_EXTERN int ukiyo_update_result_event_json(const ukiyo_update_result *r, ch
     char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     if (!text)
-        return ukiyo_error_set(UKIYO_ENOMEM, "out of memory");
+        return ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
     *json_out = text;
     return 0;
 }
@@ -184,8 +184,8 @@ static char *summary(json_t *e, char **subject_out)
                        : strcmp(event, "failed") == 0      ? "could not be updated"
                                                            : event;
     name = name ? name : "?";
-    *subject_out = str_printf("ukiyo: %s %s", name, what);
-    return str_printf("%s %s (%s) on %s%s%s", name, what, image ? image : "?",
+    *subject_out = ukiyo__str_printf("ukiyo: %s %s", name, what);
+    return ukiyo__str_printf("%s %s (%s) on %s%s%s", name, what, image ? image : "?",
                       host ? host : "?", reason ? ": " : "", reason ? reason : "");
 }
 
@@ -203,7 +203,7 @@ static int http_deliver(const ukiyo_notifier *n, const notify_target *t, const c
     } else if (t->kind == TARGET_NTFY) {
         body = strdup(text);
         headers[0] = "Content-Type: text/plain; charset=utf-8";
-        headers[1] = title = str_printf("Title: %s", subject);
+        headers[1] = title = ukiyo__str_printf("Title: %s", subject);
     } else {
         body = strdup(event_json);
     }
@@ -211,19 +211,19 @@ static int http_deliver(const ukiyo_notifier *n, const notify_target *t, const c
     http_response resp;
     http_request req = {.method = "POST", .url = t->url, .headers = headers, .body = body,
                         .body_len = body ? strlen(body) : 0, .timeout_ms = n->timeout_ms};
-    int err = body ? http_session_new(&s, NULL, n->timeout_ms) : UKIYO_ENOMEM;
+    int err = body ? ukiyo__http_session_new(&s, NULL, n->timeout_ms) : UKIYO_ENOMEM;
     if (err == 0)
-        err = http_perform(s, &req, &resp);
+        err = ukiyo__http_perform(s, &req, &resp);
     if (err == 0) {
         if (resp.status < 200 || resp.status >= 300)
-            err = ukiyo_error_set(UKIYO_EIO, "%s answered HTTP %ld", t->name, resp.status);
-        http_response_clear(&resp);
+            err = ukiyo__error_set(UKIYO_EIO, "%s answered HTTP %ld", t->name, resp.status);
+        ukiyo__http_response_clear(&resp);
     } else {
         /* curl's words may quote the URL, and the URL may be the secret. */
-        ukiyo_error_set(err, "%s: %s", t->name,
+        ukiyo__error_set(err, "%s: %s", t->name,
                         err == UKIYO_ETIMEOUT ? "timed out" : "cannot connect");
     }
-    http_session_free(s);
+    ukiyo__http_session_free(s);
     free(body);
     free(title);
     return err;
@@ -241,7 +241,7 @@ static int deliver(const ukiyo_notifier *n, const notify_target *t, const char *
             nanosleep(&pause, NULL);
             delay *= 2;
         }
-        err = t->kind == TARGET_SMTP ? smtp_send(t, subject, text, n->timeout_ms)
+        err = t->kind == TARGET_SMTP ? ukiyo__smtp_send(t, subject, text, n->timeout_ms)
                                      : http_deliver(n, t, event_json, text, subject);
         if (err == 0)
             return 0;
@@ -255,11 +255,11 @@ UKIYO_EXTERN int ukiyo_notifier_send(ukiyo_notifier *n, const char *event_json,
                                      ukiyo_notify_result_fn fn, void *payload)
 {
     if (!n || !event_json)
-        return ukiyo_error_set(UKIYO_EINVAL, "notify: NULL argument");
+        return ukiyo__error_set(UKIYO_EINVAL, "notify: NULL argument");
     json_t *event = json_loads(event_json, 0, NULL);
     if (!json_is_object(event)) {
         json_decref(event);
-        return ukiyo_error_set(UKIYO_EINVAL, "notify: the event is not a JSON object");
+        return ukiyo__error_set(UKIYO_EINVAL, "notify: the event is not a JSON object");
     }
     char *subject = NULL, *text = summary(event, &subject);
     int failed = 0;
@@ -270,8 +270,8 @@ UKIYO_EXTERN int ukiyo_notifier_send(ukiyo_notifier *n, const char *event_json,
             fn(i, n->targets[i].name, err == 0, err < 0 ? ukiyo_error_last() : NULL, payload);
     }
     json_decref(event);
-    int err = !text || !subject ? ukiyo_error_set(UKIYO_ENOMEM, "out of memory")
-              : failed        ? ukiyo_error_set(UKIYO_EIO, "%d of %zu notification targets "
+    int err = !text || !subject ? ukiyo__error_set(UKIYO_ENOMEM, "out of memory")
+              : failed        ? ukiyo__error_set(UKIYO_EIO, "%d of %zu notification targets "
                                                            "failed", failed, n->count)
                               : 0;
     free(text);

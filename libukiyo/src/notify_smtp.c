@@ -34,19 +34,19 @@ static int query_param(notify_target *t, char *key, char *value)
     if (strcmp(key, "from") == 0 && !t->from)
         t->from = strdup(value);
     else if (strcmp(key, "to") == 0)
-        return string_list_append(&t->to, value);
+        return ukiyo__string_list_append(&t->to, value);
     else if (strcmp(key, "starttls") == 0)
         t->starttls = strcmp(value, "1") == 0 || strcmp(value, "true") == 0;
     else if (strcmp(key, "cacert") == 0 && !t->cacert)
         t->cacert = strdup(value);
     else
-        return ukiyo_error_set(UKIYO_EINVAL, "unknown parameter \"%.20s\"", key);
+        return ukiyo__error_set(UKIYO_EINVAL, "unknown parameter \"%.20s\"", key);
     return 0;
 }
 
-int smtp_target_parse(const char *text, notify_target *t)
+int ukiyo__smtp_target_parse(const char *text, notify_target *t)
 {
-    bool tls = str_has_prefix(text, "smtps://");
+    bool tls = ukiyo__str_has_prefix(text, "smtps://");
     char *copy = strdup(text + (tls ? 8 : 7));
     int err = 0;
 
@@ -72,27 +72,27 @@ int smtp_target_parse(const char *text, notify_target *t)
         }
     }
     if (!host[0] || strpbrk(host, " \t"))
-        err = ukiyo_error_set(UKIYO_EINVAL, "no mail server host");
+        err = ukiyo__error_set(UKIYO_EINVAL, "no mail server host");
     char *save = NULL;
     for (char *p = query ? strtok_r(query, "&", &save) : NULL; err == 0 && p;
          p = strtok_r(NULL, "&", &save)) {
         char *eq = strchr(p, '=');
         if (!eq)
-            err = ukiyo_error_set(UKIYO_EINVAL, "parameter \"%.20s\" has no value", p);
+            err = ukiyo__error_set(UKIYO_EINVAL, "parameter \"%.20s\" has no value", p);
         else {
             *eq = '\0';
             err = query_param(t, p, eq + 1);
         }
     }
     if (err == 0 && (!t->from || !t->from[0]))
-        err = ukiyo_error_set(UKIYO_EINVAL, "from= is required");
+        err = ukiyo__error_set(UKIYO_EINVAL, "from= is required");
     if (err == 0 && t->to.count == 0)
-        err = ukiyo_error_set(UKIYO_EINVAL, "to= is required");
+        err = ukiyo__error_set(UKIYO_EINVAL, "to= is required");
     if (err == 0) {
         bool has_port = strchr(host, ':') != NULL;
-        t->url = str_printf("%s://%s%s", tls ? "smtps" : "smtp", host,
+        t->url = ukiyo__str_printf("%s://%s%s", tls ? "smtps" : "smtp", host,
                             has_port ? "" : tls ? ":465" : ":25");
-        t->name = str_printf("smtp:%s%s", host, has_port ? "" : tls ? ":465" : ":25");
+        t->name = ukiyo__str_printf("smtp:%s%s", host, has_port ? "" : tls ? ":465" : ":25");
         err = t->url && t->name ? 0 : UKIYO_ENOMEM;
     }
     free(copy);
@@ -125,18 +125,18 @@ static char *message(const notify_target *t, const char *subject, const char *te
     strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
     for (size_t i = 0; i < t->to.count; i++) {
         if (i)
-            strbuf_append(&to, ", ", 2);
-        strbuf_append(&to, t->to.items[i], strlen(t->to.items[i]));
+            ukiyo__strbuf_append(&to, ", ", 2);
+        ukiyo__strbuf_append(&to, t->to.items[i], strlen(t->to.items[i]));
     }
-    char *m = str_printf("Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: %s\r\n"
+    char *m = ukiyo__str_printf("Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: %s\r\n"
                          "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
                          "X-Mailer: ukiyo\r\n\r\n%s\r\n",
                          date, t->from, to.data ? to.data : "", subject, text);
-    strbuf_free(&to);
+    ukiyo__strbuf_free(&to);
     return m;
 }
 
-int smtp_send(const notify_target *t, const char *subject, const char *text, long timeout_ms)
+int ukiyo__smtp_send(const notify_target *t, const char *subject, const char *text, long timeout_ms)
 {
     CURL *curl = curl_easy_init();
     struct curl_slist *rcpt = NULL;
@@ -147,7 +147,7 @@ int smtp_send(const notify_target *t, const char *subject, const char *text, lon
     if (!curl || !msg) {
         curl_easy_cleanup(curl);
         free(msg);
-        return ukiyo_error_set(UKIYO_ENOMEM, "out of memory");
+        return ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
     }
     for (size_t i = 0; i < t->to.count; i++)
         rcpt = curl_slist_append(rcpt, t->to.items[i]);
@@ -171,10 +171,10 @@ int smtp_send(const notify_target *t, const char *subject, const char *text, lon
         curl_easy_setopt(curl, CURLOPT_PASSWORD, t->password);
     CURLcode rc = curl_easy_perform(curl);
     if (rc != CURLE_OK)
-        err = ukiyo_error_set(rc == CURLE_OPERATION_TIMEDOUT ? UKIYO_ETIMEOUT : UKIYO_ECONNECT,
+        err = ukiyo__error_set(rc == CURLE_OPERATION_TIMEDOUT ? UKIYO_ETIMEOUT : UKIYO_ECONNECT,
                               "%s: %s", t->name, errbuf[0] ? errbuf : curl_easy_strerror(rc));
     curl_slist_free_all(rcpt);
     curl_easy_cleanup(curl);
-    str_free_secret(msg);
+    ukiyo__str_free_secret(msg);
     return err;
 }

@@ -25,25 +25,25 @@ UKIYO_EXTERN int ukiyo_policy_parse(ukiyo_policy **out, const char *text)
     int err = 0;
 
     if (!out)
-        return ukiyo_error_set(UKIYO_EINVAL, "policy: out is NULL");
+        return ukiyo__error_set(UKIYO_EINVAL, "policy: out is NULL");
     if (!text || !text[0])
         text = "digest";
     p = calloc(1, sizeof(*p));
     if (!p || !(p->text = strdup(text))) {
         free(p);
-        return ukiyo_error_set(UKIYO_ENOMEM, "out of memory");
+        return ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
     }
-    if (str_has_prefix(text, "regex:")) {
+    if (ukiyo__str_has_prefix(text, "regex:")) {
         p->kind = UKIYO_POLICY_REGEX;
         int rc = regcomp(&p->regex, text + 6, REG_EXTENDED | REG_NOSUB);
         if (rc != 0) {
             char why[128];
             regerror(rc, &p->regex, why, sizeof(why));
-            err = ukiyo_error_set(UKIYO_EINVAL, "policy \"%s\": bad regular expression: %s",
+            err = ukiyo__error_set(UKIYO_EINVAL, "policy \"%s\": bad regular expression: %s",
                                   text, why);
         } else if (!text[6]) {
             regfree(&p->regex);
-            err = ukiyo_error_set(UKIYO_EINVAL, "policy \"regex:\" needs a pattern");
+            err = ukiyo__error_set(UKIYO_EINVAL, "policy \"regex:\" needs a pattern");
         } else {
             p->has_regex = true;
         }
@@ -53,7 +53,7 @@ UKIYO_EXTERN int ukiyo_policy_parse(ukiyo_policy **out, const char *text)
                (i == UKIYO_POLICY_REGEX || strcmp(kind_names[i], text) != 0))
             i++;
         if (i == ARRAY_SIZE(kind_names))
-            err = ukiyo_error_set(UKIYO_EINVAL, "unknown policy \"%s\" (digest, patch, minor, "
+            err = ukiyo__error_set(UKIYO_EINVAL, "unknown policy \"%s\" (digest, patch, minor, "
                                   "major, all, regex:<pattern>, never)", text);
         p->kind = (ukiyo_policy_kind)i;
     }
@@ -218,14 +218,14 @@ UKIYO_EXTERN int ukiyo_policy_choose(const ukiyo_policy *p, const char *current,
     semver cur = {0}, cand, top = {0};
 
     if (!p || !current || !tag_out)
-        return ukiyo_error_set(UKIYO_EINVAL, "policy: bad argument");
+        return ukiyo__error_set(UKIYO_EINVAL, "policy: bad argument");
     if (p->kind == UKIYO_POLICY_DIGEST || p->kind == UKIYO_POLICY_NEVER) {
         *tag_out = NULL;
         return 0;
     }
     bool semantic = p->kind != UKIYO_POLICY_REGEX;
     if (semantic && !semver_parse(current, &cur))
-        return ukiyo_error_set(UKIYO_EINVAL, "policy %s: the tag \"%s\" is not a version",
+        return ukiyo__error_set(UKIYO_EINVAL, "policy %s: the tag \"%s\" is not a version",
                                p->text, current);
     for (size_t i = 0; i < ukiyo_string_list_count(tags); i++) {
         const char *tag = ukiyo_string_list_get(tags, i);
@@ -241,6 +241,6 @@ UKIYO_EXTERN int ukiyo_policy_choose(const ukiyo_policy *p, const char *current,
     }
     *tag_out = NULL;
     if (best && !(*tag_out = strdup(best)))
-        return ukiyo_error_set(UKIYO_ENOMEM, "out of memory");
+        return ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
     return 0;
 }

@@ -25,7 +25,7 @@ static json_t *dig(json_t *v, const char *const *path)
 
 static int malformed(const char *format, const char *what)
 {
-    return ukiyo_error_set(UKIYO_EINVAL, "webhook (%s): %s", format, what);
+    return ukiyo__error_set(UKIYO_EINVAL, "webhook (%s): %s", format, what);
 }
 
 /* ---- Docker Hub ------------------------------------------------------ */
@@ -45,8 +45,8 @@ static int read_dockerhub(ukiyo_push_events *ev, const ukiyo_push_request *req, 
 
     if (!repo || !tag)
         return malformed("dockerhub", "repository.repo_name and push_data.tag are required");
-    err = push_add(ev, "docker.io", repo, tag, NULL);
-    return err < 0 ? err : push_set_callback(ev, str(b, "callback_url"));
+    err = ukiyo__push_add(ev, "docker.io", repo, tag, NULL);
+    return err < 0 ? err : ukiyo__push_set_callback(ev, str(b, "callback_url"));
 }
 
 /* ---- CNCF distribution, and Azure ACR (the same event, no envelope) --- */
@@ -78,7 +78,7 @@ static int read_distribution_event(ukiyo_push_events *ev, json_t *e)
     if (!action || strcmp(action, "push") != 0 || !is_manifest_type(str(target, "mediaType")) ||
         !tag || !tag[0])
         return 0; /* blob pushes, pulls, mounts, deletes, untagged children, pings */
-    return push_add(ev, json_string_value(dig(e, host_path)), str(target, "repository"), tag,
+    return ukiyo__push_add(ev, json_string_value(dig(e, host_path)), str(target, "repository"), tag,
                     str(target, "digest"));
 }
 
@@ -121,7 +121,7 @@ static int read_acr(ukiyo_push_events *ev, const ukiyo_push_request *req, json_t
     const char *media = str(target, "mediaType");
     if (media && !is_manifest_type(media))
         return 0;
-    return push_add(ev, json_string_value(dig(b, host_path)), str(target, "repository"),
+    return ukiyo__push_add(ev, json_string_value(dig(b, host_path)), str(target, "repository"),
                     str(target, "tag"), str(target, "digest"));
 }
 
@@ -138,7 +138,7 @@ static int read_harbor_data(ukiyo_push_events *ev, json_t *data)
     json_array_foreach(json_object_get(data, "resources"), i, resource) {
         const char *url = str(resource, "resource_url");
         char *host = url ? strndup(url, strcspn(url, "/")) : NULL;
-        int err = push_add(ev, host, repo, str(resource, "tag"), str(resource, "digest"));
+        int err = ukiyo__push_add(ev, host, repo, str(resource, "tag"), str(resource, "digest"));
         free(host);
         if (err < 0)
             return err;
@@ -174,13 +174,13 @@ static int read_harbor(ukiyo_push_events *ev, const ukiyo_push_request *req, jso
 /* CloudEvents in binary mode: the type is a header, the body is the data. */
 static bool is_harbor_binary(const ukiyo_push_request *req, json_t *b)
 {
-    const char *type = push_header(req, "ce-type");
-    return type && str_has_prefix(type, "harbor.");
+    const char *type = ukiyo__push_header(req, "ce-type");
+    return type && ukiyo__str_has_prefix(type, "harbor.");
 }
 
 static int read_harbor_binary(ukiyo_push_events *ev, const ukiyo_push_request *req, json_t *b)
 {
-    return is_harbor_push(push_header(req, "ce-type")) ? read_harbor_data(ev, b) : 0;
+    return is_harbor_push(ukiyo__push_header(req, "ce-type")) ? read_harbor_data(ev, b) : 0;
 }
 
 /* ---- Quay ------------------------------------------------------------ */
@@ -203,7 +203,7 @@ static int read_quay(ukiyo_push_events *ev, const ukiyo_push_request *req, json_
     int err = host ? 0 : malformed("quay", "docker_url has no registry");
     json_array_foreach(json_object_get(b, "updated_tags"), i, tag) {
         if (err == 0)
-            err = push_add(ev, host, slash + 1, json_string_value(tag), NULL);
+            err = ukiyo__push_add(ev, host, slash + 1, json_string_value(tag), NULL);
     }
     free(host);
     return err;
@@ -213,7 +213,7 @@ static int read_quay(ukiyo_push_events *ev, const ukiyo_push_request *req, json_
 
 static bool is_github(const ukiyo_push_request *req, json_t *b)
 {
-    return push_header(req, "X-GitHub-Event") != NULL;
+    return ukiyo__push_header(req, "X-GitHub-Event") != NULL;
 }
 
 static int read_github(ukiyo_push_events *ev, const ukiyo_push_request *req, json_t *b)
@@ -221,7 +221,7 @@ static int read_github(ukiyo_push_events *ev, const ukiyo_push_request *req, jso
     static const char *const tag_path[] = {"package_version", "container_metadata", "tag", "name",
                                            NULL};
     static const char *const url_path[] = {"package_version", "package_url", NULL};
-    const char *event = push_header(req, "X-GitHub-Event");
+    const char *event = ukiyo__push_header(req, "X-GitHub-Event");
     json_t *package = json_object_get(b, strcmp(event, "registry_package") == 0
                                              ? "registry_package"
                                              : "package");
@@ -249,8 +249,8 @@ static int read_github(ukiyo_push_events *ev, const ukiyo_push_request *req, jso
     char *colon = strchr(last_slash ? last_slash : name, ':');
     if (colon)
         *colon = '\0';
-    char *tagged = str_printf("%s:%s", name, tag);
-    int err = tagged ? push_add_reference(ev, tagged, NULL) : UKIYO_ENOMEM;
+    char *tagged = ukiyo__str_printf("%s:%s", name, tag);
+    int err = tagged ? ukiyo__push_add_reference(ev, tagged, NULL) : UKIYO_ENOMEM;
     free(tagged);
     free(name);
     return err;
@@ -267,7 +267,7 @@ static int read_gar(ukiyo_push_events *ev, const ukiyo_push_request *req, json_t
 {
     const char *data = str(json_object_get(b, "message"), "data");
     size_t len = 0;
-    unsigned char *decoded = data ? base64_decode(data, &len) : NULL;
+    unsigned char *decoded = data ? ukiyo__base64_decode(data, &len) : NULL;
     json_t *inner = decoded ? json_loadb((const char *)decoded, len, 0, NULL) : NULL;
     int err = 0;
 
@@ -278,7 +278,7 @@ static int read_gar(ukiyo_push_events *ev, const ukiyo_push_request *req, json_t
     const char *digest_ref = str(inner, "digest"); /* "host/p/r/img@sha256:.." */
     const char *at = digest_ref ? strchr(digest_ref, '@') : NULL;
     if (action && strcmp(action, "INSERT") == 0 && str(inner, "tag"))
-        err = push_add_reference(ev, str(inner, "tag"), at ? at + 1 : NULL);
+        err = ukiyo__push_add_reference(ev, str(inner, "tag"), at ? at + 1 : NULL);
     json_decref(inner);
     return err;
 }
@@ -292,7 +292,7 @@ static bool is_generic(const ukiyo_push_request *req, json_t *b)
 
 static int read_generic(ukiyo_push_events *ev, const ukiyo_push_request *req, json_t *b)
 {
-    return push_add_reference(ev, str(b, "image"), str(b, "digest"));
+    return ukiyo__push_add_reference(ev, str(b, "image"), str(b, "digest"));
 }
 
 /* ---- detection ------------------------------------------------------- */
@@ -316,15 +316,15 @@ static const push_format formats[] = {
     {"generic", is_generic, read_generic},
 };
 
-int push_read_format(ukiyo_push_events *ev, const ukiyo_push_request *req, json_t *body)
+int ukiyo__push_read_format(ukiyo_push_events *ev, const ukiyo_push_request *req, json_t *body)
 {
     if (!json_is_object(body))
-        return ukiyo_error_set(UKIYO_EINVAL, "webhook body is not a JSON object");
+        return ukiyo__error_set(UKIYO_EINVAL, "webhook body is not a JSON object");
     for (size_t i = 0; i < ARRAY_SIZE(formats); i++) {
         if (formats[i].matches(req, body)) {
-            push_set_format(ev, formats[i].name);
+            ukiyo__push_set_format(ev, formats[i].name);
             return formats[i].read(ev, req, body);
         }
     }
-    return ukiyo_error_set(UKIYO_EUNSUPPORTED, "webhook body matches no known registry format");
+    return ukiyo__error_set(UKIYO_EUNSUPPORTED, "webhook body matches no known registry format");
 }

@@ -151,7 +151,7 @@ static int rewrite_links(json_t *host_config)
         if (target_len > (int)sizeof(old_suffix) - 1 &&
             strncmp(colon - (sizeof(old_suffix) - 1), old_suffix, sizeof(old_suffix) - 1) == 0)
             target_len -= (int)sizeof(old_suffix) - 1;
-        char *rewritten = str_printf("%.*s:%s", target_len, text + 1, alias + 1);
+        char *rewritten = ukiyo__str_printf("%.*s:%s", target_len, text + 1, alias + 1);
         if (!rewritten || json_array_set_new(links, i, json_string(rewritten)) < 0) {
             free(rewritten);
             return UKIYO_ENOMEM;
@@ -210,7 +210,7 @@ static int remount_anonymous_volumes(json_t *host_config, const recreate_input *
             if (json_object_set_new(host_config, "Binds", binds) < 0)
                 return UKIYO_ENOMEM;
         }
-        char *bind = str_printf("%s:%s%s", name, dest,
+        char *bind = ukiyo__str_printf("%s:%s%s", name, dest,
                                 json_is_false(json_object_get(mount, "RW")) ? ":ro" : "");
         if (!bind || json_array_append_new(binds, json_string(bind)) < 0) {
             free(bind);
@@ -309,14 +309,14 @@ static int build_config(const recreate_input *in, json_t *spec)
     return json_object_set_new(spec, "Image", json_string(in->image_ref)) < 0 ? UKIYO_ENOMEM : 0;
 }
 
-int recreate_spec(const recreate_input *in, json_t **spec_out, json_t **extra_networks_out)
+int ukiyo__recreate_spec(const recreate_input *in, json_t **spec_out, json_t **extra_networks_out)
 {
     json_t *spec = json_object(), *extra = json_array(), *host_config;
     int err;
 
     if (!json_is_object(json_object_get(in->container, "Config")) ||
         !json_is_object(json_object_get(in->container, "HostConfig")) || !in->image_ref)
-        err = ukiyo_error_set(UKIYO_EINVAL, "not a container's inspect document");
+        err = ukiyo__error_set(UKIYO_EINVAL, "not a container's inspect document");
     else
         err = build_config(in, spec);
     if (err == 0) {

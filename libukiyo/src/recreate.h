@@ -26,6 +26,6 @@ typedef struct {
  * before API 1.44 take one network at create); empty when none.
  * @return 0, UKIYO_EINVAL when the document is not a container's inspect.
  */
-int recreate_spec(const recreate_input *in, json_t **spec_out, json_t **extra_networks_out);
+int ukiyo__recreate_spec(const recreate_input *in, json_t **spec_out, json_t **extra_networks_out);
 
 #endif

@@ -73,7 +73,7 @@ UKIYO_EXTERN int ukiyo_registry_new(ukiyo_registry **out, const ukiyo_registry_o
     int err;
 
     if (!out)
-        return ukiyo_error_set(UKIYO_EINVAL, "ukiyo_registry_new: out is NULL");
+        return ukiyo__error_set(UKIYO_EINVAL, "ukiyo_registry_new: out is NULL");
     r = calloc(1, sizeof(*r));
     if (!r)
         return UKIYO_ENOMEM;
@@ -81,11 +81,11 @@ UKIYO_EXTERN int ukiyo_registry_new(ukiyo_registry **out, const ukiyo_registry_o
     r->rate_remaining = r->retry_after = -1;
     r->tag_page_size = opts && opts->tag_page_size ? opts->tag_page_size : 1000;
     for (const char *const *h = opts ? opts->insecure_registries : NULL; h && *h; h++)
-        if (string_list_append(&r->insecure, *h) < 0) {
+        if (ukiyo__string_list_append(&r->insecure, *h) < 0) {
             ukiyo_registry_free(r);
             return UKIYO_ENOMEM;
         }
-    err = http_session_new(&r->http, NULL, opts ? opts->timeout_ms : 0);
+    err = ukiyo__http_session_new(&r->http, NULL, opts ? opts->timeout_ms : 0);
     if (err < 0) {
         ukiyo_registry_free(r);
         return err;
@@ -102,7 +102,7 @@ UKIYO_EXTERN void ukiyo_registry_free(ukiyo_registry *r)
         token_entry *next = r->tokens->next;
         free(r->tokens->registry);
         free(r->tokens->scope);
-        str_free_secret(r->tokens->token);
+        ukiyo__str_free_secret(r->tokens->token);
         free(r->tokens);
         r->tokens = next;
     }
@@ -115,7 +115,7 @@ UKIYO_EXTERN void ukiyo_registry_free(ukiyo_registry *r)
     for (size_t i = 0; i < r->insecure.count; i++)
         free(r->insecure.items[i]);
     free(r->insecure.items);
-    http_session_free(r->http);
+    ukiyo__http_session_free(r->http);
     free(r);
 }
 
@@ -143,7 +143,7 @@ static bool is_port_or_nothing(const char *s)
     return strspn(s, "0123456789") == strlen(s);
 }
 
-bool registry_is_loopback(const char *registry)
+bool ukiyo__registry_is_loopback(const char *registry)
 {
     char host[64];
     const char *end;
@@ -172,7 +172,7 @@ bool registry_is_loopback(const char *registry)
 
 static bool may_use_plain_http(const ukiyo_registry *r, const char *registry)
 {
-    if (registry_is_loopback(registry))
+    if (ukiyo__registry_is_loopback(registry))
         return true;
     for (size_t i = 0; i < r->insecure.count; i++)
         if (strcmp(r->insecure.items[i], registry) == 0)
@@ -224,7 +224,7 @@ static int token_store(ukiyo_registry *r, const char *registry, const char *scop
         if (!t->registry || !t->scope)
             return UKIYO_ENOMEM;
     }
-    str_free_secret(t->token);
+    ukiyo__str_free_secret(t->token);
     t->token = strdup(token);
     t->expires_ms = monotonic_ms() + lifetime_s * 1000 - TOKEN_EXPIRY_MARGIN_MS;
     return t->token ? 0 : UKIYO_ENOMEM;
@@ -237,8 +237,8 @@ static const char *api_host(const char *registry)
 
 static void record_rate_limit(ukiyo_registry *r, const http_response *resp)
 {
-    const char *remaining = http_response_header(resp, "ratelimit-remaining");
-    const char *retry = http_response_header(resp, "Retry-After");
+    const char *remaining = ukiyo__http_response_header(resp, "ratelimit-remaining");
+    const char *retry = ukiyo__http_response_header(resp, "Retry-After");
 
     if (remaining)
         r->rate_remaining = atoi(remaining);
@@ -261,12 +261,12 @@ static int send_to_registry(ukiyo_registry *r, host_entry *h, const http_request
     int err;
 
     for (int attempt = 0; attempt < 2; attempt++) {
-        char *url = str_printf("%s://%s%s", h->plain_http ? "http" : "https", host, path);
+        char *url = ukiyo__str_printf("%s://%s%s", h->plain_http ? "http" : "https", host, path);
         if (!url)
             return UKIYO_ENOMEM;
         req.url = url;
         r->requests++;
-        err = http_perform(r->http, &req, resp);
+        err = ukiyo__http_perform(r->http, &req, resp);
         free(url);
         /* A loopback registry without TLS fails the handshake: speak plain HTTP to it. */
         if (err == UKIYO_ECONNECT && !h->plain_http && may_use_plain_http(r, h->registry)) {
@@ -297,12 +297,12 @@ static int lookup_credential(ukiyo_registry *r, const char *registry, ukiyo_cred
 
 static char *token_url(const www_challenge *c, const char *scope)
 {
-    char *service = c->service ? http_escape(c->service) : NULL;
-    char *scope_escaped = http_escape(c->scope ? c->scope : scope);
+    char *service = c->service ? ukiyo__http_escape(c->service) : NULL;
+    char *scope_escaped = ukiyo__http_escape(c->scope ? c->scope : scope);
     char *url = NULL;
 
     if (scope_escaped && (service || !c->service))
-        url = str_printf("%s%s%s%s&scope=%s", c->realm, strchr(c->realm, '?') ? "&" : "?",
+        url = ukiyo__str_printf("%s%s%s%s&scope=%s", c->realm, strchr(c->realm, '?') ? "&" : "?",
                          service ? "service=" : "client_id=ukiyo", service ? service : "",
                          scope_escaped);
     free(service);
@@ -321,7 +321,7 @@ static int parse_token_response(const http_response *resp, char **token_out, int
     *token_out = token && token[0] ? strdup(token) : NULL;
     *life_out = expires > 0 ? expires : TOKEN_DEFAULT_LIFETIME_S;
     json_decref(doc);
-    return *token_out ? 0 : ukiyo_error_set(UKIYO_EAUTH, "the token service sent no token");
+    return *token_out ? 0 : ukiyo__error_set(UKIYO_EAUTH, "the token service sent no token");
 }
 
 /* The Bearer flow: GET realm?service&scope, Basic credentials when we have them. */
@@ -333,34 +333,34 @@ static int fetch_token(ukiyo_registry *r, host_entry *h, const www_challenge *c,
     int64_t lifetime = 0;
     int err;
 
-    if (!str_has_prefix(c->realm, "https://") &&
-        !(str_has_prefix(c->realm, "http://") && may_use_plain_http(r, h->registry)))
-        return ukiyo_error_set(UKIYO_EAUTH, "%s: refusing token realm %s (not https)",
+    if (!ukiyo__str_has_prefix(c->realm, "https://") &&
+        !(ukiyo__str_has_prefix(c->realm, "http://") && may_use_plain_http(r, h->registry)))
+        return ukiyo__error_set(UKIYO_EAUTH, "%s: refusing token realm %s (not https)",
                                h->registry, c->realm);
     url = token_url(c, scope);
     if (cred && ukiyo_credential_username(cred))
-        userpwd = str_printf("%s:%s", ukiyo_credential_username(cred),
+        userpwd = ukiyo__str_printf("%s:%s", ukiyo_credential_username(cred),
                              ukiyo_credential_password(cred));
     http_request req = {.url = url, .userpwd = userpwd};
-    err = url ? http_perform(r->http, &req, &resp) : UKIYO_ENOMEM;
+    err = url ? ukiyo__http_perform(r->http, &req, &resp) : UKIYO_ENOMEM;
     r->requests++;
     free(url);
-    str_free_secret(userpwd);
+    ukiyo__str_free_secret(userpwd);
     if (err < 0)
-        return ukiyo_error_wrap(err, "token for %s", h->registry);
+        return ukiyo__error_wrap(err, "token for %s", h->registry);
     if (resp.status == 401 || resp.status == 403)
-        err = ukiyo_error_set(UKIYO_EAUTH, "%s: the token service refused %s (HTTP %ld)",
+        err = ukiyo__error_set(UKIYO_EAUTH, "%s: the token service refused %s (HTTP %ld)",
                               h->registry, cred ? "the credentials" : "anonymous access",
                               resp.status);
     else if (resp.status != 200)
-        err = ukiyo_error_set(UKIYO_EREGISTRY, "%s: the token service answered HTTP %ld",
+        err = ukiyo__error_set(UKIYO_EREGISTRY, "%s: the token service answered HTTP %ld",
                               h->registry, resp.status);
     else
         err = parse_token_response(&resp, &token, &lifetime);
-    http_response_clear(&resp);
+    ukiyo__http_response_clear(&resp);
     if (err == 0)
         err = token_store(r, h->registry, scope, token, lifetime);
-    str_free_secret(token);
+    ukiyo__str_free_secret(token);
     return err;
 }
 
@@ -389,10 +389,10 @@ static int registry_error(ukiyo_registry *r, const char *registry, const char *p
         snprintf(detail, sizeof(detail), "HTTP %ld (%s)", resp->status,
                  code == UKIYO_ENOTFOUND ? "not found" : ukiyo_strerror(code));
     if (code == UKIYO_ERATELIMIT && r->retry_after >= 0)
-        ukiyo_error_set(code, "%s%s: %s (retry after %d s)", registry, path, detail,
+        ukiyo__error_set(code, "%s%s: %s (retry after %d s)", registry, path, detail,
                         r->retry_after);
     else
-        ukiyo_error_set(code, "%s%s: %s", registry, path, detail);
+        ukiyo__error_set(code, "%s%s: %s", registry, path, detail);
     json_decref(doc);
     return code;
 }
@@ -400,7 +400,7 @@ static int registry_error(ukiyo_registry *r, const char *registry, const char *p
 static char *bearer_header(ukiyo_registry *r, const char *registry, const char *scope)
 {
     token_entry *t = token_find(r, registry, scope);
-    return t ? str_printf("Authorization: Bearer %s", t->token) : NULL;
+    return t ? ukiyo__str_printf("Authorization: Bearer %s", t->token) : NULL;
 }
 
 /* Answer a 401: fetch a token or switch to Basic. */
@@ -408,21 +408,21 @@ static int answer_challenge(ukiyo_registry *r, host_entry *h, const http_respons
                             const char *scope, const ukiyo_credential *cred)
 {
     www_challenge challenge;
-    int err = www_authenticate_parse(&challenge,
-                                     http_response_header(resp, "WWW-Authenticate"));
+    int err = ukiyo__www_authenticate_parse(&challenge,
+                                     ukiyo__http_response_header(resp, "WWW-Authenticate"));
 
     if (err < 0)
-        return ukiyo_error_wrap(UKIYO_EAUTH, "%s", h->registry);
+        return ukiyo__error_wrap(UKIYO_EAUTH, "%s", h->registry);
     if (challenge.scheme == CHALLENGE_BEARER) {
         err = fetch_token(r, h, &challenge, scope, cred);
     } else if (!cred || !ukiyo_credential_username(cred)) {
-        err = ukiyo_error_set(UKIYO_EAUTH, "%s asks for a user name and password and none is "
+        err = ukiyo__error_set(UKIYO_EAUTH, "%s asks for a user name and password and none is "
                                            "configured (docker login, or config.json auths)",
                               h->registry);
     } else {
         h->use_basic = true;
     }
-    www_challenge_clear(&challenge);
+    ukiyo__www_challenge_clear(&challenge);
     return err;
 }
 
@@ -431,16 +431,16 @@ static int registry_send(ukiyo_registry *r, const registry_call *call, http_resp
     const char *registry = ukiyo_image_ref_registry(call->ref);
     host_entry *h = host_get(r, registry);
     ukiyo_credential *cred = NULL;
-    char *scope = str_printf("repository:%s:pull", ukiyo_image_ref_repository(call->ref));
+    char *scope = ukiyo__str_printf("repository:%s:pull", ukiyo_image_ref_repository(call->ref));
     char *auth_header = NULL, *userpwd = NULL;
     int err = h && scope ? lookup_credential(r, registry, &cred) : UKIYO_ENOMEM;
 
     for (int round = 0; err == 0 && round < 2; round++) {
-        str_free_secret(auth_header);
-        str_free_secret(userpwd);
+        ukiyo__str_free_secret(auth_header);
+        ukiyo__str_free_secret(userpwd);
         auth_header = bearer_header(r, registry, scope);
         userpwd = !auth_header && h->use_basic && cred
-                      ? str_printf("%s:%s", ukiyo_credential_username(cred),
+                      ? ukiyo__str_printf("%s:%s", ukiyo_credential_username(cred),
                                    ukiyo_credential_password(cred))
                       : NULL;
         const char *headers[] = {manifest_accept, auth_header, NULL};
@@ -451,14 +451,14 @@ static int registry_send(ukiyo_registry *r, const registry_call *call, http_resp
             break;
         err = answer_challenge(r, h, resp, scope, cred);
         if (err == 0)
-            http_response_clear(resp);
+            ukiyo__http_response_clear(resp);
     }
     if (err == 0 && resp->status >= 400)
         err = registry_error(r, registry, call->path, resp);
     if (err < 0)
-        http_response_clear(resp);
-    str_free_secret(auth_header);
-    str_free_secret(userpwd);
+        ukiyo__http_response_clear(resp);
+    ukiyo__str_free_secret(auth_header);
+    ukiyo__str_free_secret(userpwd);
     ukiyo_credential_free(cred);
     free(scope);
     return err;
@@ -474,7 +474,7 @@ static char *sha256_digest(const void *data, size_t len)
         return NULL;
     for (unsigned i = 0; i < md_len; i++)
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    return str_printf("sha256:%s", hex);
+    return ukiyo__str_printf("sha256:%s", hex);
 }
 
 UKIYO_EXTERN int ukiyo_registry_manifest_digest(ukiyo_registry *r, const ukiyo_image_ref *ref,
@@ -486,28 +486,28 @@ UKIYO_EXTERN int ukiyo_registry_manifest_digest(ukiyo_registry *r, const ukiyo_i
     int err;
 
     if (!r || !ref || !digest_out)
-        return ukiyo_error_set(UKIYO_EINVAL, "manifest digest: NULL argument");
+        return ukiyo__error_set(UKIYO_EINVAL, "manifest digest: NULL argument");
     if (!tag)
-        return ukiyo_error_set(UKIYO_EINVAL, "%s is pinned to a digest and has no tag to check",
+        return ukiyo__error_set(UKIYO_EINVAL, "%s is pinned to a digest and has no tag to check",
                                ukiyo_image_ref_familiar(ref));
-    call.path = str_printf("/v2/%s/manifests/%s", ukiyo_image_ref_repository(ref), tag);
+    call.path = ukiyo__str_printf("/v2/%s/manifests/%s", ukiyo_image_ref_repository(ref), tag);
     err = call.path ? registry_send(r, &call, &resp) : UKIYO_ENOMEM;
-    if (err == 0 && !http_response_header(&resp, "Docker-Content-Digest")) {
+    if (err == 0 && !ukiyo__http_response_header(&resp, "Docker-Content-Digest")) {
         /* Some registries leave the header out of HEAD answers: GET and hash. */
-        http_response_clear(&resp);
+        ukiyo__http_response_clear(&resp);
         call.method = "GET";
         call.head = false;
         err = registry_send(r, &call, &resp);
     }
     if (err == 0) {
-        const char *header = http_response_header(&resp, "Docker-Content-Digest");
+        const char *header = ukiyo__http_response_header(&resp, "Docker-Content-Digest");
         char *digest = header ? strndup(header, strcspn(header, " \r\n"))
                               : sha256_digest(resp.body.data ? resp.body.data : "", resp.body.len);
         if (digest)
             *digest_out = digest;
         else
             err = UKIYO_ENOMEM;
-        http_response_clear(&resp);
+        ukiyo__http_response_clear(&resp);
     }
     free(call.path);
     return err;
@@ -516,14 +516,14 @@ UKIYO_EXTERN int ukiyo_registry_manifest_digest(ukiyo_registry *r, const ukiyo_i
 /* The next page's path from a Link header, only if it stays on this registry's /v2/. */
 static char *next_page_path(const http_response *resp)
 {
-    const char *link = http_response_header(resp, "Link");
+    const char *link = ukiyo__http_response_header(resp, "Link");
     const char *open, *close, *v2;
 
     if (!link || !strstr(link, "rel=\"next\"") || !(open = strchr(link, '<')) ||
         !(close = strchr(open, '>')))
         return NULL;
     v2 = strstr(open, "/v2/");
-    if (!v2 || v2 > close || (open[1] != '/' && !str_has_prefix(open + 1, "http")))
+    if (!v2 || v2 > close || (open[1] != '/' && !ukiyo__str_has_prefix(open + 1, "http")))
         return NULL;
     return strndup(v2, (size_t)(close - v2));
 }
@@ -536,10 +536,10 @@ static int append_tags(ukiyo_string_list *list, const http_response *resp)
     int err = 0;
 
     if (!json_is_object(doc))
-        err = ukiyo_error_set(UKIYO_EPROTOCOL, "tag list is not a JSON object");
+        err = ukiyo__error_set(UKIYO_EPROTOCOL, "tag list is not a JSON object");
     json_array_foreach(tags, i, tag) {
         if (err == 0 && json_is_string(tag))
-            err = string_list_append(list, json_string_value(tag));
+            err = ukiyo__string_list_append(list, json_string_value(tag));
     }
     json_decref(doc);
     return err;
@@ -554,9 +554,9 @@ UKIYO_EXTERN int ukiyo_registry_list_tags(ukiyo_registry *r, const ukiyo_image_r
 
     if (!r || !ref || !out) {
         free(list);
-        return ukiyo_error_set(UKIYO_EINVAL, "list tags: NULL argument");
+        return ukiyo__error_set(UKIYO_EINVAL, "list tags: NULL argument");
     }
-    call.path = str_printf("/v2/%s/tags/list?n=%u", ukiyo_image_ref_repository(ref),
+    call.path = ukiyo__str_printf("/v2/%s/tags/list?n=%u", ukiyo_image_ref_repository(ref),
                            r->tag_page_size);
     if (!call.path)
         err = UKIYO_ENOMEM;
@@ -568,7 +568,7 @@ UKIYO_EXTERN int ukiyo_registry_list_tags(ukiyo_registry *r, const ukiyo_image_r
         err = append_tags(list, &resp);
         free(call.path);
         call.path = next_page_path(&resp);
-        http_response_clear(&resp);
+        ukiyo__http_response_clear(&resp);
     }
     free(call.path);
     if (err < 0) {

@@ -1,242 +1,16 @@
 /*
- * scheduler.c - the clock, durations, and a container's plan: its tag
- * policy, its update window and its poll interval, read from its labels
- * or the handle's defaults. The polls themselves are scheduler_poll.c.
+ * scheduler.c - what is due next: the job queue's first job, the polls'
+ * groups, the rescan for new labels. The polls themselves are
+ * scheduler_poll.c; a container's plan is plan.c.
  */
-#include <ctype.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "jobs_private.h"
 #include "scheduler_private.h"
 
-#define DURATION_MAX_MS (366LL * 24 * 3600 * 1000)
-
-UKIYO_EXTERN int ukiyo_duration_parse(const char *text, int64_t *ms_out)
-{
-    static const struct {
-        char unit;
-        int64_t ms;
-    } units[] = {{'d', 86400000}, {'h', 3600000}, {'m', 60000}, {'s', 1000}};
-    const char *s = text;
-    int64_t total = 0;
-    size_t next_unit = 0;
-
-    if (!s || !*s || !ms_out)
-        return ukiyo_error_set(UKIYO_EINVAL, "an empty duration");
-    while (*s) {
-        if (!isdigit((unsigned char)*s))
-            goto bad;
-        int64_t n = 0;
-        while (isdigit((unsigned char)*s) && n < DURATION_MAX_MS)
-            n = n * 10 + (*s++ - '0');
-        if (!*s && s != text && total == 0 && next_unit == 0) { /* bare seconds */
-            total = n * 1000;
-            break;
-        }
-        size_t u = next_unit;
-        while (u < ARRAY_SIZE(units) && units[u].unit != *s)
-            u++;
-        if (u == ARRAY_SIZE(units) || n > DURATION_MAX_MS / units[u].ms)
-            goto bad;
-        total += n * units[u].ms;
-        next_unit = u + 1;
-        s++;
-    }
-    if (total <= 0 || total > DURATION_MAX_MS)
-        goto bad;
-    *ms_out = total;
-    return 0;
-bad:
-    return ukiyo_error_set(UKIYO_EINVAL, "\"%s\" is not a duration (like 90, 30s, 15m, 1h30m, 1d)",
-                           text);
-}
-
-int scheduler_new(scheduler **out, const ukiyo_options *opts)
-{
-    scheduler *s = calloc(1, sizeof(*s));
-
-    if (!s)
-        return UKIYO_ENOMEM;
-    s->seed = (unsigned int)time(NULL) ^ (unsigned int)getpid();
-    if (opts && opts->version >= 2) {
-        s->clock = opts->clock_ms;
-        s->clock_payload = opts->clock_payload;
-        s->default_poll_ms = opts->poll_interval_ms > 0 ? opts->poll_interval_ms : 0;
-        s->jitter_percent = opts->poll_jitter_percent > 50 ? 50 : opts->poll_jitter_percent;
-        if (opts->schedule && opts->schedule[0]) {
-            ukiyo_cron *c = NULL;
-            int err = ukiyo_cron_parse(&c, opts->schedule);
-            ukiyo_cron_free(c);
-            if (err < 0 || !(s->default_window = strdup(opts->schedule))) {
-                scheduler_free(s);
-                return err < 0 ? err : UKIYO_ENOMEM;
-            }
-        }
-    }
-    *out = s;
-    return 0;
-}
-
-void scheduler_free(scheduler *s)
-{
-    if (!s)
-        return;
-    for (size_t i = 0; i < s->backoff_count; i++)
-        free(s->backoffs[i].registry);
-    free(s->backoffs);
-    free(s->groups);
-    free(s->default_window);
-    free(s);
-}
-
-UKIYO_EXTERN int64_t ukiyo_now_ms(ukiyo *u)
-{
-    scheduler *s = u ? context_scheduler(u) : NULL;
-    struct timespec ts;
-
-    if (s && s->clock)
-        return s->clock(s->clock_payload);
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 UKIYO_EXTERN uint64_t ukiyo_scheduler_poll_requests(ukiyo *u)
 {
-    return u ? context_scheduler(u)->requests : 0;
-}
-
-/* ---- a container's plan ------------------------------------------------- */
-
-static void plan_fail(ukiyo_plan *p, const char *label)
-{
-    if (!p->error)
-        p->error = str_printf("label %s: %s", label, ukiyo_error_last());
-    ukiyo_error_clear();
-}
-
-static void read_window(ukiyo_plan *p, const char *text, const char *label, int64_t now)
-{
-    p->window_open = true;
-    if (!text || !text[0])
-        return;
-    if (ukiyo_cron_parse(&p->window, text) < 0 || !(p->window_text = strdup(text))) {
-        plan_fail(p, label);
-        return;
-    }
-    p->window_open = ukiyo_cron_matches(p->window, now);
-    if (ukiyo_cron_next(p->window, now, &p->window_next_ms) < 0)
-        plan_fail(p, label);
-}
-
-static void read_poll(ukiyo *u, ukiyo_plan *p, const char *text, int64_t now)
-{
-    scheduler *s = context_scheduler(u);
-
-    if (!text) {
-        p->poll_ms = s->default_poll_ms;
-    } else if (strcmp(text, "off") == 0 || strcmp(text, "false") == 0 || strcmp(text, "0") == 0) {
-        p->poll_ms = 0;
-    } else if (ukiyo_duration_parse(text, &p->poll_ms) < 0) {
-        p->poll_ms = 0;
-        plan_fail(p, UKIYO_LABEL_POLL);
-        return;
-    }
-    for (size_t i = 0; p->poll_ms && i < s->group_count; i++)
-        if (s->groups[i].interval_ms == p->poll_ms)
-            p->poll_next_ms = s->groups[i].next_ms > now ? s->groups[i].next_ms : now;
-}
-
-void plan_read(ukiyo *u, const ukiyo_container *c, const char *window, int64_t now,
-               ukiyo_plan *p)
-{
-    const char *policy = ukiyo_container_label(c, UKIYO_LABEL_POLICY);
-
-    if (!window)
-        window = ukiyo_container_label(c, UKIYO_LABEL_SCHEDULE);
-
-    memset(p, 0, sizeof(*p));
-    if (ukiyo_policy_parse(&p->policy, policy) < 0)
-        plan_fail(p, UKIYO_LABEL_POLICY);
-    p->policy_text = str_dup(p->policy ? ukiyo_policy_text(p->policy) : policy);
-    read_window(p, window ? window : context_scheduler(u)->default_window,
-                window ? UKIYO_LABEL_SCHEDULE : "--schedule", now);
-    read_poll(u, p, ukiyo_container_label(c, UKIYO_LABEL_POLL), now);
-}
-
-void plan_clear(ukiyo_plan *p)
-{
-    free(p->error);
-    free(p->policy_text);
-    ukiyo_policy_free(p->policy);
-    free(p->window_text);
-    ukiyo_cron_free(p->window);
-    memset(p, 0, sizeof(*p));
-}
-
-UKIYO_EXTERN int ukiyo_plan_get(ukiyo *u, const ukiyo_container *container, ukiyo_plan **out)
-{
-    if (!u || !container || !out)
-        return ukiyo_error_set(UKIYO_EINVAL, "plan: NULL argument");
-    ukiyo_plan *p = malloc(sizeof(*p));
-    if (!p)
-        return ukiyo_error_set(UKIYO_ENOMEM, "out of memory");
-    plan_read(u, container, NULL, ukiyo_now_ms(u), p);
-    *out = p;
-    return 0;
-}
-
-UKIYO_EXTERN void ukiyo_plan_free(ukiyo_plan *p)
-{
-    if (!p)
-        return;
-    plan_clear(p);
-    free(p);
-}
-
-UKIYO_EXTERN const char *ukiyo_plan_error(const ukiyo_plan *p)
-{
-    return p->error;
-}
-
-UKIYO_EXTERN const char *ukiyo_plan_policy(const ukiyo_plan *p)
-{
-    return p->policy_text ? p->policy_text : "digest";
-}
-
-UKIYO_EXTERN const char *ukiyo_plan_window(const ukiyo_plan *p)
-{
-    return p->window_text;
-}
-
-UKIYO_EXTERN int ukiyo_plan_window_open(const ukiyo_plan *p)
-{
-    return p->window_open;
-}
-
-UKIYO_EXTERN int64_t ukiyo_plan_window_next_ms(const ukiyo_plan *p)
-{
-    return p->window ? p->window_next_ms : 0;
-}
-
-UKIYO_EXTERN int64_t ukiyo_plan_poll_interval_ms(const ukiyo_plan *p)
-{
-    return p->poll_ms;
-}
-
-UKIYO_EXTERN int64_t ukiyo_plan_poll_next_ms(const ukiyo_plan *p)
-{
-    return p->poll_next_ms;
-}
-
-char *image_with_tag(const char *image, const char *tag)
-{
-    const char *slash = strrchr(image, '/');
-    const char *colon = strrchr(slash ? slash : image, ':');
-    size_t n = colon ? (size_t)(colon - image) : strcspn(image, "@");
-    return str_printf("%.*s:%s", (int)n, image, tag);
+    return u ? ukiyo__context_scheduler(u)->requests : 0;
 }
 
 /* ---- what is due ---------------------------------------------------------- */
@@ -244,8 +18,8 @@ char *image_with_tag(const char *image, const char *tag)
 UKIYO_EXTERN int ukiyo_scheduler_next_due(ukiyo *u, int64_t *unix_ms_out)
 {
     if (!u || !unix_ms_out)
-        return ukiyo_error_set(UKIYO_EINVAL, "scheduler: NULL argument");
-    scheduler *s = context_scheduler(u);
+        return ukiyo__error_set(UKIYO_EINVAL, "scheduler: NULL argument");
+    scheduler *s = ukiyo__context_scheduler(u);
     int64_t now = ukiyo_now_ms(u), due = INT64_MAX;
 
     if (ukiyo_get_store(u)) {

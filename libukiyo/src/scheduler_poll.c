@@ -90,11 +90,11 @@ static int add_due(ukiyo *u, due_list *l, ukiyo_container *c, const ukiyo_plan *
     due_container *d = &l->items[l->count++];
     memset(d, 0, sizeof(*d));
     d->ref = ref;
-    d->name = str_dup(ukiyo_container_name(c));
-    d->image = str_dup(image);
-    d->ref_key = str_dup(ukiyo_image_ref_string(ref));
+    d->name = ukiyo__str_dup(ukiyo_container_name(c));
+    d->image = ukiyo__str_dup(image);
+    d->ref_key = ukiyo__str_dup(ukiyo_image_ref_string(ref));
     d->policy = ukiyo_policy_get_kind(p->policy);
-    d->policy_text = str_dup(ukiyo_plan_policy(p));
+    d->policy_text = ukiyo__str_dup(ukiyo_plan_policy(p));
     if (ukiyo_container_local_digest(u, c, &d->local_digest) < 0)
         ukiyo_error_clear();
     return d->name && d->image && d->ref_key && d->policy_text ? 0 : UKIYO_ENOMEM;
@@ -118,7 +118,7 @@ static int collect_due(ukiyo *u, scheduler *s, int64_t now, due_list *due)
             ukiyo_error_clear();
             continue;
         }
-        plan_read(u, c, NULL, now, &p);
+        ukiyo__plan_read(u, c, NULL, now, &p);
         if (p.error)
             log_warning("%s: skipped: %s", ukiyo_container_name(c), p.error);
         else if (p.poll_ms > 0 && p.policy && ukiyo_policy_get_kind(p.policy) != UKIYO_POLICY_NEVER &&
@@ -132,7 +132,7 @@ static int collect_due(ukiyo *u, scheduler *s, int64_t now, due_list *due)
                     err = add_due(u, due, c, &p);
             }
         }
-        plan_clear(&p);
+        ukiyo__plan_clear(&p);
         ukiyo_container_free(c);
     }
     ukiyo_container_list_free(list);
@@ -230,7 +230,7 @@ static int poll_digest(ukiyo *u, scheduler *s, due_list *l, size_t first, int64_
     if (changed) {
         job_tag t = {registry, ukiyo_image_ref_repository(d->ref), ukiyo_image_ref_tag(d->ref),
                      digest};
-        err = jobs_submit_tag(u, &t, "poll", NULL, &id);
+        err = ukiyo__jobs_submit_tag(u, &t, "poll", NULL, &id);
         if (err == 0) {
             (*jobs)++;
             log_info("poll %s: new image %s: job %lld", d->ref_key, digest, (long long)id);
@@ -266,9 +266,9 @@ static int poll_tags(ukiyo *u, scheduler *s, due_list *l, size_t first, int64_t 
         c->policy = UKIYO_POLICY_DIGEST; /* handled */
         if (ukiyo_policy_parse(&policy, c->policy_text) == 0 &&
             ukiyo_policy_choose(policy, ukiyo_image_ref_tag(c->ref), tags, &tag) == 0 && tag) {
-            char *target = image_with_tag(c->image, tag);
+            char *target = ukiyo__image_with_tag(c->image, tag);
             int64_t id = 0;
-            err = target ? jobs_queue_container(u, c->name, UKIYO_JOB_UPDATE, target, "poll", 0,
+            err = target ? ukiyo__jobs_queue_container(u, c->name, UKIYO_JOB_UPDATE, target, "poll", 0,
                                                 &id)
                          : UKIYO_ENOMEM;
             if (err == 0) {
@@ -290,8 +290,8 @@ static int poll_tags(ukiyo *u, scheduler *s, due_list *l, size_t first, int64_t 
 UKIYO_EXTERN int ukiyo_scheduler_dispatch(ukiyo *u, int64_t now_ms, unsigned int *jobs_out)
 {
     if (!u)
-        return ukiyo_error_set(UKIYO_EINVAL, "scheduler: NULL argument");
-    scheduler *s = context_scheduler(u);
+        return ukiyo__error_set(UKIYO_EINVAL, "scheduler: NULL argument");
+    scheduler *s = ukiyo__context_scheduler(u);
     due_list due = {0};
     unsigned int jobs = 0;
     bool any_due = !s->scanned || (s->rescan_ms && s->rescan_ms <= now_ms);

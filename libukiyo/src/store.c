@@ -119,7 +119,7 @@ static int wait_for_writer(void *payload, int tries)
     return 1;
 }
 
-int64_t store_now_ms(const ukiyo_store *s)
+int64_t ukiyo__store_now_ms(const ukiyo_store *s)
 {
     struct timespec ts;
 
@@ -131,7 +131,7 @@ int64_t store_now_ms(const ukiyo_store *s)
 
 static int store_error(ukiyo_store *s, const char *what)
 {
-    return ukiyo_error_set(UKIYO_EIO, "store %s: %s: %s", s->path, what,
+    return ukiyo__error_set(UKIYO_EIO, "store %s: %s: %s", s->path, what,
                            s->db ? sqlite3_errmsg(s->db) : "cannot open");
 }
 
@@ -155,7 +155,7 @@ static int prepare_file(const char *path)
             }
         }
         if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-            int err = ukiyo_error_set(UKIYO_EIO, "cannot create %s: %s", dir, strerror(errno));
+            int err = ukiyo__error_set(UKIYO_EIO, "cannot create %s: %s", dir, strerror(errno));
             free(dir);
             return err;
         }
@@ -173,7 +173,7 @@ static int prepare_file(const char *path)
         return 0;
     fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 && errno != EEXIST)
-        return ukiyo_error_set(UKIYO_EIO, "cannot create %s: %s", path, strerror(errno));
+        return ukiyo__error_set(UKIYO_EIO, "cannot create %s: %s", path, strerror(errno));
     if (fd >= 0)
         close(fd);
     return 0;
@@ -199,7 +199,7 @@ static int migrate(ukiyo_store *s)
     if (version < 0)
         return store_error(s, "reading the schema version");
     if (version > known)
-        return ukiyo_error_set(UKIYO_EUNSUPPORTED,
+        return ukiyo__error_set(UKIYO_EUNSUPPORTED,
                                "store %s has schema %d; this ukiyo knows up to %d (newer ukiyo?)",
                                s->path, version, known);
     for (int i = version; i < known; i++) {
@@ -225,7 +225,7 @@ UKIYO_EXTERN int ukiyo_store_open(ukiyo_store **out, const char *path)
     int err;
 
     if (!out || !path || !path[0])
-        return ukiyo_error_set(UKIYO_EINVAL, "store: no path given");
+        return ukiyo__error_set(UKIYO_EINVAL, "store: no path given");
     err = prepare_file(path);
     if (err < 0)
         return err;
@@ -263,7 +263,7 @@ fail:
     return err;
 }
 
-sqlite3_stmt *store_statement(ukiyo_store *s, const char *sql)
+sqlite3_stmt *ukiyo__store_statement(ukiyo_store *s, const char *sql)
 {
     size_t i;
 
@@ -272,13 +272,13 @@ sqlite3_stmt *store_statement(ukiyo_store *s, const char *sql)
             return s->statements[i].stmt;
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-        ukiyo_error_set(UKIYO_EIO, "store: prepare: %s", sqlite3_errmsg(s->db));
+        ukiyo__error_set(UKIYO_EIO, "store: prepare: %s", sqlite3_errmsg(s->db));
         return NULL;
     }
     if (i == STORE_STATEMENTS_MAX) {
         /* Only literals come here, so their number is fixed: raise the size. */
         sqlite3_finalize(st);
-        ukiyo_error_set(UKIYO_EIO, "store: more than %d cached statements",
+        ukiyo__error_set(UKIYO_EIO, "store: more than %d cached statements",
                         STORE_STATEMENTS_MAX);
         return NULL;
     }
@@ -287,7 +287,7 @@ sqlite3_stmt *store_statement(ukiyo_store *s, const char *sql)
     return st;
 }
 
-void store_statement_done(sqlite3_stmt *st)
+void ukiyo__store_statement_done(sqlite3_stmt *st)
 {
     if (!st)
         return;
@@ -311,48 +311,48 @@ UKIYO_EXTERN int ukiyo_store_schema_version(ukiyo_store *s)
     return schema_version(s);
 }
 
-void store_forget_old_pages(ukiyo_store *s)
+void ukiyo__store_forget_old_pages(ukiyo_store *s)
 {
     sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 }
 
-void store_set_clock(ukiyo_store *s, int64_t (*clock)(void *arg), void *arg)
+void ukiyo__store_set_clock(ukiyo_store *s, int64_t (*clock)(void *arg), void *arg)
 {
     s->clock = clock;
     s->clock_arg = arg;
 }
 
-int store_sql_fail(ukiyo_store *s, const char *what)
+int ukiyo__store_sql_fail(ukiyo_store *s, const char *what)
 {
-    return ukiyo_error_set(UKIYO_EIO, "store: %s: %s", what, sqlite3_errmsg(s->db));
+    return ukiyo__error_set(UKIYO_EIO, "store: %s: %s", what, sqlite3_errmsg(s->db));
 }
 
-int store_step_write(ukiyo_store *s, sqlite3_stmt *st, const char *what)
+int ukiyo__store_step_write(ukiyo_store *s, sqlite3_stmt *st, const char *what)
 {
     int rc = sqlite3_step(st);
     int err = 0;
 
     if (rc == SQLITE_CONSTRAINT)
-        err = ukiyo_error_set(UKIYO_ECONFLICT, "store: %s: %s", what, sqlite3_errmsg(s->db));
+        err = ukiyo__error_set(UKIYO_ECONFLICT, "store: %s: %s", what, sqlite3_errmsg(s->db));
     else if (rc != SQLITE_DONE)
-        err = store_sql_fail(s, what);
+        err = ukiyo__store_sql_fail(s, what);
 
-    store_statement_done(st);
+    ukiyo__store_statement_done(st);
     return err;
 }
 
-char *store_column_dup(sqlite3_stmt *st, int column)
+char *ukiyo__store_column_dup(sqlite3_stmt *st, int column)
 {
-    return str_dup((const char *)sqlite3_column_text(st, column));
+    return ukiyo__str_dup((const char *)sqlite3_column_text(st, column));
 }
 
-int store_in_transaction(ukiyo_store *s, int (*fn)(ukiyo_store *s, void *arg), void *arg)
+int ukiyo__store_in_transaction(ukiyo_store *s, int (*fn)(ukiyo_store *s, void *arg), void *arg)
 {
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return store_sql_fail(s, "begin");
+        return ukiyo__store_sql_fail(s, "begin");
     int err = fn(s, arg);
     if (err == 0 && sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        err = store_sql_fail(s, "commit");
+        err = ukiyo__store_sql_fail(s, "commit");
     if (err < 0)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     return err;

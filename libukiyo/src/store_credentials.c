@@ -10,17 +10,17 @@
 
 static int cred_error(ukiyo_store *s, const char *what)
 {
-    return ukiyo_error_set(UKIYO_EIO, "credentials: %s: %s", what, sqlite3_errmsg(s->db));
+    return ukiyo__error_set(UKIYO_EIO, "credentials: %s: %s", what, sqlite3_errmsg(s->db));
 }
 
 /* "https://index.docker.io/v1/" -> "docker.io"; "https://reg:5000/x" -> "reg:5000". */
-char *credential_server_key(const char *server)
+char *ukiyo__credential_server_key(const char *server)
 {
     const char *start = server;
 
-    if (str_has_prefix(start, "https://"))
+    if (ukiyo__str_has_prefix(start, "https://"))
         start += 8;
-    else if (str_has_prefix(start, "http://"))
+    else if (ukiyo__str_has_prefix(start, "http://"))
         start += 7;
     char *host = strndup(start, strcspn(start, "/"));
     if (host && (strcmp(host, "index.docker.io") == 0 ||
@@ -57,12 +57,12 @@ UKIYO_EXTERN int ukiyo_store_credential_save(ukiyo_store *s, const char *server,
     int changes = 0, err;
 
     if (!s || !server || !server[0] || !username || !username[0] || !secret || !secret[0])
-        return ukiyo_error_set(UKIYO_EINVAL, "a credential needs a server, a user name and a "
+        return ukiyo__error_set(UKIYO_EINVAL, "a credential needs a server, a user name and a "
                                              "secret");
-    char *key = credential_server_key(server);
+    char *key = ukiyo__credential_server_key(server);
     if (!key || !key[0]) {
         free(key);
-        return ukiyo_error_set(UKIYO_EINVAL, "no registry in server \"%.100s\"", server);
+        return ukiyo__error_set(UKIYO_EINVAL, "no registry in server \"%.100s\"", server);
     }
     if (sqlite3_prepare_v2(s->db, replace ? update_sql : insert_sql, -1, &st, NULL) != SQLITE_OK) {
         free(key);
@@ -73,14 +73,14 @@ UKIYO_EXTERN int ukiyo_store_credential_save(ukiyo_store *s, const char *server,
     sqlite3_bind_text(st, 3, secret, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, email, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, description, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, store_now_ms(s));
+    sqlite3_bind_int64(st, 6, ukiyo__store_now_ms(s));
     err = run_write(s, st, &changes);
     if (err == UKIYO_ECONFLICT)
-        ukiyo_error_set(err, "%s already has a credential (edit it instead)", key);
+        ukiyo__error_set(err, "%s already has a credential (edit it instead)", key);
     else if (err == 0 && replace && changes == 0)
-        err = ukiyo_error_set(UKIYO_ENOTFOUND, "%s has no credential to edit", key);
+        err = ukiyo__error_set(UKIYO_ENOTFOUND, "%s has no credential to edit", key);
     if (err == 0 && replace)
-        store_forget_old_pages(s); /* the replaced secret */
+        ukiyo__store_forget_old_pages(s); /* the replaced secret */
     free(key);
     return err;
 }
@@ -91,8 +91,8 @@ UKIYO_EXTERN int ukiyo_store_credential_delete(ukiyo_store *s, const char *name)
     int changes = 0, err;
 
     if (!s || !name || !name[0])
-        return ukiyo_error_set(UKIYO_EINVAL, "credential delete: no name");
-    char *key = credential_server_key(name);
+        return ukiyo__error_set(UKIYO_EINVAL, "credential delete: no name");
+    char *key = ukiyo__credential_server_key(name);
     if (sqlite3_prepare_v2(s->db,
                            "DELETE FROM credentials WHERE username = ?1 OR "
                            "(server = ?2 AND NOT EXISTS (SELECT 1 FROM credentials "
@@ -106,9 +106,9 @@ UKIYO_EXTERN int ukiyo_store_credential_delete(ukiyo_store *s, const char *name)
     err = run_write(s, st, &changes);
     free(key);
     if (err == 0 && changes == 0)
-        err = ukiyo_error_set(UKIYO_ENOTFOUND, "no credential named %.100s", name);
+        err = ukiyo__error_set(UKIYO_ENOTFOUND, "no credential named %.100s", name);
     if (err == 0)
-        store_forget_old_pages(s);
+        ukiyo__store_forget_old_pages(s);
     return err;
 }
 
@@ -144,12 +144,12 @@ UKIYO_EXTERN int ukiyo_store_credentials_json(ukiyo_store *s, char **json_out)
 }
 
 /* The auth source ukiyo_open() puts in front of Docker's config.json. */
-int store_credential_source(ukiyo_credential **out, const char *registry, void *payload)
+int ukiyo__store_credential_source(ukiyo_credential **out, const char *registry, void *payload)
 {
     ukiyo_store *s = payload;
     sqlite3_stmt *st = NULL;
     int err = UKIYO_ENOTFOUND;
-    char *key = credential_server_key(registry);
+    char *key = ukiyo__credential_server_key(registry);
 
     if (!key)
         return UKIYO_ENOMEM;

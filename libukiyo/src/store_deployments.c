@@ -7,7 +7,7 @@
 
 #include "store_private.h"
 
-void store_deployment_clear(store_deployment *d)
+void ukiyo__store_deployment_clear(store_deployment *d)
 {
     if (!d)
         return;
@@ -20,10 +20,10 @@ void store_deployment_clear(store_deployment *d)
     memset(d, 0, sizeof(*d));
 }
 
-void store_deployments_free(store_deployment *list, size_t count)
+void ukiyo__store_deployments_free(store_deployment *list, size_t count)
 {
     for (size_t i = 0; list && i < count; i++)
-        store_deployment_clear(&list[i]);
+        ukiyo__store_deployment_clear(&list[i]);
     free(list);
 }
 
@@ -33,20 +33,20 @@ void store_deployments_free(store_deployment *list, size_t count)
 
 static void read_deployment(sqlite3_stmt *st, store_deployment *d)
 {
-    d->name = store_column_dup(st, 0);
-    d->registry = store_column_dup(st, 1);
-    d->repository = store_column_dup(st, 2);
-    d->container = store_column_dup(st, 3);
-    d->ports = store_column_dup(st, 4);
+    d->name = ukiyo__store_column_dup(st, 0);
+    d->registry = ukiyo__store_column_dup(st, 1);
+    d->repository = ukiyo__store_column_dup(st, 2);
+    d->container = ukiyo__store_column_dup(st, 3);
+    d->ports = ukiyo__store_column_dup(st, 4);
     d->scheduled_at_ms = sqlite3_column_int64(st, 5);
     d->downtime = sqlite3_column_int(st, 6) != 0;
-    d->window = store_column_dup(st, 7);
+    d->window = ukiyo__store_column_dup(st, 7);
 }
 
-int store_deployment_find(ukiyo_store *s, const char *registry, const char *repository,
+int ukiyo__store_deployment_find(ukiyo_store *s, const char *registry, const char *repository,
                           const char *name, store_deployment *d)
 {
-    sqlite3_stmt *st = store_statement(s, "SELECT " DEPLOYMENT_COLUMNS " FROM deployments WHERE "
+    sqlite3_stmt *st = ukiyo__store_statement(s, "SELECT " DEPLOYMENT_COLUMNS " FROM deployments WHERE "
                                           "(registry = ?1 AND repository = ?2) OR name = ?3");
 
     memset(d, 0, sizeof(*d));
@@ -61,15 +61,15 @@ int store_deployment_find(ukiyo_store *s, const char *registry, const char *repo
     else if (rc == SQLITE_DONE)
         err = UKIYO_ENOTFOUND; /* a question, not a failure: no message */
     else
-        err = store_sql_fail(s, "reading deployments");
-    store_statement_done(st);
+        err = ukiyo__store_sql_fail(s, "reading deployments");
+    ukiyo__store_statement_done(st);
     return err;
 }
 
-int store_deployments_list(ukiyo_store *s, store_deployment **list_out, size_t *count_out)
+int ukiyo__store_deployments_list(ukiyo_store *s, store_deployment **list_out, size_t *count_out)
 {
     sqlite3_stmt *st =
-        store_statement(s, "SELECT " DEPLOYMENT_COLUMNS " FROM deployments ORDER BY name");
+        ukiyo__store_statement(s, "SELECT " DEPLOYMENT_COLUMNS " FROM deployments ORDER BY name");
     store_deployment *list = NULL;
     size_t n = 0, cap = 0;
     int rc, err = 0;
@@ -91,10 +91,10 @@ int store_deployments_list(ukiyo_store *s, store_deployment **list_out, size_t *
         read_deployment(st, &list[n++]);
     }
     if (err == 0 && rc != SQLITE_DONE)
-        err = store_sql_fail(s, "reading deployments");
-    store_statement_done(st);
+        err = ukiyo__store_sql_fail(s, "reading deployments");
+    ukiyo__store_statement_done(st);
     if (err < 0) {
-        store_deployments_free(list, n);
+        ukiyo__store_deployments_free(list, n);
         return err;
     }
     *list_out = list;
@@ -102,7 +102,7 @@ int store_deployments_list(ukiyo_store *s, store_deployment **list_out, size_t *
     return 0;
 }
 
-int store_deployment_write(ukiyo_store *s, const store_deployment *d, bool replace)
+int ukiyo__store_deployment_write(ukiyo_store *s, const store_deployment *d, bool replace)
 {
     static const char insert_sql[] =
         "INSERT INTO deployments (name, registry, repository, container, ports, scheduled_at_ms, "
@@ -112,7 +112,7 @@ int store_deployment_write(ukiyo_store *s, const store_deployment *d, bool repla
         "UPDATE deployments SET container = ?4, ports = ?5, scheduled_at_ms = ?6, "
         "scheduled_downtime = ?7, updated_ms = ?8, update_window = ?9 WHERE name = ?1 AND "
         "registry = ?2 AND repository = ?3";
-    sqlite3_stmt *st = store_statement(s, replace ? update_sql : insert_sql);
+    sqlite3_stmt *st = ukiyo__store_statement(s, replace ? update_sql : insert_sql);
 
     if (!st)
         return UKIYO_EIO;
@@ -123,27 +123,27 @@ int store_deployment_write(ukiyo_store *s, const store_deployment *d, bool repla
     sqlite3_bind_text(st, 5, d->ports, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, d->scheduled_at_ms);
     sqlite3_bind_int(st, 7, d->downtime);
-    sqlite3_bind_int64(st, 8, store_now_ms(s));
+    sqlite3_bind_int64(st, 8, ukiyo__store_now_ms(s));
     sqlite3_bind_text(st, 9, d->window, -1, SQLITE_STATIC);
-    int err = store_step_write(s, st, "writing a deployment");
+    int err = ukiyo__store_step_write(s, st, "writing a deployment");
     if (err == UKIYO_ECONFLICT)
-        return ukiyo_error_set(UKIYO_ECONFLICT, "deployment %s (or its container %s) exists",
+        return ukiyo__error_set(UKIYO_ECONFLICT, "deployment %s (or its container %s) exists",
                                d->name, d->container);
     if (err == 0 && replace && sqlite3_changes(s->db) == 0)
-        return ukiyo_error_set(UKIYO_ENOTFOUND, "no deployment %s", d->name);
+        return ukiyo__error_set(UKIYO_ENOTFOUND, "no deployment %s", d->name);
     return err;
 }
 
-int store_deployment_delete(ukiyo_store *s, const char *name)
+int ukiyo__store_deployment_delete(ukiyo_store *s, const char *name)
 {
     sqlite3_stmt *st =
-        store_statement(s, "DELETE FROM deployments WHERE name = ?1 OR container = ?1");
+        ukiyo__store_statement(s, "DELETE FROM deployments WHERE name = ?1 OR container = ?1");
 
     if (!st)
         return UKIYO_EIO;
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    int err = store_step_write(s, st, "deleting a deployment");
+    int err = ukiyo__store_step_write(s, st, "deleting a deployment");
     if (err == 0 && sqlite3_changes(s->db) == 0)
-        return ukiyo_error_set(UKIYO_ENOTFOUND, "no deployment %.100s", name);
+        return ukiyo__error_set(UKIYO_ENOTFOUND, "no deployment %.100s", name);
     return err;
 }

@@ -20,22 +20,22 @@
 /* ---- the handle -------------------------------------------------------- */
 
 /* Milliseconds since the epoch by the store's clock (ukiyo_options.clock_ms). */
-int64_t store_now_ms(const ukiyo_store *s);
+int64_t ukiyo__store_now_ms(const ukiyo_store *s);
 /* Replace the store's clock (NULL: the real one). */
-void store_set_clock(ukiyo_store *s, int64_t (*clock)(void *arg), void *arg);
+void ukiyo__store_set_clock(ukiyo_store *s, int64_t (*clock)(void *arg), void *arg);
 /*
  * Run @fn in one write transaction (BEGIN IMMEDIATE): committed when it
  * returns 0, rolled back when it fails (its error is returned). The store
  * calls @fn make inside are part of it.
  */
-int store_in_transaction(ukiyo_store *s, int (*fn)(ukiyo_store *s, void *arg), void *arg);
+int ukiyo__store_in_transaction(ukiyo_store *s, int (*fn)(ukiyo_store *s, void *arg), void *arg);
 /*
  * After a secret was deleted or replaced: copy the write-ahead log into the
  * database and empty it, so that the old pages (which secure_delete does not
  * reach inside the log) leave the files. Best effort: a reader holding an
  * old snapshot makes it wait for a later call.
  */
-void store_forget_old_pages(ukiyo_store *s);
+void ukiyo__store_forget_old_pages(ukiyo_store *s);
 
 /* ---- the update journal (store_updates.c) ---------------------------- */
 
@@ -70,34 +70,34 @@ typedef struct {
 } journal_entry;
 
 /* Record a new transaction at STEP_PLANNED. UKIYO_ECONFLICT when the container has one open. */
-int journal_begin(ukiyo_store *s, journal_entry *e);
+int ukiyo__journal_begin(ukiyo_store *s, journal_entry *e);
 /* Record that @step is about to be taken. (A test hook may end the process here.) */
-int journal_step(ukiyo_store *s, int64_t id, const char *step);
-int journal_set_new_container(ukiyo_store *s, int64_t id, const char *container_id);
+int ukiyo__journal_step(ukiyo_store *s, int64_t id, const char *step);
+int ukiyo__journal_set_new_container(ukiyo_store *s, int64_t id, const char *container_id);
 /* Close a transaction: outcome "updated", "rolled-back" or "failed". */
-int journal_finish(ukiyo_store *s, int64_t id, const char *outcome, const char *reason);
+int ukiyo__journal_finish(ukiyo_store *s, int64_t id, const char *outcome, const char *reason);
 /* The unfinished transactions (what a crash left). */
-int journal_open_entries(ukiyo_store *s, journal_entry **entries_out, size_t *count_out);
-void journal_entry_clear(journal_entry *e);
-void journal_entries_free(journal_entry *entries, size_t count);
+int ukiyo__journal_open_entries(ukiyo_store *s, journal_entry **entries_out, size_t *count_out);
+void ukiyo__journal_entry_clear(journal_entry *e);
+void ukiyo__journal_entries_free(journal_entry *entries, size_t count);
 /* The image a container ran before its last successful update (for rollback). */
-int journal_previous_image(ukiyo_store *s, const char *container, char **image_id_out);
+int ukiyo__journal_previous_image(ukiyo_store *s, const char *container, char **image_id_out);
 /* The image a container ran before the successful update before transaction @before_id. */
-int journal_image_before(ukiyo_store *s, const char *container, int64_t before_id,
+int ukiyo__journal_image_before(ukiyo_store *s, const char *container, int64_t before_id,
                          char **image_id_out);
 /* The name of the container that had @container_id, from the journal. */
-int journal_name_of_container(ukiyo_store *s, const char *container_id, char **name_out);
+int ukiyo__journal_name_of_container(ukiyo_store *s, const char *container_id, char **name_out);
 
 /* ---- credentials (store_credentials.c) ------------------------------ */
 
 /* The registry host a credential is kept under ("docker.io" for Docker Hub's names). New. */
-char *credential_server_key(const char *server);
+char *ukiyo__credential_server_key(const char *server);
 /* A ukiyo_credential_source_fn answering from the store's credentials (@payload: the store). */
-int store_credential_source(ukiyo_credential **out, const char *registry, void *payload);
+int ukiyo__store_credential_source(ukiyo_credential **out, const char *registry, void *payload);
 
 /* ---- the job queue (store_jobs.c) ------------------------------------ */
 
-/* A row of the jobs table. Strings are owned by the row (store_job_clear). */
+/* A row of the jobs table. Strings are owned by the row (ukiyo__store_job_clear). */
 typedef struct {
     int64_t id;
     char *state;      /* queued | running | done | failed */
@@ -116,53 +116,53 @@ typedef struct {
     int64_t created_ms, finished_ms, not_before_ms;
 } store_job;
 
-void store_job_clear(store_job *j);
-void store_jobs_free(store_job *jobs, size_t count);
+void ukiyo__store_job_clear(store_job *j);
+void ukiyo__store_jobs_free(store_job *jobs, size_t count);
 
 /*
  * The job queued for a tag: a plain one (@deployment false: neither a
  * deployment's nor a container's) or a deployment's. *found false when none.
  */
-int store_job_queued_for_tag(ukiyo_store *s, const char *registry, const char *repository,
+int ukiyo__store_job_queued_for_tag(ukiyo_store *s, const char *registry, const char *repository,
                              const char *tag, bool deployment, int64_t *id_out, bool *found);
 /* The job a delivery ID made; *found false when none. */
-int store_job_of_delivery(ukiyo_store *s, const char *delivery_id, int64_t *id_out, bool *found);
+int ukiyo__store_job_of_delivery(ukiyo_store *s, const char *delivery_id, int64_t *id_out, bool *found);
 /* Queue a job for a tag from @j's registry, repository, tag, digest, source, delivery_id,
  * deployment and not_before_ms; its ID in *id_out. */
-int store_job_insert_tag(ukiyo_store *s, const store_job *j, int64_t *id_out);
+int ukiyo__store_job_insert_tag(ukiyo_store *s, const store_job *j, int64_t *id_out);
 /* The job queued for @container and @action; *found false when none. */
-int store_job_queued_for_container(ukiyo_store *s, const char *container, const char *action,
+int ukiyo__store_job_queued_for_container(ukiyo_store *s, const char *container, const char *action,
                                    int64_t *id_out, bool *found);
 /* Queue a job from @j's registry, repository, tag, container, action, target, source and
  * not_before_ms; its ID in *id_out. */
-int store_job_insert_container(ukiyo_store *s, const store_job *j, int64_t *id_out);
+int ukiyo__store_job_insert_container(ukiyo_store *s, const store_job *j, int64_t *id_out);
 /* A queued job becomes due at the earlier of its time and @not_before_ms (taking @source when
  * that is earlier) and moves to @target when one is given. */
-int store_job_fold(ukiyo_store *s, int64_t id, const char *source, const char *target,
+int ukiyo__store_job_fold(ukiyo_store *s, int64_t id, const char *source, const char *target,
                    int64_t not_before_ms);
 /* Keep Docker Hub's callback URL with job @id; UKIYO_ENOTFOUND when there is no such job. */
-int store_job_set_callback(ukiyo_store *s, int64_t id, const char *url);
+int ukiyo__store_job_set_callback(ukiyo_store *s, int64_t id, const char *url);
 /* Job @id's callback URL in *url_out (NULL when it has none). */
-int store_job_callback(ukiyo_store *s, int64_t id, char **url_out);
+int ukiyo__store_job_callback(ukiyo_store *s, int64_t id, char **url_out);
 /*
  * Claim the queued job due first (by @now_ms), marking it running, in one
  * transaction; *found false when none is due.
  */
-int store_job_claim(ukiyo_store *s, int64_t now_ms, store_job *j, bool *found);
+int ukiyo__store_job_claim(ukiyo_store *s, int64_t now_ms, store_job *j, bool *found);
 /* End job @id in @state with @results (JSON text, or NULL) and @error (or NULL). */
-int store_job_finish(ukiyo_store *s, int64_t id, const char *state, const char *results,
+int ukiyo__store_job_finish(ukiyo_store *s, int64_t id, const char *state, const char *results,
                      const char *error);
 /*
  * After a crash: jobs left running are queued again (*requeued_out: how
  * many), unless their tag has been queued since; those are done, coalesced.
  */
-int store_jobs_recover(ukiyo_store *s, unsigned int *requeued_out);
+int ukiyo__store_jobs_recover(ukiyo_store *s, unsigned int *requeued_out);
 /* When the queued job due first is due, in *due_ms_out; INT64_MAX when none is queued. */
-int store_jobs_first_due(ukiyo_store *s, int64_t *due_ms_out);
+int ukiyo__store_jobs_first_due(ukiyo_store *s, int64_t *due_ms_out);
 /* Job @id (UKIYO_ENOTFOUND when there is none). */
-int store_job_get(ukiyo_store *s, int64_t id, store_job *j);
+int ukiyo__store_job_get(ukiyo_store *s, int64_t id, store_job *j);
 /* Up to @limit jobs, newest first, from @offset. */
-int store_jobs_list(ukiyo_store *s, size_t offset, size_t limit, store_job **jobs_out,
+int ukiyo__store_jobs_list(ukiyo_store *s, size_t offset, size_t limit, store_job **jobs_out,
                     size_t *count_out);
 
 /* ---- deployments (store_deployments.c) ------------------------------- */
@@ -179,19 +179,19 @@ typedef struct {
     char *window;     /* update window (cron), or NULL */
 } store_deployment;
 
-void store_deployment_clear(store_deployment *d);
-void store_deployments_free(store_deployment *list, size_t count);
+void ukiyo__store_deployment_clear(store_deployment *d);
+void ukiyo__store_deployments_free(store_deployment *list, size_t count);
 /* The deployment of registry/repository, or named @name. 0 or UKIYO_ENOTFOUND. */
-int store_deployment_find(ukiyo_store *s, const char *registry, const char *repository,
+int ukiyo__store_deployment_find(ukiyo_store *s, const char *registry, const char *repository,
                           const char *name, store_deployment *d);
 /* Every deployment, by name. */
-int store_deployments_list(ukiyo_store *s, store_deployment **list_out, size_t *count_out);
+int ukiyo__store_deployments_list(ukiyo_store *s, store_deployment **list_out, size_t *count_out);
 /*
  * Write @d: a new one (UKIYO_ECONFLICT when its name or container is taken)
  * or, with @replace, over the one of that name (UKIYO_ENOTFOUND when none).
  */
-int store_deployment_write(ukiyo_store *s, const store_deployment *d, bool replace);
+int ukiyo__store_deployment_write(ukiyo_store *s, const store_deployment *d, bool replace);
 /* Delete the deployment named @name or whose container is @name; UKIYO_ENOTFOUND when none. */
-int store_deployment_delete(ukiyo_store *s, const char *name);
+int ukiyo__store_deployment_delete(ukiyo_store *s, const char *name);
 
 #endif

@@ -8,7 +8,7 @@
 
 #include "store_private.h"
 
-void store_job_clear(store_job *j)
+void ukiyo__store_job_clear(store_job *j)
 {
     if (!j)
         return;
@@ -28,10 +28,10 @@ void store_job_clear(store_job *j)
     memset(j, 0, sizeof(*j));
 }
 
-void store_jobs_free(store_job *jobs, size_t count)
+void ukiyo__store_jobs_free(store_job *jobs, size_t count)
 {
     for (size_t i = 0; jobs && i < count; i++)
-        store_job_clear(&jobs[i]);
+        ukiyo__store_job_clear(&jobs[i]);
     free(jobs);
 }
 
@@ -43,19 +43,19 @@ void store_jobs_free(store_job *jobs, size_t count)
 static void read_job(sqlite3_stmt *st, store_job *j)
 {
     j->id = sqlite3_column_int64(st, 0);
-    j->state = store_column_dup(st, 1);
-    j->registry = store_column_dup(st, 2);
-    j->repository = store_column_dup(st, 3);
-    j->tag = store_column_dup(st, 4);
-    j->digest = store_column_dup(st, 5);
-    j->source = store_column_dup(st, 6);
-    j->delivery_id = store_column_dup(st, 7);
-    j->deployment = store_column_dup(st, 8);
-    j->container = store_column_dup(st, 9);
-    j->action = store_column_dup(st, 10);
-    j->target = store_column_dup(st, 11);
-    j->results = store_column_dup(st, 12);
-    j->error = store_column_dup(st, 13);
+    j->state = ukiyo__store_column_dup(st, 1);
+    j->registry = ukiyo__store_column_dup(st, 2);
+    j->repository = ukiyo__store_column_dup(st, 3);
+    j->tag = ukiyo__store_column_dup(st, 4);
+    j->digest = ukiyo__store_column_dup(st, 5);
+    j->source = ukiyo__store_column_dup(st, 6);
+    j->delivery_id = ukiyo__store_column_dup(st, 7);
+    j->deployment = ukiyo__store_column_dup(st, 8);
+    j->container = ukiyo__store_column_dup(st, 9);
+    j->action = ukiyo__store_column_dup(st, 10);
+    j->target = ukiyo__store_column_dup(st, 11);
+    j->results = ukiyo__store_column_dup(st, 12);
+    j->error = ukiyo__store_column_dup(st, 13);
     j->created_ms = sqlite3_column_int64(st, 14);
     j->finished_ms = sqlite3_column_int64(st, 15);
     j->not_before_ms = sqlite3_column_int64(st, 16);
@@ -69,14 +69,14 @@ static int select_id(ukiyo_store *s, sqlite3_stmt *st, int64_t *id_out, bool *fo
     *found = rc == SQLITE_ROW;
     if (*found)
         *id_out = sqlite3_column_int64(st, 0);
-    int err = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_sql_fail(s, "reading jobs");
-    store_statement_done(st);
+    int err = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ukiyo__store_sql_fail(s, "reading jobs");
+    ukiyo__store_statement_done(st);
     return err;
 }
 
-int store_job_of_delivery(ukiyo_store *s, const char *delivery_id, int64_t *id_out, bool *found)
+int ukiyo__store_job_of_delivery(ukiyo_store *s, const char *delivery_id, int64_t *id_out, bool *found)
 {
-    sqlite3_stmt *st = store_statement(s, "SELECT id FROM jobs WHERE delivery_id = ?1");
+    sqlite3_stmt *st = ukiyo__store_statement(s, "SELECT id FROM jobs WHERE delivery_id = ?1");
 
     if (!st)
         return UKIYO_EIO;
@@ -84,7 +84,7 @@ int store_job_of_delivery(ukiyo_store *s, const char *delivery_id, int64_t *id_o
     return select_id(s, st, id_out, found);
 }
 
-int store_job_queued_for_tag(ukiyo_store *s, const char *registry, const char *repository,
+int ukiyo__store_job_queued_for_tag(ukiyo_store *s, const char *registry, const char *repository,
                              const char *tag, bool deployment, int64_t *id_out, bool *found)
 {
     static const char plain_sql[] =
@@ -93,7 +93,7 @@ int store_job_queued_for_tag(ukiyo_store *s, const char *registry, const char *r
     static const char deployment_sql[] =
         "SELECT id FROM jobs WHERE state = 'queued' AND registry = ?1 AND repository = ?2 AND "
         "tag = ?3 AND deployment IS NOT NULL";
-    sqlite3_stmt *st = store_statement(s, deployment ? deployment_sql : plain_sql);
+    sqlite3_stmt *st = ukiyo__store_statement(s, deployment ? deployment_sql : plain_sql);
 
     if (!st)
         return UKIYO_EIO;
@@ -103,10 +103,10 @@ int store_job_queued_for_tag(ukiyo_store *s, const char *registry, const char *r
     return select_id(s, st, id_out, found);
 }
 
-int store_job_queued_for_container(ukiyo_store *s, const char *container, const char *action,
+int ukiyo__store_job_queued_for_container(ukiyo_store *s, const char *container, const char *action,
                                    int64_t *id_out, bool *found)
 {
-    sqlite3_stmt *st = store_statement(s, "SELECT id FROM jobs WHERE state = 'queued' AND "
+    sqlite3_stmt *st = ukiyo__store_statement(s, "SELECT id FROM jobs WHERE state = 'queued' AND "
                                           "container = ?1 AND action = ?2");
 
     if (!st)
@@ -119,16 +119,16 @@ int store_job_queued_for_container(ukiyo_store *s, const char *container, const 
 /* Step an INSERT; the new row's ID in *id_out. */
 static int insert(ukiyo_store *s, sqlite3_stmt *st, int64_t *id_out)
 {
-    int err = store_step_write(s, st, "queueing a job");
+    int err = ukiyo__store_step_write(s, st, "queueing a job");
 
     if (err == 0)
         *id_out = sqlite3_last_insert_rowid(s->db);
     return err;
 }
 
-int store_job_insert_tag(ukiyo_store *s, const store_job *j, int64_t *id_out)
+int ukiyo__store_job_insert_tag(ukiyo_store *s, const store_job *j, int64_t *id_out)
 {
-    sqlite3_stmt *st = store_statement(
+    sqlite3_stmt *st = ukiyo__store_statement(
         s, "INSERT INTO jobs (state, registry, repository, tag, digest, source, delivery_id, "
            "created_ms, deployment, not_before_ms) VALUES ('queued', ?1, ?2, ?3, ?4, ?5, ?6, "
            "?7, ?8, ?9)");
@@ -141,15 +141,15 @@ int store_job_insert_tag(ukiyo_store *s, const store_job *j, int64_t *id_out)
     sqlite3_bind_text(st, 4, j->digest, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, j->source, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, j->delivery_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 7, store_now_ms(s));
+    sqlite3_bind_int64(st, 7, ukiyo__store_now_ms(s));
     sqlite3_bind_text(st, 8, j->deployment, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 9, j->not_before_ms);
     return insert(s, st, id_out);
 }
 
-int store_job_insert_container(ukiyo_store *s, const store_job *j, int64_t *id_out)
+int ukiyo__store_job_insert_container(ukiyo_store *s, const store_job *j, int64_t *id_out)
 {
-    sqlite3_stmt *st = store_statement(
+    sqlite3_stmt *st = ukiyo__store_statement(
         s, "INSERT INTO jobs (state, registry, repository, tag, source, target_image, "
            "created_ms, not_before_ms, container, action) VALUES ('queued', ?1, ?2, ?3, ?4, ?5, "
            "?6, ?7, ?8, ?9)");
@@ -161,17 +161,17 @@ int store_job_insert_container(ukiyo_store *s, const store_job *j, int64_t *id_o
     sqlite3_bind_text(st, 3, j->tag, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, j->source, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, j->target, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, store_now_ms(s));
+    sqlite3_bind_int64(st, 6, ukiyo__store_now_ms(s));
     sqlite3_bind_int64(st, 7, j->not_before_ms);
     sqlite3_bind_text(st, 8, j->container, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 9, j->action, -1, SQLITE_STATIC);
     return insert(s, st, id_out);
 }
 
-int store_job_fold(ukiyo_store *s, int64_t id, const char *source, const char *target,
+int ukiyo__store_job_fold(ukiyo_store *s, int64_t id, const char *source, const char *target,
                    int64_t not_before_ms)
 {
-    sqlite3_stmt *st = store_statement(
+    sqlite3_stmt *st = ukiyo__store_statement(
         s, "UPDATE jobs SET source = CASE WHEN ?4 < not_before_ms THEN ?1 ELSE source END, "
            "not_before_ms = MIN(not_before_ms, ?4), target_image = COALESCE(?2, target_image) "
            "WHERE id = ?3");
@@ -182,26 +182,26 @@ int store_job_fold(ukiyo_store *s, int64_t id, const char *source, const char *t
     sqlite3_bind_text(st, 2, target, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, id);
     sqlite3_bind_int64(st, 4, not_before_ms);
-    return store_step_write(s, st, "queueing a job");
+    return ukiyo__store_step_write(s, st, "queueing a job");
 }
 
-int store_job_set_callback(ukiyo_store *s, int64_t id, const char *url)
+int ukiyo__store_job_set_callback(ukiyo_store *s, int64_t id, const char *url)
 {
-    sqlite3_stmt *st = store_statement(s, "UPDATE jobs SET callback_url = ?1 WHERE id = ?2");
+    sqlite3_stmt *st = ukiyo__store_statement(s, "UPDATE jobs SET callback_url = ?1 WHERE id = ?2");
 
     if (!st)
         return UKIYO_EIO;
     sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, id);
-    int err = store_step_write(s, st, "saving a callback");
+    int err = ukiyo__store_step_write(s, st, "saving a callback");
     if (err == 0 && sqlite3_changes(s->db) == 0)
-        err = ukiyo_error_set(UKIYO_ENOTFOUND, "no job %lld", (long long)id);
+        err = ukiyo__error_set(UKIYO_ENOTFOUND, "no job %lld", (long long)id);
     return err;
 }
 
-int store_job_callback(ukiyo_store *s, int64_t id, char **url_out)
+int ukiyo__store_job_callback(ukiyo_store *s, int64_t id, char **url_out)
 {
-    sqlite3_stmt *st = store_statement(s, "SELECT callback_url FROM jobs WHERE id = ?1");
+    sqlite3_stmt *st = ukiyo__store_statement(s, "SELECT callback_url FROM jobs WHERE id = ?1");
 
     *url_out = NULL;
     if (!st)
@@ -209,9 +209,9 @@ int store_job_callback(ukiyo_store *s, int64_t id, char **url_out)
     sqlite3_bind_int64(st, 1, id);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
-        *url_out = store_column_dup(st, 0);
-    int err = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_sql_fail(s, "reading a job");
-    store_statement_done(st);
+        *url_out = ukiyo__store_column_dup(st, 0);
+    int err = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ukiyo__store_sql_fail(s, "reading a job");
+    ukiyo__store_statement_done(st);
     return err;
 }
 
@@ -224,7 +224,7 @@ typedef struct {
 static int claim_step(ukiyo_store *s, void *arg)
 {
     claim *c = arg;
-    sqlite3_stmt *st = store_statement(s, "SELECT " JOB_COLUMNS " FROM jobs WHERE state = "
+    sqlite3_stmt *st = ukiyo__store_statement(s, "SELECT " JOB_COLUMNS " FROM jobs WHERE state = "
                                           "'queued' AND not_before_ms <= ?1 ORDER BY "
                                           "not_before_ms, id LIMIT 1");
 
@@ -235,34 +235,34 @@ static int claim_step(ukiyo_store *s, void *arg)
     if (rc == SQLITE_ROW)
         read_job(st, c->job);
     c->found = rc == SQLITE_ROW;
-    int err = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_sql_fail(s, "reading the queue");
-    store_statement_done(st);
+    int err = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ukiyo__store_sql_fail(s, "reading the queue");
+    ukiyo__store_statement_done(st);
     if (err < 0 || !c->found)
         return err;
-    if (!(st = store_statement(s, "UPDATE jobs SET state = 'running', started_ms = ?1 "
+    if (!(st = ukiyo__store_statement(s, "UPDATE jobs SET state = 'running', started_ms = ?1 "
                                   "WHERE id = ?2")))
         return UKIYO_EIO;
     sqlite3_bind_int64(st, 1, c->now_ms);
     sqlite3_bind_int64(st, 2, c->job->id);
-    return store_step_write(s, st, "claiming a job");
+    return ukiyo__store_step_write(s, st, "claiming a job");
 }
 
-int store_job_claim(ukiyo_store *s, int64_t now_ms, store_job *j, bool *found)
+int ukiyo__store_job_claim(ukiyo_store *s, int64_t now_ms, store_job *j, bool *found)
 {
     claim c = {now_ms, j, false};
 
     memset(j, 0, sizeof(*j));
-    int err = store_in_transaction(s, claim_step, &c);
+    int err = ukiyo__store_in_transaction(s, claim_step, &c);
     *found = err == 0 && c.found;
     if (err < 0)
-        store_job_clear(j);
+        ukiyo__store_job_clear(j);
     return err;
 }
 
-int store_job_finish(ukiyo_store *s, int64_t id, const char *state, const char *results,
+int ukiyo__store_job_finish(ukiyo_store *s, int64_t id, const char *state, const char *results,
                      const char *error)
 {
-    sqlite3_stmt *st = store_statement(s, "UPDATE jobs SET state = ?1, results = ?2, error = ?3, "
+    sqlite3_stmt *st = ukiyo__store_statement(s, "UPDATE jobs SET state = ?1, results = ?2, error = ?3, "
                                           "finished_ms = ?4 WHERE id = ?5");
 
     if (!st)
@@ -270,31 +270,31 @@ int store_job_finish(ukiyo_store *s, int64_t id, const char *state, const char *
     sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, results, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, store_now_ms(s));
+    sqlite3_bind_int64(st, 4, ukiyo__store_now_ms(s));
     sqlite3_bind_int64(st, 5, id);
-    return store_step_write(s, st, "finishing a job");
+    return ukiyo__store_step_write(s, st, "finishing a job");
 }
 
-int store_jobs_recover(ukiyo_store *s, unsigned int *requeued_out)
+int ukiyo__store_jobs_recover(ukiyo_store *s, unsigned int *requeued_out)
 {
     /* A job cut short runs again; if the tag has been queued since, that one covers it. */
     if (sqlite3_exec(s->db, "UPDATE OR IGNORE jobs SET state = 'queued', started_ms = NULL "
                             "WHERE state = 'running'",
                      NULL, NULL, NULL) != SQLITE_OK)
-        return store_sql_fail(s, "recovering jobs");
+        return ukiyo__store_sql_fail(s, "recovering jobs");
     if (requeued_out)
         *requeued_out = (unsigned)sqlite3_changes(s->db);
     if (sqlite3_exec(s->db, "UPDATE jobs SET state = 'done', error = 'coalesced with a newer job' "
                             "WHERE state = 'running'",
                      NULL, NULL, NULL) != SQLITE_OK)
-        return store_sql_fail(s, "recovering jobs");
+        return ukiyo__store_sql_fail(s, "recovering jobs");
     return 0;
 }
 
-int store_jobs_first_due(ukiyo_store *s, int64_t *due_ms_out)
+int ukiyo__store_jobs_first_due(ukiyo_store *s, int64_t *due_ms_out)
 {
     sqlite3_stmt *st =
-        store_statement(s, "SELECT MIN(not_before_ms) FROM jobs WHERE state = 'queued'");
+        ukiyo__store_statement(s, "SELECT MIN(not_before_ms) FROM jobs WHERE state = 'queued'");
 
     *due_ms_out = INT64_MAX;
     if (!st)
@@ -302,14 +302,14 @@ int store_jobs_first_due(ukiyo_store *s, int64_t *due_ms_out)
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
         *due_ms_out = sqlite3_column_int64(st, 0);
-    int err = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_sql_fail(s, "reading the queue");
-    store_statement_done(st);
+    int err = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ukiyo__store_sql_fail(s, "reading the queue");
+    ukiyo__store_statement_done(st);
     return err;
 }
 
-int store_job_get(ukiyo_store *s, int64_t id, store_job *j)
+int ukiyo__store_job_get(ukiyo_store *s, int64_t id, store_job *j)
 {
-    sqlite3_stmt *st = store_statement(s, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?1");
+    sqlite3_stmt *st = ukiyo__store_statement(s, "SELECT " JOB_COLUMNS " FROM jobs WHERE id = ?1");
 
     memset(j, 0, sizeof(*j));
     if (!st)
@@ -319,17 +319,17 @@ int store_job_get(ukiyo_store *s, int64_t id, store_job *j)
     if (rc == SQLITE_ROW)
         read_job(st, j);
     else if (rc == SQLITE_DONE)
-        err = ukiyo_error_set(UKIYO_ENOTFOUND, "no job %lld", (long long)id);
+        err = ukiyo__error_set(UKIYO_ENOTFOUND, "no job %lld", (long long)id);
     else
-        err = store_sql_fail(s, "reading a job");
-    store_statement_done(st);
+        err = ukiyo__store_sql_fail(s, "reading a job");
+    ukiyo__store_statement_done(st);
     return err;
 }
 
-int store_jobs_list(ukiyo_store *s, size_t offset, size_t limit, store_job **jobs_out,
+int ukiyo__store_jobs_list(ukiyo_store *s, size_t offset, size_t limit, store_job **jobs_out,
                     size_t *count_out)
 {
-    sqlite3_stmt *st = store_statement(s, "SELECT " JOB_COLUMNS " FROM jobs ORDER BY id DESC "
+    sqlite3_stmt *st = ukiyo__store_statement(s, "SELECT " JOB_COLUMNS " FROM jobs ORDER BY id DESC "
                                           "LIMIT ?1 OFFSET ?2");
     store_job *jobs = calloc(limit ? limit : 1, sizeof(*jobs));
     size_t n = 0;
@@ -343,10 +343,10 @@ int store_jobs_list(ukiyo_store *s, size_t offset, size_t limit, store_job **job
     sqlite3_bind_int64(st, 2, (int64_t)offset);
     while (n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
         read_job(st, &jobs[n++]);
-    int err = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_sql_fail(s, "reading jobs");
-    store_statement_done(st);
+    int err = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ukiyo__store_sql_fail(s, "reading jobs");
+    ukiyo__store_statement_done(st);
     if (err < 0) {
-        store_jobs_free(jobs, n);
+        ukiyo__store_jobs_free(jobs, n);
         return err;
     }
     *jobs_out = jobs;

@@ -17,7 +17,7 @@ struct ukiyo_store {
     char *path;
     int64_t (*clock)(void *arg); /* NULL: the real clock */
     void *clock_arg;
-    /* Statements prepared once and kept (store_statement), matched by their SQL's address. */
+    /* Statements prepared once and kept (ukiyo__store_statement), matched by their SQL's address. */
     struct {
         const char *sql;
         sqlite3_stmt *stmt;
@@ -28,16 +28,16 @@ struct ukiyo_store {
  * The prepared statement for @sql, which must be a string that lives as long
  * as the program (a literal: the cache matches it by address), prepared on
  * first use and kept with the handle; NULL with the last error set. The
- * caller binds, steps, and hands it back with store_statement_done() (which
+ * caller binds, steps, and hands it back with ukiyo__store_statement_done() (which
  * ends its read, so no snapshot stays open), never sqlite3_finalize().
  */
-sqlite3_stmt *store_statement(ukiyo_store *s, const char *sql);
-void store_statement_done(sqlite3_stmt *st);
+sqlite3_stmt *ukiyo__store_statement(ukiyo_store *s, const char *sql);
+void ukiyo__store_statement_done(sqlite3_stmt *st);
 /* Record sqlite's last failure on @s as the last error ("store: @what: ..."); UKIYO_EIO. */
-int store_sql_fail(ukiyo_store *s, const char *what);
+int ukiyo__store_sql_fail(ukiyo_store *s, const char *what);
 /* Step a prepared write to its end; 0, UKIYO_ECONFLICT on a constraint, or UKIYO_EIO. */
-int store_step_write(ukiyo_store *s, sqlite3_stmt *st, const char *what);
+int ukiyo__store_step_write(ukiyo_store *s, sqlite3_stmt *st, const char *what);
 /* sqlite3_column_text as a new string (NULL for NULL). */
-char *store_column_dup(sqlite3_stmt *st, int column);
+char *ukiyo__store_column_dup(sqlite3_stmt *st, int column);
 
 #endif

@@ -32,7 +32,7 @@ struct ukiyo_history {
 
 static int sql_error(ukiyo_store *s, const char *what)
 {
-    return ukiyo_error_set(UKIYO_EIO, "store: %s: %s", what, sqlite3_errmsg(s->db));
+    return ukiyo__error_set(UKIYO_EIO, "store: %s: %s", what, sqlite3_errmsg(s->db));
 }
 
 static char *column_dup(sqlite3_stmt *st, int col)
@@ -52,7 +52,7 @@ static int exec_bound(ukiyo_store *s, const char *sql, const char *const *params
         return sql_error(s, "prepare");
     for (size_t i = 0; i < n; i++)
         sqlite3_bind_text(st, (int)i + 1, params[i], -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, (int)n + 1, store_now_ms(s));
+    sqlite3_bind_int64(st, (int)n + 1, ukiyo__store_now_ms(s));
     if (id >= 0)
         sqlite3_bind_int64(st, (int)n + 2, id);
     rc = sqlite3_step(st);
@@ -77,7 +77,7 @@ static void crash_hook(const char *step)
 #endif
 }
 
-int journal_begin(ukiyo_store *s, journal_entry *e)
+int ukiyo__journal_begin(ukiyo_store *s, journal_entry *e)
 {
     static const char sql[] =
         "INSERT INTO updates (container, kind, strategy, image_ref, old_container_id, "
@@ -91,7 +91,7 @@ int journal_begin(ukiyo_store *s, journal_entry *e)
     int err = exec_bound(s, sql, params, ARRAY_SIZE(params), -1);
 
     if (err == UKIYO_ECONFLICT)
-        return ukiyo_error_set(UKIYO_ECONFLICT,
+        return ukiyo__error_set(UKIYO_ECONFLICT,
                                "%s: another update of this container is in progress (or was cut "
                                "short: run reconcile)",
                                e->container);
@@ -102,7 +102,7 @@ int journal_begin(ukiyo_store *s, journal_entry *e)
     return 0;
 }
 
-int journal_step(ukiyo_store *s, int64_t id, const char *step)
+int ukiyo__journal_step(ukiyo_store *s, int64_t id, const char *step)
 {
     const char *params[] = {step};
     int err = exec_bound(s, "UPDATE updates SET step = ?1, updated_ms = ?2 WHERE id = ?3", params,
@@ -113,14 +113,14 @@ int journal_step(ukiyo_store *s, int64_t id, const char *step)
     return err;
 }
 
-int journal_set_new_container(ukiyo_store *s, int64_t id, const char *container_id)
+int ukiyo__journal_set_new_container(ukiyo_store *s, int64_t id, const char *container_id)
 {
     const char *params[] = {container_id};
     return exec_bound(s, "UPDATE updates SET new_container_id = ?1, updated_ms = ?2 WHERE id = ?3",
                       params, 1, id);
 }
 
-int journal_finish(ukiyo_store *s, int64_t id, const char *outcome, const char *reason)
+int ukiyo__journal_finish(ukiyo_store *s, int64_t id, const char *outcome, const char *reason)
 {
     const char *params[] = {outcome, reason};
     return exec_bound(s,
@@ -146,7 +146,7 @@ static void entry_from_row(journal_entry *e, sqlite3_stmt *st)
     e->step = column_dup(st, 12);
 }
 
-int journal_open_entries(ukiyo_store *s, journal_entry **entries_out, size_t *count_out)
+int ukiyo__journal_open_entries(ukiyo_store *s, journal_entry **entries_out, size_t *count_out)
 {
     static const char sql[] =
         "SELECT id, container, kind, strategy, image_ref, old_container_id, old_image_id, "
@@ -171,7 +171,7 @@ int journal_open_entries(ukiyo_store *s, journal_entry **entries_out, size_t *co
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
-        journal_entries_free(entries, count);
+        ukiyo__journal_entries_free(entries, count);
         return sql_error(s, "reading the journal");
     }
     *entries_out = entries;
@@ -179,7 +179,7 @@ int journal_open_entries(ukiyo_store *s, journal_entry **entries_out, size_t *co
     return 0;
 }
 
-void journal_entry_clear(journal_entry *e)
+void ukiyo__journal_entry_clear(journal_entry *e)
 {
     free(e->container);
     free(e->kind);
@@ -196,10 +196,10 @@ void journal_entry_clear(journal_entry *e)
     memset(e, 0, sizeof(*e));
 }
 
-void journal_entries_free(journal_entry *entries, size_t count)
+void ukiyo__journal_entries_free(journal_entry *entries, size_t count)
 {
     for (size_t i = 0; i < count; i++)
-        journal_entry_clear(&entries[i]);
+        ukiyo__journal_entry_clear(&entries[i]);
     free(entries);
 }
 
@@ -222,18 +222,18 @@ static int query_text(ukiyo_store *s, const char *sql, const char *param, char *
     return *out ? 0 : UKIYO_ENOTFOUND;
 }
 
-int journal_previous_image(ukiyo_store *s, const char *container, char **image_id_out)
+int ukiyo__journal_previous_image(ukiyo_store *s, const char *container, char **image_id_out)
 {
     int err = query_text(s,
                          "SELECT old_image_id FROM updates WHERE container = ?1 AND "
                          "outcome = 'updated' ORDER BY id DESC LIMIT 1",
                          container, image_id_out);
     if (err == UKIYO_ENOTFOUND)
-        ukiyo_error_set(err, "%s has no earlier image to roll back to", container);
+        ukiyo__error_set(err, "%s has no earlier image to roll back to", container);
     return err;
 }
 
-int journal_image_before(ukiyo_store *s, const char *container, int64_t before_id,
+int ukiyo__journal_image_before(ukiyo_store *s, const char *container, int64_t before_id,
                          char **image_id_out)
 {
     sqlite3_stmt *st = NULL;
@@ -254,7 +254,7 @@ int journal_image_before(ukiyo_store *s, const char *container, int64_t before_i
     return *image_id_out ? 0 : UKIYO_ENOTFOUND;
 }
 
-int journal_name_of_container(ukiyo_store *s, const char *container_id, char **name_out)
+int ukiyo__journal_name_of_container(ukiyo_store *s, const char *container_id, char **name_out)
 {
     return query_text(s,
                       "SELECT container FROM updates WHERE old_container_id = ?1 OR "
@@ -291,7 +291,7 @@ UKIYO_EXTERN int ukiyo_store_history(ukiyo_store *s, ukiyo_history **out, const 
     int rc;
 
     if (!s || !out)
-        return ukiyo_error_set(UKIYO_EINVAL, "history: NULL argument");
+        return ukiyo__error_set(UKIYO_EINVAL, "history: NULL argument");
     if (limit == 0)
         limit = HISTORY_DEFAULT_LIMIT;
     if (limit > HISTORY_MAX_LIMIT)
@@ -406,7 +406,7 @@ UKIYO_EXTERN int64_t ukiyo_history_entry_finished_ms(const ukiyo_history_entry *
 UKIYO_EXTERN int ukiyo_history_entry_json(const ukiyo_history_entry *e, char **json_out)
 {
     if (!e || !json_out)
-        return ukiyo_error_set(UKIYO_EINVAL, "history: NULL argument");
+        return ukiyo__error_set(UKIYO_EINVAL, "history: NULL argument");
     json_t *doc = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:I, s:I}", "id",
                             (json_int_t)e->id, "container", e->container, "kind", e->kind,
                             "image", e->image, "old_image", ukiyo_history_entry_old_image(e),
@@ -416,7 +416,7 @@ UKIYO_EXTERN int ukiyo_history_entry_json(const ukiyo_history_entry *e, char **j
     char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     if (!text)
-        return ukiyo_error_set(UKIYO_ENOMEM, "out of memory");
+        return ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
     *json_out = text;
     return 0;
 }
@@ -430,7 +430,7 @@ UKIYO_EXTERN int ukiyo_store_stats_json(ukiyo_store *s, char **json_out)
     sqlite3_stmt *st = NULL;
 
     if (!s || !json_out)
-        return ukiyo_error_set(UKIYO_EINVAL, "stats: NULL argument");
+        return ukiyo__error_set(UKIYO_EINVAL, "stats: NULL argument");
     json_t *outcomes = json_array();
     json_t *jobs = json_pack("{s:i, s:i, s:i, s:i}", "queued", 0, "running", 0, "done", 0,
                              "failed", 0);
@@ -458,7 +458,7 @@ UKIYO_EXTERN int ukiyo_store_stats_json(ukiyo_store *s, char **json_out)
     if (rc != SQLITE_DONE)
         return sql_error(s, "reading totals");
     if (!text)
-        return ukiyo_error_set(UKIYO_ENOMEM, "out of memory");
+        return ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
     *json_out = text;
     return 0;
 }

@@ -15,10 +15,10 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         return 0;
     memcpy(text, data, size);
     text[size] = '\0';
-    if (www_authenticate_parse(&c, text) == 0) {
+    if (ukiyo__www_authenticate_parse(&c, text) == 0) {
         if (c.scheme == CHALLENGE_BEARER && !c.realm)
             abort();
-        www_challenge_clear(&c);
+        ukiyo__www_challenge_clear(&c);
     }
     free(text);
     return 0;

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "internal.h"
+#include "util.h"
 
 typedef struct {
     const char *unix_socket; /* connect here instead of the URL's host */
@@ -47,21 +47,21 @@ typedef struct {
     size_t header_count;
 } http_response;
 
-int http_session_new(http_session **out, const http_transport *transport, long default_timeout_ms);
-void http_session_free(http_session *s);
+int ukiyo__http_session_new(http_session **out, const http_transport *transport, long default_timeout_ms);
+void ukiyo__http_session_free(http_session *s);
 
 /*
  * Perform one request. Transport failures become UKIYO_ECONNECT or
  * UKIYO_ETIMEOUT with curl's words; any HTTP status is a success here and is
  * left to the caller. Bodies larger than 64 MiB are refused.
  */
-int http_perform(http_session *s, const http_request *req, http_response *resp);
+int ukiyo__http_perform(http_session *s, const http_request *req, http_response *resp);
 
 /* The value of a response header, matched case-insensitively; borrowed or NULL. */
-const char *http_response_header(const http_response *resp, const char *name);
-void http_response_clear(http_response *resp);
+const char *ukiyo__http_response_header(const http_response *resp, const char *name);
+void ukiyo__http_response_clear(http_response *resp);
 
 /* Percent-encode for a URL query or path segment; new string or NULL. */
-char *http_escape(const char *s);
+char *ukiyo__http_escape(const char *s);
 
 #endif

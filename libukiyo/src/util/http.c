@@ -34,33 +34,33 @@ static void curl_init_once(void)
     curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-int http_session_new(http_session **out, const http_transport *transport, long default_timeout_ms)
+int ukiyo__http_session_new(http_session **out, const http_transport *transport, long default_timeout_ms)
 {
     http_session *s;
 
     pthread_once(&curl_once, curl_init_once);
     if (curl_init_result != CURLE_OK)
-        return ukiyo_error_set(UKIYO_EIO, "libcurl failed to initialise: %s",
+        return ukiyo__error_set(UKIYO_EIO, "libcurl failed to initialise: %s",
                                curl_easy_strerror(curl_init_result));
     s = calloc(1, sizeof(*s));
     if (!s)
         return UKIYO_ENOMEM;
     s->curl = curl_easy_init();
-    s->transport.unix_socket = str_dup(transport ? transport->unix_socket : NULL);
-    s->transport.ca_file = str_dup(transport ? transport->ca_file : NULL);
-    s->transport.cert_file = str_dup(transport ? transport->cert_file : NULL);
-    s->transport.key_file = str_dup(transport ? transport->key_file : NULL);
+    s->transport.unix_socket = ukiyo__str_dup(transport ? transport->unix_socket : NULL);
+    s->transport.ca_file = ukiyo__str_dup(transport ? transport->ca_file : NULL);
+    s->transport.cert_file = ukiyo__str_dup(transport ? transport->cert_file : NULL);
+    s->transport.key_file = ukiyo__str_dup(transport ? transport->key_file : NULL);
     s->transport.insecure_tls = transport && transport->insecure_tls;
     s->default_timeout_ms = default_timeout_ms > 0 ? default_timeout_ms : 30000;
     if (!s->curl) {
-        http_session_free(s);
-        return ukiyo_error_set(UKIYO_ENOMEM, "cannot create a curl handle");
+        ukiyo__http_session_free(s);
+        return ukiyo__error_set(UKIYO_ENOMEM, "cannot create a curl handle");
     }
     *out = s;
     return 0;
 }
 
-void http_session_free(http_session *s)
+void ukiyo__http_session_free(http_session *s)
 {
     if (!s)
         return;
@@ -102,7 +102,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
         st->too_big = true;
         return 0;
     }
-    if (strbuf_append(target, data, n) < 0)
+    if (ukiyo__strbuf_append(target, data, n) < 0)
         return 0;
     if (st->req->on_line) {
         int rc = deliver_lines(st);
@@ -218,7 +218,7 @@ static int transport_error(const http_request *req, CURLcode rc, const char *det
 
     switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
-        return ukiyo_error_set(UKIYO_ETIMEOUT, "%s %s: %s", req->method ? req->method : "GET",
+        return ukiyo__error_set(UKIYO_ETIMEOUT, "%s %s: %s", req->method ? req->method : "GET",
                                req->url, why);
     case CURLE_COULDNT_CONNECT:
     case CURLE_COULDNT_RESOLVE_HOST:
@@ -228,14 +228,14 @@ static int transport_error(const http_request *req, CURLcode rc, const char *det
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
-        return ukiyo_error_set(UKIYO_ECONNECT, "cannot reach %s: %s", req->url, why);
+        return ukiyo__error_set(UKIYO_ECONNECT, "cannot reach %s: %s", req->url, why);
     default:
-        return ukiyo_error_set(UKIYO_EPROTOCOL, "%s %s failed: %s",
+        return ukiyo__error_set(UKIYO_EPROTOCOL, "%s %s failed: %s",
                                req->method ? req->method : "GET", req->url, why);
     }
 }
 
-int http_perform(http_session *s, const http_request *req, http_response *resp)
+int ukiyo__http_perform(http_session *s, const http_request *req, http_response *resp)
 {
     char detail[CURL_ERROR_SIZE] = "";
     transfer_state st = {.req = req, .resp = resp};
@@ -255,20 +255,20 @@ int http_perform(http_session *s, const http_request *req, http_response *resp)
     if (st.aborted < 0)
         err = st.aborted; /* the line callback set the error message */
     else if (st.too_big)
-        err = ukiyo_error_set(UKIYO_EPROTOCOL, "%s: response body larger than %u bytes", req->url,
+        err = ukiyo__error_set(UKIYO_EPROTOCOL, "%s: response body larger than %u bytes", req->url,
                               HTTP_BODY_MAX);
     else if (rc != CURLE_OK)
         err = transport_error(req, rc, detail);
     curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, NULL);
     curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, NULL);
     curl_slist_free_all(headers);
-    strbuf_free(&st.pending);
+    ukiyo__strbuf_free(&st.pending);
     if (err < 0)
-        http_response_clear(resp);
+        ukiyo__http_response_clear(resp);
     return err;
 }
 
-const char *http_response_header(const http_response *resp, const char *name)
+const char *ukiyo__http_response_header(const http_response *resp, const char *name)
 {
     size_t n = strlen(name);
 
@@ -284,19 +284,19 @@ const char *http_response_header(const http_response *resp, const char *name)
     return NULL;
 }
 
-void http_response_clear(http_response *resp)
+void ukiyo__http_response_clear(http_response *resp)
 {
     for (size_t i = 0; i < resp->header_count; i++)
         free(resp->headers[i]);
     free(resp->headers);
-    strbuf_free(&resp->body);
+    ukiyo__strbuf_free(&resp->body);
     memset(resp, 0, sizeof(*resp));
 }
 
-char *http_escape(const char *s)
+char *ukiyo__http_escape(const char *s)
 {
     char *escaped = curl_easy_escape(NULL, s, 0);
-    char *copy = str_dup(escaped);
+    char *copy = ukiyo__str_dup(escaped);
 
     curl_free(escaped);
     return copy;

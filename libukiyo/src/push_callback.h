@@ -1,10 +1,10 @@
 /*
- * push_internal.h - what the rest of libukiyo uses of the push module:
+ * push_callback.h - what the rest of libukiyo uses of the push module:
  * Docker Hub's callback, which a webhook brings and the job that ran
  * answers (push_callback.c).
  */
-#ifndef UKIYO_PUSH_INTERNAL_H
-#define UKIYO_PUSH_INTERNAL_H
+#ifndef UKIYO_PUSH_CALLBACK_H
+#define UKIYO_PUSH_CALLBACK_H
 
 #include "internal.h"
 
@@ -14,13 +14,13 @@
  * forgery), or, in test builds (UKIYO_TEST_HOOKS), under
  * $UKIYO_TEST_DOCKERHUB_CALLBACK_PREFIX.
  */
-bool dockerhub_callback_allowed(const char *url);
+bool ukiyo__dockerhub_callback_allowed(const char *url);
 
 /*
  * Tell Docker Hub at @url whether job @job_id @succeeded. Nothing is sent
- * to a URL dockerhub_callback_allowed() refuses. A failure is logged,
+ * to a URL ukiyo__dockerhub_callback_allowed() refuses. A failure is logged,
  * never returned: the job's outcome stands either way.
  */
-void dockerhub_callback_answer(const char *url, bool succeeded, int64_t job_id);
+void ukiyo__dockerhub_callback_answer(const char *url, bool succeeded, int64_t job_id);
 
 #endif

@@ -22,25 +22,25 @@ typedef struct {
  * /etc/localtime, else UTC). Returns NULL with ukiyo_error_last() set for
  * an unknown zone.
  */
-tz_zone *tz_load(const char *name);
-void tz_free(tz_zone *zone);
+tz_zone *ukiyo__tz_load(const char *name);
+void ukiyo__tz_free(tz_zone *zone);
 /* The name it was loaded by ("UTC" for the default). Borrowed. */
-const char *tz_name(const tz_zone *zone);
+const char *ukiyo__tz_name(const tz_zone *zone);
 
 /* Seconds east of UTC in force at @utc (unix seconds). */
-int32_t tz_offset_at(const tz_zone *zone, int64_t utc);
+int32_t ukiyo__tz_offset_at(const tz_zone *zone, int64_t utc);
 /* The civil time in @zone at @utc. */
-void tz_to_civil(const tz_zone *zone, int64_t utc, tz_civil *out);
+void ukiyo__tz_to_civil(const tz_zone *zone, int64_t utc, tz_civil *out);
 /*
  * The UTC instant of civil time @c in @zone. A time that happens twice
  * (clocks going back) gives the first; a time that never happens (clocks
  * going forward) gives the instant the gap ends.
  */
-int64_t tz_from_civil(const tz_zone *zone, const tz_civil *c);
+int64_t ukiyo__tz_from_civil(const tz_zone *zone, const tz_civil *c);
 
 /* Calendar arithmetic (proleptic Gregorian), zone-free. */
-int64_t tz_days_from_civil(int year, int month, int day);
-void tz_civil_from_days(int64_t days, int *year, int *month, int *day);
-int tz_days_in_month(int year, int month);
+int64_t ukiyo__tz_days_from_civil(int year, int month, int day);
+void ukiyo__tz_civil_from_days(int64_t days, int *year, int *month, int *day);
+int ukiyo__tz_days_in_month(int year, int month);
 
 #endif

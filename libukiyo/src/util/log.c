@@ -3,7 +3,7 @@
  */
 #include <stdio.h>
 
-#include "internal.h"
+#include "util.h"
 
 static ukiyo_log_fn log_handler;
 static void *log_payload;
@@ -20,7 +20,7 @@ UKIYO_EXTERN void ukiyo_log_set_level(ukiyo_log_level max_level)
     log_max_level = max_level;
 }
 
-void ukiyo_log(ukiyo_log_level level, const char *fmt, ...)
+void ukiyo__log(ukiyo_log_level level, const char *fmt, ...)
 {
     char message[2048];
     va_list ap;

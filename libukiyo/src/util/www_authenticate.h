@@ -5,7 +5,7 @@
 #ifndef UKIYO_WWW_AUTHENTICATE_H
 #define UKIYO_WWW_AUTHENTICATE_H
 
-#include "internal.h"
+#include "util.h"
 
 typedef enum { CHALLENGE_NONE, CHALLENGE_BASIC, CHALLENGE_BEARER } challenge_scheme;
 
@@ -22,7 +22,7 @@ typedef struct {
  * @return 0, or UKIYO_EPROTOCOL when no Basic or Bearer challenge can be read
  *         (or a Bearer challenge has no realm).
  */
-int www_authenticate_parse(www_challenge *out, const char *header);
-void www_challenge_clear(www_challenge *c);
+int ukiyo__www_authenticate_parse(www_challenge *out, const char *header);
+void ukiyo__www_challenge_clear(www_challenge *c);
 
 #endif

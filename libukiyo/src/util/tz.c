@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "util.h"
 #include "tz.h"
 
 typedef struct {
@@ -35,7 +35,7 @@ struct tz_zone {
     tz_posix posix; /* after the last transition (or always, when count is 0) */
 };
 
-int64_t tz_days_from_civil(int year, int month, int day)
+int64_t ukiyo__tz_days_from_civil(int year, int month, int day)
 {
     int64_t y = (int64_t)year - (month <= 2);
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -45,7 +45,7 @@ int64_t tz_days_from_civil(int year, int month, int day)
     return era * 146097 + doe - 719468;
 }
 
-void tz_civil_from_days(int64_t days, int *year, int *month, int *day)
+void ukiyo__tz_civil_from_days(int64_t days, int *year, int *month, int *day)
 {
     int64_t z = days + 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -63,7 +63,7 @@ static bool leap_year(int y)
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-int tz_days_in_month(int year, int month)
+int ukiyo__tz_days_in_month(int year, int month)
 {
     static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     return month == 2 && leap_year(year) ? 29 : days[month - 1];
@@ -196,15 +196,15 @@ static int64_t rule_local_time(const tz_rule_date *d, int year)
     int64_t days;
 
     if (d->kind == 'M') {
-        int64_t first = tz_days_from_civil(year, d->month, 1);
+        int64_t first = ukiyo__tz_days_from_civil(year, d->month, 1);
         int day = 1 + (d->wday - weekday_of(first) + 7) % 7 + (d->week - 1) * 7;
-        while (day > tz_days_in_month(year, d->month))
+        while (day > ukiyo__tz_days_in_month(year, d->month))
             day -= 7;
         days = first + day - 1;
     } else if (d->kind == 'J') {
-        days = tz_days_from_civil(year, 1, 1) + d->day - 1 + (leap_year(year) && d->day >= 60);
+        days = ukiyo__tz_days_from_civil(year, 1, 1) + d->day - 1 + (leap_year(year) && d->day >= 60);
     } else {
-        days = tz_days_from_civil(year, 1, 1) + d->day;
+        days = ukiyo__tz_days_from_civil(year, 1, 1) + d->day;
     }
     return days * 86400 + d->time;
 }
@@ -214,7 +214,7 @@ static int32_t posix_offset_at(const tz_posix *p, int64_t utc)
     if (!p->has_dst)
         return p->std_off;
     int year, month, day;
-    tz_civil_from_days(floor_div(utc + p->std_off, 86400), &year, &month, &day);
+    ukiyo__tz_civil_from_days(floor_div(utc + p->std_off, 86400), &year, &month, &day);
     int64_t start = rule_local_time(&p->start, year) - p->std_off;
     int64_t end = rule_local_time(&p->end, year) - p->dst_off;
     bool dst = start < end ? (utc >= start && utc < end) : (utc < end || utc >= start);
@@ -325,13 +325,13 @@ static bool load_named(tz_zone *z, const char *name)
     if (!zone_name_safe(name))
         return false;
     const char *dir = getenv("TZDIR");
-    char *path = str_printf("%s/%s", dir && dir[0] ? dir : "/usr/share/zoneinfo", name);
+    char *path = ukiyo__str_printf("%s/%s", dir && dir[0] ? dir : "/usr/share/zoneinfo", name);
     bool ok = path && load_file(z, path);
     free(path);
     return ok;
 }
 
-tz_zone *tz_load(const char *name)
+tz_zone *ukiyo__tz_load(const char *name)
 {
     tz_zone *z = calloc(1, sizeof(*z));
     bool ok;
@@ -354,16 +354,16 @@ tz_zone *tz_load(const char *name)
         if (!ok && system) /* an unusable $TZ means UTC, as for the C library */
             ok = true;
     }
-    z->name = str_dup(name);
+    z->name = ukiyo__str_dup(name);
     if (!ok || !z->name) {
-        ukiyo_error_set(UKIYO_EINVAL, "unknown time zone \"%s\"", name);
-        tz_free(z);
+        ukiyo__error_set(UKIYO_EINVAL, "unknown time zone \"%s\"", name);
+        ukiyo__tz_free(z);
         return NULL;
     }
     return z;
 }
 
-void tz_free(tz_zone *z)
+void ukiyo__tz_free(tz_zone *z)
 {
     if (!z)
         return;
@@ -373,12 +373,12 @@ void tz_free(tz_zone *z)
     free(z);
 }
 
-const char *tz_name(const tz_zone *z)
+const char *ukiyo__tz_name(const tz_zone *z)
 {
     return z->name;
 }
 
-int32_t tz_offset_at(const tz_zone *z, int64_t utc)
+int32_t ukiyo__tz_offset_at(const tz_zone *z, int64_t utc)
 {
     if (z->count == 0 || utc >= z->times[z->count - 1]) {
         if (z->has_posix)
@@ -398,29 +398,29 @@ int32_t tz_offset_at(const tz_zone *z, int64_t utc)
     return z->offsets[lo];
 }
 
-void tz_to_civil(const tz_zone *z, int64_t utc, tz_civil *out)
+void ukiyo__tz_to_civil(const tz_zone *z, int64_t utc, tz_civil *out)
 {
-    int64_t local = utc + tz_offset_at(z, utc);
+    int64_t local = utc + ukiyo__tz_offset_at(z, utc);
     int64_t days = floor_div(local, 86400), secs = local - days * 86400;
 
-    tz_civil_from_days(days, &out->year, &out->month, &out->day);
+    ukiyo__tz_civil_from_days(days, &out->year, &out->month, &out->day);
     out->hour = (int)(secs / 3600);
     out->minute = (int)(secs / 60 % 60);
     out->second = (int)(secs % 60);
     out->wday = weekday_of(days);
 }
 
-int64_t tz_from_civil(const tz_zone *z, const tz_civil *c)
+int64_t ukiyo__tz_from_civil(const tz_zone *z, const tz_civil *c)
 {
-    int64_t local = tz_days_from_civil(c->year, c->month, c->day) * 86400 + c->hour * 3600 +
+    int64_t local = ukiyo__tz_days_from_civil(c->year, c->month, c->day) * 86400 + c->hour * 3600 +
                     c->minute * 60 + c->second;
     /* The offsets in force around it; a zone changes at most once in 28 hours. */
-    int32_t before = tz_offset_at(z, local - 50400), after = tz_offset_at(z, local + 50400);
+    int32_t before = ukiyo__tz_offset_at(z, local - 50400), after = ukiyo__tz_offset_at(z, local + 50400);
     int64_t best = INT64_MAX;
 
-    if (tz_offset_at(z, local - before) == before)
+    if (ukiyo__tz_offset_at(z, local - before) == before)
         best = local - before;
-    if (tz_offset_at(z, local - after) == after && local - after < best)
+    if (ukiyo__tz_offset_at(z, local - after) == after && local - after < best)
         best = local - after;
     if (best != INT64_MAX)
         return best;
@@ -433,7 +433,7 @@ int64_t tz_from_civil(const tz_zone *z, const tz_civil *c)
     }
     while (hi - lo > 1) {
         int64_t mid = lo + (hi - lo) / 2;
-        if (tz_offset_at(z, mid) == tz_offset_at(z, lo))
+        if (ukiyo__tz_offset_at(z, mid) == ukiyo__tz_offset_at(z, lo))
             lo = mid;
         else
             hi = mid;

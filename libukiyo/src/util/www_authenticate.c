@@ -32,7 +32,7 @@ static const char *read_value(const char *p, char **value_out)
         for (p++; *p && *p != '"'; p++) {
             if (*p == '\\' && p[1])
                 p++;
-            if (strbuf_append(&value, p, 1) < 0)
+            if (ukiyo__strbuf_append(&value, p, 1) < 0)
                 goto fail;
         }
         if (*p != '"')
@@ -42,15 +42,15 @@ static const char *read_value(const char *p, char **value_out)
         const char *start = p;
         while (is_token_char(*p) || *p == '=')
             p++;
-        if (strbuf_append(&value, start, (size_t)(p - start)) < 0)
+        if (ukiyo__strbuf_append(&value, start, (size_t)(p - start)) < 0)
             goto fail;
     }
-    if (!value.data && strbuf_append(&value, "", 0) < 0)
+    if (!value.data && ukiyo__strbuf_append(&value, "", 0) < 0)
         goto fail;
     *value_out = value.data;
     return p;
 fail:
-    strbuf_free(&value);
+    ukiyo__strbuf_free(&value);
     return NULL;
 }
 
@@ -112,39 +112,39 @@ static const char *parse_one(const char *p, www_challenge *c)
     }
 }
 
-int www_authenticate_parse(www_challenge *out, const char *header)
+int ukiyo__www_authenticate_parse(www_challenge *out, const char *header)
 {
     www_challenge best = {0};
     const char *p;
 
     if (!header || strlen(header) > CHALLENGE_HEADER_MAX)
-        return ukiyo_error_set(UKIYO_EPROTOCOL, "missing or oversized WWW-Authenticate header");
+        return ukiyo__error_set(UKIYO_EPROTOCOL, "missing or oversized WWW-Authenticate header");
     p = skip_space(header);
     while (*p) {
         www_challenge c = {0};
         const char *next = parse_one(p, &c);
         if (!next || next == p) {
-            www_challenge_clear(&c);
+            ukiyo__www_challenge_clear(&c);
             break;
         }
         if (c.scheme > best.scheme) {
-            www_challenge_clear(&best);
+            ukiyo__www_challenge_clear(&best);
             best = c;
         } else {
-            www_challenge_clear(&c);
+            ukiyo__www_challenge_clear(&c);
         }
         p = next;
     }
     if (best.scheme == CHALLENGE_NONE || (best.scheme == CHALLENGE_BEARER && !best.realm)) {
-        www_challenge_clear(&best);
-        return ukiyo_error_set(UKIYO_EPROTOCOL, "unusable WWW-Authenticate challenge: %.200s",
+        ukiyo__www_challenge_clear(&best);
+        return ukiyo__error_set(UKIYO_EPROTOCOL, "unusable WWW-Authenticate challenge: %.200s",
                                header);
     }
     *out = best;
     return 0;
 }
 
-void www_challenge_clear(www_challenge *c)
+void ukiyo__www_challenge_clear(www_challenge *c)
 {
     free(c->realm);
     free(c->service);

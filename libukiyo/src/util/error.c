@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "util.h"
 
 #define ERROR_MESSAGE_MAX 1024
 
@@ -41,7 +41,7 @@ UKIYO_EXTERN void ukiyo_error_clear(void)
     last_error[0] = '\0';
 }
 
-int ukiyo_error_set(int code, const char *fmt, ...)
+int ukiyo__error_set(int code, const char *fmt, ...)
 {
     va_list ap;
 
@@ -52,7 +52,7 @@ int ukiyo_error_set(int code, const char *fmt, ...)
     return code;
 }
 
-int ukiyo_error_wrap(int code, const char *fmt, ...)
+int ukiyo__error_wrap(int code, const char *fmt, ...)
 {
     char prefix[ERROR_MESSAGE_MAX];
     char previous[ERROR_MESSAGE_MAX];

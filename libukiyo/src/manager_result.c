@@ -1,0 +1,81 @@
+/*
+ * manager_result.c - what an update, redeploy or rollback hands back: the
+ * result object and its getters.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "manager_private.h"
+
+void ukiyo__result_set_reason(ukiyo_update_result *r, const char *fmt, ...)
+{
+    va_list ap;
+    char *text;
+
+    va_start(ap, fmt);
+    text = ukiyo__str_vprintf(fmt, ap); /* before the free: the arguments may point into it */
+    va_end(ap);
+    free(r->reason);
+    r->reason = text;
+}
+
+UKIYO_EXTERN void ukiyo_update_result_free(ukiyo_update_result *r)
+{
+    if (!r)
+        return;
+    free(r->container);
+    free(r->image);
+    free(r->reason);
+    free(r->old_image_id);
+    free(r->new_image_id);
+    free(r->container_id);
+    free(r->strategy);
+    free(r);
+}
+
+UKIYO_EXTERN ukiyo_update_outcome ukiyo_update_result_outcome(const ukiyo_update_result *r)
+{
+    return r->outcome;
+}
+
+UKIYO_EXTERN const char *ukiyo_update_outcome_name(ukiyo_update_outcome outcome)
+{
+    static const char *const names[] = {"fresh",  "updated", "rolled-back",
+                                        "failed", "skipped", "planned"};
+    return (unsigned)outcome < ARRAY_SIZE(names) ? names[outcome] : "unknown";
+}
+
+UKIYO_EXTERN const char *ukiyo_update_result_container(const ukiyo_update_result *r)
+{
+    return r->container;
+}
+
+UKIYO_EXTERN const char *ukiyo_update_result_image(const ukiyo_update_result *r)
+{
+    return r->image;
+}
+
+UKIYO_EXTERN const char *ukiyo_update_result_reason(const ukiyo_update_result *r)
+{
+    return r->reason;
+}
+
+UKIYO_EXTERN const char *ukiyo_update_result_old_image_id(const ukiyo_update_result *r)
+{
+    return r->old_image_id;
+}
+
+UKIYO_EXTERN const char *ukiyo_update_result_new_image_id(const ukiyo_update_result *r)
+{
+    return r->new_image_id;
+}
+
+UKIYO_EXTERN const char *ukiyo_update_result_container_id(const ukiyo_update_result *r)
+{
+    return r->container_id;
+}
+
+UKIYO_EXTERN const char *ukiyo_update_result_strategy(const ukiyo_update_result *r)
+{
+    return r->strategy;
+}

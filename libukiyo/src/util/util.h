@@ -1,0 +1,65 @@
+/*
+ * util.h - libukiyo's utilities (this folder, built as the internal static
+ * library libukiyo-util): the last error, logging, strings and buffers,
+ * base64. http.h, tz.h and www_authenticate.h are the others. None of them
+ * knows anything of containers; every other file of the library has them
+ * through internal.h.
+ */
+#ifndef UKIYO_UTIL_H
+#define UKIYO_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ukiyo.h"
+
+#define UKIYO_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Record the message of a failure for ukiyo_error_last() and return @code. */
+int ukiyo__error_set(int code, const char *fmt, ...) UKIYO_PRINTF(2, 3);
+/* Prefix the current last error with more context; returns @code. */
+int ukiyo__error_wrap(int code, const char *fmt, ...) UKIYO_PRINTF(2, 3);
+
+void ukiyo__log(ukiyo_log_level level, const char *fmt, ...) UKIYO_PRINTF(2, 3);
+#define log_error(...) ukiyo__log(UKIYO_LOG_ERROR, __VA_ARGS__)
+#define log_warning(...) ukiyo__log(UKIYO_LOG_WARNING, __VA_ARGS__)
+#define log_info(...) ukiyo__log(UKIYO_LOG_INFO, __VA_ARGS__)
+#define log_debug(...) ukiyo__log(UKIYO_LOG_DEBUG, __VA_ARGS__)
+
+/* printf into a new string; NULL when out of memory. */
+char *ukiyo__str_printf(const char *fmt, ...) UKIYO_PRINTF(1, 2);
+char *ukiyo__str_vprintf(const char *fmt, va_list ap);
+/* strdup that accepts NULL (returns NULL). */
+char *ukiyo__str_dup(const char *s);
+bool ukiyo__str_has_prefix(const char *s, const char *prefix);
+/* Constant-time comparison of two NUL-terminated secrets. */
+bool ukiyo__str_equal_secret(const char *a, const char *b);
+/* Overwrite a secret before freeing it. */
+void ukiyo__str_free_secret(char *s);
+
+/* Growable byte buffer, always NUL-terminated. */
+typedef struct {
+    char *data;
+    size_t len;
+    size_t cap;
+} strbuf;
+
+int ukiyo__strbuf_append(strbuf *b, const void *data, size_t len);
+void ukiyo__strbuf_free(strbuf *b);
+
+struct ukiyo_string_list {
+    char **items;
+    size_t count;
+    size_t cap;
+};
+/* Append a copy of @s; 0 or UKIYO_ENOMEM. */
+int ukiyo__string_list_append(ukiyo_string_list *list, const char *s);
+
+/* Base64 (RFC 4648). @url selects the URL-safe alphabet; padding is always written. */
+char *ukiyo__base64_encode(const void *data, size_t len, bool url);
+/* Decodes either alphabet, padding optional; NULL on malformed input. */
+unsigned char *ukiyo__base64_decode(const char *text, size_t *len_out);
+
+#endif
