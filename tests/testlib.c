@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
@@ -194,4 +195,11 @@ int test_free_port(void)
     ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
     close(fd);
     return ntohs(addr.sin_port);
+}
+
+int64_t test_ms_of(const char *iso)
+{
+    struct tm tm = {0};
+    ck_assert_ptr_nonnull(strptime(iso, "%Y-%m-%dT%H:%M:%SZ", &tm));
+    return (int64_t)timegm(&tm) * 1000;
 }

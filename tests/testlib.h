@@ -6,6 +6,7 @@
 #define UKIYO_TESTLIB_H
 
 #include <check.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -26,6 +27,8 @@ int test_free_port(void);
 const char *test_registry(void);
 /* A name no other test or run uses: "ukiyo-test-<pid>-<n>-<word>". New string. */
 char *test_unique_name(const char *word);
+/* "2026-03-29T01:00:00Z" as milliseconds since the epoch. */
+int64_t test_ms_of(const char *iso);
 /*
  * Run a shell command (docker CLI, tests/env scripts); returns its exit
  * status. Its output is captured into @out (new string) when @out is non-NULL,

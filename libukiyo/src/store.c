@@ -191,7 +191,8 @@ static int schema_version(ukiyo_store *s)
     return version;
 }
 
-static int migrate(ukiyo_store *s)
+/* Run the migrations from the store's version up to @target. */
+static int migrate(ukiyo_store *s, int target)
 {
     int version = schema_version(s);
     int known = (int)ARRAY_SIZE(migrations);
@@ -202,7 +203,7 @@ static int migrate(ukiyo_store *s)
         return ukiyo__error_set(UKIYO_EUNSUPPORTED,
                                "store %s has schema %d; this ukiyo knows up to %d (newer ukiyo?)",
                                s->path, version, known);
-    for (int i = version; i < known; i++) {
+    for (int i = version; i < target; i++) {
         char pragma[64];
         snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", i + 1);
         /* Each migration and its version bump commit together, or not at all. */
@@ -219,7 +220,17 @@ static int migrate(ukiyo_store *s)
     return 0;
 }
 
+int ukiyo__store_schema_latest(void)
+{
+    return (int)ARRAY_SIZE(migrations);
+}
+
 UKIYO_EXTERN int ukiyo_store_open(ukiyo_store **out, const char *path)
+{
+    return ukiyo__store_open_at(out, path, ukiyo__store_schema_latest());
+}
+
+int ukiyo__store_open_at(ukiyo_store **out, const char *path, int version)
 {
     ukiyo_store *s;
     int err;
@@ -253,7 +264,7 @@ UKIYO_EXTERN int ukiyo_store_open(ukiyo_store **out, const char *path)
         err = store_error(s, "configuring");
         goto fail;
     }
-    err = migrate(s);
+    err = migrate(s, version);
     if (err < 0)
         goto fail;
     *out = s;

@@ -19,6 +19,14 @@
 
 /* ---- the handle -------------------------------------------------------- */
 
+/* The schema version this library migrates stores to: the number of migrations. */
+int ukiyo__store_schema_latest(void);
+/*
+ * ukiyo_store_open(), migrating the schema only up to @version (which
+ * ukiyo_store_open() takes as ukiyo__store_schema_latest()): the migration
+ * tests make stores as each older release left them.
+ */
+int ukiyo__store_open_at(ukiyo_store **out, const char *path, int version);
 /* Milliseconds since the epoch by the store's clock (ukiyo_options.clock_ms). */
 int64_t ukiyo__store_now_ms(const ukiyo_store *s);
 /* Replace the store's clock (NULL: the real one). */

@@ -1,0 +1,224 @@
+/*
+ * test_plan.c - a container's plan: durations, what its labels and the
+ * handle's defaults make of its policy, window and polls, and the
+ * injectable clock the plan is read at. Containers come from stored
+ * inspect documents (tests/data/inspect); needs nothing running.
+ */
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "docker_private.h"
+#include "testlib.h"
+
+START_TEST(durations)
+{
+    static const struct {
+        const char *text;
+        int64_t ms;
+    } ok[] = {{"90", 90000},     {"30s", 30000},       {"15m", 900000},
+              {"2h", 7200000},   {"1d", 86400000},     {"1h30m", 5400000},
+              {"1d2h3m4s", 93784000}};
+    static const char *const bad[] = {"", "0", "0s", "-5m", "5x", "m", "1.5h", "5m1h",
+                                      "400d", "99999999999999999999", "1h ", " 1h"};
+    int64_t ms;
+
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        ck_assert_msg(ukiyo_duration_parse(ok[i].text, &ms) == 0, "%s", ok[i].text);
+        ck_assert_int_eq(ms, ok[i].ms);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(ukiyo_duration_parse(bad[i], &ms) == UKIYO_EINVAL, "%s", bad[i]);
+}
+END_TEST
+
+/* ---- the scheduler's clock --------------------------------------------------- */
+
+static int64_t fake_now;
+
+static int64_t fake_clock(void *payload)
+{
+    (void)payload;
+    return fake_now;
+}
+
+START_TEST(the_clock_is_injectable)
+{
+    char db[] = "/tmp/ukiyo-test-sched-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(db));
+    char *path = NULL;
+    ck_assert_int_ge(asprintf(&path, "%s/ukiyo.db", db), 0);
+    ukiyo_options opts = UKIYO_OPTIONS_INIT;
+    opts.db_path = path;
+    opts.clock_ms = fake_clock;
+    opts.schedule = "0 3 * * *";
+    fake_now = test_ms_of("2030-01-01T00:00:00Z");
+    ukiyo *u = NULL;
+    ck_assert_int_eq(ukiyo_open(&u, &opts), 0);
+    ck_assert_int_eq(ukiyo_now_ms(u), fake_now);
+    int64_t due = 0;
+    /* Never looked at the containers yet: due at once. */
+    ck_assert_int_eq(ukiyo_scheduler_next_due(u, &due), 0);
+    ck_assert_int_eq(due, fake_now);
+    ukiyo_close(u);
+
+    opts.schedule = "0 3 * *";
+    ck_assert_int_eq(ukiyo_open(&u, &opts), UKIYO_EINVAL);
+    ck_assert_msg(strstr(ukiyo_error_last(), "expected five fields"), "%s", ukiyo_error_last());
+    test_sh(NULL, "rm -rf %s", db);
+    free(path);
+}
+END_TEST
+
+/* ---- plans from labels --------------------------------------------------- */
+
+static int64_t plan_now;
+
+static int64_t plan_clock(void *payload)
+{
+    (void)payload;
+    return plan_now;
+}
+
+/* The stored "plain" container with @labels ("k=v" pairs, NULL-ended) added. */
+static ukiyo_container *container_with(const char *const *labels)
+{
+    char *text = test_data_read("inspect/plain.json");
+    json_t *doc = json_loads(text, 0, NULL);
+    free(text);
+    ck_assert_ptr_nonnull(doc);
+    json_t *map = json_object_get(json_object_get(doc, "Config"), "Labels");
+    for (const char *const *l = labels; l && *l; l++) {
+        const char *eq = strchr(*l, '=');
+        char *key = strndup(*l, (size_t)(eq - *l));
+        json_object_set_new(map, key, json_string(eq + 1));
+        free(key);
+    }
+    ukiyo_container *c = ukiyo__container_from_json(doc, true);
+    ck_assert_ptr_nonnull(c);
+    return c;
+}
+
+static ukiyo *open_with(const char *schedule, int64_t poll_ms)
+{
+    ukiyo_options opts = UKIYO_OPTIONS_INIT;
+    ukiyo *u = NULL;
+    opts.clock_ms = plan_clock;
+    opts.schedule = schedule;
+    opts.poll_interval_ms = poll_ms;
+    ck_assert_msg(ukiyo_open(&u, &opts) == 0, "%s", ukiyo_error_last());
+    return u;
+}
+
+START_TEST(labels_make_the_plan)
+{
+    static const char *const labels[] = {"ukiyo.policy=minor", "ukiyo.schedule=0 3 * * *",
+                                         "ukiyo.poll=15m", NULL};
+    ukiyo *u = open_with(NULL, 0);
+    ukiyo_container *c = container_with(labels);
+    ukiyo_plan *p = NULL;
+
+    plan_now = test_ms_of("2030-01-01T02:00:00Z");
+    ck_assert_int_eq(ukiyo_plan_get(u, c, &p), 0);
+    ck_assert_ptr_null(ukiyo_plan_error(p));
+    ck_assert_str_eq(ukiyo_plan_policy(p), "minor");
+    ck_assert_str_eq(ukiyo_plan_window(p), "0 3 * * *");
+    ck_assert_int_eq(ukiyo_plan_window_open(p), 0);
+    ck_assert_int_eq(ukiyo_plan_window_next_ms(p), test_ms_of("2030-01-01T03:00:00Z"));
+    ck_assert_int_eq(ukiyo_plan_poll_interval_ms(p), 15 * 60 * 1000);
+    ukiyo_plan_free(p);
+
+    /* Inside the window it is open. */
+    plan_now = test_ms_of("2030-01-01T03:00:30Z");
+    ck_assert_int_eq(ukiyo_plan_get(u, c, &p), 0);
+    ck_assert_int_eq(ukiyo_plan_window_open(p), 1);
+    ukiyo_plan_free(p);
+    ukiyo_container_free(c);
+    ukiyo_close(u);
+}
+END_TEST
+
+START_TEST(without_labels_the_defaults_apply)
+{
+    ukiyo *u = open_with("30 4 * * 0", 6 * 3600 * 1000LL);
+    ukiyo_container *c = container_with(NULL);
+    ukiyo_plan *p = NULL;
+
+    plan_now = test_ms_of("2030-01-01T00:00:00Z");
+    ck_assert_int_eq(ukiyo_plan_get(u, c, &p), 0);
+    ck_assert_ptr_null(ukiyo_plan_error(p));
+    ck_assert_str_eq(ukiyo_plan_policy(p), "digest");
+    ck_assert_str_eq(ukiyo_plan_window(p), "30 4 * * 0");
+    ck_assert_int_eq(ukiyo_plan_poll_interval_ms(p), 6 * 3600 * 1000LL);
+    ukiyo_plan_free(p);
+    ukiyo_container_free(c);
+    ukiyo_close(u);
+
+    /* No window at all: always open. */
+    u = open_with(NULL, 0);
+    c = container_with(NULL);
+    ck_assert_int_eq(ukiyo_plan_get(u, c, &p), 0);
+    ck_assert_ptr_null(ukiyo_plan_window(p));
+    ck_assert_int_eq(ukiyo_plan_window_open(p), 1);
+    ck_assert_int_eq(ukiyo_plan_poll_interval_ms(p), 0);
+    ukiyo_plan_free(p);
+    ukiyo_container_free(c);
+    ukiyo_close(u);
+}
+END_TEST
+
+START_TEST(a_bad_label_is_the_plans_error)
+{
+    static const struct {
+        const char *label, *names;
+    } cases[] = {
+        {"ukiyo.policy=minr", "ukiyo.policy"},
+        {"ukiyo.schedule=0 3 * *", "ukiyo.schedule"},
+        {"ukiyo.poll=abc", "ukiyo.poll"},
+    };
+    ukiyo *u = open_with(NULL, 0);
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *const labels[] = {cases[i].label, NULL};
+        ukiyo_container *c = container_with(labels);
+        ukiyo_plan *p = NULL;
+        ck_assert_int_eq(ukiyo_plan_get(u, c, &p), 0);
+        ck_assert_msg(ukiyo_plan_error(p) && strstr(ukiyo_plan_error(p), cases[i].names),
+                      "%s: %s", cases[i].label,
+                      ukiyo_plan_error(p) ? ukiyo_plan_error(p) : "(no error)");
+        ukiyo_plan_free(p);
+        ukiyo_container_free(c);
+    }
+    /* Polls can be turned off by label. */
+    static const char *const off[] = {"ukiyo.poll=off", NULL};
+    ukiyo_close(u);
+    u = open_with(NULL, 3600 * 1000);
+    ukiyo_container *c = container_with(off);
+    ukiyo_plan *p = NULL;
+    ck_assert_int_eq(ukiyo_plan_get(u, c, &p), 0);
+    ck_assert_ptr_null(ukiyo_plan_error(p));
+    ck_assert_int_eq(ukiyo_plan_poll_interval_ms(p), 0);
+    ukiyo_plan_free(p);
+    ukiyo_container_free(c);
+    ukiyo_close(u);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("plan");
+    TCase *tc = tcase_create("durations and the clock");
+
+    tcase_add_test(tc, durations);
+    tcase_add_test(tc, the_clock_is_injectable);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("plans from labels");
+    tcase_add_test(tc, labels_make_the_plan);
+    tcase_add_test(tc, without_labels_the_defaults_apply);
+    tcase_add_test(tc, a_bad_label_is_the_plans_error);
+    suite_add_tcase(s, tc);
+    return test_run_suite(s);
+}

@@ -1,0 +1,240 @@
+/*
+ * test_store.c - the store's migrations, from every older schema: a store
+ * as each earlier release left it (the schema at that version, with the
+ * rows that release wrote, put there with sqlite itself) is opened by this
+ * library, migrated, and everything in it is still read back through the
+ * API; what the later migrations added then works on it. Needs nothing
+ * running.
+ */
+#include <check.h>
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store_internal.h"
+#include "testlib.h"
+
+/* The version at which each table came (store.c's migrations). */
+#define V_UPDATES 1
+#define V_JOBS 2
+#define V_CREDENTIALS 3
+#define V_DEPLOYMENTS 4
+
+static char dir[] = "/tmp/ukiyo-test-store-XXXXXX";
+
+static char *db_path(int version)
+{
+    char *path = malloc(strlen(dir) + 32);
+    sprintf(path, "%s/v%d.db", dir, version);
+    return path;
+}
+
+static void exec(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK, "%s: %s", sql, msg);
+}
+
+/* What a release at @version wrote, in that version's columns. */
+static void write_old_rows(const char *path, int version)
+{
+    sqlite3 *db = NULL;
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    if (version >= V_UPDATES)
+        exec(db, "INSERT INTO updates (container, kind, strategy, image_ref, old_container_id, "
+                 "old_image_id, new_image_id, new_container_id, temp_name, old_name, "
+                 "old_was_running, step, started_ms, updated_ms, finished_ms, outcome) VALUES "
+                 "('web', 'update', 'stop-first', 'registry.example/app:1', 'c1', 'sha256:old', "
+                 "'sha256:new', 'c2', 'web-new', 'web-old', 1, 'remove-old', 1000, 2000, 2000, "
+                 "'updated')");
+    if (version >= V_JOBS)
+        exec(db, "INSERT INTO jobs (id, state, registry, repository, tag, source, created_ms, "
+                 "finished_ms, results) VALUES (7, 'done', 'registry.example', 'app', '1', "
+                 "'distribution', 1000, 2000, '[{\"name\":\"web\",\"outcome\":\"updated\"}]')");
+    if (version >= V_CREDENTIALS)
+        exec(db, "INSERT INTO credentials (server, username, secret, created_ms, updated_ms) "
+                 "VALUES ('registry.example', 'bot', 'old-s3cret', 1000, 1000)");
+    if (version >= V_DEPLOYMENTS)
+        exec(db, "INSERT INTO deployments (name, registry, repository, container, ports, "
+                 "scheduled_at_ms, scheduled_downtime, created_ms, updated_ms) VALUES "
+                 "('registry.example/app', 'registry.example', 'app', 'app', "
+                 "'[{\"exportPort\":18081,\"internalPort\":8080}]', 0, 0, 1000, 1000)");
+    sqlite3_close(db);
+}
+
+static ukiyo *open_handle(const char *path)
+{
+    ukiyo_options opts = UKIYO_OPTIONS_INIT;
+    ukiyo *u = NULL;
+    opts.db_path = path;
+    ck_assert_msg(ukiyo_open(&u, &opts) == 0, "%s", ukiyo_error_last());
+    return u;
+}
+
+static void check_old_rows(ukiyo *u, int version)
+{
+    ukiyo_store *s = ukiyo_get_store(u);
+    ukiyo_history *h = NULL;
+    char *json = NULL;
+
+    ck_assert_int_eq(ukiyo_store_history(s, &h, "web", 0, 10), 0);
+    ck_assert_uint_eq(ukiyo_history_count(h), version >= V_UPDATES ? 1 : 0);
+    if (version >= V_UPDATES) {
+        const ukiyo_history_entry *e = ukiyo_history_get(h, 0);
+        ck_assert_str_eq(ukiyo_history_entry_outcome(e), "updated");
+        ck_assert_str_eq(ukiyo_history_entry_new_image_id(e), "sha256:new");
+        /* old_image_ref came at 7: an older row ran the same reference before. */
+        ck_assert_str_eq(ukiyo_history_entry_old_image(e), "registry.example/app:1");
+    }
+    ukiyo_history_free(h);
+
+    int err = ukiyo_jobs_get(u, 7, &json);
+    if (version >= V_JOBS) {
+        ck_assert_msg(err == 0, "%s", ukiyo_error_last());
+        json_t *job = json_loads(json, 0, NULL);
+        ck_assert_str_eq(json_string_value(json_object_get(job, "state")), "done");
+        ck_assert_str_eq(json_string_value(json_object_get(job, "image")),
+                         "registry.example/app:1");
+        /* Columns later versions added, with their defaults. */
+        ck_assert_str_eq(json_string_value(json_object_get(job, "action")), "update");
+        ck_assert_int_eq(json_integer_value(json_object_get(job, "not_before_ms")), 0);
+        ck_assert_str_eq(json_string_value(json_object_get(
+                             json_array_get(json_object_get(job, "results"), 0), "outcome")),
+                         "updated");
+        json_decref(job);
+        free(json);
+    } else {
+        ck_assert_int_eq(err, UKIYO_ENOTFOUND);
+    }
+
+    ck_assert_int_eq(ukiyo_store_credentials_json(s, &json), 0);
+    ck_assert_msg((strstr(json, "registry.example") != NULL) == (version >= V_CREDENTIALS), "%s",
+                  json);
+    ck_assert_msg(!strstr(json, "old-s3cret"), "a secret in the listing: %s", json);
+    free(json);
+
+    ck_assert_int_eq(ukiyo_deployments_json(u, &json), 0);
+    ck_assert_msg((strstr(json, "registry.example/app") != NULL) == (version >= V_DEPLOYMENTS),
+                  "%s", json);
+    free(json);
+}
+
+/* What the later migrations added works on a migrated store. */
+static void check_new_columns(ukiyo *u, int version)
+{
+    /* 6: a job keeps Docker Hub's callback; 5: a job for one named container
+     * needs an engine, so the queue's columns are checked through a push. */
+    ukiyo_push_request req = UKIYO_PUSH_REQUEST_INIT;
+    ukiyo_push_events *ev = NULL;
+    static const char body[] = "{\"image\":\"registry.example/app:2\"}";
+    int64_t id = 0;
+    req.body = body;
+    req.body_len = strlen(body);
+    ck_assert_int_eq(ukiyo_push_parse(&ev, &req), 0);
+    ck_assert_msg(ukiyo_jobs_submit(u, ukiyo_push_events_get(ev, 0), "test", "d-1", &id) == 0,
+                  "from %d: %s", version, ukiyo_error_last());
+    ukiyo_push_events_free(ev);
+    ck_assert_int_eq(
+        ukiyo_jobs_set_callback(u, id, "https://registry.hub.docker.com/u/a/b/hook/x/"), 0);
+    /* 8: a deployment's window. */
+    ck_assert_msg(ukiyo_deployment_save(u,
+                                        "{\"name\":\"registry.example/other\","
+                                        "\"window\":\"0 3 * * *\"}",
+                                        0) == 0,
+                  "from %d: %s", version, ukiyo_error_last());
+    char *json = NULL;
+    ck_assert_int_eq(ukiyo_deployments_json(u, &json), 0);
+    ck_assert_msg(strstr(json, "0 3 * * *"), "%s", json);
+    free(json);
+}
+
+START_TEST(every_older_schema_migrates_with_its_rows)
+{
+    int latest = ukiyo__store_schema_latest();
+
+    ck_assert_int_ge(latest, V_DEPLOYMENTS);
+    for (int version = 0; version <= latest; version++) {
+        char *path = db_path(version);
+        ukiyo_store *s = NULL;
+
+        ck_assert_msg(ukiyo__store_open_at(&s, path, version) == 0, "%s", ukiyo_error_last());
+        ck_assert_int_eq(ukiyo_store_schema_version(s), version);
+        ukiyo_store_close(s);
+        write_old_rows(path, version);
+
+        ukiyo *u = open_handle(path);
+        ck_assert_int_eq(ukiyo_store_schema_version(ukiyo_get_store(u)), latest);
+        check_old_rows(u, version);
+        check_new_columns(u, version);
+        ukiyo_close(u);
+        /* And again: a migrated store opens as it is. */
+        u = open_handle(path);
+        check_old_rows(u, version);
+        ukiyo_close(u);
+        free(path);
+    }
+}
+END_TEST
+
+START_TEST(a_newer_schema_is_refused_untouched)
+{
+    char *path = db_path(999);
+    ukiyo_store *s = NULL;
+    sqlite3 *db = NULL;
+
+    ck_assert_int_eq(ukiyo_store_open(&s, path), 0);
+    ukiyo_store_close(s);
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    char pragma[64];
+    snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", ukiyo__store_schema_latest() + 1);
+    exec(db, pragma);
+    sqlite3_close(db);
+
+    s = NULL;
+    ck_assert_int_eq(ukiyo_store_open(&s, path), UKIYO_EUNSUPPORTED);
+    ck_assert_ptr_null(s);
+    ck_assert_msg(strstr(ukiyo_error_last(), "newer"), "%s", ukiyo_error_last());
+    /* Still the newer version: nothing was migrated down or over. */
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    ck_assert_int_eq(sqlite3_column_int(st, 0), ukiyo__store_schema_latest() + 1);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    free(path);
+}
+END_TEST
+
+static void setup(void)
+{
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    strcpy(dir + strlen(dir) - 6, "XXXXXX");
+}
+
+static Suite *store_suite(void)
+{
+    Suite *s = suite_create("store");
+    TCase *tc = tcase_create("migrations");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, every_older_schema_migrates_with_its_rows);
+    tcase_add_test(tc, a_newer_schema_is_refused_untouched);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return test_run_suite(store_suite());
+}
