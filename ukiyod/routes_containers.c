@@ -11,8 +11,9 @@
 static json_t *container_json(const ukiyo_container *c)
 {
     json_t *labels = json_object();
-    static const char *const keys[] = {"ukiyo.enable", "ukiyo.monitor-only", "ukiyo.strategy",
-                                       "ukiyo.depends-on", UKIYO_LABEL_DEPLOYMENT};
+    static const char *const keys[] = {UKIYO_LABEL_ENABLE, UKIYO_LABEL_MONITOR_ONLY,
+                                       UKIYO_LABEL_STRATEGY, UKIYO_LABEL_DEPENDS_ON,
+                                       UKIYO_LABEL_DEPLOYMENT};
 
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         const char *v = ukiyo_container_label(c, keys[i]);

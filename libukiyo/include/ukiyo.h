@@ -6,6 +6,7 @@
 #define UKIYO_H
 
 #include "ukiyo/common.h"
+#include "ukiyo/labels.h"
 #include "ukiyo/version.h"
 #include "ukiyo/image.h"
 #include "ukiyo/auth.h"

@@ -37,6 +37,7 @@ UKIYO_EXTERN int ukiyo_auth_new(ukiyo_auth **out, const ukiyo_auth_options *opts
 {
     ukiyo_auth *a;
 
+    UKIYO__CHECK_VERSION(opts, UKIYO_AUTH_OPTIONS_VERSION, "ukiyo_auth_options");
     if (!out)
         return ukiyo__error_set(UKIYO_EINVAL, "ukiyo_auth_new: out is NULL");
     a = calloc(1, sizeof(*a));
@@ -201,4 +202,12 @@ UKIYO_EXTERN int ukiyo_auth_lookup(ukiyo_auth *a, ukiyo_credential **out, const 
     if (err == UKIYO_ENOTFOUND)
         ukiyo__error_set(err, "no credential for %s", registry);
     return err;
+}
+
+UKIYO_EXTERN int ukiyo_auth_options_init(ukiyo_auth_options *opts, unsigned int version)
+{
+    static const ukiyo_auth_options template = UKIYO_AUTH_OPTIONS_INIT;
+
+    return ukiyo__options_init(opts, sizeof(*opts), &template, version, UKIYO_AUTH_OPTIONS_VERSION,
+                               "ukiyo_auth_options");
 }

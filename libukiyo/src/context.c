@@ -64,6 +64,7 @@ UKIYO_EXTERN int ukiyo_open(ukiyo **out, const ukiyo_options *opts)
     ukiyo *u;
     int err;
 
+    UKIYO__CHECK_VERSION(opts, UKIYO_OPTIONS_VERSION, "ukiyo_options");
     if (!out)
         return ukiyo__error_set(UKIYO_EINVAL, "ukiyo_open: out is NULL");
     u = calloc(1, sizeof(*u));
@@ -153,10 +154,10 @@ UKIYO_EXTERN int ukiyo_label_enable(const ukiyo *u)
 
 UKIYO_EXTERN int ukiyo_container_enabled_by_label(const ukiyo_container *c)
 {
-    const char *v = ukiyo_container_label(c, "ukiyo.enable");
+    const char *v = ukiyo_container_label(c, UKIYO_LABEL_ENABLE);
 
     if (!v)
-        v = ukiyo_container_label(c, "com.centurylinklabs.watchtower.enable");
+        v = ukiyo_container_label(c, UKIYO_LABEL_WATCHTOWER_ENABLE);
     return v && strcmp(v, "true") == 0;
 }
 
@@ -180,4 +181,12 @@ UKIYO_EXTERN int ukiyo_registry_same(const ukiyo *u, const char *a, const char *
         if (alias_pair(u->aliases.items[i], a, b))
             return 1;
     return 0;
+}
+
+UKIYO_EXTERN int ukiyo_options_init(ukiyo_options *opts, unsigned int version)
+{
+    static const ukiyo_options template = UKIYO_OPTIONS_INIT;
+
+    return ukiyo__options_init(opts, sizeof(*opts), &template, version, UKIYO_OPTIONS_VERSION,
+                               "ukiyo_options");
 }

@@ -93,6 +93,7 @@ UKIYO_EXTERN int ukiyo_docker_new(ukiyo_docker **out, const ukiyo_docker_options
     ukiyo_docker *d;
     int err;
 
+    UKIYO__CHECK_VERSION(opts, UKIYO_DOCKER_OPTIONS_VERSION, "ukiyo_docker_options");
     if (!out)
         return ukiyo__error_set(UKIYO_EINVAL, "ukiyo_docker_new: out is NULL");
     d = calloc(1, sizeof(*d));
@@ -288,4 +289,12 @@ UKIYO_EXTERN int ukiyo_docker_version(ukiyo_docker *d, char **json_out)
         return UKIYO_ENOMEM;
     *json_out = text;
     return 0;
+}
+
+UKIYO_EXTERN int ukiyo_docker_options_init(ukiyo_docker_options *opts, unsigned int version)
+{
+    static const ukiyo_docker_options template = UKIYO_DOCKER_OPTIONS_INIT;
+
+    return ukiyo__options_init(opts, sizeof(*opts), &template, version, UKIYO_DOCKER_OPTIONS_VERSION,
+                               "ukiyo_docker_options");
 }

@@ -13,11 +13,6 @@
 
 #define DEFAULT_HEALTH_TIMEOUT_S 60
 #define DEFAULT_MIN_UPTIME_S 10
-#define LABEL_STRATEGY "ukiyo.strategy"
-#define LABEL_HEALTH_TIMEOUT "ukiyo.health-timeout"
-#define LABEL_MIN_UPTIME "ukiyo.min-uptime"
-#define LABEL_SELF "ukiyo.self"
-#define LABEL_MONITOR_ONLY "ukiyo.monitor-only"
 
 static const char *label(json_t *container, const char *key)
 {
@@ -89,7 +84,7 @@ static bool publishes_host_ports(json_t *container)
 
 static void choose_strategy(transaction *tx)
 {
-    const char *wanted = label(tx->old, LABEL_STRATEGY);
+    const char *wanted = label(tx->old, UKIYO_LABEL_STRATEGY);
     bool start_first = tx->opts.strategy == UKIYO_STRATEGY_START_FIRST ||
                        (tx->opts.strategy == UKIYO_STRATEGY_AUTO && wanted &&
                         strcmp(wanted, "start-first") == 0);
@@ -220,8 +215,8 @@ static int prepare(transaction *tx, const char *container)
     if (err < 0)
         return err;
     tx->health_timeout_s = seconds_option(tx->opts.health_timeout_s, tx->old,
-                                          LABEL_HEALTH_TIMEOUT, DEFAULT_HEALTH_TIMEOUT_S);
-    tx->min_uptime_s = seconds_option(tx->opts.min_uptime_s, tx->old, LABEL_MIN_UPTIME,
+                                          UKIYO_LABEL_HEALTH_TIMEOUT, DEFAULT_HEALTH_TIMEOUT_S);
+    tx->min_uptime_s = seconds_option(tx->opts.min_uptime_s, tx->old, UKIYO_LABEL_MIN_UPTIME,
                                       DEFAULT_MIN_UPTIME_S);
     choose_strategy(tx);
     if (ukiyo__docker_inspect_image_json(tx->docker, tx->result->old_image_id, &tx->old_image) < 0) {
@@ -235,10 +230,10 @@ static int prepare(transaction *tx, const char *container)
 /* Everything up to the first change; true when the result is already final. */
 static bool concluded_before_change(transaction *tx)
 {
-    if (strcmp(tx->kind, "update") == 0 && label_true(tx->old, LABEL_MONITOR_ONLY))
+    if (strcmp(tx->kind, "update") == 0 && label_true(tx->old, UKIYO_LABEL_MONITOR_ONLY))
         return conclude_early(tx, UKIYO_OUTCOME_SKIPPED, "monitor-only");
     /* ukiyod's own container (the image's label): stopping it would stop the update itself. */
-    if (label_true(tx->old, LABEL_SELF))
+    if (label_true(tx->old, UKIYO_LABEL_SELF))
         return conclude_early(tx, UKIYO_OUTCOME_SKIPPED,
                               "this is ukiyod's own container: update it from outside");
     const char *policy = json_string_value(json_object_get(
@@ -321,6 +316,7 @@ static int run_kind(ukiyo *u, const char *kind, const char *container,
     transaction tx = {.u = u, .kind = kind, .opts = defaults, .pull = pull};
     int err;
 
+    UKIYO__CHECK_VERSION(opts, UKIYO_UPDATE_OPTIONS_VERSION, "ukiyo_update_options");
     if (opts) /* a caller built against version 1 has no fields past progress_payload */
         memcpy(&tx.opts, opts, opts->version >= 2 ? sizeof(*opts)
                                                   : offsetof(ukiyo_update_options, image));
@@ -408,4 +404,12 @@ UKIYO_EXTERN int ukiyo_rollback(ukiyo *u, const char *container,
     if (err < 0)
         return err;
     return run_kind(u, "rollback", container, opts, false, out);
+}
+
+UKIYO_EXTERN int ukiyo_update_options_init(ukiyo_update_options *opts, unsigned int version)
+{
+    static const ukiyo_update_options template = UKIYO_UPDATE_OPTIONS_INIT;
+
+    return ukiyo__options_init(opts, sizeof(*opts), &template, version, UKIYO_UPDATE_OPTIONS_VERSION,
+                               "ukiyo_update_options");
 }

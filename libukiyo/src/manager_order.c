@@ -48,11 +48,11 @@ static const char *label(json_t *doc, const char *key)
 /* The compose service @service of @doc's project, among the nodes. */
 static order_node *compose_service(order_graph *g, json_t *doc, const char *service, size_t len)
 {
-    const char *project = label(doc, "com.docker.compose.project");
+    const char *project = label(doc, UKIYO_LABEL_COMPOSE_PROJECT);
 
     for (size_t i = 0; project && i < g->count; i++) {
-        const char *p = label(g->nodes[i].doc, "com.docker.compose.project");
-        const char *s = label(g->nodes[i].doc, "com.docker.compose.service");
+        const char *p = label(g->nodes[i].doc, UKIYO_LABEL_COMPOSE_PROJECT);
+        const char *s = label(g->nodes[i].doc, UKIYO_LABEL_COMPOSE_SERVICE);
         if (p && s && strcmp(p, project) == 0 && strlen(s) == len && strncmp(s, service, len) == 0)
             return &g->nodes[i];
     }
@@ -110,9 +110,9 @@ static int visit_dependencies(order_graph *g, order_node *n)
             err = visit_list(g, n, json_string_value(item), false);
     }
     if (err == 0)
-        err = visit_list(g, n, label(n->doc, "ukiyo.depends-on"), false);
+        err = visit_list(g, n, label(n->doc, UKIYO_LABEL_DEPENDS_ON), false);
     if (err == 0)
-        err = visit_list(g, n, label(n->doc, "com.docker.compose.depends_on"), true);
+        err = visit_list(g, n, label(n->doc, UKIYO_LABEL_COMPOSE_DEPENDS_ON), true);
     return err;
 }
 

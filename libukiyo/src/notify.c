@@ -103,6 +103,7 @@ UKIYO_EXTERN int ukiyo_notifier_new(ukiyo_notifier **out, const char *const *tar
 {
     if (!out)
         return ukiyo__error_set(UKIYO_EINVAL, "notifier: out is NULL");
+    UKIYO__CHECK_VERSION(opts, UKIYO_NOTIFIER_OPTIONS_VERSION, "ukiyo_notifier_options");
     ukiyo_notifier *n = calloc(1, sizeof(*n));
     size_t count = 0;
     while (targets && targets[count])
@@ -277,4 +278,12 @@ UKIYO_EXTERN int ukiyo_notifier_send(ukiyo_notifier *n, const char *event_json,
     free(text);
     free(subject);
     return err;
+}
+
+UKIYO_EXTERN int ukiyo_notifier_options_init(ukiyo_notifier_options *opts, unsigned int version)
+{
+    static const ukiyo_notifier_options template = UKIYO_NOTIFIER_OPTIONS_INIT;
+
+    return ukiyo__options_init(opts, sizeof(*opts), &template, version, UKIYO_NOTIFIER_OPTIONS_VERSION,
+                               "ukiyo_notifier_options");
 }

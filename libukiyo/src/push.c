@@ -18,6 +18,7 @@ UKIYO_EXTERN int ukiyo_push_parse(ukiyo_push_events **out, const ukiyo_push_requ
     json_t *body;
     int err;
 
+    UKIYO__CHECK_VERSION(req, UKIYO_PUSH_REQUEST_VERSION, "ukiyo_push_request");
     if (!out || !req || (!req->body && req->body_len))
         return ukiyo__error_set(UKIYO_EINVAL, "webhook: NULL argument");
     if (req->body_len > UKIYO_PUSH_BODY_MAX)
@@ -63,7 +64,10 @@ UKIYO_EXTERN int ukiyo_push_verify_hmac_sha256(const char *body, size_t body_len
     return 0;
 }
 
-UKIYO_EXTERN int ukiyo_secret_equal(const char *a, const char *b)
+UKIYO_EXTERN int ukiyo_push_request_init(ukiyo_push_request *opts, unsigned int version)
 {
-    return a && b && ukiyo__str_equal_secret(a, b);
+    static const ukiyo_push_request template = UKIYO_PUSH_REQUEST_INIT;
+
+    return ukiyo__options_init(opts, sizeof(*opts), &template, version, UKIYO_PUSH_REQUEST_VERSION,
+                               "ukiyo_push_request");
 }

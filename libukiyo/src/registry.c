@@ -72,6 +72,7 @@ UKIYO_EXTERN int ukiyo_registry_new(ukiyo_registry **out, const ukiyo_registry_o
     ukiyo_registry *r;
     int err;
 
+    UKIYO__CHECK_VERSION(opts, UKIYO_REGISTRY_OPTIONS_VERSION, "ukiyo_registry_options");
     if (!out)
         return ukiyo__error_set(UKIYO_EINVAL, "ukiyo_registry_new: out is NULL");
     r = calloc(1, sizeof(*r));
@@ -577,4 +578,12 @@ UKIYO_EXTERN int ukiyo_registry_list_tags(ukiyo_registry *r, const ukiyo_image_r
     }
     *out = list;
     return 0;
+}
+
+UKIYO_EXTERN int ukiyo_registry_options_init(ukiyo_registry_options *opts, unsigned int version)
+{
+    static const ukiyo_registry_options template = UKIYO_REGISTRY_OPTIONS_INIT;
+
+    return ukiyo__options_init(opts, sizeof(*opts), &template, version, UKIYO_REGISTRY_OPTIONS_VERSION,
+                               "ukiyo_registry_options");
 }

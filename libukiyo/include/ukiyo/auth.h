@@ -33,6 +33,12 @@ typedef struct {
 #define UKIYO_AUTH_OPTIONS_INIT {UKIYO_AUTH_OPTIONS_VERSION, NULL, 0}
 
 /**
+ * Fill @p opts with the defaults of @p version (pass UKIYO_AUTH_OPTIONS_VERSION), as
+ * UKIYO_AUTH_OPTIONS_INIT does. UKIYO_EINVAL for a version this library does not know.
+ */
+UKIYO_EXTERN int ukiyo_auth_options_init(ukiyo_auth_options *opts, unsigned int version);
+
+/**
  * A source of credentials consulted before Docker's config (the daemon's
  * sqlite store is one). Set @p out to a new credential and return 0, return
  * UKIYO_ENOTFOUND to let the next source answer, or another error to stop.

@@ -100,6 +100,13 @@ UKIYO_EXTERN int ukiyo_string_list_append(ukiyo_string_list *list, const char *s
 /** Release a list. NULL does nothing. */
 UKIYO_EXTERN void ukiyo_string_list_free(ukiyo_string_list *list);
 
+/**
+ * Compare two secrets (tokens, webhook secrets) in time that does not
+ * depend on where they differ. NULL never matches.
+ * @return non-zero when equal
+ */
+UKIYO_EXTERN int ukiyo_secret_equal(const char *a, const char *b);
+
 #ifdef __cplusplus
 }
 #endif

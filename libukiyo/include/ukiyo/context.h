@@ -59,6 +59,12 @@ typedef struct {
     {UKIYO_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, NULL}
 
 /**
+ * Fill @p opts with the defaults of @p version (pass UKIYO_OPTIONS_VERSION), as
+ * UKIYO_OPTIONS_INIT does. UKIYO_EINVAL for a version this library does not know.
+ */
+UKIYO_EXTERN int ukiyo_options_init(ukiyo_options *opts, unsigned int version);
+
+/**
  * Whether two registries are the same one: equal, or made one by
  * ukiyo_options.registry_aliases.
  */

@@ -25,9 +25,6 @@
 extern "C" {
 #endif
 
-/** The label on a deployment's container: its deployment's name. */
-#define UKIYO_LABEL_DEPLOYMENT "ukiyo.deployment"
-
 /**
  * Save a deployment from its JSON (above).
  * @param replace 0: a new one (UKIYO_ECONFLICT when it exists); 1: change one
@@ -47,13 +44,6 @@ UKIYO_EXTERN int ukiyo_deployment_delete(ukiyo *u, const char *name);
  * @param json_out new string; free with ukiyo_string_free
  */
 UKIYO_EXTERN int ukiyo_deployments_json(ukiyo *u, char **json_out);
-
-/**
- * When the next queued job is due (milliseconds since the epoch), for a
- * worker that sleeps until then: 0 when one is due now, INT64_MAX when the
- * queue is empty.
- */
-UKIYO_EXTERN int ukiyo_jobs_next_due_ms(ukiyo *u, int64_t *due_ms_out);
 
 #ifdef __cplusplus
 }

@@ -45,6 +45,12 @@ typedef struct {
 #define UKIYO_DOCKER_OPTIONS_INIT {UKIYO_DOCKER_OPTIONS_VERSION, NULL, NULL, -1, 0}
 
 /**
+ * Fill @p opts with the defaults of @p version (pass UKIYO_DOCKER_OPTIONS_VERSION), as
+ * UKIYO_DOCKER_OPTIONS_INIT does. UKIYO_EINVAL for a version this library does not know.
+ */
+UKIYO_EXTERN int ukiyo_docker_options_init(ukiyo_docker_options *opts, unsigned int version);
+
+/**
  * Create an engine client. Does no I/O: the engine is first contacted by
  * the first request (or ukiyo_docker_ping).
  * @param out  new; free with ukiyo_docker_free

@@ -111,6 +111,13 @@ UKIYO_EXTERN int ukiyo_jobs_get(ukiyo *u, int64_t job_id, char **json_out);
  */
 UKIYO_EXTERN int ukiyo_jobs_list(ukiyo *u, size_t offset, size_t limit, char **json_out);
 
+/**
+ * When the next queued job is due (milliseconds since the epoch), for a
+ * worker that sleeps until then: 0 when one is due now, INT64_MAX when the
+ * queue is empty.
+ */
+UKIYO_EXTERN int ukiyo_jobs_next_due_ms(ukiyo *u, int64_t *due_ms_out);
+
 #ifdef __cplusplus
 }
 #endif

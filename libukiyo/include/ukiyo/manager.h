@@ -60,6 +60,12 @@ typedef struct {
 #define UKIYO_UPDATE_OPTIONS_INIT                                                                  \
     {UKIYO_UPDATE_OPTIONS_VERSION, UKIYO_STRATEGY_AUTO, 0, 0, 0, 0, 0, NULL, NULL, NULL}
 
+/**
+ * Fill @p opts with the defaults of @p version (pass UKIYO_UPDATE_OPTIONS_VERSION), as
+ * UKIYO_UPDATE_OPTIONS_INIT does. UKIYO_EINVAL for a version this library does not know.
+ */
+UKIYO_EXTERN int ukiyo_update_options_init(ukiyo_update_options *opts, unsigned int version);
+
 typedef enum {
     UKIYO_OUTCOME_FRESH = 0,   /**< already on the newest image */
     UKIYO_OUTCOME_UPDATED,     /**< recreated on the new image, healthy */
@@ -135,6 +141,16 @@ UKIYO_EXTERN const char *ukiyo_update_result_new_image_id(const ukiyo_update_res
 UKIYO_EXTERN const char *ukiyo_update_result_container_id(const ukiyo_update_result *r);
 /** "stop-first" or "start-first": what was used. Borrowed or NULL. */
 UKIYO_EXTERN const char *ukiyo_update_result_strategy(const ukiyo_update_result *r);
+
+/** Called after each update, redeploy or rollback transaction that changed or tried to change a container. */
+typedef void (*ukiyo_update_hook_fn)(const ukiyo_update_result *result, void *payload);
+/**
+ * Call @p fn after every update transaction of this handle that ended
+ * updated, rolled back or failed (not fresh, skipped or planned). The hook
+ * runs on the thread that ran the update, before the call returns; keep it
+ * short (copy what you need and hand it to another thread). NULL removes it.
+ */
+UKIYO_EXTERN void ukiyo_set_update_hook(ukiyo *u, ukiyo_update_hook_fn fn, void *payload);
 
 #ifdef __cplusplus
 }

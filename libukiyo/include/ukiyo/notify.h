@@ -44,6 +44,12 @@ typedef struct {
 #define UKIYO_NOTIFIER_OPTIONS_INIT {UKIYO_NOTIFIER_OPTIONS_VERSION, 0, 0, 0}
 
 /**
+ * Fill @p opts with the defaults of @p version (pass UKIYO_NOTIFIER_OPTIONS_VERSION), as
+ * UKIYO_NOTIFIER_OPTIONS_INIT does. UKIYO_EINVAL for a version this library does not know.
+ */
+UKIYO_EXTERN int ukiyo_notifier_options_init(ukiyo_notifier_options *opts, unsigned int version);
+
+/**
  * Whether @p target is a target ukiyo can send to (above); no I/O.
  * @return 0, or UKIYO_EINVAL with the reason (the URL's secrets left out)
  */
@@ -82,16 +88,6 @@ typedef void (*ukiyo_notify_result_fn)(size_t target, const char *name, int ok,
  */
 UKIYO_EXTERN int ukiyo_notifier_send(ukiyo_notifier *notifier, const char *event_json,
                                      ukiyo_notify_result_fn fn, void *payload);
-
-/** Called after each update, redeploy or rollback transaction that changed or tried to change a container. */
-typedef void (*ukiyo_update_hook_fn)(const ukiyo_update_result *result, void *payload);
-/**
- * Call @p fn after every update transaction of this handle that ended
- * updated, rolled back or failed (not fresh, skipped or planned). The hook
- * runs on the thread that ran the update, before the call returns; keep it
- * short (copy what you need and hand it to another thread). NULL removes it.
- */
-UKIYO_EXTERN void ukiyo_set_update_hook(ukiyo *u, ukiyo_update_hook_fn fn, void *payload);
 
 #ifdef __cplusplus
 }

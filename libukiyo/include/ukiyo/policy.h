@@ -21,9 +21,6 @@
 extern "C" {
 #endif
 
-/** The label that names a container's policy. */
-#define UKIYO_LABEL_POLICY "ukiyo.policy"
-
 typedef enum {
     UKIYO_POLICY_DIGEST = 0,
     UKIYO_POLICY_PATCH,

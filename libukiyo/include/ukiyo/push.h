@@ -33,6 +33,12 @@ typedef struct {
 #define UKIYO_PUSH_REQUEST_VERSION 1
 #define UKIYO_PUSH_REQUEST_INIT {UKIYO_PUSH_REQUEST_VERSION, NULL, 0, NULL, NULL}
 
+/**
+ * Fill @p opts with the defaults of @p version (pass UKIYO_PUSH_REQUEST_VERSION), as
+ * UKIYO_PUSH_REQUEST_INIT does. UKIYO_EINVAL for a version this library does not know.
+ */
+UKIYO_EXTERN int ukiyo_push_request_init(ukiyo_push_request *opts, unsigned int version);
+
 /** Events of one delivery. */
 typedef struct ukiyo_push_events ukiyo_push_events;
 /** One tag that has a new image. */
@@ -85,13 +91,6 @@ UKIYO_EXTERN const char *ukiyo_push_event_image(const ukiyo_push_event *event);
  */
 UKIYO_EXTERN int ukiyo_push_verify_hmac_sha256(const char *body, size_t body_len,
                                                const char *secret, const char *signature);
-
-/**
- * Compare two secrets (tokens, webhook secrets) in time that does not
- * depend on where they differ. NULL never matches.
- * @return non-zero when equal
- */
-UKIYO_EXTERN int ukiyo_secret_equal(const char *a, const char *b);
 
 #ifdef __cplusplus
 }

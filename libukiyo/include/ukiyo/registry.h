@@ -37,6 +37,12 @@ typedef struct {
 #define UKIYO_REGISTRY_OPTIONS_INIT {UKIYO_REGISTRY_OPTIONS_VERSION, NULL, 0, NULL, 0}
 
 /**
+ * Fill @p opts with the defaults of @p version (pass UKIYO_REGISTRY_OPTIONS_VERSION), as
+ * UKIYO_REGISTRY_OPTIONS_INIT does. UKIYO_EINVAL for a version this library does not know.
+ */
+UKIYO_EXTERN int ukiyo_registry_options_init(ukiyo_registry_options *opts, unsigned int version);
+
+/**
  * Create a registry client. No I/O.
  * @param out  new; free with ukiyo_registry_free
  */

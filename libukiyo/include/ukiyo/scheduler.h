@@ -31,10 +31,6 @@
 extern "C" {
 #endif
 
-/** A container's update window (cron expression). */
-#define UKIYO_LABEL_SCHEDULE "ukiyo.schedule"
-/** A container's poll interval ("30s", "15m", "1h30m", "off"). */
-#define UKIYO_LABEL_POLL "ukiyo.poll"
 
 /* ---- cron expressions ---------------------------------------------------- */
 

@@ -68,3 +68,26 @@ int ukiyo__error_wrap(int code, const char *fmt, ...)
         snprintf(last_error, sizeof(last_error), "%s", prefix);
     return code;
 }
+
+int ukiyo__options_version_ok(unsigned int version, unsigned int latest, const char *name)
+{
+    if (version >= 1 && version <= latest)
+        return 0;
+    return ukiyo__error_set(UKIYO_EINVAL,
+                            "%s: version %u is unknown (this libukiyo %s knows 1 to %u; "
+                            "set it with the INIT macro or %s_init())",
+                            name, version, UKIYO_VERSION_STRING, latest, name);
+}
+
+int ukiyo__options_init(void *opts, size_t size, const void *template, unsigned int version,
+                        unsigned int latest, const char *name)
+{
+    if (!opts)
+        return ukiyo__error_set(UKIYO_EINVAL, "%s_init: NULL options", name);
+    int err = ukiyo__options_version_ok(version, latest, name);
+    if (err < 0)
+        return err;
+    memcpy(opts, template, size);
+    *(unsigned int *)opts = version;
+    return 0;
+}

@@ -141,3 +141,8 @@ UKIYO_EXTERN int ukiyo_string_list_append(ukiyo_string_list *list, const char *s
         return ukiyo__error_set(UKIYO_EINVAL, "string list: NULL argument");
     return ukiyo__string_list_append(list, s);
 }
+
+UKIYO_EXTERN int ukiyo_secret_equal(const char *a, const char *b)
+{
+    return a && b && ukiyo__str_equal_secret(a, b);
+}

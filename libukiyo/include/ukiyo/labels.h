@@ -1,0 +1,29 @@
+/*
+ * ukiyo/labels.h - every container label ukiyo reads, and the few it
+ * writes: one place, matching ukiyo-labels(7) (tests/check-man.sh keeps
+ * the two in step). What each means is told there.
+ */
+#ifndef UKIYO_LABELS_H
+#define UKIYO_LABELS_H
+
+/* ukiyo's own. */
+#define UKIYO_LABEL_ENABLE "ukiyo.enable"
+#define UKIYO_LABEL_MONITOR_ONLY "ukiyo.monitor-only"
+#define UKIYO_LABEL_STRATEGY "ukiyo.strategy"
+#define UKIYO_LABEL_HEALTH_TIMEOUT "ukiyo.health-timeout"
+#define UKIYO_LABEL_MIN_UPTIME "ukiyo.min-uptime"
+#define UKIYO_LABEL_DEPENDS_ON "ukiyo.depends-on"
+#define UKIYO_LABEL_POLICY "ukiyo.policy"
+#define UKIYO_LABEL_SCHEDULE "ukiyo.schedule"
+#define UKIYO_LABEL_POLL "ukiyo.poll"
+#define UKIYO_LABEL_SELF "ukiyo.self"
+/* Written by ukiyo on a scheduled deployment's container. */
+#define UKIYO_LABEL_DEPLOYMENT "ukiyo.deployment"
+
+/* Other tools' labels ukiyo honours. */
+#define UKIYO_LABEL_WATCHTOWER_ENABLE "com.centurylinklabs.watchtower.enable"
+#define UKIYO_LABEL_COMPOSE_PROJECT "com.docker.compose.project"
+#define UKIYO_LABEL_COMPOSE_SERVICE "com.docker.compose.service"
+#define UKIYO_LABEL_COMPOSE_DEPENDS_ON "com.docker.compose.depends_on"
+
+#endif
