@@ -11,7 +11,7 @@
 static void report(ukiyo *u, const char *name)
 {
     ukiyo_check_result *result = NULL;
-    int err = ukiyo_check(u, name, &result);
+    int err = ukiyo_check(&result, u, name);
 
     if (err < 0) {
         printf("%-24s cannot check: %s: %s\n", name, ukiyo_strerror(err), ukiyo_error_last());
@@ -32,7 +32,7 @@ int main(void)
 
     err = ukiyo_open(&u, NULL); /* $DOCKER_HOST, ~/.docker/config.json */
     if (err == 0)
-        err = ukiyo_docker_container_list(ukiyo_get_docker(u), &containers, 0, NULL);
+        err = ukiyo_docker_container_list(&containers, ukiyo_get_docker(u), 0, NULL);
     if (err < 0) {
         fprintf(stderr, "check-updates: %s: %s\n", ukiyo_strerror(err), ukiyo_error_last());
         ukiyo_close(u);

@@ -40,7 +40,7 @@ int main(int argc, char **argv)
     update.progress = show_progress;
     int err = ukiyo_open(&u, &opts);
     if (err == 0)
-        err = ukiyo_update(u, argv[1], &update, &result);
+        err = ukiyo_update(&result, u, argv[1], &update);
     fprintf(stderr, "\n");
     if (err < 0) {
         fprintf(stderr, "update-container: %s: %s\n", ukiyo_strerror(err), ukiyo_error_last());

@@ -26,7 +26,7 @@ static void expect_user(ukiyo_auth *auth, const char *registry, const char *user
                         const char *password)
 {
     ukiyo_credential *cred = NULL;
-    int err = ukiyo_auth_lookup(auth, &cred, registry);
+    int err = ukiyo_auth_lookup(&cred, auth, registry);
 
     ck_assert_msg(err == 0, "%s: %s", registry, ukiyo_error_last());
     ck_assert_str_eq(ukiyo_credential_registry(cred), registry);
@@ -61,7 +61,7 @@ START_TEST(identity_tokens_are_kept_apart)
     ukiyo_auth *auth = auth_for("docker-config/auths");
     ukiyo_credential *cred = NULL;
 
-    ck_assert_int_eq(ukiyo_auth_lookup(auth, &cred, "ghcr.io"), 0);
+    ck_assert_int_eq(ukiyo_auth_lookup(&cred, auth, "ghcr.io"), 0);
     ck_assert_str_eq(ukiyo_credential_identity_token(cred), "refresh-me");
     ck_assert_ptr_null(ukiyo_credential_username(cred));
     ukiyo_credential_free(cred);
@@ -74,8 +74,8 @@ START_TEST(unknown_registry_is_not_found)
     ukiyo_auth *auth = auth_for("docker-config/auths");
     ukiyo_credential *cred = NULL;
 
-    ck_assert_int_eq(ukiyo_auth_lookup(auth, &cred, "nowhere.example.com"), UKIYO_ENOTFOUND);
-    ck_assert_int_eq(ukiyo_auth_lookup(auth, &cred, "empty.example.com"), UKIYO_ENOTFOUND);
+    ck_assert_int_eq(ukiyo_auth_lookup(&cred, auth, "nowhere.example.com"), UKIYO_ENOTFOUND);
+    ck_assert_int_eq(ukiyo_auth_lookup(&cred, auth, "empty.example.com"), UKIYO_ENOTFOUND);
     ck_assert_ptr_null(cred);
     ukiyo_auth_free(auth);
 }
@@ -97,11 +97,11 @@ START_TEST(creds_store_answers_for_other_registries)
 
     expect_user(auth, "store.example.com", "store-user", "store-secret");
     expect_user(auth, "docker.io", "hub-helper", "hub-secret");
-    ck_assert_int_eq(ukiyo_auth_lookup(auth, &cred, "token.example.com"), 0);
+    ck_assert_int_eq(ukiyo_auth_lookup(&cred, auth, "token.example.com"), 0);
     ck_assert_str_eq(ukiyo_credential_identity_token(cred), "id-token");
     ukiyo_credential_free(cred);
     /* The helper says "not found": that is not an error. */
-    ck_assert_int_eq(ukiyo_auth_lookup(auth, &cred, "unknown.example.com"), UKIYO_ENOTFOUND);
+    ck_assert_int_eq(ukiyo_auth_lookup(&cred, auth, "unknown.example.com"), UKIYO_ENOTFOUND);
     ukiyo_auth_free(auth);
 }
 END_TEST
@@ -111,7 +111,7 @@ START_TEST(missing_helper_program_is_a_clear_error)
     ukiyo_auth *auth = auth_for("docker-config/helpers");
     ukiyo_credential *cred = NULL;
 
-    ck_assert_int_eq(ukiyo_auth_lookup(auth, &cred, "missing-helper.example.com"), UKIYO_EIO);
+    ck_assert_int_eq(ukiyo_auth_lookup(&cred, auth, "missing-helper.example.com"), UKIYO_EIO);
     ck_assert_ptr_nonnull(strstr(ukiyo_error_last(), "docker-credential-ukiyo-no-such-helper"));
     ukiyo_auth_free(auth);
 }
@@ -122,7 +122,7 @@ START_TEST(malformed_config_is_reported)
     ukiyo_auth *auth = auth_for("docker-config/broken");
     ukiyo_credential *cred = NULL;
 
-    ck_assert_int_eq(ukiyo_auth_lookup(auth, &cred, "x"), UKIYO_EIO);
+    ck_assert_int_eq(ukiyo_auth_lookup(&cred, auth, "x"), UKIYO_EIO);
     ck_assert_ptr_nonnull(strstr(ukiyo_error_last(), "config.json"));
     ukiyo_auth_free(auth);
 }
@@ -133,7 +133,7 @@ START_TEST(missing_config_means_no_credentials)
     ukiyo_auth *auth = auth_for("docker-config/does-not-exist");
     ukiyo_credential *cred = NULL;
 
-    ck_assert_int_eq(ukiyo_auth_lookup(auth, &cred, "docker.io"), UKIYO_ENOTFOUND);
+    ck_assert_int_eq(ukiyo_auth_lookup(&cred, auth, "docker.io"), UKIYO_ENOTFOUND);
     ukiyo_auth_free(auth);
 }
 END_TEST

@@ -44,7 +44,7 @@ static int ukiyoctl(char **out, const char *args)
 static ukiyo_check_result *check(const char *name)
 {
     ukiyo_check_result *r = NULL;
-    int err = ukiyo_check(u, name, &r);
+    int err = ukiyo_check(&r, u, name);
 
     ck_assert_msg(err == 0, "check %s: %s", name, ukiyo_error_last());
     return r;
@@ -237,7 +237,7 @@ START_TEST(bad_input_gives_clear_errors_and_exit_codes)
     ukiyo_check_result *r = NULL;
     char *out = NULL;
 
-    ck_assert_int_eq(ukiyo_check(u, "ukiyo-test-no-such-container", &r), UKIYO_ENOTFOUND);
+    ck_assert_int_eq(ukiyo_check(&r, u, "ukiyo-test-no-such-container"), UKIYO_ENOTFOUND);
     ck_assert_ptr_null(r);
     ck_assert_int_eq(ukiyoctl(&out, "check ukiyo-test-no-such-container"), 3);
     ck_assert_ptr_nonnull(strstr(out, "No such container"));

@@ -33,7 +33,7 @@ static void teardown(void)
 static char *create(const char *name, const char *spec_json)
 {
     char *id = NULL;
-    int err = ukiyo_docker_container_create(docker, &id, name, spec_json);
+    int err = ukiyo_docker_container_create(&id, docker, name, spec_json);
 
     ck_assert_msg(err == 0, "create %s: %s", name, ukiyo_error_last());
     return id;
@@ -67,7 +67,7 @@ START_TEST(container_lifecycle)
     char *id = create(name, "{\"Image\":\"ukiyo-test/http:v1\","
                             "\"Labels\":{\"ukiyo.test\":\"1\",\"purpose\":\"lifecycle\"}}");
 
-    ck_assert_int_eq(ukiyo_docker_container_inspect(docker, &c, name), 0);
+    ck_assert_int_eq(ukiyo_docker_container_inspect(&c, docker, name), 0);
     ck_assert_str_eq(ukiyo_container_id(c), id);
     ck_assert_str_eq(ukiyo_container_name(c), name);
     ck_assert_str_eq(ukiyo_container_image(c), "ukiyo-test/http:v1");
@@ -80,14 +80,14 @@ START_TEST(container_lifecycle)
     ck_assert_int_eq(ukiyo_docker_container_start(docker, id), 0);
     ck_assert_int_eq(ukiyo_docker_container_start(docker, id), 0); /* already running: fine */
     ck_assert_int_eq(ukiyo_docker_container_rename(docker, id, renamed), 0);
-    ck_assert_int_eq(ukiyo_docker_container_inspect(docker, &c, renamed), 0);
+    ck_assert_int_eq(ukiyo_docker_container_inspect(&c, docker, renamed), 0);
     ck_assert_str_eq(ukiyo_container_state(c), "running");
     ukiyo_container_free(c);
 
     ck_assert_int_eq(ukiyo_docker_container_stop(docker, id, 5), 0);
     ck_assert_int_eq(ukiyo_docker_container_stop(docker, id, 5), 0); /* already stopped */
     ck_assert_int_eq(ukiyo_docker_container_remove(docker, id, UKIYO_REMOVE_VOLUMES), 0);
-    ck_assert_int_eq(ukiyo_docker_container_inspect(docker, &c, id), UKIYO_ENOTFOUND);
+    ck_assert_int_eq(ukiyo_docker_container_inspect(&c, docker, id), UKIYO_ENOTFOUND);
     ck_assert_msg(strstr(ukiyo_error_last(), "No such container"), "engine's words lost: %s",
                   ukiyo_error_last());
     ukiyo_string_free(id);
@@ -171,15 +171,13 @@ START_TEST(name_conflicts_and_bad_specs_carry_the_engines_message)
     char *other = NULL;
     char *id = create(name, "{\"Image\":\"ukiyo-test/http:v1\",\"Labels\":{\"ukiyo.test\":\"1\"}}");
 
-    ck_assert_int_eq(ukiyo_docker_container_create(docker, &other, name,
-                                                   "{\"Image\":\"ukiyo-test/http:v1\"}"),
+    ck_assert_int_eq(ukiyo_docker_container_create(&other, docker, name, "{\"Image\":\"ukiyo-test/http:v1\"}"),
                      UKIYO_ECONFLICT);
     ck_assert_ptr_null(other);
     ck_assert_ptr_nonnull(strstr(ukiyo_error_last(), "already in use"));
-    ck_assert_int_eq(ukiyo_docker_container_create(docker, &other, NULL,
-                                                   "{\"Image\":\"ukiyo-test/no-such:v9\"}"),
+    ck_assert_int_eq(ukiyo_docker_container_create(&other, docker, NULL, "{\"Image\":\"ukiyo-test/no-such:v9\"}"),
                      UKIYO_ENOTFOUND);
-    ck_assert_int_eq(ukiyo_docker_container_create(docker, &other, NULL, "{not json"),
+    ck_assert_int_eq(ukiyo_docker_container_create(&other, docker, NULL, "{not json"),
                      UKIYO_EINVAL);
     ck_assert_int_eq(ukiyo_docker_container_rename(docker, id, ""), UKIYO_EINVAL);
     ukiyo_string_free(id);
@@ -199,10 +197,10 @@ START_TEST(list_filters_by_label)
              label);
     char *id = create(name, spec);
     snprintf(filters, sizeof(filters), "{\"label\":[\"%s=x\"]}", label);
-    ck_assert_int_eq(ukiyo_docker_container_list(docker, &list, 0, filters), 0);
+    ck_assert_int_eq(ukiyo_docker_container_list(&list, docker, 0, filters), 0);
     ck_assert_uint_eq(ukiyo_container_list_count(list), 0); /* not running */
     ukiyo_container_list_free(list);
-    ck_assert_int_eq(ukiyo_docker_container_list(docker, &list, 1, filters), 0);
+    ck_assert_int_eq(ukiyo_docker_container_list(&list, docker, 1, filters), 0);
     ck_assert_uint_eq(ukiyo_container_list_count(list), 1);
     const ukiyo_container *c = ukiyo_container_list_get(list, 0);
     ck_assert_str_eq(ukiyo_container_name(c), name);
@@ -211,7 +209,7 @@ START_TEST(list_filters_by_label)
     ck_assert_str_eq(ukiyo_container_label(c, label), "x");
     ck_assert_ptr_null(ukiyo_container_list_get(list, 1));
     ukiyo_container_list_free(list);
-    ck_assert_int_eq(ukiyo_docker_container_list(docker, &list, 1, "[1,2]"), UKIYO_EINVAL);
+    ck_assert_int_eq(ukiyo_docker_container_list(&list, docker, 1, "[1,2]"), UKIYO_EINVAL);
     ukiyo_string_free(id);
     free(name);
     free(label);
@@ -224,17 +222,17 @@ START_TEST(image_inspect_and_remove)
     char *tag = test_unique_name("img");
     char ref[256];
 
-    ck_assert_int_eq(ukiyo_docker_image_inspect(docker, &info, "ukiyo-test/http:v1"), 0);
+    ck_assert_int_eq(ukiyo_docker_image_inspect(&info, docker, "ukiyo-test/http:v1"), 0);
     ck_assert_ptr_nonnull(strstr(ukiyo_image_info_id(info), "sha256:"));
     ck_assert_ptr_nonnull(strstr(ukiyo_image_info_json(info), "UKIYO_TEST_VERSION=v1"));
     ukiyo_image_info_free(info);
-    ck_assert_int_eq(ukiyo_docker_image_inspect(docker, &info, "ukiyo-test/nope:none"),
+    ck_assert_int_eq(ukiyo_docker_image_inspect(&info, docker, "ukiyo-test/nope:none"),
                      UKIYO_ENOTFOUND);
 
     snprintf(ref, sizeof(ref), "%s:x", tag);
     ck_assert_int_eq(test_sh(NULL, "docker tag ukiyo-test/http:v1 %s", ref), 0);
     ck_assert_int_eq(ukiyo_docker_image_remove(docker, ref, 0), 0);
-    ck_assert_int_eq(ukiyo_docker_image_inspect(docker, &info, ref), UKIYO_ENOTFOUND);
+    ck_assert_int_eq(ukiyo_docker_image_inspect(&info, docker, ref), UKIYO_ENOTFOUND);
     free(tag);
 }
 END_TEST
@@ -284,7 +282,7 @@ START_TEST(pull_reports_progress_and_records_the_digest)
     ck_assert_int_gt(seen.calls, 2);
     ck_assert_uint_ge(seen.layers_total, 1);
     ck_assert_int_gt(seen.bytes_total, 0);
-    ck_assert_int_eq(ukiyo_docker_image_inspect(docker, &info, ref), 0);
+    ck_assert_int_eq(ukiyo_docker_image_inspect(&info, docker, ref), 0);
     ck_assert_uint_ge(ukiyo_image_info_repo_digest_count(info), 1);
     ck_assert_ptr_nonnull(strstr(ukiyo_image_info_repo_digest(info, 0), "@sha256:"));
     ukiyo_image_info_free(info);
@@ -329,12 +327,12 @@ START_TEST(network_connect_and_disconnect)
                      0);
     char *id = create(name, "{\"Image\":\"ukiyo-test/http:v1\",\"Labels\":{\"ukiyo.test\":\"1\"}}");
     ck_assert_int_eq(ukiyo_docker_network_connect(docker, net, id, "{\"Aliases\":[\"web\"]}"), 0);
-    ck_assert_int_eq(ukiyo_docker_container_inspect(docker, &c, id), 0);
+    ck_assert_int_eq(ukiyo_docker_container_inspect(&c, docker, id), 0);
     ck_assert_ptr_nonnull(strstr(ukiyo_container_json(c), net));
     ck_assert_ptr_nonnull(strstr(ukiyo_container_json(c), "\"web\""));
     ukiyo_container_free(c);
     ck_assert_int_eq(ukiyo_docker_network_disconnect(docker, net, id, 0), 0);
-    ck_assert_int_eq(ukiyo_docker_container_inspect(docker, &c, id), 0);
+    ck_assert_int_eq(ukiyo_docker_container_inspect(&c, docker, id), 0);
     ck_assert_ptr_null(strstr(ukiyo_container_json(c), net));
     ukiyo_container_free(c);
     /* The engine checks the network when the container runs (a created one just records it). */
@@ -358,7 +356,7 @@ START_TEST(missing_socket_is_a_connection_error)
 
     opts.host = "unix:///nonexistent/ukiyo-test.sock";
     ck_assert_int_eq(ukiyo_docker_new(&d, &opts), 0);
-    ck_assert_int_eq(ukiyo_docker_container_list(d, &list, 1, NULL), UKIYO_ECONNECT);
+    ck_assert_int_eq(ukiyo_docker_container_list(&list, d, 1, NULL), UKIYO_ECONNECT);
     ck_assert_ptr_nonnull(strstr(ukiyo_error_last(), "/nonexistent/ukiyo-test.sock"));
     ukiyo_docker_free(d);
 

@@ -116,12 +116,12 @@ START_TEST(a_job_runs_once_and_keeps_its_results)
     int ran = -1;
     char *text = NULL;
 
-    ck_assert_int_eq(ukiyo_jobs_get(u, id, &text), 0);
+    ck_assert_int_eq(ukiyo_jobs_get(&text, u, id), 0);
     ck_assert_ptr_nonnull(strstr(text, "\"state\":\"queued\""));
     ukiyo_string_free(text);
     ck_assert_msg(ukiyo_jobs_run_next(u, NULL, &ran) == 0, "%s", ukiyo_error_last());
     ck_assert_int_eq(ran, 1);
-    ck_assert_int_eq(ukiyo_jobs_get(u, id, &text), 0);
+    ck_assert_int_eq(ukiyo_jobs_get(&text, u, id), 0);
     json_t *job = json_loads(text, 0, NULL);
     ck_assert_str_eq(json_string_value(json_object_get(job, "state")), "done");
     ck_assert_uint_eq(json_array_size(json_object_get(job, "results")), 0); /* no container runs it */
@@ -132,12 +132,12 @@ START_TEST(a_job_runs_once_and_keeps_its_results)
     ck_assert_int_eq(ran, 0); /* the queue is empty */
     /* Once it ran, the same tag queues a new job. */
     ck_assert_int_ne(submit("localhost:5000/ukiyo-test/nobody-runs-this:v1", NULL), id);
-    ck_assert_int_eq(ukiyo_jobs_list(u, 0, 10, &text), 0);
+    ck_assert_int_eq(ukiyo_jobs_list(&text, u, 0, 10), 0);
     json_t *list = json_loads(text, 0, NULL);
     ck_assert_uint_eq(json_array_size(list), 2);
     json_decref(list);
     ukiyo_string_free(text);
-    ck_assert_int_eq(ukiyo_jobs_get(u, 12345, &text), UKIYO_ENOTFOUND);
+    ck_assert_int_eq(ukiyo_jobs_get(&text, u, 12345), UKIYO_ENOTFOUND);
 }
 END_TEST
 
@@ -153,7 +153,7 @@ START_TEST(the_queue_survives_closing_the_store)
     ck_assert_int_eq(ukiyo_open(&u, &opts), 0);
     ck_assert_int_eq(ukiyo_jobs_recover(u, &requeued), 0);
     ck_assert_uint_eq(requeued, 0); /* queued, not running: nothing to put back */
-    ck_assert_int_eq(ukiyo_jobs_get(u, id, &text), 0);
+    ck_assert_int_eq(ukiyo_jobs_get(&text, u, id), 0);
     ck_assert_ptr_nonnull(strstr(text, "\"state\":\"queued\""));
     ukiyo_string_free(text);
 }

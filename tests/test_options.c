@@ -84,7 +84,7 @@ START_TEST(an_unknown_version_is_refused_where_it_is_taken)
     ukiyo_update_options uo = UKIYO_UPDATE_OPTIONS_INIT;
     ukiyo_update_result *res = NULL;
     uo.version = 99;
-    assert_refused(ukiyo_update(u, "no-such-container", &uo, &res), "ukiyo_update_options");
+    assert_refused(ukiyo_update(&res, u, "no-such-container", &uo), "ukiyo_update_options");
     ck_assert_ptr_null(res);
     ukiyo_close(u);
 }

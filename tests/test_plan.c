@@ -122,7 +122,7 @@ START_TEST(labels_make_the_plan)
     ukiyo_plan *p = NULL;
 
     plan_now = test_ms_of("2030-01-01T02:00:00Z");
-    ck_assert_int_eq(ukiyo_plan_get(u, c, &p), 0);
+    ck_assert_int_eq(ukiyo_plan_get(&p, u, c), 0);
     ck_assert_ptr_null(ukiyo_plan_error(p));
     ck_assert_str_eq(ukiyo_plan_policy(p), "minor");
     ck_assert_str_eq(ukiyo_plan_window(p), "0 3 * * *");
@@ -133,7 +133,7 @@ START_TEST(labels_make_the_plan)
 
     /* Inside the window it is open. */
     plan_now = test_ms_of("2030-01-01T03:00:30Z");
-    ck_assert_int_eq(ukiyo_plan_get(u, c, &p), 0);
+    ck_assert_int_eq(ukiyo_plan_get(&p, u, c), 0);
     ck_assert_int_eq(ukiyo_plan_window_open(p), 1);
     ukiyo_plan_free(p);
     ukiyo_container_free(c);
@@ -148,7 +148,7 @@ START_TEST(without_labels_the_defaults_apply)
     ukiyo_plan *p = NULL;
 
     plan_now = test_ms_of("2030-01-01T00:00:00Z");
-    ck_assert_int_eq(ukiyo_plan_get(u, c, &p), 0);
+    ck_assert_int_eq(ukiyo_plan_get(&p, u, c), 0);
     ck_assert_ptr_null(ukiyo_plan_error(p));
     ck_assert_str_eq(ukiyo_plan_policy(p), "digest");
     ck_assert_str_eq(ukiyo_plan_window(p), "30 4 * * 0");
@@ -160,7 +160,7 @@ START_TEST(without_labels_the_defaults_apply)
     /* No window at all: always open. */
     u = open_with(NULL, 0);
     c = container_with(NULL);
-    ck_assert_int_eq(ukiyo_plan_get(u, c, &p), 0);
+    ck_assert_int_eq(ukiyo_plan_get(&p, u, c), 0);
     ck_assert_ptr_null(ukiyo_plan_window(p));
     ck_assert_int_eq(ukiyo_plan_window_open(p), 1);
     ck_assert_int_eq(ukiyo_plan_poll_interval_ms(p), 0);
@@ -185,7 +185,7 @@ START_TEST(a_bad_label_is_the_plans_error)
         const char *const labels[] = {cases[i].label, NULL};
         ukiyo_container *c = container_with(labels);
         ukiyo_plan *p = NULL;
-        ck_assert_int_eq(ukiyo_plan_get(u, c, &p), 0);
+        ck_assert_int_eq(ukiyo_plan_get(&p, u, c), 0);
         ck_assert_msg(ukiyo_plan_error(p) && strstr(ukiyo_plan_error(p), cases[i].names),
                       "%s: %s", cases[i].label,
                       ukiyo_plan_error(p) ? ukiyo_plan_error(p) : "(no error)");
@@ -198,7 +198,7 @@ START_TEST(a_bad_label_is_the_plans_error)
     u = open_with(NULL, 3600 * 1000);
     ukiyo_container *c = container_with(off);
     ukiyo_plan *p = NULL;
-    ck_assert_int_eq(ukiyo_plan_get(u, c, &p), 0);
+    ck_assert_int_eq(ukiyo_plan_get(&p, u, c), 0);
     ck_assert_ptr_null(ukiyo_plan_error(p));
     ck_assert_int_eq(ukiyo_plan_poll_interval_ms(p), 0);
     ukiyo_plan_free(p);

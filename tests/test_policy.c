@@ -26,7 +26,7 @@ static const char *choose(const char *policy_text, const char *current, const ch
     for (char *t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save))
         ck_assert_int_eq(ukiyo_string_list_append(tags, t), 0);
     free(copy);
-    int err = ukiyo_policy_choose(policy, current, tags, &tag);
+    int err = ukiyo_policy_choose(&tag, policy, current, tags);
     snprintf(result, sizeof(result), "%s", err < 0 ? "error" : tag ? tag : "-");
     free(tag);
     ukiyo_string_list_free(tags);

@@ -150,8 +150,8 @@ START_TEST(tag_policies_move_to_their_tags)
     char *bad_poll = run_on(ref, "bad-poll", "--label ukiyo.poll=soon --label ukiyo.policy=patch");
     ukiyo_container *c = NULL;
     ukiyo_plan *plan = NULL;
-    ck_assert_int_eq(ukiyo_docker_container_inspect(ukiyo_get_docker(u), &c, bad_policy), 0);
-    ck_assert_int_eq(ukiyo_plan_get(u, c, &plan), 0);
+    ck_assert_int_eq(ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u), bad_policy), 0);
+    ck_assert_int_eq(ukiyo_plan_get(&plan, u, c), 0);
     ck_assert_ptr_nonnull(ukiyo_plan_error(plan));
     ck_assert_msg(strstr(ukiyo_plan_error(plan), "unknown policy \"minr\""), "%s",
                   ukiyo_plan_error(plan));
@@ -180,7 +180,7 @@ START_TEST(tag_policies_move_to_their_tags)
     free(image);
     /* History says where it came from. */
     ukiyo_history *h = NULL;
-    ck_assert_int_eq(ukiyo_store_history(ukiyo_get_store(u), &h, names[1], 0, 10), 0);
+    ck_assert_int_eq(ukiyo_store_history(&h, ukiyo_get_store(u), names[1], 0, 10), 0);
     ck_assert_uint_eq(ukiyo_history_count(h), 1);
     const ukiyo_history_entry *e = ukiyo_history_get(h, 0);
     ck_assert_str_eq(ukiyo_history_entry_outcome(e), "updated");
@@ -221,7 +221,7 @@ START_TEST(a_push_outside_the_window_waits_for_it)
     ck_assert_uint_eq(dispatch(), 1);
     ck_assert_uint_eq(run_jobs(), 1);
     char *jobs = NULL;
-    ck_assert_int_eq(ukiyo_jobs_list(u, 0, 100, &jobs), 0);
+    ck_assert_int_eq(ukiyo_jobs_list(&jobs, u, 0, 100), 0);
     const char *first = strstr(jobs, "\"state\":\"queued\"");
     ck_assert_ptr_nonnull(first);
     ck_assert_ptr_null(strstr(first + 1, "\"state\":\"queued\"")); /* one waits, not two */
@@ -282,7 +282,7 @@ START_TEST(a_deployment_waits_for_its_own_window)
                      0);
     ck_assert_msg(ukiyo_deployment_save(u, json, 0) == 0, "%s", ukiyo_error_last());
     char *list = NULL;
-    ck_assert_int_eq(ukiyo_deployments_json(u, &list), 0);
+    ck_assert_int_eq(ukiyo_deployments_json(&list, u), 0);
     ck_assert_msg(strstr(list, "\"window\":\"* 3 * * *\""), "%s", list);
     ukiyo_string_free(list);
 

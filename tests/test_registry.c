@@ -67,7 +67,7 @@ START_TEST(head_digest_equals_the_pushed_digest)
     ukiyo_image_ref *ref = parse(ref_text);
     char *digest = NULL;
 
-    ck_assert_msg(ukiyo_registry_manifest_digest(registry, ref, &digest) == 0, "%s",
+    ck_assert_msg(ukiyo_registry_manifest_digest(&digest, registry, ref) == 0, "%s",
                   ukiyo_error_last());
     ck_assert_str_eq(digest, expected);
     ukiyo_string_free(digest);
@@ -76,7 +76,7 @@ START_TEST(head_digest_equals_the_pushed_digest)
     /* v2 under the same tag: the registry now serves another digest. */
     free(test_push("ukiyo-test/http:v2", repo, "latest"));
     expected = pushed_digest(ref_text);
-    ck_assert_int_eq(ukiyo_registry_manifest_digest(registry, ref, &digest), 0);
+    ck_assert_int_eq(ukiyo_registry_manifest_digest(&digest, registry, ref), 0);
     ck_assert_str_eq(digest, expected);
     ukiyo_string_free(digest);
     free(expected);
@@ -95,20 +95,20 @@ START_TEST(missing_tags_and_repositories_are_not_found)
 
     snprintf(text, sizeof(text), "%s/%s:no-such-tag", test_registry(), repo);
     ukiyo_image_ref *ref = parse(text);
-    ck_assert_int_eq(ukiyo_registry_manifest_digest(registry, ref, &digest), UKIYO_ENOTFOUND);
+    ck_assert_int_eq(ukiyo_registry_manifest_digest(&digest, registry, ref), UKIYO_ENOTFOUND);
     ck_assert_ptr_null(digest);
     ukiyo_image_ref_free(ref);
 
     snprintf(text, sizeof(text), "%s/ukiyo-test/never-pushed-%d:v1", test_registry(),
              (int)getpid());
     ref = parse(text);
-    ck_assert_int_eq(ukiyo_registry_manifest_digest(registry, ref, &digest), UKIYO_ENOTFOUND);
+    ck_assert_int_eq(ukiyo_registry_manifest_digest(&digest, registry, ref), UKIYO_ENOTFOUND);
     ck_assert_msg(strstr(ukiyo_error_last(), "not found"), "%s", ukiyo_error_last());
     ukiyo_image_ref_free(ref);
 
     snprintf(text, sizeof(text), "%s/%s@sha256:%064d", test_registry(), repo, 0);
     ref = parse(text);
-    ck_assert_int_eq(ukiyo_registry_manifest_digest(registry, ref, &digest), UKIYO_EINVAL);
+    ck_assert_int_eq(ukiyo_registry_manifest_digest(&digest, registry, ref), UKIYO_EINVAL);
     ukiyo_image_ref_free(ref);
     free(ref_text);
     free(repo);
@@ -120,7 +120,7 @@ START_TEST(unreachable_registry_is_a_connection_error)
     ukiyo_image_ref *ref = parse("127.0.0.1:1/ukiyo-test/app:v1");
     char *digest = NULL;
 
-    ck_assert_int_eq(ukiyo_registry_manifest_digest(registry, ref, &digest), UKIYO_ECONNECT);
+    ck_assert_int_eq(ukiyo_registry_manifest_digest(&digest, registry, ref), UKIYO_ECONNECT);
     ck_assert_ptr_nonnull(strstr(ukiyo_error_last(), "127.0.0.1:1"));
     ukiyo_image_ref_free(ref);
 }
@@ -182,7 +182,7 @@ START_TEST(basic_auth_registry_works_with_a_config_json_credential)
     ukiyo_image_ref *ref = parse(auth_ref);
     char *digest = NULL;
 
-    ck_assert_msg(ukiyo_registry_manifest_digest(r, ref, &digest) == 0, "%s", ukiyo_error_last());
+    ck_assert_msg(ukiyo_registry_manifest_digest(&digest, r, ref) == 0, "%s", ukiyo_error_last());
     ck_assert_int_eq(strncmp(digest, "sha256:", 7), 0);
     ukiyo_string_free(digest);
     ukiyo_image_ref_free(ref);
@@ -198,7 +198,7 @@ START_TEST(basic_auth_registry_fails_clearly_without_a_credential)
     ukiyo_image_ref *ref = parse(auth_ref);
     char *digest = NULL;
 
-    ck_assert_int_eq(ukiyo_registry_manifest_digest(r, ref, &digest), UKIYO_EAUTH);
+    ck_assert_int_eq(ukiyo_registry_manifest_digest(&digest, r, ref), UKIYO_EAUTH);
     ck_assert_msg(strstr(ukiyo_error_last(), "user name and password"), "%s", ukiyo_error_last());
     ck_assert_ptr_null(digest);
     ukiyo_image_ref_free(ref);
@@ -220,7 +220,7 @@ START_TEST(basic_auth_registry_refuses_a_wrong_password)
     char *digest = NULL;
 
     ck_assert_int_eq(ukiyo_auth_add_source(auth, wrong_password, NULL), 0);
-    ck_assert_int_eq(ukiyo_registry_manifest_digest(r, ref, &digest), UKIYO_EAUTH);
+    ck_assert_int_eq(ukiyo_registry_manifest_digest(&digest, r, ref), UKIYO_EAUTH);
     ukiyo_image_ref_free(ref);
     ukiyo_registry_free(r);
     ukiyo_auth_free(auth);
@@ -239,7 +239,7 @@ START_TEST(engine_pulls_from_the_auth_registry_with_x_registry_auth)
     ck_assert_msg(strstr(ukiyo_error_last(), "no basic auth credentials") ||
                       strstr(ukiyo_error_last(), "unauthorized"),
                   "%s", ukiyo_error_last());
-    ck_assert_int_eq(ukiyo_auth_lookup(auth, &cred, auth_registry), 0);
+    ck_assert_int_eq(ukiyo_auth_lookup(&cred, auth, auth_registry), 0);
     ck_assert_msg(ukiyo_docker_image_pull(docker, auth_ref, cred, NULL, NULL) == 0, "%s",
                   ukiyo_error_last());
     test_sh(NULL, "docker rmi %s >/dev/null", auth_ref);
@@ -272,7 +272,7 @@ START_TEST(bearer_flow_fetches_one_token_and_reuses_it)
     char *digest = NULL;
 
     for (int i = 0; i < 3; i++) {
-        ck_assert_msg(ukiyo_registry_manifest_digest(registry, ref, &digest) == 0, "%s",
+        ck_assert_msg(ukiyo_registry_manifest_digest(&digest, registry, ref) == 0, "%s",
                       ukiyo_error_last());
         ck_assert_str_eq(digest, expected);
         ukiyo_string_free(digest);
@@ -308,10 +308,10 @@ START_TEST(token_endpoint_gets_basic_credentials)
     char *digest = NULL;
 
     /* Anonymous: the token service says no. */
-    ck_assert_int_eq(ukiyo_registry_manifest_digest(r, ref, &digest), UKIYO_EAUTH);
+    ck_assert_int_eq(ukiyo_registry_manifest_digest(&digest, r, ref), UKIYO_EAUTH);
     ck_assert_ptr_nonnull(strstr(ukiyo_error_last(), "refused"));
     ck_assert_int_eq(ukiyo_auth_add_source(auth, proxy_credential, "tokenpass"), 0);
-    ck_assert_msg(ukiyo_registry_manifest_digest(r, ref, &digest) == 0, "%s", ukiyo_error_last());
+    ck_assert_msg(ukiyo_registry_manifest_digest(&digest, r, ref) == 0, "%s", ukiyo_error_last());
     ukiyo_string_free(digest);
     ukiyo_registry_free(r);
     ukiyo_auth_free(auth);
@@ -337,7 +337,7 @@ START_TEST(tag_listing_follows_pagination)
     ck_assert_int_eq(ukiyo_registry_new(&paged, &opts), 0);
     char *text = ukiyo__str_printf("%s/%s:latest", auth_proxy_address(p), repo);
     ukiyo_image_ref *ref = parse(text);
-    ck_assert_msg(ukiyo_registry_list_tags(paged, ref, &list) == 0, "%s", ukiyo_error_last());
+    ck_assert_msg(ukiyo_registry_list_tags(&list, paged, ref) == 0, "%s", ukiyo_error_last());
     ck_assert_uint_eq(ukiyo_string_list_count(list), ARRAY_SIZE(tags));
     for (size_t i = 0; i < ARRAY_SIZE(tags); i++) {
         bool found = false;
@@ -366,7 +366,7 @@ START_TEST(rate_limit_is_reported_with_retry_after)
     int remaining = -2, retry = -2;
 
     auth_proxy_set_rate_limited(p, true);
-    ck_assert_int_eq(ukiyo_registry_manifest_digest(registry, ref, &digest), UKIYO_ERATELIMIT);
+    ck_assert_int_eq(ukiyo_registry_manifest_digest(&digest, registry, ref), UKIYO_ERATELIMIT);
     ck_assert_ptr_nonnull(strstr(ukiyo_error_last(), "retry after 7 s"));
     ukiyo_registry_rate_limit(registry, &remaining, &retry);
     ck_assert_int_eq(remaining, 0);

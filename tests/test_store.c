@@ -80,7 +80,7 @@ static void check_old_rows(ukiyo *u, int version)
     ukiyo_history *h = NULL;
     char *json = NULL;
 
-    ck_assert_int_eq(ukiyo_store_history(s, &h, "web", 0, 10), 0);
+    ck_assert_int_eq(ukiyo_store_history(&h, s, "web", 0, 10), 0);
     ck_assert_uint_eq(ukiyo_history_count(h), version >= V_UPDATES ? 1 : 0);
     if (version >= V_UPDATES) {
         const ukiyo_history_entry *e = ukiyo_history_get(h, 0);
@@ -91,7 +91,7 @@ static void check_old_rows(ukiyo *u, int version)
     }
     ukiyo_history_free(h);
 
-    int err = ukiyo_jobs_get(u, 7, &json);
+    int err = ukiyo_jobs_get(&json, u, 7);
     if (version >= V_JOBS) {
         ck_assert_msg(err == 0, "%s", ukiyo_error_last());
         json_t *job = json_loads(json, 0, NULL);
@@ -110,13 +110,13 @@ static void check_old_rows(ukiyo *u, int version)
         ck_assert_int_eq(err, UKIYO_ENOTFOUND);
     }
 
-    ck_assert_int_eq(ukiyo_store_credentials_json(s, &json), 0);
+    ck_assert_int_eq(ukiyo_store_credentials_json(&json, s), 0);
     ck_assert_msg((strstr(json, "registry.example") != NULL) == (version >= V_CREDENTIALS), "%s",
                   json);
     ck_assert_msg(!strstr(json, "old-s3cret"), "a secret in the listing: %s", json);
     free(json);
 
-    ck_assert_int_eq(ukiyo_deployments_json(u, &json), 0);
+    ck_assert_int_eq(ukiyo_deployments_json(&json, u), 0);
     ck_assert_msg((strstr(json, "registry.example/app") != NULL) == (version >= V_DEPLOYMENTS),
                   "%s", json);
     free(json);
@@ -146,7 +146,7 @@ static void check_new_columns(ukiyo *u, int version)
                                         0) == 0,
                   "from %d: %s", version, ukiyo_error_last());
     char *json = NULL;
-    ck_assert_int_eq(ukiyo_deployments_json(u, &json), 0);
+    ck_assert_int_eq(ukiyo_deployments_json(&json, u), 0);
     ck_assert_msg(strstr(json, "0 3 * * *"), "%s", json);
     free(json);
 }

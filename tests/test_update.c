@@ -40,7 +40,7 @@ static void expect_rollback(const char *bad_local, const char *reason_words)
     assert_one_container_named(name);
 
     ukiyo_history *h = NULL;
-    ck_assert_int_eq(ukiyo_store_history(ukiyo_get_store(u), &h, name, 0, 10), 0);
+    ck_assert_int_eq(ukiyo_store_history(&h, ukiyo_get_store(u), name, 0, 10), 0);
     ck_assert_uint_eq(ukiyo_history_count(h), 1);
     ck_assert_str_eq(ukiyo_history_entry_outcome(ukiyo_history_get(h, 0)), "rolled-back");
     ck_assert_ptr_nonnull(strstr(ukiyo_history_entry_reason(ukiyo_history_get(h, 0)),
@@ -138,7 +138,7 @@ START_TEST(nothing_to_do_and_bad_input)
     ukiyo_update_options dry = UKIYO_UPDATE_OPTIONS_INIT;
     dry.dry_run = 1;
     char *before = container_id(fresh);
-    ck_assert_int_eq(ukiyo_update(u, fresh, &dry, &r), 0);
+    ck_assert_int_eq(ukiyo_update(&r, u, fresh, &dry), 0);
     ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_PLANNED);
     ukiyo_update_result_free(r);
     char *after = container_id(fresh);
@@ -157,7 +157,7 @@ START_TEST(nothing_to_do_and_bad_input)
     ck_assert_ptr_nonnull(strstr(ukiyo_update_result_reason(r), "image ID"));
     ukiyo_update_result_free(r);
     r = NULL;
-    ck_assert_int_eq(ukiyo_update(u, "ukiyo-test-no-such-container", NULL, &r), UKIYO_ENOTFOUND);
+    ck_assert_int_eq(ukiyo_update(&r, u, "ukiyo-test-no-such-container", NULL), UKIYO_ENOTFOUND);
     ck_assert_ptr_null(r);
     free(before);
     free(after);
@@ -182,7 +182,7 @@ START_TEST(rollback_returns_to_the_previous_image)
     opts.min_uptime_s = 1;
     ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s "
                                    "%s >/dev/null", name, ref), 0);
-    ck_assert_int_eq(ukiyo_rollback(u, name, &opts, &r), UKIYO_ENOTFOUND); /* no earlier image */
+    ck_assert_int_eq(ukiyo_rollback(&r, u, name, &opts), UKIYO_ENOTFOUND); /* no earlier image */
     free(test_push("ukiyo-test/http:v2", repo, "latest"));
     r = update_with(name, UKIYO_STRATEGY_AUTO);
     ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_UPDATED);
@@ -190,7 +190,7 @@ START_TEST(rollback_returns_to_the_previous_image)
     out = served(name);
     ck_assert_str_eq(out, "v2\n");
     free(out);
-    ck_assert_msg(ukiyo_rollback(u, name, &opts, &r) == 0, "%s", ukiyo_error_last());
+    ck_assert_msg(ukiyo_rollback(&r, u, name, &opts) == 0, "%s", ukiyo_error_last());
     ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_UPDATED);
     ukiyo_update_result_free(r);
     out = served(name);
@@ -230,7 +230,7 @@ START_TEST(an_engine_gone_mid_update_is_reconciled_when_it_returns)
     engine_proxy_vanish_at(proxy, "/start");
     ukiyo_update_options uo = UKIYO_UPDATE_OPTIONS_INIT;
     uo.min_uptime_s = 1;
-    ck_assert_int_eq(ukiyo_update(through_proxy, name, &uo, &r), 0);
+    ck_assert_int_eq(ukiyo_update(&r, through_proxy, name, &uo), 0);
     ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_FAILED);
     ck_assert_msg(strstr(ukiyo_update_result_reason(r), "reconcile"), "%s",
                   ukiyo_update_result_reason(r));

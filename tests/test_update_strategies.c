@@ -226,7 +226,7 @@ START_TEST(update_order_follows_dependencies)
                                    "-l com.docker.compose.project=%s -l com.docker.compose.service=db "
                                    "--name %s ukiyo-test/http:v1 >/dev/null", db, db, db), 0);
     const char *names[] = {worker, side, web, app, db};
-    ck_assert_msg(ukiyo_update_order(u, names, 5, &order) == 0, "%s", ukiyo_error_last());
+    ck_assert_msg(ukiyo_update_order(&order, u, names, 5) == 0, "%s", ukiyo_error_last());
     ck_assert_uint_eq(ukiyo_string_list_count(order), 5);
     ck_assert(comes_before(order, db, app));       /* link */
     ck_assert(comes_before(order, app, side));     /* container: network mode */
@@ -242,11 +242,11 @@ START_TEST(update_order_follows_dependencies)
                                    "ukiyo-test/http:v1 >/dev/null", cycle_a, c1, cycle_b, c2), 0);
     const char *cyclic[] = {c1, c2};
     order = NULL;
-    ck_assert_int_eq(ukiyo_update_order(u, cyclic, 2, &order), UKIYO_ECONFLICT);
+    ck_assert_int_eq(ukiyo_update_order(&order, u, cyclic, 2), UKIYO_ECONFLICT);
     ck_assert_ptr_null(order);
     ck_assert_ptr_nonnull(strstr(ukiyo_error_last(), "cycle"));
     const char *unknown[] = {"ukiyo-test-no-such-container"};
-    ck_assert_int_eq(ukiyo_update_order(u, unknown, 1, &order), UKIYO_ENOTFOUND);
+    ck_assert_int_eq(ukiyo_update_order(&order, u, unknown, 1), UKIYO_ENOTFOUND);
     free(db); free(app); free(side); free(worker); free(web); free(c1); free(c2);
 }
 END_TEST
@@ -308,13 +308,13 @@ START_TEST(cleanup_removes_the_image_two_updates_back)
     opts.cleanup = 1;
     opts.min_uptime_s = 1;
     char *second = push_unique("ukiyo-test/http:v2", repo);
-    ck_assert_int_eq(ukiyo_update(u, name_part, &opts, &r), 0);
+    ck_assert_int_eq(ukiyo_update(&r, u, name_part, &opts), 0);
     ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_UPDATED);
     ukiyo_update_result_free(r);
     /* One update back: kept for rollback. */
     ck_assert_int_eq(test_sh(NULL, "docker image inspect %s >/dev/null 2>&1", first), 0);
     char *third = push_unique("ukiyo-test/http:v1", repo);
-    ck_assert_int_eq(ukiyo_update(u, name_part, &opts, &r), 0);
+    ck_assert_int_eq(ukiyo_update(&r, u, name_part, &opts), 0);
     ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_UPDATED);
     ukiyo_update_result_free(r);
     ck_assert_int_ne(test_sh(NULL, "docker image inspect %s >/dev/null 2>&1", first), 0);

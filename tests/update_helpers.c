@@ -49,7 +49,7 @@ ukiyo_update_result *update_with(const char *name, ukiyo_strategy strategy)
     opts.min_uptime_s = 1;
     opts.health_timeout_s = 20;
     opts.strategy = strategy;
-    int err = ukiyo_update(u, name, &opts, &r);
+    int err = ukiyo_update(&r, u, name, &opts);
     ck_assert_msg(err == 0, "update %s: %s", name, ukiyo_error_last());
     return r;
 }
@@ -57,7 +57,7 @@ ukiyo_update_result *update_with(const char *name, ukiyo_strategy strategy)
 json_t *inspect(const char *name)
 {
     ukiyo_container *c = NULL;
-    ck_assert_msg(ukiyo_docker_container_inspect(ukiyo_get_docker(u), &c, name) == 0, "%s: %s",
+    ck_assert_msg(ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u), name) == 0, "%s: %s",
                   name, ukiyo_error_last());
     json_t *doc = json_loads(ukiyo_container_json(c), 0, NULL);
     ukiyo_container_free(c);

@@ -65,7 +65,7 @@ static void add_failure(check_report *rep, const char *name, int err)
 static void check_one(ukiyo *u, check_report *rep, const char *name)
 {
     ukiyo_check_result *r = NULL;
-    int err = ukiyo_check(u, name, &r);
+    int err = ukiyo_check(&r, u, name);
 
     if (err < 0)
         add_failure(rep, name, err);
@@ -77,7 +77,7 @@ static void check_one(ukiyo *u, check_report *rep, const char *name)
 static int check_all(ukiyo *u, check_report *rep, bool all)
 {
     ukiyo_container_list *list = NULL;
-    int err = ukiyo_docker_container_list(ukiyo_get_docker(u), &list, all, NULL);
+    int err = ukiyo_docker_container_list(&list, ukiyo_get_docker(u), all, NULL);
 
     if (err < 0)
         return ctl_fail("cannot list containers", err);

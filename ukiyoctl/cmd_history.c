@@ -24,7 +24,7 @@ static void format_time(int64_t ms, char *buf, size_t len)
 static json_t *entry_json(const ukiyo_history_entry *e)
 {
     char *text = NULL;
-    json_t *doc = ukiyo_history_entry_json(e, &text) == 0 ? json_loads(text, 0, NULL) : NULL;
+    json_t *doc = ukiyo_history_entry_json(&text, e) == 0 ? json_loads(text, 0, NULL) : NULL;
     ukiyo_string_free(text);
     return doc;
 }
@@ -67,8 +67,7 @@ static int run_history(const ctl_options *opts, int argc, char **argv)
     ukiyo *u = ctl_open_with_store(opts);
     if (!u)
         return EXIT_FAILED;
-    err = ukiyo_store_history(ukiyo_get_store(u), &h, optind < argc ? argv[optind] : NULL, 0,
-                              (size_t)limit);
+    err = ukiyo_store_history(&h, ukiyo_get_store(u), optind < argc ? argv[optind] : NULL, 0, (size_t)limit);
     if (err < 0) {
         ukiyo_close(u);
         return ctl_fail("history", err);

@@ -67,7 +67,7 @@ static int list_containers(ukiyo *u, const ctl_options *opts, bool all)
     static const char *const headings[] = {"NAME",   "IMAGE",  "IMAGE ID", "DIGEST",     "STATE",
                                            "POLICY", "WINDOW", "POLL",     "NEXT WINDOW"};
     ukiyo_container_list *list = NULL;
-    int err = ukiyo_docker_container_list(ukiyo_get_docker(u), &list, all, NULL);
+    int err = ukiyo_docker_container_list(&list, ukiyo_get_docker(u), all, NULL);
 
     if (err < 0)
         return ctl_fail("cannot list containers", err);
@@ -77,13 +77,12 @@ static int list_containers(ukiyo *u, const ctl_options *opts, bool all)
         /* The list shows an image ID once the tag has moved on; inspect keeps the reference. */
         ukiyo_container *c = NULL;
         char *digest = NULL;
-        if (ukiyo_docker_container_inspect(ukiyo_get_docker(u), &c,
-                                           ukiyo_container_id(ukiyo_container_list_get(list, i))) < 0)
+        if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u), ukiyo_container_id(ukiyo_container_list_get(list, i))) < 0)
             continue; /* removed since the list was made */
-        if (ukiyo_container_local_digest(u, c, &digest) < 0)
+        if (ukiyo_container_local_digest(&digest, u, c) < 0)
             ukiyo_error_clear();
         ukiyo_plan *plan = NULL;
-        if (ukiyo_plan_get(u, c, &plan) < 0) {
+        if (ukiyo_plan_get(&plan, u, c) < 0) {
             ukiyo_container_free(c);
             ukiyo_string_free(digest);
             continue;

@@ -74,7 +74,7 @@ static ukiyo_credential *credential_for(ukiyo *u, const char *ref_text)
     ukiyo_credential *cred = NULL;
 
     if (ukiyo_image_ref_parse(&ref, ref_text) == 0) {
-        int err = ukiyo_auth_lookup(ukiyo_get_auth(u), &cred, ukiyo_image_ref_registry(ref));
+        int err = ukiyo_auth_lookup(&cred, ukiyo_get_auth(u), ukiyo_image_ref_registry(ref));
         if (err < 0 && err != UKIYO_ENOTFOUND)
             fprintf(stderr, "ukiyoctl pull: warning: %s; pulling anonymously\n",
                     ukiyo_error_last());
@@ -86,7 +86,7 @@ static ukiyo_credential *credential_for(ukiyo *u, const char *ref_text)
 static int report_pulled(ukiyo *u, const ctl_options *opts, const char *ref)
 {
     ukiyo_image_info *info = NULL;
-    int err = ukiyo_docker_image_inspect(ukiyo_get_docker(u), &info, ref);
+    int err = ukiyo_docker_image_inspect(&info, ukiyo_get_docker(u), ref);
 
     if (err < 0)
         return ctl_fail("pulled, but cannot inspect the image", err);

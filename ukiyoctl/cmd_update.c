@@ -10,8 +10,8 @@
 
 #include "ukiyoctl.h"
 
-typedef int (*update_fn)(ukiyo *u, const char *name, const ukiyo_update_options *opts,
-                         ukiyo_update_result **out);
+typedef int (*update_fn)(ukiyo_update_result **out, ukiyo *u, const char *name,
+                         const ukiyo_update_options *opts);
 
 typedef struct {
     ukiyo_update_options opts;
@@ -66,7 +66,7 @@ static bool handle_one(ukiyo *u, update_fn fn, update_args *args, const char *na
         opts.progress = on_pull_progress;
         opts.progress_payload = (void *)name;
     }
-    err = fn(u, name, &opts, &r);
+    err = fn(&r, u, name, &opts);
     if (opts.progress)
         fprintf(stderr, "\r\033[K");
     if (err < 0) {
@@ -98,7 +98,7 @@ static int collect_names(ukiyo *u, update_args *args, int argc, char **argv,
     int err = 0;
 
     if (args->all) {
-        err = ukiyo_docker_container_list(ukiyo_get_docker(u), &list, 0, NULL);
+        err = ukiyo_docker_container_list(&list, ukiyo_get_docker(u), 0, NULL);
         if (err < 0)
             return err;
         names = calloc(ukiyo_container_list_count(list) + 1, sizeof(*names));
@@ -112,7 +112,7 @@ static int collect_names(ukiyo *u, update_args *args, int argc, char **argv,
         count = (size_t)(argc - optind);
     }
     /* Dependencies first: a database before the application that links to it. */
-    err = names ? ukiyo_update_order(u, names, count, out) : UKIYO_ENOMEM;
+    err = names ? ukiyo_update_order(out, u, names, count) : UKIYO_ENOMEM;
     if (args->all)
         free(names);
     ukiyo_container_list_free(list);

@@ -19,7 +19,7 @@ static int run_version(const ctl_options *opts, int argc, char **argv)
     u = ctl_open(opts);
     if (!u)
         return EXIT_FAILED;
-    err = ukiyo_docker_version(ukiyo_get_docker(u), &engine_json);
+    err = ukiyo_docker_version(&engine_json, ukiyo_get_docker(u));
     if (err == 0)
         engine = json_loads(engine_json, 0, NULL);
     if (opts->json) {

@@ -192,7 +192,7 @@ int handle_metrics(route_context *ctx, const route_request *req)
     char *stats_text = NULL, *text = NULL;
     size_t len = 0;
 
-    int err = ukiyo_store_stats_json(ukiyo_get_store(ctx->u), &stats_text);
+    int err = ukiyo_store_stats_json(&stats_text, ukiyo_get_store(ctx->u));
     if (err < 0)
         return server_answer_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "store",
                                    ukiyo_error_last());

@@ -105,7 +105,7 @@ void notify_worker_hook(const ukiyo_update_result *result, void *payload)
     notify_worker *w = payload;
     char *event = NULL;
 
-    if (!w || ukiyo_update_result_event_json(result, &event) < 0)
+    if (!w || ukiyo_update_result_event_json(&event, result) < 0)
         return;
     pthread_mutex_lock(&w->thread.lock);
     if (w->count == QUEUE_MAX) { /* targets far behind: the oldest news goes */

@@ -53,7 +53,7 @@ int handle_jobs(route_context *ctx, const route_request *req)
     if (limit < 0 || offset < 0)
         return server_answer_error(req, MHD_HTTP_BAD_REQUEST, "bad_query",
                                    "limit and offset are non-negative numbers");
-    err = ukiyo_jobs_list(ctx->u, (size_t)offset, (size_t)limit, &text);
+    err = ukiyo_jobs_list(&text, ctx->u, (size_t)offset, (size_t)limit);
     return err < 0 ? answer_library_error(req, err) : answer_json_text(req, text);
 }
 
@@ -66,14 +66,14 @@ int handle_job(route_context *ctx, const route_request *req)
     if (*end || id <= 0)
         return server_answer_error(req, MHD_HTTP_BAD_REQUEST, "bad_id",
                                    "a job ID is a positive number");
-    err = ukiyo_jobs_get(ctx->u, id, &text);
+    err = ukiyo_jobs_get(&text, ctx->u, id);
     return err < 0 ? answer_library_error(req, err) : answer_json_text(req, text);
 }
 
 json_t *history_entry_json(const ukiyo_history_entry *e)
 {
     char *text = NULL;
-    json_t *doc = ukiyo_history_entry_json(e, &text) == 0 ? json_loads(text, 0, NULL) : NULL;
+    json_t *doc = ukiyo_history_entry_json(&text, e) == 0 ? json_loads(text, 0, NULL) : NULL;
     ukiyo_string_free(text);
     return doc;
 }
@@ -88,8 +88,7 @@ int handle_history(route_context *ctx, const route_request *req)
     if (limit < 0 || offset < 0)
         return server_answer_error(req, MHD_HTTP_BAD_REQUEST, "bad_query",
                                    "limit and offset are non-negative numbers");
-    err = ukiyo_store_history(ukiyo_get_store(ctx->u), &h, name, (size_t)offset,
-                              (size_t)limit);
+    err = ukiyo_store_history(&h, ukiyo_get_store(ctx->u), name, (size_t)offset, (size_t)limit);
     if (err < 0)
         return answer_library_error(req, err);
     json_t *entries = json_array();

@@ -31,12 +31,11 @@ int handle_containers(route_context *ctx, const route_request *req)
     ukiyo_container_list *list = NULL;
     json_t *out = json_array();
 
-    int err = ukiyo_docker_container_list(ukiyo_get_docker(ctx->u), &list, 1, NULL);
+    int err = ukiyo_docker_container_list(&list, ukiyo_get_docker(ctx->u), 1, NULL);
     for (size_t i = 0; err == 0 && i < ukiyo_container_list_count(list); i++) {
         ukiyo_container *c = NULL;
         /* The list shows an image ID once the tag moved: inspect keeps the reference. */
-        if (ukiyo_docker_container_inspect(ukiyo_get_docker(ctx->u), &c,
-                                           ukiyo_container_id(ukiyo_container_list_get(list, i))) ==
+        if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(ctx->u), ukiyo_container_id(ukiyo_container_list_get(list, i))) ==
             0)
             json_array_append_new(out, container_json(c));
         ukiyo_container_free(c);
@@ -53,7 +52,7 @@ static int answer_check(route_context *ctx, const route_request *req, const char
 {
     ukiyo_check_result *r = NULL;
 
-    int err = ukiyo_check(ctx->u, name, &r);
+    int err = ukiyo_check(&r, ctx->u, name);
     if (err < 0)
         return server_answer_error(req,
                                    err == UKIYO_ENOTFOUND ? MHD_HTTP_NOT_FOUND

@@ -40,7 +40,7 @@ int handle_deployments(route_context *ctx, const route_request *req)
 {
     char *text = NULL;
 
-    int err = ukiyo_deployments_json(ctx->u, &text);
+    int err = ukiyo_deployments_json(&text, ctx->u);
     if (err < 0)
         return server_answer_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
                                    ukiyo_error_last());
@@ -54,8 +54,7 @@ static int seed_history(route_context *ctx, const route_request *req, const char
 {
     ukiyo_history *h = NULL;
 
-    int err = ukiyo_store_history(ukiyo_get_store(ctx->u), &h, name, offset,
-                                  SEED_HISTORY_PAGE);
+    int err = ukiyo_store_history(&h, ukiyo_get_store(ctx->u), name, offset, SEED_HISTORY_PAGE);
     if (err < 0)
         return seed_answer_result(req, err, 0, NULL);
     json_t *entries = json_array();

@@ -63,7 +63,7 @@ int handle_registries(route_context *ctx, const route_request *req)
 {
     char *text = NULL;
 
-    int err = ukiyo_store_credentials_json(ukiyo_get_store(ctx->u), &text);
+    int err = ukiyo_store_credentials_json(&text, ukiyo_get_store(ctx->u));
     if (err < 0)
         return server_answer_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
                                    ukiyo_error_last());

@@ -187,7 +187,7 @@ static int lookup_docker_config(ukiyo_auth *a, ukiyo_credential **out, const cha
     return err;
 }
 
-UKIYO_EXTERN int ukiyo_auth_lookup(ukiyo_auth *a, ukiyo_credential **out, const char *registry)
+UKIYO_EXTERN int ukiyo_auth_lookup(ukiyo_credential **out, ukiyo_auth *a, const char *registry)
 {
     int err;
 

@@ -86,8 +86,7 @@ static int find_local_digest(check_run *run, const char *remote)
     return run->result->local_digest ? 0 : UKIYO_ENOMEM;
 }
 
-UKIYO_EXTERN int ukiyo_container_local_digest(ukiyo *u, const ukiyo_container *c,
-                                              char **digest_out)
+UKIYO_EXTERN int ukiyo_container_local_digest(char **digest_out, ukiyo *u, const ukiyo_container *c)
 {
     const char *image = ukiyo_container_image(c);
     const char *image_id = ukiyo_container_image_id(c);
@@ -99,7 +98,7 @@ UKIYO_EXTERN int ukiyo_container_local_digest(ukiyo *u, const ukiyo_container *c
         ukiyo_image_ref_parse(&ref, image) < 0)
         return ukiyo__error_set(UKIYO_ENOTFOUND, "container %s was started from an image ID",
                                ukiyo_container_name(c));
-    err = ukiyo_docker_image_inspect(ukiyo_get_docker(u), &info, image_id);
+    err = ukiyo_docker_image_inspect(&info, ukiyo_get_docker(u), image_id);
     if (err == 0) {
         const char *digest = local_digest_of(info, ref, NULL);
         char *copy = digest ? strdup(digest) : NULL;
@@ -120,8 +119,7 @@ static void note_newer_pull(check_run *run)
 {
     ukiyo_image_info *tagged = NULL;
 
-    if (ukiyo_docker_image_inspect(ukiyo_get_docker(run->u), &tagged,
-                                   ukiyo_image_ref_string(run->ref)) < 0) {
+    if (ukiyo_docker_image_inspect(&tagged, ukiyo_get_docker(run->u), ukiyo_image_ref_string(run->ref)) < 0) {
         ukiyo_error_clear();
         return;
     }
@@ -139,7 +137,7 @@ static int compare_with_registry(check_run *run)
     if (!local_digest_of(run->image, run->ref, NULL))
         return set_unknown(res, "the image has no digest from its registry "
                                 "(built or loaded locally)");
-    err = ukiyo_registry_manifest_digest(ukiyo_get_registry(run->u), run->ref, &remote);
+    err = ukiyo_registry_manifest_digest(&remote, ukiyo_get_registry(run->u), run->ref);
     if (err < 0)
         return set_unknown(res, ukiyo_error_last());
     res->remote_digest = remote;
@@ -184,7 +182,7 @@ static int run_check(check_run *run)
         res->reason = strdup("pinned to a digest: nothing to update");
         return res->reason ? 0 : UKIYO_ENOMEM;
     }
-    err = ukiyo_docker_image_inspect(ukiyo_get_docker(run->u), &run->image, res->image_id);
+    err = ukiyo_docker_image_inspect(&run->image, ukiyo_get_docker(run->u), res->image_id);
     if (err == UKIYO_ENOTFOUND)
         return set_unknown(res, "the container's image is gone from the engine");
     if (err < 0)
@@ -211,9 +209,8 @@ static int check_policy(check_run *run)
     ukiyo_policy_kind kind = ukiyo_policy_get_kind(policy);
     if (run->ref && ukiyo_image_ref_tag(run->ref) && kind != UKIYO_POLICY_DIGEST &&
         kind != UKIYO_POLICY_NEVER) {
-        if (ukiyo_registry_list_tags(ukiyo_get_registry(run->u), run->ref, &tags) == 0 &&
-            ukiyo_policy_choose(policy, ukiyo_image_ref_tag(run->ref), tags,
-                                &run->result->new_tag) == 0 &&
+        if (ukiyo_registry_list_tags(&tags, ukiyo_get_registry(run->u), run->ref) == 0 &&
+            ukiyo_policy_choose(&run->result->new_tag, policy, ukiyo_image_ref_tag(run->ref), tags) == 0 &&
             run->result->new_tag) {
             run->result->status = UKIYO_CHECK_UPDATE_AVAILABLE;
         } else if (!run->result->new_tag && ukiyo_error_last()[0]) {
@@ -227,14 +224,14 @@ static int check_policy(check_run *run)
     return run->result->policy ? 0 : UKIYO_ENOMEM;
 }
 
-UKIYO_EXTERN int ukiyo_check(ukiyo *u, const char *container, ukiyo_check_result **out)
+UKIYO_EXTERN int ukiyo_check(ukiyo_check_result **out, ukiyo *u, const char *container)
 {
     check_run run = {.u = u};
     int err;
 
     if (!u || !container || !out)
         return ukiyo__error_set(UKIYO_EINVAL, "ukiyo_check: NULL argument");
-    err = ukiyo_docker_container_inspect(ukiyo_get_docker(u), &run.container, container);
+    err = ukiyo_docker_container_inspect(&run.container, ukiyo_get_docker(u), container);
     if (err < 0)
         return err;
     run.result = calloc(1, sizeof(*run.result));

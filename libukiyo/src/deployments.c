@@ -240,7 +240,7 @@ UKIYO_EXTERN int ukiyo_deployment_delete(ukiyo *u, const char *name)
     return ukiyo__store_deployment_delete(s, name);
 }
 
-UKIYO_EXTERN int ukiyo_deployments_json(ukiyo *u, char **json_out)
+UKIYO_EXTERN int ukiyo_deployments_json(char **json_out, ukiyo *u)
 {
     ukiyo_store *s = u ? ukiyo_get_store(u) : NULL;
     store_deployment *rows = NULL;
@@ -318,14 +318,14 @@ int ukiyo__deployment_create_container(ukiyo *u, const deployment *d, const char
     char *spec = NULL, *id = NULL;
     int err;
 
-    if (ukiyo_auth_lookup(ukiyo_get_auth(u), &cred, d->registry) < 0)
+    if (ukiyo_auth_lookup(&cred, ukiyo_get_auth(u), d->registry) < 0)
         ukiyo_error_clear();
     err = ukiyo_docker_image_pull(docker, ref, cred, NULL, NULL);
     ukiyo_credential_free(cred);
     if (err == 0)
         err = (spec = first_container_spec(d, ref)) ? 0 : UKIYO_ENOMEM;
     if (err == 0)
-        err = ukiyo_docker_container_create(docker, &id, d->container, spec);
+        err = ukiyo_docker_container_create(&id, docker, d->container, spec);
     if (err == 0) {
         err = ukiyo_docker_container_start(docker, id);
         if (err < 0) {

@@ -276,7 +276,7 @@ int ukiyo__docker_stream(ukiyo_docker *d, const char *method, const char *path,
     return err;
 }
 
-UKIYO_EXTERN int ukiyo_docker_version(ukiyo_docker *d, char **json_out)
+UKIYO_EXTERN int ukiyo_docker_version(char **json_out, ukiyo_docker *d)
 {
     json_t *doc = NULL;
     int err = ukiyo__docker_call(d, "GET", "/version", NULL, &doc);

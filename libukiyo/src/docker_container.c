@@ -103,8 +103,7 @@ UKIYO_EXTERN const char *ukiyo_container_json(const ukiyo_container *c)
     return c->json;
 }
 
-UKIYO_EXTERN int ukiyo_docker_container_inspect(ukiyo_docker *d, ukiyo_container **out,
-                                                const char *id_or_name)
+UKIYO_EXTERN int ukiyo_docker_container_inspect(ukiyo_container **out, ukiyo_docker *d, const char *id_or_name)
 {
     json_t *doc = NULL;
     char *escaped = id_or_name && id_or_name[0] ? ukiyo__http_escape(id_or_name) : NULL;
@@ -157,8 +156,7 @@ static int list_from_array(ukiyo_container_list **out, json_t *array)
     return 0;
 }
 
-UKIYO_EXTERN int ukiyo_docker_container_list(ukiyo_docker *d, ukiyo_container_list **out,
-                                             int all, const char *filters_json)
+UKIYO_EXTERN int ukiyo_docker_container_list(ukiyo_container_list **out, ukiyo_docker *d, int all, const char *filters_json)
 {
     char *filters = filters_json ? ukiyo__http_escape(filters_json) : NULL;
     char *path = ukiyo__str_printf("/containers/json?all=%d%s%s", all ? 1 : 0,
@@ -228,8 +226,7 @@ static int container_action(ukiyo_docker *d, const char *id, const char *action,
     return err;
 }
 
-UKIYO_EXTERN int ukiyo_docker_container_create(ukiyo_docker *d, char **id_out, const char *name,
-                                               const char *spec_json)
+UKIYO_EXTERN int ukiyo_docker_container_create(char **id_out, ukiyo_docker *d, const char *name, const char *spec_json)
 {
     char *escaped = name ? ukiyo__http_escape(name) : NULL;
     char *path = escaped ? ukiyo__str_printf("/containers/create?name=%s", escaped)
@@ -353,7 +350,7 @@ UKIYO_EXTERN int ukiyo_docker_container_wait(ukiyo_docker *d, const char *id,
 int ukiyo__docker_inspect_container_json(ukiyo_docker *d, const char *id_or_name, json_t **out)
 {
     ukiyo_container *c = NULL;
-    int err = ukiyo_docker_container_inspect(d, &c, id_or_name);
+    int err = ukiyo_docker_container_inspect(&c, d, id_or_name);
 
     if (err < 0)
         return err;

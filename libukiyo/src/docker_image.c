@@ -14,8 +14,7 @@ struct ukiyo_image_info {
     char *json;
 };
 
-UKIYO_EXTERN int ukiyo_docker_image_inspect(ukiyo_docker *d, ukiyo_image_info **out,
-                                            const char *ref)
+UKIYO_EXTERN int ukiyo_docker_image_inspect(ukiyo_image_info **out, ukiyo_docker *d, const char *ref)
 {
     char *escaped = ref && ref[0] ? ukiyo__http_escape(ref) : NULL;
     char *path = escaped ? ukiyo__str_printf("/images/%s/json", escaped) : NULL;
@@ -357,7 +356,7 @@ UKIYO_EXTERN int ukiyo_docker_network_disconnect(ukiyo_docker *d, const char *ne
 int ukiyo__docker_inspect_image_json(ukiyo_docker *d, const char *ref, json_t **out)
 {
     ukiyo_image_info *info = NULL;
-    int err = ukiyo_docker_image_inspect(d, &info, ref);
+    int err = ukiyo_docker_image_inspect(&info, d, ref);
 
     if (err < 0)
         return err;

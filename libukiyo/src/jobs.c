@@ -237,7 +237,7 @@ int ukiyo__jobs_queue_container(ukiyo *u, const char *container, ukiyo_job_actio
         return UKIYO_EINVAL;
     if (!container || !id_out || (unsigned)action > UKIYO_JOB_ROLLBACK)
         return ukiyo__error_set(UKIYO_EINVAL, "jobs: bad argument");
-    int err = ukiyo_docker_container_inspect(ukiyo_get_docker(u), &c, container);
+    int err = ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u), container);
     if (err < 0)
         return err;
     /* Registry, repository and tag describe the job; an image ID gives none. */
@@ -330,7 +330,7 @@ static int dump(json_t *doc, char **json_out)
     return 0;
 }
 
-UKIYO_EXTERN int ukiyo_jobs_get(ukiyo *u, int64_t job_id, char **json_out)
+UKIYO_EXTERN int ukiyo_jobs_get(char **json_out, ukiyo *u, int64_t job_id)
 {
     ukiyo_store *s = ukiyo__jobs_store_of(u);
     store_job j;
@@ -345,7 +345,7 @@ UKIYO_EXTERN int ukiyo_jobs_get(ukiyo *u, int64_t job_id, char **json_out)
     return dump(doc, json_out);
 }
 
-UKIYO_EXTERN int ukiyo_jobs_list(ukiyo *u, size_t offset, size_t limit, char **json_out)
+UKIYO_EXTERN int ukiyo_jobs_list(char **json_out, ukiyo *u, size_t offset, size_t limit)
 {
     ukiyo_store *s = ukiyo__jobs_store_of(u);
     store_job *jobs = NULL;

@@ -64,13 +64,12 @@ static int matching_containers(ukiyo *u, const job_row *j, ukiyo_string_list **o
 {
     ukiyo_container_list *list = NULL;
     ukiyo_string_list names = {0};
-    int err = ukiyo_docker_container_list(ukiyo_get_docker(u), &list, 0, NULL);
+    int err = ukiyo_docker_container_list(&list, ukiyo_get_docker(u), 0, NULL);
 
     for (size_t i = 0; err == 0 && i < ukiyo_container_list_count(list); i++) {
         ukiyo_container *c = NULL;
         /* The list shows an image ID once the tag moved: inspect for the reference. */
-        if (ukiyo_docker_container_inspect(ukiyo_get_docker(u), &c,
-                                           ukiyo_container_id(ukiyo_container_list_get(list, i))) <
+        if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u), ukiyo_container_id(ukiyo_container_list_get(list, i))) <
             0) {
             ukiyo_error_clear();
             continue;
@@ -86,7 +85,7 @@ static int matching_containers(ukiyo *u, const job_row *j, ukiyo_string_list **o
     }
     ukiyo_container_list_free(list);
     if (err == 0)
-        err = ukiyo_update_order(u, (const char *const *)names.items, names.count, out);
+        err = ukiyo_update_order(out, u, (const char *const *)names.items, names.count);
     for (size_t i = 0; i < names.count; i++)
         free(names.items[i]);
     free(names.items);
@@ -131,10 +130,10 @@ static int run_deployment_job(ukiyo *u, ukiyo_store *s, const job_row *j,
         return finish_job(s, j->id, "failed", NULL, "the deployment was deleted");
     }
     ukiyo_container *c = NULL;
-    if (ukiyo_docker_container_inspect(ukiyo_get_docker(u), &c, d.container) == 0) {
+    if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u), d.container) == 0) {
         if (window_allows(u, d.container, NULL, d.window, results)) {
             ukiyo_update_result *r = NULL;
-            int uerr = ukiyo_update(u, d.container, opts, &r);
+            int uerr = ukiyo_update(&r, u, d.container, opts);
             json_array_append_new(results, result_entry(d.container, uerr, r));
             ukiyo_update_result_free(r);
         }
@@ -165,7 +164,7 @@ static bool window_allows(ukiyo *u, const char *name, const char *target, const 
     ukiyo_container *c = NULL;
     ukiyo_plan p;
 
-    if (ukiyo_docker_container_inspect(ukiyo_get_docker(u), &c, name) < 0) {
+    if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u), name) < 0) {
         ukiyo_error_clear();
         return true; /* the update says what became of it */
     }
@@ -203,7 +202,7 @@ static void update_one(ukiyo *u, const char *name, const char *target,
     if (opts)
         o = *opts;
     o.image = target;
-    int err = ukiyo_update(u, name, &o, &r);
+    int err = ukiyo_update(&r, u, name, &o);
     json_array_append_new(results, result_entry(name, err, r));
     ukiyo_update_result_free(r);
 }
@@ -217,8 +216,8 @@ static int run_container_job(ukiyo *u, ukiyo_store *s, const job_row *j,
 
     if (j->action && strcmp(j->action, "update") != 0) {
         ukiyo_update_result *r = NULL;
-        int err = strcmp(j->action, "rollback") == 0 ? ukiyo_rollback(u, j->container, opts, &r)
-                                                     : ukiyo_redeploy(u, j->container, opts, &r);
+        int err = strcmp(j->action, "rollback") == 0 ? ukiyo_rollback(&r, u, j->container, opts)
+                                                     : ukiyo_redeploy(&r, u, j->container, opts);
         json_array_append_new(results, result_entry(j->container, err, r));
         ukiyo_update_result_free(r);
     } else {
@@ -245,7 +244,7 @@ static void update_followers(ukiyo *u, const job_row *j, const ukiyo_string_list
     char *text = ukiyo__str_printf("%s/%s:%s", j->registry, j->repository, j->tag);
 
     if (!text || ukiyo_image_ref_parse(&repo, text) < 0 ||
-        ukiyo_registry_list_tags(ukiyo_get_registry(u), repo, &tags) < 0) {
+        ukiyo_registry_list_tags(&tags, ukiyo_get_registry(u), repo) < 0) {
         log_warning("job %lld: cannot list the tags of %s: %s", (long long)j->id, text,
                     ukiyo_error_last());
         ukiyo_error_clear();
@@ -256,10 +255,10 @@ static void update_followers(ukiyo *u, const job_row *j, const ukiyo_string_list
         ukiyo_image_ref *ref = NULL;
         ukiyo_policy *policy = NULL;
         char *tag = NULL, *target = NULL;
-        if (ukiyo_docker_container_inspect(ukiyo_get_docker(u), &c, name) == 0 &&
+        if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u), name) == 0 &&
             ukiyo_image_ref_parse(&ref, ukiyo_container_image(c)) == 0 &&
             ukiyo_policy_parse(&policy, ukiyo_container_label(c, UKIYO_LABEL_POLICY)) == 0 &&
-            ukiyo_policy_choose(policy, ukiyo_image_ref_tag(ref), tags, &tag) == 0 && tag &&
+            ukiyo_policy_choose(&tag, policy, ukiyo_image_ref_tag(ref), tags) == 0 && tag &&
             (target = ukiyo__image_with_tag(ukiyo_container_image(c), tag)) &&
             window_allows(u, name, target, NULL, results))
             update_one(u, name, target, opts, results);

@@ -145,7 +145,7 @@ static ukiyo_credential *credential_for(transaction *tx)
     ukiyo_credential *cred = NULL;
 
     if (ukiyo_image_ref_parse(&ref, tx->ref) == 0 &&
-        ukiyo_auth_lookup(ukiyo_get_auth(tx->u), &cred, ukiyo_image_ref_registry(ref)) < 0)
+        ukiyo_auth_lookup(&cred, ukiyo_get_auth(tx->u), ukiyo_image_ref_registry(ref)) < 0)
         cred = NULL;
     ukiyo_error_clear();
     ukiyo_image_ref_free(ref);
@@ -282,7 +282,7 @@ static void redeploy_dependents(transaction *tx)
 {
     ukiyo_container_list *list = NULL;
 
-    if (ukiyo_docker_container_list(tx->docker, &list, 1, NULL) < 0) {
+    if (ukiyo_docker_container_list(&list, tx->docker, 1, NULL) < 0) {
         log_warning("%s: cannot list its dependents: %s", tx->name, ukiyo_error_last());
         return;
     }
@@ -352,16 +352,14 @@ static int run_kind(ukiyo *u, const char *kind, const char *container,
     return err;
 }
 
-UKIYO_EXTERN int ukiyo_update(ukiyo *u, const char *container, const ukiyo_update_options *opts,
-                              ukiyo_update_result **out)
+UKIYO_EXTERN int ukiyo_update(ukiyo_update_result **out, ukiyo *u, const char *container, const ukiyo_update_options *opts)
 {
     if (opts && opts->redeploy)
         return run_kind(u, "redeploy", container, opts, true, out);
     return run_kind(u, "update", container, opts, true, out);
 }
 
-UKIYO_EXTERN int ukiyo_redeploy(ukiyo *u, const char *container,
-                                const ukiyo_update_options *opts, ukiyo_update_result **out)
+UKIYO_EXTERN int ukiyo_redeploy(ukiyo_update_result **out, ukiyo *u, const char *container, const ukiyo_update_options *opts)
 {
     ukiyo_update_options o = UKIYO_UPDATE_OPTIONS_INIT;
 
@@ -391,8 +389,7 @@ static int retag_previous_image(ukiyo *u, const char *container)
     return err;
 }
 
-UKIYO_EXTERN int ukiyo_rollback(ukiyo *u, const char *container,
-                                const ukiyo_update_options *opts, ukiyo_update_result **out)
+UKIYO_EXTERN int ukiyo_rollback(ukiyo_update_result **out, ukiyo *u, const char *container, const ukiyo_update_options *opts)
 {
     int err;
 

@@ -158,8 +158,7 @@ static int load_nodes(ukiyo *u, order_graph *g, const char *const *names, size_t
     return 0;
 }
 
-UKIYO_EXTERN int ukiyo_update_order(ukiyo *u, const char *const *names, size_t count,
-                                    ukiyo_string_list **out)
+UKIYO_EXTERN int ukiyo_update_order(ukiyo_string_list **out, ukiyo *u, const char *const *names, size_t count)
 {
     order_graph g = {0};
     int err;

@@ -212,7 +212,7 @@ static int create_new_container(transaction *tx)
     if (err == 0)
         err = text ? ukiyo__journal_step(tx->store, tx->journal.id, STEP_CREATE) : UKIYO_ENOMEM;
     if (err == 0)
-        err = ukiyo_docker_container_create(tx->docker, &id, tx->journal.temp_name, text);
+        err = ukiyo_docker_container_create(&id, tx->docker, tx->journal.temp_name, text);
     if (err == 0) {
         tx->journal.new_container_id = id;
         err = ukiyo__journal_set_new_container(tx->store, tx->journal.id, id);

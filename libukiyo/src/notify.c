@@ -147,7 +147,7 @@ UKIYO_EXTERN const char *ukiyo_notifier_target_name(const ukiyo_notifier *n, siz
     return n && index < n->count ? n->targets[index].name : NULL;
 }
 
-UKIYO_EXTERN int ukiyo_update_result_event_json(const ukiyo_update_result *r, char **json_out)
+UKIYO_EXTERN int ukiyo_update_result_event_json(char **json_out, const ukiyo_update_result *r)
 {
     char host[256] = "", when[32];
     time_t now = time(NULL);

@@ -120,7 +120,7 @@ void ukiyo__plan_clear(ukiyo_plan *p)
     memset(p, 0, sizeof(*p));
 }
 
-UKIYO_EXTERN int ukiyo_plan_get(ukiyo *u, const ukiyo_container *container, ukiyo_plan **out)
+UKIYO_EXTERN int ukiyo_plan_get(ukiyo_plan **out, ukiyo *u, const ukiyo_container *container)
 {
     if (!u || !container || !out)
         return ukiyo__error_set(UKIYO_EINVAL, "plan: NULL argument");

@@ -211,8 +211,7 @@ static bool semver_allows(ukiyo_policy_kind kind, const semver *cur, const semve
     }
 }
 
-UKIYO_EXTERN int ukiyo_policy_choose(const ukiyo_policy *p, const char *current,
-                                     const ukiyo_string_list *tags, char **tag_out)
+UKIYO_EXTERN int ukiyo_policy_choose(char **tag_out, const ukiyo_policy *p, const char *current, const ukiyo_string_list *tags)
 {
     const char *best = NULL;
     semver cur = {0}, cand, top = {0};

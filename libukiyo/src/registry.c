@@ -288,7 +288,7 @@ static int lookup_credential(ukiyo_registry *r, const char *registry, ukiyo_cred
     *out = NULL;
     if (!r->auth)
         return 0;
-    err = ukiyo_auth_lookup(r->auth, out, registry);
+    err = ukiyo_auth_lookup(out, r->auth, registry);
     if (err == UKIYO_ENOTFOUND) {
         ukiyo_error_clear();
         return 0;
@@ -478,8 +478,7 @@ static char *sha256_digest(const void *data, size_t len)
     return ukiyo__str_printf("sha256:%s", hex);
 }
 
-UKIYO_EXTERN int ukiyo_registry_manifest_digest(ukiyo_registry *r, const ukiyo_image_ref *ref,
-                                                char **digest_out)
+UKIYO_EXTERN int ukiyo_registry_manifest_digest(char **digest_out, ukiyo_registry *r, const ukiyo_image_ref *ref)
 {
     const char *tag = ref ? ukiyo_image_ref_tag(ref) : NULL;
     registry_call call = {.ref = ref, .method = "HEAD", .head = true};
@@ -546,8 +545,7 @@ static int append_tags(ukiyo_string_list *list, const http_response *resp)
     return err;
 }
 
-UKIYO_EXTERN int ukiyo_registry_list_tags(ukiyo_registry *r, const ukiyo_image_ref *ref,
-                                          ukiyo_string_list **out)
+UKIYO_EXTERN int ukiyo_registry_list_tags(ukiyo_string_list **out, ukiyo_registry *r, const ukiyo_image_ref *ref)
 {
     ukiyo_string_list *list = calloc(1, sizeof(*list));
     registry_call call = {.ref = ref, .method = "GET"};

@@ -95,7 +95,7 @@ static int add_due(ukiyo *u, due_list *l, ukiyo_container *c, const ukiyo_plan *
     d->ref_key = ukiyo__str_dup(ukiyo_image_ref_string(ref));
     d->policy = ukiyo_policy_get_kind(p->policy);
     d->policy_text = ukiyo__str_dup(ukiyo_plan_policy(p));
-    if (ukiyo_container_local_digest(u, c, &d->local_digest) < 0)
+    if (ukiyo_container_local_digest(&d->local_digest, u, c) < 0)
         ukiyo_error_clear();
     return d->name && d->image && d->ref_key && d->policy_text ? 0 : UKIYO_ENOMEM;
 }
@@ -105,7 +105,7 @@ static int collect_due(ukiyo *u, scheduler *s, int64_t now, due_list *due)
 {
     ukiyo_container_list *list = NULL;
     bool *seen = NULL;
-    int err = ukiyo_docker_container_list(ukiyo_get_docker(u), &list, 0, NULL);
+    int err = ukiyo_docker_container_list(&list, ukiyo_get_docker(u), 0, NULL);
 
     if (err < 0)
         return err;
@@ -114,7 +114,7 @@ static int collect_due(ukiyo *u, scheduler *s, int64_t now, due_list *due)
         ukiyo_container *c = NULL;
         ukiyo_plan p;
         const char *id = ukiyo_container_id(ukiyo_container_list_get(list, i));
-        if (ukiyo_docker_container_inspect(ukiyo_get_docker(u), &c, id) < 0) {
+        if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u), id) < 0) {
             ukiyo_error_clear();
             continue;
         }
@@ -212,7 +212,7 @@ static int poll_digest(ukiyo *u, scheduler *s, due_list *l, size_t first, int64_
     const char *registry = ukiyo_image_ref_registry(d->ref);
     char *digest = NULL;
     uint64_t before = ukiyo_registry_request_count(ukiyo_get_registry(u));
-    int err = ukiyo_registry_manifest_digest(ukiyo_get_registry(u), d->ref, &digest);
+    int err = ukiyo_registry_manifest_digest(&digest, ukiyo_get_registry(u), d->ref);
 
     s->requests += ukiyo_registry_request_count(ukiyo_get_registry(u)) - before;
     note_rate_limit(u, s, registry, err, now);
@@ -247,7 +247,7 @@ static int poll_tags(ukiyo *u, scheduler *s, due_list *l, size_t first, int64_t 
     due_container *d = &l->items[first];
     ukiyo_string_list *tags = NULL;
     uint64_t before = ukiyo_registry_request_count(ukiyo_get_registry(u));
-    int err = ukiyo_registry_list_tags(ukiyo_get_registry(u), d->ref, &tags);
+    int err = ukiyo_registry_list_tags(&tags, ukiyo_get_registry(u), d->ref);
 
     s->requests += ukiyo_registry_request_count(ukiyo_get_registry(u)) - before;
     note_rate_limit(u, s, ukiyo_image_ref_registry(d->ref), err, now);
@@ -265,7 +265,7 @@ static int poll_tags(ukiyo *u, scheduler *s, due_list *l, size_t first, int64_t 
             continue;
         c->policy = UKIYO_POLICY_DIGEST; /* handled */
         if (ukiyo_policy_parse(&policy, c->policy_text) == 0 &&
-            ukiyo_policy_choose(policy, ukiyo_image_ref_tag(c->ref), tags, &tag) == 0 && tag) {
+            ukiyo_policy_choose(&tag, policy, ukiyo_image_ref_tag(c->ref), tags) == 0 && tag) {
             char *target = ukiyo__image_with_tag(c->image, tag);
             int64_t id = 0;
             err = target ? ukiyo__jobs_queue_container(u, c->name, UKIYO_JOB_UPDATE, target, "poll", 0,

@@ -112,7 +112,7 @@ UKIYO_EXTERN int ukiyo_store_credential_delete(ukiyo_store *s, const char *name)
     return err;
 }
 
-UKIYO_EXTERN int ukiyo_store_credentials_json(ukiyo_store *s, char **json_out)
+UKIYO_EXTERN int ukiyo_store_credentials_json(char **json_out, ukiyo_store *s)
 {
     sqlite3_stmt *st = NULL;
     json_t *list = json_array();

@@ -279,8 +279,7 @@ static void history_entry_from_row(ukiyo_history_entry *e, sqlite3_stmt *st)
     e->old_image = column_dup(st, 10);
 }
 
-UKIYO_EXTERN int ukiyo_store_history(ukiyo_store *s, ukiyo_history **out, const char *container,
-                                     size_t offset, size_t limit)
+UKIYO_EXTERN int ukiyo_store_history(ukiyo_history **out, ukiyo_store *s, const char *container, size_t offset, size_t limit)
 {
     static const char sql[] =
         "SELECT id, container, kind, image_ref, old_image_id, new_image_id, outcome, reason, "
@@ -403,7 +402,7 @@ UKIYO_EXTERN int64_t ukiyo_history_entry_finished_ms(const ukiyo_history_entry *
     return e->finished_ms;
 }
 
-UKIYO_EXTERN int ukiyo_history_entry_json(const ukiyo_history_entry *e, char **json_out)
+UKIYO_EXTERN int ukiyo_history_entry_json(char **json_out, const ukiyo_history_entry *e)
 {
     if (!e || !json_out)
         return ukiyo__error_set(UKIYO_EINVAL, "history: NULL argument");
@@ -421,7 +420,7 @@ UKIYO_EXTERN int ukiyo_history_entry_json(const ukiyo_history_entry *e, char **j
     return 0;
 }
 
-UKIYO_EXTERN int ukiyo_store_stats_json(ukiyo_store *s, char **json_out)
+UKIYO_EXTERN int ukiyo_store_stats_json(char **json_out, ukiyo_store *s)
 {
     static const char outcomes_sql[] =
         "SELECT container, kind, outcome, COUNT(*) FROM updates WHERE outcome IS NOT NULL "

@@ -73,8 +73,7 @@ UKIYO_EXTERN int ukiyo_auth_add_source(ukiyo_auth *auth, ukiyo_credential_source
  * @return 0, UKIYO_ENOTFOUND when no source has one, or another UKIYO_E*
  *         code when a source failed (unreadable config, helper error)
  */
-UKIYO_EXTERN int ukiyo_auth_lookup(ukiyo_auth *auth, ukiyo_credential **out,
-                                   const char *registry);
+UKIYO_EXTERN int ukiyo_auth_lookup(ukiyo_credential **out, ukiyo_auth *auth, const char *registry);
 
 /**
  * Make a credential. Give @p username and @p password, or @p identity_token.

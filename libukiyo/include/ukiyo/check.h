@@ -31,7 +31,7 @@ typedef struct ukiyo_check_result ukiyo_check_result;
  * @return 0, UKIYO_ENOTFOUND for an unknown container, or another code
  *         when the engine cannot be asked
  */
-UKIYO_EXTERN int ukiyo_check(ukiyo *u, const char *container, ukiyo_check_result **out);
+UKIYO_EXTERN int ukiyo_check(ukiyo_check_result **out, ukiyo *u, const char *container);
 
 UKIYO_EXTERN void ukiyo_check_result_free(ukiyo_check_result *result);
 
@@ -64,8 +64,7 @@ UKIYO_EXTERN int ukiyo_check_result_newer_image_pulled(const ukiyo_check_result 
  * @return 0, UKIYO_ENOTFOUND when the image has none (built or loaded
  *         locally, or started from an image ID), or another code
  */
-UKIYO_EXTERN int ukiyo_container_local_digest(ukiyo *u, const ukiyo_container *container,
-                                              char **digest_out);
+UKIYO_EXTERN int ukiyo_container_local_digest(char **digest_out, ukiyo *u, const ukiyo_container *container);
 
 /** "up-to-date", "update-available" or "unknown". */
 UKIYO_EXTERN const char *ukiyo_check_status_name(ukiyo_check_status status);

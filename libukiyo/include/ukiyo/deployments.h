@@ -43,7 +43,7 @@ UKIYO_EXTERN int ukiyo_deployment_delete(ukiyo *u, const char *name);
  * "scheduledAt", "scheduledDowntime", "window" (null without one)}.
  * @param json_out new string; free with ukiyo_string_free
  */
-UKIYO_EXTERN int ukiyo_deployments_json(ukiyo *u, char **json_out);
+UKIYO_EXTERN int ukiyo_deployments_json(char **json_out, ukiyo *u);
 
 #ifdef __cplusplus
 }

@@ -79,7 +79,7 @@ UKIYO_EXTERN const char *ukiyo_docker_host(const ukiyo_docker *docker);
  * The engine's /version document as JSON text.
  * @param json_out  new string; free with ukiyo_string_free
  */
-UKIYO_EXTERN int ukiyo_docker_version(ukiyo_docker *docker, char **json_out);
+UKIYO_EXTERN int ukiyo_docker_version(char **json_out, ukiyo_docker *docker);
 
 /* ---- containers ---------------------------------------------------- */
 
@@ -89,8 +89,7 @@ UKIYO_EXTERN int ukiyo_docker_version(ukiyo_docker *docker, char **json_out);
  * @param all          non-zero: stopped containers too
  * @param filters_json the engine's filters, e.g. {"label":["ukiyo.enable=true"]}; or NULL
  */
-UKIYO_EXTERN int ukiyo_docker_container_list(ukiyo_docker *docker, ukiyo_container_list **out,
-                                             int all, const char *filters_json);
+UKIYO_EXTERN int ukiyo_docker_container_list(ukiyo_container_list **out, ukiyo_docker *docker, int all, const char *filters_json);
 UKIYO_EXTERN size_t ukiyo_container_list_count(const ukiyo_container_list *list);
 /** The @p index-th container. Borrowed from the list. */
 UKIYO_EXTERN const ukiyo_container *ukiyo_container_list_get(const ukiyo_container_list *list,
@@ -102,8 +101,7 @@ UKIYO_EXTERN void ukiyo_container_list_free(ukiyo_container_list *list);
  * @param out  new; free with ukiyo_container_free
  * @return 0, UKIYO_ENOTFOUND, or another UKIYO_E* code
  */
-UKIYO_EXTERN int ukiyo_docker_container_inspect(ukiyo_docker *docker, ukiyo_container **out,
-                                                const char *id_or_name);
+UKIYO_EXTERN int ukiyo_docker_container_inspect(ukiyo_container **out, ukiyo_docker *docker, const char *id_or_name);
 UKIYO_EXTERN void ukiyo_container_free(ukiyo_container *container);
 
 /** Full ID. Borrowed. */
@@ -130,8 +128,7 @@ UKIYO_EXTERN const char *ukiyo_container_json(const ukiyo_container *container);
  * @return 0, UKIYO_ECONFLICT for a name in use, UKIYO_ENOTFOUND for a
  *         missing image, or another UKIYO_E* code
  */
-UKIYO_EXTERN int ukiyo_docker_container_create(ukiyo_docker *docker, char **id_out,
-                                               const char *name, const char *spec_json);
+UKIYO_EXTERN int ukiyo_docker_container_create(char **id_out, ukiyo_docker *docker, const char *name, const char *spec_json);
 
 /** Start a container. Already running counts as success. */
 UKIYO_EXTERN int ukiyo_docker_container_start(ukiyo_docker *docker, const char *id);
@@ -177,8 +174,7 @@ UKIYO_EXTERN int ukiyo_docker_container_wait(ukiyo_docker *docker, const char *i
  * @param out new; free with ukiyo_image_info_free
  * @return 0, UKIYO_ENOTFOUND when the engine has no such image, or another code
  */
-UKIYO_EXTERN int ukiyo_docker_image_inspect(ukiyo_docker *docker, ukiyo_image_info **out,
-                                            const char *ref);
+UKIYO_EXTERN int ukiyo_docker_image_inspect(ukiyo_image_info **out, ukiyo_docker *docker, const char *ref);
 UKIYO_EXTERN void ukiyo_image_info_free(ukiyo_image_info *info);
 /** "sha256:...". Borrowed. */
 UKIYO_EXTERN const char *ukiyo_image_info_id(const ukiyo_image_info *info);

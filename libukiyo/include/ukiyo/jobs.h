@@ -103,13 +103,13 @@ UKIYO_EXTERN int ukiyo_jobs_recover(ukiyo *u, unsigned int *requeued_out);
  * @param json_out new string; free with ukiyo_string_free
  * @return 0 or UKIYO_ENOTFOUND
  */
-UKIYO_EXTERN int ukiyo_jobs_get(ukiyo *u, int64_t job_id, char **json_out);
+UKIYO_EXTERN int ukiyo_jobs_get(char **json_out, ukiyo *u, int64_t job_id);
 
 /**
  * The newest jobs first, as a JSON array of the objects ukiyo_jobs_get() gives.
  * @param json_out new string; free with ukiyo_string_free
  */
-UKIYO_EXTERN int ukiyo_jobs_list(ukiyo *u, size_t offset, size_t limit, char **json_out);
+UKIYO_EXTERN int ukiyo_jobs_list(char **json_out, ukiyo *u, size_t offset, size_t limit);
 
 /**
  * When the next queued job is due (milliseconds since the epoch), for a

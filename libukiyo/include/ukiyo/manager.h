@@ -87,12 +87,10 @@ typedef struct ukiyo_update_result ukiyo_update_result;
  *         UKIYO_ECONFLICT while another update of it runs, UKIYO_EINVAL
  *         without a store, or the engine's error when it cannot be asked
  */
-UKIYO_EXTERN int ukiyo_update(ukiyo *u, const char *container, const ukiyo_update_options *opts,
-                              ukiyo_update_result **out);
+UKIYO_EXTERN int ukiyo_update(ukiyo_update_result **out, ukiyo *u, const char *container, const ukiyo_update_options *opts);
 
 /** ukiyo_update with opts->redeploy set: recreate even on the same image. */
-UKIYO_EXTERN int ukiyo_redeploy(ukiyo *u, const char *container,
-                                const ukiyo_update_options *opts, ukiyo_update_result **out);
+UKIYO_EXTERN int ukiyo_redeploy(ukiyo_update_result **out, ukiyo *u, const char *container, const ukiyo_update_options *opts);
 
 /**
  * Recreate a container on the image it ran before its last successful
@@ -100,8 +98,7 @@ UKIYO_EXTERN int ukiyo_redeploy(ukiyo *u, const char *container,
  * image locally, so the container keeps its reference.
  * @return as ukiyo_update; UKIYO_ENOTFOUND when there is no earlier image
  */
-UKIYO_EXTERN int ukiyo_rollback(ukiyo *u, const char *container,
-                                const ukiyo_update_options *opts, ukiyo_update_result **out);
+UKIYO_EXTERN int ukiyo_rollback(ukiyo_update_result **out, ukiyo *u, const char *container, const ukiyo_update_options *opts);
 
 /**
  * Finish or undo every transaction a crash cut short: before the new
@@ -121,8 +118,7 @@ UKIYO_EXTERN int ukiyo_reconcile(ukiyo *u, unsigned int *fixed_out);
  * @return 0, UKIYO_ENOTFOUND for an unknown container, UKIYO_ECONFLICT for
  *         a dependency cycle (the last error names it)
  */
-UKIYO_EXTERN int ukiyo_update_order(ukiyo *u, const char *const *names, size_t count,
-                                    ukiyo_string_list **out);
+UKIYO_EXTERN int ukiyo_update_order(ukiyo_string_list **out, ukiyo *u, const char *const *names, size_t count);
 
 UKIYO_EXTERN void ukiyo_update_result_free(ukiyo_update_result *result);
 UKIYO_EXTERN ukiyo_update_outcome ukiyo_update_result_outcome(const ukiyo_update_result *r);

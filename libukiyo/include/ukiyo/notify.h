@@ -74,8 +74,7 @@ UKIYO_EXTERN const char *ukiyo_notifier_target_name(const ukiyo_notifier *notifi
  * This is the body a generic webhook target receives.
  * @param json_out new string; free with ukiyo_string_free
  */
-UKIYO_EXTERN int ukiyo_update_result_event_json(const ukiyo_update_result *result,
-                                                char **json_out);
+UKIYO_EXTERN int ukiyo_update_result_event_json(char **json_out, const ukiyo_update_result *result);
 
 /** Called once per target with how its delivery went (@p error NULL when sent). */
 typedef void (*ukiyo_notify_result_fn)(size_t target, const char *name, int ok,

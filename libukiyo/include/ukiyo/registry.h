@@ -60,15 +60,13 @@ UKIYO_EXTERN void ukiyo_registry_free(ukiyo_registry *registry);
  *         UKIYO_ERATELIMIT (see ukiyo_registry_rate_limit), UKIYO_ECONNECT,
  *         UKIYO_EREGISTRY, UKIYO_EINVAL for a reference without a tag
  */
-UKIYO_EXTERN int ukiyo_registry_manifest_digest(ukiyo_registry *registry,
-                                                const ukiyo_image_ref *ref, char **digest_out);
+UKIYO_EXTERN int ukiyo_registry_manifest_digest(char **digest_out, ukiyo_registry *registry, const ukiyo_image_ref *ref);
 
 /**
  * All tags of the reference's repository, following pagination.
  * @param out new list; free with ukiyo_string_list_free
  */
-UKIYO_EXTERN int ukiyo_registry_list_tags(ukiyo_registry *registry, const ukiyo_image_ref *ref,
-                                          ukiyo_string_list **out);
+UKIYO_EXTERN int ukiyo_registry_list_tags(ukiyo_string_list **out, ukiyo_registry *registry, const ukiyo_image_ref *ref);
 
 /**
  * What the last response said of rate limits.

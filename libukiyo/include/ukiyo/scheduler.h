@@ -94,7 +94,7 @@ typedef struct ukiyo_plan ukiyo_plan;
  * (the container is then skipped by polls and windows, and reported).
  * @param out new plan; free with ukiyo_plan_free
  */
-UKIYO_EXTERN int ukiyo_plan_get(ukiyo *u, const ukiyo_container *container, ukiyo_plan **out);
+UKIYO_EXTERN int ukiyo_plan_get(ukiyo_plan **out, ukiyo *u, const ukiyo_container *container);
 UKIYO_EXTERN void ukiyo_plan_free(ukiyo_plan *plan);
 /** NULL when the labels are sound, else why not. Borrowed. */
 UKIYO_EXTERN const char *ukiyo_plan_error(const ukiyo_plan *plan);

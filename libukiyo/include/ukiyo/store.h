@@ -64,7 +64,7 @@ UKIYO_EXTERN int ukiyo_store_credential_delete(ukiyo_store *store, const char *n
  * "description", "updated_ms"}: never the secret.
  * @param json_out new string; free with ukiyo_string_free
  */
-UKIYO_EXTERN int ukiyo_store_credentials_json(ukiyo_store *store, char **json_out);
+UKIYO_EXTERN int ukiyo_store_credentials_json(char **json_out, ukiyo_store *store);
 
 /* ---- history ------------------------------------------------------- */
 
@@ -80,8 +80,7 @@ typedef struct ukiyo_history ukiyo_history;
  * @param offset     entries to skip
  * @param limit      at most this many (0: 50)
  */
-UKIYO_EXTERN int ukiyo_store_history(ukiyo_store *store, ukiyo_history **out,
-                                     const char *container, size_t offset, size_t limit);
+UKIYO_EXTERN int ukiyo_store_history(ukiyo_history **out, ukiyo_store *store, const char *container, size_t offset, size_t limit);
 UKIYO_EXTERN size_t ukiyo_history_count(const ukiyo_history *history);
 /** Borrowed from the list. */
 UKIYO_EXTERN const ukiyo_history_entry *ukiyo_history_get(const ukiyo_history *history,
@@ -106,7 +105,7 @@ UKIYO_EXTERN const char *ukiyo_history_entry_old_image(const ukiyo_history_entry
  * "finished_ms"} (what ukiyod and ukiyoctl print).
  * @param json_out new string; free with ukiyo_string_free
  */
-UKIYO_EXTERN int ukiyo_history_entry_json(const ukiyo_history_entry *e, char **json_out);
+UKIYO_EXTERN int ukiyo_history_entry_json(char **json_out, const ukiyo_history_entry *e);
 
 /**
  * Totals for metrics: {"outcomes": [{"container", "kind", "outcome",
@@ -114,7 +113,7 @@ UKIYO_EXTERN int ukiyo_history_entry_json(const ukiyo_history_entry *e, char **j
  * "done", "failed"}}.
  * @param json_out new string; free with ukiyo_string_free
  */
-UKIYO_EXTERN int ukiyo_store_stats_json(ukiyo_store *store, char **json_out);
+UKIYO_EXTERN int ukiyo_store_stats_json(char **json_out, ukiyo_store *store);
 /** Image IDs before and after (after may be NULL). Borrowed. */
 UKIYO_EXTERN const char *ukiyo_history_entry_old_image_id(const ukiyo_history_entry *e);
 UKIYO_EXTERN const char *ukiyo_history_entry_new_image_id(const ukiyo_history_entry *e);
