@@ -8,7 +8,9 @@ cd "$(dirname "$0")"
     echo "/* libukiyo.sym - exported symbols; regenerate with ./update-symbols.sh. */"
     echo "LIBUKIYO_0.1 {"
     echo "global:"
-    grep -ho '^UKIYO_EXTERN [^(]*(' include/ukiyo/*.h include/ukiyo/*.h.in |
+    # A declaration may break after its return type: join it up to the "(".
+    cat include/ukiyo/*.h include/ukiyo/*.h.in | sed -e ':a' -e '/^UKIYO_EXTERN[^(]*$/{N;s/\n/ /;ba' -e '}' |
+        grep -o '^UKIYO_EXTERN [^(]*(' |
         sed -E 's/.*[ *]([a-z_0-9]+)\($/    \1;/' | sort -u
     echo "local:"
     echo "    *;"

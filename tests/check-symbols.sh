@@ -9,7 +9,9 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 nm -D --defined-only "$lib" | awk '$2 == "T" {print $3}' | sed 's/@.*//' | sort -u >"$tmp/exported"
 sed -n 's/^    \([a-z_0-9]*\);$/\1/p' "$src/libukiyo.sym" | sort -u >"$tmp/map"
-grep -ho '^UKIYO_EXTERN [^(]*(' "$src"/include/ukiyo/*.h "$src"/include/ukiyo/*.h.in |
+# A declaration may break after its return type: join it up to the "(".
+cat "$src"/include/ukiyo/*.h "$src"/include/ukiyo/*.h.in | sed -e ':a' -e '/^UKIYO_EXTERN[^(]*$/{N;s/\n/ /;ba' -e '}' |
+    grep -o '^UKIYO_EXTERN [^(]*(' |
     sed -E 's/.*[ *]([a-z_0-9]+)\($/\1/' | sort -u >"$tmp/headers"
 
 status=0

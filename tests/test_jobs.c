@@ -114,30 +114,40 @@ START_TEST(a_job_runs_once_and_keeps_its_results)
     test_require_engine();
     int64_t id = submit("localhost:5000/ukiyo-test/nobody-runs-this:v1", NULL);
     int ran = -1;
+    ukiyo_job *job = NULL;
     char *text = NULL;
 
-    ck_assert_int_eq(ukiyo_jobs_get(&text, u, id), 0);
-    ck_assert_ptr_nonnull(strstr(text, "\"state\":\"queued\""));
-    ukiyo_string_free(text);
+    ck_assert_int_eq(ukiyo_jobs_get(&job, u, id), 0);
+    ck_assert_str_eq(ukiyo_job_state(job), "queued");
+    ck_assert_str_eq(ukiyo_job_image(job), "localhost:5000/ukiyo-test/nobody-runs-this:v1");
+    ukiyo_job_free(job);
     ck_assert_msg(ukiyo_jobs_run_next(u, NULL, &ran) == 0, "%s", ukiyo_error_last());
     ck_assert_int_eq(ran, 1);
-    ck_assert_int_eq(ukiyo_jobs_get(&text, u, id), 0);
-    json_t *job = json_loads(text, 0, NULL);
-    ck_assert_str_eq(json_string_value(json_object_get(job, "state")), "done");
-    ck_assert_uint_eq(json_array_size(json_object_get(job, "results")), 0); /* no container runs it */
-    ck_assert_int_gt(json_integer_value(json_object_get(job, "finished_ms")), 0);
-    json_decref(job);
+    ck_assert_int_eq(ukiyo_jobs_get(&job, u, id), 0);
+    ck_assert_str_eq(ukiyo_job_state(job), "done");
+    ck_assert_uint_eq(ukiyo_job_result_count(job), 0); /* no container runs it */
+    ck_assert_int_gt(ukiyo_job_finished_ms(job), 0);
+    /* The JSON ukiyod prints says the same. */
+    ck_assert_int_eq(ukiyo_job_json(&text, job), 0);
+    json_t *doc = json_loads(text, 0, NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(doc, "state")), "done");
+    ck_assert_uint_eq(json_array_size(json_object_get(doc, "results")), 0);
+    ck_assert_int_eq(json_integer_value(json_object_get(doc, "finished_ms")),
+                     ukiyo_job_finished_ms(job));
+    json_decref(doc);
     ukiyo_string_free(text);
+    ukiyo_job_free(job);
     ck_assert_int_eq(ukiyo_jobs_run_next(u, NULL, &ran), 0);
     ck_assert_int_eq(ran, 0); /* the queue is empty */
     /* Once it ran, the same tag queues a new job. */
     ck_assert_int_ne(submit("localhost:5000/ukiyo-test/nobody-runs-this:v1", NULL), id);
-    ck_assert_int_eq(ukiyo_jobs_list(&text, u, 0, 10), 0);
-    json_t *list = json_loads(text, 0, NULL);
-    ck_assert_uint_eq(json_array_size(list), 2);
-    json_decref(list);
-    ukiyo_string_free(text);
-    ck_assert_int_eq(ukiyo_jobs_get(&text, u, 12345), UKIYO_ENOTFOUND);
+    ukiyo_job_list *list = NULL;
+    ck_assert_int_eq(ukiyo_jobs_list(&list, u, 0, 10), 0);
+    ck_assert_uint_eq(ukiyo_job_list_count(list), 2);
+    ck_assert_int_gt(ukiyo_job_id(ukiyo_job_list_get(list, 0)), id); /* newest first */
+    ck_assert_ptr_null(ukiyo_job_list_get(list, 2));
+    ukiyo_job_list_free(list);
+    ck_assert_int_eq(ukiyo_jobs_get(&job, u, 12345), UKIYO_ENOTFOUND);
 }
 END_TEST
 
@@ -145,7 +155,7 @@ START_TEST(the_queue_survives_closing_the_store)
 {
     int64_t id = submit("localhost:5000/team/app:v3", NULL);
     unsigned requeued = 99;
-    char *text = NULL;
+    ukiyo_job *job = NULL;
 
     ukiyo_close(u);
     ukiyo_options opts = UKIYO_OPTIONS_INIT;
@@ -153,9 +163,9 @@ START_TEST(the_queue_survives_closing_the_store)
     ck_assert_int_eq(ukiyo_open(&u, &opts), 0);
     ck_assert_int_eq(ukiyo_jobs_recover(u, &requeued), 0);
     ck_assert_uint_eq(requeued, 0); /* queued, not running: nothing to put back */
-    ck_assert_int_eq(ukiyo_jobs_get(&text, u, id), 0);
-    ck_assert_ptr_nonnull(strstr(text, "\"state\":\"queued\""));
-    ukiyo_string_free(text);
+    ck_assert_int_eq(ukiyo_jobs_get(&job, u, id), 0);
+    ck_assert_str_eq(ukiyo_job_state(job), "queued");
+    ukiyo_job_free(job);
 }
 END_TEST
 

@@ -220,12 +220,13 @@ START_TEST(a_push_outside_the_window_waits_for_it)
     fake_now += 60000;
     ck_assert_uint_eq(dispatch(), 1);
     ck_assert_uint_eq(run_jobs(), 1);
-    char *jobs = NULL;
+    ukiyo_job_list *jobs = NULL;
     ck_assert_int_eq(ukiyo_jobs_list(&jobs, u, 0, 100), 0);
-    const char *first = strstr(jobs, "\"state\":\"queued\"");
-    ck_assert_ptr_nonnull(first);
-    ck_assert_ptr_null(strstr(first + 1, "\"state\":\"queued\"")); /* one waits, not two */
-    ukiyo_string_free(jobs);
+    size_t queued = 0;
+    for (size_t i = 0; i < ukiyo_job_list_count(jobs); i++)
+        queued += strcmp(ukiyo_job_state(ukiyo_job_list_get(jobs, i)), "queued") == 0;
+    ck_assert_uint_eq(queued, 1); /* one waits, not two */
+    ukiyo_job_list_free(jobs);
 
     fake_now = 1900033200000 + 5000; /* the window opens */
     ck_assert_uint_eq(run_jobs(), 1);
@@ -265,26 +266,31 @@ START_TEST(a_deployment_waits_for_its_own_window)
 {
     char *repo = repo_name(), *name = test_unique_name("deployed"), *json = NULL;
     char *ref = test_push("ukiyo-test/http:v1", repo, "latest");
+    char repository[300];
 
     /* A window that does not parse is refused with the reason. */
-    ck_assert_int_ge(asprintf(&json, "{\"name\":\"%s/%s\",\"window\":\"61 3 * * *\"}",
-                              test_registry(), repo),
-                     0);
-    ck_assert_int_eq(ukiyo_deployment_save(u, json, 0), UKIYO_EINVAL);
+    snprintf(repository, sizeof(repository), "%s/%s", test_registry(), repo);
+    ukiyo_deployment_spec spec = UKIYO_DEPLOYMENT_SPEC_INIT;
+    spec.repository = repository;
+    spec.window = "61 3 * * *";
+    ck_assert_int_eq(ukiyo_deployment_save(u, &spec, 0), UKIYO_EINVAL);
     ck_assert_msg(strstr(ukiyo_error_last(), "minute: 61 is out of range"), "%s",
                   ukiyo_error_last());
     int port = test_free_port();
-    free(json);
-    ck_assert_int_ge(asprintf(&json, "{\"name\":\"%s/%s\",\"containerName\":\"%s\","
-                                     "\"bindingPort\":[{\"exportPort\":%d,"
-                                     "\"internalPort\":8080}],\"window\":\"* 3 * * *\"}",
-                              test_registry(), repo, name, port),
-                     0);
-    ck_assert_msg(ukiyo_deployment_save(u, json, 0) == 0, "%s", ukiyo_error_last());
-    char *list = NULL;
-    ck_assert_int_eq(ukiyo_deployments_json(&list, u), 0);
-    ck_assert_msg(strstr(list, "\"window\":\"* 3 * * *\""), "%s", list);
-    ukiyo_string_free(list);
+    ukiyo_port_binding binding = {port, 8080};
+    spec.container = name;
+    spec.ports = &binding;
+    spec.port_count = 1;
+    spec.window = "* 3 * * *";
+    ck_assert_msg(ukiyo_deployment_save(u, &spec, 0) == 0, "%s", ukiyo_error_last());
+    ukiyo_deployment_list *list = NULL;
+    ck_assert_int_eq(ukiyo_deployments_list(&list, u), 0);
+    ck_assert_uint_eq(ukiyo_deployment_list_count(list), 1);
+    const ukiyo_deployment *saved = ukiyo_deployment_list_get(list, 0);
+    ck_assert_str_eq(ukiyo_deployment_window(saved), "* 3 * * *");
+    ck_assert_str_eq(ukiyo_deployment_container(saved), name);
+    ck_assert_int_eq(ukiyo_deployment_port(saved, 0).host_port, port);
+    ukiyo_deployment_list_free(list);
 
     /* The first push creates the container at once; it carries the window. */
     submit_push(ref);

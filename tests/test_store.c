@@ -91,35 +91,49 @@ static void check_old_rows(ukiyo *u, int version)
     }
     ukiyo_history_free(h);
 
-    int err = ukiyo_jobs_get(&json, u, 7);
+    ukiyo_job *job = NULL;
+    int err = ukiyo_jobs_get(&job, u, 7);
     if (version >= V_JOBS) {
         ck_assert_msg(err == 0, "%s", ukiyo_error_last());
-        json_t *job = json_loads(json, 0, NULL);
-        ck_assert_str_eq(json_string_value(json_object_get(job, "state")), "done");
-        ck_assert_str_eq(json_string_value(json_object_get(job, "image")),
-                         "registry.example/app:1");
+        ck_assert_str_eq(ukiyo_job_state(job), "done");
+        ck_assert_str_eq(ukiyo_job_image(job), "registry.example/app:1");
         /* Columns later versions added, with their defaults. */
-        ck_assert_str_eq(json_string_value(json_object_get(job, "action")), "update");
-        ck_assert_int_eq(json_integer_value(json_object_get(job, "not_before_ms")), 0);
-        ck_assert_str_eq(json_string_value(json_object_get(
-                             json_array_get(json_object_get(job, "results"), 0), "outcome")),
-                         "updated");
-        json_decref(job);
-        free(json);
+        ck_assert_str_eq(ukiyo_job_action_name(job), "update");
+        ck_assert_int_eq(ukiyo_job_not_before_ms(job), 0);
+        ck_assert_uint_eq(ukiyo_job_result_count(job), 1);
+        ck_assert_str_eq(ukiyo_job_result_outcome(job, 0), "updated");
+        ukiyo_job_free(job);
     } else {
         ck_assert_int_eq(err, UKIYO_ENOTFOUND);
     }
 
-    ck_assert_int_eq(ukiyo_store_credentials_json(&json, s), 0);
-    ck_assert_msg((strstr(json, "registry.example") != NULL) == (version >= V_CREDENTIALS), "%s",
-                  json);
-    ck_assert_msg(!strstr(json, "old-s3cret"), "a secret in the listing: %s", json);
-    free(json);
+    ukiyo_saved_credential_list *creds = NULL;
+    ck_assert_int_eq(ukiyo_store_credentials(&creds, s), 0);
+    ck_assert_uint_eq(ukiyo_saved_credential_list_count(creds), version >= V_CREDENTIALS);
+    if (version >= V_CREDENTIALS) {
+        const ukiyo_saved_credential *c = ukiyo_saved_credential_list_get(creds, 0);
+        ck_assert_str_eq(ukiyo_saved_credential_server(c), "registry.example");
+        ck_assert_str_eq(ukiyo_saved_credential_username(c), "bot");
+        ck_assert_int_eq(ukiyo_saved_credential_json(&json, c), 0);
+        ck_assert_msg(!strstr(json, "old-s3cret"), "a secret in the listing: %s", json);
+        free(json);
+    }
+    ukiyo_saved_credential_list_free(creds);
 
-    ck_assert_int_eq(ukiyo_deployments_json(&json, u), 0);
-    ck_assert_msg((strstr(json, "registry.example/app") != NULL) == (version >= V_DEPLOYMENTS),
-                  "%s", json);
-    free(json);
+    ukiyo_deployment_list *list = NULL;
+    const ukiyo_deployment *d = NULL;
+    ck_assert_int_eq(ukiyo_deployments_list(&list, u), 0);
+    for (size_t i = 0; i < ukiyo_deployment_list_count(list); i++)
+        if (strcmp(ukiyo_deployment_name(ukiyo_deployment_list_get(list, i)),
+                   "registry.example/app") == 0)
+            d = ukiyo_deployment_list_get(list, i);
+    ck_assert((d != NULL) == (version >= V_DEPLOYMENTS));
+    if (d) {
+        ck_assert_int_eq(ukiyo_deployment_port(d, 0).host_port, 18081);
+        /* update_window came at 8. */
+        ck_assert_ptr_null(ukiyo_deployment_window(d));
+    }
+    ukiyo_deployment_list_free(list);
 }
 
 /* What the later migrations added works on a migrated store. */
@@ -140,15 +154,21 @@ static void check_new_columns(ukiyo *u, int version)
     ck_assert_int_eq(
         ukiyo_jobs_set_callback(u, id, "https://registry.hub.docker.com/u/a/b/hook/x/"), 0);
     /* 8: a deployment's window. */
-    ck_assert_msg(ukiyo_deployment_save(u,
-                                        "{\"name\":\"registry.example/other\","
-                                        "\"window\":\"0 3 * * *\"}",
-                                        0) == 0,
-                  "from %d: %s", version, ukiyo_error_last());
-    char *json = NULL;
-    ck_assert_int_eq(ukiyo_deployments_json(&json, u), 0);
-    ck_assert_msg(strstr(json, "0 3 * * *"), "%s", json);
-    free(json);
+    ukiyo_deployment_spec spec = UKIYO_DEPLOYMENT_SPEC_INIT;
+    spec.repository = "registry.example/other";
+    spec.window = "0 3 * * *";
+    ck_assert_msg(ukiyo_deployment_save(u, &spec, 0) == 0, "from %d: %s", version,
+                  ukiyo_error_last());
+    ukiyo_deployment_list *list = NULL;
+    ck_assert_int_eq(ukiyo_deployments_list(&list, u), 0);
+    const ukiyo_deployment *other = NULL;
+    for (size_t i = 0; i < ukiyo_deployment_list_count(list); i++)
+        if (strcmp(ukiyo_deployment_name(ukiyo_deployment_list_get(list, i)),
+                   "registry.example/other") == 0)
+            other = ukiyo_deployment_list_get(list, i);
+    ck_assert_ptr_nonnull(other);
+    ck_assert_str_eq(ukiyo_deployment_window(other), "0 3 * * *");
+    ukiyo_deployment_list_free(list);
 }
 
 START_TEST(every_older_schema_migrates_with_its_rows)

@@ -141,7 +141,26 @@ START_TEST(rest_api_checks_updates_and_rolls_back_a_container)
 
     free(test_push("ukiyo-test/http:v2", repo, "latest"));
     snprintf(path, sizeof(path), "/api/v1/containers/%s/check", name);
-    expect_status(api(&d, path), 200, "\"status\":\"update-available\"");
+    r = api(&d, path);
+    ck_assert_msg(r.status == 200 && strstr(r.body, "\"status\":\"update-available\""), "%s",
+                  r.body);
+    /* The same object, with the same fields, as ukiyoctl check --json prints. */
+    char *ctl = NULL;
+    ck_assert_int_eq(test_sh(&ctl, "\"$UKIYOCTL\" check --json %s", name), 0);
+    json_t *from_api = json_loads(r.body, 0, NULL), *from_ctl = json_loads(ctl, 0, NULL);
+    ck_assert_msg(json_is_object(from_api) && json_is_array(from_ctl), "%s / %s", r.body, ctl);
+    json_t *row = json_array_get(from_ctl, 0);
+    ck_assert_uint_eq(json_object_size(from_api), json_object_size(row));
+    const char *key;
+    json_t *value;
+    json_object_foreach(row, key, value) {
+        ck_assert_msg(json_equal(value, json_object_get(from_api, key)), "%s differs: %s / %s",
+                      key, r.body, ctl);
+    }
+    json_decref(from_api);
+    json_decref(from_ctl);
+    free(ctl);
+    free(r.body);
     snprintf(path, sizeof(path), "/api/v1/containers/%s/update", name);
     expect_status(api_send(&d, "GET", path, NULL), 405, NULL);
     r = api_send(&d, "POST", path, NULL);

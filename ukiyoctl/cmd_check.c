@@ -16,15 +16,11 @@ typedef struct {
 
 static json_t *result_json(const ukiyo_check_result *r)
 {
-    return json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s?, s:b, s:s, s:s?}", "name",
-                     ukiyo_check_result_name(r), "image", ukiyo_check_result_image(r),
-                     "image_id", ukiyo_check_result_image_id(r), "local_digest",
-                     ukiyo_check_result_local_digest(r), "remote_digest",
-                     ukiyo_check_result_remote_digest(r), "status",
-                     ukiyo_check_status_name(ukiyo_check_result_status(r)), "reason",
-                     ukiyo_check_result_reason(r), "newer_image_pulled",
-                     ukiyo_check_result_newer_image_pulled(r) != 0, "policy",
-                     ukiyo_check_result_policy(r), "new_tag", ukiyo_check_result_new_tag(r));
+    char *text = NULL;
+    json_t *doc = ukiyo_check_result_json(&text, r) == 0 ? json_loads(text, 0, NULL) : NULL;
+
+    ukiyo_string_free(text);
+    return doc;
 }
 
 static void add_result(check_report *rep, const ukiyo_check_result *r)

@@ -143,64 +143,57 @@ static void print_process_counters(FILE *out)
 }
 
 /* One counter family from the store's outcomes: those whose outcome (and kind) match. */
-static void print_outcomes(FILE *out, json_t *outcomes, const char *name, const char *help,
-                           const char *outcome, const char *kind)
+static void print_outcomes(FILE *out, const ukiyo_store_stats *stats, const char *name,
+                           const char *help, const char *outcome, const char *kind)
 {
-    json_t *o;
-    size_t i;
-
     fprintf(out, "# HELP %s %s.\n# TYPE %s counter\n", name, help, name);
-    json_array_foreach(outcomes, i, o) {
-        const char *c = json_string_value(json_object_get(o, "container"));
-        const char *k = json_string_value(json_object_get(o, "kind"));
-        const char *oc = json_string_value(json_object_get(o, "outcome"));
+    for (size_t i = 0; i < ukiyo_store_stats_outcome_count(stats); i++) {
+        const char *c, *k, *oc;
+        int64_t count = ukiyo_store_stats_outcome(stats, i, &c, &k, &oc);
         if (!c || !k || !oc || strcmp(oc, outcome) != 0 || (kind && strcmp(k, kind) != 0) ||
             (!kind && strcmp(k, "rollback") == 0 && strcmp(outcome, "updated") == 0))
             continue;
         char label[256];
         escape(label, sizeof(label), c);
-        fprintf(out, "%s{container=\"%s\"} %lld\n", name, label,
-                (long long)json_integer_value(json_object_get(o, "count")));
+        fprintf(out, "%s{container=\"%s\"} %lld\n", name, label, (long long)count);
     }
 }
 
-static void print_store(FILE *out, json_t *stats)
+static void print_store(FILE *out, const ukiyo_store_stats *stats)
 {
-    json_t *outcomes = json_object_get(stats, "outcomes"), *jobs = json_object_get(stats, "jobs");
-    const char *state;
-    json_t *n;
+    static const char *const states[] = {"queued", "running", "done", "failed"};
 
-    print_outcomes(out, outcomes, "ukiyo_updates_total",
+    print_outcomes(out, stats, "ukiyo_updates_total",
                    "Containers recreated on a new image (updates and redeploys), by container",
                    "updated", NULL);
-    print_outcomes(out, outcomes, "ukiyo_rollbacks_total",
+    print_outcomes(out, stats, "ukiyo_rollbacks_total",
                    "New containers that failed their health gate and were rolled back, by "
                    "container", "rolled-back", NULL);
-    print_outcomes(out, outcomes, "ukiyo_manual_rollbacks_total",
+    print_outcomes(out, stats, "ukiyo_manual_rollbacks_total",
                    "Containers put back on their previous image on request, by container",
                    "updated", "rollback");
-    print_outcomes(out, outcomes, "ukiyo_update_failures_total",
+    print_outcomes(out, stats, "ukiyo_update_failures_total",
                    "Updates that failed before any change or could not be undone, by container",
                    "failed", NULL);
     fprintf(out, "# HELP ukiyo_jobs Jobs in the store, by state.\n# TYPE ukiyo_jobs gauge\n");
-    json_object_foreach(jobs, state, n)
-        fprintf(out, "ukiyo_jobs{state=\"%s\"} %lld\n", state, (long long)json_integer_value(n));
+    for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+        fprintf(out, "ukiyo_jobs{state=\"%s\"} %lld\n", states[i],
+                (long long)ukiyo_store_stats_jobs(stats, states[i]));
 }
 
 int handle_metrics(route_context *ctx, const route_request *req)
 {
-    char *stats_text = NULL, *text = NULL;
+    ukiyo_store_stats *stats = NULL;
+    char *text = NULL;
     size_t len = 0;
 
-    int err = ukiyo_store_stats_json(&stats_text, ukiyo_get_store(ctx->u));
+    int err = ukiyo_store_stats_get(&stats, ukiyo_get_store(ctx->u));
     if (err < 0)
         return server_answer_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "store",
                                    ukiyo_error_last());
-    json_t *stats = json_loads(stats_text, 0, NULL);
-    ukiyo_string_free(stats_text);
     FILE *out = open_memstream(&text, &len);
     if (!out) {
-        json_decref(stats);
+        ukiyo_store_stats_free(stats);
         return MHD_NO;
     }
     fprintf(out, "# HELP ukiyo_build_info The running ukiyod.\n# TYPE ukiyo_build_info gauge\n"
@@ -209,7 +202,7 @@ int handle_metrics(route_context *ctx, const route_request *req)
     print_store(out, stats);
     print_process_counters(out);
     fclose(out);
-    json_decref(stats);
+    ukiyo_store_stats_free(stats);
     return server_answer_text(req, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
                               text);
 }

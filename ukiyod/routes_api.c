@@ -37,37 +37,50 @@ static int answer_library_error(const route_request *req, int err)
                                ukiyo_error_last());
 }
 
-static int answer_json_text(const route_request *req, char *text)
+/* A job as the library prints it. */
+static json_t *job_json(const ukiyo_job *job)
 {
-    json_t *doc = json_loads(text, 0, NULL);
+    char *text = NULL;
+    json_t *doc = ukiyo_job_json(&text, job) == 0 ? json_loads(text, 0, NULL) : NULL;
     ukiyo_string_free(text);
-    return server_answer_json(req, MHD_HTTP_OK, doc);
+    return doc;
 }
 
 int handle_jobs(route_context *ctx, const route_request *req)
 {
     long limit = query_number(req, "limit", 50, 500), offset = query_number(req, "offset", 0, 1L << 30);
-    char *text = NULL;
+    ukiyo_job_list *jobs = NULL;
     int err;
 
     if (limit < 0 || offset < 0)
         return server_answer_error(req, MHD_HTTP_BAD_REQUEST, "bad_query",
                                    "limit and offset are non-negative numbers");
-    err = ukiyo_jobs_list(&text, ctx->u, (size_t)offset, (size_t)limit);
-    return err < 0 ? answer_library_error(req, err) : answer_json_text(req, text);
+    err = ukiyo_jobs_list(&jobs, ctx->u, (size_t)offset, (size_t)limit);
+    if (err < 0)
+        return answer_library_error(req, err);
+    json_t *list = json_array();
+    for (size_t i = 0; i < ukiyo_job_list_count(jobs); i++)
+        json_array_append_new(list, job_json(ukiyo_job_list_get(jobs, i)));
+    ukiyo_job_list_free(jobs);
+    return server_answer_json(req, MHD_HTTP_OK, list);
 }
 
 int handle_job(route_context *ctx, const route_request *req)
 {
-    char *end, *text = NULL;
+    char *end;
     long long id = strtoll(req->rest, &end, 10);
+    ukiyo_job *job = NULL;
     int err;
 
     if (*end || id <= 0)
         return server_answer_error(req, MHD_HTTP_BAD_REQUEST, "bad_id",
                                    "a job ID is a positive number");
-    err = ukiyo_jobs_get(&text, ctx->u, id);
-    return err < 0 ? answer_library_error(req, err) : answer_json_text(req, text);
+    err = ukiyo_jobs_get(&job, ctx->u, id);
+    if (err < 0)
+        return answer_library_error(req, err);
+    json_t *doc = job_json(job);
+    ukiyo_job_free(job);
+    return server_answer_json(req, MHD_HTTP_OK, doc);
 }
 
 json_t *history_entry_json(const ukiyo_history_entry *e)

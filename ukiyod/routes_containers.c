@@ -59,14 +59,13 @@ static int answer_check(route_context *ctx, const route_request *req, const char
                                                           : MHD_HTTP_BAD_GATEWAY,
                                    err == UKIYO_ENOTFOUND ? "not_found" : "engine",
                                    ukiyo_error_last());
-    json_t *doc = json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:s?}", "name",
-                            ukiyo_check_result_name(r), "image", ukiyo_check_result_image(r),
-                            "local_digest", ukiyo_check_result_local_digest(r), "remote_digest",
-                            ukiyo_check_result_remote_digest(r), "status",
-                            ukiyo_check_status_name(ukiyo_check_result_status(r)), "reason",
-                            ukiyo_check_result_reason(r));
+    char *text = NULL;
+    err = ukiyo_check_result_json(&text, r);
     ukiyo_check_result_free(r);
-    return server_answer_json(req, MHD_HTTP_OK, doc);
+    if (err < 0)
+        return server_answer_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+                                   ukiyo_error_last());
+    return server_answer_text(req, MHD_HTTP_OK, "application/json", text);
 }
 
 static int queue_action(route_context *ctx, const route_request *req, const char *name,

@@ -9,13 +9,111 @@
 
 #define SEED_HISTORY_PAGE 20
 
+/* ---- the seed's JSON <-> ukiyo_deployment_spec ------------------------- */
+
+/* An integer given as a JSON number or a string of digits. */
+static bool integer_of(json_t *v, long long *out)
+{
+    char *end;
+
+    if (json_is_integer(v)) {
+        *out = json_integer_value(v);
+        return true;
+    }
+    if (!json_is_string(v) || !json_string_value(v)[0])
+        return false;
+    *out = strtoll(json_string_value(v), &end, 10);
+    return *end == '\0';
+}
+
+/*
+ * The seed's body: {"name": "registry/repository", "bindingPort":
+ * [{"exportPort", "internalPort"}] (numbers or strings of digits),
+ * "scheduledAt": unix seconds (number or string), "scheduledDowntime": bool,
+ * and optionally "containerName" and "window"}. The spec borrows from @doc.
+ * NULL, or what is wrong with the body.
+ */
+static const char *seed_spec(json_t *doc, ukiyo_deployment_spec *spec, ukiyo_port_binding **ports_out)
+{
+    if (!json_is_object(doc))
+        return "deployment: the body is not a JSON object";
+    const char *name = json_string_value(json_object_get(doc, "name"));
+    if (!name || !name[0])
+        return "deployment: name (the repository) is required";
+    spec->repository = name;
+    json_t *downtime = json_object_get(doc, "scheduledDowntime");
+    if (downtime && !json_is_boolean(downtime))
+        return "deployment: scheduledDowntime is true or false";
+    spec->scheduled_downtime = json_is_true(downtime);
+    long long at = 0;
+    json_t *at_json = json_object_get(doc, "scheduledAt");
+    if ((at_json && !json_is_null(at_json) && !integer_of(at_json, &at)) || at < 0 ||
+        at > 32503680000LL)
+        return "deployment: scheduledAt is unix seconds, a number or a string of digits";
+    if (spec->scheduled_downtime && (!at_json || json_is_null(at_json)))
+        return "deployment: scheduledDowntime needs scheduledAt";
+    spec->scheduled_at_ms = (int64_t)at * 1000;
+    json_t *window = json_object_get(doc, "window");
+    if (window && !json_is_null(window) && !json_is_string(window))
+        return json_is_number(window) ? "window is a cron expression, not a number"
+                                      : "window is a cron expression, not a non-string";
+    spec->window = json_string_value(window);
+    json_t *container = json_object_get(doc, "containerName");
+    if (container && !json_is_null(container) && !json_is_string(container))
+        return "deployment: containerName is letters, digits and _ . -";
+    spec->container = json_string_value(container);
+    json_t *list = json_object_get(doc, "bindingPort"), *p;
+    size_t i;
+    if (list && !json_is_array(list))
+        return "deployment: bindingPort is a list of {exportPort, internalPort}";
+    ukiyo_port_binding *ports = calloc(json_array_size(list) + 1, sizeof(*ports));
+    if (!ports)
+        return "out of memory";
+    *ports_out = ports;
+    json_array_foreach(list, i, p) {
+        long long host = 0, inside = 0;
+        if (!integer_of(json_object_get(p, "exportPort"), &host) ||
+            !integer_of(json_object_get(p, "internalPort"), &inside) || host < 1 ||
+            host > 65535 || inside < 1 || inside > 65535)
+            return "deployment: exportPort and internalPort are port numbers (1-65535)";
+        ports[i].host_port = (int)host;
+        ports[i].container_port = (int)inside;
+    }
+    spec->ports = ports;
+    spec->port_count = json_array_size(list);
+    return NULL;
+}
+
+/* A deployment as the seed lists it. */
+static json_t *seed_json(const ukiyo_deployment *d)
+{
+    json_t *ports = json_array();
+    for (size_t i = 0; i < ukiyo_deployment_port_count(d); i++) {
+        ukiyo_port_binding b = ukiyo_deployment_port(d, i);
+        json_array_append_new(ports, json_pack("{s:i, s:i}", "exportPort", b.host_port,
+                                               "internalPort", b.container_port));
+    }
+    return json_pack("{s:s, s:s, s:o, s:I, s:b, s:s?}", "name", ukiyo_deployment_name(d),
+                     "containerName", ukiyo_deployment_container(d), "bindingPort", ports,
+                     "scheduledAt", (json_int_t)(ukiyo_deployment_scheduled_at_ms(d) / 1000),
+                     "scheduledDowntime", ukiyo_deployment_scheduled_downtime(d), "window",
+                     ukiyo_deployment_window(d));
+}
+
+/* ---- the routes ------------------------------------------------------ */
+
 static int save(route_context *ctx, const route_request *req, int replace)
 {
-    char *body = strndup(req->body ? req->body : "", req->body_len);
-    int err;
+    json_t *doc = json_loadb(req->body ? req->body : "", req->body_len, 0, NULL);
+    ukiyo_deployment_spec spec = UKIYO_DEPLOYMENT_SPEC_INIT;
+    ukiyo_port_binding *ports = NULL;
+    const char *why = seed_spec(doc, &spec, &ports);
+    int err = why ? 0 : ukiyo_deployment_save(ctx->u, &spec, replace);
 
-    err = ukiyo_deployment_save(ctx->u, body, replace);
-    free(body);
+    free(ports);
+    json_decref(doc);
+    if (why)
+        return seed_answer_error(req, MHD_HTTP_BAD_REQUEST, why);
     return seed_answer_result(req, err, replace ? MHD_HTTP_OK : MHD_HTTP_CREATED,
                               replace ? "scheduled time updated" : "scheduled time saved");
 }
@@ -38,14 +136,16 @@ int handle_schedule_remove(route_context *ctx, const route_request *req)
 
 int handle_deployments(route_context *ctx, const route_request *req)
 {
-    char *text = NULL;
+    ukiyo_deployment_list *list = NULL;
 
-    int err = ukiyo_deployments_json(&text, ctx->u);
+    int err = ukiyo_deployments_list(&list, ctx->u);
     if (err < 0)
         return server_answer_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
                                    ukiyo_error_last());
-    json_t *doc = json_loads(text, 0, NULL);
-    ukiyo_string_free(text);
+    json_t *doc = json_array();
+    for (size_t i = 0; i < ukiyo_deployment_list_count(list); i++)
+        json_array_append_new(doc, seed_json(ukiyo_deployment_list_get(list, i)));
+    ukiyo_deployment_list_free(list);
     return server_answer_json(req, MHD_HTTP_OK, doc);
 }
 

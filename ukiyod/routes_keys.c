@@ -61,13 +61,19 @@ int handle_keys_delete(route_context *ctx, const route_request *req)
 
 int handle_registries(route_context *ctx, const route_request *req)
 {
-    char *text = NULL;
+    ukiyo_saved_credential_list *list = NULL;
 
-    int err = ukiyo_store_credentials_json(&text, ukiyo_get_store(ctx->u));
+    int err = ukiyo_store_credentials(&list, ukiyo_get_store(ctx->u));
     if (err < 0)
         return server_answer_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
                                    ukiyo_error_last());
-    json_t *doc = json_loads(text, 0, NULL);
-    ukiyo_string_free(text);
+    json_t *doc = json_array();
+    for (size_t i = 0; i < ukiyo_saved_credential_list_count(list); i++) {
+        char *text = NULL;
+        if (ukiyo_saved_credential_json(&text, ukiyo_saved_credential_list_get(list, i)) == 0)
+            json_array_append_new(doc, json_loads(text, 0, NULL));
+        ukiyo_string_free(text);
+    }
+    ukiyo_saved_credential_list_free(list);
     return server_answer_json(req, MHD_HTTP_OK, doc);
 }

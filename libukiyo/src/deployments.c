@@ -10,26 +10,11 @@
 #include "deployments_private.h"
 
 #define PORT_MAX 65535
+#define SCHEDULED_AT_MAX_MS (32503680000LL * 1000) /* the year 3000 */
 
 static int bad(const char *why)
 {
     return ukiyo__error_set(UKIYO_EINVAL, "deployment: %s", why);
-}
-
-/* An integer given as a JSON number or a string of digits. */
-static bool integer_of(json_t *v, int64_t *out)
-{
-    char *end;
-
-    if (json_is_integer(v)) {
-        *out = json_integer_value(v);
-        return true;
-    }
-    if (!json_is_string(v) || !json_string_value(v)[0])
-        return false;
-    long long n = strtoll(json_string_value(v), &end, 10);
-    *out = n;
-    return *end == '\0';
 }
 
 static bool container_name_valid(const char *name)
@@ -42,89 +27,80 @@ static bool container_name_valid(const char *name)
     return true;
 }
 
-/* bindingPort: [{exportPort, internalPort}], both 1..65535; normalised to numbers. */
-static int check_ports(json_t *ports, json_t **normal_out)
+/* The bindings as the store keeps them: [{exportPort, internalPort}]. */
+static int ports_of(const ukiyo_deployment_spec *spec, json_t **out)
 {
-    json_t *normal = json_array(), *p;
-    size_t i;
-
-    if (ports && !json_is_array(ports)) {
-        json_decref(normal);
-        return bad("bindingPort is a list of {exportPort, internalPort}");
-    }
-    json_array_foreach(ports, i, p) {
-        int64_t host = 0, inside = 0;
-        if (!integer_of(json_object_get(p, "exportPort"), &host) ||
-            !integer_of(json_object_get(p, "internalPort"), &inside) || host < 1 ||
-            host > PORT_MAX || inside < 1 || inside > PORT_MAX) {
-            json_decref(normal);
-            return bad("exportPort and internalPort are port numbers (1-65535)");
+    if (spec->port_count && !spec->ports)
+        return bad("port_count without ports");
+    json_t *ports = json_array();
+    for (size_t i = 0; i < spec->port_count; i++) {
+        const ukiyo_port_binding *b = &spec->ports[i];
+        if (b->host_port < 1 || b->host_port > PORT_MAX || b->container_port < 1 ||
+            b->container_port > PORT_MAX) {
+            json_decref(ports);
+            return bad("host and container ports are port numbers (1-65535)");
         }
-        json_array_append_new(normal, json_pack("{s:I, s:I}", "exportPort", (json_int_t)host,
-                                                "internalPort", (json_int_t)inside));
+        json_array_append_new(ports, json_pack("{s:i, s:i}", "exportPort", b->host_port,
+                                               "internalPort", b->container_port));
     }
-    *normal_out = normal;
+    *out = ports;
     return 0;
 }
 
-int ukiyo__deployment_parse(const char *text, deployment *d)
+static int window_of(const char *text, char **out)
 {
-    json_error_t jerr;
-    json_t *doc = json_loads(text ? text : "", 0, &jerr);
+    ukiyo_cron *cron = NULL;
+
+    *out = NULL;
+    if (!text)
+        return 0;
+    int err = ukiyo_cron_parse(&cron, text);
+    ukiyo_cron_free(cron);
+    if (err < 0)
+        return ukiyo__error_wrap(UKIYO_EINVAL, "window is a cron expression");
+    return (*out = strdup(text)) ? 0 : UKIYO_ENOMEM;
+}
+
+/* Check @spec and make the deployment it describes (ukiyo__deployment_clear frees). */
+static int deployment_from_spec(const ukiyo_deployment_spec *spec, deployment *d)
+{
     ukiyo_image_ref *ref = NULL;
     int err = 0;
 
     memset(d, 0, sizeof(*d));
-    if (!json_is_object(doc))
-        err = bad("the body is not a JSON object");
-    const char *name = json_string_value(json_object_get(doc, "name"));
-    if (err == 0 && (!name || !name[0]))
-        err = bad("name (the repository) is required");
-    char *tagged = err == 0 && name ? ukiyo__str_printf("%s:latest", name) : NULL;
-    if (err == 0 && (strchr(name, '@') || ukiyo_image_ref_parse(&ref, tagged) < 0))
-        err = bad("name is a repository without tag or digest, like registry.example.com/team/app");
+    UKIYO__CHECK_VERSION(spec, UKIYO_DEPLOYMENT_SPEC_VERSION, "ukiyo_deployment_spec");
+    if (!spec || !spec->repository || !spec->repository[0])
+        return bad("the repository is required");
+    char *tagged = ukiyo__str_printf("%s:latest", spec->repository);
+    if (!tagged)
+        return UKIYO_ENOMEM;
+    if (strchr(spec->repository, '@') || ukiyo_image_ref_parse(&ref, tagged) < 0)
+        err = bad("the repository is one without tag or digest, like "
+                  "registry.example.com/team/app");
     free(tagged);
-    json_t *downtime = json_object_get(doc, "scheduledDowntime");
-    if (err == 0 && downtime && !json_is_boolean(downtime))
-        err = bad("scheduledDowntime is true or false");
-    d->downtime = json_is_true(downtime);
-    int64_t at = 0;
-    json_t *at_json = json_object_get(doc, "scheduledAt");
-    if (err == 0 && ((at_json && !json_is_null(at_json) && !integer_of(at_json, &at)) || at < 0 ||
-                     at > 32503680000LL))
-        err = bad("scheduledAt is unix seconds, a number or a string of digits");
-    if (err == 0 && d->downtime && (!at_json || json_is_null(at_json)))
-        err = bad("scheduledDowntime needs scheduledAt");
-    d->scheduled_at_ms = at * 1000;
-    json_t *window = json_object_get(doc, "window");
-    if (err == 0 && window && !json_is_null(window)) {
-        ukiyo_cron *cron = NULL;
-        if (!json_is_string(window))
-            err = ukiyo__error_set(UKIYO_EINVAL, "window is a cron expression, not a %s",
-                                  json_is_number(window) ? "number" : "non-string");
-        else if (ukiyo_cron_parse(&cron, json_string_value(window)) < 0)
-            err = ukiyo__error_wrap(UKIYO_EINVAL, "window is a cron expression");
-        ukiyo_cron_free(cron);
-        if (err == 0 && !(d->window = strdup(json_string_value(window))))
-            err = UKIYO_ENOMEM;
-    }
+    if (err == 0 && (spec->scheduled_at_ms < 0 || spec->scheduled_at_ms > SCHEDULED_AT_MAX_MS))
+        err = bad("the scheduled time is out of range");
     if (err == 0)
-        err = check_ports(json_object_get(doc, "bindingPort"), &d->ports);
-    const char *container = json_string_value(json_object_get(doc, "containerName"));
+        err = ports_of(spec, &d->ports);
+    if (err == 0)
+        err = window_of(spec->window, &d->window);
     if (err == 0) {
         const char *repo = ukiyo_image_ref_repository(ref);
         const char *last = strrchr(repo, '/');
-        d->container = strdup(container ? container : last ? last + 1 : repo);
-        if (!container_name_valid(d->container))
-            err = bad("containerName is letters, digits and _ . -");
+        d->container = strdup(spec->container ? spec->container : last ? last + 1 : repo);
+        if (!d->container)
+            err = UKIYO_ENOMEM;
+        else if (!container_name_valid(d->container))
+            err = bad("a container name is letters, digits and _ . -");
     }
     if (err == 0) {
         d->registry = strdup(ukiyo_image_ref_registry(ref));
         d->repository = strdup(ukiyo_image_ref_repository(ref));
         d->name = ukiyo__str_printf("%s/%s", d->registry, d->repository);
+        d->scheduled_at_ms = spec->scheduled_at_ms;
+        d->downtime = spec->scheduled_downtime != 0;
     }
     ukiyo_image_ref_free(ref);
-    json_decref(doc);
     if (err < 0)
         ukiyo__deployment_clear(d);
     return err;
@@ -214,7 +190,7 @@ static int save_step(ukiyo_store *s, void *arg)
     return err;
 }
 
-UKIYO_EXTERN int ukiyo_deployment_save(ukiyo *u, const char *json, int replace)
+UKIYO_EXTERN int ukiyo_deployment_save(ukiyo *u, const ukiyo_deployment_spec *spec, int replace)
 {
     ukiyo_store *s = u ? ukiyo_get_store(u) : NULL;
     deployment d;
@@ -222,7 +198,7 @@ UKIYO_EXTERN int ukiyo_deployment_save(ukiyo *u, const char *json, int replace)
 
     if (!s)
         return ukiyo__error_set(UKIYO_EINVAL, "deployments need a store");
-    err = ukiyo__deployment_parse(json, &d);
+    err = deployment_from_spec(spec, &d);
     if (err < 0)
         return err;
     saving sv = {&d, replace != 0};
@@ -240,32 +216,130 @@ UKIYO_EXTERN int ukiyo_deployment_delete(ukiyo *u, const char *name)
     return ukiyo__store_deployment_delete(s, name);
 }
 
-UKIYO_EXTERN int ukiyo_deployments_json(char **json_out, ukiyo *u)
+struct ukiyo_deployment {
+    store_deployment row;
+    ukiyo_port_binding *ports;
+    size_t port_count;
+};
+
+struct ukiyo_deployment_list {
+    ukiyo_deployment *items;
+    size_t count;
+};
+
+/* Takes @row's strings. */
+static int deployment_from_row(ukiyo_deployment *d, store_deployment *row)
+{
+    json_t *ports = json_loads(row->ports ? row->ports : "[]", 0, NULL), *p;
+    size_t i;
+
+    d->row = *row;
+    memset(row, 0, sizeof(*row));
+    d->ports = calloc(json_array_size(ports) + 1, sizeof(*d->ports));
+    if (!d->ports) {
+        json_decref(ports);
+        return ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
+    }
+    json_array_foreach(ports, i, p) {
+        d->ports[i].host_port = (int)json_integer_value(json_object_get(p, "exportPort"));
+        d->ports[i].container_port = (int)json_integer_value(json_object_get(p, "internalPort"));
+    }
+    d->port_count = json_array_size(ports);
+    json_decref(ports);
+    return 0;
+}
+
+UKIYO_EXTERN int ukiyo_deployments_list(ukiyo_deployment_list **out, ukiyo *u)
 {
     ukiyo_store *s = u ? ukiyo_get_store(u) : NULL;
     store_deployment *rows = NULL;
     size_t count = 0;
 
-    if (!s)
+    if (!s || !out)
         return ukiyo__error_set(UKIYO_EINVAL, "deployments need a store");
     int err = ukiyo__store_deployments_list(s, &rows, &count);
     if (err < 0)
         return err;
-    json_t *list = json_array();
-    for (size_t i = 0; i < count; i++)
-        json_array_append_new(
-            list, json_pack("{s:s, s:s, s:o, s:I, s:b, s:s?}", "name", rows[i].name,
-                            "containerName", rows[i].container, "bindingPort",
-                            json_loads(rows[i].ports, 0, NULL), "scheduledAt",
-                            (json_int_t)(rows[i].scheduled_at_ms / 1000), "scheduledDowntime",
-                            rows[i].downtime, "window", rows[i].window));
+    ukiyo_deployment_list *list = calloc(1, sizeof(*list));
+    if (list)
+        list->items = calloc(count ? count : 1, sizeof(*list->items));
+    err = list && list->items ? 0 : ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
+    for (size_t i = 0; err == 0 && i < count; i++, list->count++)
+        err = deployment_from_row(&list->items[i], &rows[i]);
     ukiyo__store_deployments_free(rows, count);
-    char *text = json_dumps(list, JSON_COMPACT);
-    json_decref(list);
-    if (!text)
-        return UKIYO_ENOMEM;
-    *json_out = text;
+    if (err < 0) {
+        ukiyo_deployment_list_free(list);
+        return err;
+    }
+    *out = list;
     return 0;
+}
+
+UKIYO_EXTERN size_t ukiyo_deployment_list_count(const ukiyo_deployment_list *list)
+{
+    return list ? list->count : 0;
+}
+
+UKIYO_EXTERN const ukiyo_deployment *ukiyo_deployment_list_get(const ukiyo_deployment_list *list,
+                                                               size_t index)
+{
+    return list && index < list->count ? &list->items[index] : NULL;
+}
+
+UKIYO_EXTERN void ukiyo_deployment_list_free(ukiyo_deployment_list *list)
+{
+    if (!list)
+        return;
+    for (size_t i = 0; i < list->count; i++) {
+        ukiyo__store_deployment_clear(&list->items[i].row);
+        free(list->items[i].ports);
+    }
+    free(list->items);
+    free(list);
+}
+
+UKIYO_EXTERN const char *ukiyo_deployment_name(const ukiyo_deployment *d)
+{
+    return d->row.name;
+}
+
+UKIYO_EXTERN const char *ukiyo_deployment_container(const ukiyo_deployment *d)
+{
+    return d->row.container;
+}
+
+UKIYO_EXTERN size_t ukiyo_deployment_port_count(const ukiyo_deployment *d)
+{
+    return d->port_count;
+}
+
+UKIYO_EXTERN ukiyo_port_binding ukiyo_deployment_port(const ukiyo_deployment *d, size_t index)
+{
+    ukiyo_port_binding none = {0, 0};
+    return index < d->port_count ? d->ports[index] : none;
+}
+
+UKIYO_EXTERN int64_t ukiyo_deployment_scheduled_at_ms(const ukiyo_deployment *d)
+{
+    return d->row.scheduled_at_ms;
+}
+
+UKIYO_EXTERN int ukiyo_deployment_scheduled_downtime(const ukiyo_deployment *d)
+{
+    return d->row.downtime;
+}
+
+UKIYO_EXTERN const char *ukiyo_deployment_window(const ukiyo_deployment *d)
+{
+    return d->row.window;
+}
+
+UKIYO_EXTERN int ukiyo_deployment_spec_init(ukiyo_deployment_spec *spec, unsigned int version)
+{
+    static const ukiyo_deployment_spec template = UKIYO_DEPLOYMENT_SPEC_INIT;
+
+    return ukiyo__options_init(spec, sizeof(*spec), &template, version,
+                               UKIYO_DEPLOYMENT_SPEC_VERSION, "ukiyo_deployment_spec");
 }
 
 int ukiyo__deployment_find(ukiyo_store *s, const char *registry, const char *repository,

@@ -19,7 +19,6 @@ typedef struct {
     char *window;     /* update window (cron), or NULL: the container's label or --schedule */
 } deployment;
 
-int ukiyo__deployment_parse(const char *text, deployment *d);
 void ukiyo__deployment_clear(deployment *d);
 /* The deployment of registry/repository, or named @name. 0 or UKIYO_ENOTFOUND. */
 int ukiyo__deployment_find(ukiyo_store *s, const char *registry, const char *repository,

@@ -298,69 +298,250 @@ UKIYO_EXTERN int ukiyo_jobs_next_due_ms(ukiyo *u, int64_t *due_ms_out)
 
 /* ---- reading jobs ---------------------------------------------------- */
 
-static json_t *job_json(const store_job *j)
+struct ukiyo_job {
+    store_job row;
+    char *image;
+    json_t *results; /* array */
+};
+
+struct ukiyo_job_list {
+    ukiyo_job *items;
+    size_t count;
+};
+
+/* Takes @row's strings. */
+static int job_from_row(ukiyo_job *job, store_job *row)
 {
-    char *image = ukiyo__str_printf("%s/%s:%s", j->registry, j->repository, j->tag);
-    json_t *doc = json_pack(
-        "{s:I, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s, s:I, s:I, s:o?, s:s?}", "id",
-        (json_int_t)j->id, "state", j->state, "image", image, "registry", j->registry,
-        "repository", j->repository, "tag", j->tag, "digest", j->digest, "source", j->source,
-        "created_ms", (json_int_t)j->created_ms, "finished_ms", (json_int_t)j->finished_ms,
-        "results", j->results ? json_loads(j->results, 0, NULL) : json_array(), "error",
-        j->error);
-    if (j->deployment)
-        json_object_set_new(doc, "deployment", json_string(j->deployment));
-    json_object_set_new(doc, "not_before_ms", json_integer(j->not_before_ms));
-    if (j->container)
-        json_object_set_new(doc, "container", json_string(j->container));
-    json_object_set_new(doc, "action", json_string(j->action));
-    if (j->target)
-        json_object_set_new(doc, "target_image", json_string(j->target));
-    free(image);
-    return doc;
+    job->row = *row;
+    memset(row, 0, sizeof(*row));
+    job->image = ukiyo__str_printf("%s/%s:%s", job->row.registry, job->row.repository,
+                                   job->row.tag);
+    job->results = job->row.results ? json_loads(job->row.results, 0, NULL) : NULL;
+    if (!json_is_array(job->results)) {
+        json_decref(job->results);
+        job->results = json_array();
+    }
+    return job->image && job->results ? 0 : ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
 }
 
-static int dump(json_t *doc, char **json_out)
+static void job_clear(ukiyo_job *job)
 {
-    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(doc);
-    if (!text)
-        return UKIYO_ENOMEM;
-    *json_out = text;
-    return 0;
+    ukiyo__store_job_clear(&job->row);
+    free(job->image);
+    json_decref(job->results);
 }
 
-UKIYO_EXTERN int ukiyo_jobs_get(char **json_out, ukiyo *u, int64_t job_id)
+UKIYO_EXTERN int ukiyo_jobs_get(ukiyo_job **out, ukiyo *u, int64_t job_id)
 {
     ukiyo_store *s = ukiyo__jobs_store_of(u);
-    store_job j;
+    store_job row;
 
     if (!s)
         return UKIYO_EINVAL;
-    int err = ukiyo__store_job_get(s, job_id, &j);
+    if (!out)
+        return ukiyo__error_set(UKIYO_EINVAL, "jobs: out is NULL");
+    int err = ukiyo__store_job_get(s, job_id, &row);
     if (err < 0)
         return err;
-    json_t *doc = job_json(&j);
-    ukiyo__store_job_clear(&j);
-    return dump(doc, json_out);
+    ukiyo_job *job = calloc(1, sizeof(*job));
+    err = job ? job_from_row(job, &row) : ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
+    ukiyo__store_job_clear(&row);
+    if (err < 0) {
+        ukiyo_job_free(job);
+        return err;
+    }
+    *out = job;
+    return 0;
 }
 
-UKIYO_EXTERN int ukiyo_jobs_list(char **json_out, ukiyo *u, size_t offset, size_t limit)
+UKIYO_EXTERN int ukiyo_jobs_list(ukiyo_job_list **out, ukiyo *u, size_t offset, size_t limit)
 {
     ukiyo_store *s = ukiyo__jobs_store_of(u);
-    store_job *jobs = NULL;
+    store_job *rows = NULL;
     size_t count = 0;
 
     if (!s)
         return UKIYO_EINVAL;
+    if (!out)
+        return ukiyo__error_set(UKIYO_EINVAL, "jobs: out is NULL");
     if (limit == 0 || limit > JOBS_LIST_MAX)
         limit = limit ? JOBS_LIST_MAX : 50;
-    int err = ukiyo__store_jobs_list(s, offset, limit, &jobs, &count);
+    int err = ukiyo__store_jobs_list(s, offset, limit, &rows, &count);
     if (err < 0)
         return err;
-    json_t *list = json_array();
-    for (size_t i = 0; i < count; i++)
-        json_array_append_new(list, job_json(&jobs[i]));
-    ukiyo__store_jobs_free(jobs, count);
-    return dump(list, json_out);
+    ukiyo_job_list *list = calloc(1, sizeof(*list));
+    if (list)
+        list->items = calloc(count ? count : 1, sizeof(*list->items));
+    err = list && list->items ? 0 : ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
+    for (size_t i = 0; err == 0 && i < count; i++, list->count++)
+        err = job_from_row(&list->items[i], &rows[i]);
+    ukiyo__store_jobs_free(rows, count);
+    if (err < 0) {
+        ukiyo_job_list_free(list);
+        return err;
+    }
+    *out = list;
+    return 0;
+}
+
+UKIYO_EXTERN size_t ukiyo_job_list_count(const ukiyo_job_list *list)
+{
+    return list ? list->count : 0;
+}
+
+UKIYO_EXTERN const ukiyo_job *ukiyo_job_list_get(const ukiyo_job_list *list, size_t index)
+{
+    return list && index < list->count ? &list->items[index] : NULL;
+}
+
+UKIYO_EXTERN void ukiyo_job_list_free(ukiyo_job_list *list)
+{
+    if (!list)
+        return;
+    for (size_t i = 0; i < list->count; i++)
+        job_clear(&list->items[i]);
+    free(list->items);
+    free(list);
+}
+
+UKIYO_EXTERN void ukiyo_job_free(ukiyo_job *job)
+{
+    if (!job)
+        return;
+    job_clear(job);
+    free(job);
+}
+
+UKIYO_EXTERN int64_t ukiyo_job_id(const ukiyo_job *job)
+{
+    return job->row.id;
+}
+
+UKIYO_EXTERN const char *ukiyo_job_state(const ukiyo_job *job)
+{
+    return job->row.state;
+}
+
+UKIYO_EXTERN const char *ukiyo_job_image(const ukiyo_job *job)
+{
+    return job->image;
+}
+
+UKIYO_EXTERN const char *ukiyo_job_registry(const ukiyo_job *job)
+{
+    return job->row.registry;
+}
+
+UKIYO_EXTERN const char *ukiyo_job_repository(const ukiyo_job *job)
+{
+    return job->row.repository;
+}
+
+UKIYO_EXTERN const char *ukiyo_job_tag(const ukiyo_job *job)
+{
+    return job->row.tag;
+}
+
+UKIYO_EXTERN const char *ukiyo_job_digest(const ukiyo_job *job)
+{
+    return job->row.digest;
+}
+
+UKIYO_EXTERN const char *ukiyo_job_source(const ukiyo_job *job)
+{
+    return job->row.source;
+}
+
+UKIYO_EXTERN const char *ukiyo_job_action_name(const ukiyo_job *job)
+{
+    return job->row.action;
+}
+
+UKIYO_EXTERN const char *ukiyo_job_container(const ukiyo_job *job)
+{
+    return job->row.container;
+}
+
+UKIYO_EXTERN const char *ukiyo_job_deployment(const ukiyo_job *job)
+{
+    return job->row.deployment;
+}
+
+UKIYO_EXTERN const char *ukiyo_job_target_image(const ukiyo_job *job)
+{
+    return job->row.target;
+}
+
+UKIYO_EXTERN const char *ukiyo_job_error(const ukiyo_job *job)
+{
+    return job->row.error;
+}
+
+UKIYO_EXTERN int64_t ukiyo_job_created_ms(const ukiyo_job *job)
+{
+    return job->row.created_ms;
+}
+
+UKIYO_EXTERN int64_t ukiyo_job_finished_ms(const ukiyo_job *job)
+{
+    return job->row.finished_ms;
+}
+
+UKIYO_EXTERN int64_t ukiyo_job_not_before_ms(const ukiyo_job *job)
+{
+    return job->row.not_before_ms;
+}
+
+UKIYO_EXTERN size_t ukiyo_job_result_count(const ukiyo_job *job)
+{
+    return json_array_size(job->results);
+}
+
+static const char *result_field(const ukiyo_job *job, size_t index, const char *field)
+{
+    return json_string_value(json_object_get(json_array_get(job->results, index), field));
+}
+
+UKIYO_EXTERN const char *ukiyo_job_result_name(const ukiyo_job *job, size_t index)
+{
+    return result_field(job, index, "name");
+}
+
+UKIYO_EXTERN const char *ukiyo_job_result_outcome(const ukiyo_job *job, size_t index)
+{
+    return result_field(job, index, "outcome");
+}
+
+UKIYO_EXTERN const char *ukiyo_job_result_reason(const ukiyo_job *job, size_t index)
+{
+    return result_field(job, index, "reason");
+}
+
+UKIYO_EXTERN int ukiyo_job_json(char **json_out, const ukiyo_job *job)
+{
+    if (!json_out || !job)
+        return ukiyo__error_set(UKIYO_EINVAL, "jobs: NULL argument");
+    const store_job *j = &job->row;
+    json_t *doc = json_pack(
+        "{s:I, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s, s:I, s:I, s:O, s:s?}", "id",
+        (json_int_t)j->id, "state", j->state, "image", job->image, "registry", j->registry,
+        "repository", j->repository, "tag", j->tag, "digest", j->digest, "source", j->source,
+        "created_ms", (json_int_t)j->created_ms, "finished_ms", (json_int_t)j->finished_ms,
+        "results", job->results, "error", j->error);
+    if (doc && j->deployment)
+        json_object_set_new(doc, "deployment", json_string(j->deployment));
+    if (doc)
+        json_object_set_new(doc, "not_before_ms", json_integer(j->not_before_ms));
+    if (doc && j->container)
+        json_object_set_new(doc, "container", json_string(j->container));
+    if (doc)
+        json_object_set_new(doc, "action", json_string(j->action));
+    if (doc && j->target)
+        json_object_set_new(doc, "target_image", json_string(j->target));
+    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(doc);
+    if (!text)
+        return ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
+    *json_out = text;
+    return 0;
 }

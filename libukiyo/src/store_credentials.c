@@ -112,33 +112,119 @@ UKIYO_EXTERN int ukiyo_store_credential_delete(ukiyo_store *s, const char *name)
     return err;
 }
 
-UKIYO_EXTERN int ukiyo_store_credentials_json(char **json_out, ukiyo_store *s)
-{
-    sqlite3_stmt *st = NULL;
-    json_t *list = json_array();
-    int rc;
+struct ukiyo_saved_credential {
+    char *server, *username, *email, *description;
+    int64_t updated_ms;
+};
 
-    if (sqlite3_prepare_v2(s->db, "SELECT server, username, email, description, updated_ms FROM "
-                                  "credentials ORDER BY server",
-                           -1, &st, NULL) != SQLITE_OK) {
-        json_decref(list);
-        return cred_error(s, "prepare");
+struct ukiyo_saved_credential_list {
+    ukiyo_saved_credential *items;
+    size_t count, cap;
+};
+
+UKIYO_EXTERN int ukiyo_store_credentials(ukiyo_saved_credential_list **out, ukiyo_store *s)
+{
+    if (!out || !s)
+        return ukiyo__error_set(UKIYO_EINVAL, "credentials: NULL argument");
+    sqlite3_stmt *st = ukiyo__store_statement(s, "SELECT server, username, email, description, "
+                                                 "updated_ms FROM credentials ORDER BY server");
+    ukiyo_saved_credential_list *list = calloc(1, sizeof(*list));
+    int rc = SQLITE_DONE, err = 0;
+
+    if (!st || !list) {
+        free(list);
+        return st ? ukiyo__error_set(UKIYO_ENOMEM, "out of memory") : UKIYO_EIO;
     }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(
-            list, json_pack("{s:s, s:s, s:s?, s:s?, s:I}", "server",
-                            (const char *)sqlite3_column_text(st, 0), "username",
-                            (const char *)sqlite3_column_text(st, 1), "email",
-                            (const char *)sqlite3_column_text(st, 2), "description",
-                            (const char *)sqlite3_column_text(st, 3), "updated_ms",
-                            (json_int_t)sqlite3_column_int64(st, 4)));
-    sqlite3_finalize(st);
-    char *text = rc == SQLITE_DONE ? json_dumps(list, JSON_COMPACT) : NULL;
-    json_decref(list);
-    if (rc != SQLITE_DONE)
-        return cred_error(s, "reading");
+    while (err == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (list->count == list->cap) {
+            size_t cap = list->cap ? list->cap * 2 : 8;
+            ukiyo_saved_credential *grown = realloc(list->items, cap * sizeof(*grown));
+            if (!grown) {
+                err = ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
+                break;
+            }
+            list->items = grown;
+            list->cap = cap;
+        }
+        ukiyo_saved_credential *c = &list->items[list->count++];
+        c->server = ukiyo__store_column_dup(st, 0);
+        c->username = ukiyo__store_column_dup(st, 1);
+        c->email = ukiyo__store_column_dup(st, 2);
+        c->description = ukiyo__store_column_dup(st, 3);
+        c->updated_ms = sqlite3_column_int64(st, 4);
+    }
+    if (err == 0 && rc != SQLITE_DONE)
+        err = cred_error(s, "reading");
+    ukiyo__store_statement_done(st);
+    if (err < 0) {
+        ukiyo_saved_credential_list_free(list);
+        return err;
+    }
+    *out = list;
+    return 0;
+}
+
+UKIYO_EXTERN size_t ukiyo_saved_credential_list_count(const ukiyo_saved_credential_list *list)
+{
+    return list ? list->count : 0;
+}
+
+UKIYO_EXTERN const ukiyo_saved_credential *
+ukiyo_saved_credential_list_get(const ukiyo_saved_credential_list *list, size_t index)
+{
+    return list && index < list->count ? &list->items[index] : NULL;
+}
+
+UKIYO_EXTERN void ukiyo_saved_credential_list_free(ukiyo_saved_credential_list *list)
+{
+    if (!list)
+        return;
+    for (size_t i = 0; i < list->count; i++) {
+        free(list->items[i].server);
+        free(list->items[i].username);
+        free(list->items[i].email);
+        free(list->items[i].description);
+    }
+    free(list->items);
+    free(list);
+}
+
+UKIYO_EXTERN const char *ukiyo_saved_credential_server(const ukiyo_saved_credential *c)
+{
+    return c->server;
+}
+
+UKIYO_EXTERN const char *ukiyo_saved_credential_username(const ukiyo_saved_credential *c)
+{
+    return c->username;
+}
+
+UKIYO_EXTERN const char *ukiyo_saved_credential_email(const ukiyo_saved_credential *c)
+{
+    return c->email;
+}
+
+UKIYO_EXTERN const char *ukiyo_saved_credential_description(const ukiyo_saved_credential *c)
+{
+    return c->description;
+}
+
+UKIYO_EXTERN int64_t ukiyo_saved_credential_updated_ms(const ukiyo_saved_credential *c)
+{
+    return c->updated_ms;
+}
+
+UKIYO_EXTERN int ukiyo_saved_credential_json(char **json_out, const ukiyo_saved_credential *c)
+{
+    if (!json_out || !c)
+        return ukiyo__error_set(UKIYO_EINVAL, "credentials: NULL argument");
+    json_t *doc = json_pack("{s:s, s:s, s:s?, s:s?, s:I}", "server", c->server, "username",
+                            c->username, "email", c->email, "description", c->description,
+                            "updated_ms", (json_int_t)c->updated_ms);
+    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(doc);
     if (!text)
-        return UKIYO_ENOMEM;
+        return ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
     *json_out = text;
     return 0;
 }

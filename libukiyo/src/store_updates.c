@@ -420,44 +420,126 @@ UKIYO_EXTERN int ukiyo_history_entry_json(char **json_out, const ukiyo_history_e
     return 0;
 }
 
-UKIYO_EXTERN int ukiyo_store_stats_json(char **json_out, ukiyo_store *s)
-{
-    static const char outcomes_sql[] =
-        "SELECT container, kind, outcome, COUNT(*) FROM updates WHERE outcome IS NOT NULL "
-        "GROUP BY container, kind, outcome ORDER BY container, kind, outcome";
-    static const char jobs_sql[] = "SELECT state, COUNT(*) FROM jobs GROUP BY state";
-    sqlite3_stmt *st = NULL;
+struct ukiyo_store_stats {
+    struct {
+        char *container, *kind, *outcome;
+        int64_t count;
+    } *outcomes;
+    size_t outcome_count;
+    int64_t queued, running, done, failed;
+};
 
-    if (!s || !json_out)
+static int read_outcomes(ukiyo_store *s, ukiyo_store_stats *stats)
+{
+    sqlite3_stmt *st = ukiyo__store_statement(
+        s, "SELECT container, kind, outcome, COUNT(*) FROM updates WHERE outcome IS NOT NULL "
+           "GROUP BY container, kind, outcome ORDER BY container, kind, outcome");
+    size_t cap = 0;
+    int rc = SQLITE_DONE, err = 0;
+
+    if (!st)
+        return UKIYO_EIO;
+    while (err == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (stats->outcome_count == cap) {
+            cap = cap ? cap * 2 : 16;
+            void *grown = realloc(stats->outcomes, cap * sizeof(*stats->outcomes));
+            if (!grown) {
+                err = ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
+                break;
+            }
+            stats->outcomes = grown;
+        }
+        size_t i = stats->outcome_count++;
+        stats->outcomes[i].container = ukiyo__store_column_dup(st, 0);
+        stats->outcomes[i].kind = ukiyo__store_column_dup(st, 1);
+        stats->outcomes[i].outcome = ukiyo__store_column_dup(st, 2);
+        stats->outcomes[i].count = sqlite3_column_int64(st, 3);
+    }
+    if (err == 0 && rc != SQLITE_DONE)
+        err = sql_error(s, "reading totals");
+    ukiyo__store_statement_done(st);
+    return err;
+}
+
+static int read_job_states(ukiyo_store *s, ukiyo_store_stats *stats)
+{
+    sqlite3_stmt *st = ukiyo__store_statement(s, "SELECT state, COUNT(*) FROM jobs GROUP BY state");
+    int rc;
+
+    if (!st)
+        return UKIYO_EIO;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *state = (const char *)sqlite3_column_text(st, 0);
+        int64_t n = sqlite3_column_int64(st, 1);
+        if (strcmp(state, "queued") == 0)
+            stats->queued = n;
+        else if (strcmp(state, "running") == 0)
+            stats->running = n;
+        else if (strcmp(state, "done") == 0)
+            stats->done = n;
+        else if (strcmp(state, "failed") == 0)
+            stats->failed = n;
+    }
+    int err = rc == SQLITE_DONE ? 0 : sql_error(s, "reading totals");
+    ukiyo__store_statement_done(st);
+    return err;
+}
+
+UKIYO_EXTERN int ukiyo_store_stats_get(ukiyo_store_stats **out, ukiyo_store *s)
+{
+    if (!s || !out)
         return ukiyo__error_set(UKIYO_EINVAL, "stats: NULL argument");
-    json_t *outcomes = json_array();
-    json_t *jobs = json_pack("{s:i, s:i, s:i, s:i}", "queued", 0, "running", 0, "done", 0,
-                             "failed", 0);
-    json_t *doc = json_pack("{s:o, s:o}", "outcomes", outcomes, "jobs", jobs);
-    int rc = SQLITE_DONE;
-    if (sqlite3_prepare_v2(s->db, outcomes_sql, -1, &st, NULL) != SQLITE_OK)
-        rc = SQLITE_ERROR;
-    while (rc != SQLITE_ERROR && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(outcomes,
-                              json_pack("{s:s, s:s, s:s, s:I}", "container",
-                                        (const char *)sqlite3_column_text(st, 0), "kind",
-                                        (const char *)sqlite3_column_text(st, 1), "outcome",
-                                        (const char *)sqlite3_column_text(st, 2), "count",
-                                        (json_int_t)sqlite3_column_int64(st, 3)));
-    sqlite3_finalize(st);
-    st = NULL;
-    if (rc == SQLITE_DONE && sqlite3_prepare_v2(s->db, jobs_sql, -1, &st, NULL) != SQLITE_OK)
-        rc = SQLITE_ERROR;
-    while (rc != SQLITE_ERROR && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        json_object_set_new(jobs, (const char *)sqlite3_column_text(st, 0),
-                            json_integer(sqlite3_column_int64(st, 1)));
-    sqlite3_finalize(st);
-    char *text = rc == SQLITE_DONE ? json_dumps(doc, JSON_COMPACT) : NULL;
-    json_decref(doc);
-    if (rc != SQLITE_DONE)
-        return sql_error(s, "reading totals");
-    if (!text)
-        return ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
-    *json_out = text;
+    ukiyo_store_stats *stats = calloc(1, sizeof(*stats));
+    int err = stats ? read_outcomes(s, stats) : ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
+    if (err == 0)
+        err = read_job_states(s, stats);
+    if (err < 0) {
+        ukiyo_store_stats_free(stats);
+        return err;
+    }
+    *out = stats;
     return 0;
+}
+
+UKIYO_EXTERN void ukiyo_store_stats_free(ukiyo_store_stats *stats)
+{
+    if (!stats)
+        return;
+    for (size_t i = 0; i < stats->outcome_count; i++) {
+        free(stats->outcomes[i].container);
+        free(stats->outcomes[i].kind);
+        free(stats->outcomes[i].outcome);
+    }
+    free(stats->outcomes);
+    free(stats);
+}
+
+UKIYO_EXTERN int64_t ukiyo_store_stats_jobs(const ukiyo_store_stats *stats, const char *state)
+{
+    if (!stats || !state)
+        return 0;
+    return strcmp(state, "queued") == 0    ? stats->queued
+           : strcmp(state, "running") == 0 ? stats->running
+           : strcmp(state, "done") == 0    ? stats->done
+           : strcmp(state, "failed") == 0  ? stats->failed
+                                           : 0;
+}
+
+UKIYO_EXTERN size_t ukiyo_store_stats_outcome_count(const ukiyo_store_stats *stats)
+{
+    return stats ? stats->outcome_count : 0;
+}
+
+UKIYO_EXTERN int64_t ukiyo_store_stats_outcome(const ukiyo_store_stats *stats, size_t index,
+                                               const char **container, const char **kind,
+                                               const char **outcome)
+{
+    bool in = stats && index < stats->outcome_count;
+    if (container)
+        *container = in ? stats->outcomes[index].container : NULL;
+    if (kind)
+        *kind = in ? stats->outcomes[index].kind : NULL;
+    if (outcome)
+        *outcome = in ? stats->outcomes[index].outcome : NULL;
+    return in ? stats->outcomes[index].count : 0;
 }

@@ -68,6 +68,13 @@ UKIYO_EXTERN int ukiyo_container_local_digest(char **digest_out, ukiyo *u, const
 
 /** "up-to-date", "update-available" or "unknown". */
 UKIYO_EXTERN const char *ukiyo_check_status_name(ukiyo_check_status status);
+/**
+ * The result as JSON: {"name", "image", "image_id", "local_digest",
+ * "remote_digest", "status", "reason", "newer_image_pulled", "policy",
+ * "new_tag"}, absent values as null (what ukiyod and ukiyoctl print).
+ * @param json_out new string; free with ukiyo_string_free
+ */
+UKIYO_EXTERN int ukiyo_check_result_json(char **json_out, const ukiyo_check_result *result);
 /** The container's tag policy (the ukiyo.policy label; "digest" by default). Borrowed. */
 UKIYO_EXTERN const char *ukiyo_check_result_policy(const ukiyo_check_result *result);
 /**

@@ -96,20 +96,71 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
  */
 UKIYO_EXTERN int ukiyo_jobs_recover(ukiyo *u, unsigned int *requeued_out);
 
-/**
- * One job as JSON: {"id", "state" (queued|running|done|failed), "image",
- * "registry", "repository", "tag", "digest", "source", "created_ms",
- * "finished_ms", "results": [{"name","outcome","reason"}...], "error"}.
- * @param json_out new string; free with ukiyo_string_free
- * @return 0 or UKIYO_ENOTFOUND
- */
-UKIYO_EXTERN int ukiyo_jobs_get(char **json_out, ukiyo *u, int64_t job_id);
+/** A job as the store keeps it. Opaque. */
+typedef struct ukiyo_job ukiyo_job;
+/** Jobs, newest first. Opaque. */
+typedef struct ukiyo_job_list ukiyo_job_list;
 
 /**
- * The newest jobs first, as a JSON array of the objects ukiyo_jobs_get() gives.
+ * Job @p job_id.
+ * @param out new job; free with ukiyo_job_free
+ * @return 0 or UKIYO_ENOTFOUND
+ */
+UKIYO_EXTERN int ukiyo_jobs_get(ukiyo_job **out, ukiyo *u, int64_t job_id);
+/**
+ * Up to @p limit jobs (0: 50; at most 500), newest first, from @p offset.
+ * @param out new list; free with ukiyo_job_list_free
+ */
+UKIYO_EXTERN int ukiyo_jobs_list(ukiyo_job_list **out, ukiyo *u, size_t offset, size_t limit);
+UKIYO_EXTERN size_t ukiyo_job_list_count(const ukiyo_job_list *list);
+/** The @p index-th job, or NULL past the end. Borrowed from the list. */
+UKIYO_EXTERN const ukiyo_job *ukiyo_job_list_get(const ukiyo_job_list *list, size_t index);
+UKIYO_EXTERN void ukiyo_job_list_free(ukiyo_job_list *list);
+UKIYO_EXTERN void ukiyo_job_free(ukiyo_job *job);
+
+/* The getters' strings are borrowed from the job; NULL when it has none. */
+UKIYO_EXTERN int64_t ukiyo_job_id(const ukiyo_job *job);
+/** queued, running, done or failed. */
+UKIYO_EXTERN const char *ukiyo_job_state(const ukiyo_job *job);
+/** registry/repository:tag. */
+UKIYO_EXTERN const char *ukiyo_job_image(const ukiyo_job *job);
+UKIYO_EXTERN const char *ukiyo_job_registry(const ukiyo_job *job);
+UKIYO_EXTERN const char *ukiyo_job_repository(const ukiyo_job *job);
+UKIYO_EXTERN const char *ukiyo_job_tag(const ukiyo_job *job);
+/** The digest the push named, if it named one. */
+UKIYO_EXTERN const char *ukiyo_job_digest(const ukiyo_job *job);
+/** Who queued it: dockerhub, distribution, ..., poll, window, api. */
+UKIYO_EXTERN const char *ukiyo_job_source(const ukiyo_job *job);
+/** update, redeploy or rollback. */
+UKIYO_EXTERN const char *ukiyo_job_action_name(const ukiyo_job *job);
+/** A job for one container: its name. */
+UKIYO_EXTERN const char *ukiyo_job_container(const ukiyo_job *job);
+/** A scheduled deployment's job: the deployment's name. */
+UKIYO_EXTERN const char *ukiyo_job_deployment(const ukiyo_job *job);
+/** The reference a tag policy moves the container to. */
+UKIYO_EXTERN const char *ukiyo_job_target_image(const ukiyo_job *job);
+/** Why the job failed (state failed). */
+UKIYO_EXTERN const char *ukiyo_job_error(const ukiyo_job *job);
+UKIYO_EXTERN int64_t ukiyo_job_created_ms(const ukiyo_job *job);
+/** 0 until it ends. */
+UKIYO_EXTERN int64_t ukiyo_job_finished_ms(const ukiyo_job *job);
+/** Not run before this (a window, a scheduled deployment); 0: at once. */
+UKIYO_EXTERN int64_t ukiyo_job_not_before_ms(const ukiyo_job *job);
+/** What became of each container the job touched, in the order it ran. */
+UKIYO_EXTERN size_t ukiyo_job_result_count(const ukiyo_job *job);
+UKIYO_EXTERN const char *ukiyo_job_result_name(const ukiyo_job *job, size_t index);
+/** updated, fresh, rolled-back, failed, skipped, deferred, created, ... */
+UKIYO_EXTERN const char *ukiyo_job_result_outcome(const ukiyo_job *job, size_t index);
+UKIYO_EXTERN const char *ukiyo_job_result_reason(const ukiyo_job *job, size_t index);
+/**
+ * The job as JSON: {"id", "state", "image", "registry", "repository",
+ * "tag", "digest", "source", "created_ms", "finished_ms", "results":
+ * [{"name", "outcome", "reason", ...}], "error", "deployment",
+ * "not_before_ms", "container", "action", "target_image"} (what ukiyod
+ * prints).
  * @param json_out new string; free with ukiyo_string_free
  */
-UKIYO_EXTERN int ukiyo_jobs_list(char **json_out, ukiyo *u, size_t offset, size_t limit);
+UKIYO_EXTERN int ukiyo_job_json(char **json_out, const ukiyo_job *job);
 
 /**
  * When the next queued job is due (milliseconds since the epoch), for a

@@ -59,12 +59,33 @@ UKIYO_EXTERN int ukiyo_store_credential_save(ukiyo_store *store, const char *ser
  */
 UKIYO_EXTERN int ukiyo_store_credential_delete(ukiyo_store *store, const char *name);
 
+/** A saved credential as it is listed: never its secret. Opaque. */
+typedef struct ukiyo_saved_credential ukiyo_saved_credential;
+/** The saved credentials, by server. Opaque. */
+typedef struct ukiyo_saved_credential_list ukiyo_saved_credential_list;
+
 /**
- * The saved credentials as a JSON array of {"server", "username", "email",
- * "description", "updated_ms"}: never the secret.
+ * The saved credentials.
+ * @param out new list; free with ukiyo_saved_credential_list_free
+ */
+UKIYO_EXTERN int ukiyo_store_credentials(ukiyo_saved_credential_list **out, ukiyo_store *store);
+UKIYO_EXTERN size_t ukiyo_saved_credential_list_count(const ukiyo_saved_credential_list *list);
+/** The @p index-th, or NULL past the end. Borrowed from the list. */
+UKIYO_EXTERN const ukiyo_saved_credential *
+ukiyo_saved_credential_list_get(const ukiyo_saved_credential_list *list, size_t index);
+UKIYO_EXTERN void ukiyo_saved_credential_list_free(ukiyo_saved_credential_list *list);
+/* Borrowed from the list; email and description may be NULL. */
+UKIYO_EXTERN const char *ukiyo_saved_credential_server(const ukiyo_saved_credential *c);
+UKIYO_EXTERN const char *ukiyo_saved_credential_username(const ukiyo_saved_credential *c);
+UKIYO_EXTERN const char *ukiyo_saved_credential_email(const ukiyo_saved_credential *c);
+UKIYO_EXTERN const char *ukiyo_saved_credential_description(const ukiyo_saved_credential *c);
+UKIYO_EXTERN int64_t ukiyo_saved_credential_updated_ms(const ukiyo_saved_credential *c);
+/**
+ * As JSON: {"server", "username", "email", "description", "updated_ms"}
+ * (what ukiyod prints).
  * @param json_out new string; free with ukiyo_string_free
  */
-UKIYO_EXTERN int ukiyo_store_credentials_json(char **json_out, ukiyo_store *store);
+UKIYO_EXTERN int ukiyo_saved_credential_json(char **json_out, const ukiyo_saved_credential *c);
 
 /* ---- history ------------------------------------------------------- */
 
@@ -107,13 +128,22 @@ UKIYO_EXTERN const char *ukiyo_history_entry_old_image(const ukiyo_history_entry
  */
 UKIYO_EXTERN int ukiyo_history_entry_json(char **json_out, const ukiyo_history_entry *e);
 
+/** Totals for metrics: finished transactions by container, kind and outcome; jobs by state. */
+typedef struct ukiyo_store_stats ukiyo_store_stats;
+/** @param out new totals; free with ukiyo_store_stats_free */
+UKIYO_EXTERN int ukiyo_store_stats_get(ukiyo_store_stats **out, ukiyo_store *store);
+UKIYO_EXTERN void ukiyo_store_stats_free(ukiyo_store_stats *stats);
+/** Jobs in @p state (queued, running, done, failed); 0 for any other. */
+UKIYO_EXTERN int64_t ukiyo_store_stats_jobs(const ukiyo_store_stats *stats, const char *state);
+/** How many (container, kind, outcome) rows, in that order. */
+UKIYO_EXTERN size_t ukiyo_store_stats_outcome_count(const ukiyo_store_stats *stats);
 /**
- * Totals for metrics: {"outcomes": [{"container", "kind", "outcome",
- * "count"}...] over finished transactions, "jobs": {"queued", "running",
- * "done", "failed"}}.
- * @param json_out new string; free with ukiyo_string_free
+ * The @p index-th row: its container, kind and outcome (borrowed; NULL past
+ * the end) and how many transactions it counts.
  */
-UKIYO_EXTERN int ukiyo_store_stats_json(char **json_out, ukiyo_store *store);
+UKIYO_EXTERN int64_t ukiyo_store_stats_outcome(const ukiyo_store_stats *stats, size_t index,
+                                               const char **container, const char **kind,
+                                               const char **outcome);
 /** Image IDs before and after (after may be NULL). Borrowed. */
 UKIYO_EXTERN const char *ukiyo_history_entry_old_image_id(const ukiyo_history_entry *e);
 UKIYO_EXTERN const char *ukiyo_history_entry_new_image_id(const ukiyo_history_entry *e);
