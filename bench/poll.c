@@ -90,8 +90,8 @@ static void idle_daemon(const char *prefix, int idle_s)
     pid_t pid = fork();
     if (pid == 0) {
         freopen("/dev/null", "w", stderr);
-        execl(ukiyod, ukiyod, "--db", db, "--listen", listen, "--poll", "20s", "--poll-jitter",
-              "0", "--log-level", "error", (char *)NULL);
+        execl(ukiyod, ukiyod, "--db", db, "--listen", listen, "--poll", "20s", "--poll-jitter", "0",
+              "--log-level", "error", (char *)NULL);
         _exit(127);
     }
     /* Polls at 0 s (start), 20 s, 40 s...: count between them, and across them. */
@@ -152,16 +152,18 @@ int main(int argc, char **argv)
         double t1 = seconds_now();
         printf("poll %d: %d containers, %d images: %llu registry requests, %.1f ms, %u jobs%s\n",
                round + 1, containers, images,
-               (unsigned long long)(ukiyo_scheduler_poll_requests(u) - before),
-               (t1 - t0) * 1000.0, jobs, err < 0 ? " (failed)" : "");
+               (unsigned long long)(ukiyo_scheduler_poll_requests(u) - before), (t1 - t0) * 1000.0,
+               jobs, err < 0 ? " (failed)" : "");
     }
     ukiyo_close(u);
     if (idle_s > 0)
         idle_daemon(prefix, idle_s);
 
     sh("ids=$(docker ps -aq --filter label=ukiyo.test --filter name=%s-); "
-       "[ -z \"$ids\" ] || docker rm -f -v $ids >/dev/null", prefix);
+       "[ -z \"$ids\" ] || docker rm -f -v $ids >/dev/null",
+       prefix);
     sh("docker images --format '{{.Repository}}:{{.Tag}}' | grep '%s-' | xargs -r docker rmi "
-       ">/dev/null 2>&1", prefix);
+       ">/dev/null 2>&1",
+       prefix);
     return 0;
 }

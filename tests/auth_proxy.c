@@ -145,21 +145,28 @@ static enum MHD_Result answer_registry(auth_proxy *p, struct MHD_Connection *c, 
     p->registry_requests++;
     if (p->rate_limited) {
         const char *h[] = {"Retry-After", "7", "ratelimit-remaining", "0;w=21600", NULL};
-        return send_text(c, 429, "{\"errors\":[{\"code\":\"TOOMANYREQUESTS\",\"message\":"
-                                 "\"You have reached your pull rate limit\"}]}", h);
+        return send_text(c, 429,
+                         "{\"errors\":[{\"code\":\"TOOMANYREQUESTS\",\"message\":"
+                         "\"You have reached your pull rate limit\"}]}",
+                         h);
     }
     if (!auth || strcmp(auth, "Bearer " PROXY_TOKEN) != 0) {
         snprintf(challenge, sizeof(challenge),
                  "Bearer realm=\"http://%s/token\",service=\"ukiyo-proxy\"", p->address);
-        const char *h[] = {"WWW-Authenticate", challenge, "Content-Type", "application/json",
-                           NULL};
+        const char *h[] = {"WWW-Authenticate", challenge, "Content-Type", "application/json", NULL};
         return send_text(c, 401, "{\"errors\":[{\"code\":\"UNAUTHORIZED\"}]}", h);
     }
-    long status = forward(p, method, url,
-                          MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept"), &r);
-    const char *h[] = {"ratelimit-remaining", "99;w=21600",
-                       r.digest[0] ? "Docker-Content-Digest" : NULL, r.digest,
-                       "Content-Type", r.content_type, r.link[0] ? "Link" : NULL, r.link, NULL};
+    long status =
+        forward(p, method, url, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept"), &r);
+    const char *h[] = {"ratelimit-remaining",
+                       "99;w=21600",
+                       r.digest[0] ? "Docker-Content-Digest" : NULL,
+                       r.digest,
+                       "Content-Type",
+                       r.content_type,
+                       r.link[0] ? "Link" : NULL,
+                       r.link,
+                       NULL};
     /* Drop empty pairs: the list ends at the first NULL name. */
     const char *clean[10];
     size_t n = 0;
@@ -270,8 +277,8 @@ auth_proxy *auth_proxy_start(const char *upstream, const char *user, const char 
      * connection, so that a delayed answer holds only its own client. */
     p->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                                   MHD_USE_POLL,
-                              0, NULL, NULL, on_request, p,
-                              MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_END);
+                              0, NULL, NULL, on_request, p, MHD_OPTION_SOCK_ADDR,
+                              (struct sockaddr *)&addr, MHD_OPTION_END);
     if (!p->mhd) {
         free(p);
         return NULL;

@@ -32,8 +32,8 @@ char *daemon_file(const daemon_proc *d, const char *name)
     return out;
 }
 
-reply request_with(const daemon_proc *d, const char *method, const char *path,
-                          const char *body, const char *header)
+reply request_with(const daemon_proc *d, const char *method, const char *path, const char *body,
+                   const char *header)
 {
     CURL *curl = curl_easy_init();
     struct curl_slist *headers = header ? curl_slist_append(NULL, header) : NULL;

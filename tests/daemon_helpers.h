@@ -31,8 +31,8 @@ int stop_daemon(daemon_proc *d);
 /* A file the daemon wrote in its directory (its secrets). New string. */
 char *daemon_file(const daemon_proc *d, const char *name);
 
-reply request_with(const daemon_proc *d, const char *method, const char *path,
-                   const char *body, const char *header);
+reply request_with(const daemon_proc *d, const char *method, const char *path, const char *body,
+                   const char *header);
 reply request(const daemon_proc *d, const char *method, const char *path, const char *body);
 /* GET with the daemon's API token. */
 reply api(const daemon_proc *d, const char *path);

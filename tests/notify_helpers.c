@@ -19,15 +19,17 @@ void receivers_start(receivers *rx)
     snprintf(rx->cert, sizeof(rx->cert), "%s/cert.pem", rx->dir);
     rx->http_port = test_free_port();
     rx->smtp_port = test_free_port();
-    ck_assert_int_eq(test_sh(NULL, "rm -rf %s && mkdir -p %s/in && "
-                                   "openssl req -x509 -newkey rsa:2048 -nodes -days 1 "
-                                   "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
-                                   "-keyout %s/key.pem -out %s >/dev/null 2>&1",
+    ck_assert_int_eq(test_sh(NULL,
+                             "rm -rf %s && mkdir -p %s/in && "
+                             "openssl req -x509 -newkey rsa:2048 -nodes -days 1 "
+                             "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+                             "-keyout %s/key.pem -out %s >/dev/null 2>&1",
                              rx->dir, rx->dir, rx->dir, rx->cert),
                      0);
     char *out = NULL;
-    ck_assert_int_eq(test_sh(&out, "python3 %s/notify-receivers.py %s/in %d %d %s %s/key.pem "
-                                   ">%s/log 2>&1 & echo $!",
+    ck_assert_int_eq(test_sh(&out,
+                             "python3 %s/notify-receivers.py %s/in %d %d %s %s/key.pem "
+                             ">%s/log 2>&1 & echo $!",
                              getenv("UKIYO_TEST_ENV"), rx->dir, rx->http_port, rx->smtp_port,
                              rx->cert, rx->dir, rx->dir),
                      0);

@@ -184,7 +184,8 @@ START_TEST(registry_auth_header_is_base64url_with_padding)
     ck_assert_ptr_null(strchr(header, '+'));
     ck_assert_ptr_null(strchr(header, '/'));
     ck_assert_int_eq(strlen(header) % 4, 0);
-    ck_assert_str_eq(header, "eyJ1c2VybmFtZSI6InU_IiwicGFzc3dvcmQiOiJwPj4iLCJzZXJ2ZXJhZGRyZXNzIjoiaCJ9");
+    ck_assert_str_eq(header,
+                     "eyJ1c2VybmFtZSI6InU_IiwicGFzc3dvcmQiOiJwPj4iLCJzZXJ2ZXJhZGRyZXNzIjoiaCJ9");
     ukiyo_string_free(header);
     ukiyo_credential_free(cred);
 

@@ -181,9 +181,11 @@ START_TEST(ukiyoctl_ps_lists_reference_digest_and_state)
     ck_assert_ptr_nonnull(mine);
     ck_assert_str_eq(json_string_value(json_object_get(mine, "image")), ref);
     ck_assert_str_eq(json_string_value(json_object_get(mine, "state")), "running");
-    ck_assert_int_eq(strncmp(json_string_value(json_object_get(mine, "local_digest")), "sha256:", 7),
+    ck_assert_int_eq(strncmp(json_string_value(json_object_get(mine, "local_digest")),
+                             "sha256:", 7),
                      0);
-    ck_assert_int_eq(strncmp(json_string_value(json_object_get(mine, "image_id")), "sha256:", 7), 0);
+    ck_assert_int_eq(strncmp(json_string_value(json_object_get(mine, "image_id")), "sha256:", 7),
+                     0);
     json_decref(doc);
     free(out);
     ck_assert_int_eq(ukiyoctl(&out, "ps"), 0);
@@ -216,8 +218,10 @@ START_TEST(locally_built_and_pinned_images)
     free(out);
 
     /* Pinned to a digest: nothing to update, and said so. */
-    ck_assert_int_eq(test_sh(&digest, "docker inspect --format '{{index .RepoDigests 0}}' %s | "
-                                      "tr -d '\\n'", ref),
+    ck_assert_int_eq(test_sh(&digest,
+                             "docker inspect --format '{{index .RepoDigests 0}}' %s | "
+                             "tr -d '\\n'",
+                             ref),
                      0);
     run_container(pinned, digest);
     r = check(pinned);

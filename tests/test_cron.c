@@ -38,8 +38,8 @@ static const struct {
     const char *expr, *after, *next;
 } next_cases[] = {
     {"0 3 * * *", "2026-11-25T01:00:00Z", "2026-11-25T03:00:00Z"},
-    {"0 3 * * *", "2026-11-25T03:00:00Z", "2026-11-26T03:00:00Z"}, /* strictly after */
-    {"0 0 31 * *", "2026-04-01T00:00:00Z", "2026-05-31T00:00:00Z"}, /* April has 30 */
+    {"0 3 * * *", "2026-11-25T03:00:00Z", "2026-11-26T03:00:00Z"},   /* strictly after */
+    {"0 0 31 * *", "2026-04-01T00:00:00Z", "2026-05-31T00:00:00Z"},  /* April has 30 */
     {"0 12 29 2 *", "2026-03-01T00:00:00Z", "2028-02-29T12:00:00Z"}, /* leap year */
     {"0 0 29 2 *", "2099-03-01T00:00:00Z", "2104-02-29T00:00:00Z"},  /* 2100 is not one */
     {"@monthly", "2026-12-15T08:00:00Z", "2027-01-01T00:00:00Z"},
@@ -119,7 +119,8 @@ START_TEST(cron_matches_and_never)
     ck_assert_int_eq(ukiyo_cron_matches(c, test_ms_of("2026-11-25T03:15:00Z")), 0);
     ukiyo_cron_free(c);
     ck_assert_int_eq(ukiyo_cron_parse(&c, "0 0 30 2 *"), 0);
-    ck_assert_int_eq(ukiyo_cron_next(c, test_ms_of("2026-01-01T00:00:00Z"), &next), UKIYO_ENOTFOUND);
+    ck_assert_int_eq(ukiyo_cron_next(c, test_ms_of("2026-01-01T00:00:00Z"), &next),
+                     UKIYO_ENOTFOUND);
     ukiyo_cron_free(c);
 }
 END_TEST

@@ -171,11 +171,13 @@ START_TEST(name_conflicts_and_bad_specs_carry_the_engines_message)
     char *other = NULL;
     char *id = create(name, "{\"Image\":\"ukiyo-test/http:v1\",\"Labels\":{\"ukiyo.test\":\"1\"}}");
 
-    ck_assert_int_eq(ukiyo_docker_container_create(&other, docker, name, "{\"Image\":\"ukiyo-test/http:v1\"}"),
+    ck_assert_int_eq(ukiyo_docker_container_create(&other, docker, name,
+                                                   "{\"Image\":\"ukiyo-test/http:v1\"}"),
                      UKIYO_ECONFLICT);
     ck_assert_ptr_null(other);
     ck_assert_ptr_nonnull(strstr(ukiyo_error_last(), "already in use"));
-    ck_assert_int_eq(ukiyo_docker_container_create(&other, docker, NULL, "{\"Image\":\"ukiyo-test/no-such:v9\"}"),
+    ck_assert_int_eq(ukiyo_docker_container_create(&other, docker, NULL,
+                                                   "{\"Image\":\"ukiyo-test/no-such:v9\"}"),
                      UKIYO_ENOTFOUND);
     ck_assert_int_eq(ukiyo_docker_container_create(&other, docker, NULL, "{not json"),
                      UKIYO_EINVAL);
@@ -266,10 +268,11 @@ START_TEST(pull_reports_progress_and_records_the_digest)
 
     snprintf(full, sizeof(full), "ukiyo-test/%s", repo);
     /* An image with a layer of its own, so that the pull has something to download. */
-    ck_assert_int_eq(test_sh(NULL, "printf 'FROM ukiyo-test/http:v2\\nRUN [\"/bin/busybox\", "
-                                   "\"dd\", \"if=/dev/urandom\", \"of=/unique\", \"bs=64k\", "
-                                   "\"count=8\"]\\n' | DOCKER_BUILDKIT=0 docker build -q -t "
-                                   "%s:built - >/dev/null",
+    ck_assert_int_eq(test_sh(NULL,
+                             "printf 'FROM ukiyo-test/http:v2\\nRUN [\"/bin/busybox\", "
+                             "\"dd\", \"if=/dev/urandom\", \"of=/unique\", \"bs=64k\", "
+                             "\"count=8\"]\\n' | DOCKER_BUILDKIT=0 docker build -q -t "
+                             "%s:built - >/dev/null",
                              repo),
                      0);
     char local[300];
@@ -340,7 +343,9 @@ START_TEST(network_connect_and_disconnect)
     ck_assert_int_eq(ukiyo_docker_network_connect(docker, "ukiyo-test-no-such-net", id, NULL),
                      UKIYO_ENOTFOUND);
     ck_assert_int_eq(ukiyo_docker_network_connect(docker, net, id, "[]"), UKIYO_EINVAL);
-    ck_assert_int_eq(ukiyo_docker_container_remove(docker, id, UKIYO_REMOVE_FORCE | UKIYO_REMOVE_VOLUMES), 0);
+    ck_assert_int_eq(ukiyo_docker_container_remove(docker, id,
+                                                   UKIYO_REMOVE_FORCE | UKIYO_REMOVE_VOLUMES),
+                     0);
     test_sh(NULL, "docker network rm %s >/dev/null", net);
     ukiyo_string_free(id);
     free(name);

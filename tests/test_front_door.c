@@ -137,8 +137,9 @@ START_TEST(a_slow_registry_holds_neither_health_nor_webhooks)
     free(test_push("ukiyo-test/http:v1", repo, "v1"));
     snprintf(ref, sizeof(ref), "%s/%s:v1", auth_proxy_address(slow), repo);
     /* Pulled through the proxy while it is quick, so the image has its digest there. */
-    ck_assert_int_eq(test_sh(NULL, "docker pull -q %s >/dev/null && docker run -d "
-                                   "--label ukiyo.test=1 --name %s %s >/dev/null",
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker pull -q %s >/dev/null && docker run -d "
+                             "--label ukiyo.test=1 --name %s %s >/dev/null",
                              ref, name, ref),
                      0);
     auth_proxy_set_delay_ms(slow, 12000);
@@ -354,8 +355,10 @@ START_TEST(chunked_bodies_are_cut_at_the_limit_and_bodies_share_a_budget)
     secret = daemon_file(&d, "webhook-secret");
     /* Chunked, past the limit: cut, with 413 when the client still reads. */
     int fd = connect_from(&d, "127.0.0.1");
-    snprintf(req, sizeof(req), "POST /hooks/%s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
-                               "\r\n", secret);
+    snprintf(req, sizeof(req),
+             "POST /hooks/%s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+             "\r\n",
+             secret);
     send_text(fd, req);
     memset(chunk, 'x', sizeof(chunk));
     int sent = 0;
@@ -375,8 +378,10 @@ START_TEST(chunked_bodies_are_cut_at_the_limit_and_bodies_share_a_budget)
     /* Two bodies of 1000 bytes declared and held: a third does not fit the 2048 bytes. */
     for (int i = 0; i < 2; i++) {
         held[i] = connect_from(&d, "127.0.0.1");
-        snprintf(req, sizeof(req), "POST /hooks/%s HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n"
-                                   "\r\n{", secret);
+        snprintf(req, sizeof(req),
+                 "POST /hooks/%s HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n"
+                 "\r\n{",
+                 secret);
         send_text(held[i], req);
     }
     usleep(300 * 1000);
@@ -577,19 +582,26 @@ END_TEST
 
 START_TEST(limits_must_be_positive_numbers)
 {
-    static const char *const bad[] = {
-        "--body-limit -1", "--body-limit 0", "--body-limit 1k", "--buffer-limit 0",
-        "--http-workers 0", "--max-connections -5", "--max-connections-per-address 0",
-        "--request-deadline 0", "--body-limit 2048 --buffer-limit 1024"};
+    static const char *const bad[] = {"--body-limit -1",
+                                      "--body-limit 0",
+                                      "--body-limit 1k",
+                                      "--buffer-limit 0",
+                                      "--http-workers 0",
+                                      "--max-connections -5",
+                                      "--max-connections-per-address 0",
+                                      "--request-deadline 0",
+                                      "--body-limit 2048 --buffer-limit 1024"};
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         /* Were one taken, the database it cannot open ends ukiyod with 1, never a hang. */
-        ck_assert_msg(test_sh(NULL, "\"$UKIYOD\" %s --listen 127.0.0.1:1 --db /nonexistent/u.db "
-                                    "2>/dev/null",
+        ck_assert_msg(test_sh(NULL,
+                              "\"$UKIYOD\" %s --listen 127.0.0.1:1 --db /nonexistent/u.db "
+                              "2>/dev/null",
                               bad[i]) == 2,
                       "ukiyod %s was not refused", bad[i]);
-    ck_assert_int_eq(
-        test_sh(NULL, "UKIYO_BODY_LIMIT=-1 \"$UKIYOD\" --db /nonexistent/u.db 2>/dev/null"), 2);
+    ck_assert_int_eq(test_sh(NULL,
+                             "UKIYO_BODY_LIMIT=-1 \"$UKIYOD\" --db /nonexistent/u.db 2>/dev/null"),
+                     2);
 }
 END_TEST
 

@@ -83,8 +83,8 @@ END_TEST
 
 START_TEST(base64_round_trips_both_alphabets)
 {
-    static const char *const inputs[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar",
-                                         "\xff\xfe\xfd"};
+    static const char *const inputs[] = {"",     "f",     "fo",     "foo",
+                                         "foob", "fooba", "foobar", "\xff\xfe\xfd"};
 
     for (size_t i = 0; i < ARRAY_SIZE(inputs); i++) {
         for (int url = 0; url <= 1; url++) {
@@ -144,8 +144,8 @@ START_TEST(loopback_is_decided_exactly)
         char want[4], registry[128];
         if (line[0] == '#' || sscanf(line, "%3s %127s", want, registry) != 2)
             continue;
-        ck_assert_msg(ukiyo__registry_is_loopback(registry) == (strcmp(want, "yes") == 0), "%s: want %s",
-                      registry, want);
+        ck_assert_msg(ukiyo__registry_is_loopback(registry) == (strcmp(want, "yes") == 0),
+                      "%s: want %s", registry, want);
         cases++;
     }
     ck_assert_uint_ge(cases, 15);

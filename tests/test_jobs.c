@@ -80,9 +80,11 @@ START_TEST(a_batch_coalesces_dedupes_and_refuses_foreign_callbacks)
         {.event = ukiyo_push_events_get(ev[0], 0), .source = "test", .delivery_id = "d-1"},
         {.event = ukiyo_push_events_get(ev[1], 0), .source = "test"}, /* same tag: same job */
         {.event = ukiyo_push_events_get(ev[2], 0), .source = "test", .delivery_id = "d-1"},
-        {.event = ukiyo_push_events_get(ev[3], 0), .source = "test",
+        {.event = ukiyo_push_events_get(ev[3], 0),
+         .source = "test",
          .callback_url = "https://evil.example/steal"},
-        {.event = ukiyo_push_events_get(ev[3], 0), .source = "test",
+        {.event = ukiyo_push_events_get(ev[3], 0),
+         .source = "test",
          .callback_url = "https://registry.hub.docker.com/u/team/app/hook/1/"},
     };
 

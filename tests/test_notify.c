@@ -94,8 +94,8 @@ START_TEST(every_kind_of_target_gets_the_event)
                      "{\"text\":\"web updated (registry.example/app:1.2) on host1\"}");
     json_decref(got);
     got = receivers_wait(&rx, "http", "/discord", 1);
-    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(got, "body")),
-                                 "\"content\":\"web updated"));
+    ck_assert_ptr_nonnull(
+        strstr(json_string_value(json_object_get(got, "body")), "\"content\":\"web updated"));
     json_decref(got);
     got = receivers_wait(&rx, "http", "/updates", 1);
     ck_assert_str_eq(json_string_value(json_object_get(got, "body")),
@@ -159,8 +159,8 @@ START_TEST(bad_targets_are_refused_without_their_secrets)
         ck_assert_int_eq(ukiyo_notify_target_check(bad[i].target), UKIYO_EINVAL);
         const char *why = ukiyo_error_last();
         ck_assert_msg(strstr(why, bad[i].reason), "%s: %s", bad[i].target, why);
-        ck_assert_msg(!strstr(why, "SECRET"), "%s: the message shows a secret: %s",
-                      bad[i].target, why);
+        ck_assert_msg(!strstr(why, "SECRET"), "%s: the message shows a secret: %s", bad[i].target,
+                      why);
     }
     ukiyo_notifier *n = NULL;
     const char *targets[] = {"http://ok.example/", "gopher://x", NULL};

@@ -12,19 +12,19 @@
 #include "testlib.h"
 
 /* init() of the current version equals the INIT macro; 0 and one past are refused. */
-#define CHECK_INIT(type, fn, init_macro, version_macro)                                         \
-    do {                                                                                        \
-        static const type from_macro = init_macro;\
-        type from_init;                                              \
-        memset(&from_init, 0x5a, sizeof(from_init));                                            \
-        ck_assert_int_eq(fn(&from_init, version_macro), 0);                                     \
-        ck_assert_msg(memcmp(&from_macro, &from_init, sizeof(from_init)) == 0,                  \
-                      #fn " differs from " #init_macro);                                        \
-        ck_assert_int_eq(fn(&from_init, 0), UKIYO_EINVAL);                                      \
-        ck_assert_int_eq(fn(&from_init, version_macro + 1), UKIYO_EINVAL);                      \
-        ck_assert_msg(strstr(ukiyo_error_last(), #type) && strstr(ukiyo_error_last(), "unknown"), \
-                      "%s", ukiyo_error_last());                                                \
-        ck_assert_int_eq(fn(NULL, version_macro), UKIYO_EINVAL);                                \
+#define CHECK_INIT(type, fn, init_macro, version_macro)                                            \
+    do {                                                                                           \
+        static const type from_macro = init_macro;                                                 \
+        type from_init;                                                                            \
+        memset(&from_init, 0x5a, sizeof(from_init));                                               \
+        ck_assert_int_eq(fn(&from_init, version_macro), 0);                                        \
+        ck_assert_msg(memcmp(&from_macro, &from_init, sizeof(from_init)) == 0,                     \
+                      #fn " differs from " #init_macro);                                           \
+        ck_assert_int_eq(fn(&from_init, 0), UKIYO_EINVAL);                                         \
+        ck_assert_int_eq(fn(&from_init, version_macro + 1), UKIYO_EINVAL);                         \
+        ck_assert_msg(strstr(ukiyo_error_last(), #type) && strstr(ukiyo_error_last(), "unknown"),  \
+                      "%s", ukiyo_error_last());                                                   \
+        ck_assert_int_eq(fn(NULL, version_macro), UKIYO_EINVAL);                                   \
     } while (0)
 
 START_TEST(options_init_matches_the_macros)

@@ -19,11 +19,11 @@ START_TEST(durations)
     static const struct {
         const char *text;
         int64_t ms;
-    } ok[] = {{"90", 90000},     {"30s", 30000},       {"15m", 900000},
-              {"2h", 7200000},   {"1d", 86400000},     {"1h30m", 5400000},
-              {"1d2h3m4s", 93784000}};
-    static const char *const bad[] = {"", "0", "0s", "-5m", "5x", "m", "1.5h", "5m1h",
-                                      "400d", "99999999999999999999", "1h ", " 1h"};
+    } ok[] = {{"90", 90000},    {"30s", 30000},     {"15m", 900000},       {"2h", 7200000},
+              {"1d", 86400000}, {"1h30m", 5400000}, {"1d2h3m4s", 93784000}};
+    static const char *const bad[] = {"",    "0",    "0s",   "-5m",  "5x",
+                                      "m",   "1.5h", "5m1h", "400d", "99999999999999999999",
+                                      "1h ", " 1h"};
     int64_t ms;
 
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -186,9 +186,8 @@ START_TEST(a_bad_label_is_the_plans_error)
         ukiyo_container *c = container_with(labels);
         ukiyo_plan *p = NULL;
         ck_assert_int_eq(ukiyo_plan_get(&p, u, c), 0);
-        ck_assert_msg(ukiyo_plan_error(p) && strstr(ukiyo_plan_error(p), cases[i].names),
-                      "%s: %s", cases[i].label,
-                      ukiyo_plan_error(p) ? ukiyo_plan_error(p) : "(no error)");
+        ck_assert_msg(ukiyo_plan_error(p) && strstr(ukiyo_plan_error(p), cases[i].names), "%s: %s",
+                      cases[i].label, ukiyo_plan_error(p) ? ukiyo_plan_error(p) : "(no error)");
         ukiyo_plan_free(p);
         ukiyo_container_free(c);
     }

@@ -46,13 +46,13 @@ static const struct {
     {"all", "1.2.9", "1.2.9 1.2.10 1.3.0 2.0.0", "2.0.0"},
     {"digest", "1.2.9", tags, "-"},
     {"never", "1.2.9", tags, "-"},
-    {"major", "2.0.0", tags, "-"},          /* nothing newer: no downgrade */
+    {"major", "2.0.0", tags, "-"}, /* nothing newer: no downgrade */
     {"patch", "1.2.10", "1.2.9 1.2.10", "-"},
     {"minor", "v1.2.9", "v1.2.9 v1.2.10 v1.4.1 2.0.0", "v1.4.1"},
     {"major", "2.1.0-rc.1", "2.1.0-rc.1 2.1.0-rc.2 2.1.0-beta", "2.1.0-rc.2"},
     {"major", "2.1.0-rc.2", "2.1.0-rc.1 2.1.0-rc.2 2.1.0", "2.1.0"},
     {"minor", "1.3", "1.3 1.4 1.3.5 2.0", "1.4"}, /* the same shape only */
-    {"patch", "1.2.9", "1.2.10-rc.1 1.2.9", "-"},  /* no pre-release from a release */
+    {"patch", "1.2.9", "1.2.10-rc.1 1.2.9", "-"}, /* no pre-release from a release */
     {"regex:^1\\.2\\.", "1.2.9", tags, "1.2.10"},
     {"regex:-alpine$", "3.18-alpine", "3.18-alpine 3.19-alpine 3.19 3.2-alpine", "3.19-alpine"},
     {"regex:^build-", "build-99", "build-100 build-98 other", "build-100"},
@@ -61,8 +61,8 @@ static const struct {
 
 START_TEST(policies_choose_tags)
 {
-    const char *got = choose(policy_cases[_i].policy, policy_cases[_i].current,
-                             policy_cases[_i].tags);
+    const char *got =
+        choose(policy_cases[_i].policy, policy_cases[_i].current, policy_cases[_i].tags);
     ck_assert_msg(strcmp(got, policy_cases[_i].expected) == 0, "%s from %s: %s, expected %s",
                   policy_cases[_i].policy, policy_cases[_i].current, got,
                   policy_cases[_i].expected);
@@ -73,8 +73,10 @@ START_TEST(bad_policies_say_why)
 {
     static const struct {
         const char *text, *reason;
-    } bad[] = {{"minr", "unknown policy"}, {"regex:(", "bad regular expression"},
-               {"regex:", "needs a pattern"}, {"Major", "unknown policy"}};
+    } bad[] = {{"minr", "unknown policy"},
+               {"regex:(", "bad regular expression"},
+               {"regex:", "needs a pattern"},
+               {"Major", "unknown policy"}};
     ukiyo_policy *p = NULL;
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

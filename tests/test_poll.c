@@ -47,8 +47,9 @@ static void teardown(void)
 static char *run_on(const char *ref, const char *word, const char *labels)
 {
     char *name = test_unique_name(word), *out = NULL;
-    int rc = test_sh(&out, "docker run -d --label ukiyo.test=1 --label ukiyo.min-uptime=1 "
-                           "--stop-timeout 1 %s --name %s %s 2>&1",
+    int rc = test_sh(&out,
+                     "docker run -d --label ukiyo.test=1 --label ukiyo.min-uptime=1 "
+                     "--stop-timeout 1 %s --name %s %s 2>&1",
                      labels, name, ref);
     ck_assert_msg(rc == 0, "docker run: %s", out);
     free(out);
@@ -133,8 +134,10 @@ START_TEST(tag_policies_move_to_their_tags)
 {
     static const struct {
         const char *policy, *expected;
-    } cases[] = {{"patch", "1.2.10"}, {"minor", "1.3.0"}, {"major", "2.0.0"}, {"all", "2.0.0"},
-                 {"digest", "1.2.9"}, {"never", "1.2.9"}, {"regex:^1\\.2\\.", "1.2.10"}};
+    } cases[] = {{"patch", "1.2.10"},          {"minor", "1.3.0"},
+                 {"major", "2.0.0"},           {"all", "2.0.0"},
+                 {"digest", "1.2.9"},          {"never", "1.2.9"},
+                 {"regex:^1\\.2\\.", "1.2.10"}};
     const size_t n = sizeof(cases) / sizeof(cases[0]);
     char *repo = repo_name(), *names[8];
     char *ref = test_push("ukiyo-test/http:v1", repo, "1.2.9");
@@ -231,15 +234,17 @@ START_TEST(a_push_outside_the_window_waits_for_it)
     fake_now = 1900033200000 + 5000; /* the window opens */
     ck_assert_uint_eq(run_jobs(), 1);
     char *out = NULL;
-    ck_assert_int_eq(test_sh(&out, "test \"$(docker inspect --format '{{.Image}}' %s)\" = "
-                                   "\"$(docker image inspect --format '{{.Id}}' %s)\" && echo same",
+    ck_assert_int_eq(test_sh(&out,
+                             "test \"$(docker inspect --format '{{.Image}}' %s)\" = "
+                             "\"$(docker image inspect --format '{{.Id}}' %s)\" && echo same",
                              name, ref),
                      0);
     ck_assert_str_eq(out, "same\n"); /* on the newest image, the second push */
     free(out);
-    ck_assert_int_eq(test_sh(&out, "docker image inspect --format '{{.Id}}' %s | "
-                                   "grep -q \"$(docker image inspect --format '{{.Id}}' "
-                                   "ukiyo-test/healthy:v2)\"",
+    ck_assert_int_eq(test_sh(&out,
+                             "docker image inspect --format '{{.Id}}' %s | "
+                             "grep -q \"$(docker image inspect --format '{{.Id}}' "
+                             "ukiyo-test/healthy:v2)\"",
                              ref),
                      0);
     free(out), free(name), free(ref), free(repo);
@@ -294,10 +299,14 @@ START_TEST(a_deployment_waits_for_its_own_window)
 
     /* The first push creates the container at once; it carries the window. */
     submit_push(ref);
-    ck_assert_uint_eq(run_jobs(), 2); /* the tag's job (no container of its own) and the deployment's */
+    ck_assert_uint_eq(run_jobs(),
+                      2); /* the tag's job (no container of its own) and the deployment's */
     char *out = NULL;
-    ck_assert_int_eq(test_sh(&out, "docker inspect --format '{{index .Config.Labels "
-                                   "\"ukiyo.schedule\"}}' %s", name), 0);
+    ck_assert_int_eq(test_sh(&out,
+                             "docker inspect --format '{{index .Config.Labels "
+                             "\"ukiyo.schedule\"}}' %s",
+                             name),
+                     0);
     ck_assert_str_eq(out, "* 3 * * *\n");
     free(out);
     /* A push at 17:46 waits for 03:00. */

@@ -228,22 +228,21 @@ START_TEST(hmac_sha256_signature)
 {
     /* GitHub's documented test vector. */
     const char *body = "Hello, World!";
-    const char *good =
-        "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+    const char *good = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
 
-    ck_assert_int_eq(ukiyo_push_verify_hmac_sha256(body, strlen(body),
-                                                   "It's a Secret to Everybody", good),
+    ck_assert_int_eq(ukiyo_push_verify_hmac_sha256(body, strlen(body), "It's a Secret to Everybody",
+                                                   good),
                      0);
     ck_assert_int_eq(ukiyo_push_verify_hmac_sha256(body, strlen(body), "wrong secret", good),
                      UKIYO_EAUTH);
     ck_assert_int_eq(ukiyo_push_verify_hmac_sha256(body, strlen(body) - 1,
                                                    "It's a Secret to Everybody", good),
                      UKIYO_EAUTH);
-    ck_assert_int_eq(ukiyo_push_verify_hmac_sha256(body, strlen(body),
-                                                   "It's a Secret to Everybody", "sha1=abc"),
+    ck_assert_int_eq(ukiyo_push_verify_hmac_sha256(body, strlen(body), "It's a Secret to Everybody",
+                                                   "sha1=abc"),
                      UKIYO_EAUTH);
-    ck_assert_int_eq(ukiyo_push_verify_hmac_sha256(body, strlen(body),
-                                                   "It's a Secret to Everybody", NULL),
+    ck_assert_int_eq(ukiyo_push_verify_hmac_sha256(body, strlen(body), "It's a Secret to Everybody",
+                                                   NULL),
                      UKIYO_EAUTH);
 }
 END_TEST

@@ -59,8 +59,8 @@ static json_t *at(json_t *doc, const char *a, const char *b)
 static void assert_json(json_t *got, const char *want_text)
 {
     json_t *want = json_loads(want_text, JSON_DECODE_ANY, NULL);
-    char *got_text = got ? json_dumps(got, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)
-                         : strdup("(absent)");
+    char *got_text =
+        got ? json_dumps(got, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : strdup("(absent)");
     ck_assert_msg(want, "bad expectation %s", want_text);
     ck_assert_msg(got && json_equal(got, want), "got %s, want %s", got_text, want_text);
     free(got_text);
@@ -189,8 +189,8 @@ START_TEST(a_shared_network_namespace_takes_its_names)
     ck_assert_ptr_null(at(r.spec, "Hostname", NULL));
     ck_assert_ptr_null(at(r.spec, "Domainname", NULL));
     ck_assert_ptr_null(at(r.spec, "NetworkingConfig", NULL));
-    ck_assert(strncmp(json_string_value(at(r.spec, "HostConfig", "NetworkMode")), "container:",
-                      10) == 0);
+    ck_assert(
+        strncmp(json_string_value(at(r.spec, "HostConfig", "NetworkMode")), "container:", 10) == 0);
     done(&r);
 }
 END_TEST
@@ -250,8 +250,12 @@ END_TEST
 
 START_TEST(what_is_no_inspect_document_is_refused)
 {
-    static const char *const bad[] = {"{}", "{\"Config\": {}}", "{\"HostConfig\": {}}",
-                                      "{\"Config\": [], \"HostConfig\": {}}", "[]", "null"};
+    static const char *const bad[] = {"{}",
+                                      "{\"Config\": {}}",
+                                      "{\"HostConfig\": {}}",
+                                      "{\"Config\": [], \"HostConfig\": {}}",
+                                      "[]",
+                                      "null"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         json_t *doc = json_loads(bad[i], JSON_DECODE_ANY, NULL), *spec = NULL, *extra = NULL;
         recreate_input in = {doc, NULL, NEW_REF, 41, NULL};

@@ -43,8 +43,9 @@ static ukiyo_image_ref *parse(const char *text)
 static char *pushed_digest(const char *ref)
 {
     char *out = NULL;
-    ck_assert_int_eq(test_sh(&out, "docker inspect --format '{{range .RepoDigests}}{{println .}}"
-                                   "{{end}}' %s | grep '%.*s@' | head -1 | cut -d@ -f2 | tr -d '\\n'",
+    ck_assert_int_eq(test_sh(&out,
+                             "docker inspect --format '{{range .RepoDigests}}{{println .}}"
+                             "{{end}}' %s | grep '%.*s@' | head -1 | cut -d@ -f2 | tr -d '\\n'",
                              ref, (int)(strrchr(ref, ':') - ref), ref),
                      0);
     ck_assert_msg(strncmp(out, "sha256:", 7) == 0, "no pushed digest for %s: '%s'", ref, out);
@@ -144,14 +145,15 @@ static void auth_registry_start(void)
                              auth_name, port, AUTH_USER, AUTH_PASSWORD),
                      0);
     snprintf(login_config, sizeof(login_config), "/tmp/ukiyo-test-%d-login", (int)getpid());
-    ck_assert_int_eq(test_sh(NULL, "mkdir -p %s && echo %s | DOCKER_CONFIG=%s docker login -u %s "
-                                   "--password-stdin %s >/dev/null",
-                             login_config, AUTH_PASSWORD, login_config, AUTH_USER,
-                             auth_registry),
+    ck_assert_int_eq(test_sh(NULL,
+                             "mkdir -p %s && echo %s | DOCKER_CONFIG=%s docker login -u %s "
+                             "--password-stdin %s >/dev/null",
+                             login_config, AUTH_PASSWORD, login_config, AUTH_USER, auth_registry),
                      0);
     auth_ref = ukiyo__str_printf("%s/ukiyo-test/private:v1", auth_registry);
-    ck_assert_int_eq(test_sh(NULL, "docker tag ukiyo-test/http:v1 %s && DOCKER_CONFIG=%s docker "
-                                   "push -q %s >/dev/null && docker rmi %s >/dev/null",
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker tag ukiyo-test/http:v1 %s && DOCKER_CONFIG=%s docker "
+                             "push -q %s >/dev/null && docker rmi %s >/dev/null",
                              auth_ref, login_config, auth_ref, auth_ref),
                      0);
 }

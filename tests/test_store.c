@@ -151,8 +151,9 @@ static void check_new_columns(ukiyo *u, int version)
     ck_assert_msg(ukiyo_jobs_submit(u, ukiyo_push_events_get(ev, 0), "test", "d-1", &id) == 0,
                   "from %d: %s", version, ukiyo_error_last());
     ukiyo_push_events_free(ev);
-    ck_assert_int_eq(
-        ukiyo_jobs_set_callback(u, id, "https://registry.hub.docker.com/u/a/b/hook/x/"), 0);
+    ck_assert_int_eq(ukiyo_jobs_set_callback(u, id,
+                                             "https://registry.hub.docker.com/u/a/b/hook/x/"),
+                     0);
     /* 8: a deployment's window. */
     ukiyo_deployment_spec spec = UKIYO_DEPLOYMENT_SPEC_INIT;
     spec.repository = "registry.example/other";

@@ -86,7 +86,6 @@ START_TEST(bad_flags_are_refused)
 }
 END_TEST
 
-
 START_TEST(webhooks_and_the_api_need_their_secrets)
 {
     daemon_proc d = {0};
@@ -96,8 +95,11 @@ START_TEST(webhooks_and_the_api_need_their_secrets)
     char *secret = daemon_file(&d, "webhook-secret");
     ck_assert_uint_ge(strlen(secret), 32);
     char *mode = NULL;
-    ck_assert_int_eq(test_sh(&mode, "stat -c %%a %s/webhook-secret %s/api-token %s/ukiyo.db | "
-                                    "tr '\\n' ' '", d.dir, d.dir, d.dir), 0);
+    ck_assert_int_eq(test_sh(&mode,
+                             "stat -c %%a %s/webhook-secret %s/api-token %s/ukiyo.db | "
+                             "tr '\\n' ' '",
+                             d.dir, d.dir, d.dir),
+                     0);
     ck_assert_str_eq(mode, "600 600 600 ");
     free(mode);
     const char *generic = "{\"image\":\"127.0.0.1:5000/ukiyo-test/none:v1\"}";
@@ -152,8 +154,9 @@ static void start_notifying_registry(daemon_proc *d, char *reg_name, size_t len,
     char *secret = daemon_file(d, "webhook-secret");
     *port = test_free_port();
     snprintf(reg_name, len, "notify-%d", (int)getpid());
-    ck_assert_int_eq(test_sh(NULL, "\"$UKIYO_TEST_ENV/registry.sh\" start %s %d --notify "
-                                   "http://127.0.0.1:%d/ukiyo-web-hook/%s",
+    ck_assert_int_eq(test_sh(NULL,
+                             "\"$UKIYO_TEST_ENV/registry.sh\" start %s %d --notify "
+                             "http://127.0.0.1:%d/ukiyo-web-hook/%s",
                              reg_name, *port, d->port, secret),
                      0);
     free(secret);
@@ -169,13 +172,16 @@ START_TEST(a_push_to_the_registry_updates_the_container)
     start_daemon(&d, NULL);
     start_notifying_registry(&d, reg, sizeof(reg), &reg_port);
     snprintf(ref, sizeof(ref), "127.0.0.1:%d/ukiyo-test/app:latest", reg_port);
-    ck_assert_int_eq(test_sh(NULL, "docker tag ukiyo-test/http:v1 %s && docker push -q %s "
-                                   ">/dev/null && docker run -d --label ukiyo.test=1 "
-                                   "-l ukiyo.min-uptime=1 --stop-timeout 1 --name %s %s >/dev/null",
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker tag ukiyo-test/http:v1 %s && docker push -q %s "
+                             ">/dev/null && docker run -d --label ukiyo.test=1 "
+                             "-l ukiyo.min-uptime=1 --stop-timeout 1 --name %s %s >/dev/null",
                              ref, ref, name, ref),
                      0);
-    ck_assert_int_eq(test_sh(NULL, "docker tag ukiyo-test/http:v2 %s && docker push -q %s "
-                                   ">/dev/null", ref, ref),
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker tag ukiyo-test/http:v2 %s && docker push -q %s "
+                             ">/dev/null",
+                             ref, ref),
                      0);
     ck_assert_msg(serves_within(name, "v2\n"), "the push did not update %s", name);
     char query[300];
@@ -213,10 +219,11 @@ START_TEST(a_job_accepted_before_a_crash_runs_after_the_restart)
     start_daemon(&d, NULL);
     start_notifying_registry(&d, reg, sizeof(reg), &reg_port);
     snprintf(ref, sizeof(ref), "127.0.0.1:%d/ukiyo-test/app:latest", reg_port);
-    ck_assert_int_eq(test_sh(NULL, "docker tag ukiyo-test/http:v1 %s && docker push -q %s "
-                                   ">/dev/null && docker run -d --label ukiyo.test=1 "
-                                   "-l ukiyo.min-uptime=1 --stop-timeout 1 --name %s %s >/dev/null "
-                                   "&& docker tag ukiyo-test/http:v2 %s",
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker tag ukiyo-test/http:v1 %s && docker push -q %s "
+                             ">/dev/null && docker run -d --label ukiyo.test=1 "
+                             "-l ukiyo.min-uptime=1 --stop-timeout 1 --name %s %s >/dev/null "
+                             "&& docker tag ukiyo-test/http:v2 %s",
                              ref, ref, name, ref, ref),
                      0);
     /* Only the generic webhook, so the registry's own notification cannot race it. */
@@ -258,16 +265,18 @@ START_TEST(access_keys_are_kept_used_for_pulls_and_never_shown)
     snprintf(reg, sizeof(reg), "keys-%d", (int)getpid());
     snprintf(login, sizeof(login), "/tmp/ukiyo-test-%d-keys-login", (int)getpid());
     snprintf(ref, sizeof(ref), "127.0.0.1:%d/ukiyo-test/private:latest", reg_port);
-    ck_assert_int_eq(test_sh(NULL, "\"$UKIYO_TEST_ENV/registry.sh\" start %s %d --htpasswd "
-                                   "keyuser:%s && mkdir -p %s && echo %s | DOCKER_CONFIG=%s docker "
-                                   "login -u keyuser --password-stdin 127.0.0.1:%d >/dev/null",
+    ck_assert_int_eq(test_sh(NULL,
+                             "\"$UKIYO_TEST_ENV/registry.sh\" start %s %d --htpasswd "
+                             "keyuser:%s && mkdir -p %s && echo %s | DOCKER_CONFIG=%s docker "
+                             "login -u keyuser --password-stdin 127.0.0.1:%d >/dev/null",
                              reg, reg_port, password, login, password, login, reg_port),
                      0);
-    ck_assert_int_eq(test_sh(NULL, "docker tag ukiyo-test/http:v1 %s && DOCKER_CONFIG=%s docker "
-                                   "push -q %s >/dev/null && docker run -d --label ukiyo.test=1 "
-                                   "-l ukiyo.min-uptime=1 --stop-timeout 1 --name %s %s >/dev/null "
-                                   "&& docker tag ukiyo-test/http:v2 %s && DOCKER_CONFIG=%s docker "
-                                   "push -q %s >/dev/null && docker rmi %s >/dev/null",
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker tag ukiyo-test/http:v1 %s && DOCKER_CONFIG=%s docker "
+                             "push -q %s >/dev/null && docker run -d --label ukiyo.test=1 "
+                             "-l ukiyo.min-uptime=1 --stop-timeout 1 --name %s %s >/dev/null "
+                             "&& docker tag ukiyo-test/http:v2 %s && DOCKER_CONFIG=%s docker "
+                             "push -q %s >/dev/null && docker rmi %s >/dev/null",
                              ref, login, ref, name, ref, ref, login, ref, ref),
                      0);
 
@@ -308,8 +317,7 @@ START_TEST(access_keys_are_kept_used_for_pulls_and_never_shown)
     ck_assert_msg(serves_within(name, "v2\n"), "not updated with the stored credential");
 
     expect_status(api_send(&d, "DELETE", "/delete-container-access-keys/nobody", NULL), 404, NULL);
-    expect_status(api_send(&d, "DELETE", "/delete-container-access-keys/keyuser", NULL), 200,
-                  NULL);
+    expect_status(api_send(&d, "DELETE", "/delete-container-access-keys/keyuser", NULL), 200, NULL);
     r = api(&d, "/api/v1/registries");
     ck_assert_str_eq(r.body, "[]");
     free(r.body);
@@ -317,8 +325,10 @@ START_TEST(access_keys_are_kept_used_for_pulls_and_never_shown)
     test_sh(&log, "cat %s/log", d.dir);
     ck_assert_ptr_null(strstr(log, password));
     free(log);
-    test_sh(NULL, "\"$UKIYO_TEST_ENV/registry.sh\" stop %s; rm -rf %s; docker rmi %s "
-                  ">/dev/null 2>&1", reg, login, ref);
+    test_sh(NULL,
+            "\"$UKIYO_TEST_ENV/registry.sh\" stop %s; rm -rf %s; docker rmi %s "
+            ">/dev/null 2>&1",
+            reg, login, ref);
     ck_assert_int_eq(stop_daemon(&d), 0);
     free(secret);
     free(name);
@@ -342,7 +352,8 @@ static enum MHD_Result on_callback(void *cls, struct MHD_Connection *c, const ch
         *size = 0;
         return MHD_YES;
     }
-    struct MHD_Response *r = MHD_create_response_from_buffer(2, (void *)"ok", MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(2, (void *)"ok", MHD_RESPMEM_PERSISTENT);
     enum MHD_Result rc = MHD_queue_response(c, 200, r);
     MHD_destroy_response(r);
     return rc;
@@ -353,11 +364,12 @@ START_TEST(docker_hub_callbacks_are_answered)
     int port = test_free_port();
     char env[160], path[256], body[700];
     daemon_proc d = {0};
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+    struct sockaddr_in addr = {.sin_family = AF_INET,
+                               .sin_port = htons((uint16_t)port),
                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    struct MHD_Daemon *hub = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
-                                              on_callback, NULL, MHD_OPTION_SOCK_ADDR, &addr,
-                                              MHD_OPTION_END);
+    struct MHD_Daemon *hub =
+        MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL, on_callback, NULL,
+                         MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_END);
 
     ck_assert_ptr_nonnull(hub);
     callback_body[0] = '\0';
@@ -373,8 +385,7 @@ START_TEST(docker_hub_callbacks_are_answered)
     expect_status(request(&d, "POST", path, body), 202, "dockerhub");
     for (int i = 0; i < 100 && !callback_body[0]; i++)
         usleep(100 * 1000);
-    ck_assert_msg(strstr(callback_body, "\"state\":\"success\""), "callback: '%s'",
-                  callback_body);
+    ck_assert_msg(strstr(callback_body, "\"state\":\"success\""), "callback: '%s'", callback_body);
     ck_assert_int_eq(stop_daemon(&d), 0);
     MHD_stop_daemon(hub);
     free(secret);

@@ -50,15 +50,16 @@ START_TEST(scheduled_deployments_create_update_and_wait_for_their_time)
     start_daemon(&d, NULL);
 
     /* Bad input: nothing saved. */
-    expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", "{}"), 400,
-                  "name");
+    expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", "{}"), 400, "name");
     snprintf(body, sizeof(body), "{\"name\":\"%s\",\"scheduledAt\":\"soon\"}", name);
     expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", body), 400,
                   "scheduledAt");
     snprintf(body, sizeof(body), "{\"name\":\"%s\",\"scheduledDowntime\":true}", name);
     expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", body), 400, NULL);
-    snprintf(body, sizeof(body), "{\"name\":\"%s\",\"bindingPort\":[{\"exportPort\":70000,"
-                                 "\"internalPort\":8080}]}", name);
+    snprintf(body, sizeof(body),
+             "{\"name\":\"%s\",\"bindingPort\":[{\"exportPort\":70000,"
+             "\"internalPort\":8080}]}",
+             name);
     expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", body), 400, NULL);
 
     snprintf(body, sizeof(body),
@@ -69,8 +70,9 @@ START_TEST(scheduled_deployments_create_update_and_wait_for_their_time)
     expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", body), 409, NULL);
     /* Another deployment may not take the same host port. */
     char clash[600];
-    snprintf(clash, sizeof(clash), "{\"name\":\"%s/ukiyo-test/other-%d\",\"bindingPort\":"
-                                   "[{\"exportPort\":%d,\"internalPort\":80}]}",
+    snprintf(clash, sizeof(clash),
+             "{\"name\":\"%s/ukiyo-test/other-%d\",\"bindingPort\":"
+             "[{\"exportPort\":%d,\"internalPort\":80}]}",
              test_registry(), (int)getpid(), port);
     expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", clash), 409,
                   "already exported");
@@ -132,8 +134,11 @@ START_TEST(rest_api_checks_updates_and_rolls_back_a_container)
 
     snprintf(repo, sizeof(repo), "ukiyo-test/%s", repo_name);
     char *ref = test_push("ukiyo-test/http:v1", repo, "latest");
-    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 -l ukiyo.min-uptime=1 "
-                                   "--stop-timeout 1 --name %s %s >/dev/null", name, ref), 0);
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 -l ukiyo.min-uptime=1 "
+                             "--stop-timeout 1 --name %s %s >/dev/null",
+                             name, ref),
+                     0);
     start_daemon(&d, NULL);
     reply r = api(&d, "/api/v1/containers");
     ck_assert_msg(r.status == 200 && strstr(r.body, name), "%s", r.body);
@@ -154,8 +159,8 @@ START_TEST(rest_api_checks_updates_and_rolls_back_a_container)
     const char *key;
     json_t *value;
     json_object_foreach(row, key, value) {
-        ck_assert_msg(json_equal(value, json_object_get(from_api, key)), "%s differs: %s / %s",
-                      key, r.body, ctl);
+        ck_assert_msg(json_equal(value, json_object_get(from_api, key)), "%s differs: %s / %s", key,
+                      r.body, ctl);
     }
     json_decref(from_api);
     json_decref(from_ctl);
@@ -203,10 +208,13 @@ START_TEST(label_enable_updates_only_labelled_containers)
 
     snprintf(repo, sizeof(repo), "ukiyo-test/%s", repo_name);
     char *ref = test_push("ukiyo-test/http:v1", repo, "latest");
-    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 -l ukiyo.min-uptime=1 "
-                                   "-l ukiyo.enable=true --stop-timeout 1 --name %s %s >/dev/null "
-                                   "&& docker run -d --label ukiyo.test=1 --stop-timeout 1 "
-                                   "--name %s %s >/dev/null", on, ref, off, ref), 0);
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 -l ukiyo.min-uptime=1 "
+                             "-l ukiyo.enable=true --stop-timeout 1 --name %s %s >/dev/null "
+                             "&& docker run -d --label ukiyo.test=1 --stop-timeout 1 "
+                             "--name %s %s >/dev/null",
+                             on, ref, off, ref),
+                     0);
     start_daemon(&d, "--label-enable");
     free(test_push("ukiyo-test/http:v2", repo, "latest"));
     char *secret = daemon_file(&d, "webhook-secret");
@@ -245,8 +253,11 @@ START_TEST(registry_aliases_make_two_hosts_one)
     char *ref = test_push("ukiyo-test/http:v1", repo, "latest"); /* 127.0.0.1:5000/... */
     snprintf(other, sizeof(other), "localhost:%s/%s:latest", strchr(test_registry(), ':') + 1,
              repo);
-    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 -l ukiyo.min-uptime=1 "
-                                   "--stop-timeout 1 --name %s %s >/dev/null", name, ref), 0);
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 -l ukiyo.min-uptime=1 "
+                             "--stop-timeout 1 --name %s %s >/dev/null",
+                             name, ref),
+                     0);
     free(test_push("ukiyo-test/http:v2", repo, "latest"));
     /* Without an alias, a push announced for localhost:5000 is another registry's. */
     start_daemon(&d, NULL);
@@ -295,8 +306,11 @@ START_TEST(notifications_and_metrics_follow_an_update)
     receivers_start(&rx);
     snprintf(repo, sizeof(repo), "ukiyo-test/%s", repo_name);
     char *ref = test_push("ukiyo-test/http:v1", repo, "latest");
-    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 -l ukiyo.min-uptime=1 "
-                                   "--stop-timeout 1 --name %s %s >/dev/null", name, ref), 0);
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 -l ukiyo.min-uptime=1 "
+                             "--stop-timeout 1 --name %s %s >/dev/null",
+                             name, ref),
+                     0);
     /* A good target, a bad one (reported, not fatal), a mail server nobody runs. */
     snprintf(flags, sizeof(flags),
              "--notify http://127.0.0.1:%d/hook --notify ftp://files.example/SECRET "
@@ -324,8 +338,10 @@ START_TEST(notifications_and_metrics_follow_an_update)
     /* The unreachable mail server is given up on after its attempts; the update did not wait. */
     char *text = metrics_with(&d, "result=\"failed\"} 1");
     free(text);
-    snprintf(want, sizeof(want), "ukiyo_notifications_total{target=\"webhook:127.0.0.1:%d\","
-                                 "result=\"sent\"} 1", rx.http_port);
+    snprintf(want, sizeof(want),
+             "ukiyo_notifications_total{target=\"webhook:127.0.0.1:%d\","
+             "result=\"sent\"} 1",
+             rx.http_port);
     text = metrics_with(&d, want);
     snprintf(want, sizeof(want), "ukiyo_updates_total{container=\"%s\"} 1", name);
     ck_assert_msg(strstr(text, want), "%s", text);
@@ -339,9 +355,11 @@ START_TEST(notifications_and_metrics_follow_an_update)
     fputs(text, f);
     fclose(f);
     char *out = NULL;
-    int rc = test_sh(&out, "command -v promtool >/dev/null || { echo 'promtool is missing: "
-                           "apt-get install prometheus (tools/test.sh does)'; exit 1; }; "
-                           "promtool check metrics < %s 2>&1", file);
+    int rc = test_sh(&out,
+                     "command -v promtool >/dev/null || { echo 'promtool is missing: "
+                     "apt-get install prometheus (tools/test.sh does)'; exit 1; }; "
+                     "promtool check metrics < %s 2>&1",
+                     file);
     ck_assert_msg(rc == 0, "promtool: %s", out);
     free(out);
     free(text);

@@ -20,8 +20,11 @@ static void expect_rollback(const char *bad_local, const char *reason_words)
     char *name = test_unique_name("rollback");
     char *out = NULL;
 
-    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 --stop-timeout 1 "
-                                   "--name %s %s >/dev/null", name, ref), 0);
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 --stop-timeout 1 "
+                             "--name %s %s >/dev/null",
+                             name, ref),
+                     0);
     char *before = container_id(name);
     free(test_push(bad_local, repo, "latest"));
     ukiyo_update_result *r = update_with(name, UKIYO_STRATEGY_AUTO);
@@ -43,8 +46,8 @@ static void expect_rollback(const char *bad_local, const char *reason_words)
     ck_assert_int_eq(ukiyo_store_history(&h, ukiyo_get_store(u), name, 0, 10), 0);
     ck_assert_uint_eq(ukiyo_history_count(h), 1);
     ck_assert_str_eq(ukiyo_history_entry_outcome(ukiyo_history_get(h, 0)), "rolled-back");
-    ck_assert_ptr_nonnull(strstr(ukiyo_history_entry_reason(ukiyo_history_get(h, 0)),
-                                 reason_words));
+    ck_assert_ptr_nonnull(
+        strstr(ukiyo_history_entry_reason(ukiyo_history_get(h, 0)), reason_words));
     ukiyo_history_free(h);
     free(out);
     free(after);
@@ -69,8 +72,9 @@ END_TEST
 START_TEST(a_new_image_that_cannot_start_is_rolled_back)
 {
     char *local = test_unique_name("nostart");
-    ck_assert_int_eq(test_sh(NULL, "printf 'FROM ukiyo-test/http:v1\\nCMD [\"/no/such/binary\"]\\n' | "
-                                   "DOCKER_BUILDKIT=0 docker build -q -t %s:bad - >/dev/null",
+    ck_assert_int_eq(test_sh(NULL,
+                             "printf 'FROM ukiyo-test/http:v1\\nCMD [\"/no/such/binary\"]\\n' | "
+                             "DOCKER_BUILDKIT=0 docker build -q -t %s:bad - >/dev/null",
                              local),
                      0);
     char tag[300];
@@ -87,9 +91,10 @@ START_TEST(a_failed_pull_stops_nothing)
 
     /* An image whose registry does not answer. */
     snprintf(ref, sizeof(ref), "127.0.0.1:1/ukiyo-test/%d:v1", (int)getpid());
-    ck_assert_int_eq(test_sh(NULL, "docker tag ukiyo-test/http:v1 %s && docker run -d --label "
-                                   "ukiyo.test=1 --name %s %s >/dev/null && docker rmi %s "
-                                   ">/dev/null 2>&1; true",
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker tag ukiyo-test/http:v1 %s && docker run -d --label "
+                             "ukiyo.test=1 --name %s %s >/dev/null && docker rmi %s "
+                             ">/dev/null 2>&1; true",
                              ref, name, ref, ref),
                      0);
     char *before = container_id(name);
@@ -118,16 +123,21 @@ START_TEST(nothing_to_do_and_bad_input)
     char *digest = NULL;
     ukiyo_update_result *r = NULL;
 
-    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 --name %s %s >/dev/null && "
-                                   "docker run -d --label ukiyo.test=1 -l ukiyo.monitor-only=true "
-                                   "--name %s %s >/dev/null",
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 --name %s %s >/dev/null && "
+                             "docker run -d --label ukiyo.test=1 -l ukiyo.monitor-only=true "
+                             "--name %s %s >/dev/null",
                              fresh, ref, watch, ref),
                      0);
-    ck_assert_int_eq(test_sh(&digest, "docker inspect --format '{{index .RepoDigests 0}}' %s | "
-                                      "tr -d '\\n'", ref), 0);
-    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 --name %s %s >/dev/null && "
-                                   "docker run -d --label ukiyo.test=1 --name %s $(docker inspect "
-                                   "--format '{{.Id}}' ukiyo-test/http:v1) >/dev/null",
+    ck_assert_int_eq(test_sh(&digest,
+                             "docker inspect --format '{{index .RepoDigests 0}}' %s | "
+                             "tr -d '\\n'",
+                             ref),
+                     0);
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 --name %s %s >/dev/null && "
+                             "docker run -d --label ukiyo.test=1 --name %s $(docker inspect "
+                             "--format '{{.Id}}' ukiyo-test/http:v1) >/dev/null",
                              pinned, digest, by_id),
                      0);
     r = update_with(fresh, UKIYO_STRATEGY_AUTO);
@@ -180,8 +190,11 @@ START_TEST(rollback_returns_to_the_previous_image)
     char *out;
 
     opts.min_uptime_s = 1;
-    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s "
-                                   "%s >/dev/null", name, ref), 0);
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s "
+                             "%s >/dev/null",
+                             name, ref),
+                     0);
     ck_assert_int_eq(ukiyo_rollback(&r, u, name, &opts), UKIYO_ENOTFOUND); /* no earlier image */
     free(test_push("ukiyo-test/http:v2", repo, "latest"));
     r = update_with(name, UKIYO_STRATEGY_AUTO);
@@ -218,8 +231,11 @@ START_TEST(an_engine_gone_mid_update_is_reconciled_when_it_returns)
     unsigned fixed = 0;
 
     ck_assert_ptr_nonnull(proxy);
-    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s "
-                                   "%s >/dev/null", name, ref), 0);
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s "
+                             "%s >/dev/null",
+                             name, ref),
+                     0);
     char *before = container_id(name);
     free(test_push("ukiyo-test/http:v2", repo, "latest"));
     opts.db_path = db_path;

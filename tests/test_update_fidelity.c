@@ -56,12 +56,16 @@ static json_t *normal_networks(json_t *doc)
         }
         json_t *ipam = json_object_get(settings, "IPAMConfig");
         json_object_set_new(out, name,
-                            json_pack("{s:O, s:o, s:O, s:s?}", "IPAMConfig", ipam ? ipam : json_null(),
-                                      "Aliases", sorted_strings(aliases), "Links",
-                                      json_object_get(settings, "Links") ? json_object_get(settings, "Links") : json_null(),
+                            json_pack("{s:O, s:o, s:O, s:s?}", "IPAMConfig",
+                                      ipam ? ipam : json_null(), "Aliases", sorted_strings(aliases),
+                                      "Links",
+                                      json_object_get(settings, "Links")
+                                          ? json_object_get(settings, "Links")
+                                          : json_null(),
                                       "IPAddress",
                                       json_object_size(ipam)
-                                          ? json_string_value(json_object_get(settings, "IPAddress"))
+                                          ? json_string_value(
+                                                json_object_get(settings, "IPAddress"))
                                           : NULL));
         json_decref(aliases);
     }
@@ -99,17 +103,18 @@ static json_t *normal_mounts(json_t *doc)
  */
 static json_t *normalise(json_t *doc, const char *image_version)
 {
-    static const char *const engine_fields[] = {
-        "Id", "Created", "Image", "State", "ResolvConfPath", "HostnamePath", "HostsPath", "LogPath",
-        "RestartCount", "Driver", "Platform", "MountLabel", "ProcessLabel", "AppArmorProfile",
-        "ExecIDs", "GraphDriver", "SizeRw", "SizeRootFs", "NetworkSettings", "Mounts", "Args",
-        "Path"};
+    static const char *const engine_fields[] =
+        {"Id",           "Created",    "Image",        "State",           "ResolvConfPath",
+         "HostnamePath", "HostsPath",  "LogPath",      "RestartCount",    "Driver",
+         "Platform",     "MountLabel", "ProcessLabel", "AppArmorProfile", "ExecIDs",
+         "GraphDriver",  "SizeRw",     "SizeRootFs",   "NetworkSettings", "Mounts",
+         "Args",         "Path"};
     json_t *n = json_deep_copy(doc);
     json_t *config = json_object_get(n, "Config"), *env, *labels;
     const char *id = json_string_value(json_object_get(doc, "Id"));
     const char *hostname = json_string_value(json_object_get(config, "Hostname"));
-    const char *mode = json_string_value(
-        json_object_get(json_object_get(doc, "HostConfig"), "NetworkMode"));
+    const char *mode =
+        json_string_value(json_object_get(json_object_get(doc, "HostConfig"), "NetworkMode"));
     char buf[64];
     size_t i;
 
@@ -122,7 +127,8 @@ static json_t *normalise(json_t *doc, const char *image_version)
         json_object_del(config, "Hostname");
     if (strncmp(mode, "container:", 10) == 0) /* an ID, rewritten to the same container's name */
         json_object_del(json_object_get(n, "HostConfig"), "NetworkMode");
-    /* Binds gain the anonymous volumes, re-mounted by name; MountsNormal proves they are the same. */
+    /* Binds gain the anonymous volumes, re-mounted by name; MountsNormal proves they are the same.
+     */
     json_object_del(json_object_get(n, "HostConfig"), "Binds");
     env = json_object_get(config, "Env");
     json_array_foreach(env, i, labels) {
@@ -183,8 +189,8 @@ static const fidelity_case fidelity_cases[] = {
 /* Expand a case's arguments: %1$s first container, %2$s network, %3$s unique word, %4$s IP. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
-static char *expand_case(const char *format, const char *first, const char *net,
-                         const char *unique, const char *ip)
+static char *expand_case(const char *format, const char *first, const char *net, const char *unique,
+                         const char *ip)
 {
     char *args = NULL;
     ck_assert_int_ge(asprintf(&args, format, first, net, unique, ip), 0);
@@ -234,8 +240,9 @@ START_TEST(update_keeps_every_setting_the_user_gave)
 
     snprintf(subnet, sizeof(subnet), "10.213.%d.0/24", octet);
     snprintf(ip, sizeof(ip), "10.213.%d.77", octet);
-    ck_assert_int_eq(test_sh(NULL, "docker network create --label ukiyo.test=1 --subnet %s %s "
-                                   ">/dev/null && mkdir -p /tmp/%s-bind",
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker network create --label ukiyo.test=1 --subnet %s %s "
+                             ">/dev/null && mkdir -p /tmp/%s-bind",
                              subnet, net, unique),
                      0);
     for (size_t i = 0; i < n; i++) {
@@ -243,8 +250,9 @@ START_TEST(update_keeps_every_setting_the_user_gave)
         char *args = case_args(&fidelity_cases[i], names[0], net, unique, ip, ref);
         /* -d, name and label come first; docker run takes the rest as given. */
         char *out = NULL;
-        int rc = test_sh(&out, "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s %s "
-                               "2>&1",
+        int rc = test_sh(&out,
+                         "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s %s "
+                         "2>&1",
                          names[i], args);
         ck_assert_msg(rc == 0, "%s: docker run %s: %s", fidelity_cases[i].word, args, out);
         free(out);
@@ -252,14 +260,16 @@ START_TEST(update_keeps_every_setting_the_user_gave)
     }
     /* A second network for the multi-network case, with an alias of its own. */
     char *net2 = test_unique_name("net2");
-    ck_assert_int_eq(test_sh(NULL, "docker network create --label ukiyo.test=1 %s >/dev/null && "
-                                   "docker network connect --alias second %s %s",
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker network create --label ukiyo.test=1 %s >/dev/null && "
+                             "docker network connect --alias second %s %s",
                              net2, net2, names[6]),
                      0);
     /* Data in the volumes, to find again afterwards. */
-    ck_assert_int_eq(test_sh(NULL, "docker exec %s /bin/busybox sh -c 'echo kept > /named/f' && "
-                                   "docker exec %s /bin/busybox sh -c 'echo kept > /anon/f && "
-                                   "echo kept > /data/f'",
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker exec %s /bin/busybox sh -c 'echo kept > /named/f' && "
+                             "docker exec %s /bin/busybox sh -c 'echo kept > /anon/f && "
+                             "echo kept > /data/f'",
                              names[3], names[4]),
                      0);
     for (size_t i = 0; i < n; i++) {
@@ -277,8 +287,7 @@ START_TEST(update_keeps_every_setting_the_user_gave)
                           (ukiyo_update_result_outcome(r) == UKIYO_OUTCOME_FRESH &&
                            (strcmp(fidelity_cases[i].word, "links") == 0 ||
                             strcmp(fidelity_cases[i].word, "container-net") == 0)),
-                      "%s: %s: %s",
-                      fidelity_cases[i].word,
+                      "%s: %s: %s", fidelity_cases[i].word,
                       ukiyo_update_outcome_name(ukiyo_update_result_outcome(r)),
                       ukiyo_update_result_reason(r) ? ukiyo_update_result_reason(r) : "");
         ukiyo_update_result_free(r);
@@ -298,11 +307,12 @@ START_TEST(update_keeps_every_setting_the_user_gave)
             ck_abort_msg("%s: the recreated container differs (see /tmp/ukiyo-fidelity-*.json)",
                          fidelity_cases[i].word);
         }
-        ck_assert_str_eq(json_string_value(json_object_get(json_object_get(doc, "State"),
-                                                           "Status")),
+        ck_assert_str_eq(json_string_value(
+                             json_object_get(json_object_get(doc, "State"), "Status")),
                          "running");
-        ck_assert_int_eq(test_sh(NULL, "docker inspect --format '{{.Config.Env}}' %s | grep -q "
-                                       "-e UKIYO_TEST_VERSION=v2 -e UKIYO_TEST_VERSION=override",
+        ck_assert_int_eq(test_sh(NULL,
+                                 "docker inspect --format '{{.Config.Env}}' %s | grep -q "
+                                 "-e UKIYO_TEST_VERSION=v2 -e UKIYO_TEST_VERSION=override",
                                  names[i]),
                          0); /* on the v2 image */
         assert_one_container_named(names[i]);
@@ -320,14 +330,14 @@ START_TEST(update_keeps_every_setting_the_user_gave)
     ck_assert_int_eq(test_sh(&out, "docker exec %s /bin/busybox cat /named/f", names[3]), 0);
     ck_assert_str_eq(out, "kept\n");
     free(out);
-    ck_assert_int_eq(test_sh(&out, "docker exec %s /bin/busybox cat /anon/f /data/f", names[4]),
-                     0);
+    ck_assert_int_eq(test_sh(&out, "docker exec %s /bin/busybox cat /anon/f /data/f", names[4]), 0);
     ck_assert_str_eq(out, "kept\nkept\n");
     free(out);
 
     test_remove_containers(names[6]);
-    test_sh(NULL, "docker network rm %s %s >/dev/null 2>&1; rm -rf /tmp/%s-bind; "
-                  "docker volume rm %s-vol >/dev/null 2>&1",
+    test_sh(NULL,
+            "docker network rm %s %s >/dev/null 2>&1; rm -rf /tmp/%s-bind; "
+            "docker volume rm %s-vol >/dev/null 2>&1",
             net, net2, unique, unique);
     for (size_t i = 0; i < n; i++)
         free(names[i]);
@@ -340,7 +350,6 @@ START_TEST(update_keeps_every_setting_the_user_gave)
     free(repo);
 }
 END_TEST
-
 
 int main(void)
 {

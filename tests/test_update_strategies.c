@@ -21,11 +21,15 @@ static void crash_at(const char *step, const char *strategy, bool expect_new)
     char *name = test_unique_name("crash");
     char *out = NULL;
 
-    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 --stop-timeout 1 "
-                                   "--name %s %s >/dev/null", name, ref), 0);
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 --stop-timeout 1 "
+                             "--name %s %s >/dev/null",
+                             name, ref),
+                     0);
     free(test_push("ukiyo-test/http:v2", repo, "latest"));
-    int rc = test_sh(&out, "UKIYO_TEST_CRASH_AT=%s \"$UKIYOCTL\" --db %s update --strategy %s "
-                           "--min-uptime 1 %s 2>&1",
+    int rc = test_sh(&out,
+                     "UKIYO_TEST_CRASH_AT=%s \"$UKIYOCTL\" --db %s update --strategy %s "
+                     "--min-uptime 1 %s 2>&1",
                      step, db_path, strategy, name);
     ck_assert_msg(rc != 0, "ukiyoctl was not stopped at %s: %s", step, out);
     free(out);
@@ -39,8 +43,10 @@ static void crash_at(const char *step, const char *strategy, bool expect_new)
                   "%s: not running after reconcile", step);
     json_decref(doc);
     out = served(name);
-    ck_assert_msg(strcmp(out, expect_new ? "v2\n" : "v1\n") == 0, "after a crash at %s (%s): "
-                  "serves %s", step, strategy, out);
+    ck_assert_msg(strcmp(out, expect_new ? "v2\n" : "v1\n") == 0,
+                  "after a crash at %s (%s): "
+                  "serves %s",
+                  step, strategy, out);
     free(out);
     free(name);
     free(ref);
@@ -52,14 +58,14 @@ static const struct {
     const char *strategy;
     bool committed;
 } crash_points[] = {
-    {"planned", "stop-first", false},     {"create", "stop-first", false},
-    {"stop-old", "stop-first", false},    {"rename-old", "stop-first", false},
-    {"rename-new", "stop-first", false},  {"start-new", "stop-first", false},
-    {"health", "stop-first", false},      {"commit", "stop-first", true},
-    {"remove-old", "stop-first", true},   {"start-new", "start-first", false},
-    {"health", "start-first", false},     {"commit", "start-first", true},
-    {"stop-old", "start-first", true},    {"rename-old", "start-first", true},
-    {"rename-new", "start-first", true},  {"remove-old", "start-first", true},
+    {"planned", "stop-first", false},    {"create", "stop-first", false},
+    {"stop-old", "stop-first", false},   {"rename-old", "stop-first", false},
+    {"rename-new", "stop-first", false}, {"start-new", "stop-first", false},
+    {"health", "stop-first", false},     {"commit", "stop-first", true},
+    {"remove-old", "stop-first", true},  {"start-new", "start-first", false},
+    {"health", "start-first", false},    {"commit", "start-first", true},
+    {"stop-old", "start-first", true},   {"rename-old", "start-first", true},
+    {"rename-new", "start-first", true}, {"remove-old", "start-first", true},
 };
 
 START_TEST(a_crash_at_any_step_is_reconciled)
@@ -79,26 +85,27 @@ static char *probe_an_update(ukiyo_strategy strategy)
     char *prober = test_unique_name("prober");
     char *logs = NULL;
 
-    ck_assert_int_eq(test_sh(NULL, "docker network create --label ukiyo.test=1 %s >/dev/null && "
-                                   "docker run -d --label ukiyo.test=1 -l ukiyo.strategy=start-first "
-                                   "--stop-timeout 1 --network %s --network-alias web --name %s %s "
-                                   ">/dev/null",
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker network create --label ukiyo.test=1 %s >/dev/null && "
+                             "docker run -d --label ukiyo.test=1 -l ukiyo.strategy=start-first "
+                             "--stop-timeout 1 --network %s --network-alias web --name %s %s "
+                             ">/dev/null",
                              net, net, web, ref),
                      0);
     /* Each request resolves the service's name afresh, as a client without a DNS cache does. */
-    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 --network %s --name %s "
-                                   "ukiyo-test/http:v1 /bin/sh -c 'while true; do "
-                                   "timeout 2 wget -q -O- http://%s:8080/ || echo FAIL; "
-                                   "sleep 0.05; done' >/dev/null",
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 --network %s --name %s "
+                             "ukiyo-test/http:v1 /bin/sh -c 'while true; do "
+                             "timeout 2 wget -q -O- http://%s:8080/ || echo FAIL; "
+                             "sleep 0.05; done' >/dev/null",
                              net, prober, web),
                      0);
     sleep(1);
     free(test_push("ukiyo-test/http:v2", repo, "latest"));
     ukiyo_update_result *r = update_with(web, strategy);
     ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_UPDATED);
-    ck_assert_str_eq(ukiyo_update_result_strategy(r), strategy == UKIYO_STRATEGY_STOP_FIRST
-                                                          ? "stop-first"
-                                                          : "start-first");
+    ck_assert_str_eq(ukiyo_update_result_strategy(r),
+                     strategy == UKIYO_STRATEGY_STOP_FIRST ? "stop-first" : "start-first");
     ukiyo_update_result_free(r);
     sleep(1);
     ck_assert_int_eq(test_sh(&logs, "docker logs %s 2>&1", prober), 0);
@@ -147,13 +154,14 @@ START_TEST(the_prober_sees_an_outage)
     char *prober = test_unique_name("prober");
     char *logs = NULL;
 
-    ck_assert_int_eq(test_sh(NULL, "docker network create --label ukiyo.test=1 %s >/dev/null && "
-                                   "docker run -d --label ukiyo.test=1 --network %s --name %s "
-                                   "ukiyo-test/http:v1 >/dev/null && "
-                                   "docker run -d --label ukiyo.test=1 --network %s --name %s "
-                                   "ukiyo-test/http:v1 /bin/sh -c 'while true; do "
-                                   "timeout 2 wget -q -O- http://%s:8080/ || echo FAIL; "
-                                   "sleep 0.05; done' >/dev/null",
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker network create --label ukiyo.test=1 %s >/dev/null && "
+                             "docker run -d --label ukiyo.test=1 --network %s --name %s "
+                             "ukiyo-test/http:v1 >/dev/null && "
+                             "docker run -d --label ukiyo.test=1 --network %s --name %s "
+                             "ukiyo-test/http:v1 /bin/sh -c 'while true; do "
+                             "timeout 2 wget -q -O- http://%s:8080/ || echo FAIL; "
+                             "sleep 0.05; done' >/dev/null",
                              net, net, web, net, prober, web),
                      0);
     sleep(1);
@@ -178,8 +186,11 @@ START_TEST(start_first_is_refused_with_host_ports)
     char *repo = NULL, *ref = push_repo("ukiyo-test/http:v1", &repo);
     char *name = test_unique_name("ports");
 
-    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 --stop-timeout 1 "
-                                   "-p 127.0.0.1::8080 --name %s %s >/dev/null", name, ref), 0);
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 --stop-timeout 1 "
+                             "-p 127.0.0.1::8080 --name %s %s >/dev/null",
+                             name, ref),
+                     0);
     free(test_push("ukiyo-test/http:v2", repo, "latest"));
     ukiyo_update_result *r = update_with(name, UKIYO_STRATEGY_START_FIRST);
     ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_UPDATED);
@@ -212,34 +223,47 @@ START_TEST(update_order_follows_dependencies)
     char *web = test_unique_name("web"), *c1 = test_unique_name("c1"), *c2 = test_unique_name("c2");
     ukiyo_string_list *order = NULL;
 
-    ck_assert_int_eq(test_sh(NULL,
-        "docker run -d --label ukiyo.test=1 --name %s ukiyo-test/http:v1 >/dev/null && "
-        "docker run -d --label ukiyo.test=1 --link %s:database --name %s ukiyo-test/http:v1 >/dev/null && "
-        "docker run -d --label ukiyo.test=1 --network container:%s --name %s ukiyo-test/http:v1 "
-        "/bin/busybox sleep 3600 >/dev/null && "
-        "docker run -d --label ukiyo.test=1 -l ukiyo.depends-on=%s --name %s ukiyo-test/http:v1 >/dev/null && "
-        "docker run -d --label ukiyo.test=1 -l com.docker.compose.project=%s -l com.docker.compose.service=web "
-        "-l com.docker.compose.depends_on=db:service_started:false --name %s ukiyo-test/http:v1 >/dev/null",
-        db, db, app, app, side, app, worker, db, web), 0);
+    ck_assert_int_eq(
+        test_sh(NULL,
+                "docker run -d --label ukiyo.test=1 --name %s ukiyo-test/http:v1 >/dev/null && "
+                "docker run -d --label ukiyo.test=1 --link %s:database --name %s "
+                "ukiyo-test/http:v1 >/dev/null && "
+                "docker run -d --label ukiyo.test=1 --network container:%s --name %s "
+                "ukiyo-test/http:v1 "
+                "/bin/busybox sleep 3600 >/dev/null && "
+                "docker run -d --label ukiyo.test=1 -l ukiyo.depends-on=%s --name %s "
+                "ukiyo-test/http:v1 >/dev/null && "
+                "docker run -d --label ukiyo.test=1 -l com.docker.compose.project=%s -l "
+                "com.docker.compose.service=web "
+                "-l com.docker.compose.depends_on=db:service_started:false --name %s "
+                "ukiyo-test/http:v1 >/dev/null",
+                db, db, app, app, side, app, worker, db, web),
+        0);
     /* The compose service "db" of the same project: give db the labels by recreating it. */
-    ck_assert_int_eq(test_sh(NULL, "docker rm -f -v %s >/dev/null && docker run -d --label ukiyo.test=1 "
-                                   "-l com.docker.compose.project=%s -l com.docker.compose.service=db "
-                                   "--name %s ukiyo-test/http:v1 >/dev/null", db, db, db), 0);
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker rm -f -v %s >/dev/null && docker run -d --label ukiyo.test=1 "
+                             "-l com.docker.compose.project=%s -l com.docker.compose.service=db "
+                             "--name %s ukiyo-test/http:v1 >/dev/null",
+                             db, db, db),
+                     0);
     const char *names[] = {worker, side, web, app, db};
     ck_assert_msg(ukiyo_update_order(&order, u, names, 5) == 0, "%s", ukiyo_error_last());
     ck_assert_uint_eq(ukiyo_string_list_count(order), 5);
-    ck_assert(comes_before(order, db, app));       /* link */
-    ck_assert(comes_before(order, app, side));     /* container: network mode */
-    ck_assert(comes_before(order, app, worker));   /* ukiyo.depends-on */
-    ck_assert(comes_before(order, db, web));       /* compose depends_on */
+    ck_assert(comes_before(order, db, app));     /* link */
+    ck_assert(comes_before(order, app, side));   /* container: network mode */
+    ck_assert(comes_before(order, app, worker)); /* ukiyo.depends-on */
+    ck_assert(comes_before(order, db, web));     /* compose depends_on */
     ukiyo_string_list_free(order);
 
     char cycle_a[200], cycle_b[200];
     snprintf(cycle_a, sizeof(cycle_a), "-l ukiyo.depends-on=%s", c2);
     snprintf(cycle_b, sizeof(cycle_b), "-l ukiyo.depends-on=%s", c1);
-    ck_assert_int_eq(test_sh(NULL, "docker create --label ukiyo.test=1 %s --name %s ukiyo-test/http:v1 "
-                                   ">/dev/null && docker create --label ukiyo.test=1 %s --name %s "
-                                   "ukiyo-test/http:v1 >/dev/null", cycle_a, c1, cycle_b, c2), 0);
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker create --label ukiyo.test=1 %s --name %s ukiyo-test/http:v1 "
+                             ">/dev/null && docker create --label ukiyo.test=1 %s --name %s "
+                             "ukiyo-test/http:v1 >/dev/null",
+                             cycle_a, c1, cycle_b, c2),
+                     0);
     const char *cyclic[] = {c1, c2};
     order = NULL;
     ck_assert_int_eq(ukiyo_update_order(&order, u, cyclic, 2), UKIYO_ECONFLICT);
@@ -247,7 +271,13 @@ START_TEST(update_order_follows_dependencies)
     ck_assert_ptr_nonnull(strstr(ukiyo_error_last(), "cycle"));
     const char *unknown[] = {"ukiyo-test-no-such-container"};
     ck_assert_int_eq(ukiyo_update_order(&order, u, unknown, 1), UKIYO_ENOTFOUND);
-    free(db); free(app); free(side); free(worker); free(web); free(c1); free(c2);
+    free(db);
+    free(app);
+    free(side);
+    free(worker);
+    free(web);
+    free(c1);
+    free(c2);
 }
 END_TEST
 
@@ -257,21 +287,28 @@ START_TEST(containers_in_an_updated_namespace_follow_it)
     char *app = test_unique_name("app"), *side = test_unique_name("side");
     char *out = NULL;
 
-    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s %s "
-                                   ">/dev/null && docker run -d --label ukiyo.test=1 --stop-timeout 1 "
-                                   "--network container:%s --name %s ukiyo-test/http:v1 "
-                                   "/bin/busybox sleep 3600 >/dev/null", app, ref, app, side), 0);
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s %s "
+                             ">/dev/null && docker run -d --label ukiyo.test=1 --stop-timeout 1 "
+                             "--network container:%s --name %s ukiyo-test/http:v1 "
+                             "/bin/busybox sleep 3600 >/dev/null",
+                             app, ref, app, side),
+                     0);
     free(test_push("ukiyo-test/http:v2", repo, "latest"));
     ukiyo_update_result *r = update_with(app, UKIYO_STRATEGY_AUTO);
     ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_UPDATED);
     ukiyo_update_result_free(r);
     /* The sidecar was recreated into the new app's network namespace. */
     ck_assert_int_eq(test_sh(&out, "docker exec %s /bin/busybox wget -q -O- http://127.0.0.1:8080/",
-                             side), 0);
+                             side),
+                     0);
     ck_assert_str_eq(out, "v2\n");
     free(out);
     assert_one_container_named(side);
-    free(app); free(side); free(ref); free(repo);
+    free(app);
+    free(side);
+    free(ref);
+    free(repo);
 }
 END_TEST
 
@@ -281,8 +318,11 @@ static char *push_unique(const char *base, const char *repo)
     char *tag = test_unique_name("uniq");
     char *id = NULL;
 
-    ck_assert_int_eq(test_sh(NULL, "printf 'FROM %s\\nRUN echo %s > /unique\\n' | DOCKER_BUILDKIT=0 "
-                                   "docker build -q -t %s:x - >/dev/null", base, tag, tag), 0);
+    ck_assert_int_eq(test_sh(NULL,
+                             "printf 'FROM %s\\nRUN echo %s > /unique\\n' | DOCKER_BUILDKIT=0 "
+                             "docker build -q -t %s:x - >/dev/null",
+                             base, tag, tag),
+                     0);
     char local[300];
     snprintf(local, sizeof(local), "%s:x", tag);
     free(test_push(local, repo, "latest"));
@@ -303,8 +343,11 @@ START_TEST(cleanup_removes_the_image_two_updates_back)
     snprintf(repo, sizeof(repo), "ukiyo-test/%s", name_part);
     snprintf(ref, sizeof(ref), "%s/%s:latest", test_registry(), repo);
     char *first = push_unique("ukiyo-test/http:v1", repo);
-    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s "
-                                   "%s >/dev/null", name_part, ref), 0);
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s "
+                             "%s >/dev/null",
+                             name_part, ref),
+                     0);
     opts.cleanup = 1;
     opts.min_uptime_s = 1;
     char *second = push_unique("ukiyo-test/http:v2", repo);
@@ -321,7 +364,10 @@ START_TEST(cleanup_removes_the_image_two_updates_back)
     ck_assert_int_eq(test_sh(NULL, "docker image inspect %s >/dev/null 2>&1", second), 0);
     test_remove_containers(name_part);
     test_sh(NULL, "docker rmi %s %s %s >/dev/null 2>&1", ref, second, third);
-    free(first); free(second); free(third); free(name_part);
+    free(first);
+    free(second);
+    free(third);
+    free(name_part);
 }
 END_TEST
 
@@ -331,18 +377,24 @@ START_TEST(ukiyoctl_update_reports_each_container)
     char *a = test_unique_name("a"), *b = test_unique_name("b");
     char *out = NULL;
 
-    ck_assert_int_eq(test_sh(NULL, "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s %s "
-                                   ">/dev/null && docker run -d --label ukiyo.test=1 --stop-timeout 1 "
-                                   "--link %s:upstream --name %s %s >/dev/null", a, ref, a, b, ref), 0);
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s %s "
+                             ">/dev/null && docker run -d --label ukiyo.test=1 --stop-timeout 1 "
+                             "--link %s:upstream --name %s %s >/dev/null",
+                             a, ref, a, b, ref),
+                     0);
     free(test_push("ukiyo-test/http:v2", repo, "latest"));
-    int rc = test_sh(&out, "$UKIYO_PROGRAM_WRAPPER \"$UKIYOCTL\" --db %s update --json "
-                           "--min-uptime 1 %s %s", db_path, b, a);
+    int rc = test_sh(&out,
+                     "$UKIYO_PROGRAM_WRAPPER \"$UKIYOCTL\" --db %s update --json "
+                     "--min-uptime 1 %s %s",
+                     db_path, b, a);
     ck_assert_msg(rc == 0, "ukiyoctl update: %d: %s", rc, out);
     json_t *doc = json_loads(out, 0, NULL);
     ck_assert_msg(json_array_size(doc) == 2, "%s", out);
     /* a first: b links to it. */
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(doc, 0), "name")), a);
-    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(doc, 0), "outcome")), "updated");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(doc, 0), "outcome")),
+                     "updated");
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(doc, 1), "name")), b);
     json_decref(doc);
     free(out);
@@ -353,7 +405,10 @@ START_TEST(ukiyoctl_update_reports_each_container)
     rc = test_sh(&out, "\"$UKIYOCTL\" --db %s update 2>&1", db_path);
     ck_assert_int_eq(rc, 2); /* neither names nor --all */
     free(out);
-    free(a); free(b); free(ref); free(repo);
+    free(a);
+    free(b);
+    free(ref);
+    free(repo);
 }
 END_TEST
 

@@ -98,10 +98,11 @@ int test_sh(char **out, const char *fmt, ...)
         return -1;
     /* The docker CLI that matches the engine (Debian's), whatever else is on PATH. */
     char *wrapped = NULL;
-    rc = asprintf(&wrapped,
-                  "docker() { if [ -n \"$UKIYO_TEST_DOCKER\" ]; then \"$UKIYO_TEST_DOCKER\" \"$@\"; "
-                  "else command docker \"$@\"; fi; }; %s",
-                  cmd);
+    rc =
+        asprintf(&wrapped,
+                 "docker() { if [ -n \"$UKIYO_TEST_DOCKER\" ]; then \"$UKIYO_TEST_DOCKER\" \"$@\"; "
+                 "else command docker \"$@\"; fi; }; %s",
+                 cmd);
     free(cmd);
     if (rc < 0)
         return -1;
@@ -167,8 +168,8 @@ void test_cleanup(void)
     int id = current_run_id();
 
     test_sh(NULL,
-            "ids=$(docker ps -aq --filter label=ukiyo.test --filter name=ukiyo-test-%d-); "
-            REMOVE_IDS_AND_VOLUMES,
+            "ids=$(docker ps -aq --filter label=ukiyo.test --filter "
+            "name=ukiyo-test-%d-); " REMOVE_IDS_AND_VOLUMES,
             id);
     test_sh(NULL,
             "vols=$(docker volume ls -q --filter name=ukiyo-test-%d-); "

@@ -52,8 +52,8 @@ static void add_failure(check_report *rep, const char *name, int err)
     snprintf(why, sizeof(why), "%s: %s", ukiyo_strerror(err), ukiyo_error_last());
     const char *cells[] = {name, "", "unknown", why};
     json_array_append_new(rep->rows, json_pack("{s:s, s:n, s:n, s:n, s:s, s:s}", "name", name,
-                                               "image", "local_digest", "remote_digest",
-                                               "status", "unknown", "reason", why));
+                                               "image", "local_digest", "remote_digest", "status",
+                                               "unknown", "reason", why));
     ctl_table_add(rep->table, cells);
     rep->any_failed = true;
 }

@@ -35,7 +35,9 @@ static void add_row(ctl_table *t, const ukiyo_history_entry *e)
     const char *outcome = ukiyo_history_entry_outcome(e);
 
     format_time(ukiyo_history_entry_started_ms(e), when, sizeof(when));
-    const char *cells[] = {when, ukiyo_history_entry_container(e), ukiyo_history_entry_kind(e),
+    const char *cells[] = {when,
+                           ukiyo_history_entry_container(e),
+                           ukiyo_history_entry_kind(e),
                            outcome ? outcome : "in progress",
                            ctl_short_id(ukiyo_history_entry_old_image_id(e), old_buf),
                            ctl_short_id(ukiyo_history_entry_new_image_id(e), new_buf),
@@ -46,9 +48,9 @@ static void add_row(ctl_table *t, const ukiyo_history_entry *e)
 static int run_history(const ctl_options *opts, int argc, char **argv)
 {
     static const struct option longopts[] = {{"limit", required_argument, NULL, 'l'},
-                                              {NULL, 0, NULL, 0}};
-    static const char *const headings[] = {"WHEN", "CONTAINER", "KIND", "OUTCOME", "FROM", "TO",
-                                           "REASON"};
+                                             {NULL, 0, NULL, 0}};
+    static const char *const headings[] = {"WHEN", "CONTAINER", "KIND",  "OUTCOME",
+                                           "FROM", "TO",        "REASON"};
     ukiyo_history *h = NULL;
     long limit = 50;
     int c, err;
@@ -67,7 +69,8 @@ static int run_history(const ctl_options *opts, int argc, char **argv)
     ukiyo *u = ctl_open_with_store(opts);
     if (!u)
         return EXIT_FAILED;
-    err = ukiyo_store_history(&h, ukiyo_get_store(u), optind < argc ? argv[optind] : NULL, 0, (size_t)limit);
+    err = ukiyo_store_history(&h, ukiyo_get_store(u), optind < argc ? argv[optind] : NULL, 0,
+                              (size_t)limit);
     if (err < 0) {
         ukiyo_close(u);
         return ctl_fail("history", err);

@@ -8,11 +8,10 @@
 
 #include "ukiyoctl.h"
 
-static json_t *container_row_json(const ukiyo_container *c, const char *digest,
-                                  const ukiyo_plan *p)
+static json_t *container_row_json(const ukiyo_container *c, const char *digest, const ukiyo_plan *p)
 {
-    return json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s, s:s?, s:b, s:I, s:I, s:s?}",
-                     "name", ukiyo_container_name(c), "id", ukiyo_container_id(c), "image",
+    return json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s, s:s?, s:b, s:I, s:I, s:s?}", "name",
+                     ukiyo_container_name(c), "id", ukiyo_container_id(c), "image",
                      ukiyo_container_image(c), "image_id", ukiyo_container_image_id(c),
                      "local_digest", digest, "state", ukiyo_container_state(c), "policy",
                      ukiyo_plan_policy(p), "window", ukiyo_plan_window(p), "window_open",
@@ -49,12 +48,14 @@ static void add_table_row(ctl_table *t, const ukiyo_container *c, const char *di
         snprintf(poll, sizeof(poll), "%lldm", (long long)(poll_s / 60));
     else
         snprintf(poll, sizeof(poll), "%llds", (long long)poll_s);
-    const char *cells[] = {ukiyo_container_name(c), ukiyo_container_image(c),
+    const char *cells[] = {ukiyo_container_name(c),
+                           ukiyo_container_image(c),
                            ctl_short_id(ukiyo_container_image_id(c), id_buf),
                            digest ? ctl_short_id(digest, digest_buf) : "-",
                            ukiyo_container_state(c),
                            ukiyo_plan_error(p) ? "invalid" : ukiyo_plan_policy(p),
-                           ukiyo_plan_window(p) ? ukiyo_plan_window(p) : "-", poll,
+                           ukiyo_plan_window(p) ? ukiyo_plan_window(p) : "-",
+                           poll,
                            next_window(p, next, sizeof(next))};
     ctl_table_add(t, cells);
     if (ukiyo_plan_error(p))
@@ -77,7 +78,9 @@ static int list_containers(ukiyo *u, const ctl_options *opts, bool all)
         /* The list shows an image ID once the tag has moved on; inspect keeps the reference. */
         ukiyo_container *c = NULL;
         char *digest = NULL;
-        if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u), ukiyo_container_id(ukiyo_container_list_get(list, i))) < 0)
+        if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u),
+                                           ukiyo_container_id(ukiyo_container_list_get(list, i))) <
+            0)
             continue; /* removed since the list was made */
         if (ukiyo_container_local_digest(&digest, u, c) < 0)
             ukiyo_error_clear();

@@ -91,9 +91,8 @@ static int report_pulled(ukiyo *u, const ctl_options *opts, const char *ref)
     if (err < 0)
         return ctl_fail("pulled, but cannot inspect the image", err);
     if (opts->json)
-        ctl_print_json(json_pack("{s:s, s:s, s:s?}", "image", ref, "id",
-                                 ukiyo_image_info_id(info), "digest",
-                                 ukiyo_image_info_repo_digest(info, 0)));
+        ctl_print_json(json_pack("{s:s, s:s, s:s?}", "image", ref, "id", ukiyo_image_info_id(info),
+                                 "digest", ukiyo_image_info_repo_digest(info, 0)));
     else
         printf("pulled %s (%s)\n", ref, ukiyo_image_info_id(info));
     ukiyo_image_info_free(info);

@@ -33,8 +33,8 @@ static json_t *result_json(const ukiyo_update_result *r)
 {
     return json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?}", "name",
                      ukiyo_update_result_container(r), "image", ukiyo_update_result_image(r),
-                     "outcome", ukiyo_update_outcome_name(ukiyo_update_result_outcome(r)),
-                     "reason", ukiyo_update_result_reason(r), "old_image_id",
+                     "outcome", ukiyo_update_outcome_name(ukiyo_update_result_outcome(r)), "reason",
+                     ukiyo_update_result_reason(r), "old_image_id",
                      ukiyo_update_result_old_image_id(r), "new_image_id",
                      ukiyo_update_result_new_image_id(r), "container_id",
                      ukiyo_update_result_container_id(r), "strategy",
@@ -135,11 +135,14 @@ static int run_on_containers(ukiyo *u, update_fn fn, update_args *args, int argc
 
 static int parse_update_args(update_args *a, int argc, char **argv, const ctl_command *cmd)
 {
-    static const struct option longopts[] = {
-        {"all", no_argument, NULL, 'a'},          {"dry-run", no_argument, NULL, 'n'},
-        {"strategy", required_argument, NULL, 's'}, {"health-timeout", required_argument, NULL, 't'},
-        {"min-uptime", required_argument, NULL, 'u'}, {"cleanup", no_argument, NULL, 'c'},
-        {"label-enable", no_argument, NULL, 'l'},  {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"all", no_argument, NULL, 'a'},
+                                             {"dry-run", no_argument, NULL, 'n'},
+                                             {"strategy", required_argument, NULL, 's'},
+                                             {"health-timeout", required_argument, NULL, 't'},
+                                             {"min-uptime", required_argument, NULL, 'u'},
+                                             {"cleanup", no_argument, NULL, 'c'},
+                                             {"label-enable", no_argument, NULL, 'l'},
+                                             {NULL, 0, NULL, 0}};
     int c;
 
     while ((c = getopt_long(argc, argv, "an", longopts, NULL)) != -1) {
@@ -201,22 +204,22 @@ static int run_updates(const ctl_options *opts, int argc, char **argv, const ctl
 }
 
 #define UPDATE_OPTIONS_HELP                                                                        \
-    "Several containers are taken in dependency order (links, container: network\n"      \
-    "mode, volumes-from, ukiyo.depends-on, com.docker.compose.depends_on).\n\n"           \
-    "  -a, --all               every running container (with --label-enable: those\n"           \
-    "                          labelled ukiyo.enable=true or\n"                                  \
-    "                          com.centurylinklabs.watchtower.enable=true)\n"                    \
-    "  -n, --dry-run           say what would happen, change nothing\n"                         \
-    "  --strategy S            stop-first (default) or start-first (no host ports only);\n"     \
-    "                          default: the ukiyo.strategy label\n"                              \
-    "  --health-timeout S      seconds a HEALTHCHECK has to pass (default: label\n"             \
-    "                          ukiyo.health-timeout, else 60)\n"                                 \
-    "  --min-uptime S          without a HEALTHCHECK, seconds it must stay up (default:\n"      \
-    "                          label ukiyo.min-uptime, else 10)\n"                               \
-    "  --cleanup               remove the image two updates back once an update succeeds\n"    \
-    "  --json                  one object per container: name, image, outcome, reason,\n"       \
-    "                          old_image_id, new_image_id, container_id, strategy\n\n"          \
-    "Outcomes: fresh, updated, rolled-back, failed, skipped, planned. Exit status 0\n"          \
+    "Several containers are taken in dependency order (links, container: network\n"                \
+    "mode, volumes-from, ukiyo.depends-on, com.docker.compose.depends_on).\n\n"                    \
+    "  -a, --all               every running container (with --label-enable: those\n"              \
+    "                          labelled ukiyo.enable=true or\n"                                    \
+    "                          com.centurylinklabs.watchtower.enable=true)\n"                      \
+    "  -n, --dry-run           say what would happen, change nothing\n"                            \
+    "  --strategy S            stop-first (default) or start-first (no host ports only);\n"        \
+    "                          default: the ukiyo.strategy label\n"                                \
+    "  --health-timeout S      seconds a HEALTHCHECK has to pass (default: label\n"                \
+    "                          ukiyo.health-timeout, else 60)\n"                                   \
+    "  --min-uptime S          without a HEALTHCHECK, seconds it must stay up (default:\n"         \
+    "                          label ukiyo.min-uptime, else 10)\n"                                 \
+    "  --cleanup               remove the image two updates back once an update succeeds\n"        \
+    "  --json                  one object per container: name, image, outcome, reason,\n"          \
+    "                          old_image_id, new_image_id, container_id, strategy\n\n"             \
+    "Outcomes: fresh, updated, rolled-back, failed, skipped, planned. Exit status 0\n"             \
     "when none rolled back or failed, 3 otherwise, 1 when nothing could be done.\n"
 
 static int run_update(const ctl_options *opts, int argc, char **argv)

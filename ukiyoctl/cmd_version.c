@@ -23,13 +23,12 @@ static int run_version(const ctl_options *opts, int argc, char **argv)
     if (err == 0)
         engine = json_loads(engine_json, 0, NULL);
     if (opts->json) {
-        ctl_print_json(json_pack("{s:s, s:s?, s:s?, s:s?, s:s}", "version", ukiyo_version(),
-                                 "engine_version",
-                                 json_string_value(json_object_get(engine, "Version")),
-                                 "engine_api_version",
-                                 json_string_value(json_object_get(engine, "ApiVersion")),
-                                 "api_version", ukiyo_docker_api_version(ukiyo_get_docker(u)),
-                                 "docker_host", ukiyo_docker_host(ukiyo_get_docker(u))));
+        ctl_print_json(
+            json_pack("{s:s, s:s?, s:s?, s:s?, s:s}", "version", ukiyo_version(), "engine_version",
+                      json_string_value(json_object_get(engine, "Version")), "engine_api_version",
+                      json_string_value(json_object_get(engine, "ApiVersion")), "api_version",
+                      ukiyo_docker_api_version(ukiyo_get_docker(u)), "docker_host",
+                      ukiyo_docker_host(ukiyo_get_docker(u))));
     } else {
         printf("ukiyoctl:    %s (libukiyo %s)\n", UKIYO_VERSION_STRING, ukiyo_version());
         printf("docker host: %s\n", ukiyo_docker_host(ukiyo_get_docker(u)));

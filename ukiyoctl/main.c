@@ -9,15 +9,8 @@
 #include "ukiyoctl.h"
 
 static const ctl_command *const commands[] = {
-    &cmd_ps,
-    &cmd_check,
-    &cmd_pull,
-    &cmd_update,
-    &cmd_redeploy,
-    &cmd_rollback,
-    &cmd_reconcile,
-    &cmd_history,
-    &cmd_version,
+    &cmd_ps,       &cmd_check,     &cmd_pull,    &cmd_update,  &cmd_redeploy,
+    &cmd_rollback, &cmd_reconcile, &cmd_history, &cmd_version,
 };
 
 static void usage(FILE *to)
@@ -45,12 +38,14 @@ static void usage(FILE *to)
 
 static int parse_global(ctl_options *opts, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"host", required_argument, NULL, 'H'},   {"config", required_argument, NULL, 'c'},
-        {"db", required_argument, NULL, 'd'},
-        {"timeout", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},          {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"host", required_argument, NULL, 'H'},
+                                             {"config", required_argument, NULL, 'c'},
+                                             {"db", required_argument, NULL, 'd'},
+                                             {"timeout", required_argument, NULL, 't'},
+                                             {"json", no_argument, NULL, 'j'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {"version", no_argument, NULL, 'V'},
+                                             {NULL, 0, NULL, 0}};
     int c;
 
     /* '+': stop at the command name, its options are its own. */

@@ -16,7 +16,7 @@
 #include "thread.h"
 #include "ukiyod.h"
 
-#define COMMIT_GROUP_MAX 256 /* deliveries in one transaction */
+#define COMMIT_GROUP_MAX 256  /* deliveries in one transaction */
 #define COMMIT_QUEUE_MAX 4096 /* deliveries waiting; past it: 503 */
 
 struct webhook_committer {
@@ -65,9 +65,8 @@ static void fill(ukiyo_job_submission *subs, webhook_delivery **group, unsigned 
         for (size_t j = 0; j < count; j++, k++) {
             ukiyo_job_submission s = {.event = ukiyo_push_events_get(ev, j),
                                       .source = ukiyo_push_events_format(ev),
-                                      .delivery_id = count == 1
-                                                         ? ukiyo_push_events_delivery_id(ev)
-                                                         : NULL,
+                                      .delivery_id =
+                                          count == 1 ? ukiyo_push_events_delivery_id(ev) : NULL,
                                       .callback_url = ukiyo_push_events_callback_url(ev)};
             subs[k] = s;
         }

@@ -234,8 +234,8 @@ static int apply_environment(daemon_config *cfg)
                 return -1;
             }
     }
-    cfg->label_enable = env_or("UKIYO_LABEL_ENABLE", NULL) &&
-                        strcmp(env_or("UKIYO_LABEL_ENABLE", "0"), "0") != 0;
+    cfg->label_enable =
+        env_or("UKIYO_LABEL_ENABLE", NULL) && strcmp(env_or("UKIYO_LABEL_ENABLE", "0"), "0") != 0;
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
         const char *v = env_or(vars[i].name, NULL);
         if (v && apply(cfg, vars[i].opt, v) < 0) {
@@ -281,23 +281,29 @@ static const char *option_name(const struct option *opts, int val)
 
 int config_parse(daemon_config *cfg, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"listen", required_argument, NULL, 'l'},     {"db", required_argument, NULL, 'd'},
-        {"docker-host", required_argument, NULL, 'H'}, {"body-limit", required_argument, NULL, 'b'},
-        {"api-token-file", required_argument, NULL, 't'},
-        {"webhook-secret-file", required_argument, NULL, 's'},
-        {"label-enable", no_argument, NULL, 'e'},
-        {"registry-alias", required_argument, NULL, 'a'},
-        {"log-format", required_argument, NULL, 'f'}, {"log-level", required_argument, NULL, 'v'},
-        {"poll", required_argument, NULL, 'p'},       {"poll-jitter", required_argument, NULL, 'j'},
-        {"schedule", required_argument, NULL, 'S'},   {"notify", required_argument, NULL, 'n'},
-        {"buffer-limit", required_argument, NULL, 'B'},
-        {"http-workers", required_argument, NULL, 'W'},
-        {"max-connections", required_argument, NULL, 'C'},
-        {"max-connections-per-address", required_argument, NULL, 'A'},
-        {"request-deadline", required_argument, NULL, 'T'},
-        {"help", no_argument, NULL, 'h'},             {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"listen", required_argument, NULL, 'l'},
+                                             {"db", required_argument, NULL, 'd'},
+                                             {"docker-host", required_argument, NULL, 'H'},
+                                             {"body-limit", required_argument, NULL, 'b'},
+                                             {"api-token-file", required_argument, NULL, 't'},
+                                             {"webhook-secret-file", required_argument, NULL, 's'},
+                                             {"label-enable", no_argument, NULL, 'e'},
+                                             {"registry-alias", required_argument, NULL, 'a'},
+                                             {"log-format", required_argument, NULL, 'f'},
+                                             {"log-level", required_argument, NULL, 'v'},
+                                             {"poll", required_argument, NULL, 'p'},
+                                             {"poll-jitter", required_argument, NULL, 'j'},
+                                             {"schedule", required_argument, NULL, 'S'},
+                                             {"notify", required_argument, NULL, 'n'},
+                                             {"buffer-limit", required_argument, NULL, 'B'},
+                                             {"http-workers", required_argument, NULL, 'W'},
+                                             {"max-connections", required_argument, NULL, 'C'},
+                                             {"max-connections-per-address", required_argument,
+                                              NULL, 'A'},
+                                             {"request-deadline", required_argument, NULL, 'T'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {"version", no_argument, NULL, 'V'},
+                                             {NULL, 0, NULL, 0}};
     int c;
 
     memset(cfg, 0, sizeof(*cfg));

@@ -31,7 +31,7 @@
 #include "thread.h"
 #include "ukiyod.h"
 
-#define DOOR_REFUSAL_ROOM 64       /* refused connections on their way out */
+#define DOOR_REFUSAL_ROOM 64        /* refused connections on their way out */
 #define DOOR_REFUSED_LINGER_MS 2000 /* how long a refused connection may stay */
 #define DOOR_SUMMARY_MS 10000       /* refusals are logged at most this often */
 #define DOOR_REASONS_MAX 16
@@ -166,7 +166,8 @@ static void log_refusals(void)
 
 typedef enum { ADMIT, ANSWER_429, ANSWER_503, CLOSE_SILENTLY } admission;
 
-/* Whether a connection from @key may be served, answered and shut, or only closed. Under the lock. */
+/* Whether a connection from @key may be served, answered and shut, or only closed. Under the lock.
+ */
 static admission admit(const door *d, const unsigned char key[16])
 {
     admission a = ADMIT;
@@ -198,8 +199,8 @@ enum MHD_Result door_accept_policy(void *cls, const struct sockaddr *addr, sockl
 
 static void connection_started(door *d, struct MHD_Connection *conn, void **socket_context)
 {
-    const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn,
-                                                                 MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *fd =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
     const union MHD_ConnectionInfo *addr =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     door_conn *c = calloc(1, sizeof(*c));
@@ -285,8 +286,8 @@ bool door_conn_refused(const door_conn *c)
 
 static long long deadline_of(const door *d, const door_conn *c)
 {
-    return c->start_ms + (c->refused ? DOOR_REFUSED_LINGER_MS
-                                     : (long long)d->limits.deadline_s * 1000);
+    return c->start_ms +
+           (c->refused ? DOOR_REFUSED_LINGER_MS : (long long)d->limits.deadline_s * 1000);
 }
 
 bool door_conn_overdue(door *d, door_conn *c)

@@ -20,8 +20,8 @@
 typedef struct {
     unsigned max_connections; /* in all */
     unsigned max_per_address;
-    unsigned deadline_s;      /* headers and body of one request */
-    size_t buffer_limit;      /* body bytes held for all requests together */
+    unsigned deadline_s; /* headers and body of one request */
+    size_t buffer_limit; /* body bytes held for all requests together */
 } door_limits;
 
 typedef struct door door;

@@ -62,10 +62,10 @@ json_t *engine_watch_json(engine_watch *w)
 {
     pthread_mutex_lock(&w->thread.lock);
     long long age = w->checked_ms ? monotonic_ms() - w->checked_ms : -1;
-    json_t *doc = json_pack("{s:b, s:s?, s:s?, s:I}", "reachable", w->reachable, "api_version",
-                            w->reachable ? w->api_version : NULL, "error",
-                            w->reachable || age < 0 ? NULL : w->error, "checked_ms_ago",
-                            (json_int_t)age);
+    json_t *doc =
+        json_pack("{s:b, s:s?, s:s?, s:I}", "reachable", w->reachable, "api_version",
+                  w->reachable ? w->api_version : NULL, "error",
+                  w->reachable || age < 0 ? NULL : w->error, "checked_ms_ago", (json_int_t)age);
     if (age < 0 || age > ENGINE_FRESH_MS) {
         w->asked = true;
         daemon_thread_wake_locked(&w->thread, false);

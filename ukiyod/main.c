@@ -86,8 +86,8 @@ int main(int argc, char **argv)
     if (!u)
         return 1;
     if (secret_load(&state.api_token, cfg.api_token_file, cfg.db_path, "api-token") < 0 ||
-        secret_load(&state.webhook_secret, cfg.webhook_secret_file, cfg.db_path,
-                    "webhook-secret") < 0) {
+        secret_load(&state.webhook_secret, cfg.webhook_secret_file, cfg.db_path, "webhook-secret") <
+            0) {
         rc = 1;
         goto done;
     }
@@ -114,8 +114,11 @@ int main(int argc, char **argv)
         rc = 1;
         goto done;
     }
-    const char *fields[] = {"version", ukiyo_version(), "listen", cfg.listen, "db", cfg.db_path,
-                            "docker_host", ukiyo_docker_host(ukiyo_get_docker(u)), NULL};
+    const char *fields[] = {"version",     ukiyo_version(),
+                            "listen",      cfg.listen,
+                            "db",          cfg.db_path,
+                            "docker_host", ukiyo_docker_host(ukiyo_get_docker(u)),
+                            NULL};
     daemon_log(UKIYO_LOG_INFO, "ukiyod started", fields);
 
     int sig = wait_for_stop_signal(&signals);

@@ -28,15 +28,25 @@ typedef struct {
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static family webhooks_received = {"ukiyo_webhooks_received_total",
-                                   "Webhook deliveries received, by format", {{"", 0}}, 0};
+                                   "Webhook deliveries received, by format",
+                                   {{"", 0}},
+                                   0};
 static family webhooks_accepted = {"ukiyo_webhooks_accepted_total",
-                                   "Webhook deliveries that queued jobs, by format", {{"", 0}}, 0};
+                                   "Webhook deliveries that queued jobs, by format",
+                                   {{"", 0}},
+                                   0};
 static family webhooks_refused = {"ukiyo_webhooks_refused_total",
-                                  "Webhook deliveries refused, by format and reason", {{"", 0}}, 0};
+                                  "Webhook deliveries refused, by format and reason",
+                                  {{"", 0}},
+                                  0};
 static family refused = {"ukiyo_http_refused_total",
-                         "Requests the front door refused, by reason", {{"", 0}}, 0};
+                         "Requests the front door refused, by reason",
+                         {{"", 0}},
+                         0};
 static family notifications = {"ukiyo_notifications_total",
-                               "Notifications sent, by target and result", {{"", 0}}, 0};
+                               "Notifications sent, by target and result",
+                               {{"", 0}},
+                               0};
 static unsigned long long poll_requests;
 static int rate_limit_remaining = -1;
 static unsigned notify_targets_invalid;
@@ -128,16 +138,19 @@ static void print_process_counters(FILE *out)
     print_family(out, &webhooks_refused);
     print_family(out, &refused);
     print_family(out, &notifications);
-    fprintf(out, "# HELP ukiyo_poll_requests_total Registry requests made by polls.\n"
-                 "# TYPE ukiyo_poll_requests_total counter\nukiyo_poll_requests_total %llu\n",
+    fprintf(out,
+            "# HELP ukiyo_poll_requests_total Registry requests made by polls.\n"
+            "# TYPE ukiyo_poll_requests_total counter\nukiyo_poll_requests_total %llu\n",
             poll_requests);
     if (rate_limit_remaining >= 0)
-        fprintf(out, "# HELP ukiyo_registry_rate_limit_remaining The last ratelimit-remaining a "
-                     "registry sent.\n# TYPE ukiyo_registry_rate_limit_remaining gauge\n"
-                     "ukiyo_registry_rate_limit_remaining %d\n",
+        fprintf(out,
+                "# HELP ukiyo_registry_rate_limit_remaining The last ratelimit-remaining a "
+                "registry sent.\n# TYPE ukiyo_registry_rate_limit_remaining gauge\n"
+                "ukiyo_registry_rate_limit_remaining %d\n",
                 rate_limit_remaining);
-    fprintf(out, "# HELP ukiyo_notify_targets_invalid Notification targets refused at start.\n"
-                 "# TYPE ukiyo_notify_targets_invalid gauge\nukiyo_notify_targets_invalid %u\n",
+    fprintf(out,
+            "# HELP ukiyo_notify_targets_invalid Notification targets refused at start.\n"
+            "# TYPE ukiyo_notify_targets_invalid gauge\nukiyo_notify_targets_invalid %u\n",
             notify_targets_invalid);
     pthread_mutex_unlock(&lock);
 }
@@ -168,7 +181,8 @@ static void print_store(FILE *out, const ukiyo_store_stats *stats)
                    "updated", NULL);
     print_outcomes(out, stats, "ukiyo_rollbacks_total",
                    "New containers that failed their health gate and were rolled back, by "
-                   "container", "rolled-back", NULL);
+                   "container",
+                   "rolled-back", NULL);
     print_outcomes(out, stats, "ukiyo_manual_rollbacks_total",
                    "Containers put back on their previous image on request, by container",
                    "updated", "rollback");
@@ -196,13 +210,13 @@ int handle_metrics(route_context *ctx, const route_request *req)
         ukiyo_store_stats_free(stats);
         return MHD_NO;
     }
-    fprintf(out, "# HELP ukiyo_build_info The running ukiyod.\n# TYPE ukiyo_build_info gauge\n"
-                 "ukiyo_build_info{version=\"%s\"} 1\n",
+    fprintf(out,
+            "# HELP ukiyo_build_info The running ukiyod.\n# TYPE ukiyo_build_info gauge\n"
+            "ukiyo_build_info{version=\"%s\"} 1\n",
             ukiyo_version());
     print_store(out, stats);
     print_process_counters(out);
     fclose(out);
     ukiyo_store_stats_free(stats);
-    return server_answer_text(req, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
-                              text);
+    return server_answer_text(req, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text);
 }

@@ -13,7 +13,7 @@
 #define QUEUE_MAX 256
 
 struct notify_worker {
-    daemon_thread thread; /* its lock guards the queue */
+    daemon_thread thread;   /* its lock guards the queue */
     char *queue[QUEUE_MAX]; /* event JSON, oldest first */
     size_t count;
     ukiyo_notifier *notifier;

@@ -8,8 +8,7 @@
 
 #include "reply.h"
 
-int server_answer_text(const route_request *req, unsigned int status, const char *type,
-                       char *text)
+int server_answer_text(const route_request *req, unsigned int status, const char *type, char *text)
 {
     free(req->reply->body);
     req->reply->status = text ? status : MHD_HTTP_INTERNAL_SERVER_ERROR;
@@ -29,8 +28,7 @@ int server_answer_json(const route_request *req, unsigned int status, json_t *do
 int server_answer_error(const route_request *req, unsigned int status, const char *code,
                         const char *message)
 {
-    return server_answer_json(req, status,
-                              json_pack("{s:s, s:s}", "error", message, "code", code));
+    return server_answer_json(req, status, json_pack("{s:s, s:s}", "error", message, "code", code));
 }
 
 static const char *error_code_name(unsigned status)
@@ -46,14 +44,14 @@ static const char *error_code_name(unsigned status)
 int seed_answer_error(const route_request *req, unsigned status, const char *message)
 {
     return server_answer_json(req, status,
-                              json_pack("{s:i, s:s, s:s, s:s}", "ResponseCode", 1,
-                                        "ResponseDesc", message, "error", message, "code",
+                              json_pack("{s:i, s:s, s:s, s:s}", "ResponseCode", 1, "ResponseDesc",
+                                        message, "error", message, "code",
                                         error_code_name(status)));
 }
 
 int seed_answer_result(const route_request *req, int err, unsigned ok_status, const char *ok)
 {
-    unsigned status = err == UKIYO_EINVAL    ? MHD_HTTP_BAD_REQUEST
+    unsigned status = err == UKIYO_EINVAL      ? MHD_HTTP_BAD_REQUEST
                       : err == UKIYO_ENOTFOUND ? MHD_HTTP_NOT_FOUND
                       : err == UKIYO_ECONFLICT ? MHD_HTTP_CONFLICT
                                                : MHD_HTTP_INTERNAL_SERVER_ERROR;

@@ -19,8 +19,8 @@ typedef struct {
 /* A handler's answer, queued on the connection by server.c. */
 typedef struct {
     unsigned status;
-    const char *type; /* static */
-    char *body;       /* new (malloc), or NULL for none */
+    const char *type;  /* static */
+    char *body;        /* new (malloc), or NULL for none */
     const char *allow; /* an Allow header, or NULL (static) */
 } route_reply;
 
@@ -30,15 +30,14 @@ typedef struct {
     const char *url;
     const char *body;
     size_t body_len;
-    const char *rest;  /* what follows a prefix route's path ("" for exact routes) */
+    const char *rest; /* what follows a prefix route's path ("" for exact routes) */
     route_reply *reply;
 } route_request;
 
 typedef int (*route_handler)(route_context *ctx, const route_request *req);
 
 /* Set @text (new, released with free) as the reply, as @type. Always 1 (MHD_YES). */
-int server_answer_text(const route_request *req, unsigned int status, const char *type,
-                       char *text);
+int server_answer_text(const route_request *req, unsigned int status, const char *type, char *text);
 /* A JSON document (released) or a JSON error {"error","code"}. */
 int server_answer_json(const route_request *req, unsigned int status, json_t *doc);
 int server_answer_error(const route_request *req, unsigned int status, const char *code,

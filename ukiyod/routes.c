@@ -22,8 +22,7 @@ static const route routes[] = {
     {"DELETE", "/delete-container-access-keys", true, true, ROUTE_POOL, handle_keys_delete},
     {"POST", "/save-repository-scheduled-time", false, true, ROUTE_POOL, handle_schedule_save},
     {"POST", "/edit-repository-scheduled-time", false, true, ROUTE_POOL, handle_schedule_edit},
-    {"DELETE", "/remove-repository-scheduled-time", true, true, ROUTE_POOL,
-     handle_schedule_remove},
+    {"DELETE", "/remove-repository-scheduled-time", true, true, ROUTE_POOL, handle_schedule_remove},
     {"GET", "/get-container-history", true, true, ROUTE_POOL, handle_seed_history_page},
     {"GET", "/get-container-history-by-name", true, true, ROUTE_POOL, handle_seed_history_name},
     {"GET", "/api/v1/deployments", false, true, ROUTE_POOL, handle_deployments},
@@ -54,10 +53,14 @@ static const char *match(const route *r, const char *url)
 /* The Allow header for a path whose routes take @get, @post and @del. */
 static const char *allow_header(bool get, bool post, bool del)
 {
-    static const char *const headers[8] = {
-        "OPTIONS",           "GET, HEAD, OPTIONS",           "POST, OPTIONS",
-        "GET, HEAD, POST, OPTIONS", "DELETE, OPTIONS",       "GET, HEAD, DELETE, OPTIONS",
-        "POST, DELETE, OPTIONS",    "GET, HEAD, POST, DELETE, OPTIONS"};
+    static const char *const headers[8] = {"OPTIONS",
+                                           "GET, HEAD, OPTIONS",
+                                           "POST, OPTIONS",
+                                           "GET, HEAD, POST, OPTIONS",
+                                           "DELETE, OPTIONS",
+                                           "GET, HEAD, DELETE, OPTIONS",
+                                           "POST, DELETE, OPTIONS",
+                                           "GET, HEAD, POST, DELETE, OPTIONS"};
     return headers[(get ? 1 : 0) | (post ? 2 : 0) | (del ? 4 : 0)];
 }
 
@@ -84,8 +87,8 @@ const route *route_find(const char *method, const char *url, const char **rest_o
     if (!get && !post && !del)
         *status_out = MHD_HTTP_NOT_FOUND;
     else
-        *status_out = strcmp(method, "OPTIONS") == 0 ? MHD_HTTP_NO_CONTENT
-                                                     : MHD_HTTP_METHOD_NOT_ALLOWED;
+        *status_out =
+            strcmp(method, "OPTIONS") == 0 ? MHD_HTTP_NO_CONTENT : MHD_HTTP_METHOD_NOT_ALLOWED;
     return NULL;
 }
 
@@ -96,4 +99,3 @@ bool route_token_ok(const daemon_state *state, struct MHD_Connection *conn)
     return auth && strncmp(auth, "Bearer ", 7) == 0 &&
            ukiyo_secret_equal(auth + 7, state->api_token);
 }
-

@@ -32,8 +32,7 @@ static int answer_library_error(const route_request *req, int err)
     unsigned status = err == UKIYO_ENOTFOUND ? MHD_HTTP_NOT_FOUND
                       : err == UKIYO_EINVAL  ? MHD_HTTP_BAD_REQUEST
                                              : MHD_HTTP_INTERNAL_SERVER_ERROR;
-    return server_answer_error(req, status,
-                               err == UKIYO_ENOTFOUND ? "not_found" : "internal",
+    return server_answer_error(req, status, err == UKIYO_ENOTFOUND ? "not_found" : "internal",
                                ukiyo_error_last());
 }
 
@@ -48,7 +47,8 @@ static json_t *job_json(const ukiyo_job *job)
 
 int handle_jobs(route_context *ctx, const route_request *req)
 {
-    long limit = query_number(req, "limit", 50, 500), offset = query_number(req, "offset", 0, 1L << 30);
+    long limit = query_number(req, "limit", 50, 500),
+         offset = query_number(req, "offset", 0, 1L << 30);
     ukiyo_job_list *jobs = NULL;
     int err;
 
@@ -94,7 +94,8 @@ json_t *history_entry_json(const ukiyo_history_entry *e)
 int handle_history(route_context *ctx, const route_request *req)
 {
     const char *name = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "container");
-    long limit = query_number(req, "limit", 50, 1000), offset = query_number(req, "offset", 0, 1L << 30);
+    long limit = query_number(req, "limit", 50, 1000),
+         offset = query_number(req, "offset", 0, 1L << 30);
     ukiyo_history *h = NULL;
     int err;
 

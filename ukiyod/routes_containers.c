@@ -35,7 +35,8 @@ int handle_containers(route_context *ctx, const route_request *req)
     for (size_t i = 0; err == 0 && i < ukiyo_container_list_count(list); i++) {
         ukiyo_container *c = NULL;
         /* The list shows an image ID once the tag moved: inspect keeps the reference. */
-        if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(ctx->u), ukiyo_container_id(ukiyo_container_list_get(list, i))) ==
+        if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(ctx->u),
+                                           ukiyo_container_id(ukiyo_container_list_get(list, i))) ==
             0)
             json_array_append_new(out, container_json(c));
         ukiyo_container_free(c);

@@ -33,7 +33,8 @@ static bool integer_of(json_t *v, long long *out)
  * and optionally "containerName" and "window"}. The spec borrows from @doc.
  * NULL, or what is wrong with the body.
  */
-static const char *seed_spec(json_t *doc, ukiyo_deployment_spec *spec, ukiyo_port_binding **ports_out)
+static const char *seed_spec(json_t *doc, ukiyo_deployment_spec *spec,
+                             ukiyo_port_binding **ports_out)
 {
     if (!json_is_object(doc))
         return "deployment: the body is not a JSON object";
@@ -73,8 +74,8 @@ static const char *seed_spec(json_t *doc, ukiyo_deployment_spec *spec, ukiyo_por
     json_array_foreach(list, i, p) {
         long long host = 0, inside = 0;
         if (!integer_of(json_object_get(p, "exportPort"), &host) ||
-            !integer_of(json_object_get(p, "internalPort"), &inside) || host < 1 ||
-            host > 65535 || inside < 1 || inside > 65535)
+            !integer_of(json_object_get(p, "internalPort"), &inside) || host < 1 || host > 65535 ||
+            inside < 1 || inside > 65535)
             return "deployment: exportPort and internalPort are port numbers (1-65535)";
         ports[i].host_port = (int)host;
         ports[i].container_port = (int)inside;
@@ -162,8 +163,8 @@ static int seed_history(route_context *ctx, const route_request *req, const char
         json_array_append_new(entries, history_entry_json(ukiyo_history_get(h, i)));
     ukiyo_history_free(h);
     return server_answer_json(req, MHD_HTTP_OK,
-                              json_pack("{s:i, s:s, s:o}", "ResponseCode", 0, "ResponseDesc",
-                                        "ok", "history", entries));
+                              json_pack("{s:i, s:s, s:o}", "ResponseCode", 0, "ResponseDesc", "ok",
+                                        "history", entries));
 }
 
 int handle_seed_history_page(route_context *ctx, const route_request *req)

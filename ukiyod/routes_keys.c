@@ -32,12 +32,12 @@ static int save_or_edit(route_context *ctx, const route_request *req, int replac
             json_decref(doc);
             return seed_answer_error(req, MHD_HTTP_BAD_REQUEST, "every field is a string");
         }
-    err = ukiyo_store_credential_save(
-        ukiyo_get_store(ctx->u), json_string_value(json_object_get(doc, "serverAddress")),
-        json_string_value(json_object_get(doc, "username")),
-        json_string_value(json_object_get(doc, "accessToken")),
-        json_string_value(json_object_get(doc, "email")),
-        json_string_value(json_object_get(doc, "desc")), replace);
+    err = ukiyo_store_credential_save(ukiyo_get_store(ctx->u),
+                                      json_string_value(json_object_get(doc, "serverAddress")),
+                                      json_string_value(json_object_get(doc, "username")),
+                                      json_string_value(json_object_get(doc, "accessToken")),
+                                      json_string_value(json_object_get(doc, "email")),
+                                      json_string_value(json_object_get(doc, "desc")), replace);
     json_decref(doc);
     return seed_answer_result(req, err, replace ? MHD_HTTP_OK : MHD_HTTP_CREATED,
                               replace ? "access key updated" : "access key saved");

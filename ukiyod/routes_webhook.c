@@ -34,16 +34,15 @@ webhook_auth webhook_authenticate_headers(const daemon_state *state, struct MHD_
     else if (auth)
         ok = ukiyo_secret_equal(strncmp(auth, "Bearer ", 7) == 0 ? auth + 7 : auth, secret);
     else
-        return header("X-Hub-Signature-256", conn) ? WEBHOOK_AUTH_NEEDS_BODY
-                                                   : WEBHOOK_AUTH_REFUSED;
+        return header("X-Hub-Signature-256", conn) ? WEBHOOK_AUTH_NEEDS_BODY : WEBHOOK_AUTH_REFUSED;
     return ok ? WEBHOOK_AUTH_OK : WEBHOOK_AUTH_REFUSED;
 }
 
 static int answer(const route_request *req, unsigned status, const char *desc, json_t *extra)
 {
     /* The seed's {"ResponseCode", "ResponseDesc"}, with the details beside them. */
-    json_t *doc = json_pack("{s:i, s:s}", "ResponseCode", status < 300 ? 0 : 1, "ResponseDesc",
-                            desc);
+    json_t *doc =
+        json_pack("{s:i, s:s}", "ResponseCode", status < 300 ? 0 : 1, "ResponseDesc", desc);
     if (extra) {
         json_object_update(doc, extra);
         json_decref(extra);
@@ -86,8 +85,8 @@ int webhook_parse(const daemon_state *state, const route_request *req, webhook_a
     if (ukiyo_push_events_count(ev) == 0) {
         metrics_webhook(ukiyo_push_events_format(ev), NULL, false);
         answer(req, MHD_HTTP_OK, "nothing to update",
-               json_pack("{s:s, s:i, s:[]}", "format", ukiyo_push_events_format(ev), "accepted",
-                         0, "jobs"));
+               json_pack("{s:s, s:i, s:[]}", "format", ukiyo_push_events_format(ev), "accepted", 0,
+                         "jobs"));
         ukiyo_push_events_free(ev);
         return 0;
     }

@@ -69,8 +69,8 @@ int secret_load(char **out, const char *file, const char *db_path, const char *n
         rc = 0;
     } else if (!file && generate_secret(path, value, sizeof(value)) == 0) {
         const char *fields[] = {"file", path, NULL};
-        daemon_log(UKIYO_LOG_INFO, name[0] == 'a' ? "generated an API token"
-                                                  : "generated a webhook secret",
+        daemon_log(UKIYO_LOG_INFO,
+                   name[0] == 'a' ? "generated an API token" : "generated a webhook secret",
                    fields);
         rc = 0;
     } else {

@@ -94,8 +94,8 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, route_reply *r)
     char *body = r->body;
     size_t len = body ? strlen(body) : 0;
     struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, body ? body : (char *)"", body ? MHD_RESPMEM_MUST_FREE
-                                                                           : MHD_RESPMEM_PERSISTENT);
+        MHD_create_response_from_buffer(len, body ? body : (char *)"",
+                                        body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     r->body = NULL;
     if (!resp) {
         free(body);
@@ -188,7 +188,10 @@ static enum MHD_Result begin(http_server *s, struct MHD_Connection *conn, const 
     *con_cls = st;
     st->server = s;
     st->dc = dc;
-    st->req = (route_request){.conn = conn, .method = method, .url = url, .rest = "",
+    st->req = (route_request){.conn = conn,
+                              .method = method,
+                              .url = url,
+                              .rest = "",
                               .reply = &st->reply};
     return decide(s, st);
 }
@@ -204,8 +207,7 @@ static enum MHD_Result cut(request_state *st, unsigned status, const char *reaso
     return MHD_NO;
 }
 
-static enum MHD_Result take_body(http_server *s, request_state *st, const char *data,
-                                 size_t *size)
+static enum MHD_Result take_body(http_server *s, request_state *st, const char *data, size_t *size)
 {
     size_t limit = s->state->cfg->body_limit;
 
@@ -301,8 +303,7 @@ static enum MHD_Result serve(http_server *s, request_state *st)
         st->route->handler(&ctx, &st->req);
         return queue_reply(st->req.conn, &st->reply);
     }
-    case ROUTE_WEBHOOK:
-        return serve_webhook(s, st);
+    case ROUTE_WEBHOOK: return serve_webhook(s, st);
     case ROUTE_POOL:
     default:
         MHD_suspend_connection(st->req.conn);
@@ -313,9 +314,8 @@ static enum MHD_Result serve(http_server *s, request_state *st)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     http_server *s = cls;
     request_state *st = *con_cls;
@@ -375,13 +375,13 @@ int http_server_start(http_server **out, daemon_state *state)
     unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    s->mhd = MHD_start_daemon(
-        flags, 0, door_accept_policy, s->door, on_request, s, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned int)state->cfg->request_deadline_s, MHD_OPTION_CONNECTION_LIMIT,
-        door_connection_cap(s->door) + 1, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024U,
-        MHD_OPTION_NOTIFY_CONNECTION, door_connection_notify, s->door,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+    s->mhd =
+        MHD_start_daemon(flags, 0, door_accept_policy, s->door, on_request, s, MHD_OPTION_SOCK_ADDR,
+                         (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_TIMEOUT,
+                         (unsigned int)state->cfg->request_deadline_s, MHD_OPTION_CONNECTION_LIMIT,
+                         door_connection_cap(s->door) + 1, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024U,
+                         MHD_OPTION_NOTIFY_CONNECTION, door_connection_notify, s->door,
+                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
     if (!s->mhd)
         goto fail;
     *out = s;

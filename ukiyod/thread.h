@@ -12,9 +12,9 @@
 
 typedef struct {
     pthread_mutex_t lock;
-    pthread_cond_t wake;  /* timed waits count on CLOCK_MONOTONIC */
-    bool stop;            /* under lock */
-    unsigned running;     /* threads started */
+    pthread_cond_t wake; /* timed waits count on CLOCK_MONOTONIC */
+    bool stop;           /* under lock */
+    unsigned running;    /* threads started */
     pthread_t threads[256];
 } daemon_thread;
 

@@ -14,7 +14,7 @@ typedef enum { LOG_FORMAT_LOGFMT, LOG_FORMAT_JSON } log_format;
 #define DAEMON_NOTIFY_MAX 16
 
 typedef struct {
-    const char *listen;      /* "0.0.0.0:8080" */
+    const char *listen; /* "0.0.0.0:8080" */
     const char *db_path;
     const char *docker_host;
     const char *api_token_file;      /* NULL: <db dir>/api-token, generated */
@@ -24,16 +24,16 @@ typedef struct {
     log_format log_format;
     ukiyo_log_level log_level;
     size_t body_limit;
-    int64_t poll_interval_ms;  /* 0: poll only containers labelled ukiyo.poll */
-    unsigned int poll_jitter;  /* percent */
-    const char *schedule;      /* default update window (cron), or NULL */
+    int64_t poll_interval_ms;                  /* 0: poll only containers labelled ukiyo.poll */
+    unsigned int poll_jitter;                  /* percent */
+    const char *schedule;                      /* default update window (cron), or NULL */
     const char *notify[DAEMON_NOTIFY_MAX + 1]; /* NULL-terminated notification targets */
     /* The front door (server.c, door.c). */
-    unsigned http_workers;        /* request workers, each with a library handle */
-    unsigned max_connections;     /* in all */
-    unsigned max_per_address;     /* from one client address */
-    unsigned request_deadline_s;  /* to send one request's headers and body */
-    size_t buffer_limit;          /* body bytes held for all requests together */
+    unsigned http_workers;       /* request workers, each with a library handle */
+    unsigned max_connections;    /* in all */
+    unsigned max_per_address;    /* from one client address */
+    unsigned request_deadline_s; /* to send one request's headers and body */
+    size_t buffer_limit;         /* body bytes held for all requests together */
 } daemon_config;
 
 /* The library's options for @cfg. */
@@ -105,14 +105,13 @@ void request_pool_free(request_pool *p);
  */
 typedef struct webhook_delivery webhook_delivery;
 struct webhook_delivery {
-    webhook_delivery *next;  /* the committer's */
+    webhook_delivery *next; /* the committer's */
     ukiyo_push_events *events;
     /* @err: 0 or the store's UKIYO_E* code; @ids: the jobs (new, taken). */
     void (*done)(webhook_delivery *d, int err, json_t *ids);
 };
 typedef struct webhook_committer webhook_committer;
-int webhook_committer_start(webhook_committer **out, const daemon_config *cfg,
-                            job_worker *worker);
+int webhook_committer_start(webhook_committer **out, const daemon_config *cfg, job_worker *worker);
 /* False when too many deliveries wait already. */
 bool webhook_committer_submit(webhook_committer *c, webhook_delivery *d);
 /* Commit what is queued, then stop the thread; later submissions fail. NULL does nothing. */

@@ -142,9 +142,9 @@ static int credential_from_auths_entry(ukiyo_credential **out, const char *regis
         if (!colon) {
             ukiyo__str_free_secret(decoded);
             return ukiyo__error_set(UKIYO_EINVAL,
-                                   "config.json: the \"auth\" entry for %s is not base64 of "
-                                   "user:password",
-                                   registry);
+                                    "config.json: the \"auth\" entry for %s is not base64 of "
+                                    "user:password",
+                                    registry);
         }
         *colon = '\0';
         user = decoded;
@@ -172,7 +172,7 @@ static int lookup_docker_config(ukiyo_auth *a, ukiyo_credential **out, const cha
     config = json_load_file(a->config_path, 0, &jerr);
     if (!config)
         return ukiyo__error_set(UKIYO_EIO, "cannot read %s: %s (line %d)", a->config_path,
-                               jerr.text, jerr.line);
+                                jerr.text, jerr.line);
     const char *helper_url = is_docker_hub(registry) ? DOCKER_HUB_CONFIG_KEY : registry;
     helper = config_lookup(json_object_get(config, "credHelpers"), registry);
     entry = config_lookup(json_object_get(config, "auths"), registry);

@@ -91,7 +91,8 @@ static bool read_until_eof(int fd, strbuf *out, int64_t deadline)
             continue;
         if (n <= 0)
             return true;
-        if (out->len + (size_t)n > HELPER_OUTPUT_MAX || ukiyo__strbuf_append(out, chunk, (size_t)n) < 0)
+        if (out->len + (size_t)n > HELPER_OUTPUT_MAX ||
+            ukiyo__strbuf_append(out, chunk, (size_t)n) < 0)
             return true;
     }
 }
@@ -105,7 +106,7 @@ static int parse_helper_output(ukiyo_credential **out, const char *text, const c
 
     if (!user || !secret)
         err = ukiyo__error_set(UKIYO_EIO, "credential helper for %s printed no Username/Secret",
-                              registry);
+                               registry);
     else if (strcmp(user, "<token>") == 0) /* Docker's marker for an identity token */
         err = ukiyo_credential_new(out, registry, NULL, NULL, secret);
     else
@@ -115,7 +116,7 @@ static int parse_helper_output(ukiyo_credential **out, const char *text, const c
 }
 
 int ukiyo__credential_helper_get(ukiyo_credential **out, const char *helper, const char *server_url,
-                          const char *registry)
+                                 const char *registry)
 {
     strbuf output = {0};
     /* On the stack: a child whose exec fails exits without freeing anything of ours. */
@@ -142,13 +143,13 @@ int ukiyo__credential_helper_get(ukiyo_credential **out, const char *helper, con
         ;
     if (!finished)
         err = ukiyo__error_set(UKIYO_EIO, "%s did not answer within %d s", program,
-                              HELPER_TIMEOUT_MS / 1000);
+                               HELPER_TIMEOUT_MS / 1000);
     else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
         err = ukiyo__error_set(UKIYO_EIO, "credential helper %s is not installed", program);
     else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         err = strstr(output.data ? output.data : "", "not found")
                   ? ukiyo__error_set(UKIYO_ENOTFOUND, "%s has no credential for %s", program,
-                                    registry)
+                                     registry)
                   : ukiyo__error_set(UKIYO_EIO, "%s failed for %s", program, registry);
     else
         err = parse_helper_output(out, output.data ? output.data : "", registry);

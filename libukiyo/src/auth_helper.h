@@ -13,6 +13,6 @@
  *         cannot be run, fails, or takes longer than 10 seconds.
  */
 int ukiyo__credential_helper_get(ukiyo_credential **out, const char *helper, const char *server_url,
-                          const char *registry);
+                                 const char *registry);
 
 #endif

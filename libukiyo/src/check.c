@@ -98,7 +98,7 @@ UKIYO_EXTERN int ukiyo_container_local_digest(char **digest_out, ukiyo *u, const
     if (!image || !image_id || ukiyo__str_has_prefix(image, "sha256:") ||
         ukiyo_image_ref_parse(&ref, image) < 0)
         return ukiyo__error_set(UKIYO_ENOTFOUND, "container %s was started from an image ID",
-                               ukiyo_container_name(c));
+                                ukiyo_container_name(c));
     err = ukiyo_docker_image_inspect(&info, ukiyo_get_docker(u), image_id);
     if (err == 0) {
         const char *digest = local_digest_of(info, ref, NULL);
@@ -108,7 +108,7 @@ UKIYO_EXTERN int ukiyo_container_local_digest(char **digest_out, ukiyo *u, const
         else
             err = digest ? UKIYO_ENOMEM
                          : ukiyo__error_set(UKIYO_ENOTFOUND, "image of %s has no registry digest",
-                                           ukiyo_container_name(c));
+                                            ukiyo_container_name(c));
     }
     ukiyo_image_info_free(info);
     ukiyo_image_ref_free(ref);
@@ -120,7 +120,8 @@ static void note_newer_pull(check_run *run)
 {
     ukiyo_image_info *tagged = NULL;
 
-    if (ukiyo_docker_image_inspect(&tagged, ukiyo_get_docker(run->u), ukiyo_image_ref_string(run->ref)) < 0) {
+    if (ukiyo_docker_image_inspect(&tagged, ukiyo_get_docker(run->u),
+                                   ukiyo_image_ref_string(run->ref)) < 0) {
         ukiyo_error_clear();
         return;
     }
@@ -162,7 +163,8 @@ static int fill_from_container(check_run *run)
     res->image_id = ukiyo__str_dup(ukiyo_container_image_id(run->container));
     if (!res->name || !res->image || !res->image_id)
         return UKIYO_ENOMEM;
-    if (!image || ukiyo_image_ref_parse(&run->ref, image) < 0 || ukiyo__str_has_prefix(image, "sha256:")) {
+    if (!image || ukiyo_image_ref_parse(&run->ref, image) < 0 ||
+        ukiyo__str_has_prefix(image, "sha256:")) {
         ukiyo_error_clear();
         ukiyo_image_ref_free(run->ref);
         run->ref = NULL;
@@ -201,7 +203,8 @@ static int check_policy(check_run *run)
 
     if (err < 0) {
         free(run->result->reason);
-        run->result->reason = ukiyo__str_printf("label %s: %s", UKIYO_LABEL_POLICY, ukiyo_error_last());
+        run->result->reason =
+            ukiyo__str_printf("label %s: %s", UKIYO_LABEL_POLICY, ukiyo_error_last());
         run->result->status = UKIYO_CHECK_UNKNOWN;
         ukiyo_error_clear();
         return run->result->reason ? 0 : UKIYO_ENOMEM;
@@ -211,7 +214,8 @@ static int check_policy(check_run *run)
     if (run->ref && ukiyo_image_ref_tag(run->ref) && kind != UKIYO_POLICY_DIGEST &&
         kind != UKIYO_POLICY_NEVER) {
         if (ukiyo_registry_list_tags(&tags, ukiyo_get_registry(run->u), run->ref) == 0 &&
-            ukiyo_policy_choose(&run->result->new_tag, policy, ukiyo_image_ref_tag(run->ref), tags) == 0 &&
+            ukiyo_policy_choose(&run->result->new_tag, policy, ukiyo_image_ref_tag(run->ref),
+                                tags) == 0 &&
             run->result->new_tag) {
             run->result->status = UKIYO_CHECK_UPDATE_AVAILABLE;
         } else if (!run->result->new_tag && ukiyo_error_last()[0]) {
@@ -329,15 +333,15 @@ UKIYO_EXTERN int ukiyo_check_result_json(char **json_out, const ukiyo_check_resu
 {
     if (!json_out || !r)
         return ukiyo__error_set(UKIYO_EINVAL, "check: NULL argument");
-    json_t *doc = json_pack(
-        "{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s?, s:b, s:s, s:s?}", "name",
-        ukiyo_check_result_name(r), "image", ukiyo_check_result_image(r), "image_id",
-        ukiyo_check_result_image_id(r), "local_digest", ukiyo_check_result_local_digest(r),
-        "remote_digest", ukiyo_check_result_remote_digest(r), "status",
-        ukiyo_check_status_name(ukiyo_check_result_status(r)), "reason",
-        ukiyo_check_result_reason(r), "newer_image_pulled",
-        ukiyo_check_result_newer_image_pulled(r) != 0, "policy", ukiyo_check_result_policy(r),
-        "new_tag", ukiyo_check_result_new_tag(r));
+    json_t *doc = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s?, s:b, s:s, s:s?}", "name",
+                            ukiyo_check_result_name(r), "image", ukiyo_check_result_image(r),
+                            "image_id", ukiyo_check_result_image_id(r), "local_digest",
+                            ukiyo_check_result_local_digest(r), "remote_digest",
+                            ukiyo_check_result_remote_digest(r), "status",
+                            ukiyo_check_status_name(ukiyo_check_result_status(r)), "reason",
+                            ukiyo_check_result_reason(r), "newer_image_pulled",
+                            ukiyo_check_result_newer_image_pulled(r) != 0, "policy",
+                            ukiyo_check_result_policy(r), "new_tag", ukiyo_check_result_new_tag(r));
     char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(doc);
     if (!text)

@@ -76,7 +76,7 @@ UKIYO_EXTERN int ukiyo_open(ukiyo **out, const ukiyo_options *opts)
             if (!strchr(*a, '=') || ukiyo__string_list_append(&u->aliases, *a) < 0) {
                 ukiyo_close(u);
                 return ukiyo__error_set(UKIYO_EINVAL, "registry alias \"%s\" is not name=other",
-                                       *a);
+                                        *a);
             }
         }
         auth_opts.docker_config_dir = opts->docker_config_dir;

@@ -23,7 +23,7 @@ UKIYO_EXTERN int ukiyo_credential_new(ukiyo_credential **out, const char *regist
 
     if (!out || !registry || (!identity_token && !username))
         return ukiyo__error_set(UKIYO_EINVAL, "a credential needs a registry and a user name "
-                                             "or an identity token");
+                                              "or an identity token");
     c = calloc(1, sizeof(*c));
     if (!c)
         return UKIYO_ENOMEM;

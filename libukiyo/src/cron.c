@@ -32,21 +32,21 @@ typedef struct {
     const char *const *names; /* names[i] is the value min + i */
 } cron_field;
 
-static const char *const month_names[] = {"jan", "feb", "mar", "apr", "may", "jun",
-                                          "jul", "aug", "sep", "oct", "nov", "dec", NULL};
+static const char *const month_names[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul",
+                                          "aug", "sep", "oct", "nov", "dec", NULL};
 static const char *const day_names[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL};
 
 static const cron_field fields[] = {
-    {"minute", 0, 59, NULL},         {"hour", 0, 23, NULL},
-    {"day of month", 1, 31, NULL},   {"month", 1, 12, month_names},
+    {"minute", 0, 59, NULL},          {"hour", 0, 23, NULL},
+    {"day of month", 1, 31, NULL},    {"month", 1, 12, month_names},
     {"day of week", 0, 7, day_names}, /* 7 is Sunday too */
 };
 
 static const struct {
     const char *name, *expansion;
 } shortcuts[] = {
-    {"@yearly", "0 0 1 1 *"},  {"@annually", "0 0 1 1 *"}, {"@monthly", "0 0 1 * *"},
-    {"@weekly", "0 0 * * 0"},  {"@daily", "0 0 * * *"},    {"@midnight", "0 0 * * *"},
+    {"@yearly", "0 0 1 1 *"}, {"@annually", "0 0 1 1 *"}, {"@monthly", "0 0 1 * *"},
+    {"@weekly", "0 0 * * 0"}, {"@daily", "0 0 * * *"},    {"@midnight", "0 0 * * *"},
     {"@hourly", "0 * * * *"},
 };
 
@@ -59,7 +59,7 @@ static int parse_value(const cron_field *f, const char *s, const char **end, int
             v = v * 10 + (*s++ - '0');
         if (v < f->min || v > f->max)
             return ukiyo__error_set(UKIYO_EINVAL, "%s: %ld is out of range %d-%d", f->what, v,
-                                   f->min, f->max);
+                                    f->min, f->max);
         *out = (int)v;
         *end = s;
         return 0;
@@ -73,7 +73,7 @@ static int parse_value(const cron_field *f, const char *s, const char **end, int
     }
     size_t n = strcspn(s, ",-/ \t");
     return ukiyo__error_set(UKIYO_EINVAL, "%s: \"%.*s\" is not a value", f->what,
-                           (int)(n > 20 ? 20 : n), s);
+                            (int)(n > 20 ? 20 : n), s);
 }
 
 /* One list item: "*", "v", "a-b", each optionally "/step". */
@@ -93,8 +93,8 @@ static int parse_item(const cron_field *f, const char *s, const char *stop, uint
             if ((err = parse_value(f, s + 1, &s, &hi)) < 0)
                 return err;
             if (hi < lo)
-                return ukiyo__error_set(UKIYO_EINVAL, "%s: the range %d-%d runs backwards",
-                                       f->what, lo, hi);
+                return ukiyo__error_set(UKIYO_EINVAL, "%s: the range %d-%d runs backwards", f->what,
+                                        lo, hi);
             range = true;
         }
     }
@@ -103,15 +103,15 @@ static int parse_item(const cron_field *f, const char *s, const char *stop, uint
         long v = strtol(s + 1, &end, 10);
         if (end == s + 1 || v < 1 || v > f->max)
             return ukiyo__error_set(UKIYO_EINVAL, "%s: bad step \"%.*s\"", f->what,
-                                   (int)(stop - s - 1), s + 1);
+                                    (int)(stop - s - 1), s + 1);
         step = (int)v;
         if (!range) /* "a/n": from a to the end */
             hi = f->max;
         s = end;
     }
     if (s != stop)
-        return ukiyo__error_set(UKIYO_EINVAL, "%s: unexpected \"%.*s\"", f->what,
-                               (int)(stop - s), s);
+        return ukiyo__error_set(UKIYO_EINVAL, "%s: unexpected \"%.*s\"", f->what, (int)(stop - s),
+                                s);
     for (int v = lo; v <= hi; v += step)
         *bits |= UINT64_C(1) << v;
     return 0;
@@ -184,8 +184,10 @@ static int parse_fields(ukiyo_cron *c, const char *s)
         s += len;
     }
     if (n != 5)
-        return ukiyo__error_set(UKIYO_EINVAL, "expected five fields (minute hour day-of-month "
-                                             "month day-of-week), found %d", n);
+        return ukiyo__error_set(UKIYO_EINVAL,
+                                "expected five fields (minute hour day-of-month "
+                                "month day-of-week), found %d",
+                                n);
     c->minutes = bits[0];
     c->hours = (uint32_t)bits[1];
     c->days = (uint32_t)bits[2];
@@ -214,8 +216,10 @@ UKIYO_EXTERN int ukiyo_cron_parse(ukiyo_cron **out, const char *expression)
             if (strlen(shortcuts[i].name) == n && strncasecmp(s, shortcuts[i].name, n) == 0)
                 expansion = shortcuts[i].expansion;
         if (!expansion || s[n + strspn(s + n, " \t")])
-            err = ukiyo__error_set(UKIYO_EINVAL, "unknown shortcut \"%.*s\" (@yearly, "
-                                  "@monthly, @weekly, @daily, @hourly)", (int)(n > 20 ? 20 : n), s);
+            err = ukiyo__error_set(UKIYO_EINVAL,
+                                   "unknown shortcut \"%.*s\" (@yearly, "
+                                   "@monthly, @weekly, @daily, @hourly)",
+                                   (int)(n > 20 ? 20 : n), s);
         else
             err = parse_fields(c, expansion);
     } else if (err == 0) {
@@ -266,7 +270,8 @@ UKIYO_EXTERN int ukiyo_cron_matches(const ukiyo_cron *c, int64_t at_ms)
     return civil_matches(c, &t);
 }
 
-/* The first civil minute at or after @t (seconds zero) that matches; false when none in 50 years. */
+/* The first civil minute at or after @t (seconds zero) that matches; false when none in 50 years.
+ */
 static bool next_civil(const ukiyo_cron *c, tz_civil *t)
 {
     int limit = t->year + 50;
@@ -317,8 +322,8 @@ UKIYO_EXTERN int ukiyo_cron_next(const ukiyo_cron *c, int64_t after_ms, int64_t 
             t.minute = 0;
             if (++t.hour == 24) {
                 t.hour = 0;
-                ukiyo__tz_civil_from_days(ukiyo__tz_days_from_civil(t.year, t.month, t.day) + 1, &t.year,
-                                   &t.month, &t.day);
+                ukiyo__tz_civil_from_days(ukiyo__tz_days_from_civil(t.year, t.month, t.day) + 1,
+                                          &t.year, &t.month, &t.day);
             }
         }
         if (!next_civil(c, &t))

@@ -120,10 +120,13 @@ void ukiyo__deployment_clear(deployment *d)
 /* @d as a row of the store; its strings are borrowed from @d except the ports' text. */
 static int to_row(const deployment *d, store_deployment *row)
 {
-    *row = (store_deployment){.name = d->name, .registry = d->registry,
-                              .repository = d->repository, .container = d->container,
+    *row = (store_deployment){.name = d->name,
+                              .registry = d->registry,
+                              .repository = d->repository,
+                              .container = d->container,
                               .ports = json_dumps(d->ports, JSON_COMPACT),
-                              .scheduled_at_ms = d->scheduled_at_ms, .downtime = d->downtime,
+                              .scheduled_at_ms = d->scheduled_at_ms,
+                              .downtime = d->downtime,
                               .window = d->window};
     return row->ports ? 0 : UKIYO_ENOMEM;
 }
@@ -131,10 +134,13 @@ static int to_row(const deployment *d, store_deployment *row)
 /* Takes @row's strings. */
 static void from_row(store_deployment *row, deployment *d)
 {
-    *d = (deployment){.name = row->name, .registry = row->registry,
-                      .repository = row->repository, .container = row->container,
+    *d = (deployment){.name = row->name,
+                      .registry = row->registry,
+                      .repository = row->repository,
+                      .container = row->container,
                       .ports = json_loads(row->ports ? row->ports : "[]", 0, NULL),
-                      .scheduled_at_ms = row->scheduled_at_ms, .downtime = row->downtime,
+                      .scheduled_at_ms = row->scheduled_at_ms,
+                      .downtime = row->downtime,
                       .window = row->window};
     free(row->ports);
     memset(row, 0, sizeof(*row));
@@ -151,13 +157,13 @@ static int check_clashes(const deployment *d, const store_deployment *others, si
         int err = 0;
         json_array_foreach(d->ports, i, a) {
             json_array_foreach(theirs, j, b) {
-                if (err == 0 && json_equal(json_object_get(a, "exportPort"),
-                                           json_object_get(b, "exportPort")))
+                if (err == 0 &&
+                    json_equal(json_object_get(a, "exportPort"), json_object_get(b, "exportPort")))
                     err = ukiyo__error_set(UKIYO_ECONFLICT,
-                                          "host port %lld is already exported by deployment %s",
-                                          (long long)json_integer_value(
-                                              json_object_get(a, "exportPort")),
-                                          others[k].name);
+                                           "host port %lld is already exported by deployment %s",
+                                           (long long)json_integer_value(
+                                               json_object_get(a, "exportPort")),
+                                           others[k].name);
             }
         }
         json_decref(theirs);
@@ -343,7 +349,7 @@ UKIYO_EXTERN int ukiyo_deployment_spec_init(ukiyo_deployment_spec *spec, unsigne
 }
 
 int ukiyo__deployment_find(ukiyo_store *s, const char *registry, const char *repository,
-                    const char *name, deployment *d)
+                           const char *name, deployment *d)
 {
     store_deployment row;
     int err = ukiyo__store_deployment_find(s, registry, repository, name, &row);
@@ -375,11 +381,10 @@ static char *first_container_spec(const deployment *d, const char *ref)
         }
         json_array_append_new(list, json_pack("{s:s}", "HostPort", host));
     }
-    json_t *spec = json_pack("{s:s, s:{s:s, s:s*}, s:o, s:{s:o, s:{s:s}}}", "Image", ref,
-                             "Labels", UKIYO_LABEL_DEPLOYMENT, d->name, UKIYO_LABEL_SCHEDULE,
-                             d->window, "ExposedPorts", exposed,
-                             "HostConfig", "PortBindings", bindings, "RestartPolicy", "Name",
-                             "unless-stopped");
+    json_t *spec = json_pack("{s:s, s:{s:s, s:s*}, s:o, s:{s:o, s:{s:s}}}", "Image", ref, "Labels",
+                             UKIYO_LABEL_DEPLOYMENT, d->name, UKIYO_LABEL_SCHEDULE, d->window,
+                             "ExposedPorts", exposed, "HostConfig", "PortBindings", bindings,
+                             "RestartPolicy", "Name", "unless-stopped");
     char *text = spec ? json_dumps(spec, JSON_COMPACT) : NULL;
     json_decref(spec);
     return text;

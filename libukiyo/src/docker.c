@@ -12,8 +12,8 @@
 #define DEFAULT_DOCKER_HOST "unix:///var/run/docker.sock"
 
 struct ukiyo_docker {
-    char *host;      /* as given: unix:///... or tcp://... */
-    char *base_url;  /* http://localhost or http(s)://host:port */
+    char *host;     /* as given: unix:///... or tcp://... */
+    char *base_url; /* http://localhost or http(s)://host:port */
     char *api_version;
     http_session *http;
 };
@@ -70,9 +70,9 @@ static int parse_host(ukiyo_docker *d, const ukiyo_docker_options *opts, http_tr
     }
     if (!ukiyo__str_has_prefix(host, "tcp://") && !ukiyo__str_has_prefix(host, "http://") &&
         !ukiyo__str_has_prefix(host, "https://"))
-        return ukiyo__error_set(UKIYO_EINVAL,
-                               "unsupported docker host \"%s\" (use unix:///path or tcp://host:port)",
-                               host);
+        return ukiyo__error_set(
+            UKIYO_EINVAL, "unsupported docker host \"%s\" (use unix:///path or tcp://host:port)",
+            host);
     const char *authority = strstr(host, "://") + 3;
     if (!authority[0])
         return ukiyo__error_set(UKIYO_EINVAL, "docker host %s names no address", host);
@@ -82,7 +82,7 @@ static int parse_host(ukiyo_docker *d, const ukiyo_docker_options *opts, http_tr
     if (ukiyo__str_has_prefix(host, "https://"))
         use_tls = true;
     d->base_url = ukiyo__str_printf("%s://%.*s", use_tls ? "https" : "http",
-                             (int)strcspn(authority, "/"), authority);
+                                    (int)strcspn(authority, "/"), authority);
     return d->base_url ? 0 : UKIYO_ENOMEM;
 }
 
@@ -100,8 +100,8 @@ UKIYO_EXTERN int ukiyo_docker_new(ukiyo_docker **out, const ukiyo_docker_options
     if (!d)
         return UKIYO_ENOMEM;
     d->host = strdup(opts && opts->host && opts->host[0] ? opts->host
-                     : env_host && env_host[0]        ? env_host
-                                                      : DEFAULT_DOCKER_HOST);
+                     : env_host && env_host[0]           ? env_host
+                                                         : DEFAULT_DOCKER_HOST);
     err = d->host ? parse_host(d, opts, &transport) : UKIYO_ENOMEM;
     if (err == 0)
         err = ukiyo__http_session_new(&d->http, &transport, opts ? opts->timeout_ms : 0);
@@ -144,12 +144,12 @@ static int negotiate(ukiyo_docker *d, const http_response *resp)
 
     if (resp->status != 200 || server_num < 0)
         return ukiyo__error_set(UKIYO_EPROTOCOL,
-                               "%s did not answer /_ping like a Docker engine (HTTP %ld)", d->host,
-                               resp->status);
+                                "%s did not answer /_ping like a Docker engine (HTTP %ld)", d->host,
+                                resp->status);
     if (server_num < version_number(UKIYO_DOCKER_API_MIN))
         return ukiyo__error_set(UKIYO_EUNSUPPORTED,
-                               "the engine at %s speaks API %s; ukiyo needs at least %s", d->host,
-                               server, UKIYO_DOCKER_API_MIN);
+                                "the engine at %s speaks API %s; ukiyo needs at least %s", d->host,
+                                server, UKIYO_DOCKER_API_MIN);
     free(d->api_version);
     d->api_version = server_num < version_number(UKIYO_DOCKER_API_MAX)
                          ? strndup(server, strcspn(server, " \r\n"))
@@ -211,20 +211,23 @@ int ukiyo__docker_error_from_status(long status, const char *what, const char *b
 }
 
 int ukiyo__docker_call(ukiyo_docker *d, const char *method, const char *path, const char *body,
-                json_t **doc_out)
+                       json_t **doc_out)
 {
     return ukiyo__docker_call_timeout(d, method, path, body, 0, doc_out);
 }
 
-int ukiyo__docker_call_timeout(ukiyo_docker *d, const char *method, const char *path, const char *body,
-                        long timeout_ms, json_t **doc_out)
+int ukiyo__docker_call_timeout(ukiyo_docker *d, const char *method, const char *path,
+                               const char *body, long timeout_ms, json_t **doc_out)
 {
     static const char *const json_headers[] = {"Content-Type: application/json", NULL};
     http_response resp;
     int err;
     char *url = versioned_url(d, path, &err);
-    http_request req = {.method = method, .url = url, .body = body,
-                        .body_len = body ? strlen(body) : 0, .headers = json_headers,
+    http_request req = {.method = method,
+                        .url = url,
+                        .body = body,
+                        .body_len = body ? strlen(body) : 0,
+                        .headers = json_headers,
                         .timeout_ms = timeout_ms};
 
     if (!url)
@@ -243,7 +246,7 @@ int ukiyo__docker_call_timeout(ukiyo_docker *d, const char *method, const char *
         *doc_out = json_loads(resp.body.data ? resp.body.data : "", 0, &jerr);
         if (!*doc_out)
             err = ukiyo__error_set(UKIYO_EPROTOCOL, "%s %s: the engine sent invalid JSON (%s)",
-                                  method, path, jerr.text);
+                                   method, path, jerr.text);
     } else if (doc_out) {
         *doc_out = NULL;
     }
@@ -253,14 +256,18 @@ int ukiyo__docker_call_timeout(ukiyo_docker *d, const char *method, const char *
 }
 
 int ukiyo__docker_stream(ukiyo_docker *d, const char *method, const char *path,
-                  const char *const *headers, http_line_fn on_line, void *payload)
+                         const char *const *headers, http_line_fn on_line, void *payload)
 {
     http_response resp;
     int err;
     char *url = versioned_url(d, path, &err);
     /* A pull may legitimately take an hour; only a silent engine is an error. */
-    http_request req = {.method = method, .url = url, .headers = headers,
-                        .on_line = on_line, .payload = payload, .stall_timeout_s = 300};
+    http_request req = {.method = method,
+                        .url = url,
+                        .headers = headers,
+                        .on_line = on_line,
+                        .payload = payload,
+                        .stall_timeout_s = 300};
 
     if (!url)
         return err;
@@ -295,6 +302,6 @@ UKIYO_EXTERN int ukiyo_docker_options_init(ukiyo_docker_options *opts, unsigned 
 {
     static const ukiyo_docker_options template = UKIYO_DOCKER_OPTIONS_INIT;
 
-    return ukiyo__options_init(opts, sizeof(*opts), &template, version, UKIYO_DOCKER_OPTIONS_VERSION,
-                               "ukiyo_docker_options");
+    return ukiyo__options_init(opts, sizeof(*opts), &template, version,
+                               UKIYO_DOCKER_OPTIONS_VERSION, "ukiyo_docker_options");
 }

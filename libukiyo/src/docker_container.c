@@ -103,7 +103,8 @@ UKIYO_EXTERN const char *ukiyo_container_json(const ukiyo_container *c)
     return c->json;
 }
 
-UKIYO_EXTERN int ukiyo_docker_container_inspect(ukiyo_container **out, ukiyo_docker *d, const char *id_or_name)
+UKIYO_EXTERN int ukiyo_docker_container_inspect(ukiyo_container **out, ukiyo_docker *d,
+                                                const char *id_or_name)
 {
     json_t *doc = NULL;
     char *escaped = id_or_name && id_or_name[0] ? ukiyo__http_escape(id_or_name) : NULL;
@@ -120,7 +121,7 @@ UKIYO_EXTERN int ukiyo_docker_container_inspect(ukiyo_container **out, ukiyo_doc
     if (!json_is_object(doc) || !json_is_string(json_object_get(doc, "Id"))) {
         json_decref(doc);
         return ukiyo__error_set(UKIYO_EPROTOCOL, "inspect of %s: no container document",
-                               id_or_name);
+                                id_or_name);
     }
     ukiyo_container *c = ukiyo__container_from_json(doc, true);
     if (!c)
@@ -156,19 +157,20 @@ static int list_from_array(ukiyo_container_list **out, json_t *array)
     return 0;
 }
 
-UKIYO_EXTERN int ukiyo_docker_container_list(ukiyo_container_list **out, ukiyo_docker *d, int all, const char *filters_json)
+UKIYO_EXTERN int ukiyo_docker_container_list(ukiyo_container_list **out, ukiyo_docker *d, int all,
+                                             const char *filters_json)
 {
     char *filters = filters_json ? ukiyo__http_escape(filters_json) : NULL;
     char *path = ukiyo__str_printf("/containers/json?all=%d%s%s", all ? 1 : 0,
-                            filters ? "&filters=" : "", filters ? filters : "");
+                                   filters ? "&filters=" : "", filters ? filters : "");
     json_t *doc = NULL;
     int err;
 
     if (filters_json) {
         json_t *parsed = json_loads(filters_json, 0, NULL);
-        err = json_is_object(parsed) ? 0
-                                     : ukiyo__error_set(UKIYO_EINVAL,
-                                                       "container filters must be a JSON object");
+        err = json_is_object(parsed)
+                  ? 0
+                  : ukiyo__error_set(UKIYO_EINVAL, "container filters must be a JSON object");
         json_decref(parsed);
         if (err < 0)
             goto done;
@@ -209,8 +211,7 @@ UKIYO_EXTERN void ukiyo_container_list_free(ukiyo_container_list *l)
 }
 
 /* POST /containers/{id}/{action}[?query] with no body and no answer wanted. */
-static int container_action(ukiyo_docker *d, const char *id, const char *action,
-                            const char *query)
+static int container_action(ukiyo_docker *d, const char *id, const char *action, const char *query)
 {
     char *escaped = id && id[0] ? ukiyo__http_escape(id) : NULL;
     char *path;
@@ -219,14 +220,15 @@ static int container_action(ukiyo_docker *d, const char *id, const char *action,
     if (!escaped)
         return ukiyo__error_set(UKIYO_EINVAL, "%s: no container given", action);
     path = ukiyo__str_printf("/containers/%s/%s%s%s", escaped, action, query ? "?" : "",
-                      query ? query : "");
+                             query ? query : "");
     err = path ? ukiyo__docker_call(d, "POST", path, NULL, NULL) : UKIYO_ENOMEM;
     free(escaped);
     free(path);
     return err;
 }
 
-UKIYO_EXTERN int ukiyo_docker_container_create(char **id_out, ukiyo_docker *d, const char *name, const char *spec_json)
+UKIYO_EXTERN int ukiyo_docker_container_create(char **id_out, ukiyo_docker *d, const char *name,
+                                               const char *spec_json)
 {
     char *escaped = name ? ukiyo__http_escape(name) : NULL;
     char *path = escaped ? ukiyo__str_printf("/containers/create?name=%s", escaped)
@@ -298,13 +300,12 @@ UKIYO_EXTERN int ukiyo_docker_container_rename(ukiyo_docker *d, const char *id,
     return err;
 }
 
-UKIYO_EXTERN int ukiyo_docker_container_remove(ukiyo_docker *d, const char *id,
-                                               unsigned int flags)
+UKIYO_EXTERN int ukiyo_docker_container_remove(ukiyo_docker *d, const char *id, unsigned int flags)
 {
     char *escaped = id && id[0] ? ukiyo__http_escape(id) : NULL;
     char *path = escaped ? ukiyo__str_printf("/containers/%s?force=%d&v=%d", escaped,
-                                      (flags & UKIYO_REMOVE_FORCE) ? 1 : 0,
-                                      (flags & UKIYO_REMOVE_VOLUMES) ? 1 : 0)
+                                             (flags & UKIYO_REMOVE_FORCE) ? 1 : 0,
+                                             (flags & UKIYO_REMOVE_VOLUMES) ? 1 : 0)
                          : NULL;
     int err;
 
@@ -316,14 +317,14 @@ UKIYO_EXTERN int ukiyo_docker_container_remove(ukiyo_docker *d, const char *id,
     return err;
 }
 
-UKIYO_EXTERN int ukiyo_docker_container_wait(ukiyo_docker *d, const char *id,
-                                             const char *condition, long timeout_ms,
-                                             int64_t *exit_code_out)
+UKIYO_EXTERN int ukiyo_docker_container_wait(ukiyo_docker *d, const char *id, const char *condition,
+                                             long timeout_ms, int64_t *exit_code_out)
 {
     char *escaped = id && id[0] ? ukiyo__http_escape(id) : NULL;
     char *cond = ukiyo__http_escape(condition ? condition : "not-running");
-    char *path = escaped && cond ? ukiyo__str_printf("/containers/%s/wait?condition=%s", escaped, cond)
-                                 : NULL;
+    char *path = escaped && cond
+                     ? ukiyo__str_printf("/containers/%s/wait?condition=%s", escaped, cond)
+                     : NULL;
     json_t *doc = NULL;
     int err;
 
@@ -331,7 +332,7 @@ UKIYO_EXTERN int ukiyo_docker_container_wait(ukiyo_docker *d, const char *id,
         err = ukiyo__error_set(UKIYO_EINVAL, "wait: no container given");
     else
         err = path ? ukiyo__docker_call_timeout(d, "POST", path, NULL,
-                                         timeout_ms > 0 ? timeout_ms : WAIT_FOREVER_MS, &doc)
+                                                timeout_ms > 0 ? timeout_ms : WAIT_FOREVER_MS, &doc)
                    : UKIYO_ENOMEM;
     free(escaped);
     free(cond);

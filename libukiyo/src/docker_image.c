@@ -14,7 +14,8 @@ struct ukiyo_image_info {
     char *json;
 };
 
-UKIYO_EXTERN int ukiyo_docker_image_inspect(ukiyo_image_info **out, ukiyo_docker *d, const char *ref)
+UKIYO_EXTERN int ukiyo_docker_image_inspect(ukiyo_image_info **out, ukiyo_docker *d,
+                                            const char *ref)
 {
     char *escaped = ref && ref[0] ? ukiyo__http_escape(ref) : NULL;
     char *path = escaped ? ukiyo__str_printf("/images/%s/json", escaped) : NULL;
@@ -88,8 +89,8 @@ UKIYO_EXTERN int ukiyo_docker_registry_auth_header(char **out, const ukiyo_crede
         doc = json_pack("{s:s, s:s}", "identitytoken", ukiyo_credential_identity_token(cred),
                         "serveraddress", ukiyo_credential_registry(cred));
     else
-        doc = json_pack("{s:s, s:s, s:s}", "username", ukiyo_credential_username(cred),
-                        "password", ukiyo_credential_password(cred), "serveraddress",
+        doc = json_pack("{s:s, s:s, s:s}", "username", ukiyo_credential_username(cred), "password",
+                        ukiyo_credential_password(cred), "serveraddress",
                         ukiyo_credential_registry(cred));
     text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
@@ -117,7 +118,7 @@ typedef struct {
     void *payload;
     layer_progress layers[PULL_LAYERS_MAX];
     unsigned int layer_count;
-    char *error;     /* in-band error, or the body of an HTTP error */
+    char *error; /* in-band error, or the body of an HTTP error */
     bool cancelled;
 } pull_state;
 
@@ -210,8 +211,8 @@ static int pull_error_code(const char *message)
 
 static char *pull_path(const ukiyo_image_ref *ref)
 {
-    const char *tag = ukiyo_image_ref_digest(ref) ? ukiyo_image_ref_digest(ref)
-                                                  : ukiyo_image_ref_tag(ref);
+    const char *tag =
+        ukiyo_image_ref_digest(ref) ? ukiyo_image_ref_digest(ref) : ukiyo_image_ref_tag(ref);
     char *name = ukiyo__http_escape(ukiyo_image_ref_name(ref));
     char *tag_escaped = ukiyo__http_escape(tag);
     char *path = name && tag_escaped
@@ -250,7 +251,7 @@ UKIYO_EXTERN int ukiyo_docker_image_pull(ukiyo_docker *d, const char *ref_text,
     err = ukiyo__docker_stream(d, "POST", path, headers, on_pull_line, st);
     if (st->error && !st->cancelled)
         err = ukiyo__error_set(err < 0 && err != UKIYO_EDOCKER ? err : pull_error_code(st->error),
-                              "pull %s: %s", ukiyo_image_ref_familiar(ref), st->error);
+                               "pull %s: %s", ukiyo_image_ref_familiar(ref), st->error);
     else if (err < 0)
         ukiyo__error_wrap(err, "pull %s", ukiyo_image_ref_familiar(ref));
 done:

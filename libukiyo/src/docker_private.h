@@ -24,14 +24,14 @@ typedef struct {
  * @doc_out (may be NULL) receives the parsed body: new reference or NULL.
  */
 int ukiyo__docker_call(ukiyo_docker *d, const char *method, const char *path, const char *body,
-                json_t **doc_out);
+                       json_t **doc_out);
 /* As ukiyo__docker_call with its own timeout (0: the client's default). */
-int ukiyo__docker_call_timeout(ukiyo_docker *d, const char *method, const char *path, const char *body,
-                        long timeout_ms, json_t **doc_out);
+int ukiyo__docker_call_timeout(ukiyo_docker *d, const char *method, const char *path,
+                               const char *body, long timeout_ms, json_t **doc_out);
 
 /* As ukiyo__docker_call, with extra headers and a line callback for streamed bodies. */
 int ukiyo__docker_stream(ukiyo_docker *d, const char *method, const char *path,
-                  const char *const *headers, http_line_fn on_line, void *payload);
+                         const char *const *headers, http_line_fn on_line, void *payload);
 
 /* Turn an engine error into a UKIYO_E* code, its message into the last error. */
 int ukiyo__docker_error_from_status(long status, const char *what, const char *body);

@@ -262,8 +262,8 @@ static int validate_parts(const char *input, const ukiyo_image_ref *r)
     if (!domain_valid(r->registry))
         return invalid(input, "invalid registry host");
     if (!path_valid(r->repository, &has_upper))
-        return invalid(input, has_upper ? "repository name must be lowercase"
-                                        : "invalid repository name");
+        return invalid(input,
+                       has_upper ? "repository name must be lowercase" : "invalid repository name");
     if (looks_like_image_id(input))
         return invalid(input, "cannot specify 64-byte hexadecimal strings as a repository");
     if (r->tag && !tag_valid(r->tag))
@@ -291,9 +291,10 @@ static int format_forms(ukiyo_image_ref *r)
         return UKIYO_ENOMEM;
     }
     r->string = ukiyo__str_printf("%s%s%s%s%s", r->name, r->tag ? ":" : "", r->tag ? r->tag : "",
-                           r->digest ? "@" : "", r->digest ? r->digest : "");
-    r->familiar = ukiyo__str_printf("%s%s%s%s%s", familiar_name, r->tag ? ":" : "", r->tag ? r->tag : "",
-                             r->digest ? "@" : "", r->digest ? r->digest : "");
+                                  r->digest ? "@" : "", r->digest ? r->digest : "");
+    r->familiar =
+        ukiyo__str_printf("%s%s%s%s%s", familiar_name, r->tag ? ":" : "", r->tag ? r->tag : "",
+                          r->digest ? "@" : "", r->digest ? r->digest : "");
     free(familiar_name);
     return r->string && r->familiar ? 0 : UKIYO_ENOMEM;
 }

@@ -18,8 +18,8 @@ ukiyo_store *ukiyo__jobs_store_of(ukiyo *u)
     return s;
 }
 
-static int insert_job(ukiyo_store *s, const job_tag *t, const char *source,
-                      const char *delivery_id, const deployment *d, int64_t *id_out)
+static int insert_job(ukiyo_store *s, const job_tag *t, const char *source, const char *delivery_id,
+                      const deployment *d, int64_t *id_out)
 {
     store_job row = {
         .registry = (char *)t->registry,
@@ -70,7 +70,7 @@ static int submit_locked(ukiyo_store *s, const job_tag *t, const char *source,
         return 0;
     if (err == 0)
         err = ukiyo__store_job_queued_for_tag(s, t->registry, t->repository, t->tag, false, id,
-                                       &found);
+                                              &found);
     if (err == 0 && !found)
         err = insert_job(s, t, source, delivery_id, NULL, id);
     if (err == 0)
@@ -91,7 +91,7 @@ static int submit_tag_step(ukiyo_store *s, void *arg)
 }
 
 int ukiyo__jobs_submit_tag(ukiyo *u, const job_tag *t, const char *source, const char *delivery_id,
-                    int64_t *id_out)
+                           int64_t *id_out)
 {
     ukiyo_store *s = ukiyo__jobs_store_of(u);
     tag_submission sub = {t, source, delivery_id, 0};
@@ -109,7 +109,7 @@ static int set_callback(ukiyo_store *s, int64_t job_id, const char *url)
 {
     if (!url || !ukiyo__dockerhub_callback_allowed(url))
         return ukiyo__error_set(UKIYO_EINVAL, "refusing callback URL %.200s: not Docker Hub's",
-                               url ? url : "(none)");
+                                url ? url : "(none)");
     return ukiyo__store_job_set_callback(s, job_id, url);
 }
 
@@ -226,8 +226,8 @@ static int queue_container_step(ukiyo_store *s, void *arg)
 }
 
 int ukiyo__jobs_queue_container(ukiyo *u, const char *container, ukiyo_job_action action,
-                         const char *target_image, const char *source, int64_t not_before_ms,
-                         int64_t *id_out)
+                                const char *target_image, const char *source, int64_t not_before_ms,
+                                int64_t *id_out)
 {
     ukiyo_store *s = ukiyo__jobs_store_of(u);
     ukiyo_container *c = NULL;
@@ -314,8 +314,8 @@ static int job_from_row(ukiyo_job *job, store_job *row)
 {
     job->row = *row;
     memset(row, 0, sizeof(*row));
-    job->image = ukiyo__str_printf("%s/%s:%s", job->row.registry, job->row.repository,
-                                   job->row.tag);
+    job->image =
+        ukiyo__str_printf("%s/%s:%s", job->row.registry, job->row.repository, job->row.tag);
     job->results = job->row.results ? json_loads(job->row.results, 0, NULL) : NULL;
     if (!json_is_array(job->results)) {
         json_decref(job->results);
@@ -522,12 +522,12 @@ UKIYO_EXTERN int ukiyo_job_json(char **json_out, const ukiyo_job *job)
     if (!json_out || !job)
         return ukiyo__error_set(UKIYO_EINVAL, "jobs: NULL argument");
     const store_job *j = &job->row;
-    json_t *doc = json_pack(
-        "{s:I, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s, s:I, s:I, s:O, s:s?}", "id",
-        (json_int_t)j->id, "state", j->state, "image", job->image, "registry", j->registry,
-        "repository", j->repository, "tag", j->tag, "digest", j->digest, "source", j->source,
-        "created_ms", (json_int_t)j->created_ms, "finished_ms", (json_int_t)j->finished_ms,
-        "results", job->results, "error", j->error);
+    json_t *doc =
+        json_pack("{s:I, s:s, s:s?, s:s, s:s, s:s, s:s?, s:s, s:I, s:I, s:O, s:s?}", "id",
+                  (json_int_t)j->id, "state", j->state, "image", job->image, "registry",
+                  j->registry, "repository", j->repository, "tag", j->tag, "digest", j->digest,
+                  "source", j->source, "created_ms", (json_int_t)j->created_ms, "finished_ms",
+                  (json_int_t)j->finished_ms, "results", job->results, "error", j->error);
     if (doc && j->deployment)
         json_object_set_new(doc, "deployment", json_string(j->deployment));
     if (doc)

@@ -15,7 +15,7 @@ typedef struct {
 
 /* Queue a job for the containers on a tag (coalesced per tag, deduplicated by delivery). */
 int ukiyo__jobs_submit_tag(ukiyo *u, const job_tag *t, const char *source, const char *delivery_id,
-                    int64_t *id_out);
+                           int64_t *id_out);
 /*
  * Queue a job for one container, due at @not_before_ms (0: now). A queued
  * job for the same container and action is reused: it becomes due at the
@@ -23,8 +23,8 @@ int ukiyo__jobs_submit_tag(ukiyo *u, const job_tag *t, const char *source, const
  * when one is given.
  */
 int ukiyo__jobs_queue_container(ukiyo *u, const char *container, ukiyo_job_action action,
-                         const char *target_image, const char *source, int64_t not_before_ms,
-                         int64_t *id_out);
+                                const char *target_image, const char *source, int64_t not_before_ms,
+                                int64_t *id_out);
 
 /* The handle's store, or NULL with the last error set. */
 ukiyo_store *ukiyo__jobs_store_of(ukiyo *u);

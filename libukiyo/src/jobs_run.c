@@ -69,7 +69,8 @@ static int matching_containers(ukiyo *u, const job_row *j, ukiyo_string_list **o
     for (size_t i = 0; err == 0 && i < ukiyo_container_list_count(list); i++) {
         ukiyo_container *c = NULL;
         /* The list shows an image ID once the tag moved: inspect for the reference. */
-        if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u), ukiyo_container_id(ukiyo_container_list_get(list, i))) <
+        if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u),
+                                           ukiyo_container_id(ukiyo_container_list_get(list, i))) <
             0) {
             ukiyo_error_clear();
             continue;
@@ -178,15 +179,14 @@ static bool window_allows(ukiyo *u, const char *name, const char *target, const 
     } else if (!open) {
         int64_t id = 0;
         int err = ukiyo__jobs_queue_container(u, name, UKIYO_JOB_UPDATE, target, "window",
-                                       p.window_next_ms, &id);
+                                              p.window_next_ms, &id);
         log_info("%s: outside its window %s: job %lld waits until %lld", name, p.window_text,
                  (long long)id, (long long)(p.window_next_ms / 1000));
-        json_array_append_new(results,
-                              err < 0 ? result_entry(name, err, NULL)
-                                      : json_pack("{s:s, s:s, s:I, s:I}", "name", name, "outcome",
-                                                  "deferred", "until_ms",
-                                                  (json_int_t)p.window_next_ms, "job",
-                                                  (json_int_t)id));
+        json_array_append_new(results, err < 0 ? result_entry(name, err, NULL)
+                                               : json_pack("{s:s, s:s, s:I, s:I}", "name", name,
+                                                           "outcome", "deferred", "until_ms",
+                                                           (json_int_t)p.window_next_ms, "job",
+                                                           (json_int_t)id));
     }
     ukiyo__plan_clear(&p);
     return open;
@@ -273,7 +273,6 @@ static void update_followers(ukiyo *u, const job_row *j, const ukiyo_string_list
     ukiyo_image_ref_free(repo);
     free(text);
 }
-
 
 /* success unless a container rolled back or failed. */
 static bool results_succeeded(json_t *results)

@@ -49,8 +49,8 @@ static bool has_static_address(json_t *container)
     json_t *networks = json_object_get(json_object_get(container, "NetworkSettings"), "Networks");
     json_t *settings;
     const char *name;
-    const char *mac = json_string_value(
-        json_object_get(json_object_get(container, "Config"), "MacAddress"));
+    const char *mac =
+        json_string_value(json_object_get(json_object_get(container, "Config"), "MacAddress"));
 
     if (mac && mac[0])
         return true;
@@ -85,9 +85,9 @@ static bool publishes_host_ports(json_t *container)
 static void choose_strategy(transaction *tx)
 {
     const char *wanted = label(tx->old, UKIYO_LABEL_STRATEGY);
-    bool start_first = tx->opts.strategy == UKIYO_STRATEGY_START_FIRST ||
-                       (tx->opts.strategy == UKIYO_STRATEGY_AUTO && wanted &&
-                        strcmp(wanted, "start-first") == 0);
+    bool start_first =
+        tx->opts.strategy == UKIYO_STRATEGY_START_FIRST ||
+        (tx->opts.strategy == UKIYO_STRATEGY_AUTO && wanted && strcmp(wanted, "start-first") == 0);
 
     if (start_first && (publishes_host_ports(tx->old) || has_static_address(tx->old))) {
         log_warning("%s publishes host ports or has a static address: start-first is not "
@@ -219,7 +219,8 @@ static int prepare(transaction *tx, const char *container)
     tx->min_uptime_s = seconds_option(tx->opts.min_uptime_s, tx->old, UKIYO_LABEL_MIN_UPTIME,
                                       DEFAULT_MIN_UPTIME_S);
     choose_strategy(tx);
-    if (ukiyo__docker_inspect_image_json(tx->docker, tx->result->old_image_id, &tx->old_image) < 0) {
+    if (ukiyo__docker_inspect_image_json(tx->docker, tx->result->old_image_id, &tx->old_image) <
+        0) {
         log_warning("%s: its image %s is gone; keeping every setting as it is", tx->name,
                     tx->result->old_image_id);
         ukiyo_error_clear();
@@ -236,16 +237,17 @@ static bool concluded_before_change(transaction *tx)
     if (label_true(tx->old, UKIYO_LABEL_SELF))
         return conclude_early(tx, UKIYO_OUTCOME_SKIPPED,
                               "this is ukiyod's own container: update it from outside");
-    const char *policy = json_string_value(json_object_get(
-        json_object_get(json_object_get(tx->old, "Config"), "Labels"), UKIYO_LABEL_POLICY));
+    const char *policy = json_string_value(
+        json_object_get(json_object_get(json_object_get(tx->old, "Config"), "Labels"),
+                        UKIYO_LABEL_POLICY));
     if (strcmp(tx->kind, "update") == 0 && policy && strcmp(policy, "never") == 0)
         return conclude_early(tx, UKIYO_OUTCOME_SKIPPED, "policy never");
     if (!reference_is_updatable(tx))
         return true;
     if (tx->opts.dry_run) {
         conclude_early(tx, UKIYO_OUTCOME_PLANNED, NULL);
-        ukiyo__result_set_reason(tx->result, "would pull %s and recreate %s (%s)", tx->ref, tx->name,
-                          tx->result->strategy);
+        ukiyo__result_set_reason(tx->result, "would pull %s and recreate %s (%s)", tx->ref,
+                                 tx->name, tx->result->strategy);
         return true;
     }
     return pull_newest(tx);
@@ -318,8 +320,8 @@ static int run_kind(ukiyo *u, const char *kind, const char *container,
 
     UKIYO__CHECK_VERSION(opts, UKIYO_UPDATE_OPTIONS_VERSION, "ukiyo_update_options");
     if (opts) /* a caller built against version 1 has no fields past progress_payload */
-        memcpy(&tx.opts, opts, opts->version >= 2 ? sizeof(*opts)
-                                                  : offsetof(ukiyo_update_options, image));
+        memcpy(&tx.opts, opts,
+               opts->version >= 2 ? sizeof(*opts) : offsetof(ukiyo_update_options, image));
     tx.opts.version = UKIYO_UPDATE_OPTIONS_VERSION;
 
     if (!u || !container || !out)
@@ -352,14 +354,16 @@ static int run_kind(ukiyo *u, const char *kind, const char *container,
     return err;
 }
 
-UKIYO_EXTERN int ukiyo_update(ukiyo_update_result **out, ukiyo *u, const char *container, const ukiyo_update_options *opts)
+UKIYO_EXTERN int ukiyo_update(ukiyo_update_result **out, ukiyo *u, const char *container,
+                              const ukiyo_update_options *opts)
 {
     if (opts && opts->redeploy)
         return run_kind(u, "redeploy", container, opts, true, out);
     return run_kind(u, "update", container, opts, true, out);
 }
 
-UKIYO_EXTERN int ukiyo_redeploy(ukiyo_update_result **out, ukiyo *u, const char *container, const ukiyo_update_options *opts)
+UKIYO_EXTERN int ukiyo_redeploy(ukiyo_update_result **out, ukiyo *u, const char *container,
+                                const ukiyo_update_options *opts)
 {
     ukiyo_update_options o = UKIYO_UPDATE_OPTIONS_INIT;
 
@@ -377,19 +381,21 @@ static int retag_previous_image(ukiyo *u, const char *container)
     int err = ukiyo__docker_inspect_container_json(ukiyo_get_docker(u), container, &doc);
 
     if (err == 0)
-        err = ukiyo__journal_previous_image(ukiyo_get_store(u), json_string_value(json_object_get(
-                                                              doc, "Name")) + 1,
-                                     &previous);
+        err = ukiyo__journal_previous_image(ukiyo_get_store(u),
+                                            json_string_value(json_object_get(doc, "Name")) + 1,
+                                            &previous);
     if (err == 0)
-        err = ukiyo__docker_tag_image(ukiyo_get_docker(u), previous,
-                               json_string_value(json_object_get(json_object_get(doc, "Config"),
-                                                                 "Image")));
+        err =
+            ukiyo__docker_tag_image(ukiyo_get_docker(u), previous,
+                                    json_string_value(
+                                        json_object_get(json_object_get(doc, "Config"), "Image")));
     free(previous);
     json_decref(doc);
     return err;
 }
 
-UKIYO_EXTERN int ukiyo_rollback(ukiyo_update_result **out, ukiyo *u, const char *container, const ukiyo_update_options *opts)
+UKIYO_EXTERN int ukiyo_rollback(ukiyo_update_result **out, ukiyo *u, const char *container,
+                                const ukiyo_update_options *opts)
 {
     int err;
 
@@ -407,6 +413,6 @@ UKIYO_EXTERN int ukiyo_update_options_init(ukiyo_update_options *opts, unsigned 
 {
     static const ukiyo_update_options template = UKIYO_UPDATE_OPTIONS_INIT;
 
-    return ukiyo__options_init(opts, sizeof(*opts), &template, version, UKIYO_UPDATE_OPTIONS_VERSION,
-                               "ukiyo_update_options");
+    return ukiyo__options_init(opts, sizeof(*opts), &template, version,
+                               UKIYO_UPDATE_OPTIONS_VERSION, "ukiyo_update_options");
 }

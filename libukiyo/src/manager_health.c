@@ -20,8 +20,8 @@ static int64_t monotonic_ms(void)
 static const char *last_probe_output(json_t *health)
 {
     json_t *log = json_object_get(health, "Log");
-    const char *output = json_string_value(
-        json_object_get(json_array_get(log, json_array_size(log) - 1), "Output"));
+    const char *output =
+        json_string_value(json_object_get(json_array_get(log, json_array_size(log) - 1), "Output"));
     return output && output[0] ? output : "no output";
 }
 
@@ -32,11 +32,12 @@ static int not_running(json_t *state)
     if (!why)
         why = "";
     return ukiyo__error_set(UKIYO_EDOCKER, "the new container stopped (exit code %lld%s%s)",
-                           (long long)json_integer_value(json_object_get(state, "ExitCode")),
-                           why[0] ? ": " : "", why);
+                            (long long)json_integer_value(json_object_get(state, "ExitCode")),
+                            why[0] ? ": " : "", why);
 }
 
-int ukiyo__health_gate(ukiyo_docker *docker, const char *container_id, int timeout_s, int min_uptime_s)
+int ukiyo__health_gate(ukiyo_docker *docker, const char *container_id, int timeout_s,
+                       int min_uptime_s)
 {
     int64_t start = monotonic_ms();
     json_int_t first_restarts = -1;
@@ -58,19 +59,19 @@ int ukiyo__health_gate(ukiyo_docker *docker, const char *container_id, int timeo
         if (!json_is_true(json_object_get(state, "Running")) ||
             json_is_true(json_object_get(state, "Restarting")))
             err = not_running(state);
-        else if (first_restarts >= 0 && (restarts != first_restarts ||
-                                         (started && strcmp(started, first_started) != 0)))
+        else if (first_restarts >= 0 &&
+                 (restarts != first_restarts || (started && strcmp(started, first_started) != 0)))
             err = ukiyo__error_set(UKIYO_EDOCKER, "the new container restarted");
         else if (status && strcmp(status, "healthy") == 0)
             err = 1; /* passed */
         else if (status && strcmp(status, "unhealthy") == 0)
             err = ukiyo__error_set(UKIYO_EDOCKER, "the new container is unhealthy: %s",
-                                  last_probe_output(health));
+                                   last_probe_output(health));
         else if (!status && elapsed >= (int64_t)min_uptime_s * 1000)
             err = 1; /* no HEALTHCHECK: it stayed up long enough */
         else if (status && elapsed >= (int64_t)timeout_s * 1000)
             err = ukiyo__error_set(UKIYO_ETIMEOUT, "the new container was not healthy after %d s",
-                                  timeout_s);
+                                   timeout_s);
         if (first_restarts < 0) {
             first_restarts = restarts;
             first_started = ukiyo__str_dup(started ? started : "");

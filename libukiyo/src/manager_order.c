@@ -146,7 +146,8 @@ static int load_nodes(ukiyo *u, order_graph *g, const char *const *names, size_t
     if (!g->nodes)
         return UKIYO_ENOMEM;
     for (size_t i = 0; i < count; i++) {
-        int err = ukiyo__docker_inspect_container_json(ukiyo_get_docker(u), names[i], &g->nodes[i].doc);
+        int err =
+            ukiyo__docker_inspect_container_json(ukiyo_get_docker(u), names[i], &g->nodes[i].doc);
         if (err < 0)
             return err;
         g->count++;
@@ -158,7 +159,8 @@ static int load_nodes(ukiyo *u, order_graph *g, const char *const *names, size_t
     return 0;
 }
 
-UKIYO_EXTERN int ukiyo_update_order(ukiyo_string_list **out, ukiyo *u, const char *const *names, size_t count)
+UKIYO_EXTERN int ukiyo_update_order(ukiyo_string_list **out, ukiyo *u, const char *const *names,
+                                    size_t count)
 {
     order_graph g = {0};
     int err;

@@ -26,18 +26,18 @@ typedef struct {
     ukiyo_docker *docker;
     ukiyo_store *store;
     ukiyo_update_options opts;
-    const char *kind;       /* update | redeploy | rollback */
-    bool pull;              /* pull the reference first (not for rollbacks and dependents) */
-    json_t *old;            /* the old container's inspect document */
-    json_t *old_image;      /* its image's, or NULL when gone */
-    const char *name;       /* borrowed from old */
-    const char *ref;        /* borrowed: Config.Image, or opts.image for a new tag */
-    const char *old_ref;    /* borrowed from old when opts.image changes the reference */
+    const char *kind;    /* update | redeploy | rollback */
+    bool pull;           /* pull the reference first (not for rollbacks and dependents) */
+    json_t *old;         /* the old container's inspect document */
+    json_t *old_image;   /* its image's, or NULL when gone */
+    const char *name;    /* borrowed from old */
+    const char *ref;     /* borrowed: Config.Image, or opts.image for a new tag */
+    const char *old_ref; /* borrowed from old when opts.image changes the reference */
     bool start_first;
     int health_timeout_s;
     int min_uptime_s;
     journal_entry journal;
-    json_t *advertise;      /* start-first: endpoints whose aliases wait for the gate */
+    json_t *advertise; /* start-first: endpoints whose aliases wait for the gate */
     ukiyo_update_result *result;
 } transaction;
 
@@ -50,7 +50,8 @@ int ukiyo__transaction_run(transaction *tx);
  * for @min_uptime_s. 0 when it passes; UKIYO_ETIMEOUT or UKIYO_EDOCKER with
  * the reason in the last error when it does not.
  */
-int ukiyo__health_gate(ukiyo_docker *docker, const char *container_id, int timeout_s, int min_uptime_s);
+int ukiyo__health_gate(ukiyo_docker *docker, const char *container_id, int timeout_s,
+                       int min_uptime_s);
 
 /* Put the old container back under its name, running if it ran (manager_transaction.c). */
 int ukiyo__restore_old_container(ukiyo_docker *d, const journal_entry *j);

@@ -98,10 +98,12 @@ static int connect_extra_networks(transaction *tx, const char *id, json_t *extra
 
     json_array_foreach(extra, i, entry) {
         char *endpoint = json_dumps(json_object_get(entry, "EndpointConfig"), JSON_COMPACT);
-        int err = endpoint ? ukiyo_docker_network_connect(
-                                 tx->docker, json_string_value(json_object_get(entry, "Name")),
-                                 id, endpoint)
-                           : UKIYO_ENOMEM;
+        int err =
+            endpoint
+                ? ukiyo_docker_network_connect(tx->docker,
+                                               json_string_value(json_object_get(entry, "Name")),
+                                               id, endpoint)
+                : UKIYO_ENOMEM;
         free(endpoint);
         if (err < 0)
             return err;
@@ -133,8 +135,8 @@ static int hold_back_endpoint(transaction *tx, const char *network, json_t *ep)
         json_object_set_new(full, "Aliases", aliases);
     }
     json_array_append_new(aliases, json_string(tx->name));
-    json_array_append_new(tx->advertise, json_pack("{s:s, s:o}", "Name", network,
-                                                   "EndpointConfig", full));
+    json_array_append_new(tx->advertise,
+                          json_pack("{s:s, s:o}", "Name", network, "EndpointConfig", full));
     json_object_del(ep, "Aliases");
     return 0;
 }
@@ -148,8 +150,8 @@ static bool network_has_dns(const char *network)
 
 static int hold_back_aliases(transaction *tx, json_t *spec, json_t *extra)
 {
-    json_t *endpoints = json_object_get(json_object_get(spec, "NetworkingConfig"),
-                                        "EndpointsConfig");
+    json_t *endpoints =
+        json_object_get(json_object_get(spec, "NetworkingConfig"), "EndpointsConfig");
     json_t *ep, *entry;
     const char *network;
     size_t i;
@@ -179,8 +181,8 @@ static int advertise_new(transaction *tx)
         const char *network = json_string_value(json_object_get(entry, "Name"));
         char *endpoint = json_dumps(json_object_get(entry, "EndpointConfig"), JSON_COMPACT);
         if (err == 0)
-            err = ukiyo_docker_network_disconnect(tx->docker, network,
-                                                  tx->journal.new_container_id, 1);
+            err = ukiyo_docker_network_disconnect(tx->docker, network, tx->journal.new_container_id,
+                                                  1);
         if (err == 0)
             err = endpoint ? ukiyo_docker_network_connect(tx->docker, network,
                                                           tx->journal.new_container_id, endpoint)
@@ -193,7 +195,9 @@ static int advertise_new(transaction *tx)
 static int create_new_container(transaction *tx)
 {
     char **inherited = inherited_volumes(tx);
-    recreate_input in = {.container = tx->old, .old_image = tx->old_image, .image_ref = tx->ref,
+    recreate_input in = {.container = tx->old,
+                         .old_image = tx->old_image,
+                         .image_ref = tx->ref,
                          .api_minor = api_minor(tx->docker),
                          .inherited_volumes = (const char *const *)inherited};
     json_t *spec = NULL, *extra = NULL;
@@ -225,12 +229,12 @@ static int create_new_container(transaction *tx)
     return err;
 }
 
-
 /* Stop with the container's own StopSignal and StopTimeout. */
 static int stop_old(transaction *tx)
 {
     int err = step(tx, STEP_STOP_OLD);
-    return err < 0 ? err : ukiyo_docker_container_stop(tx->docker, tx->journal.old_container_id, -1);
+    return err < 0 ? err
+                   : ukiyo_docker_container_stop(tx->docker, tx->journal.old_container_id, -1);
 }
 
 static int swap_names(transaction *tx)
@@ -257,7 +261,7 @@ static int start_new_and_gate(transaction *tx)
         err = step(tx, STEP_HEALTH);
     if (err == 0)
         err = ukiyo__health_gate(tx->docker, tx->journal.new_container_id, tx->health_timeout_s,
-                          tx->min_uptime_s);
+                                 tx->min_uptime_s);
     return err;
 }
 
@@ -308,8 +312,8 @@ static void drain_old(transaction *tx)
 
     usleep(START_FIRST_DRAIN_MS * 1000);
     json_object_foreach(networks, network, settings) {
-        if (ukiyo_docker_network_disconnect(tx->docker, network, tx->journal.old_container_id,
-                                            1) < 0)
+        if (ukiyo_docker_network_disconnect(tx->docker, network, tx->journal.old_container_id, 1) <
+            0)
             log_debug("%s: drain: %s", tx->name, ukiyo_error_last());
     }
     ukiyo_error_clear();
@@ -385,8 +389,8 @@ static int roll_back(transaction *tx, int cause)
     if (err == 0)
         err = ukiyo__restore_old_container(tx->docker, &tx->journal);
     if (err < 0) {
-        ukiyo__result_set_reason(tx->result, "%s; and the rollback failed: %s (run reconcile)", reason,
-                          ukiyo_error_last());
+        ukiyo__result_set_reason(tx->result, "%s; and the rollback failed: %s (run reconcile)",
+                                 reason, ukiyo_error_last());
         tx->result->outcome = UKIYO_OUTCOME_FAILED;
         return 0; /* the journal stays open for reconcile */
     }
@@ -432,7 +436,8 @@ int ukiyo__transaction_run(transaction *tx)
         err = run_after_commit(tx);
     if (err < 0) {
         /* Committed: the new container serves; what is left is tidying that reconcile redoes. */
-        ukiyo__result_set_reason(tx->result, "updated, but: %s (run reconcile)", ukiyo_error_last());
+        ukiyo__result_set_reason(tx->result, "updated, but: %s (run reconcile)",
+                                 ukiyo_error_last());
     }
     tx->result->outcome = UKIYO_OUTCOME_UPDATED;
     free(tx->result->container_id);
@@ -484,7 +489,8 @@ static int reconcile_one(ukiyo_store *s, ukiyo_docker *d, const journal_entry *j
     if (is_committed(j)) {
         err = finish_forward(d, j);
         if (err == 0)
-            return ukiyo__journal_finish(s, j->id, "updated", "finished by reconcile after an interruption");
+            return ukiyo__journal_finish(s, j->id, "updated",
+                                         "finished by reconcile after an interruption");
     } else {
         err = remove_new_container(d, j);
         if (err == 0)

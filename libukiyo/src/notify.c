@@ -24,8 +24,10 @@ static const struct {
     target_kind kind;
     const char *name;
 } schemes[] = {
-    {"slack+", TARGET_SLACK, "slack"},       {"discord+", TARGET_DISCORD, "discord"},
-    {"ntfy+", TARGET_NTFY, "ntfy"},          {"", TARGET_WEBHOOK, "webhook"},
+    {"slack+", TARGET_SLACK, "slack"},
+    {"discord+", TARGET_DISCORD, "discord"},
+    {"ntfy+", TARGET_NTFY, "ntfy"},
+    {"", TARGET_WEBHOOK, "webhook"},
 };
 
 static void target_clear(notify_target *t)
@@ -85,9 +87,9 @@ static int parse_target(const char *text, notify_target *t)
     /* Say which kind of thing it was, never the URL itself: it may hold a secret. */
     size_t scheme = strcspn(text, ":");
     return ukiyo__error_set(UKIYO_EINVAL,
-                           "notification target \"%.*s:...\" is not http(s)://, slack+https://, "
-                           "discord+https://, ntfy+https://, smtp:// or smtps://",
-                           (int)(scheme > 20 ? 20 : scheme), text);
+                            "notification target \"%.*s:...\" is not http(s)://, slack+https://, "
+                            "discord+https://, ntfy+https://, smtp:// or smtps://",
+                            (int)(scheme > 20 ? 20 : scheme), text);
 }
 
 UKIYO_EXTERN int ukiyo_notify_target_check(const char *target)
@@ -158,11 +160,11 @@ UKIYO_EXTERN int ukiyo_update_result_event_json(char **json_out, const ukiyo_upd
     gethostname(host, sizeof(host) - 1);
     gmtime_r(&now, &tm);
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s, s:s}", "event",
-                            ukiyo_update_outcome_name(r->outcome), "container", r->container,
-                            "image", r->image, "old_image_id", r->old_image_id, "new_image_id",
-                            r->new_image_id, "reason", r->reason, "strategy", r->strategy,
-                            "host", host, "time", when);
+    json_t *doc =
+        json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s, s:s}", "event",
+                  ukiyo_update_outcome_name(r->outcome), "container", r->container, "image",
+                  r->image, "old_image_id", r->old_image_id, "new_image_id", r->new_image_id,
+                  "reason", r->reason, "strategy", r->strategy, "host", host, "time", when);
     char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     if (!text)
@@ -179,7 +181,7 @@ static char *summary(json_t *e, char **subject_out)
     const char *image = json_string_value(json_object_get(e, "image"));
     const char *reason = json_string_value(json_object_get(e, "reason"));
     const char *host = json_string_value(json_object_get(e, "host"));
-    const char *what = !event                            ? "changed"
+    const char *what = !event                              ? "changed"
                        : strcmp(event, "updated") == 0     ? "updated"
                        : strcmp(event, "rolled-back") == 0 ? "rolled back"
                        : strcmp(event, "failed") == 0      ? "could not be updated"
@@ -187,7 +189,7 @@ static char *summary(json_t *e, char **subject_out)
     name = name ? name : "?";
     *subject_out = ukiyo__str_printf("ukiyo: %s %s", name, what);
     return ukiyo__str_printf("%s %s (%s) on %s%s%s", name, what, image ? image : "?",
-                      host ? host : "?", reason ? ": " : "", reason ? reason : "");
+                             host ? host : "?", reason ? ": " : "", reason ? reason : "");
 }
 
 /* The body and headers one HTTP target gets. */
@@ -210,8 +212,12 @@ static int http_deliver(const ukiyo_notifier *n, const notify_target *t, const c
     }
     http_session *s = NULL;
     http_response resp;
-    http_request req = {.method = "POST", .url = t->url, .headers = headers, .body = body,
-                        .body_len = body ? strlen(body) : 0, .timeout_ms = n->timeout_ms};
+    http_request req = {.method = "POST",
+                        .url = t->url,
+                        .headers = headers,
+                        .body = body,
+                        .body_len = body ? strlen(body) : 0,
+                        .timeout_ms = n->timeout_ms};
     int err = body ? ukiyo__http_session_new(&s, NULL, n->timeout_ms) : UKIYO_ENOMEM;
     if (err == 0)
         err = ukiyo__http_perform(s, &req, &resp);
@@ -222,7 +228,7 @@ static int http_deliver(const ukiyo_notifier *n, const notify_target *t, const c
     } else {
         /* curl's words may quote the URL, and the URL may be the secret. */
         ukiyo__error_set(err, "%s: %s", t->name,
-                        err == UKIYO_ETIMEOUT ? "timed out" : "cannot connect");
+                         err == UKIYO_ETIMEOUT ? "timed out" : "cannot connect");
     }
     ukiyo__http_session_free(s);
     free(body);
@@ -272,9 +278,11 @@ UKIYO_EXTERN int ukiyo_notifier_send(ukiyo_notifier *n, const char *event_json,
     }
     json_decref(event);
     int err = !text || !subject ? ukiyo__error_set(UKIYO_ENOMEM, "out of memory")
-              : failed        ? ukiyo__error_set(UKIYO_EIO, "%d of %zu notification targets "
-                                                           "failed", failed, n->count)
-                              : 0;
+              : failed          ? ukiyo__error_set(UKIYO_EIO,
+                                                   "%d of %zu notification targets "
+                                                            "failed",
+                                                   failed, n->count)
+                                : 0;
     free(text);
     free(subject);
     return err;
@@ -284,6 +292,6 @@ UKIYO_EXTERN int ukiyo_notifier_options_init(ukiyo_notifier_options *opts, unsig
 {
     static const ukiyo_notifier_options template = UKIYO_NOTIFIER_OPTIONS_INIT;
 
-    return ukiyo__options_init(opts, sizeof(*opts), &template, version, UKIYO_NOTIFIER_OPTIONS_VERSION,
-                               "ukiyo_notifier_options");
+    return ukiyo__options_init(opts, sizeof(*opts), &template, version,
+                               UKIYO_NOTIFIER_OPTIONS_VERSION, "ukiyo_notifier_options");
 }

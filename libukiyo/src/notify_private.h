@@ -22,6 +22,7 @@ typedef struct {
 /* Parse an smtp:// or smtps:// target into @t (its kind, url, name set by the caller's scheme). */
 int ukiyo__smtp_target_parse(const char *text, notify_target *t);
 /* Send one e-mail: @subject, @text. 0, or an error with the server's words. */
-int ukiyo__smtp_send(const notify_target *t, const char *subject, const char *text, long timeout_ms);
+int ukiyo__smtp_send(const notify_target *t, const char *subject, const char *text,
+                     long timeout_ms);
 
 #endif

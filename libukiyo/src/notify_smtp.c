@@ -91,7 +91,9 @@ int ukiyo__smtp_target_parse(const char *text, notify_target *t)
     if (err == 0) {
         bool has_port = strchr(host, ':') != NULL;
         t->url = ukiyo__str_printf("%s://%s%s", tls ? "smtps" : "smtp", host,
-                            has_port ? "" : tls ? ":465" : ":25");
+                                   has_port ? ""
+                                   : tls    ? ":465"
+                                            : ":25");
         t->name = ukiyo__str_printf("smtp:%s%s", host, has_port ? "" : tls ? ":465" : ":25");
         err = t->url && t->name ? 0 : UKIYO_ENOMEM;
     }
@@ -129,9 +131,9 @@ static char *message(const notify_target *t, const char *subject, const char *te
         ukiyo__strbuf_append(&to, t->to.items[i], strlen(t->to.items[i]));
     }
     char *m = ukiyo__str_printf("Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: %s\r\n"
-                         "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                         "X-Mailer: ukiyo\r\n\r\n%s\r\n",
-                         date, t->from, to.data ? to.data : "", subject, text);
+                                "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                                "X-Mailer: ukiyo\r\n\r\n%s\r\n",
+                                date, t->from, to.data ? to.data : "", subject, text);
     ukiyo__strbuf_free(&to);
     return m;
 }
@@ -172,7 +174,7 @@ int ukiyo__smtp_send(const notify_target *t, const char *subject, const char *te
     CURLcode rc = curl_easy_perform(curl);
     if (rc != CURLE_OK)
         err = ukiyo__error_set(rc == CURLE_OPERATION_TIMEDOUT ? UKIYO_ETIMEOUT : UKIYO_ECONNECT,
-                              "%s: %s", t->name, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+                               "%s: %s", t->name, errbuf[0] ? errbuf : curl_easy_strerror(rc));
     curl_slist_free_all(rcpt);
     curl_easy_cleanup(curl);
     ukiyo__str_free_secret(msg);

@@ -49,7 +49,7 @@ UKIYO_EXTERN int ukiyo_duration_parse(const char *text, int64_t *ms_out)
     return 0;
 bad:
     return ukiyo__error_set(UKIYO_EINVAL, "\"%s\" is not a duration (like 90, 30s, 15m, 1h30m, 1d)",
-                           text);
+                            text);
 }
 
 /* ---- a container's plan ------------------------------------------------- */
@@ -94,7 +94,7 @@ static void read_poll(ukiyo *u, ukiyo_plan *p, const char *text, int64_t now)
 }
 
 void ukiyo__plan_read(ukiyo *u, const ukiyo_container *c, const char *window, int64_t now,
-               ukiyo_plan *p)
+                      ukiyo_plan *p)
 {
     const char *policy = ukiyo_container_label(c, UKIYO_LABEL_POLICY);
 

@@ -25,7 +25,7 @@ struct ukiyo_plan {
  * (a deployment's own).
  */
 void ukiyo__plan_read(ukiyo *u, const ukiyo_container *c, const char *window, int64_t now,
-               ukiyo_plan *p);
+                      ukiyo_plan *p);
 void ukiyo__plan_clear(ukiyo_plan *p);
 
 /* @image with its tag replaced by @tag (a new string). */

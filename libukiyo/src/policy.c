@@ -39,8 +39,8 @@ UKIYO_EXTERN int ukiyo_policy_parse(ukiyo_policy **out, const char *text)
         if (rc != 0) {
             char why[128];
             regerror(rc, &p->regex, why, sizeof(why));
-            err = ukiyo__error_set(UKIYO_EINVAL, "policy \"%s\": bad regular expression: %s",
-                                  text, why);
+            err = ukiyo__error_set(UKIYO_EINVAL, "policy \"%s\": bad regular expression: %s", text,
+                                   why);
         } else if (!text[6]) {
             regfree(&p->regex);
             err = ukiyo__error_set(UKIYO_EINVAL, "policy \"regex:\" needs a pattern");
@@ -53,8 +53,10 @@ UKIYO_EXTERN int ukiyo_policy_parse(ukiyo_policy **out, const char *text)
                (i == UKIYO_POLICY_REGEX || strcmp(kind_names[i], text) != 0))
             i++;
         if (i == ARRAY_SIZE(kind_names))
-            err = ukiyo__error_set(UKIYO_EINVAL, "unknown policy \"%s\" (digest, patch, minor, "
-                                  "major, all, regex:<pattern>, never)", text);
+            err = ukiyo__error_set(UKIYO_EINVAL,
+                                   "unknown policy \"%s\" (digest, patch, minor, "
+                                   "major, all, regex:<pattern>, never)",
+                                   text);
         p->kind = (ukiyo_policy_kind)i;
     }
     if (err < 0) {
@@ -202,16 +204,14 @@ static bool semver_allows(ukiyo_policy_kind kind, const semver *cur, const semve
     if (cand->pre && !cur->pre && kind != UKIYO_POLICY_ALL)
         return false;
     switch (kind) {
-    case UKIYO_POLICY_PATCH:
-        return cand->part[0] == cur->part[0] && cand->part[1] == cur->part[1];
-    case UKIYO_POLICY_MINOR:
-        return cand->part[0] == cur->part[0];
-    default:
-        return true;
+    case UKIYO_POLICY_PATCH: return cand->part[0] == cur->part[0] && cand->part[1] == cur->part[1];
+    case UKIYO_POLICY_MINOR: return cand->part[0] == cur->part[0];
+    default: return true;
     }
 }
 
-UKIYO_EXTERN int ukiyo_policy_choose(char **tag_out, const ukiyo_policy *p, const char *current, const ukiyo_string_list *tags)
+UKIYO_EXTERN int ukiyo_policy_choose(char **tag_out, const ukiyo_policy *p, const char *current,
+                                     const ukiyo_string_list *tags)
 {
     const char *best = NULL;
     semver cur = {0}, cand, top = {0};
@@ -224,8 +224,8 @@ UKIYO_EXTERN int ukiyo_policy_choose(char **tag_out, const ukiyo_policy *p, cons
     }
     bool semantic = p->kind != UKIYO_POLICY_REGEX;
     if (semantic && !semver_parse(current, &cur))
-        return ukiyo__error_set(UKIYO_EINVAL, "policy %s: the tag \"%s\" is not a version",
-                               p->text, current);
+        return ukiyo__error_set(UKIYO_EINVAL, "policy %s: the tag \"%s\" is not a version", p->text,
+                                current);
     for (size_t i = 0; i < ukiyo_string_list_count(tags); i++) {
         const char *tag = ukiyo_string_list_get(tags, i);
         if (semantic) {

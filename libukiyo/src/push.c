@@ -23,17 +23,17 @@ UKIYO_EXTERN int ukiyo_push_parse(ukiyo_push_events **out, const ukiyo_push_requ
         return ukiyo__error_set(UKIYO_EINVAL, "webhook: NULL argument");
     if (req->body_len > UKIYO_PUSH_BODY_MAX)
         return ukiyo__error_set(UKIYO_EINVAL, "webhook body larger than %d bytes",
-                               UKIYO_PUSH_BODY_MAX);
+                                UKIYO_PUSH_BODY_MAX);
     body = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &jerr);
     if (!body)
         return ukiyo__error_set(UKIYO_EINVAL, "webhook body is not JSON: %s (line %d)", jerr.text,
-                               jerr.line);
+                                jerr.line);
     ev = ukiyo__push_events_new();
     err = ev ? ukiyo__push_read_format(ev, req, body) : UKIYO_ENOMEM;
     json_decref(body);
     if (err == 0 && ev->count == 0 && ev->invalid > 0)
         err = ukiyo__error_set(UKIYO_EINVAL, "webhook (%s): no valid image reference in it",
-                              ev->format);
+                               ev->format);
     if (err < 0) {
         ukiyo_push_events_free(ev);
         return err;
@@ -54,8 +54,8 @@ UKIYO_EXTERN int ukiyo_push_verify_hmac_sha256(const char *body, size_t body_len
 
     if (!secret || !secret[0] || !signature || !ukiyo__str_has_prefix(signature, "sha256="))
         return ukiyo__error_set(UKIYO_EAUTH, "webhook signature missing or not sha256=<hex>");
-    if (!HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)body, body_len,
-              mac, &mac_len))
+    if (!HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)body, body_len, mac,
+              &mac_len))
         return ukiyo__error_set(UKIYO_EAUTH, "cannot compute the HMAC");
     for (unsigned i = 0; i < mac_len; i++)
         snprintf(hex + 2 * i, 3, "%02x", mac[i]);

@@ -29,15 +29,18 @@ void ukiyo__dockerhub_callback_answer(const char *url, bool succeeded, int64_t j
 
     if (!ukiyo__dockerhub_callback_allowed(url))
         return;
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:s}", "state", succeeded ? "success" : "failure",
-                            "description",
-                            succeeded ? "updated by ukiyo" : "ukiyo could not update", "context",
-                            "ukiyo", "target_url", "");
+    json_t *doc =
+        json_pack("{s:s, s:s, s:s, s:s}", "state", succeeded ? "success" : "failure", "description",
+                  succeeded ? "updated by ukiyo" : "ukiyo could not update", "context", "ukiyo",
+                  "target_url", "");
     char *body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     http_session *http = NULL;
     http_response resp;
-    http_request req = {.method = "POST", .url = url, .body = body,
-                        .body_len = body ? strlen(body) : 0, .headers = headers,
+    http_request req = {.method = "POST",
+                        .url = url,
+                        .body = body,
+                        .body_len = body ? strlen(body) : 0,
+                        .headers = headers,
                         .timeout_ms = CALLBACK_TIMEOUT_MS};
     if (body && ukiyo__http_session_new(&http, NULL, CALLBACK_TIMEOUT_MS) == 0 &&
         ukiyo__http_perform(http, &req, &resp) == 0) {

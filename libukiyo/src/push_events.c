@@ -28,8 +28,8 @@ static bool digest_well_formed(const char *d)
     return true;
 }
 
-int ukiyo__push_add(ukiyo_push_events *ev, const char *registry, const char *repository, const char *tag,
-             const char *digest)
+int ukiyo__push_add(ukiyo_push_events *ev, const char *registry, const char *repository,
+                    const char *tag, const char *digest)
 {
     ukiyo_image_ref *ref = NULL;
     char *text;
@@ -40,7 +40,7 @@ int ukiyo__push_add(ukiyo_push_events *ev, const char *registry, const char *rep
     }
     if (ev->count == PUSH_EVENTS_MAX)
         return ukiyo__error_set(UKIYO_EINVAL, "more than %d events in one delivery",
-                               PUSH_EVENTS_MAX);
+                                PUSH_EVENTS_MAX);
     text = registry[0] ? ukiyo__str_printf("%s/%s:%s", registry, repository, tag)
                        : ukiyo__str_printf("%s:%s", repository, tag);
     if (!text)
@@ -76,7 +76,7 @@ int ukiyo__push_add_reference(ukiyo_push_events *ev, const char *reference, cons
         return 0;
     }
     err = ukiyo__push_add(ev, ukiyo_image_ref_registry(ref), ukiyo_image_ref_repository(ref),
-                   ukiyo_image_ref_tag(ref), digest ? digest : ukiyo_image_ref_digest(ref));
+                          ukiyo_image_ref_tag(ref), digest ? digest : ukiyo_image_ref_digest(ref));
     ukiyo_image_ref_free(ref);
     return err;
 }
@@ -87,7 +87,8 @@ int ukiyo__push_set_callback(ukiyo_push_events *ev, const char *url)
         return 0;
     if (!ukiyo__dockerhub_callback_allowed(url)) {
         log_warning("webhook: refusing callback_url %.200s: not on "
-                    "https://registry.hub.docker.com/", url);
+                    "https://registry.hub.docker.com/",
+                    url);
         return 0;
     }
     ev->callback_url = strdup(url);
@@ -171,4 +172,3 @@ UKIYO_EXTERN const char *ukiyo_push_event_image(const ukiyo_push_event *e)
 {
     return e->image;
 }
-

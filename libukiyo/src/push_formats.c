@@ -79,7 +79,7 @@ static int read_distribution_event(ukiyo_push_events *ev, json_t *e)
         !tag || !tag[0])
         return 0; /* blob pushes, pulls, mounts, deletes, untagged children, pings */
     return ukiyo__push_add(ev, json_string_value(dig(e, host_path)), str(target, "repository"), tag,
-                    str(target, "digest"));
+                           str(target, "digest"));
 }
 
 static bool is_distribution(const ukiyo_push_request *req, json_t *b)
@@ -122,7 +122,7 @@ static int read_acr(ukiyo_push_events *ev, const ukiyo_push_request *req, json_t
     if (media && !is_manifest_type(media))
         return 0;
     return ukiyo__push_add(ev, json_string_value(dig(b, host_path)), str(target, "repository"),
-                    str(target, "tag"), str(target, "digest"));
+                           str(target, "tag"), str(target, "digest"));
 }
 
 /* ---- Harbor ---------------------------------------------------------- */
@@ -222,16 +222,15 @@ static int read_github(ukiyo_push_events *ev, const ukiyo_push_request *req, jso
                                            NULL};
     static const char *const url_path[] = {"package_version", "package_url", NULL};
     const char *event = ukiyo__push_header(req, "X-GitHub-Event");
-    json_t *package = json_object_get(b, strcmp(event, "registry_package") == 0
-                                             ? "registry_package"
-                                             : "package");
+    json_t *package =
+        json_object_get(b, strcmp(event, "registry_package") == 0 ? "registry_package" : "package");
     const char *action = str(b, "action");
     const char *type = str(package, "package_type");
 
     if (strcmp(event, "package") != 0 && strcmp(event, "registry_package") != 0)
         return 0; /* ping and every other event */
-    if (!action || (strcmp(action, "published") != 0 && strcmp(action, "updated") != 0) ||
-        !type || (strcasecmp(type, "container") != 0 && strcasecmp(type, "docker") != 0))
+    if (!action || (strcmp(action, "published") != 0 && strcmp(action, "updated") != 0) || !type ||
+        (strcasecmp(type, "container") != 0 && strcasecmp(type, "docker") != 0))
         return 0;
     const char *tag = json_string_value(dig(package, tag_path));
     const char *url = json_string_value(dig(package, url_path));

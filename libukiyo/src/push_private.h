@@ -33,8 +33,8 @@ struct ukiyo_push_events {
 ukiyo_push_events *ukiyo__push_events_new(void);
 /* Add an event for registry/repository:tag (registry "" for Docker Hub short names).
  * Events whose reference does not parse are counted as invalid, not added. */
-int ukiyo__push_add(ukiyo_push_events *ev, const char *registry, const char *repository, const char *tag,
-             const char *digest);
+int ukiyo__push_add(ukiyo_push_events *ev, const char *registry, const char *repository,
+                    const char *tag, const char *digest);
 /* Add an event from a whole reference "host/repo:tag"; @digest may be NULL. */
 int ukiyo__push_add_reference(ukiyo_push_events *ev, const char *reference, const char *digest);
 /* Keep Docker Hub's callback URL, when it points where it must. */

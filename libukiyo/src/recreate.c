@@ -91,8 +91,8 @@ static void drop_image_defaults(json_t *config, const recreate_input *in)
 /* A port binding without its ExposedPorts entry is silently not published. */
 static int expose_bound_ports(json_t *config, const recreate_input *in)
 {
-    json_t *bindings = json_object_get(json_object_get(in->container, "HostConfig"),
-                                       "PortBindings");
+    json_t *bindings =
+        json_object_get(json_object_get(in->container, "HostConfig"), "PortBindings");
     json_t *exposed = json_object_get(config, "ExposedPorts");
     const char *port;
     json_t *value;
@@ -211,7 +211,7 @@ static int remount_anonymous_volumes(json_t *host_config, const recreate_input *
                 return UKIYO_ENOMEM;
         }
         char *bind = ukiyo__str_printf("%s:%s%s", name, dest,
-                                json_is_false(json_object_get(mount, "RW")) ? ":ro" : "");
+                                       json_is_false(json_object_get(mount, "RW")) ? ":ro" : "");
         if (!bind || json_array_append_new(binds, json_string(bind)) < 0) {
             free(bind);
             return UKIYO_ENOMEM;
@@ -259,8 +259,8 @@ static int build_networking(const recreate_input *in, json_t *spec, json_t *extr
     const char *id = json_string_value(json_object_get(in->container, "Id"));
     const char *own = json_string_value(json_object_get(in->container, "Name"));
     const char *primary = primary_network(in);
-    json_t *networks = json_object_get(json_object_get(in->container, "NetworkSettings"),
-                                       "Networks");
+    json_t *networks =
+        json_object_get(json_object_get(in->container, "NetworkSettings"), "Networks");
     json_t *endpoints = json_object(), *settings;
     const char *name;
 
@@ -273,8 +273,8 @@ static int build_networking(const recreate_input *in, json_t *spec, json_t *extr
         if (in->api_minor >= 44 || strcmp(name, primary) == 0)
             json_object_set_new(endpoints, name, ep);
         else
-            json_array_append_new(extra, json_pack("{s:s, s:o}", "Name", name,
-                                                   "EndpointConfig", ep));
+            json_array_append_new(extra,
+                                  json_pack("{s:s, s:o}", "Name", name, "EndpointConfig", ep));
     }
     return json_object_set_new(spec, "NetworkingConfig",
                                json_pack("{s:o}", "EndpointsConfig", endpoints)) < 0

@@ -11,10 +11,10 @@
 #include "internal.h"
 
 typedef struct {
-    json_t *container;       /* the old container's inspect document (borrowed) */
-    json_t *old_image;       /* its image's inspect document, or NULL when gone (borrowed) */
-    const char *image_ref;   /* the reference to create the new one from */
-    int api_minor;           /* negotiated Engine API 1.<minor> */
+    json_t *container;     /* the old container's inspect document (borrowed) */
+    json_t *old_image;     /* its image's inspect document, or NULL when gone (borrowed) */
+    const char *image_ref; /* the reference to create the new one from */
+    int api_minor;         /* negotiated Engine API 1.<minor> */
     /* Volume names not to re-mount by name (they come from VolumesFrom containers). */
     const char *const *inherited_volumes;
 } recreate_input;

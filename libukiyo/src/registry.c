@@ -304,8 +304,8 @@ static char *token_url(const www_challenge *c, const char *scope)
 
     if (scope_escaped && (service || !c->service))
         url = ukiyo__str_printf("%s%s%s%s&scope=%s", c->realm, strchr(c->realm, '?') ? "&" : "?",
-                         service ? "service=" : "client_id=ukiyo", service ? service : "",
-                         scope_escaped);
+                                service ? "service=" : "client_id=ukiyo", service ? service : "",
+                                scope_escaped);
     free(service);
     free(scope_escaped);
     return url;
@@ -326,8 +326,8 @@ static int parse_token_response(const http_response *resp, char **token_out, int
 }
 
 /* The Bearer flow: GET realm?service&scope, Basic credentials when we have them. */
-static int fetch_token(ukiyo_registry *r, host_entry *h, const www_challenge *c,
-                       const char *scope, const ukiyo_credential *cred)
+static int fetch_token(ukiyo_registry *r, host_entry *h, const www_challenge *c, const char *scope,
+                       const ukiyo_credential *cred)
 {
     http_response resp;
     char *url, *userpwd = NULL, *token = NULL;
@@ -336,12 +336,12 @@ static int fetch_token(ukiyo_registry *r, host_entry *h, const www_challenge *c,
 
     if (!ukiyo__str_has_prefix(c->realm, "https://") &&
         !(ukiyo__str_has_prefix(c->realm, "http://") && may_use_plain_http(r, h->registry)))
-        return ukiyo__error_set(UKIYO_EAUTH, "%s: refusing token realm %s (not https)",
-                               h->registry, c->realm);
+        return ukiyo__error_set(UKIYO_EAUTH, "%s: refusing token realm %s (not https)", h->registry,
+                                c->realm);
     url = token_url(c, scope);
     if (cred && ukiyo_credential_username(cred))
         userpwd = ukiyo__str_printf("%s:%s", ukiyo_credential_username(cred),
-                             ukiyo_credential_password(cred));
+                                    ukiyo_credential_password(cred));
     http_request req = {.url = url, .userpwd = userpwd};
     err = url ? ukiyo__http_perform(r->http, &req, &resp) : UKIYO_ENOMEM;
     r->requests++;
@@ -351,11 +351,11 @@ static int fetch_token(ukiyo_registry *r, host_entry *h, const www_challenge *c,
         return ukiyo__error_wrap(err, "token for %s", h->registry);
     if (resp.status == 401 || resp.status == 403)
         err = ukiyo__error_set(UKIYO_EAUTH, "%s: the token service refused %s (HTTP %ld)",
-                              h->registry, cred ? "the credentials" : "anonymous access",
-                              resp.status);
+                               h->registry, cred ? "the credentials" : "anonymous access",
+                               resp.status);
     else if (resp.status != 200)
         err = ukiyo__error_set(UKIYO_EREGISTRY, "%s: the token service answered HTTP %ld",
-                              h->registry, resp.status);
+                               h->registry, resp.status);
     else
         err = parse_token_response(&resp, &token, &lifetime);
     ukiyo__http_response_clear(&resp);
@@ -391,7 +391,7 @@ static int registry_error(ukiyo_registry *r, const char *registry, const char *p
                  code == UKIYO_ENOTFOUND ? "not found" : ukiyo_strerror(code));
     if (code == UKIYO_ERATELIMIT && r->retry_after >= 0)
         ukiyo__error_set(code, "%s%s: %s (retry after %d s)", registry, path, detail,
-                        r->retry_after);
+                         r->retry_after);
     else
         ukiyo__error_set(code, "%s%s: %s", registry, path, detail);
     json_decref(doc);
@@ -410,16 +410,17 @@ static int answer_challenge(ukiyo_registry *r, host_entry *h, const http_respons
 {
     www_challenge challenge;
     int err = ukiyo__www_authenticate_parse(&challenge,
-                                     ukiyo__http_response_header(resp, "WWW-Authenticate"));
+                                            ukiyo__http_response_header(resp, "WWW-Authenticate"));
 
     if (err < 0)
         return ukiyo__error_wrap(UKIYO_EAUTH, "%s", h->registry);
     if (challenge.scheme == CHALLENGE_BEARER) {
         err = fetch_token(r, h, &challenge, scope, cred);
     } else if (!cred || !ukiyo_credential_username(cred)) {
-        err = ukiyo__error_set(UKIYO_EAUTH, "%s asks for a user name and password and none is "
-                                           "configured (docker login, or config.json auths)",
-                              h->registry);
+        err = ukiyo__error_set(UKIYO_EAUTH,
+                               "%s asks for a user name and password and none is "
+                               "configured (docker login, or config.json auths)",
+                               h->registry);
     } else {
         h->use_basic = true;
     }
@@ -442,10 +443,12 @@ static int registry_send(ukiyo_registry *r, const registry_call *call, http_resp
         auth_header = bearer_header(r, registry, scope);
         userpwd = !auth_header && h->use_basic && cred
                       ? ukiyo__str_printf("%s:%s", ukiyo_credential_username(cred),
-                                   ukiyo_credential_password(cred))
+                                          ukiyo_credential_password(cred))
                       : NULL;
         const char *headers[] = {manifest_accept, auth_header, NULL};
-        http_request req = {.method = call->method, .headers = headers, .no_body = call->head,
+        http_request req = {.method = call->method,
+                            .headers = headers,
+                            .no_body = call->head,
                             .userpwd = userpwd};
         err = send_to_registry(r, h, &req, call->path, resp);
         if (err < 0 || resp->status != 401 || round == 1)
@@ -478,7 +481,8 @@ static char *sha256_digest(const void *data, size_t len)
     return ukiyo__str_printf("sha256:%s", hex);
 }
 
-UKIYO_EXTERN int ukiyo_registry_manifest_digest(char **digest_out, ukiyo_registry *r, const ukiyo_image_ref *ref)
+UKIYO_EXTERN int ukiyo_registry_manifest_digest(char **digest_out, ukiyo_registry *r,
+                                                const ukiyo_image_ref *ref)
 {
     const char *tag = ref ? ukiyo_image_ref_tag(ref) : NULL;
     registry_call call = {.ref = ref, .method = "HEAD", .head = true};
@@ -489,7 +493,7 @@ UKIYO_EXTERN int ukiyo_registry_manifest_digest(char **digest_out, ukiyo_registr
         return ukiyo__error_set(UKIYO_EINVAL, "manifest digest: NULL argument");
     if (!tag)
         return ukiyo__error_set(UKIYO_EINVAL, "%s is pinned to a digest and has no tag to check",
-                               ukiyo_image_ref_familiar(ref));
+                                ukiyo_image_ref_familiar(ref));
     call.path = ukiyo__str_printf("/v2/%s/manifests/%s", ukiyo_image_ref_repository(ref), tag);
     err = call.path ? registry_send(r, &call, &resp) : UKIYO_ENOMEM;
     if (err == 0 && !ukiyo__http_response_header(&resp, "Docker-Content-Digest")) {
@@ -545,7 +549,8 @@ static int append_tags(ukiyo_string_list *list, const http_response *resp)
     return err;
 }
 
-UKIYO_EXTERN int ukiyo_registry_list_tags(ukiyo_string_list **out, ukiyo_registry *r, const ukiyo_image_ref *ref)
+UKIYO_EXTERN int ukiyo_registry_list_tags(ukiyo_string_list **out, ukiyo_registry *r,
+                                          const ukiyo_image_ref *ref)
 {
     ukiyo_string_list *list = calloc(1, sizeof(*list));
     registry_call call = {.ref = ref, .method = "GET"};
@@ -556,7 +561,7 @@ UKIYO_EXTERN int ukiyo_registry_list_tags(ukiyo_string_list **out, ukiyo_registr
         return ukiyo__error_set(UKIYO_EINVAL, "list tags: NULL argument");
     }
     call.path = ukiyo__str_printf("/v2/%s/tags/list?n=%u", ukiyo_image_ref_repository(ref),
-                           r->tag_page_size);
+                                  r->tag_page_size);
     if (!call.path)
         err = UKIYO_ENOMEM;
     for (int page = 0; err == 0 && call.path && page < TAG_PAGES_MAX; page++) {
@@ -582,6 +587,6 @@ UKIYO_EXTERN int ukiyo_registry_options_init(ukiyo_registry_options *opts, unsig
 {
     static const ukiyo_registry_options template = UKIYO_REGISTRY_OPTIONS_INIT;
 
-    return ukiyo__options_init(opts, sizeof(*opts), &template, version, UKIYO_REGISTRY_OPTIONS_VERSION,
-                               "ukiyo_registry_options");
+    return ukiyo__options_init(opts, sizeof(*opts), &template, version,
+                               UKIYO_REGISTRY_OPTIONS_VERSION, "ukiyo_registry_options");
 }

@@ -20,8 +20,8 @@
 /* A container due for a poll, with what it runs. */
 typedef struct {
     char *name;
-    char *image;    /* Config.Image */
-    char *ref_key;  /* normalised registry/repository:tag */
+    char *image;   /* Config.Image */
+    char *ref_key; /* normalised registry/repository:tag */
     ukiyo_image_ref *ref;
     ukiyo_policy_kind policy;
     char *policy_text;
@@ -121,7 +121,8 @@ static int collect_due(ukiyo *u, scheduler *s, int64_t now, due_list *due)
         ukiyo__plan_read(u, c, NULL, now, &p);
         if (p.error)
             log_warning("%s: skipped: %s", ukiyo_container_name(c), p.error);
-        else if (p.poll_ms > 0 && p.policy && ukiyo_policy_get_kind(p.policy) != UKIYO_POLICY_NEVER &&
+        else if (p.poll_ms > 0 && p.policy &&
+                 ukiyo_policy_get_kind(p.policy) != UKIYO_POLICY_NEVER &&
                  (!ukiyo_label_enable(u) || ukiyo_container_enabled_by_label(c))) {
             poll_group *g = group_for(s, p.poll_ms, now);
             if (!g)
@@ -268,8 +269,8 @@ static int poll_tags(ukiyo *u, scheduler *s, due_list *l, size_t first, int64_t 
             ukiyo_policy_choose(&tag, policy, ukiyo_image_ref_tag(c->ref), tags) == 0 && tag) {
             char *target = ukiyo__image_with_tag(c->image, tag);
             int64_t id = 0;
-            err = target ? ukiyo__jobs_queue_container(u, c->name, UKIYO_JOB_UPDATE, target, "poll", 0,
-                                                &id)
+            err = target ? ukiyo__jobs_queue_container(u, c->name, UKIYO_JOB_UPDATE, target, "poll",
+                                                       0, &id)
                          : UKIYO_ENOMEM;
             if (err == 0) {
                 (*jobs)++;
@@ -305,9 +306,9 @@ UKIYO_EXTERN int ukiyo_scheduler_dispatch(ukiyo *u, int64_t now_ms, unsigned int
     int err = collect_due(u, s, now_ms, &due);
     for (size_t i = 0; err < 0 && i < s->group_count; i++) /* the engine failed: retry soon */
         if (s->groups[i].next_ms <= now_ms)
-            s->groups[i].next_ms = now_ms + (s->groups[i].interval_ms < BACKOFF_MIN_MS
-                                                 ? s->groups[i].interval_ms
-                                                 : BACKOFF_MIN_MS);
+            s->groups[i].next_ms =
+                now_ms + (s->groups[i].interval_ms < BACKOFF_MIN_MS ? s->groups[i].interval_ms
+                                                                    : BACKOFF_MIN_MS);
     s->scanned = true;
     s->rescan_ms = s->group_count == 0 ? now_ms + RESCAN_MS : 0;
     for (size_t i = 0; err == 0 && i < due.count; i++) {

@@ -23,8 +23,8 @@ typedef struct scheduler {
     unsigned int jitter_percent;
     char *default_window; /* cron text, or NULL */
     unsigned int seed;
-    bool scanned;          /* the containers were listed at least once */
-    int64_t rescan_ms;     /* with nothing to poll: when to look for new labels */
+    bool scanned;      /* the containers were listed at least once */
+    int64_t rescan_ms; /* with nothing to poll: when to look for new labels */
     poll_group *groups;
     size_t group_count;
     registry_backoff *backoffs;

@@ -132,7 +132,7 @@ int64_t ukiyo__store_now_ms(const ukiyo_store *s)
 static int store_error(ukiyo_store *s, const char *what)
 {
     return ukiyo__error_set(UKIYO_EIO, "store %s: %s: %s", s->path, what,
-                           s->db ? sqlite3_errmsg(s->db) : "cannot open");
+                            s->db ? sqlite3_errmsg(s->db) : "cannot open");
 }
 
 /* Create the file's directory, and the file itself with mode 0600 before sqlite opens it. */
@@ -201,8 +201,8 @@ static int migrate(ukiyo_store *s, int target)
         return store_error(s, "reading the schema version");
     if (version > known)
         return ukiyo__error_set(UKIYO_EUNSUPPORTED,
-                               "store %s has schema %d; this ukiyo knows up to %d (newer ukiyo?)",
-                               s->path, version, known);
+                                "store %s has schema %d; this ukiyo knows up to %d (newer ukiyo?)",
+                                s->path, version, known);
     for (int i = version; i < target; i++) {
         char pragma[64];
         snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", i + 1);
@@ -258,8 +258,9 @@ int ukiyo__store_open_at(ukiyo_store **out, const char *path, int version)
      * secure_delete: what is deleted (a registry's access token) is
      * overwritten in the file, not left in a free page.
      */
-    if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
-                            "PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON",
+    if (sqlite3_exec(s->db,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                     "PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON",
                      NULL, NULL, NULL) != SQLITE_OK) {
         err = store_error(s, "configuring");
         goto fail;
@@ -289,8 +290,7 @@ sqlite3_stmt *ukiyo__store_statement(ukiyo_store *s, const char *sql)
     if (i == STORE_STATEMENTS_MAX) {
         /* Only literals come here, so their number is fixed: raise the size. */
         sqlite3_finalize(st);
-        ukiyo__error_set(UKIYO_EIO, "store: more than %d cached statements",
-                        STORE_STATEMENTS_MAX);
+        ukiyo__error_set(UKIYO_EIO, "store: more than %d cached statements", STORE_STATEMENTS_MAX);
         return NULL;
     }
     s->statements[i].sql = sql;

@@ -23,9 +23,9 @@ char *ukiyo__credential_server_key(const char *server)
     else if (ukiyo__str_has_prefix(start, "http://"))
         start += 7;
     char *host = strndup(start, strcspn(start, "/"));
-    if (host && (strcmp(host, "index.docker.io") == 0 ||
-                 strcmp(host, "registry-1.docker.io") == 0 ||
-                 strcmp(host, "registry.hub.docker.com") == 0)) {
+    if (host &&
+        (strcmp(host, "index.docker.io") == 0 || strcmp(host, "registry-1.docker.io") == 0 ||
+         strcmp(host, "registry.hub.docker.com") == 0)) {
         free(host);
         host = strdup("docker.io");
     }
@@ -58,7 +58,7 @@ UKIYO_EXTERN int ukiyo_store_credential_save(ukiyo_store *s, const char *server,
 
     if (!s || !server || !server[0] || !username || !username[0] || !secret || !secret[0])
         return ukiyo__error_set(UKIYO_EINVAL, "a credential needs a server, a user name and a "
-                                             "secret");
+                                              "secret");
     char *key = ukiyo__credential_server_key(server);
     if (!key || !key[0]) {
         free(key);
@@ -239,8 +239,8 @@ int ukiyo__store_credential_source(ukiyo_credential **out, const char *registry,
 
     if (!key)
         return UKIYO_ENOMEM;
-    if (sqlite3_prepare_v2(s->db, "SELECT username, secret FROM credentials WHERE server = ?1",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(s->db, "SELECT username, secret FROM credentials WHERE server = ?1", -1,
+                           &st, NULL) != SQLITE_OK) {
         free(key);
         return cred_error(s, "prepare");
     }

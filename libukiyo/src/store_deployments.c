@@ -27,8 +27,8 @@ void ukiyo__store_deployments_free(store_deployment *list, size_t count)
     free(list);
 }
 
-#define DEPLOYMENT_COLUMNS                                                                   \
-    "name, registry, repository, container, ports, scheduled_at_ms, scheduled_downtime, " \
+#define DEPLOYMENT_COLUMNS                                                                         \
+    "name, registry, repository, container, ports, scheduled_at_ms, scheduled_downtime, "          \
     "update_window"
 
 static void read_deployment(sqlite3_stmt *st, store_deployment *d)
@@ -44,10 +44,11 @@ static void read_deployment(sqlite3_stmt *st, store_deployment *d)
 }
 
 int ukiyo__store_deployment_find(ukiyo_store *s, const char *registry, const char *repository,
-                          const char *name, store_deployment *d)
+                                 const char *name, store_deployment *d)
 {
-    sqlite3_stmt *st = ukiyo__store_statement(s, "SELECT " DEPLOYMENT_COLUMNS " FROM deployments WHERE "
-                                          "(registry = ?1 AND repository = ?2) OR name = ?3");
+    sqlite3_stmt *st =
+        ukiyo__store_statement(s, "SELECT " DEPLOYMENT_COLUMNS " FROM deployments WHERE "
+                                  "(registry = ?1 AND repository = ?2) OR name = ?3");
 
     memset(d, 0, sizeof(*d));
     if (!st)
@@ -128,7 +129,7 @@ int ukiyo__store_deployment_write(ukiyo_store *s, const store_deployment *d, boo
     int err = ukiyo__store_step_write(s, st, "writing a deployment");
     if (err == UKIYO_ECONFLICT)
         return ukiyo__error_set(UKIYO_ECONFLICT, "deployment %s (or its container %s) exists",
-                               d->name, d->container);
+                                d->name, d->container);
     if (err == 0 && replace && sqlite3_changes(s->db) == 0)
         return ukiyo__error_set(UKIYO_ENOTFOUND, "no deployment %s", d->name);
     return err;

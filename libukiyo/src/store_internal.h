@@ -56,7 +56,7 @@ void ukiyo__store_forget_old_pages(ukiyo_store *s);
 #define STEP_START_NEW "start-new"
 #define STEP_HEALTH "health"
 #define STEP_ADVERTISE "advertise" /* start-first: the new one joins its aliases */
-#define STEP_COMMIT "commit" /* healthy: from here on a crash finishes forward */
+#define STEP_COMMIT "commit"       /* healthy: from here on a crash finishes forward */
 #define STEP_REMOVE_OLD "remove-old"
 #define STEP_ROLLBACK "rollback"
 
@@ -92,7 +92,7 @@ void ukiyo__journal_entries_free(journal_entry *entries, size_t count);
 int ukiyo__journal_previous_image(ukiyo_store *s, const char *container, char **image_id_out);
 /* The image a container ran before the successful update before transaction @before_id. */
 int ukiyo__journal_image_before(ukiyo_store *s, const char *container, int64_t before_id,
-                         char **image_id_out);
+                                char **image_id_out);
 /* The name of the container that had @container_id, from the journal. */
 int ukiyo__journal_name_of_container(ukiyo_store *s, const char *container_id, char **name_out);
 
@@ -108,12 +108,12 @@ int ukiyo__store_credential_source(ukiyo_credential **out, const char *registry,
 /* A row of the jobs table. Strings are owned by the row (ukiyo__store_job_clear). */
 typedef struct {
     int64_t id;
-    char *state;      /* queued | running | done | failed */
+    char *state; /* queued | running | done | failed */
     char *registry;
     char *repository;
     char *tag;
-    char *digest;     /* NULL unless the push named one */
-    char *source;     /* dockerhub, distribution, poll, window, api, ... */
+    char *digest; /* NULL unless the push named one */
+    char *source; /* dockerhub, distribution, poll, window, api, ... */
     char *delivery_id;
     char *deployment; /* NULL for a plain job */
     char *container;  /* a job for one container (the REST API's) */
@@ -132,22 +132,23 @@ void ukiyo__store_jobs_free(store_job *jobs, size_t count);
  * deployment's nor a container's) or a deployment's. *found false when none.
  */
 int ukiyo__store_job_queued_for_tag(ukiyo_store *s, const char *registry, const char *repository,
-                             const char *tag, bool deployment, int64_t *id_out, bool *found);
+                                    const char *tag, bool deployment, int64_t *id_out, bool *found);
 /* The job a delivery ID made; *found false when none. */
-int ukiyo__store_job_of_delivery(ukiyo_store *s, const char *delivery_id, int64_t *id_out, bool *found);
+int ukiyo__store_job_of_delivery(ukiyo_store *s, const char *delivery_id, int64_t *id_out,
+                                 bool *found);
 /* Queue a job for a tag from @j's registry, repository, tag, digest, source, delivery_id,
  * deployment and not_before_ms; its ID in *id_out. */
 int ukiyo__store_job_insert_tag(ukiyo_store *s, const store_job *j, int64_t *id_out);
 /* The job queued for @container and @action; *found false when none. */
 int ukiyo__store_job_queued_for_container(ukiyo_store *s, const char *container, const char *action,
-                                   int64_t *id_out, bool *found);
+                                          int64_t *id_out, bool *found);
 /* Queue a job from @j's registry, repository, tag, container, action, target, source and
  * not_before_ms; its ID in *id_out. */
 int ukiyo__store_job_insert_container(ukiyo_store *s, const store_job *j, int64_t *id_out);
 /* A queued job becomes due at the earlier of its time and @not_before_ms (taking @source when
  * that is earlier) and moves to @target when one is given. */
 int ukiyo__store_job_fold(ukiyo_store *s, int64_t id, const char *source, const char *target,
-                   int64_t not_before_ms);
+                          int64_t not_before_ms);
 /* Keep Docker Hub's callback URL with job @id; UKIYO_ENOTFOUND when there is no such job. */
 int ukiyo__store_job_set_callback(ukiyo_store *s, int64_t id, const char *url);
 /* Job @id's callback URL in *url_out (NULL when it has none). */
@@ -159,7 +160,7 @@ int ukiyo__store_job_callback(ukiyo_store *s, int64_t id, char **url_out);
 int ukiyo__store_job_claim(ukiyo_store *s, int64_t now_ms, store_job *j, bool *found);
 /* End job @id in @state with @results (JSON text, or NULL) and @error (or NULL). */
 int ukiyo__store_job_finish(ukiyo_store *s, int64_t id, const char *state, const char *results,
-                     const char *error);
+                            const char *error);
 /*
  * After a crash: jobs left running are queued again (*requeued_out: how
  * many), unless their tag has been queued since; those are done, coalesced.
@@ -171,27 +172,27 @@ int ukiyo__store_jobs_first_due(ukiyo_store *s, int64_t *due_ms_out);
 int ukiyo__store_job_get(ukiyo_store *s, int64_t id, store_job *j);
 /* Up to @limit jobs, newest first, from @offset. */
 int ukiyo__store_jobs_list(ukiyo_store *s, size_t offset, size_t limit, store_job **jobs_out,
-                    size_t *count_out);
+                           size_t *count_out);
 
 /* ---- deployments (store_deployments.c) ------------------------------- */
 
 /* A row of the deployments table. */
 typedef struct {
-    char *name;       /* registry/repository */
+    char *name; /* registry/repository */
     char *registry;
     char *repository;
     char *container;
-    char *ports;      /* JSON text: [{exportPort, internalPort}] as numbers */
+    char *ports; /* JSON text: [{exportPort, internalPort}] as numbers */
     int64_t scheduled_at_ms;
-    bool downtime;    /* wait for scheduled_at_ms */
-    char *window;     /* update window (cron), or NULL */
+    bool downtime; /* wait for scheduled_at_ms */
+    char *window;  /* update window (cron), or NULL */
 } store_deployment;
 
 void ukiyo__store_deployment_clear(store_deployment *d);
 void ukiyo__store_deployments_free(store_deployment *list, size_t count);
 /* The deployment of registry/repository, or named @name. 0 or UKIYO_ENOTFOUND. */
 int ukiyo__store_deployment_find(ukiyo_store *s, const char *registry, const char *repository,
-                          const char *name, store_deployment *d);
+                                 const char *name, store_deployment *d);
 /* Every deployment, by name. */
 int ukiyo__store_deployments_list(ukiyo_store *s, store_deployment **list_out, size_t *count_out);
 /*

@@ -35,9 +35,9 @@ void ukiyo__store_jobs_free(store_job *jobs, size_t count)
     free(jobs);
 }
 
-#define JOB_COLUMNS                                                                          \
-    "id, state, registry, repository, tag, digest, source, delivery_id, deployment, "        \
-    "container, action, target_image, results, error, created_ms, COALESCE(finished_ms, 0), " \
+#define JOB_COLUMNS                                                                                \
+    "id, state, registry, repository, tag, digest, source, delivery_id, deployment, "              \
+    "container, action, target_image, results, error, created_ms, COALESCE(finished_ms, 0), "      \
     "not_before_ms"
 
 static void read_job(sqlite3_stmt *st, store_job *j)
@@ -74,7 +74,8 @@ static int select_id(ukiyo_store *s, sqlite3_stmt *st, int64_t *id_out, bool *fo
     return err;
 }
 
-int ukiyo__store_job_of_delivery(ukiyo_store *s, const char *delivery_id, int64_t *id_out, bool *found)
+int ukiyo__store_job_of_delivery(ukiyo_store *s, const char *delivery_id, int64_t *id_out,
+                                 bool *found)
 {
     sqlite3_stmt *st = ukiyo__store_statement(s, "SELECT id FROM jobs WHERE delivery_id = ?1");
 
@@ -85,7 +86,7 @@ int ukiyo__store_job_of_delivery(ukiyo_store *s, const char *delivery_id, int64_
 }
 
 int ukiyo__store_job_queued_for_tag(ukiyo_store *s, const char *registry, const char *repository,
-                             const char *tag, bool deployment, int64_t *id_out, bool *found)
+                                    const char *tag, bool deployment, int64_t *id_out, bool *found)
 {
     static const char plain_sql[] =
         "SELECT id FROM jobs WHERE state = 'queued' AND registry = ?1 AND repository = ?2 AND "
@@ -104,10 +105,10 @@ int ukiyo__store_job_queued_for_tag(ukiyo_store *s, const char *registry, const 
 }
 
 int ukiyo__store_job_queued_for_container(ukiyo_store *s, const char *container, const char *action,
-                                   int64_t *id_out, bool *found)
+                                          int64_t *id_out, bool *found)
 {
     sqlite3_stmt *st = ukiyo__store_statement(s, "SELECT id FROM jobs WHERE state = 'queued' AND "
-                                          "container = ?1 AND action = ?2");
+                                                 "container = ?1 AND action = ?2");
 
     if (!st)
         return UKIYO_EIO;
@@ -169,7 +170,7 @@ int ukiyo__store_job_insert_container(ukiyo_store *s, const store_job *j, int64_
 }
 
 int ukiyo__store_job_fold(ukiyo_store *s, int64_t id, const char *source, const char *target,
-                   int64_t not_before_ms)
+                          int64_t not_before_ms)
 {
     sqlite3_stmt *st = ukiyo__store_statement(
         s, "UPDATE jobs SET source = CASE WHEN ?4 < not_before_ms THEN ?1 ELSE source END, "
@@ -225,8 +226,8 @@ static int claim_step(ukiyo_store *s, void *arg)
 {
     claim *c = arg;
     sqlite3_stmt *st = ukiyo__store_statement(s, "SELECT " JOB_COLUMNS " FROM jobs WHERE state = "
-                                          "'queued' AND not_before_ms <= ?1 ORDER BY "
-                                          "not_before_ms, id LIMIT 1");
+                                                 "'queued' AND not_before_ms <= ?1 ORDER BY "
+                                                 "not_before_ms, id LIMIT 1");
 
     if (!st)
         return UKIYO_EIO;
@@ -235,12 +236,13 @@ static int claim_step(ukiyo_store *s, void *arg)
     if (rc == SQLITE_ROW)
         read_job(st, c->job);
     c->found = rc == SQLITE_ROW;
-    int err = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ukiyo__store_sql_fail(s, "reading the queue");
+    int err =
+        rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ukiyo__store_sql_fail(s, "reading the queue");
     ukiyo__store_statement_done(st);
     if (err < 0 || !c->found)
         return err;
     if (!(st = ukiyo__store_statement(s, "UPDATE jobs SET state = 'running', started_ms = ?1 "
-                                  "WHERE id = ?2")))
+                                         "WHERE id = ?2")))
         return UKIYO_EIO;
     sqlite3_bind_int64(st, 1, c->now_ms);
     sqlite3_bind_int64(st, 2, c->job->id);
@@ -260,10 +262,11 @@ int ukiyo__store_job_claim(ukiyo_store *s, int64_t now_ms, store_job *j, bool *f
 }
 
 int ukiyo__store_job_finish(ukiyo_store *s, int64_t id, const char *state, const char *results,
-                     const char *error)
+                            const char *error)
 {
-    sqlite3_stmt *st = ukiyo__store_statement(s, "UPDATE jobs SET state = ?1, results = ?2, error = ?3, "
-                                          "finished_ms = ?4 WHERE id = ?5");
+    sqlite3_stmt *st =
+        ukiyo__store_statement(s, "UPDATE jobs SET state = ?1, results = ?2, error = ?3, "
+                                  "finished_ms = ?4 WHERE id = ?5");
 
     if (!st)
         return UKIYO_EIO;
@@ -278,14 +281,16 @@ int ukiyo__store_job_finish(ukiyo_store *s, int64_t id, const char *state, const
 int ukiyo__store_jobs_recover(ukiyo_store *s, unsigned int *requeued_out)
 {
     /* A job cut short runs again; if the tag has been queued since, that one covers it. */
-    if (sqlite3_exec(s->db, "UPDATE OR IGNORE jobs SET state = 'queued', started_ms = NULL "
-                            "WHERE state = 'running'",
+    if (sqlite3_exec(s->db,
+                     "UPDATE OR IGNORE jobs SET state = 'queued', started_ms = NULL "
+                     "WHERE state = 'running'",
                      NULL, NULL, NULL) != SQLITE_OK)
         return ukiyo__store_sql_fail(s, "recovering jobs");
     if (requeued_out)
         *requeued_out = (unsigned)sqlite3_changes(s->db);
-    if (sqlite3_exec(s->db, "UPDATE jobs SET state = 'done', error = 'coalesced with a newer job' "
-                            "WHERE state = 'running'",
+    if (sqlite3_exec(s->db,
+                     "UPDATE jobs SET state = 'done', error = 'coalesced with a newer job' "
+                     "WHERE state = 'running'",
                      NULL, NULL, NULL) != SQLITE_OK)
         return ukiyo__store_sql_fail(s, "recovering jobs");
     return 0;
@@ -302,7 +307,8 @@ int ukiyo__store_jobs_first_due(ukiyo_store *s, int64_t *due_ms_out)
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
         *due_ms_out = sqlite3_column_int64(st, 0);
-    int err = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ukiyo__store_sql_fail(s, "reading the queue");
+    int err =
+        rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ukiyo__store_sql_fail(s, "reading the queue");
     ukiyo__store_statement_done(st);
     return err;
 }
@@ -327,10 +333,11 @@ int ukiyo__store_job_get(ukiyo_store *s, int64_t id, store_job *j)
 }
 
 int ukiyo__store_jobs_list(ukiyo_store *s, size_t offset, size_t limit, store_job **jobs_out,
-                    size_t *count_out)
+                           size_t *count_out)
 {
-    sqlite3_stmt *st = ukiyo__store_statement(s, "SELECT " JOB_COLUMNS " FROM jobs ORDER BY id DESC "
-                                          "LIMIT ?1 OFFSET ?2");
+    sqlite3_stmt *st =
+        ukiyo__store_statement(s, "SELECT " JOB_COLUMNS " FROM jobs ORDER BY id DESC "
+                                  "LIMIT ?1 OFFSET ?2");
     store_job *jobs = calloc(limit ? limit : 1, sizeof(*jobs));
     size_t n = 0;
     int rc = SQLITE_DONE;

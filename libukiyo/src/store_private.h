@@ -17,7 +17,8 @@ struct ukiyo_store {
     char *path;
     int64_t (*clock)(void *arg); /* NULL: the real clock */
     void *clock_arg;
-    /* Statements prepared once and kept (ukiyo__store_statement), matched by their SQL's address. */
+    /* Statements prepared once and kept (ukiyo__store_statement), matched by their SQL's address.
+     */
     struct {
         const char *sql;
         sqlite3_stmt *stmt;

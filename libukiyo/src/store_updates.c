@@ -84,17 +84,19 @@ int ukiyo__journal_begin(ukiyo_store *s, journal_entry *e)
         "old_image_id, new_image_id, temp_name, old_name, old_was_running, old_image_ref, step, "
         "started_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
         "'" STEP_PLANNED "', ?12, ?12)";
-    const char *params[] = {e->container,    e->kind,        e->strategy,
-                            e->image_ref,    e->old_container_id, e->old_image_id,
-                            e->new_image_id, e->temp_name,   e->old_name,
-                            e->old_was_running ? "1" : "0", e->old_image_ref};
+    const char *params[] = {e->container,        e->kind,
+                            e->strategy,         e->image_ref,
+                            e->old_container_id, e->old_image_id,
+                            e->new_image_id,     e->temp_name,
+                            e->old_name,         e->old_was_running ? "1" : "0",
+                            e->old_image_ref};
     int err = exec_bound(s, sql, params, ARRAY_SIZE(params), -1);
 
     if (err == UKIYO_ECONFLICT)
         return ukiyo__error_set(UKIYO_ECONFLICT,
-                               "%s: another update of this container is in progress (or was cut "
-                               "short: run reconcile)",
-                               e->container);
+                                "%s: another update of this container is in progress (or was cut "
+                                "short: run reconcile)",
+                                e->container);
     if (err < 0)
         return err;
     e->id = sqlite3_last_insert_rowid(s->db);
@@ -105,8 +107,8 @@ int ukiyo__journal_begin(ukiyo_store *s, journal_entry *e)
 int ukiyo__journal_step(ukiyo_store *s, int64_t id, const char *step)
 {
     const char *params[] = {step};
-    int err = exec_bound(s, "UPDATE updates SET step = ?1, updated_ms = ?2 WHERE id = ?3", params,
-                         1, id);
+    int err =
+        exec_bound(s, "UPDATE updates SET step = ?1, updated_ms = ?2 WHERE id = ?3", params, 1, id);
 
     if (err == 0)
         crash_hook(step);
@@ -234,7 +236,7 @@ int ukiyo__journal_previous_image(ukiyo_store *s, const char *container, char **
 }
 
 int ukiyo__journal_image_before(ukiyo_store *s, const char *container, int64_t before_id,
-                         char **image_id_out)
+                                char **image_id_out)
 {
     sqlite3_stmt *st = NULL;
     int rc;
@@ -279,7 +281,8 @@ static void history_entry_from_row(ukiyo_history_entry *e, sqlite3_stmt *st)
     e->old_image = column_dup(st, 10);
 }
 
-UKIYO_EXTERN int ukiyo_store_history(ukiyo_history **out, ukiyo_store *s, const char *container, size_t offset, size_t limit)
+UKIYO_EXTERN int ukiyo_store_history(ukiyo_history **out, ukiyo_store *s, const char *container,
+                                     size_t offset, size_t limit)
 {
     static const char sql[] =
         "SELECT id, container, kind, image_ref, old_image_id, new_image_id, outcome, reason, "
@@ -407,11 +410,11 @@ UKIYO_EXTERN int ukiyo_history_entry_json(char **json_out, const ukiyo_history_e
     if (!e || !json_out)
         return ukiyo__error_set(UKIYO_EINVAL, "history: NULL argument");
     json_t *doc = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:I, s:I}", "id",
-                            (json_int_t)e->id, "container", e->container, "kind", e->kind,
-                            "image", e->image, "old_image", ukiyo_history_entry_old_image(e),
-                            "old_image_id", e->old_image_id, "new_image_id", e->new_image_id,
-                            "outcome", e->outcome, "reason", e->reason, "started_ms",
-                            (json_int_t)e->started_ms, "finished_ms", (json_int_t)e->finished_ms);
+                            (json_int_t)e->id, "container", e->container, "kind", e->kind, "image",
+                            e->image, "old_image", ukiyo_history_entry_old_image(e), "old_image_id",
+                            e->old_image_id, "new_image_id", e->new_image_id, "outcome", e->outcome,
+                            "reason", e->reason, "started_ms", (json_int_t)e->started_ms,
+                            "finished_ms", (json_int_t)e->finished_ms);
     char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     if (!text)
@@ -424,7 +427,7 @@ struct ukiyo_store_stats {
     struct {
         char *container, *kind, *outcome;
         int64_t count;
-    } *outcomes;
+    } * outcomes;
     size_t outcome_count;
     int64_t queued, running, done, failed;
 };

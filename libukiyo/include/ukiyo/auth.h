@@ -30,7 +30,10 @@ typedef struct {
 } ukiyo_auth_options;
 
 #define UKIYO_AUTH_OPTIONS_VERSION 1
-#define UKIYO_AUTH_OPTIONS_INIT {UKIYO_AUTH_OPTIONS_VERSION, NULL, 0}
+#define UKIYO_AUTH_OPTIONS_INIT                                                                    \
+    {                                                                                              \
+        UKIYO_AUTH_OPTIONS_VERSION, NULL, 0                                                        \
+    }
 
 /**
  * Fill @p opts with the defaults of @p version (pass UKIYO_AUTH_OPTIONS_VERSION), as

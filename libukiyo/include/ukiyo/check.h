@@ -64,7 +64,8 @@ UKIYO_EXTERN int ukiyo_check_result_newer_image_pulled(const ukiyo_check_result 
  * @return 0, UKIYO_ENOTFOUND when the image has none (built or loaded
  *         locally, or started from an image ID), or another code
  */
-UKIYO_EXTERN int ukiyo_container_local_digest(char **digest_out, ukiyo *u, const ukiyo_container *container);
+UKIYO_EXTERN int ukiyo_container_local_digest(char **digest_out, ukiyo *u,
+                                              const ukiyo_container *container);
 
 /** "up-to-date", "update-available" or "unknown". */
 UKIYO_EXTERN const char *ukiyo_check_status_name(ukiyo_check_status status);

@@ -48,7 +48,8 @@ typedef struct {
     void *clock_payload;
     /** Poll containers without a ukiyo.poll label this often (ms); 0: only labelled ones. */
     int64_t poll_interval_ms;
-    /** Each poll is delayed by up to this percentage of its interval (0-50), so hosts spread out. */
+    /** Each poll is delayed by up to this percentage of its interval (0-50), so hosts spread out.
+     */
     unsigned int poll_jitter_percent;
     /** Update window (cron) of containers without a ukiyo.schedule label; NULL: any time. */
     const char *schedule;
@@ -56,7 +57,9 @@ typedef struct {
 
 #define UKIYO_OPTIONS_VERSION 2
 #define UKIYO_OPTIONS_INIT                                                                         \
-    {UKIYO_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, NULL}
+    {                                                                                              \
+        UKIYO_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, NULL          \
+    }
 
 /**
  * Fill @p opts with the defaults of @p version (pass UKIYO_OPTIONS_VERSION), as

@@ -48,7 +48,10 @@ typedef struct {
     const char *window;
 } ukiyo_deployment_spec;
 
-#define UKIYO_DEPLOYMENT_SPEC_INIT {UKIYO_DEPLOYMENT_SPEC_VERSION, NULL, NULL, NULL, 0, 0, 0, NULL}
+#define UKIYO_DEPLOYMENT_SPEC_INIT                                                                 \
+    {                                                                                              \
+        UKIYO_DEPLOYMENT_SPEC_VERSION, NULL, NULL, NULL, 0, 0, 0, NULL                             \
+    }
 /**
  * Fill @p spec as UKIYO_DEPLOYMENT_SPEC_INIT does. UKIYO_EINVAL for a
  * version this library does not know.
@@ -65,7 +68,8 @@ UKIYO_EXTERN int ukiyo_deployment_spec_init(ukiyo_deployment_spec *spec, unsigne
  */
 UKIYO_EXTERN int ukiyo_deployment_save(ukiyo *u, const ukiyo_deployment_spec *spec, int replace);
 
-/** Delete a deployment, by name or by its container's name (the container stays). 0 or UKIYO_ENOTFOUND. */
+/** Delete a deployment, by name or by its container's name (the container stays). 0 or
+ * UKIYO_ENOTFOUND. */
 UKIYO_EXTERN int ukiyo_deployment_delete(ukiyo *u, const char *name);
 
 /** A saved deployment. Opaque. */

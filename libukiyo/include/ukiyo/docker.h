@@ -42,7 +42,10 @@ typedef struct {
 } ukiyo_docker_options;
 
 #define UKIYO_DOCKER_OPTIONS_VERSION 1
-#define UKIYO_DOCKER_OPTIONS_INIT {UKIYO_DOCKER_OPTIONS_VERSION, NULL, NULL, -1, 0}
+#define UKIYO_DOCKER_OPTIONS_INIT                                                                  \
+    {                                                                                              \
+        UKIYO_DOCKER_OPTIONS_VERSION, NULL, NULL, -1, 0                                            \
+    }
 
 /**
  * Fill @p opts with the defaults of @p version (pass UKIYO_DOCKER_OPTIONS_VERSION), as
@@ -89,7 +92,8 @@ UKIYO_EXTERN int ukiyo_docker_version(char **json_out, ukiyo_docker *docker);
  * @param all          non-zero: stopped containers too
  * @param filters_json the engine's filters, e.g. {"label":["ukiyo.enable=true"]}; or NULL
  */
-UKIYO_EXTERN int ukiyo_docker_container_list(ukiyo_container_list **out, ukiyo_docker *docker, int all, const char *filters_json);
+UKIYO_EXTERN int ukiyo_docker_container_list(ukiyo_container_list **out, ukiyo_docker *docker,
+                                             int all, const char *filters_json);
 UKIYO_EXTERN size_t ukiyo_container_list_count(const ukiyo_container_list *list);
 /** The @p index-th container. Borrowed from the list. */
 UKIYO_EXTERN const ukiyo_container *ukiyo_container_list_get(const ukiyo_container_list *list,
@@ -101,7 +105,8 @@ UKIYO_EXTERN void ukiyo_container_list_free(ukiyo_container_list *list);
  * @param out  new; free with ukiyo_container_free
  * @return 0, UKIYO_ENOTFOUND, or another UKIYO_E* code
  */
-UKIYO_EXTERN int ukiyo_docker_container_inspect(ukiyo_container **out, ukiyo_docker *docker, const char *id_or_name);
+UKIYO_EXTERN int ukiyo_docker_container_inspect(ukiyo_container **out, ukiyo_docker *docker,
+                                                const char *id_or_name);
 UKIYO_EXTERN void ukiyo_container_free(ukiyo_container *container);
 
 /** Full ID. Borrowed. */
@@ -128,7 +133,8 @@ UKIYO_EXTERN const char *ukiyo_container_json(const ukiyo_container *container);
  * @return 0, UKIYO_ECONFLICT for a name in use, UKIYO_ENOTFOUND for a
  *         missing image, or another UKIYO_E* code
  */
-UKIYO_EXTERN int ukiyo_docker_container_create(char **id_out, ukiyo_docker *docker, const char *name, const char *spec_json);
+UKIYO_EXTERN int ukiyo_docker_container_create(char **id_out, ukiyo_docker *docker,
+                                               const char *name, const char *spec_json);
 
 /** Start a container. Already running counts as success. */
 UKIYO_EXTERN int ukiyo_docker_container_start(ukiyo_docker *docker, const char *id);
@@ -138,8 +144,7 @@ UKIYO_EXTERN int ukiyo_docker_container_start(ukiyo_docker *docker, const char *
  * @param timeout_s seconds before SIGKILL; negative: the container's StopTimeout
  * Already stopped counts as success.
  */
-UKIYO_EXTERN int ukiyo_docker_container_stop(ukiyo_docker *docker, const char *id,
-                                             int timeout_s);
+UKIYO_EXTERN int ukiyo_docker_container_stop(ukiyo_docker *docker, const char *id, int timeout_s);
 
 /** Send a signal ("SIGKILL", "HUP", ...; NULL: SIGKILL). */
 UKIYO_EXTERN int ukiyo_docker_container_kill(ukiyo_docker *docker, const char *id,
@@ -174,7 +179,8 @@ UKIYO_EXTERN int ukiyo_docker_container_wait(ukiyo_docker *docker, const char *i
  * @param out new; free with ukiyo_image_info_free
  * @return 0, UKIYO_ENOTFOUND when the engine has no such image, or another code
  */
-UKIYO_EXTERN int ukiyo_docker_image_inspect(ukiyo_image_info **out, ukiyo_docker *docker, const char *ref);
+UKIYO_EXTERN int ukiyo_docker_image_inspect(ukiyo_image_info **out, ukiyo_docker *docker,
+                                            const char *ref);
 UKIYO_EXTERN void ukiyo_image_info_free(ukiyo_image_info *info);
 /** "sha256:...". Borrowed. */
 UKIYO_EXTERN const char *ukiyo_image_info_id(const ukiyo_image_info *info);
@@ -189,10 +195,10 @@ UKIYO_EXTERN const char *ukiyo_image_info_json(const ukiyo_image_info *info);
  * end; the struct is only ever passed by the library to your callback.
  */
 typedef struct {
-    const char *status;   /**< the engine's last status text ("Downloading"). Borrowed. */
-    const char *layer;    /**< the layer it is about, or NULL. Borrowed. */
-    int64_t bytes_done;   /**< bytes downloaded so far, all layers */
-    int64_t bytes_total;  /**< bytes to download, of the layers whose size is known */
+    const char *status;  /**< the engine's last status text ("Downloading"). Borrowed. */
+    const char *layer;   /**< the layer it is about, or NULL. Borrowed. */
+    int64_t bytes_done;  /**< bytes downloaded so far, all layers */
+    int64_t bytes_total; /**< bytes to download, of the layers whose size is known */
     unsigned int layers_done;
     unsigned int layers_total;
 } ukiyo_pull_progress;
@@ -231,8 +237,7 @@ UKIYO_EXTERN int ukiyo_docker_registry_auth_header(char **out, const ukiyo_crede
  * @param endpoint_json EndpointSettings (aliases, IPAMConfig, ...) or NULL
  */
 UKIYO_EXTERN int ukiyo_docker_network_connect(ukiyo_docker *docker, const char *network,
-                                              const char *container,
-                                              const char *endpoint_json);
+                                              const char *container, const char *endpoint_json);
 
 /** Disconnect a container from a network. */
 UKIYO_EXTERN int ukiyo_docker_network_disconnect(ukiyo_docker *docker, const char *network,

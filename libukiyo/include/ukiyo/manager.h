@@ -38,7 +38,8 @@ typedef struct {
     int health_timeout_s;
     /** Without a HEALTHCHECK: seconds it must keep running; 0: label ukiyo.min-uptime, else 10. */
     int min_uptime_s;
-    /** Remove the image two updates back once an update succeeds (the last one is kept for rollback). */
+    /** Remove the image two updates back once an update succeeds (the last one is kept for
+     * rollback). */
     int cleanup;
     /** Say what would happen; change nothing (the pull is skipped too). */
     int dry_run;
@@ -58,7 +59,9 @@ typedef struct {
 
 #define UKIYO_UPDATE_OPTIONS_VERSION 2
 #define UKIYO_UPDATE_OPTIONS_INIT                                                                  \
-    {UKIYO_UPDATE_OPTIONS_VERSION, UKIYO_STRATEGY_AUTO, 0, 0, 0, 0, 0, NULL, NULL, NULL}
+    {                                                                                              \
+        UKIYO_UPDATE_OPTIONS_VERSION, UKIYO_STRATEGY_AUTO, 0, 0, 0, 0, 0, NULL, NULL, NULL         \
+    }
 
 /**
  * Fill @p opts with the defaults of @p version (pass UKIYO_UPDATE_OPTIONS_VERSION), as
@@ -87,10 +90,12 @@ typedef struct ukiyo_update_result ukiyo_update_result;
  *         UKIYO_ECONFLICT while another update of it runs, UKIYO_EINVAL
  *         without a store, or the engine's error when it cannot be asked
  */
-UKIYO_EXTERN int ukiyo_update(ukiyo_update_result **out, ukiyo *u, const char *container, const ukiyo_update_options *opts);
+UKIYO_EXTERN int ukiyo_update(ukiyo_update_result **out, ukiyo *u, const char *container,
+                              const ukiyo_update_options *opts);
 
 /** ukiyo_update with opts->redeploy set: recreate even on the same image. */
-UKIYO_EXTERN int ukiyo_redeploy(ukiyo_update_result **out, ukiyo *u, const char *container, const ukiyo_update_options *opts);
+UKIYO_EXTERN int ukiyo_redeploy(ukiyo_update_result **out, ukiyo *u, const char *container,
+                                const ukiyo_update_options *opts);
 
 /**
  * Recreate a container on the image it ran before its last successful
@@ -98,7 +103,8 @@ UKIYO_EXTERN int ukiyo_redeploy(ukiyo_update_result **out, ukiyo *u, const char 
  * image locally, so the container keeps its reference.
  * @return as ukiyo_update; UKIYO_ENOTFOUND when there is no earlier image
  */
-UKIYO_EXTERN int ukiyo_rollback(ukiyo_update_result **out, ukiyo *u, const char *container, const ukiyo_update_options *opts);
+UKIYO_EXTERN int ukiyo_rollback(ukiyo_update_result **out, ukiyo *u, const char *container,
+                                const ukiyo_update_options *opts);
 
 /**
  * Finish or undo every transaction a crash cut short: before the new
@@ -118,7 +124,8 @@ UKIYO_EXTERN int ukiyo_reconcile(ukiyo *u, unsigned int *fixed_out);
  * @return 0, UKIYO_ENOTFOUND for an unknown container, UKIYO_ECONFLICT for
  *         a dependency cycle (the last error names it)
  */
-UKIYO_EXTERN int ukiyo_update_order(ukiyo_string_list **out, ukiyo *u, const char *const *names, size_t count);
+UKIYO_EXTERN int ukiyo_update_order(ukiyo_string_list **out, ukiyo *u, const char *const *names,
+                                    size_t count);
 
 UKIYO_EXTERN void ukiyo_update_result_free(ukiyo_update_result *result);
 UKIYO_EXTERN ukiyo_update_outcome ukiyo_update_result_outcome(const ukiyo_update_result *r);
@@ -138,7 +145,8 @@ UKIYO_EXTERN const char *ukiyo_update_result_container_id(const ukiyo_update_res
 /** "stop-first" or "start-first": what was used. Borrowed or NULL. */
 UKIYO_EXTERN const char *ukiyo_update_result_strategy(const ukiyo_update_result *r);
 
-/** Called after each update, redeploy or rollback transaction that changed or tried to change a container. */
+/** Called after each update, redeploy or rollback transaction that changed or tried to change a
+ * container. */
 typedef void (*ukiyo_update_hook_fn)(const ukiyo_update_result *result, void *payload);
 /**
  * Call @p fn after every update transaction of this handle that ended

@@ -41,7 +41,10 @@ typedef struct {
 } ukiyo_notifier_options;
 
 #define UKIYO_NOTIFIER_OPTIONS_VERSION 1
-#define UKIYO_NOTIFIER_OPTIONS_INIT {UKIYO_NOTIFIER_OPTIONS_VERSION, 0, 0, 0}
+#define UKIYO_NOTIFIER_OPTIONS_INIT                                                                \
+    {                                                                                              \
+        UKIYO_NOTIFIER_OPTIONS_VERSION, 0, 0, 0                                                    \
+    }
 
 /**
  * Fill @p opts with the defaults of @p version (pass UKIYO_NOTIFIER_OPTIONS_VERSION), as
@@ -77,8 +80,8 @@ UKIYO_EXTERN const char *ukiyo_notifier_target_name(const ukiyo_notifier *notifi
 UKIYO_EXTERN int ukiyo_update_result_event_json(char **json_out, const ukiyo_update_result *result);
 
 /** Called once per target with how its delivery went (@p error NULL when sent). */
-typedef void (*ukiyo_notify_result_fn)(size_t target, const char *name, int ok,
-                                       const char *error, void *payload);
+typedef void (*ukiyo_notify_result_fn)(size_t target, const char *name, int ok, const char *error,
+                                       void *payload);
 
 /**
  * Send @p event_json (from ukiyo_update_result_event_json()) to every target.

@@ -49,7 +49,8 @@ UKIYO_EXTERN const char *ukiyo_policy_text(const ukiyo_policy *policy);
  *                digest and never)
  * @return 0, or UKIYO_EINVAL when a version policy meets a tag that is no version
  */
-UKIYO_EXTERN int ukiyo_policy_choose(char **tag_out, const ukiyo_policy *policy, const char *current, const ukiyo_string_list *tags);
+UKIYO_EXTERN int ukiyo_policy_choose(char **tag_out, const ukiyo_policy *policy,
+                                     const char *current, const ukiyo_string_list *tags);
 /**
  * Order two tags: by semantic version when both are versions of the same
  * shape, else naturally (digit runs as numbers). <0, 0 or >0.

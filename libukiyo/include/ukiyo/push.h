@@ -24,14 +24,17 @@ typedef const char *(*ukiyo_push_header_fn)(const char *name, void *payload);
 
 typedef struct {
     unsigned int version;
-    const char *body;       /**< the raw body; need not be NUL-terminated */
+    const char *body; /**< the raw body; need not be NUL-terminated */
     size_t body_len;
     ukiyo_push_header_fn header; /**< header lookup, or NULL when there are none */
     void *header_payload;
 } ukiyo_push_request;
 
 #define UKIYO_PUSH_REQUEST_VERSION 1
-#define UKIYO_PUSH_REQUEST_INIT {UKIYO_PUSH_REQUEST_VERSION, NULL, 0, NULL, NULL}
+#define UKIYO_PUSH_REQUEST_INIT                                                                    \
+    {                                                                                              \
+        UKIYO_PUSH_REQUEST_VERSION, NULL, 0, NULL, NULL                                            \
+    }
 
 /**
  * Fill @p opts with the defaults of @p version (pass UKIYO_PUSH_REQUEST_VERSION), as

@@ -34,7 +34,10 @@ typedef struct {
 } ukiyo_registry_options;
 
 #define UKIYO_REGISTRY_OPTIONS_VERSION 1
-#define UKIYO_REGISTRY_OPTIONS_INIT {UKIYO_REGISTRY_OPTIONS_VERSION, NULL, 0, NULL, 0}
+#define UKIYO_REGISTRY_OPTIONS_INIT                                                                \
+    {                                                                                              \
+        UKIYO_REGISTRY_OPTIONS_VERSION, NULL, 0, NULL, 0                                           \
+    }
 
 /**
  * Fill @p opts with the defaults of @p version (pass UKIYO_REGISTRY_OPTIONS_VERSION), as
@@ -60,13 +63,15 @@ UKIYO_EXTERN void ukiyo_registry_free(ukiyo_registry *registry);
  *         UKIYO_ERATELIMIT (see ukiyo_registry_rate_limit), UKIYO_ECONNECT,
  *         UKIYO_EREGISTRY, UKIYO_EINVAL for a reference without a tag
  */
-UKIYO_EXTERN int ukiyo_registry_manifest_digest(char **digest_out, ukiyo_registry *registry, const ukiyo_image_ref *ref);
+UKIYO_EXTERN int ukiyo_registry_manifest_digest(char **digest_out, ukiyo_registry *registry,
+                                                const ukiyo_image_ref *ref);
 
 /**
  * All tags of the reference's repository, following pagination.
  * @param out new list; free with ukiyo_string_list_free
  */
-UKIYO_EXTERN int ukiyo_registry_list_tags(ukiyo_string_list **out, ukiyo_registry *registry, const ukiyo_image_ref *ref);
+UKIYO_EXTERN int ukiyo_registry_list_tags(ukiyo_string_list **out, ukiyo_registry *registry,
+                                          const ukiyo_image_ref *ref);
 
 /**
  * What the last response said of rate limits.

@@ -31,7 +31,6 @@
 extern "C" {
 #endif
 
-
 /* ---- cron expressions ---------------------------------------------------- */
 
 typedef struct ukiyo_cron ukiyo_cron;

@@ -101,7 +101,8 @@ typedef struct ukiyo_history ukiyo_history;
  * @param offset     entries to skip
  * @param limit      at most this many (0: 50)
  */
-UKIYO_EXTERN int ukiyo_store_history(ukiyo_history **out, ukiyo_store *store, const char *container, size_t offset, size_t limit);
+UKIYO_EXTERN int ukiyo_store_history(ukiyo_history **out, ukiyo_store *store, const char *container,
+                                     size_t offset, size_t limit);
 UKIYO_EXTERN size_t ukiyo_history_count(const ukiyo_history *history);
 /** Borrowed from the list. */
 UKIYO_EXTERN const ukiyo_history_entry *ukiyo_history_get(const ukiyo_history *history,

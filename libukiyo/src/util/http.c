@@ -34,14 +34,15 @@ static void curl_init_once(void)
     curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-int ukiyo__http_session_new(http_session **out, const http_transport *transport, long default_timeout_ms)
+int ukiyo__http_session_new(http_session **out, const http_transport *transport,
+                            long default_timeout_ms)
 {
     http_session *s;
 
     pthread_once(&curl_once, curl_init_once);
     if (curl_init_result != CURLE_OK)
         return ukiyo__error_set(UKIYO_EIO, "libcurl failed to initialise: %s",
-                               curl_easy_strerror(curl_init_result));
+                                curl_easy_strerror(curl_init_result));
     s = calloc(1, sizeof(*s));
     if (!s)
         return UKIYO_ENOMEM;
@@ -219,7 +220,7 @@ static int transport_error(const http_request *req, CURLcode rc, const char *det
     switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
         return ukiyo__error_set(UKIYO_ETIMEOUT, "%s %s: %s", req->method ? req->method : "GET",
-                               req->url, why);
+                                req->url, why);
     case CURLE_COULDNT_CONNECT:
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
@@ -231,7 +232,7 @@ static int transport_error(const http_request *req, CURLcode rc, const char *det
         return ukiyo__error_set(UKIYO_ECONNECT, "cannot reach %s: %s", req->url, why);
     default:
         return ukiyo__error_set(UKIYO_EPROTOCOL, "%s %s failed: %s",
-                               req->method ? req->method : "GET", req->url, why);
+                                req->method ? req->method : "GET", req->url, why);
     }
 }
 
@@ -256,7 +257,7 @@ int ukiyo__http_perform(http_session *s, const http_request *req, http_response 
         err = st.aborted; /* the line callback set the error message */
     else if (st.too_big)
         err = ukiyo__error_set(UKIYO_EPROTOCOL, "%s: response body larger than %u bytes", req->url,
-                              HTTP_BODY_MAX);
+                               HTTP_BODY_MAX);
     else if (rc != CURLE_OK)
         err = transport_error(req, rc, detail);
     curl_easy_setopt(s->curl, CURLOPT_ERRORBUFFER, NULL);

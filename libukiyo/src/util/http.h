@@ -27,17 +27,17 @@ typedef struct http_session http_session;
 typedef int (*http_line_fn)(const char *line, size_t len, void *payload);
 
 typedef struct {
-    const char *method;          /* "GET" when NULL */
+    const char *method; /* "GET" when NULL */
     const char *url;
-    const char *const *headers;  /* NULL-terminated "Name: value" list, or NULL */
-    const char *body;            /* sent when non-NULL */
+    const char *const *headers; /* NULL-terminated "Name: value" list, or NULL */
+    const char *body;           /* sent when non-NULL */
     size_t body_len;
-    long timeout_ms;             /* whole request; 0: the session's default */
-    long stall_timeout_s;        /* abort when no byte arrives for this long (streams) */
-    http_line_fn on_line;        /* stream the body line by line instead of keeping it */
+    long timeout_ms;      /* whole request; 0: the session's default */
+    long stall_timeout_s; /* abort when no byte arrives for this long (streams) */
+    http_line_fn on_line; /* stream the body line by line instead of keeping it */
     void *payload;
-    const char *userpwd;         /* "user:password" for Basic auth, or NULL */
-    bool no_body;                /* HEAD */
+    const char *userpwd; /* "user:password" for Basic auth, or NULL */
+    bool no_body;        /* HEAD */
 } http_request;
 
 typedef struct {
@@ -47,7 +47,8 @@ typedef struct {
     size_t header_count;
 } http_response;
 
-int ukiyo__http_session_new(http_session **out, const http_transport *transport, long default_timeout_ms);
+int ukiyo__http_session_new(http_session **out, const http_transport *transport,
+                            long default_timeout_ms);
 void ukiyo__http_session_free(http_session *s);
 
 /*

@@ -202,7 +202,8 @@ static int64_t rule_local_time(const tz_rule_date *d, int year)
             day -= 7;
         days = first + day - 1;
     } else if (d->kind == 'J') {
-        days = ukiyo__tz_days_from_civil(year, 1, 1) + d->day - 1 + (leap_year(year) && d->day >= 60);
+        days =
+            ukiyo__tz_days_from_civil(year, 1, 1) + d->day - 1 + (leap_year(year) && d->day >= 60);
     } else {
         days = ukiyo__tz_days_from_civil(year, 1, 1) + d->day;
     }
@@ -415,7 +416,8 @@ int64_t ukiyo__tz_from_civil(const tz_zone *z, const tz_civil *c)
     int64_t local = ukiyo__tz_days_from_civil(c->year, c->month, c->day) * 86400 + c->hour * 3600 +
                     c->minute * 60 + c->second;
     /* The offsets in force around it; a zone changes at most once in 28 hours. */
-    int32_t before = ukiyo__tz_offset_at(z, local - 50400), after = ukiyo__tz_offset_at(z, local + 50400);
+    int32_t before = ukiyo__tz_offset_at(z, local - 50400),
+            after = ukiyo__tz_offset_at(z, local + 50400);
     int64_t best = INT64_MAX;
 
     if (ukiyo__tz_offset_at(z, local - before) == before)

@@ -69,13 +69,13 @@ unsigned char *ukiyo__base64_decode(const char *text, size_t *len_out);
  */
 int ukiyo__options_version_ok(unsigned int version, unsigned int latest, const char *name);
 /* Return the refusal from the calling function when @opts (if given) has an unknown version. */
-#define UKIYO__CHECK_VERSION(opts, latest, name)                                                 \
-    do {                                                                                         \
-        if (opts) {                                                                              \
-            int version_err_ = ukiyo__options_version_ok((opts)->version, (latest), (name));     \
-            if (version_err_ < 0)                                                                \
-                return version_err_;                                                             \
-        }                                                                                        \
+#define UKIYO__CHECK_VERSION(opts, latest, name)                                                   \
+    do {                                                                                           \
+        if (opts) {                                                                                \
+            int version_err_ = ukiyo__options_version_ok((opts)->version, (latest), (name));       \
+            if (version_err_ < 0)                                                                  \
+                return version_err_;                                                               \
+        }                                                                                          \
     } while (0)
 /* An options_init(): copy @template (the INIT macro's value) into @opts, then set @version. */
 int ukiyo__options_init(void *opts, size_t size, const void *template, unsigned int version,

@@ -138,7 +138,7 @@ int ukiyo__www_authenticate_parse(www_challenge *out, const char *header)
     if (best.scheme == CHALLENGE_NONE || (best.scheme == CHALLENGE_BEARER && !best.realm)) {
         ukiyo__www_challenge_clear(&best);
         return ukiyo__error_set(UKIYO_EPROTOCOL, "unusable WWW-Authenticate challenge: %.200s",
-                               header);
+                                header);
     }
     *out = best;
     return 0;
