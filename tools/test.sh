@@ -15,7 +15,7 @@ quick=false
 [ "${1:-}" = "--quick" ] && quick=true
 
 # shellcheck disable=SC2086
-ensure_packages $BUILD_PACKAGES valgrind clang libclang-rt-14-dev man-db prometheus ca-certificates python3
+ensure_packages $BUILD_PACKAGES valgrind clang clang-format libclang-rt-14-dev man-db prometheus ca-certificates python3
 tests/env/setup.sh
 
 run_suite() { # run_suite BUILDDIR [meson setup options] -- [meson test options]
