@@ -77,15 +77,9 @@ static int add_due(ukiyo *u, due_list *l, ukiyo_container *c, const ukiyo_plan *
         ukiyo_image_ref_free(ref);
         return 0; /* an image ID or a digest: nothing to poll */
     }
-    if (l->count == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        due_container *items = realloc(l->items, cap * sizeof(*items));
-        if (!items) {
-            ukiyo_image_ref_free(ref);
-            return UKIYO_ENOMEM;
-        }
-        l->items = items;
-        l->cap = cap;
+    if (UKIYO__RESERVE(l->items, l->cap, l->count) < 0) {
+        ukiyo_image_ref_free(ref);
+        return UKIYO_ENOMEM;
     }
     due_container *d = &l->items[l->count++];
     memset(d, 0, sizeof(*d));

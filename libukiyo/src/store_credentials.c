@@ -136,15 +136,9 @@ UKIYO_EXTERN int ukiyo_store_credentials(ukiyo_saved_credential_list **out, ukiy
         return st ? ukiyo__error_set(UKIYO_ENOMEM, "out of memory") : UKIYO_EIO;
     }
     while (err == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (list->count == list->cap) {
-            size_t cap = list->cap ? list->cap * 2 : 8;
-            ukiyo_saved_credential *grown = realloc(list->items, cap * sizeof(*grown));
-            if (!grown) {
-                err = ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
-                break;
-            }
-            list->items = grown;
-            list->cap = cap;
+        if (UKIYO__RESERVE(list->items, list->cap, list->count) < 0) {
+            err = ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
+            break;
         }
         ukiyo_saved_credential *c = &list->items[list->count++];
         c->server = ukiyo__store_column_dup(st, 0);

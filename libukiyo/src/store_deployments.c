@@ -78,15 +78,9 @@ int ukiyo__store_deployments_list(ukiyo_store *s, store_deployment **list_out, s
     if (!st)
         return UKIYO_EIO;
     while (err == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n == cap) {
-            size_t bigger = cap ? cap * 2 : 8;
-            store_deployment *grown = realloc(list, bigger * sizeof(*list));
-            if (!grown) {
-                err = UKIYO_ENOMEM;
-                break;
-            }
-            list = grown;
-            cap = bigger;
+        if (UKIYO__RESERVE(list, cap, n) < 0) {
+            err = UKIYO_ENOMEM;
+            break;
         }
         memset(&list[n], 0, sizeof(list[n]));
         read_deployment(st, &list[n++]);

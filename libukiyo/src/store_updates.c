@@ -443,14 +443,9 @@ static int read_outcomes(ukiyo_store *s, ukiyo_store_stats *stats)
     if (!st)
         return UKIYO_EIO;
     while (err == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (stats->outcome_count == cap) {
-            cap = cap ? cap * 2 : 16;
-            void *grown = realloc(stats->outcomes, cap * sizeof(*stats->outcomes));
-            if (!grown) {
-                err = ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
-                break;
-            }
-            stats->outcomes = grown;
+        if (UKIYO__RESERVE(stats->outcomes, cap, stats->outcome_count) < 0) {
+            err = ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
+            break;
         }
         size_t i = stats->outcome_count++;
         stats->outcomes[i].container = ukiyo__store_column_dup(st, 0);

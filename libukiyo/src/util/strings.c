@@ -1,6 +1,7 @@
 /*
  * strings.c - strings, buffers and string lists for the modules.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,17 +94,24 @@ int ukiyo__string_list_append(ukiyo_string_list *list, const char *s)
 
     if (!copy)
         return UKIYO_ENOMEM;
-    if (list->count == list->cap) {
-        size_t cap = list->cap ? list->cap * 2 : 16;
-        char **grown = realloc(list->items, cap * sizeof(*grown));
-        if (!grown) {
-            free(copy);
-            return UKIYO_ENOMEM;
-        }
-        list->items = grown;
-        list->cap = cap;
+    if (UKIYO__RESERVE(list->items, list->cap, list->count) < 0) {
+        free(copy);
+        return UKIYO_ENOMEM;
     }
     list->items[list->count++] = copy;
+    return 0;
+}
+
+int ukiyo__array_reserve(void **items, size_t *cap, size_t count, size_t size)
+{
+    if (count < *cap)
+        return 0;
+    size_t bigger = *cap ? *cap * 2 : 16;
+    void *grown = bigger < SIZE_MAX / size ? realloc(*items, bigger * size) : NULL;
+    if (!grown)
+        return UKIYO_ENOMEM;
+    *items = grown;
+    *cap = bigger;
     return 0;
 }
 

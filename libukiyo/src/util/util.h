@@ -54,6 +54,14 @@ struct ukiyo_string_list {
     size_t count;
     size_t cap;
 };
+/*
+ * Room for one more item in a growing array of @count items in *@items with
+ * room for *@cap (doubled from 16 when full): 0, or UKIYO_ENOMEM with the
+ * array as it was. UKIYO__RESERVE(items, cap, count) for any item type.
+ */
+int ukiyo__array_reserve(void **items, size_t *cap, size_t count, size_t size);
+#define UKIYO__RESERVE(items, cap, count)                                                          \
+    ukiyo__array_reserve((void **)&(items), &(cap), (count), sizeof(*(items)))
 /* Append a copy of @s; 0 or UKIYO_ENOMEM. */
 int ukiyo__string_list_append(ukiyo_string_list *list, const char *s);
 
