@@ -31,14 +31,11 @@ static int on_pull_progress(const ukiyo_pull_progress *p, void *payload)
 
 static json_t *result_json(const ukiyo_update_result *r)
 {
-    return json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?}", "name",
-                     ukiyo_update_result_container(r), "image", ukiyo_update_result_image(r),
-                     "outcome", ukiyo_update_outcome_name(ukiyo_update_result_outcome(r)), "reason",
-                     ukiyo_update_result_reason(r), "old_image_id",
-                     ukiyo_update_result_old_image_id(r), "new_image_id",
-                     ukiyo_update_result_new_image_id(r), "container_id",
-                     ukiyo_update_result_container_id(r), "strategy",
-                     ukiyo_update_result_strategy(r));
+    char *text = NULL;
+    json_t *doc = ukiyo_update_result_json(&text, r) == 0 ? json_loads(text, 0, NULL) : NULL;
+
+    ukiyo_string_free(text);
+    return doc;
 }
 
 static void print_line(const ukiyo_update_result *r)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "jobs_private.h"
+#include "manager_result.h"
 #include "plan.h"
 
 /* ---- running a job --------------------------------------------------- */
@@ -98,11 +99,9 @@ static json_t *result_entry(const char *name, int err, const ukiyo_update_result
     if (err < 0)
         return json_pack("{s:s, s:s, s:s}", "name", name, "outcome", "failed", "reason",
                          ukiyo_error_last());
-    return json_pack("{s:s, s:s, s:s?, s:s?, s:s?}", "name", name, "outcome",
-                     ukiyo_update_outcome_name(ukiyo_update_result_outcome(r)), "reason",
-                     ukiyo_update_result_reason(r), "old_image_id",
-                     ukiyo_update_result_old_image_id(r), "new_image_id",
-                     ukiyo_update_result_new_image_id(r));
+    json_t *entry = ukiyo__update_result_to_json(r);
+    json_object_set_new(entry, "name", json_string(name)); /* as the job named it */
+    return entry;
 }
 
 static int finish_job(ukiyo_store *s, int64_t id, const char *state, json_t *results,

@@ -2,10 +2,12 @@
  * manager_result.c - what an update, redeploy or rollback hands back: the
  * result object and its getters.
  */
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
 
 #include "manager_private.h"
+#include "manager_result.h"
 
 void ukiyo__result_set_reason(ukiyo_update_result *r, const char *fmt, ...)
 {
@@ -78,4 +80,25 @@ UKIYO_EXTERN const char *ukiyo_update_result_container_id(const ukiyo_update_res
 UKIYO_EXTERN const char *ukiyo_update_result_strategy(const ukiyo_update_result *r)
 {
     return r->strategy;
+}
+
+json_t *ukiyo__update_result_to_json(const ukiyo_update_result *r)
+{
+    return json_pack("{s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:s?}", "name", r->container,
+                     "image", r->image, "outcome", ukiyo_update_outcome_name(r->outcome), "reason",
+                     r->reason, "old_image_id", r->old_image_id, "new_image_id", r->new_image_id,
+                     "container_id", r->container_id, "strategy", r->strategy);
+}
+
+UKIYO_EXTERN int ukiyo_update_result_json(char **json_out, const ukiyo_update_result *r)
+{
+    if (!json_out || !r)
+        return ukiyo__error_set(UKIYO_EINVAL, "update result: NULL argument");
+    json_t *doc = ukiyo__update_result_to_json(r);
+    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(doc);
+    if (!text)
+        return ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
+    *json_out = text;
+    return 0;
 }

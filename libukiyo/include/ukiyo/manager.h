@@ -128,6 +128,13 @@ UKIYO_EXTERN int ukiyo_update_order(ukiyo_string_list **out, ukiyo *u, const cha
                                     size_t count);
 
 UKIYO_EXTERN void ukiyo_update_result_free(ukiyo_update_result *result);
+/**
+ * The result as JSON: {"name", "image", "outcome", "reason",
+ * "old_image_id", "new_image_id", "container_id", "strategy"}, absent
+ * values left out (what ukiyoctl prints and a job's results hold).
+ * @param json_out new string; free with ukiyo_string_free
+ */
+UKIYO_EXTERN int ukiyo_update_result_json(char **json_out, const ukiyo_update_result *result);
 UKIYO_EXTERN ukiyo_update_outcome ukiyo_update_result_outcome(const ukiyo_update_result *r);
 /** "fresh", "updated", "rolled-back", "failed", "skipped", "planned". */
 UKIYO_EXTERN const char *ukiyo_update_outcome_name(ukiyo_update_outcome outcome);
