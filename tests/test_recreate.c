@@ -237,14 +237,31 @@ START_TEST(inherited_volumes_are_not_mounted_again)
 }
 END_TEST
 
-START_TEST(a_partly_given_healthcheck_keeps_what_was_given)
+START_TEST(a_partly_given_healthcheck_keeps_only_what_was_given)
 {
+    /*
+     * --health-interval 7s --health-retries 2 on an image with a HEALTHCHECK:
+     * the engine merged the image's Test, Timeout and StartPeriod in, field
+     * by field. Only the two given fields may go to the new container, so
+     * that the new image's Test, Timeout and StartPeriod apply, as they
+     * would for "docker run" with the same flags.
+     */
     recreated r = run("health", "healthy-v2.image", 41, NULL);
-    json_t *hc = at(r.spec, "Healthcheck", NULL);
-
-    ck_assert_int_eq(json_integer_value(json_object_get(hc, "Interval")), 7000000000LL);
-    ck_assert_int_eq(json_integer_value(json_object_get(hc, "Retries")), 2);
+    assert_json(at(r.spec, "Healthcheck", NULL), "{\"Interval\": 7000000000, \"Retries\": 2}");
     done(&r);
+
+    /* A field given with the image's own value is taken for the image's. */
+    recreated same = {load("health"), load("healthy-v2.image"), NULL, NULL};
+    json_object_set_new(json_object_get(json_object_get(same.container, "Config"), "Healthcheck"),
+                        "Retries",
+                        json_integer(json_integer_value(
+                            json_object_get(json_object_get(json_object_get(same.image, "Config"),
+                                                            "Healthcheck"),
+                                            "Retries"))));
+    recreate_input in = {same.container, same.image, NEW_REF, 41, NULL};
+    ck_assert_int_eq(ukiyo__recreate_spec(&in, &same.spec, &same.extra), 0);
+    assert_json(at(same.spec, "Healthcheck", NULL), "{\"Interval\": 7000000000}");
+    done(&same);
 }
 END_TEST
 
@@ -284,7 +301,7 @@ static Suite *recreate_suite(void)
     tcase_add_test(tc, links_are_given_as_create_takes_them);
     tcase_add_test(tc, without_the_old_image_everything_is_kept);
     tcase_add_test(tc, inherited_volumes_are_not_mounted_again);
-    tcase_add_test(tc, a_partly_given_healthcheck_keeps_what_was_given);
+    tcase_add_test(tc, a_partly_given_healthcheck_keeps_only_what_was_given);
     tcase_add_test(tc, what_is_no_inspect_document_is_refused);
     suite_add_tcase(s, tc);
     return s;

@@ -351,6 +351,68 @@ START_TEST(update_keeps_every_setting_the_user_gave)
 }
 END_TEST
 
+/*
+ * The engine merges a partly given healthcheck with the image's, field by
+ * field. An update to a release with another HEALTHCHECK must end where
+ * "docker run" with the same flags on the new image ends: the given fields
+ * kept, every other one the new image's.
+ */
+START_TEST(a_partly_given_healthcheck_takes_the_new_images_other_fields)
+{
+    char *repo = NULL, *ref = push_repo("ukiyo-test/healthy:v1", &repo);
+    char *name = test_unique_name("hc"), *twin = test_unique_name("hctwin");
+    char *dir = test_unique_name("hcbuild"), *local = test_unique_name("hcimage");
+    static const char flags[] = "--health-interval 2s --health-retries 4";
+
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s %s %s "
+                             ">/dev/null",
+                             name, flags, ref),
+                     0);
+    /* The next release: the same server, another Test, Timeout and StartPeriod. */
+    ck_assert_int_eq(
+        test_sh(NULL,
+                "mkdir -p /tmp/%s && printf 'FROM ukiyo-test/healthy:v2\nHEALTHCHECK "
+                "--interval=3s --timeout=4s --start-period=2s --retries=5 CMD "
+                "[\"/bin/busybox\", \"wget\", \"-q\", \"-O\", \"/dev/null\", "
+                "\"http://127.0.0.1:8080/index.html\"]\n' > /tmp/%s/Dockerfile && "
+                "DOCKER_BUILDKIT=0 docker build -q --label ukiyo.test=1 -t %s:latest /tmp/%s "
+                ">/dev/null; rc=$?; rm -rf /tmp/%s; exit $rc",
+                dir, dir, local, dir, dir),
+        0);
+    char local_ref[300];
+    snprintf(local_ref, sizeof(local_ref), "%s:latest", local);
+    free(test_push(local_ref, repo, "latest"));
+
+    ukiyo_update_result *r = update_with(name, UKIYO_STRATEGY_STOP_FIRST);
+    ck_assert_str_eq(ukiyo_update_outcome_name(ukiyo_update_result_outcome(r)), "updated");
+    ukiyo_update_result_free(r);
+    /* What docker run with the same flags on the new image gives. */
+    ck_assert_int_eq(test_sh(NULL, "docker create --label ukiyo.test=1 --name %s %s %s >/dev/null",
+                             twin, flags, ref),
+                     0);
+    json_t *updated = inspect(name), *expected = inspect(twin);
+    json_t *got = json_object_get(json_object_get(updated, "Config"), "Healthcheck");
+    json_t *want = json_object_get(json_object_get(expected, "Config"), "Healthcheck");
+    char *got_text = json_dumps(got, JSON_SORT_KEYS), *want_text = json_dumps(want, JSON_SORT_KEYS);
+    ck_assert_msg(json_equal(got, want), "updated: %s, docker run: %s", got_text, want_text);
+    /* And that is the new image's Timeout, not the old one's. */
+    ck_assert_int_eq(json_integer_value(json_object_get(got, "Timeout")), 4000000000LL);
+    free(got_text);
+    free(want_text);
+    json_decref(updated);
+    json_decref(expected);
+    test_remove_containers(twin);
+    test_sh(NULL, "docker rmi -f %s:latest >/dev/null 2>&1", local);
+    free(local);
+    free(dir);
+    free(twin);
+    free(name);
+    free(ref);
+    free(repo);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("update-fidelity");
@@ -359,6 +421,7 @@ int main(void)
     tcase_add_checked_fixture(fidelity, update_setup, update_teardown);
     tcase_set_timeout(fidelity, 900);
     tcase_add_test(fidelity, update_keeps_every_setting_the_user_gave);
+    tcase_add_test(fidelity, a_partly_given_healthcheck_takes_the_new_images_other_fields);
     suite_add_tcase(s, fidelity);
     return test_run_suite(s);
 }

@@ -180,6 +180,12 @@ void test_cleanup(void)
             "grep -v '<none>'); "
             "[ -z \"$imgs\" ] || docker rmi -f $imgs >/dev/null",
             id);
+    /* Pulled by digest, or left without a tag when a test moved it: named repo@digest. */
+    test_sh(NULL,
+            "refs=$(docker images --digests --format '{{.Repository}}@{{.Digest}} {{.Tag}}' | "
+            "grep 'ukiyo-test-%d-' | awk '$2 == \"<none>\" && $1 !~ /@<none>$/ {print $1}'); "
+            "[ -z \"$refs\" ] || docker rmi $refs >/dev/null 2>&1; true",
+            id);
     test_sh(NULL,
             "nets=$(docker network ls -q --filter label=ukiyo.test --filter name=ukiyo-test-%d-); "
             "[ -z \"$nets\" ] || docker network rm $nets >/dev/null",

@@ -14,7 +14,16 @@
 
 /* Config fields whose value comes from the image unless the user gave one. */
 static const char *const image_defaulted_fields[] = {
-    "Cmd", "Entrypoint", "WorkingDir", "User", "Healthcheck", "StopSignal", "Shell", "OnBuild",
+    "Cmd", "Entrypoint", "WorkingDir", "User", "StopSignal", "Shell", "OnBuild",
+};
+
+/*
+ * The healthcheck's fields, which the engine merges one by one: a field the
+ * user left out (zero) takes the image's. So each is the image's default
+ * on its own.
+ */
+static const char *const healthcheck_fields[] = {
+    "Test", "Interval", "Timeout", "StartPeriod", "StartInterval", "Retries",
 };
 
 /* Config fields the engine fills in and create must not get back. */
@@ -70,6 +79,22 @@ static void drop_members_in(json_t *mine, json_t *image)
     }
 }
 
+/* What is left of the healthcheck once the image's fields are taken out; none when nothing. */
+static void drop_healthcheck_defaults(json_t *config, json_t *image_check)
+{
+    json_t *check = json_object_get(config, "Healthcheck");
+
+    if (!json_is_object(check) || !json_is_object(image_check))
+        return; /* the image has none: every field is the user's */
+    for (size_t i = 0; i < ARRAY_SIZE(healthcheck_fields); i++) {
+        json_t *mine = json_object_get(check, healthcheck_fields[i]);
+        if (mine && json_equal(mine, json_object_get(image_check, healthcheck_fields[i])))
+            json_object_del(check, healthcheck_fields[i]);
+    }
+    if (json_object_size(check) == 0)
+        json_object_del(config, "Healthcheck");
+}
+
 static void drop_image_defaults(json_t *config, const recreate_input *in)
 {
     json_t *defaults = image_config(in);
@@ -86,6 +111,7 @@ static void drop_image_defaults(json_t *config, const recreate_input *in)
         if (json_equal(json_object_get(config, field), json_object_get(defaults, field)))
             json_object_del(config, field);
     }
+    drop_healthcheck_defaults(config, json_object_get(defaults, "Healthcheck"));
 }
 
 /* A port binding without its ExposedPorts entry is silently not published. */
