@@ -256,8 +256,12 @@ static int validate_parts(const char *input, const ukiyo_image_ref *r)
 {
     bool has_upper;
 
-    /* Docker measures the normalised name: "docker.io/library/" counts. */
-    if (strlen(r->registry) + 1 + strlen(r->repository) > UKIYO_IMAGE_NAME_MAX)
+    /*
+     * The limit is the path's alone, as distribution/reference counts it
+     * since v0.6.0 (Docker's grammar); a Docker Hub short name's path
+     * carries its "library/".
+     */
+    if (strlen(r->repository) > UKIYO_IMAGE_NAME_MAX)
         return invalid(input, "repository name must not be longer than 255 characters");
     if (!domain_valid(r->registry))
         return invalid(input, "invalid registry host");
@@ -279,7 +283,9 @@ static int format_forms(ukiyo_image_ref *r)
     char *familiar_name;
 
     if (strcmp(r->registry, DEFAULT_DOMAIN) == 0) {
-        if (ukiyo__str_has_prefix(short_path, OFFICIAL_PREFIX))
+        /* Only a single-component official image: library/foo/bar is not foo/bar. */
+        if (ukiyo__str_has_prefix(short_path, OFFICIAL_PREFIX) &&
+            !strchr(short_path + strlen(OFFICIAL_PREFIX), '/'))
             short_path += strlen(OFFICIAL_PREFIX);
         familiar_name = strdup(short_path);
     } else {

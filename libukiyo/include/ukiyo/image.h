@@ -19,7 +19,7 @@ extern "C" {
 /** A parsed, normalised image reference. Opaque and immutable. */
 typedef struct ukiyo_image_ref ukiyo_image_ref;
 
-/** Longest name (registry + "/" + path) Docker accepts. */
+/** Longest repository path Docker accepts (the registry does not count; "library/" does). */
 #define UKIYO_IMAGE_NAME_MAX 255
 /** Longest tag Docker accepts. */
 #define UKIYO_IMAGE_TAG_MAX 128
