@@ -34,11 +34,17 @@ static void run_container(const char *name, const char *ref)
                      0);
 }
 
-/* Run ukiyoctl with @args; its stdout in @out (new), its exit status returned. */
+/* Run ukiyoctl with @args; its stdout and stderr in @out (new), its exit status returned. */
 static int ukiyoctl(char **out, const char *args)
 {
     /* Under the valgrind setup, ukiyoctl runs under valgrind too (exit 99 on an error). */
     return test_sh(out, "$UKIYO_PROGRAM_WRAPPER \"$UKIYOCTL\" %s 2>&1", args);
+}
+
+/* The same with its stdout alone (what a script parses: warnings go to stderr). */
+static int ukiyoctl_stdout(char **out, const char *args)
+{
+    return test_sh(out, "$UKIYO_PROGRAM_WRAPPER \"$UKIYOCTL\" %s", args);
 }
 
 static ukiyo_check_result *check(const char *name)
@@ -137,7 +143,7 @@ START_TEST(ukiyoctl_check_json_is_scriptable)
     run_container(name, ref);
     free(test_push("ukiyo-test/http:v2", repo, "latest"));
     snprintf(args, sizeof(args), "check --json %s", name);
-    ck_assert_int_eq(ukiyoctl(&out, args), 0);
+    ck_assert_int_eq(ukiyoctl_stdout(&out, args), 0);
     json_t *doc = json_loads(out, 0, &jerr);
     ck_assert_msg(json_is_array(doc), "not a JSON array: %s (%s)", out, jerr.text);
     ck_assert_uint_eq(json_array_size(doc), 1);
@@ -169,7 +175,7 @@ START_TEST(ukiyoctl_ps_lists_reference_digest_and_state)
     json_error_t jerr;
 
     run_container(name, ref);
-    ck_assert_int_eq(ukiyoctl(&out, "ps --json"), 0);
+    ck_assert_int_eq(ukiyoctl_stdout(&out, "ps --json"), 0);
     json_t *doc = json_loads(out, 0, &jerr);
     ck_assert_msg(json_is_array(doc), "%s", out);
     json_t *mine = NULL, *row;
@@ -272,7 +278,7 @@ START_TEST(help_and_version)
     ck_assert_int_eq(ukiyoctl(&out, "check --help"), 0);
     ck_assert_ptr_nonnull(strstr(out, "update-available"));
     free(out);
-    ck_assert_int_eq(ukiyoctl(&out, "version --json"), 0);
+    ck_assert_int_eq(ukiyoctl_stdout(&out, "version --json"), 0);
     ck_assert_ptr_nonnull(strstr(out, UKIYO_VERSION_STRING));
     ck_assert_ptr_nonnull(strstr(out, "api_version"));
     free(out);

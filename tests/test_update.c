@@ -271,6 +271,82 @@ START_TEST(an_engine_gone_mid_update_is_reconciled_when_it_returns)
 }
 END_TEST
 
+/*
+ * A label means one thing on every path: a value that does not parse makes
+ * check, ps and update all leave the container alone and say which label;
+ * values in the documented forms (a duration with its unit) are taken.
+ */
+START_TEST(a_label_that_does_not_parse_is_skipped_on_every_path)
+{
+    static const struct {
+        const char *label, *words;
+    } bad[] = {
+        {"ukiyo.policy=minr", "ukiyo.policy"},
+        {"ukiyo.strategy=start-frist", "is not stop-first or start-first"},
+        {"ukiyo.monitor-only=yes", "is not true or false"},
+        {"ukiyo.min-uptime=abc", "is not a duration"},
+        {"ukiyo.schedule=61 3 * * *", "ukiyo.schedule"},
+    };
+    char *repo = NULL, *ref = push_repo("ukiyo-test/http:v1", &repo);
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *name = test_unique_name("badlabel");
+        ck_assert_int_eq(test_sh(NULL,
+                                 "docker run -d --label ukiyo.test=1 --label '%s' --stop-timeout 1 "
+                                 "--name %s %s >/dev/null",
+                                 bad[i].label, name, ref),
+                         0);
+        char *before = container_id(name);
+        /* check */
+        ukiyo_check_result *c = NULL;
+        ck_assert_int_eq(ukiyo_check(&c, u, name), 0);
+        ck_assert_str_eq(ukiyo_check_status_name(ukiyo_check_result_status(c)), "skipped");
+        ck_assert_msg(strstr(ukiyo_check_result_reason(c), bad[i].words), "%s: %s", bad[i].label,
+                      ukiyo_check_result_reason(c));
+        ukiyo_check_result_free(c);
+        /* update */
+        ukiyo_update_result *r = NULL;
+        ck_assert_int_eq(ukiyo_update(&r, u, name, NULL), 0);
+        ck_assert_str_eq(ukiyo_update_outcome_name(ukiyo_update_result_outcome(r)), "skipped");
+        ck_assert_msg(strstr(ukiyo_update_result_reason(r), bad[i].words), "%s: %s", bad[i].label,
+                      ukiyo_update_result_reason(r));
+        ukiyo_update_result_free(r);
+        char *after = container_id(name);
+        ck_assert_str_eq(before, after); /* untouched */
+        /* ps and check in ukiyoctl say so too */
+        char *out = NULL;
+        ck_assert_int_eq(test_sh(&out, "$UKIYO_PROGRAM_WRAPPER \"$UKIYOCTL\" ps 2>&1"), 0);
+        ck_assert_msg(strstr(out, name) && strstr(out, bad[i].words), "%s", out);
+        free(out);
+        test_sh(&out, "$UKIYO_PROGRAM_WRAPPER \"$UKIYOCTL\" check %s 2>&1", name);
+        ck_assert_msg(strstr(out, "skipped") && strstr(out, bad[i].words), "%s", out);
+        free(out);
+        test_remove_containers(name);
+        free(after);
+        free(before);
+        free(name);
+    }
+
+    /* The documented forms are taken: a health timeout and a minimum uptime with units. */
+    char *name = test_unique_name("goodlabel");
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 --label ukiyo.health-timeout=60s "
+                             "--label ukiyo.min-uptime=1s --label ukiyo.monitor-only=false "
+                             "--stop-timeout 1 --name %s %s >/dev/null",
+                             name, ref),
+                     0);
+    ukiyo_update_result *r = NULL;
+    ck_assert_msg(ukiyo_update(&r, u, name, NULL) == 0, "%s", ukiyo_error_last());
+    ck_assert_msg(ukiyo_update_result_outcome(r) == UKIYO_OUTCOME_UPDATED, "%s",
+                  ukiyo_update_result_reason(r) ? ukiyo_update_result_reason(r) : "");
+    ukiyo_update_result_free(r);
+    free(name);
+    free(ref);
+    free(repo);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("update");
@@ -285,6 +361,7 @@ int main(void)
     tcase_add_test(rollback, nothing_to_do_and_bad_input);
     tcase_add_test(rollback, rollback_returns_to_the_previous_image);
     tcase_add_test(rollback, an_engine_gone_mid_update_is_reconciled_when_it_returns);
+    tcase_add_test(rollback, a_label_that_does_not_parse_is_skipped_on_every_path);
     suite_add_tcase(s, rollback);
     return test_run_suite(s);
 }

@@ -93,10 +93,21 @@ static int take_json_flag(ctl_options *opts, int argc, char **argv)
     return kept;
 }
 
+/* What the library warns of (a label it ignores, an image that is gone) reaches the user. */
+static void print_library_log(ukiyo_log_level level, const char *message, void *payload)
+{
+    (void)payload;
+    if (level <= UKIYO_LOG_WARNING)
+        fprintf(stderr, "ukiyoctl: %s: %s\n", level == UKIYO_LOG_ERROR ? "error" : "warning",
+                message);
+}
+
 int main(int argc, char **argv)
 {
     ctl_options opts = {0};
     int rc = parse_global(&opts, argc, argv);
+
+    ukiyo_log_set_handler(print_library_log, NULL);
 
     if (rc <= 0)
         return -rc;

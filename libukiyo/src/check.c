@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "container_labels.h"
 
 struct ukiyo_check_result {
     char *name;
@@ -27,6 +27,7 @@ typedef struct {
     ukiyo_image_ref *ref;
     ukiyo_image_info *image;
     ukiyo_check_result *result;
+    container_labels labels;
 } check_run;
 
 static int set_unknown(ukiyo_check_result *res, const char *reason)
@@ -198,17 +199,10 @@ static int check_policy(check_run *run)
 {
     ukiyo_policy *policy = NULL;
     ukiyo_string_list *tags = NULL;
-    const char *text = ukiyo_container_label(run->container, UKIYO_LABEL_POLICY);
-    int err = ukiyo_policy_parse(&policy, text);
 
-    if (err < 0) {
-        free(run->result->reason);
-        run->result->reason =
-            ukiyo__str_printf("label %s: %s", UKIYO_LABEL_POLICY, ukiyo_error_last());
-        run->result->status = UKIYO_CHECK_UNKNOWN;
-        ukiyo_error_clear();
-        return run->result->reason ? 0 : UKIYO_ENOMEM;
-    }
+    if (!run->labels.policy && ukiyo_policy_parse(&run->labels.policy, NULL) < 0)
+        return UKIYO_ENOMEM;
+    policy = run->labels.policy;
     run->result->policy = strdup(ukiyo_policy_text(policy));
     ukiyo_policy_kind kind = ukiyo_policy_get_kind(policy);
     if (run->ref && ukiyo_image_ref_tag(run->ref) && kind != UKIYO_POLICY_DIGEST &&
@@ -225,7 +219,6 @@ static int check_policy(check_run *run)
         ukiyo_error_clear();
     }
     ukiyo_string_list_free(tags);
-    ukiyo_policy_free(policy);
     return run->result->policy ? 0 : UKIYO_ENOMEM;
 }
 
@@ -240,9 +233,18 @@ UKIYO_EXTERN int ukiyo_check(ukiyo_check_result **out, ukiyo *u, const char *con
     if (err < 0)
         return err;
     run.result = calloc(1, sizeof(*run.result));
-    err = run.result ? run_check(&run) : UKIYO_ENOMEM;
-    if (err == 0)
-        err = check_policy(&run);
+    err = run.result ? ukiyo__container_labels_read(&run.labels, run.container) : UKIYO_ENOMEM;
+    if (err == 0 && run.labels.error) {
+        /* Left alone on every path until the label is fixed: nothing to ask the registry. */
+        err = fill_from_container(&run);
+        free(run.result->reason);
+        run.result->status = UKIYO_CHECK_SKIPPED;
+        run.result->reason = ukiyo__str_dup(run.labels.error);
+    } else if (err == 0) {
+        err = run_check(&run);
+        if (err == 0)
+            err = check_policy(&run);
+    }
     if (err == 0) {
         *out = run.result;
         run.result = NULL;
@@ -251,6 +253,7 @@ UKIYO_EXTERN int ukiyo_check(ukiyo_check_result **out, ukiyo *u, const char *con
     ukiyo_check_result_free(run.result);
     ukiyo_image_info_free(run.image);
     ukiyo_image_ref_free(run.ref);
+    ukiyo__container_labels_clear(&run.labels);
     ukiyo_container_free(run.container);
     return err;
 }
@@ -315,6 +318,7 @@ UKIYO_EXTERN const char *ukiyo_check_status_name(ukiyo_check_status status)
     switch (status) {
     case UKIYO_CHECK_UP_TO_DATE: return "up-to-date";
     case UKIYO_CHECK_UPDATE_AVAILABLE: return "update-available";
+    case UKIYO_CHECK_SKIPPED: return "skipped";
     default: return "unknown";
     }
 }

@@ -14,32 +14,13 @@
 #define DEFAULT_HEALTH_TIMEOUT_S 60
 #define DEFAULT_MIN_UPTIME_S 10
 
-static const char *label(json_t *container, const char *key)
+/* Seconds from the call, else the label, else the default. */
+static int seconds_option(int given, int64_t labelled_ms, int fallback)
 {
-    return json_string_value(
-        json_object_get(json_object_get(json_object_get(container, "Config"), "Labels"), key));
-}
-
-static bool label_true(json_t *container, const char *key)
-{
-    const char *v = label(container, key);
-    return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "yes") == 0);
-}
-
-/* Seconds from the call, else a valid label, else the default. */
-static int seconds_option(int given, json_t *container, const char *key, int fallback)
-{
-    const char *v = label(container, key);
-    char *end;
-
     if (given > 0)
         return given;
-    if (v) {
-        long s = strtol(v, &end, 10);
-        if (*end == '\0' && s > 0 && s <= 24 * 3600)
-            return (int)s;
-        log_warning("ignoring label %s=%s: not a number of seconds", key, v);
-    }
+    if (labelled_ms > 0)
+        return labelled_ms >= 1000 ? (int)(labelled_ms / 1000) : 1;
     return fallback;
 }
 
@@ -84,10 +65,9 @@ static bool publishes_host_ports(json_t *container)
 
 static void choose_strategy(transaction *tx)
 {
-    const char *wanted = label(tx->old, UKIYO_LABEL_STRATEGY);
-    bool start_first =
-        tx->opts.strategy == UKIYO_STRATEGY_START_FIRST ||
-        (tx->opts.strategy == UKIYO_STRATEGY_AUTO && wanted && strcmp(wanted, "start-first") == 0);
+    bool start_first = tx->opts.strategy == UKIYO_STRATEGY_START_FIRST ||
+                       (tx->opts.strategy == UKIYO_STRATEGY_AUTO &&
+                        tx->labels.strategy == UKIYO_STRATEGY_START_FIRST);
 
     if (start_first && (publishes_host_ports(tx->old) || has_static_address(tx->old))) {
         log_warning("%s publishes host ports or has a static address: start-first is not "
@@ -214,10 +194,15 @@ static int prepare(transaction *tx, const char *container)
     err = new_result(tx);
     if (err < 0)
         return err;
-    tx->health_timeout_s = seconds_option(tx->opts.health_timeout_s, tx->old,
-                                          UKIYO_LABEL_HEALTH_TIMEOUT, DEFAULT_HEALTH_TIMEOUT_S);
-    tx->min_uptime_s = seconds_option(tx->opts.min_uptime_s, tx->old, UKIYO_LABEL_MIN_UPTIME,
-                                      DEFAULT_MIN_UPTIME_S);
+    ukiyo_container *c = ukiyo__container_from_json(json_incref(tx->old), true);
+    err = c ? ukiyo__container_labels_read(&tx->labels, c) : UKIYO_ENOMEM;
+    ukiyo_container_free(c);
+    if (err < 0)
+        return err;
+    tx->health_timeout_s = seconds_option(tx->opts.health_timeout_s, tx->labels.health_timeout_ms,
+                                          DEFAULT_HEALTH_TIMEOUT_S);
+    tx->min_uptime_s =
+        seconds_option(tx->opts.min_uptime_s, tx->labels.min_uptime_ms, DEFAULT_MIN_UPTIME_S);
     choose_strategy(tx);
     if (ukiyo__docker_inspect_image_json(tx->docker, tx->result->old_image_id, &tx->old_image) <
         0) {
@@ -231,16 +216,17 @@ static int prepare(transaction *tx, const char *container)
 /* Everything up to the first change; true when the result is already final. */
 static bool concluded_before_change(transaction *tx)
 {
-    if (strcmp(tx->kind, "update") == 0 && label_true(tx->old, UKIYO_LABEL_MONITOR_ONLY))
+    /* A label that does not parse: not touched, on any path, until it is fixed. */
+    if (tx->labels.error)
+        return conclude_early(tx, UKIYO_OUTCOME_SKIPPED, tx->labels.error);
+    if (strcmp(tx->kind, "update") == 0 && tx->labels.monitor_only)
         return conclude_early(tx, UKIYO_OUTCOME_SKIPPED, "monitor-only");
     /* ukiyod's own container (the image's label): stopping it would stop the update itself. */
-    if (label_true(tx->old, UKIYO_LABEL_SELF))
+    if (tx->labels.self)
         return conclude_early(tx, UKIYO_OUTCOME_SKIPPED,
                               "this is ukiyod's own container: update it from outside");
-    const char *policy = json_string_value(
-        json_object_get(json_object_get(json_object_get(tx->old, "Config"), "Labels"),
-                        UKIYO_LABEL_POLICY));
-    if (strcmp(tx->kind, "update") == 0 && policy && strcmp(policy, "never") == 0)
+    if (strcmp(tx->kind, "update") == 0 && tx->labels.policy &&
+        ukiyo_policy_get_kind(tx->labels.policy) == UKIYO_POLICY_NEVER)
         return conclude_early(tx, UKIYO_OUTCOME_SKIPPED, "policy never");
     if (!reference_is_updatable(tx))
         return true;
@@ -348,6 +334,7 @@ static int run_kind(ukiyo *u, const char *kind, const char *container,
     }
     ukiyo_update_result_free(tx.result);
     ukiyo__journal_entry_clear(&tx.journal);
+    ukiyo__container_labels_clear(&tx.labels);
     json_decref(tx.advertise);
     json_decref(tx.old);
     json_decref(tx.old_image);

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "container_labels.h"
 #include "docker_private.h"
 #include "store_internal.h"
 
@@ -36,6 +37,7 @@ typedef struct {
     bool start_first;
     int health_timeout_s;
     int min_uptime_s;
+    container_labels labels; /* the old container's */
     journal_entry journal;
     json_t *advertise; /* start-first: endpoints whose aliases wait for the gate */
     ukiyo_update_result *result;

@@ -1,56 +1,15 @@
 /*
- * plan.c - durations, and a container's plan: its tag policy, its update
- * window and its poll interval, read from its labels or the handle's
- * defaults.
+ * plan.c - a container's plan: its tag policy, its update window and its
+ * poll interval, read from its labels (container_labels.c) or the
+ * handle's defaults.
  */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "container_labels.h"
 #include "plan.h"
 #include "scheduler_state.h"
-
-#define DURATION_MAX_MS (366LL * 24 * 3600 * 1000)
-
-UKIYO_EXTERN int ukiyo_duration_parse(const char *text, int64_t *ms_out)
-{
-    static const struct {
-        char unit;
-        int64_t ms;
-    } units[] = {{'d', 86400000}, {'h', 3600000}, {'m', 60000}, {'s', 1000}};
-    const char *s = text;
-    int64_t total = 0;
-    size_t next_unit = 0;
-
-    if (!s || !*s || !ms_out)
-        return ukiyo__error_set(UKIYO_EINVAL, "an empty duration");
-    while (*s) {
-        if (!isdigit((unsigned char)*s))
-            goto bad;
-        int64_t n = 0;
-        while (isdigit((unsigned char)*s) && n < DURATION_MAX_MS)
-            n = n * 10 + (*s++ - '0');
-        if (!*s && s != text && total == 0 && next_unit == 0) { /* bare seconds */
-            total = n * 1000;
-            break;
-        }
-        size_t u = next_unit;
-        while (u < ARRAY_SIZE(units) && units[u].unit != *s)
-            u++;
-        if (u == ARRAY_SIZE(units) || n > DURATION_MAX_MS / units[u].ms)
-            goto bad;
-        total += n * units[u].ms;
-        next_unit = u + 1;
-        s++;
-    }
-    if (total <= 0 || total > DURATION_MAX_MS)
-        goto bad;
-    *ms_out = total;
-    return 0;
-bad:
-    return ukiyo__error_set(UKIYO_EINVAL, "\"%s\" is not a duration (like 90, 30s, 15m, 1h30m, 1d)",
-                            text);
-}
 
 /* ---- a container's plan ------------------------------------------------- */
 
@@ -75,19 +34,12 @@ static void read_window(ukiyo_plan *p, const char *text, const char *label, int6
         plan_fail(p, label);
 }
 
-static void read_poll(ukiyo *u, ukiyo_plan *p, const char *text, int64_t now)
+/* The labelled interval, else the handle's; when this interval's group is next polled. */
+static void read_poll(ukiyo *u, ukiyo_plan *p, const container_labels *l, int64_t now)
 {
     scheduler *s = ukiyo__context_scheduler(u);
 
-    if (!text) {
-        p->poll_ms = s->default_poll_ms;
-    } else if (strcmp(text, "off") == 0 || strcmp(text, "false") == 0 || strcmp(text, "0") == 0) {
-        p->poll_ms = 0;
-    } else if (ukiyo_duration_parse(text, &p->poll_ms) < 0) {
-        p->poll_ms = 0;
-        plan_fail(p, UKIYO_LABEL_POLL);
-        return;
-    }
+    p->poll_ms = l->poll_set ? l->poll_ms : s->default_poll_ms;
     for (size_t i = 0; p->poll_ms && i < s->group_count; i++)
         if (s->groups[i].interval_ms == p->poll_ms)
             p->poll_next_ms = s->groups[i].next_ms > now ? s->groups[i].next_ms : now;
@@ -96,18 +48,25 @@ static void read_poll(ukiyo *u, ukiyo_plan *p, const char *text, int64_t now)
 void ukiyo__plan_read(ukiyo *u, const ukiyo_container *c, const char *window, int64_t now,
                       ukiyo_plan *p)
 {
-    const char *policy = ukiyo_container_label(c, UKIYO_LABEL_POLICY);
-
-    if (!window)
-        window = ukiyo_container_label(c, UKIYO_LABEL_SCHEDULE);
+    container_labels l;
 
     memset(p, 0, sizeof(*p));
-    if (ukiyo_policy_parse(&p->policy, policy) < 0)
-        plan_fail(p, UKIYO_LABEL_POLICY);
-    p->policy_text = ukiyo__str_dup(p->policy ? ukiyo_policy_text(p->policy) : policy);
-    read_window(p, window ? window : ukiyo__context_scheduler(u)->default_window,
-                window ? UKIYO_LABEL_SCHEDULE : "--schedule", now);
-    read_poll(u, p, ukiyo_container_label(c, UKIYO_LABEL_POLL), now);
+    ukiyo__container_labels_read(&l, c);
+    p->error = ukiyo__str_dup(l.error);
+    p->policy = l.policy; /* taken */
+    l.policy = NULL;
+    p->policy_text = ukiyo__str_dup(p->policy ? ukiyo_policy_text(p->policy)
+                                              : ukiyo_container_label(c, UKIYO_LABEL_POLICY));
+    if (window) /* a deployment's own, checked when it was saved */
+        read_window(p, window, UKIYO_LABEL_SCHEDULE, now);
+    else if (l.schedule && l.window)
+        read_window(p, l.schedule, UKIYO_LABEL_SCHEDULE, now);
+    else if (!l.schedule)
+        read_window(p, ukiyo__context_scheduler(u)->default_window, "--schedule", now);
+    else
+        p->window_open = true; /* the label does not parse: p->error says so */
+    read_poll(u, p, &l, now);
+    ukiyo__container_labels_clear(&l);
 }
 
 void ukiyo__plan_clear(ukiyo_plan *p)

@@ -18,7 +18,9 @@ extern "C" {
 typedef enum {
     UKIYO_CHECK_UP_TO_DATE = 0,
     UKIYO_CHECK_UPDATE_AVAILABLE = 1,
-    UKIYO_CHECK_UNKNOWN = 2 /**< could not tell; see ukiyo_check_result_reason */
+    UKIYO_CHECK_UNKNOWN = 2, /**< could not tell; see ukiyo_check_result_reason */
+    UKIYO_CHECK_SKIPPED =
+        3 /**< ukiyo leaves it alone (a label that does not parse); see the reason */
 } ukiyo_check_status;
 
 typedef struct ukiyo_check_result ukiyo_check_result;
