@@ -178,6 +178,15 @@ START_TEST(a_bad_label_is_the_plans_error)
         {"ukiyo.policy=minr", "ukiyo.policy"},
         {"ukiyo.schedule=0 3 * *", "ukiyo.schedule"},
         {"ukiyo.poll=abc", "ukiyo.poll"},
+        {"ukiyo.poll=0", "ukiyo.poll"},
+        {"ukiyo.strategy=start-frist", "ukiyo.strategy"},
+        {"ukiyo.monitor-only=yes", "ukiyo.monitor-only"},
+        {"ukiyo.self=1", "ukiyo.self"},
+        {"ukiyo.enable=TRUE", "ukiyo.enable"},
+        {"com.centurylinklabs.watchtower.enable=yes", "watchtower.enable"},
+        {"ukiyo.health-timeout=abc", "ukiyo.health-timeout"},
+        {"ukiyo.min-uptime=-5", "ukiyo.min-uptime"},
+        {"ukiyo.min-uptime=10x", "ukiyo.min-uptime"},
     };
     ukiyo *u = open_with(NULL, 0);
 
@@ -191,6 +200,16 @@ START_TEST(a_bad_label_is_the_plans_error)
         ukiyo_plan_free(p);
         ukiyo_container_free(c);
     }
+    /* The documented forms parse. */
+    static const char *const good[] = {"ukiyo.strategy=start-first", "ukiyo.monitor-only=false",
+                                       "ukiyo.health-timeout=60s",   "ukiyo.min-uptime=90",
+                                       "ukiyo.enable=true",          NULL};
+    ukiyo_container *fine = container_with(good);
+    ukiyo_plan *fine_plan = NULL;
+    ck_assert_int_eq(ukiyo_plan_get(&fine_plan, u, fine), 0);
+    ck_assert_msg(!ukiyo_plan_error(fine_plan), "%s", ukiyo_plan_error(fine_plan));
+    ukiyo_plan_free(fine_plan);
+    ukiyo_container_free(fine);
     /* Polls can be turned off by label. */
     static const char *const off[] = {"ukiyo.poll=off", NULL};
     ukiyo_close(u);
