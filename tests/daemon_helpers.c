@@ -164,7 +164,8 @@ char *job_done(daemon_proc *d, const char *job_href)
 {
     for (int i = 0; i < 240; i++) {
         reply r = api(d, job_href);
-        if (strstr(r.body, "\"state\":\"done\"") || strstr(r.body, "\"state\":\"failed\""))
+        if (strstr(r.body, "\"state\":\"done\"") || strstr(r.body, "\"state\":\"failed\"") ||
+            strstr(r.body, "\"state\":\"partial\""))
             return r.body;
         free(r.body);
         usleep(250 * 1000);

@@ -107,6 +107,50 @@ START_TEST(a_failed_pull_stops_nothing)
     json_t *doc = inspect(name);
     ck_assert(json_is_true(json_object_get(json_object_get(doc, "State"), "Running")));
     json_decref(doc);
+    /* A failure before any change is a fact: in the history, with why. */
+    ukiyo_history *h = NULL;
+    ck_assert_int_eq(ukiyo_store_history(&h, ukiyo_get_store(u), name, 0, 10), 0);
+    ck_assert_uint_eq(ukiyo_history_count(h), 1);
+    const ukiyo_history_entry *e = ukiyo_history_get(h, 0);
+    ck_assert_str_eq(ukiyo_history_entry_outcome(e), "failed");
+    ck_assert_msg(strstr(ukiyo_history_entry_reason(e), "127.0.0.1:1"), "%s",
+                  ukiyo_history_entry_reason(e));
+    ck_assert_str_eq(ukiyo_history_entry_kind(e), "update");
+    ck_assert_int_gt(ukiyo_history_entry_finished_ms(e), 0);
+    ukiyo_history_free(h);
+    /* And counted where the metrics count failures. */
+    ukiyo_store_stats *stats = NULL;
+    ck_assert_int_eq(ukiyo_store_stats_get(&stats, ukiyo_get_store(u)), 0);
+    bool counted = false;
+    for (size_t i = 0; i < ukiyo_store_stats_outcome_count(stats); i++) {
+        const char *c, *k, *o;
+        int64_t n = ukiyo_store_stats_outcome(stats, i, &c, &k, &o);
+        counted |= strcmp(c, name) == 0 && strcmp(o, "failed") == 0 && n == 1;
+    }
+    ck_assert(counted);
+    ukiyo_store_stats_free(stats);
+    /* The next attempt is not blocked by the record of this one; a job of it ends failed. */
+    char body[256];
+    snprintf(body, sizeof(body), "{\"image\":\"%s\"}", ref);
+    ukiyo_push_request req = UKIYO_PUSH_REQUEST_INIT;
+    ukiyo_push_events *ev = NULL;
+    req.body = body;
+    req.body_len = strlen(body);
+    ck_assert_int_eq(ukiyo_push_parse(&ev, &req), 0);
+    int64_t job_id = 0;
+    int ran = 0;
+    ck_assert_int_eq(ukiyo_jobs_submit(u, ukiyo_push_events_get(ev, 0), "test", NULL, &job_id), 0);
+    ukiyo_push_events_free(ev);
+    ck_assert_msg(ukiyo_jobs_run_next(u, NULL, &ran) == 0 && ran == 1, "%s", ukiyo_error_last());
+    ukiyo_job *job = NULL;
+    ck_assert_int_eq(ukiyo_jobs_get(&job, u, job_id), 0);
+    ck_assert_str_eq(ukiyo_job_state(job), "failed");
+    ck_assert_uint_eq(ukiyo_job_result_count(job), 1);
+    ck_assert_str_eq(ukiyo_job_result_outcome(job, 0), "failed");
+    ukiyo_job_free(job);
+    ck_assert_int_eq(ukiyo_store_history(&h, ukiyo_get_store(u), name, 0, 10), 0);
+    ck_assert_uint_eq(ukiyo_history_count(h), 2);
+    ukiyo_history_free(h);
     free(after);
     free(before);
     free(name);

@@ -174,7 +174,7 @@ static void print_outcomes(FILE *out, const ukiyo_store_stats *stats, const char
 
 static void print_store(FILE *out, const ukiyo_store_stats *stats)
 {
-    static const char *const states[] = {"queued", "running", "done", "failed"};
+    static const char *const states[] = {"queued", "running", "done", "partial", "failed"};
 
     print_outcomes(out, stats, "ukiyo_updates_total",
                    "Containers recreated on a new image (updates and redeploys), by container",

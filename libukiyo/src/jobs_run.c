@@ -104,6 +104,8 @@ static json_t *result_entry(const char *name, int err, const ukiyo_update_result
     return entry;
 }
 
+static const char *state_of(json_t *results);
+
 static int finish_job(ukiyo_store *s, int64_t id, const char *state, json_t *results,
                       const char *error)
 {
@@ -147,7 +149,7 @@ static int run_deployment_job(ukiyo *u, ukiyo_store *s, const job_row *j,
         free(ref);
     }
     ukiyo_container_free(c);
-    err = finish_job(s, j->id, "done", results, NULL);
+    err = finish_job(s, j->id, state_of(results), results, NULL);
     json_decref(results);
     ukiyo__deployment_clear(&d);
     return err;
@@ -229,7 +231,7 @@ static int run_container_job(ukiyo *u, ukiyo_store *s, const job_row *j,
             window_allows(u, j->container, j->target, NULL, results))
             update_one(u, j->container, j->target, opts, results);
     }
-    int err = finish_job(s, j->id, "done", results, NULL);
+    int err = finish_job(s, j->id, state_of(results), results, NULL);
     json_decref(results);
     return err;
 }
@@ -273,6 +275,13 @@ static void update_followers(ukiyo *u, const job_row *j, const ukiyo_string_list
     free(text);
 }
 
+/* Whether a result says the release did not reach its container. */
+static bool result_failed(json_t *r)
+{
+    const char *outcome = json_string_value(json_object_get(r, "outcome"));
+    return outcome && (strcmp(outcome, "rolled-back") == 0 || strcmp(outcome, "failed") == 0);
+}
+
 /* success unless a container rolled back or failed. */
 static bool results_succeeded(json_t *results)
 {
@@ -280,11 +289,22 @@ static bool results_succeeded(json_t *results)
     size_t i;
 
     json_array_foreach(results, i, r) {
-        const char *outcome = json_string_value(json_object_get(r, "outcome"));
-        if (outcome && (strcmp(outcome, "rolled-back") == 0 || strcmp(outcome, "failed") == 0))
+        if (result_failed(r))
             return false;
     }
     return true;
+}
+
+/* done; failed when every container it touched failed or rolled back; partial when some did. */
+static const char *state_of(json_t *results)
+{
+    size_t failed = 0, i;
+    json_t *r;
+
+    json_array_foreach(results, i, r) {
+        failed += result_failed(r);
+    }
+    return failed == 0 ? "done" : failed == json_array_size(results) ? "failed" : "partial";
 }
 
 /* Tell Docker Hub how the job went, when a Docker Hub push made it. */
@@ -344,7 +364,7 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
     for (size_t i = 0; i < followers.count; i++)
         free(followers.items[i]);
     free(followers.items);
-    err = finish_job(s, j.id, "done", results, NULL);
+    err = finish_job(s, j.id, state_of(results), results, NULL);
     answer_callback(s, j.id, results);
     json_decref(results);
     ukiyo_string_list_free(order);

@@ -132,6 +132,32 @@ static ukiyo_credential *credential_for(transaction *tx)
     return cred;
 }
 
+/*
+ * An attempt that failed before any change: logged, and a finished row in
+ * the history (so the metrics count it), never a silent return.
+ */
+static void record_failure(transaction *tx)
+{
+    bool running = json_is_true(json_object_get(json_object_get(tx->old, "State"), "Running"));
+    journal_entry e = {
+        .container = (char *)tx->name,
+        .kind = (char *)tx->kind,
+        .strategy = tx->result->strategy,
+        .image_ref = (char *)tx->ref,
+        .old_image_ref = (char *)tx->old_ref,
+        .old_container_id = (char *)json_string_value(json_object_get(tx->old, "Id")),
+        .old_image_id = tx->result->old_image_id,
+        .new_image_id = tx->result->new_image_id,
+        .old_was_running = running,
+    };
+
+    log_warning("%s: %s failed before any change: %s", tx->name, tx->kind, tx->result->reason);
+    if (ukiyo__journal_record(tx->store, &e, "failed", tx->result->reason) < 0) {
+        log_warning("%s: the failure could not be recorded: %s", tx->name, ukiyo_error_last());
+        ukiyo_error_clear();
+    }
+}
+
 /* Pull first: when it fails nothing has been stopped. Fills new_image_id. */
 static bool pull_newest(transaction *tx)
 {
@@ -145,8 +171,11 @@ static bool pull_newest(transaction *tx)
     ukiyo_credential_free(cred);
     if (err == 0)
         err = ukiyo__docker_inspect_image_json(tx->docker, tx->ref, &image);
-    if (err < 0)
-        return conclude_early(tx, UKIYO_OUTCOME_FAILED, ukiyo_error_last());
+    if (err < 0) {
+        conclude_early(tx, UKIYO_OUTCOME_FAILED, ukiyo_error_last());
+        record_failure(tx);
+        return true;
+    }
     tx->result->new_image_id = ukiyo__str_dup(json_string_value(json_object_get(image, "Id")));
     json_decref(image);
     if (!tx->opts.redeploy && !tx->old_ref && strcmp(tx->kind, "update") == 0 &&

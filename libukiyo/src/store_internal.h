@@ -84,6 +84,14 @@ int ukiyo__journal_step(ukiyo_store *s, int64_t id, const char *step);
 int ukiyo__journal_set_new_container(ukiyo_store *s, int64_t id, const char *container_id);
 /* Close a transaction: outcome "updated", "rolled-back" or "failed". */
 int ukiyo__journal_finish(ukiyo_store *s, int64_t id, const char *outcome, const char *reason);
+/*
+ * Record an attempt that ended before its first step (a refused pull, an
+ * image that cannot be inspected) as a finished row, so that the history
+ * has it: @e's container, kind, strategy, references and old container
+ * and image; @outcome "failed" and why.
+ */
+int ukiyo__journal_record(ukiyo_store *s, const journal_entry *e, const char *outcome,
+                          const char *reason);
 /* The unfinished transactions (what a crash left). */
 int ukiyo__journal_open_entries(ukiyo_store *s, journal_entry **entries_out, size_t *count_out);
 void ukiyo__journal_entry_clear(journal_entry *e);

@@ -131,6 +131,22 @@ int ukiyo__journal_finish(ukiyo_store *s, int64_t id, const char *outcome, const
                       params, 2, id);
 }
 
+int ukiyo__journal_record(ukiyo_store *s, const journal_entry *e, const char *outcome,
+                          const char *reason)
+{
+    static const char sql[] =
+        "INSERT INTO updates (container, kind, strategy, image_ref, old_container_id, "
+        "old_image_id, new_image_id, temp_name, old_name, old_was_running, old_image_ref, "
+        "outcome, reason, step, started_ms, updated_ms, finished_ms) VALUES (?1, ?2, ?3, ?4, ?5, "
+        "?6, ?7, '', '', ?8, ?9, ?10, ?11, '" STEP_PLANNED "', ?12, ?12, ?12)";
+    const char *params[] =
+        {e->container,        e->kind,         e->strategy,     e->image_ref,
+         e->old_container_id, e->old_image_id, e->new_image_id, e->old_was_running ? "1" : "0",
+         e->old_image_ref,    outcome,         reason};
+
+    return exec_bound(s, sql, params, ARRAY_SIZE(params), -1);
+}
+
 static void entry_from_row(journal_entry *e, sqlite3_stmt *st)
 {
     e->id = sqlite3_column_int64(st, 0);
@@ -429,7 +445,7 @@ struct ukiyo_store_stats {
         int64_t count;
     } * outcomes;
     size_t outcome_count;
-    int64_t queued, running, done, failed;
+    int64_t queued, running, done, partial, failed;
 };
 
 static int read_outcomes(ukiyo_store *s, ukiyo_store_stats *stats)
@@ -475,6 +491,8 @@ static int read_job_states(ukiyo_store *s, ukiyo_store_stats *stats)
             stats->running = n;
         else if (strcmp(state, "done") == 0)
             stats->done = n;
+        else if (strcmp(state, "partial") == 0)
+            stats->partial = n;
         else if (strcmp(state, "failed") == 0)
             stats->failed = n;
     }
@@ -519,6 +537,7 @@ UKIYO_EXTERN int64_t ukiyo_store_stats_jobs(const ukiyo_store_stats *stats, cons
     return strcmp(state, "queued") == 0    ? stats->queued
            : strcmp(state, "running") == 0 ? stats->running
            : strcmp(state, "done") == 0    ? stats->done
+           : strcmp(state, "partial") == 0 ? stats->partial
            : strcmp(state, "failed") == 0  ? stats->failed
                                            : 0;
 }

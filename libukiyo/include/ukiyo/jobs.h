@@ -116,7 +116,10 @@ UKIYO_EXTERN void ukiyo_job_free(ukiyo_job *job);
 
 /* The getters' strings are borrowed from the job; NULL when it has none. */
 UKIYO_EXTERN int64_t ukiyo_job_id(const ukiyo_job *job);
-/** queued, running, done or failed. */
+/**
+ * queued, running, done, failed (every container it touched failed or
+ * rolled back, or the job could not run) or partial (some did).
+ */
 UKIYO_EXTERN const char *ukiyo_job_state(const ukiyo_job *job);
 /** registry/repository:tag. */
 UKIYO_EXTERN const char *ukiyo_job_image(const ukiyo_job *job);

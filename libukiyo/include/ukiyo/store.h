@@ -134,7 +134,7 @@ typedef struct ukiyo_store_stats ukiyo_store_stats;
 /** @param out new totals; free with ukiyo_store_stats_free */
 UKIYO_EXTERN int ukiyo_store_stats_get(ukiyo_store_stats **out, ukiyo_store *store);
 UKIYO_EXTERN void ukiyo_store_stats_free(ukiyo_store_stats *stats);
-/** Jobs in @p state (queued, running, done, failed); 0 for any other. */
+/** Jobs in @p state (queued, running, done, partial, failed); 0 for any other. */
 UKIYO_EXTERN int64_t ukiyo_store_stats_jobs(const ukiyo_store_stats *stats, const char *state);
 /** How many (container, kind, outcome) rows, in that order. */
 UKIYO_EXTERN size_t ukiyo_store_stats_outcome_count(const ukiyo_store_stats *stats);
