@@ -247,8 +247,20 @@ START_TEST(rollback_returns_to_the_previous_image)
     out = served(name);
     ck_assert_str_eq(out, "v2\n");
     free(out);
+    /* A dry run says what it would do and does nothing. */
+    opts.dry_run = 1;
     ck_assert_msg(ukiyo_rollback(&r, u, name, &opts) == 0, "%s", ukiyo_error_last());
-    ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_UPDATED);
+    ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_PLANNED);
+    ck_assert_msg(strstr(ukiyo_update_result_reason(r), "roll") &&
+                      !strstr(ukiyo_update_result_reason(r), "pull"),
+                  "%s", ukiyo_update_result_reason(r));
+    ukiyo_update_result_free(r);
+    opts.dry_run = 0;
+    out = served(name);
+    ck_assert_str_eq(out, "v2\n");
+    free(out);
+    ck_assert_msg(ukiyo_rollback(&r, u, name, &opts) == 0, "%s", ukiyo_error_last());
+    ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_ROLLED_BACK);
     ukiyo_update_result_free(r);
     out = served(name);
     ck_assert_str_eq(out, "v1\n");
@@ -258,6 +270,15 @@ START_TEST(rollback_returns_to_the_previous_image)
                      ref); /* still the same reference */
     json_decref(doc);
     assert_one_container_named(name);
+    /* A stack, not a toggle: nothing is left before v1, so a second rollback has nowhere to go. */
+    ck_assert_int_eq(ukiyo_rollback(&r, u, name, &opts), UKIYO_ENOTFOUND);
+    out = served(name);
+    ck_assert_str_eq(out, "v1\n");
+    free(out);
+    /* An unknown name is reported as such. */
+    ck_assert_int_eq(ukiyo_rollback(&r, u, "ukiyo-test-no-such-container", &opts), UKIYO_ENOTFOUND);
+    ck_assert_msg(strstr(ukiyo_error_last(), "ukiyo-test-no-such-container"), "%s",
+                  ukiyo_error_last());
     free(name);
     free(ref);
     free(repo);

@@ -45,7 +45,7 @@ static void print_line(const ukiyo_update_result *r)
     const char *reason = ukiyo_update_result_reason(r);
 
     printf("%s: %s", ukiyo_update_result_container(r), ukiyo_update_outcome_name(o));
-    if (o == UKIYO_OUTCOME_UPDATED)
+    if (o == UKIYO_OUTCOME_UPDATED || (o == UKIYO_OUTCOME_ROLLED_BACK && !reason))
         printf(" %s -> %s", ctl_short_id(ukiyo_update_result_old_image_id(r), old_buf),
                ctl_short_id(ukiyo_update_result_new_image_id(r), new_buf));
     printf("%s%s\n", reason ? ": " : "", reason ? reason : "");
@@ -82,6 +82,9 @@ static bool handle_one(ukiyo *u, update_fn fn, update_args *args, const char *na
         print_line(r);
     ukiyo_update_outcome o = ukiyo_update_result_outcome(r);
     ukiyo_update_result_free(r);
+    /* A rollback that took is what "ukiyoctl rollback" asked for. */
+    if (fn == ukiyo_rollback)
+        return o != UKIYO_OUTCOME_FAILED;
     return o != UKIYO_OUTCOME_ROLLED_BACK && o != UKIYO_OUTCOME_FAILED;
 }
 
@@ -116,10 +119,42 @@ static int collect_names(ukiyo *u, update_args *args, int argc, char **argv,
     return err;
 }
 
+/*
+ * A name the engine does not know is reported for that name (and as a
+ * failed row); the others go on. Returns how many names are left in argv.
+ */
+static int drop_unknown_names(ukiyo *u, int argc, char **argv, bool json, json_t *rows,
+                              bool *all_ok)
+{
+    int kept = optind;
+
+    for (int i = optind; i < argc; i++) {
+        ukiyo_container *c = NULL;
+        int err = ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u), argv[i]);
+        ukiyo_container_free(c);
+        if (err == 0 || err != UKIYO_ENOTFOUND) {
+            argv[kept++] = argv[i]; /* an engine error is the update's to report */
+            continue;
+        }
+        *all_ok = false;
+        fprintf(stderr, "ukiyoctl: %s: no such container\n", argv[i]);
+        if (json)
+            json_array_append_new(rows, json_pack("{s:s, s:s, s:s}", "name", argv[i], "outcome",
+                                                  "failed", "reason", "no such container"));
+    }
+    return kept;
+}
+
 static int run_on_containers(ukiyo *u, update_fn fn, update_args *args, int argc, char **argv,
                              bool json, json_t *rows, bool *all_ok)
 {
     ukiyo_string_list *order = NULL;
+
+    if (!args->all) {
+        argc = drop_unknown_names(u, argc, argv, json, rows, all_ok);
+        if (argc == optind)
+            return EXIT_OK; /* every name was unknown: said for each */
+    }
     int err = collect_names(u, args, argc, argv, &order);
 
     if (err < 0)

@@ -155,20 +155,55 @@ static void print_process_counters(FILE *out)
     pthread_mutex_unlock(&lock);
 }
 
-/* One counter family from the store's outcomes: those whose outcome (and kind) match. */
+/* Which of the store's (kind, outcome) rows a counter family counts. */
+static bool is_update(const char *kind, const char *outcome)
+{
+    return strcmp(kind, "rollback") != 0 && strcmp(outcome, "updated") == 0;
+}
+
+static bool is_automatic_rollback(const char *kind, const char *outcome)
+{
+    return strcmp(kind, "rollback") != 0 && strcmp(outcome, "rolled-back") == 0;
+}
+
+/* A manual rollback that took (recorded "updated" before ukiyo 0.2). */
+static bool is_manual_rollback(const char *kind, const char *outcome)
+{
+    return strcmp(kind, "rollback") == 0 &&
+           (strcmp(outcome, "rolled-back") == 0 || strcmp(outcome, "updated") == 0);
+}
+
+static bool is_failure(const char *kind, const char *outcome)
+{
+    (void)kind;
+    return strcmp(outcome, "failed") == 0;
+}
+
+/* One counter family from the store's outcomes: the rows @counts, summed by container. */
 static void print_outcomes(FILE *out, const ukiyo_store_stats *stats, const char *name,
-                           const char *help, const char *outcome, const char *kind)
+                           const char *help, bool (*counts)(const char *, const char *))
 {
     fprintf(out, "# HELP %s %s.\n# TYPE %s counter\n", name, help, name);
-    for (size_t i = 0; i < ukiyo_store_stats_outcome_count(stats); i++) {
-        const char *c, *k, *oc;
-        int64_t count = ukiyo_store_stats_outcome(stats, i, &c, &k, &oc);
-        if (!c || !k || !oc || strcmp(oc, outcome) != 0 || (kind && strcmp(k, kind) != 0) ||
-            (!kind && strcmp(k, "rollback") == 0 && strcmp(outcome, "updated") == 0))
-            continue;
-        char label[256];
-        escape(label, sizeof(label), c);
-        fprintf(out, "%s{container=\"%s\"} %lld\n", name, label, (long long)count);
+    const char *last = NULL;
+    long long sum = 0;
+    for (size_t i = 0; i <= ukiyo_store_stats_outcome_count(stats); i++) {
+        const char *c = NULL, *k = NULL, *oc = NULL;
+        int64_t count = i < ukiyo_store_stats_outcome_count(stats)
+                            ? ukiyo_store_stats_outcome(stats, i, &c, &k, &oc)
+                            : 0;
+        /* Rows come by container: print one when the container changes. */
+        if (last && (!c || strcmp(c, last) != 0) && sum > 0) {
+            char label[256];
+            escape(label, sizeof(label), last);
+            fprintf(out, "%s{container=\"%s\"} %lld\n", name, label, sum);
+        }
+        if (!c)
+            break;
+        if (!last || strcmp(c, last) != 0)
+            sum = 0;
+        last = c;
+        if (k && oc && counts(k, oc))
+            sum += count;
     }
 }
 
@@ -178,17 +213,17 @@ static void print_store(FILE *out, const ukiyo_store_stats *stats)
 
     print_outcomes(out, stats, "ukiyo_updates_total",
                    "Containers recreated on a new image (updates and redeploys), by container",
-                   "updated", NULL);
+                   is_update);
     print_outcomes(out, stats, "ukiyo_rollbacks_total",
                    "New containers that failed their health gate and were rolled back, by "
                    "container",
-                   "rolled-back", NULL);
+                   is_automatic_rollback);
     print_outcomes(out, stats, "ukiyo_manual_rollbacks_total",
                    "Containers put back on their previous image on request, by container",
-                   "updated", "rollback");
+                   is_manual_rollback);
     print_outcomes(out, stats, "ukiyo_update_failures_total",
                    "Updates that failed before any change or could not be undone, by container",
-                   "failed", NULL);
+                   is_failure);
     fprintf(out, "# HELP ukiyo_jobs Jobs in the store, by state.\n# TYPE ukiyo_jobs gauge\n");
     for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
         fprintf(out, "ukiyo_jobs{state=\"%s\"} %lld\n", states[i],

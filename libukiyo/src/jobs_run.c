@@ -104,7 +104,7 @@ static json_t *result_entry(const char *name, int err, const ukiyo_update_result
     return entry;
 }
 
-static const char *state_of(json_t *results);
+static const char *state_of(json_t *results, bool rollback_job);
 
 static int finish_job(ukiyo_store *s, int64_t id, const char *state, json_t *results,
                       const char *error)
@@ -149,7 +149,7 @@ static int run_deployment_job(ukiyo *u, ukiyo_store *s, const job_row *j,
         free(ref);
     }
     ukiyo_container_free(c);
-    err = finish_job(s, j->id, state_of(results), results, NULL);
+    err = finish_job(s, j->id, state_of(results, false), results, NULL);
     json_decref(results);
     ukiyo__deployment_clear(&d);
     return err;
@@ -231,7 +231,9 @@ static int run_container_job(ukiyo *u, ukiyo_store *s, const job_row *j,
             window_allows(u, j->container, j->target, NULL, results))
             update_one(u, j->container, j->target, opts, results);
     }
-    int err = finish_job(s, j->id, state_of(results), results, NULL);
+    int err =
+        finish_job(s, j->id, state_of(results, j->action && strcmp(j->action, "rollback") == 0),
+                   results, NULL);
     json_decref(results);
     return err;
 }
@@ -275,11 +277,15 @@ static void update_followers(ukiyo *u, const job_row *j, const ukiyo_string_list
     free(text);
 }
 
-/* Whether a result says the release did not reach its container. */
-static bool result_failed(json_t *r)
+/*
+ * Whether a result says the job's change did not reach its container: it
+ * failed, or (unless the job was to roll back) its release was rolled back.
+ */
+static bool result_failed(json_t *r, bool rollback_job)
 {
     const char *outcome = json_string_value(json_object_get(r, "outcome"));
-    return outcome && (strcmp(outcome, "rolled-back") == 0 || strcmp(outcome, "failed") == 0);
+    return outcome && (strcmp(outcome, "failed") == 0 ||
+                       (!rollback_job && strcmp(outcome, "rolled-back") == 0));
 }
 
 /* success unless a container rolled back or failed. */
@@ -289,20 +295,20 @@ static bool results_succeeded(json_t *results)
     size_t i;
 
     json_array_foreach(results, i, r) {
-        if (result_failed(r))
+        if (result_failed(r, false))
             return false;
     }
     return true;
 }
 
 /* done; failed when every container it touched failed or rolled back; partial when some did. */
-static const char *state_of(json_t *results)
+static const char *state_of(json_t *results, bool rollback_job)
 {
     size_t failed = 0, i;
     json_t *r;
 
     json_array_foreach(results, i, r) {
-        failed += result_failed(r);
+        failed += result_failed(r, rollback_job);
     }
     return failed == 0 ? "done" : failed == json_array_size(results) ? "failed" : "partial";
 }
@@ -364,7 +370,7 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
     for (size_t i = 0; i < followers.count; i++)
         free(followers.items[i]);
     free(followers.items);
-    err = finish_job(s, j.id, state_of(results), results, NULL);
+    err = finish_job(s, j.id, state_of(results, false), results, NULL);
     answer_callback(s, j.id, results);
     json_decref(results);
     ukiyo_string_list_free(order);

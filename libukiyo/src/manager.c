@@ -390,39 +390,49 @@ UKIYO_EXTERN int ukiyo_redeploy(ukiyo_update_result **out, ukiyo *u, const char 
 }
 
 /* Point the container's reference back at the image it ran before its last update. */
-static int retag_previous_image(ukiyo *u, const char *container)
+/* The image a rollback of @container returns to (new string), from the journal's stack. */
+static int rollback_target(ukiyo *u, const char *container, json_t **doc_out, char **image_out)
 {
-    json_t *doc = NULL;
-    char *previous = NULL;
-    int err = ukiyo__docker_inspect_container_json(ukiyo_get_docker(u), container, &doc);
+    int err = ukiyo__docker_inspect_container_json(ukiyo_get_docker(u), container, doc_out);
 
-    if (err == 0)
-        err = ukiyo__journal_previous_image(ukiyo_get_store(u),
-                                            json_string_value(json_object_get(doc, "Name")) + 1,
-                                            &previous);
+    if (err == UKIYO_ENOTFOUND)
+        return ukiyo__error_set(err, "no container %s", container);
     if (err == 0)
         err =
-            ukiyo__docker_tag_image(ukiyo_get_docker(u), previous,
-                                    json_string_value(
-                                        json_object_get(json_object_get(doc, "Config"), "Image")));
-    free(previous);
-    json_decref(doc);
+            ukiyo__journal_previous_image(ukiyo_get_store(u),
+                                          json_string_value(json_object_get(*doc_out, "Name")) + 1,
+                                          image_out);
     return err;
 }
 
 UKIYO_EXTERN int ukiyo_rollback(ukiyo_update_result **out, ukiyo *u, const char *container,
                                 const ukiyo_update_options *opts)
 {
+    json_t *doc = NULL;
+    char *previous = NULL;
     int err;
 
     if (!u || !container || !out)
         return ukiyo__error_set(UKIYO_EINVAL, "rollback: NULL argument");
     if (!ukiyo_get_store(u))
         return ukiyo__error_set(UKIYO_EINVAL, "rollback needs a store");
-    err = retag_previous_image(u, container);
-    if (err < 0)
-        return err;
-    return run_kind(u, "rollback", container, opts, false, out);
+    err = rollback_target(u, container, &doc, &previous);
+    /* The reference points at the image it goes back to, so the container keeps its reference. */
+    if (err == 0 && !(opts && opts->dry_run))
+        err =
+            ukiyo__docker_tag_image(ukiyo_get_docker(u), previous,
+                                    json_string_value(
+                                        json_object_get(json_object_get(doc, "Config"), "Image")));
+    if (err == 0)
+        err = run_kind(u, "rollback", container, opts, false, out);
+    if (err == 0 && opts && opts->dry_run && (*out)->outcome == UKIYO_OUTCOME_PLANNED)
+        ukiyo__result_set_reason(*out,
+                                 "would roll %s back to %s, the image it ran before its "
+                                 "last update (%s)",
+                                 (*out)->container, previous, (*out)->strategy);
+    free(previous);
+    json_decref(doc);
+    return err;
 }
 
 UKIYO_EXTERN int ukiyo_update_options_init(ukiyo_update_options *opts, unsigned int version)

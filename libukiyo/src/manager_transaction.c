@@ -394,11 +394,20 @@ static int roll_back(transaction *tx, int cause)
         tx->result->outcome = UKIYO_OUTCOME_FAILED;
         return 0; /* the journal stays open for reconcile */
     }
-    tx->result->outcome = UKIYO_OUTCOME_ROLLED_BACK;
-    ukiyo__result_set_reason(tx->result, "%s", reason);
     free(tx->result->container_id);
     tx->result->container_id = ukiyo__str_dup(tx->journal.old_container_id);
     (void)cause;
+    if (strcmp(tx->kind, "rollback") == 0) {
+        /* A rollback that did not take: the container runs what it ran before it. */
+        tx->result->outcome = UKIYO_OUTCOME_FAILED;
+        ukiyo__result_set_reason(tx->result,
+                                 "the rollback did not take: %s; it runs its image "
+                                 "as before",
+                                 reason);
+        return ukiyo__journal_finish(tx->store, tx->journal.id, "failed", tx->result->reason);
+    }
+    tx->result->outcome = UKIYO_OUTCOME_ROLLED_BACK;
+    ukiyo__result_set_reason(tx->result, "%s", reason);
     return ukiyo__journal_finish(tx->store, tx->journal.id, "rolled-back", reason);
 }
 
@@ -425,6 +434,8 @@ static void clean_up_old_image(transaction *tx)
     free(image);
 }
 
+static const char *success_outcome(const char *kind);
+
 int ukiyo__transaction_run(transaction *tx)
 {
     int err = run_until_commit(tx);
@@ -439,19 +450,32 @@ int ukiyo__transaction_run(transaction *tx)
         ukiyo__result_set_reason(tx->result, "updated, but: %s (run reconcile)",
                                  ukiyo_error_last());
     }
-    tx->result->outcome = UKIYO_OUTCOME_UPDATED;
+    bool rollback = strcmp(tx->kind, "rollback") == 0;
+    tx->result->outcome = rollback ? UKIYO_OUTCOME_ROLLED_BACK : UKIYO_OUTCOME_UPDATED;
     free(tx->result->container_id);
     tx->result->container_id = ukiyo__str_dup(tx->journal.new_container_id);
     if (err < 0)
         return 0;
-    log_info("%s: updated to %s", tx->name, tx->result->new_image_id);
-    err = ukiyo__journal_finish(tx->store, tx->journal.id, "updated", NULL);
+    log_info("%s: %s to %s", tx->name, rollback ? "rolled back" : "updated",
+             tx->result->new_image_id);
+    err = ukiyo__journal_finish(tx->store, tx->journal.id, success_outcome(tx->kind), NULL);
     if (err == 0 && tx->opts.cleanup)
         clean_up_old_image(tx);
     return err;
 }
 
 /* ---- reconcile ----------------------------------------------------- */
+
+/* What a transaction of @kind that took is recorded as; and one that was undone. */
+static const char *success_outcome(const char *kind)
+{
+    return strcmp(kind, "rollback") == 0 ? "rolled-back" : "updated";
+}
+
+static const char *undone_outcome(const char *kind)
+{
+    return strcmp(kind, "rollback") == 0 ? "failed" : "rolled-back";
+}
 
 static bool is_committed(const journal_entry *j)
 {
@@ -489,7 +513,7 @@ static int reconcile_one(ukiyo_store *s, ukiyo_docker *d, const journal_entry *j
     if (is_committed(j)) {
         err = finish_forward(d, j);
         if (err == 0)
-            return ukiyo__journal_finish(s, j->id, "updated",
+            return ukiyo__journal_finish(s, j->id, success_outcome(j->kind),
                                          "finished by reconcile after an interruption");
     } else {
         err = remove_new_container(d, j);
@@ -499,7 +523,7 @@ static int reconcile_one(ukiyo_store *s, ukiyo_docker *d, const journal_entry *j
             char reason[256];
             snprintf(reason, sizeof(reason), "interrupted at step %s; old container restored",
                      j->step);
-            return ukiyo__journal_finish(s, j->id, "rolled-back", reason);
+            return ukiyo__journal_finish(s, j->id, undone_outcome(j->kind), reason);
         }
     }
     return err;

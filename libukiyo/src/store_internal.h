@@ -96,7 +96,10 @@ int ukiyo__journal_record(ukiyo_store *s, const journal_entry *e, const char *ou
 int ukiyo__journal_open_entries(ukiyo_store *s, journal_entry **entries_out, size_t *count_out);
 void ukiyo__journal_entry_clear(journal_entry *e);
 void ukiyo__journal_entries_free(journal_entry *entries, size_t count);
-/* The image a container ran before its last successful update (for rollback). */
+/*
+ * Where a rollback of @container goes: the image before its last update
+ * that no rollback has undone yet (a stack, not a toggle).
+ */
 int ukiyo__journal_previous_image(ukiyo_store *s, const char *container, char **image_id_out);
 /* The image a container ran before the successful update before transaction @before_id. */
 int ukiyo__journal_image_before(ukiyo_store *s, const char *container, int64_t before_id,

@@ -242,12 +242,49 @@ static int query_text(ukiyo_store *s, const char *sql, const char *param, char *
 
 int ukiyo__journal_previous_image(ukiyo_store *s, const char *container, char **image_id_out)
 {
-    int err = query_text(s,
-                         "SELECT old_image_id FROM updates WHERE container = ?1 AND "
-                         "outcome = 'updated' ORDER BY id DESC LIMIT 1",
-                         container, image_id_out);
-    if (err == UKIYO_ENOTFOUND)
-        ukiyo__error_set(err, "%s has no earlier image to roll back to", container);
+    /*
+     * A stack: each update or redeploy that changed the image pushes the
+     * image it left; each rollback that took pops it (older rollbacks were
+     * recorded "updated"). What is on top is where a rollback goes.
+     */
+    sqlite3_stmt *st = ukiyo__store_statement(
+        s, "SELECT kind, outcome, old_image_id, COALESCE(new_image_id, '') FROM updates WHERE "
+           "container = ?1 AND finished_ms IS NOT NULL ORDER BY id");
+    char **stack = NULL;
+    size_t depth = 0, cap = 0;
+    int rc, err = 0;
+
+    *image_id_out = NULL;
+    if (!st)
+        return UKIYO_EIO;
+    sqlite3_bind_text(st, 1, container, -1, SQLITE_STATIC);
+    while (err == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *kind = (const char *)sqlite3_column_text(st, 0);
+        const char *outcome = (const char *)sqlite3_column_text(st, 1);
+        const char *old_image = (const char *)sqlite3_column_text(st, 2);
+        const char *new_image = (const char *)sqlite3_column_text(st, 3);
+        if (strcmp(kind, "rollback") == 0) {
+            if ((strcmp(outcome, "rolled-back") == 0 || strcmp(outcome, "updated") == 0) && depth)
+                free(stack[--depth]);
+        } else if (strcmp(outcome, "updated") == 0 && strcmp(old_image, new_image) != 0) {
+            err = UKIYO__RESERVE(stack, cap, depth);
+            if (err == 0 && !(stack[depth++] = strdup(old_image)))
+                err = UKIYO_ENOMEM;
+        }
+    }
+    if (err == 0 && rc != SQLITE_DONE)
+        err = sql_error(s, "reading the history");
+    ukiyo__store_statement_done(st);
+    if (err == 0 && depth)
+        *image_id_out = stack[--depth];
+    while (depth)
+        free(stack[--depth]);
+    free(stack);
+    if (err == 0 && !*image_id_out)
+        err = ukiyo__error_set(UKIYO_ENOTFOUND,
+                               "%s has no earlier image to roll back to (every update it had was "
+                               "rolled back already)",
+                               container);
     return err;
 }
 
