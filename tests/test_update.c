@@ -14,20 +14,34 @@
 #include "testlib.h"
 #include "update_helpers.h"
 
+static void expect_rollback_settled(const char *bad_local, const char *reason_words, int settle_s,
+                                    const char *run_flags);
+
 static void expect_rollback(const char *bad_local, const char *reason_words)
+{
+    expect_rollback_settled(bad_local, reason_words, 1, "");
+}
+
+/* An update to @bad_local, gated with a settle period of @settle_s, is rolled back. */
+static void expect_rollback_settled(const char *bad_local, const char *reason_words, int settle_s,
+                                    const char *run_flags)
 {
     char *repo = NULL, *ref = push_repo("ukiyo-test/http:v1", &repo);
     char *name = test_unique_name("rollback");
     char *out = NULL;
 
     ck_assert_int_eq(test_sh(NULL,
-                             "docker run -d --label ukiyo.test=1 --stop-timeout 1 "
+                             "docker run -d --label ukiyo.test=1 --stop-timeout 1 %s "
                              "--name %s %s >/dev/null",
-                             name, ref),
+                             run_flags, name, ref),
                      0);
     char *before = container_id(name);
     free(test_push(bad_local, repo, "latest"));
-    ukiyo_update_result *r = update_with(name, UKIYO_STRATEGY_AUTO);
+    ukiyo_update_options opts = UKIYO_UPDATE_OPTIONS_INIT;
+    ukiyo_update_result *r = NULL;
+    opts.min_uptime_s = settle_s;
+    opts.health_timeout_s = 20;
+    ck_assert_msg(ukiyo_update(&r, u, name, &opts) == 0, "%s", ukiyo_error_last());
     ck_assert_msg(ukiyo_update_result_outcome(r) == UKIYO_OUTCOME_ROLLED_BACK, "outcome %s: %s",
                   ukiyo_update_outcome_name(ukiyo_update_result_outcome(r)),
                   ukiyo_update_result_reason(r));
@@ -66,6 +80,27 @@ END_TEST
 START_TEST(a_new_image_whose_healthcheck_fails_is_rolled_back)
 {
     expect_rollback("ukiyo-test/unhealthy:latest", "unhealthy");
+}
+END_TEST
+
+/* Healthy at once, exits after 3 s: the gate must not pass on the first good check. */
+START_TEST(a_release_that_crashes_after_it_turned_healthy_is_rolled_back)
+{
+    expect_rollback_settled("ukiyo-test/crashes:latest", "exit code 7", 8, "");
+}
+END_TEST
+
+/* The same under a restart policy: it comes back healthy, but it restarted. */
+START_TEST(a_release_in_a_restart_loop_is_rolled_back)
+{
+    expect_rollback_settled("ukiyo-test/crashes:latest", "", 8, "--restart unless-stopped");
+}
+END_TEST
+
+/* Healthy for 5 s, then unhealthy for good. */
+START_TEST(a_release_that_turns_unhealthy_after_it_passed_is_rolled_back)
+{
+    expect_rollback_settled("ukiyo-test/sickens:latest", "turned unhealthy", 10, "");
 }
 END_TEST
 
@@ -422,6 +457,9 @@ int main(void)
     tcase_add_test(rollback, a_new_image_that_exits_at_once_is_rolled_back);
     tcase_add_test(rollback, a_new_image_whose_healthcheck_fails_is_rolled_back);
     tcase_add_test(rollback, a_new_image_that_cannot_start_is_rolled_back);
+    tcase_add_test(rollback, a_release_that_crashes_after_it_turned_healthy_is_rolled_back);
+    tcase_add_test(rollback, a_release_in_a_restart_loop_is_rolled_back);
+    tcase_add_test(rollback, a_release_that_turns_unhealthy_after_it_passed_is_rolled_back);
     tcase_add_test(rollback, a_failed_pull_stops_nothing);
     tcase_add_test(rollback, nothing_to_do_and_bad_input);
     tcase_add_test(rollback, rollback_returns_to_the_previous_image);

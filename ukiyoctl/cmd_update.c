@@ -246,8 +246,9 @@ static int run_updates(const ctl_options *opts, int argc, char **argv, const ctl
     "                          default: the ukiyo.strategy label\n"                                \
     "  --health-timeout S      seconds a HEALTHCHECK has to pass (default: label\n"                \
     "                          ukiyo.health-timeout, else 60)\n"                                   \
-    "  --min-uptime S          without a HEALTHCHECK, seconds it must stay up (default:\n"         \
-    "                          label ukiyo.min-uptime, else 10)\n"                                 \
+    "  --min-uptime S          the settle period: seconds it must stay healthy (or running,\n"     \
+    "                          without a HEALTHCHECK), unrestarted (default: label\n"              \
+    "                          ukiyo.min-uptime, else 30)\n"                                       \
     "  --cleanup               remove the image two updates back once an update succeeds\n"        \
     "  --json                  one object per container: name, image, outcome, reason,\n"          \
     "                          old_image_id, new_image_id, container_id, strategy\n\n"             \

@@ -12,7 +12,13 @@
 #include "manager_private.h"
 
 #define DEFAULT_HEALTH_TIMEOUT_S 60
-#define DEFAULT_MIN_UPTIME_S 10
+/*
+ * The settle period: how long a new container must stay healthy (or, without
+ * a HEALTHCHECK, running) without a restart before it passes. 30 s sees a
+ * crash loop through its first restarts and a HEALTHCHECK of the default
+ * 30 s interval run once more after its first pass.
+ */
+#define DEFAULT_SETTLE_S 30
 
 /* Seconds from the call, else the label, else the default. */
 static int seconds_option(int given, int64_t labelled_ms, int fallback)
@@ -231,7 +237,7 @@ static int prepare(transaction *tx, const char *container)
     tx->health_timeout_s = seconds_option(tx->opts.health_timeout_s, tx->labels.health_timeout_ms,
                                           DEFAULT_HEALTH_TIMEOUT_S);
     tx->min_uptime_s =
-        seconds_option(tx->opts.min_uptime_s, tx->labels.min_uptime_ms, DEFAULT_MIN_UPTIME_S);
+        seconds_option(tx->opts.min_uptime_s, tx->labels.min_uptime_ms, DEFAULT_SETTLE_S);
     choose_strategy(tx);
     if (ukiyo__docker_inspect_image_json(tx->docker, tx->result->old_image_id, &tx->old_image) <
         0) {

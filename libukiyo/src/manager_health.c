@@ -36,10 +36,14 @@ static int not_running(json_t *state)
                             why[0] ? ": " : "", why);
 }
 
-int ukiyo__health_gate(ukiyo_docker *docker, const char *container_id, int timeout_s,
-                       int min_uptime_s)
+/*
+ * Passes when the new container has been healthy (with a HEALTHCHECK) or
+ * running (without one) for a whole settle period: no exit, no restart, no
+ * turn to unhealthy during it. A HEALTHCHECK has @timeout_s to pass first.
+ */
+int ukiyo__health_gate(ukiyo_docker *docker, const char *container_id, int timeout_s, int settle_s)
 {
-    int64_t start = monotonic_ms();
+    int64_t start = monotonic_ms(), healthy_since = -1;
     json_int_t first_restarts = -1;
     char *first_started = NULL;
     int err = 0;
@@ -54,22 +58,28 @@ int ukiyo__health_gate(ukiyo_docker *docker, const char *container_id, int timeo
         const char *status = json_string_value(json_object_get(health, "Status"));
         const char *started = json_string_value(json_object_get(state, "StartedAt"));
         json_int_t restarts = json_integer_value(json_object_get(doc, "RestartCount"));
-        int64_t elapsed = monotonic_ms() - start;
+        int64_t now = monotonic_ms(), elapsed = now - start;
 
+        if (status && strcmp(status, "healthy") == 0 && healthy_since < 0)
+            healthy_since = now;
         if (!json_is_true(json_object_get(state, "Running")) ||
             json_is_true(json_object_get(state, "Restarting")))
             err = not_running(state);
         else if (first_restarts >= 0 &&
                  (restarts != first_restarts || (started && strcmp(started, first_started) != 0)))
-            err = ukiyo__error_set(UKIYO_EDOCKER, "the new container restarted");
-        else if (status && strcmp(status, "healthy") == 0)
-            err = 1; /* passed */
+            err = ukiyo__error_set(UKIYO_EDOCKER, "the new container restarted after %lld s",
+                                   (long long)(elapsed / 1000));
         else if (status && strcmp(status, "unhealthy") == 0)
-            err = ukiyo__error_set(UKIYO_EDOCKER, "the new container is unhealthy: %s",
+            err = ukiyo__error_set(UKIYO_EDOCKER,
+                                   healthy_since >= 0
+                                       ? "the new container turned unhealthy after it passed: %s"
+                                       : "the new container is unhealthy: %s",
                                    last_probe_output(health));
-        else if (!status && elapsed >= (int64_t)min_uptime_s * 1000)
-            err = 1; /* no HEALTHCHECK: it stayed up long enough */
-        else if (status && elapsed >= (int64_t)timeout_s * 1000)
+        else if (status && healthy_since >= 0 && now - healthy_since >= (int64_t)settle_s * 1000)
+            err = 1; /* healthy for the whole settle period */
+        else if (!status && elapsed >= (int64_t)settle_s * 1000)
+            err = 1; /* no HEALTHCHECK: it stayed up, unrestarted, for the settle period */
+        else if (status && healthy_since < 0 && elapsed >= (int64_t)timeout_s * 1000)
             err = ukiyo__error_set(UKIYO_ETIMEOUT, "the new container was not healthy after %d s",
                                    timeout_s);
         if (first_restarts < 0) {

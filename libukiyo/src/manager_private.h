@@ -47,10 +47,11 @@ typedef struct {
 int ukiyo__transaction_run(transaction *tx);
 
 /*
- * The health gate (manager_health.c): the container's HEALTHCHECK turns
- * healthy within @timeout_s, or without one it keeps running, unrestarted,
- * for @min_uptime_s. 0 when it passes; UKIYO_ETIMEOUT or UKIYO_EDOCKER with
- * the reason in the last error when it does not.
+ * The health gate (manager_health.c): the new container passes once it has
+ * been healthy (with a HEALTHCHECK, which has @timeout_s to pass first) or
+ * running (without one) for @settle_s, with no exit, restart or turn to
+ * unhealthy during it. 0 when it passes; UKIYO_ETIMEOUT or UKIYO_EDOCKER
+ * with the reason in the last error when it does not.
  */
 int ukiyo__health_gate(ukiyo_docker *docker, const char *container_id, int timeout_s,
                        int min_uptime_s);

@@ -5,6 +5,8 @@
 #   ukiyo-test/healthy:v1, :v2               the same with a passing HEALTHCHECK
 #   ukiyo-test/unhealthy:latest              a HEALTHCHECK that always fails
 #   ukiyo-test/exits:latest                  exits at once with status 3
+#   ukiyo-test/crashes:latest                healthy at once, exits with status 7 after 3 s
+#   ukiyo-test/sickens:latest                healthy at first, unhealthy for good after 5 s
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -34,4 +36,6 @@ build ukiyo-test/healthy:v1 healthy v1
 build ukiyo-test/healthy:v2 healthy v2
 build ukiyo-test/unhealthy:latest unhealthy
 build ukiyo-test/exits:latest exits
+build ukiyo-test/crashes:latest crashes
+build ukiyo-test/sickens:latest sickens
 say "test images built"

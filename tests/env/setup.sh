@@ -18,6 +18,11 @@ stale_images=$(docker_cli images --format '{{.Repository}}:{{.Tag}}' | grep 'uki
     grep -v '<none>' || true)
 # shellcheck disable=SC2086
 [ -z "$stale_images" ] || docker_cli rmi -f $stale_images >/dev/null 2>&1 || true
+# Pulled by digest, or left without a tag when a test moved it: repo@digest.
+stale_refs=$(docker_cli images --digests --format '{{.Repository}}@{{.Digest}} {{.Tag}}' |
+    grep 'ukiyo-test-[0-9]' | awk '$2 == "<none>" && $1 !~ /@<none>$/ {print $1}' || true)
+# shellcheck disable=SC2086
+[ -z "$stale_refs" ] || docker_cli rmi $stale_refs >/dev/null 2>&1 || true
 docker_cli image prune -f --filter label=ukiyo.test >/dev/null 2>&1 || true
 docker_cli network prune -f --filter label=ukiyo.test >/dev/null 2>&1 || true
 docker_cli volume prune -f --filter label=ukiyo.test >/dev/null 2>&1 || true

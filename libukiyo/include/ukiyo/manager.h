@@ -36,7 +36,11 @@ typedef struct {
     ukiyo_strategy strategy;
     /** Seconds the new container has to turn healthy; 0: label ukiyo.health-timeout, else 60. */
     int health_timeout_s;
-    /** Without a HEALTHCHECK: seconds it must keep running; 0: label ukiyo.min-uptime, else 10. */
+    /**
+     * The settle period: seconds the new container must stay healthy (with a
+     * HEALTHCHECK) or running (without one), with no exit, restart or turn to
+     * unhealthy, before it passes; 0: label ukiyo.min-uptime, else 30.
+     */
     int min_uptime_s;
     /** Remove the image two updates back once an update succeeds (the last one is kept for
      * rollback). */
