@@ -63,6 +63,31 @@ static void expect_rollback_settled(const char *bad_local, const char *reason_wo
     ck_assert_ptr_nonnull(
         strstr(ukiyo_history_entry_reason(ukiyo_history_get(h, 0)), reason_words));
     ukiyo_history_free(h);
+    /* The reference points at what the container runs again, not at the rejected image. */
+    json_t *doc = inspect(name);
+    char *tagged = NULL;
+    ck_assert_int_eq(test_sh(&tagged, "docker image inspect --format '{{.Id}}' %s", ref), 0);
+    ck_assert_msg(strncmp(tagged, json_string_value(json_object_get(doc, "Image")), 71) == 0,
+                  "%s points at %s", ref, tagged);
+    free(tagged);
+    json_decref(doc);
+    /* The same release again (the next push or poll) is not tried: it was rejected. */
+    ck_assert_msg(ukiyo_update(&r, u, name, &opts) == 0, "%s", ukiyo_error_last());
+    ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_SKIPPED);
+    ck_assert_msg(strstr(ukiyo_update_result_reason(r), "rejected") &&
+                      strstr(ukiyo_update_result_reason(r), reason_words),
+                  "%s", ukiyo_update_result_reason(r));
+    ukiyo_update_result_free(r);
+    char *still = container_id(name);
+    ck_assert_str_eq(still, before);
+    free(still);
+    ukiyo_rejection_list *rejected = NULL;
+    ck_assert_int_eq(ukiyo_store_rejections(&rejected, ukiyo_get_store(u), name), 0);
+    ck_assert_uint_eq(ukiyo_rejection_list_count(rejected), 1);
+    ck_assert_msg(strstr(ukiyo_rejection_reason(ukiyo_rejection_list_get(rejected, 0)),
+                         reason_words),
+                  "%s", ukiyo_rejection_reason(ukiyo_rejection_list_get(rejected, 0)));
+    ukiyo_rejection_list_free(rejected);
     free(out);
     free(after);
     free(before);
@@ -372,6 +397,58 @@ START_TEST(an_engine_gone_mid_update_is_reconciled_when_it_returns)
 END_TEST
 
 /*
+ * A rejected release waits: the next push of the same image is skipped,
+ * a person can force it, and a newer release takes and clears it.
+ */
+START_TEST(a_rejected_release_waits_for_a_newer_one_or_force)
+{
+    char *repo = NULL, *ref = push_repo("ukiyo-test/http:v1", &repo);
+    char *name = test_unique_name("rejected");
+    ukiyo_update_options opts = UKIYO_UPDATE_OPTIONS_INIT;
+    ukiyo_update_result *r = NULL;
+
+    opts.min_uptime_s = 1;
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s %s "
+                             ">/dev/null",
+                             name, ref),
+                     0);
+    free(test_push("ukiyo-test/exits:latest", repo, "latest"));
+    ck_assert_int_eq(ukiyo_update(&r, u, name, &opts), 0);
+    ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_ROLLED_BACK);
+    ukiyo_update_result_free(r);
+    /* check says so too, with the registry's digest of it. */
+    ukiyo_check_result *c = NULL;
+    ck_assert_int_eq(ukiyo_check(&c, u, name), 0);
+    ck_assert_str_eq(ukiyo_check_status_name(ukiyo_check_result_status(c)), "rejected");
+    ck_assert_msg(strstr(ukiyo_check_result_reason(c), "exit code 3"), "%s",
+                  ukiyo_check_result_reason(c));
+    ukiyo_check_result_free(c);
+    /* A person forces it: tried again (and rolled back again). */
+    opts.force = 1;
+    ck_assert_int_eq(ukiyo_update(&r, u, name, &opts), 0);
+    ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_ROLLED_BACK);
+    ukiyo_update_result_free(r);
+    opts.force = 0;
+    char *out = served(name);
+    ck_assert_str_eq(out, "v1\n");
+    free(out);
+    /* A newer release takes, and what was rejected is forgotten. */
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    ck_assert_int_eq(ukiyo_update(&r, u, name, &opts), 0);
+    ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_UPDATED);
+    ukiyo_update_result_free(r);
+    ukiyo_rejection_list *rejected = NULL;
+    ck_assert_int_eq(ukiyo_store_rejections(&rejected, ukiyo_get_store(u), name), 0);
+    ck_assert_uint_eq(ukiyo_rejection_list_count(rejected), 0);
+    ukiyo_rejection_list_free(rejected);
+    free(name);
+    free(ref);
+    free(repo);
+}
+END_TEST
+
+/*
  * A label means one thing on every path: a value that does not parse makes
  * check, ps and update all leave the container alone and say which label;
  * values in the documented forms (a duration with its unit) are taken.
@@ -465,6 +542,7 @@ int main(void)
     tcase_add_test(rollback, rollback_returns_to_the_previous_image);
     tcase_add_test(rollback, an_engine_gone_mid_update_is_reconciled_when_it_returns);
     tcase_add_test(rollback, a_label_that_does_not_parse_is_skipped_on_every_path);
+    tcase_add_test(rollback, a_rejected_release_waits_for_a_newer_one_or_force);
     suite_add_tcase(s, rollback);
     return test_run_suite(s);
 }

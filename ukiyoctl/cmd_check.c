@@ -99,7 +99,7 @@ static int run_check(const ctl_options *opts, int argc, char **argv)
         }
         all = true;
     }
-    ukiyo *u = ctl_open(opts);
+    ukiyo *u = ctl_open_with_store_if_any(opts); /* its rejected releases */
     if (!u) {
         rc = EXIT_FAILED;
         goto done;

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "ukiyoctl.h"
@@ -63,6 +64,43 @@ static void add_table_row(ctl_table *t, const ukiyo_container *c, const char *di
                 ukiyo_plan_error(p));
 }
 
+/* The releases rolled back for @name, as JSON objects (a new array). */
+static json_t *rejections_json(const ukiyo_rejection_list *rejected, const char *name)
+{
+    json_t *out = json_array();
+
+    for (size_t i = 0; i < ukiyo_rejection_list_count(rejected); i++) {
+        const ukiyo_rejection *r = ukiyo_rejection_list_get(rejected, i);
+        char *text = NULL;
+        if (strcmp(ukiyo_rejection_container(r), name) == 0 && ukiyo_rejection_json(&text, r) == 0)
+            json_array_append_new(out, json_loads(text, 0, NULL));
+        ukiyo_string_free(text);
+    }
+    return out;
+}
+
+/* Under the table: each listed container's rejected releases, why and when. */
+static void print_rejections(const ukiyo_rejection_list *rejected, const json_t *names)
+{
+    for (size_t i = 0; i < ukiyo_rejection_list_count(rejected); i++) {
+        const ukiyo_rejection *r = ukiyo_rejection_list_get(rejected, i);
+        size_t j;
+        json_t *name;
+        json_array_foreach(names, j, name) {
+            if (strcmp(json_string_value(name), ukiyo_rejection_container(r)) != 0)
+                continue;
+            char when[32], id_buf[13];
+            time_t t = (time_t)(ukiyo_rejection_time_ms(r) / 1000);
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            strftime(when, sizeof(when), "%Y-%m-%d %H:%MZ", &tm);
+            fprintf(stderr, "ukiyoctl: %s: release %s rejected at %s: %s\n",
+                    ukiyo_rejection_container(r), ctl_short_id(ukiyo_rejection_image_id(r), id_buf),
+                    when, ukiyo_rejection_reason(r));
+        }
+    }
+}
+
 static int list_containers(ukiyo *u, const ctl_options *opts, bool all)
 {
     static const char *const headings[] = {"NAME",   "IMAGE",  "IMAGE ID", "DIGEST",     "STATE",
@@ -72,8 +110,11 @@ static int list_containers(ukiyo *u, const ctl_options *opts, bool all)
 
     if (err < 0)
         return ctl_fail("cannot list containers", err);
-    json_t *rows = json_array();
+    json_t *rows = json_array(), *names = json_array();
     ctl_table *table = ctl_table_new(9, headings);
+    ukiyo_rejection_list *rejected = NULL;
+    if (ukiyo_get_store(u) && ukiyo_store_rejections(&rejected, ukiyo_get_store(u), NULL) < 0)
+        ukiyo_error_clear();
     for (size_t i = 0; i < ukiyo_container_list_count(list); i++) {
         /* The list shows an image ID once the tag has moved on; inspect keeps the reference. */
         ukiyo_container *c = NULL;
@@ -90,10 +131,15 @@ static int list_containers(ukiyo *u, const ctl_options *opts, bool all)
             ukiyo_string_free(digest);
             continue;
         }
-        if (opts->json)
-            json_array_append_new(rows, container_row_json(c, digest, plan));
-        else
+        if (opts->json) {
+            json_t *row = container_row_json(c, digest, plan);
+            json_object_set_new(row, "rejected",
+                                rejections_json(rejected, ukiyo_container_name(c)));
+            json_array_append_new(rows, row);
+        } else {
             add_table_row(table, c, digest, plan);
+            json_array_append_new(names, json_string(ukiyo_container_name(c)));
+        }
         ukiyo_plan_free(plan);
         ukiyo_string_free(digest);
         ukiyo_container_free(c);
@@ -102,6 +148,9 @@ static int list_containers(ukiyo *u, const ctl_options *opts, bool all)
         ctl_print_json(json_incref(rows));
     else
         ctl_table_print(table, stdout);
+    print_rejections(rejected, names);
+    ukiyo_rejection_list_free(rejected);
+    json_decref(names);
     json_decref(rows);
     ctl_table_free(table);
     ukiyo_container_list_free(list);
@@ -125,7 +174,7 @@ static int run_ps(const ctl_options *opts, int argc, char **argv)
         fprintf(stderr, "ukiyoctl ps: unexpected argument \"%s\"\n", argv[optind]);
         return EXIT_USAGE;
     }
-    ukiyo *u = ctl_open(opts);
+    ukiyo *u = ctl_open_with_store_if_any(opts); /* its rejected releases */
     if (!u)
         return EXIT_FAILED;
     rc = list_containers(u, opts, all);

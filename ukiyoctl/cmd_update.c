@@ -174,6 +174,7 @@ static int parse_update_args(update_args *a, int argc, char **argv, const ctl_co
                                              {"min-uptime", required_argument, NULL, 'u'},
                                              {"cleanup", no_argument, NULL, 'c'},
                                              {"label-enable", no_argument, NULL, 'l'},
+                                             {"force", no_argument, NULL, 'f'},
                                              {NULL, 0, NULL, 0}};
     int c;
 
@@ -183,6 +184,7 @@ static int parse_update_args(update_args *a, int argc, char **argv, const ctl_co
         case 'n': a->opts.dry_run = 1; break;
         case 'c': a->opts.cleanup = 1; break;
         case 'l': a->label_enable = true; break;
+        case 'f': a->opts.force = 1; break;
         case 's':
             if (strcmp(optarg, "stop-first") == 0)
                 a->opts.strategy = UKIYO_STRATEGY_STOP_FIRST;
@@ -250,6 +252,7 @@ static int run_updates(const ctl_options *opts, int argc, char **argv, const ctl
     "                          without a HEALTHCHECK), unrestarted (default: label\n"              \
     "                          ukiyo.min-uptime, else 30)\n"                                       \
     "  --cleanup               remove the image two updates back once an update succeeds\n"        \
+    "  --force                 try a release that was rolled back for it before\n"                 \
     "  --json                  one object per container: name, image, outcome, reason,\n"          \
     "                          old_image_id, new_image_id, container_id, strategy\n\n"             \
     "Outcomes: fresh, updated, rolled-back, failed, skipped, planned. Exit status 0\n"             \

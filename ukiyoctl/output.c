@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "ukiyoctl.h"
@@ -39,6 +40,15 @@ ukiyo *ctl_open_with_store(const ctl_options *opts)
     if (!with_store.db_path)
         with_store.db_path = env && env[0] ? env : UKIYO_STORE_DEFAULT_PATH;
     return ctl_open(&with_store);
+}
+
+ukiyo *ctl_open_with_store_if_any(const ctl_options *opts)
+{
+    const char *env = getenv("UKIYO_DB");
+
+    if (opts->db_path || (env && env[0]) || access(UKIYO_STORE_DEFAULT_PATH, F_OK) == 0)
+        return ctl_open_with_store(opts);
+    return ctl_open(opts);
 }
 
 int ctl_seconds(const char *name, const char *value)

@@ -46,6 +46,8 @@ extern const ctl_command cmd_history;
 ukiyo *ctl_open(const ctl_options *opts);
 /* The same with the store (journal, history) opened too. */
 ukiyo *ctl_open_with_store(const ctl_options *opts);
+/* With the store when there is one (--db, $UKIYO_DB, or the default file exists), else without. */
+ukiyo *ctl_open_with_store_if_any(const ctl_options *opts);
 /* Parse a positive number of seconds for option @name; -1 (after a message) when invalid. */
 int ctl_seconds(const char *name, const char *value);
 /* Print "ukiyoctl: <what>: <strerror>: <last error>" to stderr; returns EXIT_FAILED. */

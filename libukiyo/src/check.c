@@ -4,8 +4,10 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "container_labels.h"
+#include "store_internal.h"
 
 struct ukiyo_check_result {
     char *name;
@@ -29,6 +31,30 @@ typedef struct {
     ukiyo_check_result *result;
     container_labels labels;
 } check_run;
+
+/* The registry's release was rolled back for this container: say so, with why and when. */
+static void note_rejected(check_run *run, const char *remote)
+{
+    ukiyo_store *s = ukiyo_get_store(run->u);
+    store_rejection r;
+    bool found = false;
+
+    if (!s || ukiyo__store_rejection_find(s, run->result->name, NULL, remote, &r, &found) < 0 ||
+        !found) {
+        ukiyo_error_clear();
+        return;
+    }
+    char when[32];
+    time_t t = (time_t)(r.rejected_ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    run->result->status = UKIYO_CHECK_REJECTED;
+    free(run->result->reason);
+    run->result->reason =
+        ukiyo__str_printf("rolled back at %s: %s (update --force tries it again)", when, r.reason);
+    ukiyo__store_rejection_clear(&r);
+}
 
 static int set_unknown(ukiyo_check_result *res, const char *reason)
 {
@@ -151,6 +177,8 @@ static int compare_with_registry(check_run *run)
                                                          : UKIYO_CHECK_UPDATE_AVAILABLE;
     if (res->status == UKIYO_CHECK_UPDATE_AVAILABLE)
         note_newer_pull(run);
+    if (res->status == UKIYO_CHECK_UPDATE_AVAILABLE)
+        note_rejected(run, remote);
     return 0;
 }
 
@@ -319,6 +347,7 @@ UKIYO_EXTERN const char *ukiyo_check_status_name(ukiyo_check_status status)
     case UKIYO_CHECK_UP_TO_DATE: return "up-to-date";
     case UKIYO_CHECK_UPDATE_AVAILABLE: return "update-available";
     case UKIYO_CHECK_SKIPPED: return "skipped";
+    case UKIYO_CHECK_REJECTED: return "rejected";
     default: return "unknown";
     }
 }

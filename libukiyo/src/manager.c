@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "manager_private.h"
 
@@ -164,6 +165,62 @@ static void record_failure(transaction *tx)
     }
 }
 
+/* The digest of @image in @ref's repository ("sha256:..."), from its RepoDigests; new or NULL. */
+static char *repo_digest_of(json_t *image, const char *ref)
+{
+    ukiyo_image_ref *want = NULL;
+    json_t *entry;
+    size_t i;
+    char *digest = NULL;
+
+    if (!ref || ukiyo_image_ref_parse(&want, ref) < 0) {
+        ukiyo_error_clear();
+        return NULL;
+    }
+    json_array_foreach(json_object_get(image, "RepoDigests"), i, entry) {
+        ukiyo_image_ref *have = NULL;
+        if (!digest && ukiyo_image_ref_parse(&have, json_string_value(entry)) == 0 &&
+            strcmp(ukiyo_image_ref_name(have), ukiyo_image_ref_name(want)) == 0 &&
+            ukiyo_image_ref_digest(have))
+            digest = strdup(ukiyo_image_ref_digest(have));
+        ukiyo_error_clear();
+        ukiyo_image_ref_free(have);
+    }
+    ukiyo_image_ref_free(want);
+    return digest;
+}
+
+/*
+ * A release rolled back for this container before is not tried again
+ * (a person forces it); the pull moved the local tag to it: move it back.
+ */
+static bool is_rejected(transaction *tx)
+{
+    store_rejection r;
+    bool found = false;
+
+    if (ukiyo__store_rejection_find(tx->store, tx->name, tx->result->new_image_id, tx->new_digest,
+                                    &r, &found) < 0) {
+        ukiyo_error_clear();
+        return false;
+    }
+    if (!found)
+        return false;
+    char when[32];
+    time_t t = (time_t)(r.rejected_ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (!tx->old_ref && ukiyo__docker_tag_image(tx->docker, tx->result->old_image_id, tx->ref) < 0)
+        ukiyo_error_clear();
+    conclude_early(tx, UKIYO_OUTCOME_SKIPPED, NULL);
+    ukiyo__result_set_reason(tx->result,
+                             "rejected: rolled back at %s: %s (update --force tries it again)",
+                             when, r.reason);
+    ukiyo__store_rejection_clear(&r);
+    return true;
+}
+
 /* Pull first: when it fails nothing has been stopped. Fills new_image_id. */
 static bool pull_newest(transaction *tx)
 {
@@ -183,11 +240,12 @@ static bool pull_newest(transaction *tx)
         return true;
     }
     tx->result->new_image_id = ukiyo__str_dup(json_string_value(json_object_get(image, "Id")));
+    tx->new_digest = repo_digest_of(image, tx->ref);
     json_decref(image);
     if (!tx->opts.redeploy && !tx->old_ref && strcmp(tx->kind, "update") == 0 &&
         strcmp(tx->result->new_image_id, tx->result->old_image_id) == 0)
         return conclude_early(tx, UKIYO_OUTCOME_FRESH, NULL);
-    return false;
+    return strcmp(tx->kind, "update") == 0 && !tx->opts.force && is_rejected(tx);
 }
 
 static int plan_journal(transaction *tx)
@@ -342,7 +400,9 @@ static int run_kind(ukiyo *u, const char *kind, const char *container,
     UKIYO__CHECK_VERSION(opts, UKIYO_UPDATE_OPTIONS_VERSION, "ukiyo_update_options");
     if (opts) /* a caller built against version 1 has no fields past progress_payload */
         memcpy(&tx.opts, opts,
-               opts->version >= 2 ? sizeof(*opts) : offsetof(ukiyo_update_options, image));
+               opts->version >= 3   ? sizeof(*opts)
+               : opts->version == 2 ? offsetof(ukiyo_update_options, force)
+                                    : offsetof(ukiyo_update_options, image));
     tx.opts.version = UKIYO_UPDATE_OPTIONS_VERSION;
 
     if (!u || !container || !out)
@@ -370,6 +430,7 @@ static int run_kind(ukiyo *u, const char *kind, const char *container,
     ukiyo_update_result_free(tx.result);
     ukiyo__journal_entry_clear(&tx.journal);
     ukiyo__container_labels_clear(&tx.labels);
+    free(tx.new_digest);
     json_decref(tx.advertise);
     json_decref(tx.old);
     json_decref(tx.old_image);

@@ -38,6 +38,7 @@ typedef struct {
     int health_timeout_s;
     int min_uptime_s;
     container_labels labels; /* the old container's */
+    char *new_digest;        /* the registry's digest of the new image, or NULL */
     journal_entry journal;
     json_t *advertise; /* start-first: endpoints whose aliases wait for the gate */
     ukiyo_update_result *result;
@@ -58,6 +59,13 @@ int ukiyo__health_gate(ukiyo_docker *docker, const char *container_id, int timeo
 
 /* Put the old container back under its name, running if it ran (manager_transaction.c). */
 int ukiyo__restore_old_container(ukiyo_docker *d, const journal_entry *j);
+
+/*
+ * After a rollback from @tx's new image: remember it as rejected for the
+ * container, and point the reference's local tag back at the image the
+ * container runs (manager_result.c).
+ */
+void ukiyo__reject_release(transaction *tx, const char *reason);
 
 /* Set a result's reason from a format (manager_result.c). */
 void ukiyo__result_set_reason(ukiyo_update_result *r, const char *fmt, ...) UKIYO_PRINTF(2, 3);

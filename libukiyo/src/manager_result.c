@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "manager_private.h"
 #include "manager_result.h"
@@ -101,4 +102,30 @@ UKIYO_EXTERN int ukiyo_update_result_json(char **json_out, const ukiyo_update_re
         return ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
     *json_out = text;
     return 0;
+}
+
+void ukiyo__reject_release(transaction *tx, const char *reason)
+{
+    store_rejection r = {
+        .container = (char *)tx->name,
+        .image_ref = (char *)tx->ref,
+        .image_id = tx->result->new_image_id,
+        .digest = tx->new_digest,
+        .reason = (char *)reason,
+    };
+
+    if (!r.image_id || strcmp(tx->kind, "rollback") == 0)
+        return;
+    if (ukiyo__store_reject(tx->store, &r) < 0) {
+        log_warning("%s: the rejected release could not be recorded: %s", tx->name,
+                    ukiyo_error_last());
+        ukiyo_error_clear();
+    }
+    /* The reference the container runs points at what it runs, not at what failed. */
+    if (!tx->old_ref && tx->ref &&
+        ukiyo__docker_tag_image(tx->docker, tx->journal.old_image_id, tx->ref) < 0) {
+        log_warning("%s: %s still points at the rejected image: %s", tx->name, tx->ref,
+                    ukiyo_error_last());
+        ukiyo_error_clear();
+    }
 }

@@ -408,6 +408,7 @@ static int roll_back(transaction *tx, int cause)
     }
     tx->result->outcome = UKIYO_OUTCOME_ROLLED_BACK;
     ukiyo__result_set_reason(tx->result, "%s", reason);
+    ukiyo__reject_release(tx, reason);
     return ukiyo__journal_finish(tx->store, tx->journal.id, "rolled-back", reason);
 }
 
@@ -459,6 +460,9 @@ int ukiyo__transaction_run(transaction *tx)
     log_info("%s: %s to %s", tx->name, rollback ? "rolled back" : "updated",
              tx->result->new_image_id);
     err = ukiyo__journal_finish(tx->store, tx->journal.id, success_outcome(tx->kind), NULL);
+    /* A release took: what was rejected before is history, not a verdict on what comes next. */
+    if (err == 0 && !rollback && ukiyo__store_rejections_forget(tx->store, tx->name) < 0)
+        ukiyo_error_clear();
     if (err == 0 && tx->opts.cleanup)
         clean_up_old_image(tx);
     return err;

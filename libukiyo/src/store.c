@@ -99,6 +99,16 @@ static const char *const migrations[] = {
     "ALTER TABLE updates ADD COLUMN old_image_ref TEXT;",
     /* 8: a deployment's update window */
     "ALTER TABLE deployments ADD COLUMN update_window TEXT;",
+    /* 9: releases rolled back for a container, not tried again by triggers */
+    "CREATE TABLE rejected ("
+    "  id INTEGER PRIMARY KEY,"
+    "  container TEXT NOT NULL,"
+    "  image_ref TEXT NOT NULL,"
+    "  image_id TEXT NOT NULL,"
+    "  digest TEXT,"
+    "  reason TEXT NOT NULL,"
+    "  rejected_ms INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX rejected_one ON rejected(container, image_id);",
 };
 
 /*

@@ -185,6 +185,32 @@ int ukiyo__store_job_get(ukiyo_store *s, int64_t id, store_job *j);
 int ukiyo__store_jobs_list(ukiyo_store *s, size_t offset, size_t limit, store_job **jobs_out,
                            size_t *count_out);
 
+/* ---- rejected releases (store_rejected.c) ---------------------------- */
+
+/* A release rolled back for a container. Strings owned (ukiyo__store_rejection_clear). */
+typedef struct {
+    char *container;
+    char *image_ref; /* the reference it came by */
+    char *image_id;
+    char *digest; /* the registry's manifest digest of it, or NULL */
+    char *reason;
+    int64_t rejected_ms;
+} store_rejection;
+
+/* Remember @r (its rejected_ms is now); the same image again replaces the record. */
+int ukiyo__store_reject(ukiyo_store *s, const store_rejection *r);
+/* The rejection of @image_id or @digest (either may be NULL) for @container; *found false when
+ * none. */
+int ukiyo__store_rejection_find(ukiyo_store *s, const char *container, const char *image_id,
+                                const char *digest, store_rejection *out, bool *found);
+/* The rejections of @container (NULL: of every container), newest first. */
+int ukiyo__store_rejections_list(ukiyo_store *s, const char *container, store_rejection **out,
+                                 size_t *count_out);
+/* Forget @container's rejections (a newer release took). */
+int ukiyo__store_rejections_forget(ukiyo_store *s, const char *container);
+void ukiyo__store_rejection_clear(store_rejection *r);
+void ukiyo__store_rejections_free(store_rejection *list, size_t count);
+
 /* ---- deployments (store_deployments.c) ------------------------------- */
 
 /* A row of the deployments table. */

@@ -18,9 +18,12 @@ extern "C" {
 typedef enum {
     UKIYO_CHECK_UP_TO_DATE = 0,
     UKIYO_CHECK_UPDATE_AVAILABLE = 1,
-    UKIYO_CHECK_UNKNOWN = 2, /**< could not tell; see ukiyo_check_result_reason */
-    UKIYO_CHECK_SKIPPED =
-        3 /**< ukiyo leaves it alone (a label that does not parse); see the reason */
+    /** could not tell; see ukiyo_check_result_reason */
+    UKIYO_CHECK_UNKNOWN = 2,
+    /** ukiyo leaves it alone (a label that does not parse); see the reason */
+    UKIYO_CHECK_SKIPPED = 3,
+    /** the registry's release was rolled back for it before: why and when in the reason */
+    UKIYO_CHECK_REJECTED = 4
 } ukiyo_check_status;
 
 typedef struct ukiyo_check_result ukiyo_check_result;

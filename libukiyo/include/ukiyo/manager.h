@@ -59,12 +59,18 @@ typedef struct {
      * NULL: the same reference. Updates only.
      */
     const char *image;
+    /* Version 3. */
+    /**
+     * Try a release that was rolled back for this container before (a
+     * rejected release); without it the update is skipped with why.
+     */
+    int force;
 } ukiyo_update_options;
 
-#define UKIYO_UPDATE_OPTIONS_VERSION 2
+#define UKIYO_UPDATE_OPTIONS_VERSION 3
 #define UKIYO_UPDATE_OPTIONS_INIT                                                                  \
     {                                                                                              \
-        UKIYO_UPDATE_OPTIONS_VERSION, UKIYO_STRATEGY_AUTO, 0, 0, 0, 0, 0, NULL, NULL, NULL         \
+        UKIYO_UPDATE_OPTIONS_VERSION, UKIYO_STRATEGY_AUTO, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0      \
     }
 
 /**

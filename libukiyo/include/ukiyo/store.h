@@ -129,6 +129,39 @@ UKIYO_EXTERN const char *ukiyo_history_entry_old_image(const ukiyo_history_entry
  */
 UKIYO_EXTERN int ukiyo_history_entry_json(char **json_out, const ukiyo_history_entry *e);
 
+/**
+ * A rejected release: an image a container was rolled back from. Webhooks,
+ * polls and windows do not try it again for that container; a newer
+ * release that takes forgets it; a person may force it. Opaque.
+ */
+typedef struct ukiyo_rejection ukiyo_rejection;
+typedef struct ukiyo_rejection_list ukiyo_rejection_list;
+/**
+ * The rejected releases of @p container (NULL: of every container), newest first.
+ * @param out new list; free with ukiyo_rejection_list_free
+ */
+UKIYO_EXTERN int ukiyo_store_rejections(ukiyo_rejection_list **out, ukiyo_store *store,
+                                        const char *container);
+UKIYO_EXTERN size_t ukiyo_rejection_list_count(const ukiyo_rejection_list *list);
+/** The @p index-th, or NULL past the end. Borrowed from the list. */
+UKIYO_EXTERN const ukiyo_rejection *ukiyo_rejection_list_get(const ukiyo_rejection_list *list,
+                                                             size_t index);
+UKIYO_EXTERN void ukiyo_rejection_list_free(ukiyo_rejection_list *list);
+/* Borrowed from the list; digest may be NULL (an image without one from its registry). */
+UKIYO_EXTERN const char *ukiyo_rejection_container(const ukiyo_rejection *r);
+UKIYO_EXTERN const char *ukiyo_rejection_image(const ukiyo_rejection *r);
+UKIYO_EXTERN const char *ukiyo_rejection_image_id(const ukiyo_rejection *r);
+UKIYO_EXTERN const char *ukiyo_rejection_digest(const ukiyo_rejection *r);
+/** Why it was rolled back. */
+UKIYO_EXTERN const char *ukiyo_rejection_reason(const ukiyo_rejection *r);
+UKIYO_EXTERN int64_t ukiyo_rejection_time_ms(const ukiyo_rejection *r);
+/**
+ * As JSON: {"container", "image", "image_id", "digest", "reason",
+ * "rejected_ms"} (what ukiyod and ukiyoctl print).
+ * @param json_out new string; free with ukiyo_string_free
+ */
+UKIYO_EXTERN int ukiyo_rejection_json(char **json_out, const ukiyo_rejection *r);
+
 /** Totals for metrics: finished transactions by container, kind and outcome; jobs by state. */
 typedef struct ukiyo_store_stats ukiyo_store_stats;
 /** @param out new totals; free with ukiyo_store_stats_free */
