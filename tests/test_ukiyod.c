@@ -125,6 +125,27 @@ START_TEST(webhooks_and_the_api_need_their_secrets)
     r = request(&d, "POST", path, generic);
     ck_assert_int_eq(r.status, 202);
     free(r.body);
+    /* A signature that is there must verify, whatever else authenticates the request. */
+    r = request_with(&d, "POST", path, generic,
+                     "X-Hub-Signature-256: sha256="
+                     "0000000000000000000000000000000000000000000000000000000000000000");
+    ck_assert_msg(r.status == 401, "%ld %s", r.status, r.body);
+    free(r.body);
+    char *signature = NULL;
+    ck_assert_int_eq(test_sh(&signature,
+                             "printf '%%s' '%s' | openssl dgst -sha256 -hmac '%s' | "
+                             "sed 's/^.*= //' | tr -d '\\n'",
+                             generic, secret),
+                     0);
+    char header[160];
+    snprintf(header, sizeof(header), "X-Hub-Signature-256: sha256=%s", signature);
+    r = request_with(&d, "POST", path, generic, header);
+    ck_assert_msg(r.status == 202, "%ld %s", r.status, r.body);
+    free(r.body);
+    free(signature);
+    r = api(&d, "/metrics");
+    ck_assert_msg(strstr(r.body, "reason=\"bad_signature\"} 1"), "%s", r.body);
+    free(r.body);
     r = request(&d, "GET", "/api/v1/jobs", NULL);
     ck_assert_int_eq(r.status, 401);
     free(r.body);

@@ -27,6 +27,9 @@ webhook_auth webhook_authenticate_headers(const daemon_state *state, struct MHD_
     const char *auth = header("Authorization", conn);
     bool ok;
 
+    /* A signature that is there must verify, whatever else authenticates the request. */
+    bool is_signed = header("X-Hub-Signature-256", conn) != NULL;
+
     if (rest[0])
         ok = ukiyo_secret_equal(rest, secret);
     else if (token)
@@ -34,8 +37,10 @@ webhook_auth webhook_authenticate_headers(const daemon_state *state, struct MHD_
     else if (auth)
         ok = ukiyo_secret_equal(strncmp(auth, "Bearer ", 7) == 0 ? auth + 7 : auth, secret);
     else
-        return header("X-Hub-Signature-256", conn) ? WEBHOOK_AUTH_NEEDS_BODY : WEBHOOK_AUTH_REFUSED;
-    return ok ? WEBHOOK_AUTH_OK : WEBHOOK_AUTH_REFUSED;
+        return is_signed ? WEBHOOK_AUTH_NEEDS_BODY : WEBHOOK_AUTH_REFUSED;
+    if (!ok)
+        return WEBHOOK_AUTH_REFUSED;
+    return is_signed ? WEBHOOK_AUTH_NEEDS_BODY : WEBHOOK_AUTH_OK;
 }
 
 static int answer(const route_request *req, unsigned status, const char *desc, json_t *extra)
@@ -61,10 +66,10 @@ int webhook_parse(const daemon_state *state, const route_request *req, webhook_a
         ukiyo_push_verify_hmac_sha256(req->body ? req->body : "", req->body_len,
                                       state->webhook_secret,
                                       header("X-Hub-Signature-256", req->conn)) < 0) {
-        metrics_webhook(NULL, "unauthorized", false);
-        door_note_refusal("unauthorized");
-        server_answer_error(req, MHD_HTTP_UNAUTHORIZED, "unauthorized",
-                            "the webhook secret is missing or wrong");
+        metrics_webhook(NULL, "bad_signature", false);
+        door_note_refusal("bad_signature");
+        server_answer_error(req, MHD_HTTP_UNAUTHORIZED, "bad_signature",
+                            "X-Hub-Signature-256 does not match the body and the webhook secret");
         return 0;
     }
     preq.body = req->body;
