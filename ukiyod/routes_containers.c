@@ -134,9 +134,17 @@ int handle_container_action(route_context *ctx, const route_request *req)
     if (strcmp(req->method, "POST") != 0)
         return server_answer_error(req, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
                                    "update, redeploy and rollback are POST");
+    const char *force = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "force");
+    if (force && strcmp(force, "true") != 0 && strcmp(force, "false") != 0)
+        return server_answer_error(req, MHD_HTTP_BAD_REQUEST, "bad_query",
+                                   "force is true or false");
+    bool forced = force && strcmp(force, "true") == 0;
     for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
         if (strcmp(slash + 1, actions[i].name) == 0)
-            return queue_action(ctx, req, name, actions[i].action);
+            return queue_action(ctx, req, name,
+                                forced && actions[i].action == UKIYO_JOB_UPDATE
+                                    ? UKIYO_JOB_FORCE_UPDATE
+                                    : actions[i].action);
     return server_answer_error(req, MHD_HTTP_NOT_FOUND, "not_found",
                                "the actions are update, redeploy, rollback and check");
 }

@@ -194,7 +194,7 @@ UKIYO_EXTERN int ukiyo_jobs_submit(ukiyo *u, const ukiyo_push_event *event, cons
     return ukiyo__jobs_submit_tag(u, &t, source, delivery_id, job_id_out);
 }
 
-static const char *const action_names[] = {"update", "redeploy", "rollback"};
+static const char *const action_names[] = {"update", "redeploy", "rollback", "force-update"};
 
 typedef struct {
     const char *registry, *repository, *tag, *name, *action, *target, *source;
@@ -235,7 +235,7 @@ int ukiyo__jobs_queue_container(ukiyo *u, const char *container, ukiyo_job_actio
 
     if (!s)
         return UKIYO_EINVAL;
-    if (!container || !id_out || (unsigned)action > UKIYO_JOB_ROLLBACK)
+    if (!container || !id_out || (unsigned)action > UKIYO_JOB_FORCE_UPDATE)
         return ukiyo__error_set(UKIYO_EINVAL, "jobs: bad argument");
     int err = ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u), container);
     if (err < 0)

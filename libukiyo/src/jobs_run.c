@@ -194,7 +194,7 @@ static bool window_allows(ukiyo *u, const char *name, const char *target, const 
 }
 
 /* Update @name (onto @target when a tag policy moved it) and add the result. */
-static void update_one(ukiyo *u, const char *name, const char *target,
+static void update_one(ukiyo *u, const char *name, const char *target, bool force,
                        const ukiyo_update_options *opts, json_t *results)
 {
     ukiyo_update_options o = UKIYO_UPDATE_OPTIONS_INIT;
@@ -203,6 +203,7 @@ static void update_one(ukiyo *u, const char *name, const char *target,
     if (opts)
         o = *opts;
     o.image = target;
+    o.force = force;
     int err = ukiyo_update(&r, u, name, &o);
     json_array_append_new(results, result_entry(name, err, r));
     ukiyo_update_result_free(r);
@@ -215,7 +216,8 @@ static int run_container_job(ukiyo *u, ukiyo_store *s, const job_row *j,
     const char *source = j->source ? j->source : "api";
     bool by_window = strcmp(source, "window") == 0, by_poll = strcmp(source, "poll") == 0;
 
-    if (j->action && strcmp(j->action, "update") != 0) {
+    bool forced = j->action && strcmp(j->action, "force-update") == 0;
+    if (j->action && strcmp(j->action, "update") != 0 && !forced) {
         ukiyo_update_result *r = NULL;
         int err = strcmp(j->action, "rollback") == 0 ? ukiyo_rollback(&r, u, j->container, opts)
                                                      : ukiyo_redeploy(&r, u, j->container, opts);
@@ -229,7 +231,7 @@ static int run_container_job(ukiyo *u, ukiyo_store *s, const job_row *j,
         bool late = by_window && ukiyo_now_ms(u) - j->not_before_ms > WINDOW_GRACE_MS;
         if ((!by_window && !by_poll) || (by_window && !late) ||
             window_allows(u, j->container, j->target, NULL, results))
-            update_one(u, j->container, j->target, opts, results);
+            update_one(u, j->container, j->target, forced, opts, results);
     }
     int err =
         finish_job(s, j->id, state_of(results, j->action && strcmp(j->action, "rollback") == 0),
@@ -264,7 +266,7 @@ static void update_followers(ukiyo *u, const job_row *j, const ukiyo_string_list
             ukiyo_policy_choose(&tag, policy, ukiyo_image_ref_tag(ref), tags) == 0 && tag &&
             (target = ukiyo__image_with_tag(ukiyo_container_image(c), tag)) &&
             window_allows(u, name, target, NULL, results))
-            update_one(u, name, target, opts, results);
+            update_one(u, name, target, false, opts, results);
         ukiyo_error_clear();
         free(tag);
         free(target);
@@ -363,7 +365,7 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
     for (size_t i = 0; i < ukiyo_string_list_count(order); i++) {
         const char *name = ukiyo_string_list_get(order, i);
         if (window_allows(u, name, NULL, NULL, results))
-            update_one(u, name, NULL, opts, results);
+            update_one(u, name, NULL, false, opts, results);
     }
     if (followers.count)
         update_followers(u, &j, &followers, opts, results);

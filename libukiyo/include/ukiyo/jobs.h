@@ -65,7 +65,13 @@ UKIYO_EXTERN int ukiyo_jobs_submit_batch(ukiyo *u, ukiyo_job_submission *subs, s
 UKIYO_EXTERN int ukiyo_jobs_set_callback(ukiyo *u, int64_t job_id, const char *url);
 
 /** What a job for one container does. */
-typedef enum { UKIYO_JOB_UPDATE = 0, UKIYO_JOB_REDEPLOY, UKIYO_JOB_ROLLBACK } ukiyo_job_action;
+typedef enum {
+    UKIYO_JOB_UPDATE = 0,
+    UKIYO_JOB_REDEPLOY,
+    UKIYO_JOB_ROLLBACK,
+    /** An update that tries a release rolled back for the container before. */
+    UKIYO_JOB_FORCE_UPDATE
+} ukiyo_job_action;
 
 /**
  * Queue an update, redeploy or rollback of one container by name (the REST
