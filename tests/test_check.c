@@ -194,9 +194,22 @@ START_TEST(ukiyoctl_ps_lists_reference_digest_and_state)
                      0);
     json_decref(doc);
     free(out);
-    ck_assert_int_eq(ukiyoctl(&out, "ps"), 0);
+    ck_assert_int_eq(ukiyoctl_stdout(&out, "ps"), 0);
     ck_assert_ptr_nonnull(strstr(out, name));
     ck_assert_ptr_nonnull(strstr(out, "running"));
+    /* It fits 100 columns; --wide shows the rest. */
+    for (char *line = out; line && *line;) {
+        char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        ck_assert_msg(len <= 100 || !strstr(line, "ukiyo-test"), "%zu columns: %.*s", len, (int)len,
+                      line);
+        line = end ? end + 1 : NULL;
+    }
+    ck_assert_ptr_null(strstr(out, "IMAGE ID"));
+    free(out);
+    ck_assert_int_eq(ukiyoctl_stdout(&out, "ps --wide"), 0);
+    ck_assert_ptr_nonnull(strstr(out, "IMAGE ID"));
+    ck_assert_ptr_nonnull(strstr(out, "NEXT WINDOW"));
     free(out);
     free(name);
     free(ref);

@@ -36,7 +36,7 @@ static const char *next_window(const ukiyo_plan *p, char *buf, size_t size)
 }
 
 static void add_table_row(ctl_table *t, const ukiyo_container *c, const char *digest,
-                          const ukiyo_plan *p)
+                          const ukiyo_plan *p, bool wide)
 {
     char id_buf[13], digest_buf[13], poll[32], next[32];
     int64_t poll_s = ukiyo_plan_poll_interval_ms(p) / 1000;
@@ -58,7 +58,9 @@ static void add_table_row(ctl_table *t, const ukiyo_container *c, const char *di
                            ukiyo_plan_window(p) ? ukiyo_plan_window(p) : "-",
                            poll,
                            next_window(p, next, sizeof(next))};
-    ctl_table_add(t, cells);
+    /* Narrow: NAME IMAGE STATE POLICY WINDOW POLL. */
+    const char *narrow[] = {cells[0], cells[1], cells[4], cells[5], cells[6], cells[7]};
+    ctl_table_add(t, wide ? cells : narrow);
     if (ukiyo_plan_error(p))
         fprintf(stderr, "ukiyoctl: %s: skipped by ukiyo: %s\n", ukiyo_container_name(c),
                 ukiyo_plan_error(p));
@@ -101,17 +103,19 @@ static void print_rejections(const ukiyo_rejection_list *rejected, const json_t 
     }
 }
 
-static int list_containers(ukiyo *u, const ctl_options *opts, bool all)
+static int list_containers(ukiyo *u, const ctl_options *opts, bool all, bool wide)
 {
     static const char *const headings[] = {"NAME",   "IMAGE",  "IMAGE ID", "DIGEST",     "STATE",
                                            "POLICY", "WINDOW", "POLL",     "NEXT WINDOW"};
+    static const char *const narrow_headings[] = {"NAME",   "IMAGE",  "STATE",
+                                                  "POLICY", "WINDOW", "POLL"};
     ukiyo_container_list *list = NULL;
     int err = ukiyo_docker_container_list(&list, ukiyo_get_docker(u), all, NULL);
 
     if (err < 0)
         return ctl_fail("cannot list containers", err);
     json_t *rows = json_array(), *names = json_array();
-    ctl_table *table = ctl_table_new(9, headings);
+    ctl_table *table = wide ? ctl_table_new(9, headings) : ctl_table_new(6, narrow_headings);
     ukiyo_rejection_list *rejected = NULL;
     if (ukiyo_get_store(u) && ukiyo_store_rejections(&rejected, ukiyo_get_store(u), NULL) < 0)
         ukiyo_error_clear();
@@ -137,7 +141,7 @@ static int list_containers(ukiyo *u, const ctl_options *opts, bool all)
                                 rejections_json(rejected, ukiyo_container_name(c)));
             json_array_append_new(rows, row);
         } else {
-            add_table_row(table, c, digest, plan);
+            add_table_row(table, c, digest, plan, wide);
             json_array_append_new(names, json_string(ukiyo_container_name(c)));
         }
         ukiyo_plan_free(plan);
@@ -146,8 +150,11 @@ static int list_containers(ukiyo *u, const ctl_options *opts, bool all)
     }
     if (opts->json)
         ctl_print_json(json_incref(rows));
-    else
+    else {
+        if (!wide)
+            ctl_table_fit(table, 100, 1); /* the image reference gives way */
         ctl_table_print(table, stdout);
+    }
     print_rejections(rejected, names);
     ukiyo_rejection_list_free(rejected);
     json_decref(names);
@@ -159,16 +166,21 @@ static int list_containers(ukiyo *u, const ctl_options *opts, bool all)
 
 static int run_ps(const ctl_options *opts, int argc, char **argv)
 {
-    static const struct option longopts[] = {{"all", no_argument, NULL, 'a'}, {NULL, 0, NULL, 0}};
-    bool all = false;
+    static const struct option longopts[] = {{"all", no_argument, NULL, 'a'},
+                                             {"wide", no_argument, NULL, 'w'},
+                                             {NULL, 0, NULL, 0}};
+    bool all = false, wide = false;
     int c, rc;
 
-    while ((c = getopt_long(argc, argv, "a", longopts, NULL)) != -1) {
-        if (c != 'a') {
+    while ((c = getopt_long(argc, argv, "aw", longopts, NULL)) != -1) {
+        if (c == 'a')
+            all = true;
+        else if (c == 'w')
+            wide = true;
+        else {
             ctl_usage(&cmd_ps, stderr);
             return EXIT_USAGE;
         }
-        all = true;
     }
     if (optind < argc) {
         fprintf(stderr, "ukiyoctl ps: unexpected argument \"%s\"\n", argv[optind]);
@@ -177,7 +189,7 @@ static int run_ps(const ctl_options *opts, int argc, char **argv)
     ukiyo *u = ctl_open_with_store_if_any(opts); /* its rejected releases */
     if (!u)
         return EXIT_FAILED;
-    rc = list_containers(u, opts, all);
+    rc = list_containers(u, opts, all, wide);
     ukiyo_close(u);
     return rc;
 }
@@ -185,8 +197,10 @@ static int run_ps(const ctl_options *opts, int argc, char **argv)
 const ctl_command cmd_ps = {
     .name = "ps",
     .summary = "List containers with their image reference, image ID, digest and state",
-    .usage = "Usage: ukiyoctl ps [-a|--all] [--json]\n\n"
+    .usage = "Usage: ukiyoctl ps [-a|--all] [-w|--wide] [--json]\n\n"
              "  -a, --all   stopped containers too (default: running ones)\n"
+             "  -w, --wide  every column: IMAGE ID, DIGEST and NEXT WINDOW too (the\n"
+             "              default fits 100 columns, cutting long references)\n"
              "  --json      one object per container: name, id, image, image_id,\n"
              "              local_digest, state, policy, window, window_open,\n"
              "              window_next_ms, poll_interval_ms, error\n\n"

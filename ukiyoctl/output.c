@@ -146,6 +146,43 @@ void ctl_table_print(ctl_table *t, FILE *to)
     free(width);
 }
 
+void ctl_table_fit(ctl_table *t, size_t total, size_t shrink)
+{
+    size_t *width = calloc(t->columns, sizeof(*width)), sum = 0;
+
+    if (!width || shrink >= t->columns)
+        goto out;
+    for (size_t r = 0; r < t->rows; r++)
+        for (size_t c = 0; c < t->columns; c++) {
+            size_t len = t->cells[r * t->columns + c] ? strlen(t->cells[r * t->columns + c]) : 0;
+            if (len > width[c])
+                width[c] = len;
+        }
+    for (size_t c = 0; c < t->columns; c++)
+        sum += width[c] + (c + 1 < t->columns ? 3 : 0);
+    if (sum <= total)
+        goto out;
+    /* Keep the right end (the tag) of what is cut, and at least 12 characters. */
+    size_t keep = width[shrink] > sum - total ? width[shrink] - (sum - total) : 0;
+    if (keep < 12)
+        keep = 12;
+    for (size_t r = 1; r < t->rows; r++) { /* row 0: the headings */
+        char **cell = &t->cells[r * t->columns + shrink];
+        size_t len = *cell ? strlen(*cell) : 0;
+        if (len <= keep)
+            continue;
+        char *cut = malloc(keep + 4);
+        if (!cut)
+            continue;
+        /* "..." and the last keep - 3 characters: the width stays keep. */
+        snprintf(cut, keep + 4, "...%s", *cell + len - (keep - 3));
+        free(*cell);
+        *cell = cut;
+    }
+out:
+    free(width);
+}
+
 void ctl_table_free(ctl_table *t)
 {
     if (!t)

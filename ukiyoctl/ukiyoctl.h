@@ -66,6 +66,8 @@ typedef struct ctl_table ctl_table;
 ctl_table *ctl_table_new(size_t columns, const char *const *headings);
 void ctl_table_add(ctl_table *t, const char *const *cells);
 void ctl_table_print(ctl_table *t, FILE *to);
+/* Cut column @shrink's cells (keeping their right end) so the table fits @total columns. */
+void ctl_table_fit(ctl_table *t, size_t total, size_t shrink);
 void ctl_table_free(ctl_table *t);
 
 #endif
