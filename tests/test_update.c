@@ -513,6 +513,7 @@ START_TEST(a_label_that_does_not_parse_is_skipped_on_every_path)
                              "--stop-timeout 1 --name %s %s >/dev/null",
                              name, ref),
                      0);
+    free(test_push("ukiyo-test/http:v1", repo, "latest")); /* it runs v2: a release to take */
     ukiyo_update_result *r = NULL;
     ck_assert_msg(ukiyo_update(&r, u, name, NULL) == 0, "%s", ukiyo_error_last());
     ck_assert_msg(ukiyo_update_result_outcome(r) == UKIYO_OUTCOME_UPDATED, "%s",
