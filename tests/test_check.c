@@ -269,6 +269,7 @@ START_TEST(bad_input_gives_clear_errors_and_exit_codes)
     ck_assert_ptr_nonnull(strstr(out, "invalid reference"));
     free(out);
     ck_assert_int_eq(ukiyoctl(&out, "--host unix:///nonexistent/ukiyo.sock ps"), 1);
+    ck_assert_msg(strstr(out, "does not answer") && strstr(out, "dockerd"), "%s", out);
     ck_assert_ptr_nonnull(strstr(out, "connection failed"));
     free(out);
     ck_assert_int_eq(ukiyoctl(&out, "no-such-command"), 2);

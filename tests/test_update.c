@@ -161,6 +161,9 @@ START_TEST(a_failed_pull_stops_nothing)
     ukiyo_update_result *r = update_with(name, UKIYO_STRATEGY_AUTO);
     ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_FAILED);
     ck_assert_ptr_nonnull(strstr(ukiyo_update_result_reason(r), "127.0.0.1:1"));
+    /* Said as what happened and what to look at, with the engine's words. */
+    ck_assert_msg(strstr(ukiyo_update_result_reason(r), "did not answer"), "%s",
+                  ukiyo_update_result_reason(r));
     ukiyo_update_result_free(r);
     char *after = container_id(name);
     ck_assert_str_eq(after, before);

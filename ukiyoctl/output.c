@@ -14,6 +14,9 @@ struct ctl_table {
     char **cells; /* rows * columns, row 0 the headings */
 };
 
+/* The engine ukiyoctl talks to, as the user would name it. */
+static const char *engine_named = NULL;
+
 ukiyo *ctl_open(const ctl_options *opts)
 {
     ukiyo_options o = UKIYO_OPTIONS_INIT;
@@ -21,6 +24,10 @@ ukiyo *ctl_open(const ctl_options *opts)
     int err;
 
     o.docker_host = opts->host;
+    engine_named = opts->host ? opts->host
+                   : getenv("DOCKER_HOST") && getenv("DOCKER_HOST")[0]
+                       ? getenv("DOCKER_HOST")
+                       : "unix:///var/run/docker.sock";
     o.docker_config_dir = opts->config_dir;
     o.timeout_ms = opts->timeout_ms;
     o.db_path = opts->db_path;
@@ -69,6 +76,12 @@ int ctl_fail(const char *what, int code)
 
     fprintf(stderr, "ukiyoctl: %s: %s%s%s\n", what, ukiyo_strerror(code), detail[0] ? ": " : "",
             detail);
+    if (code == UKIYO_ECONNECT)
+        fprintf(stderr,
+                "ukiyoctl: the Docker engine at %s does not answer: is dockerd running, and may "
+                "this user use it (root, or the docker group for its socket)? --host or "
+                "DOCKER_HOST name another engine.\n",
+                engine_named);
     return EXIT_FAILED;
 }
 

@@ -221,6 +221,51 @@ static bool is_rejected(transaction *tx)
     return true;
 }
 
+/* Does @text contain one of @words (NULL-ended), ignoring case? */
+static bool mentions(const char *text, const char *const *words)
+{
+    for (; *words; words++)
+        if (strcasestr(text, *words))
+            return true;
+    return false;
+}
+
+/* A pull that failed, said as what happened, where, and what to do, with the engine's words. */
+static void explain_pull_failure(transaction *tx)
+{
+    static const char *const refused[] = {"unauthorized",
+                                          "authentication required",
+                                          "no basic auth credentials",
+                                          "denied",
+                                          "forbidden",
+                                          NULL};
+    static const char *const unreachable[] =
+        {"connection refused",     "no such host", "i/o timeout", "dial tcp",
+         "network is unreachable", "tls: ",        "x509",        NULL};
+    char words[600], registry[256] = "its registry";
+    ukiyo_image_ref *ref = NULL;
+
+    snprintf(words, sizeof(words), "%s", ukiyo_error_last());
+    if (tx->ref && ukiyo_image_ref_parse(&ref, tx->ref) == 0)
+        snprintf(registry, sizeof(registry), "%s", ukiyo_image_ref_registry(ref));
+    ukiyo_image_ref_free(ref);
+    ukiyo_error_clear();
+    conclude_early(tx, UKIYO_OUTCOME_FAILED, NULL);
+    if (mentions(words, refused))
+        ukiyo__result_set_reason(tx->result,
+                                 "%s refused the pull of %s: save credentials for %s where ukiyo "
+                                 "runs (docker login %s, or ukiyod's access keys), then update "
+                                 "again (%s)",
+                                 registry, tx->ref, registry, registry, words);
+    else if (mentions(words, unreachable))
+        ukiyo__result_set_reason(tx->result,
+                                 "%s did not answer the pull of %s: is it running, and can the "
+                                 "Docker engine reach it? (%s)",
+                                 registry, tx->ref, words);
+    else
+        ukiyo__result_set_reason(tx->result, "the pull of %s failed: %s", tx->ref, words);
+}
+
 /* Pull first: when it fails nothing has been stopped. Fills new_image_id. */
 static bool pull_newest(transaction *tx)
 {
@@ -235,7 +280,7 @@ static bool pull_newest(transaction *tx)
     if (err == 0)
         err = ukiyo__docker_inspect_image_json(tx->docker, tx->ref, &image);
     if (err < 0) {
-        conclude_early(tx, UKIYO_OUTCOME_FAILED, ukiyo_error_last());
+        explain_pull_failure(tx);
         record_failure(tx);
         return true;
     }
