@@ -55,6 +55,10 @@ void ukiyo__plan_read(ukiyo *u, const ukiyo_container *c, const char *window, in
     p->error = ukiyo__str_dup(l.error);
     p->policy = l.policy; /* taken */
     l.policy = NULL;
+    /* Not labelled: the default policy (digest), as an object like any other. */
+    if (!p->policy && !ukiyo_container_label(c, UKIYO_LABEL_POLICY) &&
+        ukiyo_policy_parse(&p->policy, NULL) < 0)
+        ukiyo_error_clear();
     p->policy_text = ukiyo__str_dup(p->policy ? ukiyo_policy_text(p->policy)
                                               : ukiyo_container_label(c, UKIYO_LABEL_POLICY));
     if (window) /* a deployment's own, checked when it was saved */
