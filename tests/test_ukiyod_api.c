@@ -61,6 +61,18 @@ START_TEST(scheduled_deployments_create_update_and_wait_for_their_time)
              "\"internalPort\":8080}]}",
              name);
     expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", body), 400, NULL);
+    /* Digits only; one host port once. */
+    static const char *const bad_times[] = {"\"  123\"", "\"+123\"", "\"-0\"", "\"12a\""};
+    for (size_t i = 0; i < sizeof(bad_times) / sizeof(bad_times[0]); i++) {
+        snprintf(body, sizeof(body), "{\"name\":\"%s\",\"scheduledAt\":%s}", name, bad_times[i]);
+        expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", body), 400,
+                      "scheduledAt");
+    }
+    snprintf(body, sizeof(body),
+             "{\"name\":\"%s\",\"bindingPort\":[{\"exportPort\":18090,\"internalPort\":80},"
+             "{\"exportPort\":18090,\"internalPort\":81}]}",
+             name);
+    expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", body), 400, "twice");
 
     snprintf(body, sizeof(body),
              "{\"name\":\"%s\",\"containerName\":\"%s\",\"bindingPort\":[{\"exportPort\":\"%d\","
@@ -114,7 +126,8 @@ START_TEST(scheduled_deployments_create_update_and_wait_for_their_time)
     char path[512];
     snprintf(path, sizeof(path), "/get-container-history-by-name/%s", container);
     expect_status(api_send(&d, "GET", path, NULL), 200, "\"outcome\":\"updated\"");
-    expect_status(api_send(&d, "GET", "/get-container-history/zero", NULL), 400, NULL);
+    expect_status(api_send(&d, "GET", "/get-container-history/zero", NULL), 400,
+                  "\"ResponseCode\":1");
     snprintf(path, sizeof(path), "/remove-repository-scheduled-time/%s", container);
     expect_status(api_send(&d, "DELETE", path, NULL), 200, NULL);
     expect_status(api_send(&d, "DELETE", path, NULL), 404, NULL);

@@ -11,19 +11,19 @@
 
 /* ---- the seed's JSON <-> ukiyo_deployment_spec ------------------------- */
 
-/* An integer given as a JSON number or a string of digits. */
+/* An integer given as a JSON number or a string of digits only (no sign, no space). */
 static bool integer_of(json_t *v, long long *out)
 {
-    char *end;
+    const char *text = json_string_value(v);
 
     if (json_is_integer(v)) {
         *out = json_integer_value(v);
         return true;
     }
-    if (!json_is_string(v) || !json_string_value(v)[0])
+    if (!text || !text[0] || strlen(text) > 18 || strspn(text, "0123456789") != strlen(text))
         return false;
-    *out = strtoll(json_string_value(v), &end, 10);
-    return *end == '\0';
+    *out = strtoll(text, NULL, 10);
+    return true;
 }
 
 /*
@@ -174,8 +174,7 @@ int handle_seed_history_page(route_context *ctx, const route_request *req)
 
     if (*end || page < 1 || page > 1000000) {
         ukiyo_error_clear();
-        return server_answer_error(req, MHD_HTTP_BAD_REQUEST, "bad_page",
-                                   "the page is a number from 1");
+        return seed_answer_error(req, MHD_HTTP_BAD_REQUEST, "the page is a number from 1");
     }
     return seed_history(ctx, req, NULL, (size_t)(page - 1) * SEED_HISTORY_PAGE);
 }

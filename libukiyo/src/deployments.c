@@ -40,6 +40,12 @@ static int ports_of(const ukiyo_deployment_spec *spec, json_t **out)
             json_decref(ports);
             return bad("host and container ports are port numbers (1-65535)");
         }
+        for (size_t j = 0; j < i; j++)
+            if (spec->ports[j].host_port == b->host_port) {
+                json_decref(ports);
+                return ukiyo__error_set(UKIYO_EINVAL, "deployment: host port %d is given twice",
+                                        b->host_port);
+            }
         json_array_append_new(ports, json_pack("{s:i, s:i}", "exportPort", b->host_port,
                                                "internalPort", b->container_port));
     }
