@@ -130,6 +130,35 @@ START_TEST(the_poller_finds_a_push_without_any_webhook)
 }
 END_TEST
 
+/* A release rolled back for a container is not queued again by the next polls; a newer one is. */
+START_TEST(a_poll_leaves_a_rejected_release_alone)
+{
+    char *repo = repo_name();
+    char *ref = test_push("ukiyo-test/http:v1", repo, "latest");
+    char *name = run_on(ref, "polled-rejected", "--label ukiyo.poll=1m");
+
+    ck_assert_uint_eq(dispatch(), 0);
+    free(test_push("ukiyo-test/exits:latest", repo, "latest"));
+    fake_now += 60000;
+    ck_assert_uint_eq(dispatch(), 1);
+    ck_assert_uint_eq(run_jobs(), 1); /* rolled back */
+    char *v = served_version(name);
+    ck_assert_str_eq(v, "v1\n");
+    free(v);
+    fake_now += 60000;
+    ck_assert_uint_eq(dispatch(), 0); /* rejected: not tried again */
+    fake_now += 60000;
+    ck_assert_uint_eq(dispatch(), 0);
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    fake_now += 60000;
+    ck_assert_uint_eq(dispatch(), 1);
+    ck_assert_uint_eq(run_jobs(), 1);
+    v = served_version(name);
+    ck_assert_str_eq(v, "v2\n");
+    free(v), free(name), free(ref), free(repo);
+}
+END_TEST
+
 START_TEST(tag_policies_move_to_their_tags)
 {
     static const struct {
@@ -338,6 +367,7 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, the_poller_finds_a_push_without_any_webhook);
     tcase_add_test(tc, tag_policies_move_to_their_tags);
+    tcase_add_test(tc, a_poll_leaves_a_rejected_release_alone);
     tcase_add_test(tc, a_push_outside_the_window_waits_for_it);
     tcase_add_test(tc, a_deployment_waits_for_its_own_window);
     suite_add_tcase(s, tc);

@@ -12,6 +12,7 @@
 
 #include "jobs_private.h"
 #include "scheduler_private.h"
+#include "store_internal.h"
 
 #define RESCAN_MS (10 * 60 * 1000)
 #define BACKOFF_MIN_MS (60 * 1000)
@@ -199,6 +200,24 @@ static bool backing_off(scheduler *s, const char *registry, int64_t now)
     return b && b->until_ms > now;
 }
 
+/* Was the registry's @digest rolled back for container @name before? Then a poll leaves it. */
+static bool rejected_for(ukiyo *u, const char *name, const char *digest)
+{
+    store_rejection r;
+    bool found = false;
+
+    if (!ukiyo_get_store(u) ||
+        ukiyo__store_rejection_find(ukiyo_get_store(u), name, NULL, digest, &r, &found) < 0) {
+        ukiyo_error_clear();
+        return false;
+    }
+    if (found) {
+        log_debug("poll %s: %s was rejected for it: not queued", name, digest);
+        ukiyo__store_rejection_clear(&r);
+    }
+    return found;
+}
+
 /* One request for the tag: queue a job when any container on it runs another digest. */
 static int poll_digest(ukiyo *u, scheduler *s, due_list *l, size_t first, int64_t now,
                        unsigned int *jobs)
@@ -219,7 +238,8 @@ static int poll_digest(ukiyo *u, scheduler *s, due_list *l, size_t first, int64_
     bool changed = false;
     for (size_t i = first; i < l->count; i++)
         if (strcmp(l->items[i].ref_key, d->ref_key) == 0 && l->items[i].local_digest &&
-            strcmp(l->items[i].local_digest, digest) != 0)
+            strcmp(l->items[i].local_digest, digest) != 0 &&
+            !rejected_for(u, l->items[i].name, digest))
             changed = true;
     int64_t id = 0;
     if (changed) {
