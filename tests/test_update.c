@@ -451,6 +451,19 @@ START_TEST(a_rejected_release_waits_for_a_newer_one_or_force)
 }
 END_TEST
 
+/* Collects the phase names (once each in a row) into the buffer @payload. */
+static void note_phase(const char *container, ukiyo_update_phase phase, int elapsed_s, int limit_s,
+                       void *payload)
+{
+    char *buf = payload;
+    const char *name = ukiyo_update_phase_name(phase);
+    size_t len = strlen(buf), n = strlen(name);
+    (void)container, (void)elapsed_s, (void)limit_s;
+    if (len >= n + 1 && strncmp(buf + len - n - 1, name, n) == 0)
+        return; /* the gate reports each second */
+    snprintf(buf + len, 512 - len, "%s,", name);
+}
+
 /*
  * A label means one thing on every path: a value that does not parse makes
  * check, ps and update all leave the container alone and say which label;
@@ -518,7 +531,15 @@ START_TEST(a_label_that_does_not_parse_is_skipped_on_every_path)
                      0);
     free(test_push("ukiyo-test/http:v1", repo, "latest")); /* it runs v2: a release to take */
     ukiyo_update_result *r = NULL;
-    ck_assert_msg(ukiyo_update(&r, u, name, NULL) == 0, "%s", ukiyo_error_last());
+    /* The phases are reported as they begin, in order (a terminal's live line). */
+    char phases[512] = "";
+    ukiyo_update_options opts = UKIYO_UPDATE_OPTIONS_INIT;
+    opts.phase = note_phase;
+    opts.phase_payload = phases;
+    ck_assert_msg(ukiyo_update(&r, u, name, &opts) == 0, "%s", ukiyo_error_last());
+    ck_assert_msg(strstr(phases, "creating,stopping the old one,switching over,starting,"
+                                 "waiting for health"),
+                  "%s", phases);
     ck_assert_msg(ukiyo_update_result_outcome(r) == UKIYO_OUTCOME_UPDATED, "%s",
                   ukiyo_update_result_reason(r) ? ukiyo_update_result_reason(r) : "");
     ukiyo_update_result_free(r);

@@ -29,6 +29,18 @@ static int on_pull_progress(const ukiyo_pull_progress *p, void *payload)
     return 0;
 }
 
+/* A terminal's live line: the phase the update of @container is in. */
+static void on_phase(const char *container, ukiyo_update_phase phase, int elapsed_s, int limit_s,
+                     void *payload)
+{
+    (void)payload;
+    if (phase == UKIYO_PHASE_GATING)
+        fprintf(stderr, "\r%s: %s %d/%d s\033[K", container, ukiyo_update_phase_name(phase),
+                elapsed_s, limit_s);
+    else
+        fprintf(stderr, "\r%s: %s\033[K", container, ukiyo_update_phase_name(phase));
+}
+
 static json_t *result_json(const ukiyo_update_result *r)
 {
     char *text = NULL;
@@ -62,6 +74,7 @@ static bool handle_one(ukiyo *u, update_fn fn, update_args *args, const char *na
     if (!json && isatty(STDERR_FILENO)) {
         opts.progress = on_pull_progress;
         opts.progress_payload = (void *)name;
+        opts.phase = on_phase;
     }
     err = fn(&r, u, name, &opts);
     if (opts.progress)

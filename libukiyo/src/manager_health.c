@@ -41,8 +41,10 @@ static int not_running(json_t *state)
  * running (without one) for a whole settle period: no exit, no restart, no
  * turn to unhealthy during it. A HEALTHCHECK has @timeout_s to pass first.
  */
-int ukiyo__health_gate(ukiyo_docker *docker, const char *container_id, int timeout_s, int settle_s)
+int ukiyo__health_gate(ukiyo_docker *docker, const char *container_id, int timeout_s, int settle_s,
+                       const transaction *tx)
 {
+    int64_t reported = -1;
     int64_t start = monotonic_ms(), healthy_since = -1;
     json_int_t first_restarts = -1;
     char *first_started = NULL;
@@ -59,6 +61,11 @@ int ukiyo__health_gate(ukiyo_docker *docker, const char *container_id, int timeo
         const char *started = json_string_value(json_object_get(state, "StartedAt"));
         json_int_t restarts = json_integer_value(json_object_get(doc, "RestartCount"));
         int64_t now = monotonic_ms(), elapsed = now - start;
+        if (elapsed / 1000 != reported) { /* once a second */
+            reported = elapsed / 1000;
+            ukiyo__report_phase(tx, UKIYO_PHASE_GATING, (int)reported,
+                                status && healthy_since < 0 ? timeout_s : settle_s);
+        }
 
         if (status && strcmp(status, "healthy") == 0 && healthy_since < 0)
             healthy_since = now;

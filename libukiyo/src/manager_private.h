@@ -54,8 +54,11 @@ int ukiyo__transaction_run(transaction *tx);
  * unhealthy during it. 0 when it passes; UKIYO_ETIMEOUT or UKIYO_EDOCKER
  * with the reason in the last error when it does not.
  */
-int ukiyo__health_gate(ukiyo_docker *docker, const char *container_id, int timeout_s,
-                       int min_uptime_s);
+int ukiyo__health_gate(ukiyo_docker *docker, const char *container_id, int timeout_s, int settle_s,
+                       const transaction *tx);
+/* Tell the caller's phase callback, if any, that @phase begins. */
+void ukiyo__report_phase(const transaction *tx, ukiyo_update_phase phase, int elapsed_s,
+                         int limit_s);
 
 /* Put the old container back under its name, running if it ran (manager_transaction.c). */
 int ukiyo__restore_old_container(ukiyo_docker *d, const journal_entry *j);

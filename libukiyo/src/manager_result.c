@@ -129,3 +129,18 @@ void ukiyo__reject_release(transaction *tx, const char *reason)
         ukiyo_error_clear();
     }
 }
+
+void ukiyo__report_phase(const transaction *tx, ukiyo_update_phase phase, int elapsed_s,
+                         int limit_s)
+{
+    if (tx && tx->opts.phase)
+        tx->opts.phase(tx->name, phase, elapsed_s, limit_s, tx->opts.phase_payload);
+}
+
+UKIYO_EXTERN const char *ukiyo_update_phase_name(ukiyo_update_phase phase)
+{
+    static const char *const names[] = {"creating",       "stopping the old one",
+                                        "starting",       "waiting for health",
+                                        "switching over", "rolling back"};
+    return (unsigned)phase < ARRAY_SIZE(names) ? names[phase] : "unknown";
+}

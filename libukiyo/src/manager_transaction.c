@@ -111,9 +111,24 @@ static int connect_extra_networks(transaction *tx, const char *id, json_t *extra
     return 0;
 }
 
+/* Record that step @name is about to be taken, and tell the caller which phase begins. */
 static int step(transaction *tx, const char *name)
 {
-    return ukiyo__journal_step(tx->store, tx->journal.id, name);
+    static const struct {
+        const char *step;
+        ukiyo_update_phase phase;
+    } phases[] = {{STEP_CREATE, UKIYO_PHASE_CREATING},
+                  {STEP_STOP_OLD, UKIYO_PHASE_STOPPING},
+                  {STEP_RENAME_OLD, UKIYO_PHASE_SWITCHING},
+                  {STEP_START_NEW, UKIYO_PHASE_STARTING},
+                  {STEP_ADVERTISE, UKIYO_PHASE_SWITCHING},
+                  {STEP_ROLLBACK, UKIYO_PHASE_ROLLING_BACK}};
+    int err = ukiyo__journal_step(tx->store, tx->journal.id, name);
+
+    for (size_t i = 0; err == 0 && i < ARRAY_SIZE(phases); i++)
+        if (strcmp(phases[i].step, name) == 0)
+            ukiyo__report_phase(tx, phases[i].phase, 0, 0);
+    return err;
 }
 
 /*
@@ -214,7 +229,7 @@ static int create_new_container(transaction *tx)
         err = hold_back_aliases(tx, spec, extra);
     text = err == 0 ? json_dumps(spec, JSON_COMPACT) : NULL;
     if (err == 0)
-        err = text ? ukiyo__journal_step(tx->store, tx->journal.id, STEP_CREATE) : UKIYO_ENOMEM;
+        err = text ? step(tx, STEP_CREATE) : UKIYO_ENOMEM;
     if (err == 0)
         err = ukiyo_docker_container_create(&id, tx->docker, tx->journal.temp_name, text);
     if (err == 0) {
@@ -261,7 +276,7 @@ static int start_new_and_gate(transaction *tx)
         err = step(tx, STEP_HEALTH);
     if (err == 0)
         err = ukiyo__health_gate(tx->docker, tx->journal.new_container_id, tx->health_timeout_s,
-                                 tx->min_uptime_s);
+                                 tx->min_uptime_s, tx);
     return err;
 }
 

@@ -31,6 +31,23 @@ typedef enum {
     UKIYO_STRATEGY_START_FIRST /**< start the new, gate, stop the old (no host ports only) */
 } ukiyo_strategy;
 
+/** The phases of an update, reported as they begin (ukiyo_update_options.phase). */
+typedef enum {
+    UKIYO_PHASE_CREATING = 0, /**< the new container is created */
+    UKIYO_PHASE_STOPPING,     /**< the old one stops */
+    UKIYO_PHASE_STARTING,     /**< the new one starts */
+    UKIYO_PHASE_GATING,       /**< its health gate runs: elapsed of limit seconds, each second */
+    UKIYO_PHASE_SWITCHING,    /**< names, aliases and the old container handed over */
+    UKIYO_PHASE_ROLLING_BACK  /**< the gate failed: the old container comes back */
+} ukiyo_update_phase;
+
+/** Called as each phase begins; @p elapsed_s and @p limit_s for UKIYO_PHASE_GATING. */
+typedef void (*ukiyo_update_phase_fn)(const char *container, ukiyo_update_phase phase,
+                                      int elapsed_s, int limit_s, void *payload);
+
+/** The phase's name: "creating", "stopping the old one", ... */
+UKIYO_EXTERN const char *ukiyo_update_phase_name(ukiyo_update_phase phase);
+
 typedef struct {
     unsigned int version;
     ukiyo_strategy strategy;
@@ -65,12 +82,16 @@ typedef struct {
      * rejected release); without it the update is skipped with why.
      */
     int force;
+    /** Each phase as it begins (a terminal's live line), or NULL. */
+    ukiyo_update_phase_fn phase;
+    void *phase_payload;
 } ukiyo_update_options;
 
 #define UKIYO_UPDATE_OPTIONS_VERSION 3
 #define UKIYO_UPDATE_OPTIONS_INIT                                                                  \
     {                                                                                              \
-        UKIYO_UPDATE_OPTIONS_VERSION, UKIYO_STRATEGY_AUTO, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0      \
+        UKIYO_UPDATE_OPTIONS_VERSION, UKIYO_STRATEGY_AUTO, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0,     \
+            NULL, NULL                                                                             \
     }
 
 /**
