@@ -66,40 +66,32 @@ static void add_table_row(ctl_table *t, const ukiyo_container *c, const char *di
                 ukiyo_plan_error(p));
 }
 
-/* The releases rolled back for @name, as JSON objects (a new array). */
-static json_t *rejections_json(const ukiyo_rejection_list *rejected, const char *name)
+/* A container's rejected releases, as the library prints them. */
+static json_t *rejections_json(const ukiyo_rejection_list *rejected)
 {
-    json_t *out = json_array();
+    char *text = NULL;
+    json_t *doc = rejected && ukiyo_rejection_list_json(&text, rejected) == 0
+                      ? json_loads(text, 0, NULL)
+                      : NULL;
 
-    for (size_t i = 0; i < ukiyo_rejection_list_count(rejected); i++) {
-        const ukiyo_rejection *r = ukiyo_rejection_list_get(rejected, i);
-        char *text = NULL;
-        if (strcmp(ukiyo_rejection_container(r), name) == 0 && ukiyo_rejection_json(&text, r) == 0)
-            json_array_append_new(out, json_loads(text, 0, NULL));
-        ukiyo_string_free(text);
-    }
-    return out;
+    ukiyo_string_free(text);
+    return doc ? doc : json_array();
 }
 
-/* Under the table: each listed container's rejected releases, why and when. */
-static void print_rejections(const ukiyo_rejection_list *rejected, const json_t *names)
+/* On standard error, beside the skipped labels: the container's rejected releases. */
+static void print_rejections(const ukiyo_rejection_list *rejected)
 {
     for (size_t i = 0; i < ukiyo_rejection_list_count(rejected); i++) {
         const ukiyo_rejection *r = ukiyo_rejection_list_get(rejected, i);
-        size_t j;
-        json_t *name;
-        json_array_foreach(names, j, name) {
-            if (strcmp(json_string_value(name), ukiyo_rejection_container(r)) != 0)
-                continue;
-            char when[32], id_buf[13];
-            time_t t = (time_t)(ukiyo_rejection_time_ms(r) / 1000);
-            struct tm tm;
-            gmtime_r(&t, &tm);
-            strftime(when, sizeof(when), "%Y-%m-%d %H:%MZ", &tm);
-            fprintf(stderr, "ukiyoctl: %s: release %s rejected at %s: %s\n",
-                    ukiyo_rejection_container(r), ctl_short_id(ukiyo_rejection_image_id(r), id_buf),
-                    when, ukiyo_rejection_reason(r));
-        }
+        char id_buf[13];
+        time_t t = (time_t)(ukiyo_rejection_time_ms(r) / 1000);
+        struct tm tm;
+        char when[32];
+        gmtime_r(&t, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%MZ", &tm);
+        fprintf(stderr, "ukiyoctl: %s: release %s rejected at %s: %s\n",
+                ukiyo_rejection_container(r), ctl_short_id(ukiyo_rejection_image_id(r), id_buf),
+                when, ukiyo_rejection_reason(r));
     }
 }
 
@@ -114,11 +106,8 @@ static int list_containers(ukiyo *u, const ctl_options *opts, bool all, bool wid
 
     if (err < 0)
         return ctl_fail("cannot list containers", err);
-    json_t *rows = json_array(), *names = json_array();
+    json_t *rows = json_array();
     ctl_table *table = wide ? ctl_table_new(9, headings) : ctl_table_new(6, narrow_headings);
-    ukiyo_rejection_list *rejected = NULL;
-    if (ukiyo_get_store(u) && ukiyo_store_rejections(&rejected, ukiyo_get_store(u), NULL) < 0)
-        ukiyo_error_clear();
     for (size_t i = 0; i < ukiyo_container_list_count(list); i++) {
         /* The list shows an image ID once the tag has moved on; inspect keeps the reference. */
         ukiyo_container *c = NULL;
@@ -135,15 +124,19 @@ static int list_containers(ukiyo *u, const ctl_options *opts, bool all, bool wid
             ukiyo_string_free(digest);
             continue;
         }
+        ukiyo_rejection_list *rejected = NULL;
+        if (ukiyo_get_store(u) &&
+            ukiyo_store_rejections(&rejected, ukiyo_get_store(u), ukiyo_container_name(c)) < 0)
+            ukiyo_error_clear();
         if (opts->json) {
             json_t *row = container_row_json(c, digest, plan);
-            json_object_set_new(row, "rejected",
-                                rejections_json(rejected, ukiyo_container_name(c)));
+            json_object_set_new(row, "rejected", rejections_json(rejected));
             json_array_append_new(rows, row);
         } else {
             add_table_row(table, c, digest, plan, wide);
-            json_array_append_new(names, json_string(ukiyo_container_name(c)));
+            print_rejections(rejected);
         }
+        ukiyo_rejection_list_free(rejected);
         ukiyo_plan_free(plan);
         ukiyo_string_free(digest);
         ukiyo_container_free(c);
@@ -155,9 +148,6 @@ static int list_containers(ukiyo *u, const ctl_options *opts, bool all, bool wid
             ctl_table_fit(table, 100, 1); /* the image reference gives way */
         ctl_table_print(table, stdout);
     }
-    print_rejections(rejected, names);
-    ukiyo_rejection_list_free(rejected);
-    json_decref(names);
     json_decref(rows);
     ctl_table_free(table);
     ukiyo_container_list_free(list);

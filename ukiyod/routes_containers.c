@@ -26,31 +26,28 @@ static json_t *container_json(const ukiyo_container *c)
                      labels);
 }
 
-/* The releases rolled back for @name: [{container, image, image_id, digest, reason, rejected_ms}].
+/* The releases rolled back for @name, as the library prints them (an empty array without a store).
  */
-static json_t *rejected_json(const ukiyo_rejection_list *rejected, const char *name)
+static json_t *rejected_json(ukiyo *u, const char *name)
 {
-    json_t *out = json_array();
+    ukiyo_rejection_list *list = NULL;
+    char *text = NULL;
+    json_t *doc = NULL;
 
-    for (size_t i = 0; name && i < ukiyo_rejection_list_count(rejected); i++) {
-        const ukiyo_rejection *r = ukiyo_rejection_list_get(rejected, i);
-        char *text = NULL;
-        if (strcmp(ukiyo_rejection_container(r), name) == 0 && ukiyo_rejection_json(&text, r) == 0)
-            json_array_append_new(out, json_loads(text, 0, NULL));
-        ukiyo_string_free(text);
-    }
-    return out;
+    if (name && ukiyo_get_store(u) &&
+        ukiyo_store_rejections(&list, ukiyo_get_store(u), name) == 0 &&
+        ukiyo_rejection_list_json(&text, list) == 0)
+        doc = json_loads(text, 0, NULL);
+    ukiyo_error_clear();
+    ukiyo_string_free(text);
+    ukiyo_rejection_list_free(list);
+    return doc ? doc : json_array();
 }
 
 int handle_containers(route_context *ctx, const route_request *req)
 {
     ukiyo_container_list *list = NULL;
-    ukiyo_rejection_list *rejected = NULL;
     json_t *out = json_array();
-
-    if (ukiyo_get_store(ctx->u) &&
-        ukiyo_store_rejections(&rejected, ukiyo_get_store(ctx->u), NULL) < 0)
-        ukiyo_error_clear();
 
     int err = ukiyo_docker_container_list(&list, ukiyo_get_docker(ctx->u), 1, NULL);
     for (size_t i = 0; err == 0 && i < ukiyo_container_list_count(list); i++) {
@@ -60,13 +57,12 @@ int handle_containers(route_context *ctx, const route_request *req)
                                            ukiyo_container_id(ukiyo_container_list_get(list, i))) ==
             0) {
             json_t *row = container_json(c);
-            json_object_set_new(row, "rejected", rejected_json(rejected, ukiyo_container_name(c)));
+            json_object_set_new(row, "rejected", rejected_json(ctx->u, ukiyo_container_name(c)));
             json_array_append_new(out, row);
         }
         ukiyo_container_free(c);
     }
     ukiyo_container_list_free(list);
-    ukiyo_rejection_list_free(rejected);
     if (err < 0) {
         json_decref(out);
         return server_answer_error(req, MHD_HTTP_BAD_GATEWAY, "engine", ukiyo_error_last());

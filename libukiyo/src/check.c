@@ -45,10 +45,7 @@ static void note_rejected(check_run *run, const char *remote)
         return;
     }
     char when[32];
-    time_t t = (time_t)(r.rejected_ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    ukiyo__utc_text(r.rejected_ms, when);
     run->result->status = UKIYO_CHECK_REJECTED;
     free(run->result->reason);
     run->result->reason =

@@ -207,10 +207,7 @@ static bool is_rejected(transaction *tx)
     if (!found)
         return false;
     char when[32];
-    time_t t = (time_t)(r.rejected_ms / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    ukiyo__utc_text(r.rejected_ms, when);
     if (!tx->old_ref && ukiyo__docker_tag_image(tx->docker, tx->result->old_image_id, tx->ref) < 0)
         ukiyo_error_clear();
     conclude_early(tx, UKIYO_OUTCOME_SKIPPED, NULL);

@@ -203,18 +203,36 @@ UKIYO_EXTERN int64_t ukiyo_rejection_time_ms(const ukiyo_rejection *r)
     return r->row.rejected_ms;
 }
 
-UKIYO_EXTERN int ukiyo_rejection_json(char **json_out, const ukiyo_rejection *r)
+static json_t *rejection_doc(const store_rejection *r)
 {
-    if (!json_out || !r)
-        return ukiyo__error_set(UKIYO_EINVAL, "rejections: NULL argument");
-    json_t *doc =
-        json_pack("{s:s, s:s, s:s, s:s?, s:s, s:I}", "container", r->row.container, "image",
-                  r->row.image_ref, "image_id", r->row.image_id, "digest", r->row.digest, "reason",
-                  r->row.reason, "rejected_ms", (json_int_t)r->row.rejected_ms);
+    return json_pack("{s:s, s:s, s:s, s:s?, s:s, s:I}", "container", r->container, "image",
+                     r->image_ref, "image_id", r->image_id, "digest", r->digest, "reason",
+                     r->reason, "rejected_ms", (json_int_t)r->rejected_ms);
+}
+
+static int dump(json_t *doc, char **json_out)
+{
     char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(doc);
     if (!text)
         return ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
     *json_out = text;
     return 0;
+}
+
+UKIYO_EXTERN int ukiyo_rejection_json(char **json_out, const ukiyo_rejection *r)
+{
+    if (!json_out || !r)
+        return ukiyo__error_set(UKIYO_EINVAL, "rejections: NULL argument");
+    return dump(rejection_doc(&r->row), json_out);
+}
+
+UKIYO_EXTERN int ukiyo_rejection_list_json(char **json_out, const ukiyo_rejection_list *list)
+{
+    if (!json_out || !list)
+        return ukiyo__error_set(UKIYO_EINVAL, "rejections: NULL argument");
+    json_t *doc = json_array();
+    for (size_t i = 0; doc && i < list->count; i++)
+        json_array_append_new(doc, rejection_doc(&list->rows[i]));
+    return dump(doc, json_out);
 }

@@ -161,6 +161,8 @@ UKIYO_EXTERN int64_t ukiyo_rejection_time_ms(const ukiyo_rejection *r);
  * @param json_out new string; free with ukiyo_string_free
  */
 UKIYO_EXTERN int ukiyo_rejection_json(char **json_out, const ukiyo_rejection *r);
+/** The list as a JSON array of those objects. @param json_out new string */
+UKIYO_EXTERN int ukiyo_rejection_list_json(char **json_out, const ukiyo_rejection_list *list);
 
 /** Totals for metrics: finished transactions by container, kind and outcome; jobs by state. */
 typedef struct ukiyo_store_stats ukiyo_store_stats;

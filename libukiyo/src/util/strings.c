@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -153,4 +154,14 @@ UKIYO_EXTERN int ukiyo_string_list_append(ukiyo_string_list *list, const char *s
 UKIYO_EXTERN int ukiyo_secret_equal(const char *a, const char *b)
 {
     return a && b && ukiyo__str_equal_secret(a, b);
+}
+
+const char *ukiyo__utc_text(int64_t ms, char buf[32])
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+
+    if (!gmtime_r(&t, &tm) || !strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(buf, 32, "%lld ms", (long long)ms);
+    return buf;
 }
