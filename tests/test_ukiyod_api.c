@@ -126,6 +126,8 @@ START_TEST(scheduled_deployments_create_update_and_wait_for_their_time)
     char path[512];
     snprintf(path, sizeof(path), "/get-container-history-by-name/%s", container);
     expect_status(api_send(&d, "GET", path, NULL), 200, "\"outcome\":\"updated\"");
+    /* Its creation is in its history too. */
+    expect_status(api_send(&d, "GET", path, NULL), 200, "\"outcome\":\"created\"");
     expect_status(api_send(&d, "GET", "/get-container-history/zero", NULL), 400,
                   "\"ResponseCode\":1");
     snprintf(path, sizeof(path), "/remove-repository-scheduled-time/%s", container);

@@ -396,6 +396,30 @@ static char *first_container_spec(const deployment *d, const char *ref)
     return text;
 }
 
+/* The first container of a deployment is a fact of its history too. */
+static void record_creation(ukiyo *u, const deployment *d, const char *ref, const char *id)
+{
+    ukiyo_image_info *image = NULL;
+    if (ukiyo_docker_image_inspect(&image, ukiyo_get_docker(u), ref) < 0)
+        ukiyo_error_clear();
+    journal_entry e = {
+        .container = d->container,
+        .kind = "create",
+        .strategy = "",
+        .image_ref = (char *)ref,
+        .old_container_id = "",
+        .old_image_id = "",
+        .new_image_id = (char *)(image ? ukiyo_image_info_id(image) : NULL),
+    };
+    (void)id;
+    if (ukiyo__journal_record(ukiyo_get_store(u), &e, "created",
+                              "the deployment's first container") < 0) {
+        log_warning("%s: its creation could not be recorded: %s", d->container, ukiyo_error_last());
+        ukiyo_error_clear();
+    }
+    ukiyo_image_info_free(image);
+}
+
 int ukiyo__deployment_create_container(ukiyo *u, const deployment *d, const char *ref)
 {
     ukiyo_docker *docker = ukiyo_get_docker(u);
@@ -421,6 +445,8 @@ int ukiyo__deployment_create_container(ukiyo *u, const deployment *d, const char
             ukiyo__error_set(err, "%s", why);
         }
     }
+    if (err == 0)
+        record_creation(u, d, ref, id);
     free(spec);
     ukiyo_string_free(id);
     return err;
