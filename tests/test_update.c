@@ -451,6 +451,40 @@ START_TEST(a_rejected_release_waits_for_a_newer_one_or_force)
 }
 END_TEST
 
+/* What check says a tag policy does, update does (#11: it used to answer fresh). */
+START_TEST(update_follows_the_tag_policy_check_names)
+{
+    char *name = test_unique_name("minor");
+    char repo[300];
+    snprintf(repo, sizeof(repo), "ukiyo-test/%s", name);
+    char *ref = test_push("ukiyo-test/http:v1", repo, "1.2.9");
+    free(test_push("ukiyo-test/http:v2", repo, "1.3.0"));
+    free(test_push("ukiyo-test/http:v2", repo, "2.0.0"));
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 --label ukiyo.policy=minor "
+                             "--stop-timeout 1 --name %s %s >/dev/null",
+                             name, ref),
+                     0);
+    ukiyo_check_result *c = NULL;
+    ck_assert_int_eq(ukiyo_check(&c, u, name), 0);
+    ck_assert_str_eq(ukiyo_check_result_new_tag(c), "1.3.0");
+    ukiyo_check_result_free(c);
+    ukiyo_update_result *r = update_with(name, UKIYO_STRATEGY_AUTO);
+    ck_assert_msg(ukiyo_update_result_outcome(r) == UKIYO_OUTCOME_UPDATED, "%s",
+                  ukiyo_update_result_reason(r) ? ukiyo_update_result_reason(r) : "");
+    ukiyo_update_result_free(r);
+    json_t *doc = inspect(name);
+    const char *now = json_string_value(json_object_get(json_object_get(doc, "Config"), "Image"));
+    ck_assert_msg(strstr(now, ":1.3.0"), "%s", now);
+    json_decref(doc);
+    char *out = served(name);
+    ck_assert_str_eq(out, "v2\n");
+    free(out);
+    free(ref);
+    free(name);
+}
+END_TEST
+
 /* Collects the phase names (once each in a row) into the buffer @payload. */
 static void note_phase(const char *container, ukiyo_update_phase phase, int elapsed_s, int limit_s,
                        void *payload)
@@ -568,6 +602,7 @@ int main(void)
     tcase_add_test(rollback, an_engine_gone_mid_update_is_reconciled_when_it_returns);
     tcase_add_test(rollback, a_label_that_does_not_parse_is_skipped_on_every_path);
     tcase_add_test(rollback, a_rejected_release_waits_for_a_newer_one_or_force);
+    tcase_add_test(rollback, update_follows_the_tag_policy_check_names);
     suite_add_tcase(s, rollback);
     return test_run_suite(s);
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "manager_private.h"
+#include "plan.h"
 
 #define DEFAULT_HEALTH_TIMEOUT_S 60
 /*
@@ -312,6 +313,38 @@ static int plan_journal(transaction *tx)
     return ukiyo__journal_begin(tx->store, j);
 }
 
+/*
+ * A policy that follows tags (patch, minor, ...): the reference it moves the
+ * container to now, from the registry's tag list (new string), or NULL to
+ * stay on its tag. The same choice check shows and the poller makes.
+ */
+static char *tag_policy_target(transaction *tx)
+{
+    ukiyo_policy_kind kind =
+        tx->labels.policy ? ukiyo_policy_get_kind(tx->labels.policy) : UKIYO_POLICY_DIGEST;
+    ukiyo_image_ref *ref = NULL;
+    ukiyo_string_list *tags = NULL;
+    char *tag = NULL, *target = NULL;
+
+    if (kind == UKIYO_POLICY_DIGEST || kind == UKIYO_POLICY_NEVER || !tx->ref ||
+        ukiyo_image_ref_parse(&ref, tx->ref) < 0 || !ukiyo_image_ref_tag(ref)) {
+        ukiyo_error_clear();
+        ukiyo_image_ref_free(ref);
+        return NULL;
+    }
+    if (ukiyo_registry_list_tags(&tags, ukiyo_get_registry(tx->u), ref) == 0 &&
+        ukiyo_policy_choose(&tag, tx->labels.policy, ukiyo_image_ref_tag(ref), tags) == 0 && tag)
+        target = ukiyo__image_with_tag(tx->ref, tag);
+    else if (ukiyo_error_last()[0])
+        log_warning("%s: policy %s: cannot list the tags of %s: %s; staying on its tag", tx->name,
+                    ukiyo_policy_text(tx->labels.policy), tx->ref, ukiyo_error_last());
+    ukiyo_error_clear();
+    free(tag);
+    ukiyo_string_list_free(tags);
+    ukiyo_image_ref_free(ref);
+    return target;
+}
+
 static int prepare(transaction *tx, const char *container)
 {
     int err = ukiyo__docker_inspect_container_json(tx->docker, container, &tx->old);
@@ -321,17 +354,19 @@ static int prepare(transaction *tx, const char *container)
     tx->name = json_string_value(json_object_get(tx->old, "Name"));
     tx->name = tx->name && tx->name[0] == '/' ? tx->name + 1 : tx->name;
     tx->ref = json_string_value(json_object_get(json_object_get(tx->old, "Config"), "Image"));
-    if (tx->opts.image && strcmp(tx->kind, "update") == 0 && tx->ref &&
-        strcmp(tx->opts.image, tx->ref) != 0) {
-        tx->old_ref = tx->ref;
-        tx->ref = tx->opts.image;
-    }
-    err = new_result(tx);
-    if (err < 0)
-        return err;
     ukiyo_container *c = ukiyo__container_from_json(json_incref(tx->old), true);
     err = c ? ukiyo__container_labels_read(&tx->labels, c) : UKIYO_ENOMEM;
     ukiyo_container_free(c);
+    if (err < 0)
+        return err;
+    if (!tx->opts.image && strcmp(tx->kind, "update") == 0 && !tx->labels.error)
+        tx->policy_ref = tag_policy_target(tx);
+    const char *target = tx->opts.image ? tx->opts.image : tx->policy_ref;
+    if (target && strcmp(tx->kind, "update") == 0 && tx->ref && strcmp(target, tx->ref) != 0) {
+        tx->old_ref = tx->ref;
+        tx->ref = target;
+    }
+    err = new_result(tx);
     if (err < 0)
         return err;
     tx->health_timeout_s = seconds_option(tx->opts.health_timeout_s, tx->labels.health_timeout_ms,
@@ -473,6 +508,7 @@ static int run_kind(ukiyo *u, const char *kind, const char *container,
     ukiyo__journal_entry_clear(&tx.journal);
     ukiyo__container_labels_clear(&tx.labels);
     free(tx.new_digest);
+    free(tx.policy_ref);
     json_decref(tx.advertise);
     json_decref(tx.old);
     json_decref(tx.old_image);
