@@ -35,6 +35,14 @@ static const char *next_window(const ukiyo_plan *p, char *buf, size_t size)
     return buf;
 }
 
+/* Is @error (a plan's) about @label? Its text starts "label NAME: ". */
+static bool bad_label(const char *error, const char *label)
+{
+    size_t n = strlen(label);
+    return error && strncmp(error, "label ", 6) == 0 && strncmp(error + 6, label, n) == 0 &&
+           error[6 + n] == ':';
+}
+
 static void add_table_row(ctl_table *t, const ukiyo_container *c, const char *digest,
                           const ukiyo_plan *p, bool wide)
 {
@@ -49,13 +57,21 @@ static void add_table_row(ctl_table *t, const ukiyo_container *c, const char *di
         snprintf(poll, sizeof(poll), "%lldm", (long long)(poll_s / 60));
     else
         snprintf(poll, sizeof(poll), "%llds", (long long)poll_s);
+    /* "invalid" marks the column of the label that does not parse, not every column. */
+    const char *error = ukiyo_plan_error(p);
+    const char *policy = bad_label(error, UKIYO_LABEL_POLICY) ? "invalid" : ukiyo_plan_policy(p);
+    const char *window = bad_label(error, UKIYO_LABEL_SCHEDULE) ? "invalid"
+                         : ukiyo_plan_window(p)                 ? ukiyo_plan_window(p)
+                                                                : "-";
+    if (bad_label(error, UKIYO_LABEL_POLL))
+        snprintf(poll, sizeof(poll), "invalid");
     const char *cells[] = {ukiyo_container_name(c),
                            ukiyo_container_image(c),
                            ctl_short_id(ukiyo_container_image_id(c), id_buf),
                            digest ? ctl_short_id(digest, digest_buf) : "-",
                            ukiyo_container_state(c),
-                           ukiyo_plan_error(p) ? "invalid" : ukiyo_plan_policy(p),
-                           ukiyo_plan_window(p) ? ukiyo_plan_window(p) : "-",
+                           policy,
+                           window,
                            poll,
                            next_window(p, next, sizeof(next))};
     /* Narrow: NAME IMAGE STATE POLICY WINDOW POLL. */
