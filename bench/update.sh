@@ -20,6 +20,7 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 rounds=${2:-5}
 ukiyoctl=$build/ukiyoctl/ukiyoctl
+ensure_packages curl python3
 [ -x "$ukiyoctl" ] || die "no $ukiyoctl: build first (meson setup $build && ninja -C $build)"
 tests/env/setup.sh >/dev/null
 
@@ -90,7 +91,12 @@ measure() { # measure WAY: one round, prints "downtime wall"
         run_container
     fi
     end=$(date +%s.%N)
-    sleep 0.5
+    # Until it answers again (30 s at most), so the prober sees the whole outage.
+    for _ in $(seq 300); do
+        curl -s -m 0.2 -o /dev/null "http://127.0.0.1:$port/" && break
+        sleep 0.1
+    done
+    sleep 0.3
     touch "$tmp/stop"
     wait "$prober"
     echo "$(python3 "$tmp/downtime.py" "$tmp/probe") $(awk -v a="$end" -v b="$start" 'BEGIN {printf "%.3f", a - b}')"
@@ -120,25 +126,63 @@ echo "stop-first downtime, median: ukiyo $u_down s, naive $n_down s, ratio" \
     "$(awk -v a="$u_down" -v b="$n_down" 'BEGIN {printf "%.2f", b > 0 ? a / b : 0}') (goal <= 0.7)"
 echo "wall time, median: ukiyo $u_wall s (pull, swap, 1 s settle gate), naive $n_wall s"
 
-# start-first: no published port; a prober on the network asks by name.
+# start-first: no published port; a prober on the network asks by name. It runs
+# on the host inside a container's network namespace and resolves the name with
+# Docker's embedded DNS (127.0.0.11) on every probe, as a client there would
+# (busybox's static wget cannot resolve names).
+cat >"$tmp/probe_name.py" <<'EOF'
+import os, random, socket, struct, sys, time
+name, port, stop = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+def resolve(host):
+    q = struct.pack(">HHHHHH", random.randint(0, 65535), 0x0100, 1, 0, 0, 0)
+    q += b"".join(bytes([len(p)]) + p.encode() for p in host.split(".")) + b"\0"
+    q += struct.pack(">HH", 1, 1)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(0.5)
+    s.sendto(q, ("127.0.0.11", 53))
+    r = s.recv(512)
+    s.close()
+    n_answers = struct.unpack(">H", r[6:8])[0]
+    i = len(q)
+    for _ in range(n_answers):
+        i += 2 if r[i] & 0xC0 == 0xC0 else r.index(b"\0", i) + 1 - i
+        kind, _, _, size = struct.unpack(">HHIH", r[i:i + 10])
+        i += 10
+        if kind == 1 and size == 4:
+            return socket.inet_ntoa(r[i:i + 4])
+        i += size
+    raise OSError("no address for " + host)
+ok = bad = 0
+while not os.path.exists(stop):
+    try:
+        c = socket.create_connection((resolve(name), port), timeout=1)
+        c.sendall(b"GET / HTTP/1.0\r\nHost: x\r\n\r\n")
+        ok += c.recv(64).startswith(b"HTTP/1.")
+        c.close()
+    except Exception:
+        bad += 1
+    time.sleep(0.01)
+print(ok, bad)
+EOF
 docker_cli rm -f "$name" >/dev/null
 docker_cli network create --label ukiyo.test=bench "$net" >/dev/null
 docker_cli run -d --label ukiyo.test=bench --stop-timeout 1 --network "$net" \
     --label ukiyo.strategy=start-first --name "$name-sf" "$ref" >/dev/null
 docker_cli run -d --label ukiyo.test=bench --network "$net" --name "$name-prober" \
-    --entrypoint /bin/busybox ukiyo-test/http:v1 sh -c \
-    "ok=0; bad=0; while [ ! -e /stop ]; do if wget -q -T 1 -O /dev/null http://$name-sf:8080/; \
-     then ok=\$((ok+1)); else bad=\$((bad+1)); fi; sleep 0.01; done; echo \$ok \$bad > /result; \
-     sleep 3600" >/dev/null
+    ukiyo-test/http:v1 >/dev/null
+pid=$(docker_cli inspect --format '{{.State.Pid}}' "$name-prober")
+rm -f "$tmp/stop"
+nsenter -t "$pid" -n python3 "$tmp/probe_name.py" "$name-sf" 8080 "$tmp/stop" >"$tmp/sf" &
+prober=$!
 sleep 1
-failed_total=0
 for i in $(seq "$rounds"); do
     version=$([ "$version" = v1 ] && echo v2 || echo v1)
     push "$version"
     "$ukiyoctl" --db "$tmp/ukiyo.db" update --strategy start-first --min-uptime 1 "$name-sf" \
         >/dev/null
 done
-docker_cli exec "$name-prober" /bin/busybox touch /stop
-sleep 2
-set -- $(docker_cli exec "$name-prober" /bin/busybox cat /result)
+sleep 1
+touch "$tmp/stop"
+wait "$prober"
+set -- $(cat "$tmp/sf")
 echo "start-first, $rounds updates: $1 requests by name answered, $2 failed (goal 0)"
