@@ -123,7 +123,7 @@ n_down=$(cut -d' ' -f1 "$tmp/naive.rounds" | median)
 u_wall=$(cut -d' ' -f2 "$tmp/ukiyo.rounds" | median)
 n_wall=$(cut -d' ' -f2 "$tmp/naive.rounds" | median)
 echo "stop-first downtime, median: ukiyo $u_down s, naive $n_down s, ratio" \
-    "$(awk -v a="$u_down" -v b="$n_down" 'BEGIN {printf "%.2f", b > 0 ? a / b : 0}') (goal <= 0.7)"
+    "$(awk -v a="$u_down" -v b="$n_down" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}') (goal <= 0.7)"
 echo "wall time, median: ukiyo $u_wall s (pull, swap, 1 s settle gate), naive $n_wall s"
 
 # start-first: no published port; a prober on the network asks by name. It runs
