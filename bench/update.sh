@@ -30,7 +30,12 @@ net=ukiyo-bench-update-net-$$
 repo=127.0.0.1:5000/ukiyo-bench/update-$$
 ref=$repo:latest
 cleanup() {
-    docker_cli rm -f "$name" "$name-sf" "$name-prober" >/dev/null 2>&1 || true
+    # After an update a container mounts its volumes by name, which rm -v leaves: name them.
+    vols=$(docker_cli inspect --format '{{range .Mounts}}{{.Name}} {{end}}' "$name" "$name-sf" \
+        "$name-prober" 2>/dev/null || true)
+    docker_cli rm -f -v "$name" "$name-sf" "$name-prober" >/dev/null 2>&1 || true
+    # shellcheck disable=SC2086
+    [ -z "$(echo $vols)" ] || docker_cli volume rm $vols >/dev/null 2>&1 || true
     docker_cli network rm "$net" >/dev/null 2>&1 || true
     docker_cli rmi "$ref" >/dev/null 2>&1 || true
     rm -rf "$tmp"
@@ -87,10 +92,14 @@ measure() { # measure WAY: one round, prints "downtime wall"
     else
         docker_cli pull -q "$ref" >/dev/null
         docker_cli stop "$name" >/dev/null
-        docker_cli rm "$name" >/dev/null
+        old_vols=$(docker_cli inspect --format '{{range .Mounts}}{{.Name}} {{end}}' "$name")
+        docker_cli rm -v "$name" >/dev/null
         run_container
     fi
     end=$(date +%s.%N)
+    # The naive way's old volume (by name once ukiyo updated it) goes too, after the measure.
+    # shellcheck disable=SC2086
+    [ "$1" = ukiyo ] || [ -z "$(echo $old_vols)" ] || docker_cli volume rm $old_vols >/dev/null 2>&1 || true
     # Until it answers again (30 s at most), so the prober sees the whole outage.
     for _ in $(seq 300); do
         curl -s -m 0.2 -o /dev/null "http://127.0.0.1:$port/" && break
@@ -164,7 +173,10 @@ while not os.path.exists(stop):
     time.sleep(0.01)
 print(ok, bad)
 EOF
-docker_cli rm -f "$name" >/dev/null
+vols=$(docker_cli inspect --format '{{range .Mounts}}{{.Name}} {{end}}' "$name")
+docker_cli rm -f -v "$name" >/dev/null
+# shellcheck disable=SC2086
+docker_cli volume rm $vols >/dev/null 2>&1 || true
 docker_cli network create --label ukiyo.test=bench "$net" >/dev/null
 docker_cli run -d --label ukiyo.test=bench --stop-timeout 1 --network "$net" \
     --label ukiyo.strategy=start-first --name "$name-sf" "$ref" >/dev/null

@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")"
 p=ukiyo-capture-$$
 cleanup() {
-    docker rm -f $(docker ps -aq --filter label=ukiyo.test=capture) >/dev/null 2>&1 || true
+    docker rm -f -v $(docker ps -aq --filter label=ukiyo.test=capture) >/dev/null 2>&1 || true
     docker network rm "$p-front" "$p-back" >/dev/null 2>&1 || true
     docker volume rm "$p-data" >/dev/null 2>&1 || true
 }
