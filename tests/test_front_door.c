@@ -214,8 +214,19 @@ START_TEST(idle_connections_from_one_address_do_not_lock_out_another)
             unexpected = i;
         free(answer);
     }
-    /* One within it sat idle past the deadline: 408, then the end. */
-    char *first = read_all(fds[0], 4096);
+    /*
+     * Those within it sat idle past the deadline: each is told 408, then the
+     * end; none is closed without a word.
+     */
+    int timed_out = 0, within = 0;
+    for (int i = 0; i < 50; i++) {
+        if (fds[i] < 0)
+            continue;
+        char *answer = read_all(fds[i], 4096);
+        within++;
+        timed_out += strstr(answer, " 408 ") != NULL;
+        free(answer);
+    }
     for (int i = 0; i < IDLE; i++)
         if (fds[i] >= 0)
             close(fds[i]);
@@ -224,10 +235,11 @@ START_TEST(idle_connections_from_one_address_do_not_lock_out_another)
     printf("%d of those past the limit were answered 429, the rest closed\n", told);
     ck_assert_msg(strncmp(health, "HTTP/1.1 200", 12) == 0, "health: %s", health);
     ck_assert_msg(unexpected < 0, "connection %d got an unexpected answer", unexpected);
+    printf("%d of the %d within the limit were answered 408 at the deadline\n", timed_out, within);
     ck_assert_int_gt(told, 0);
-    ck_assert_msg(strstr(first, " 408 ") != NULL, "%s", first);
+    ck_assert_int_gt(within, 0);
+    ck_assert_int_eq(timed_out, within);
     free(health);
-    free(first);
     reply r = request(&d, "GET", "/api/v1/health", NULL);
     expect_status(r, 200, NULL);
     ck_assert_int_eq(stop_daemon(&d), 0);

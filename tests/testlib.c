@@ -58,6 +58,8 @@ int test_run_suite(Suite *s)
     int failed;
 
     run_id = (int)getpid();
+    /* A failed test ends its forked process without flushing: keep what it printed. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     srunner_run_all(runner, CK_NORMAL);
     /* A failed test ends its process before its teardown: sweep once more here. */
     if (getenv("UKIYO_TEST_KEEP") == NULL)

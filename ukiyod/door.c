@@ -35,6 +35,7 @@
 #define DOOR_REFUSED_LINGER_MS 2000 /* how long a refused connection may stay */
 #define DOOR_SUMMARY_MS 10000       /* refusals are logged at most this often */
 #define DOOR_REASONS_MAX 16
+#define DOOR_BACKSTOP_S 5 /* libmicrohttpd's inactivity timeout past the deadline */
 
 typedef enum { CONN_READING, CONN_SERVING, CONN_ENDED } conn_phase;
 
@@ -330,6 +331,11 @@ int door_conn_fd(const door_conn *c)
 unsigned door_connection_cap(const door *d)
 {
     return d->limits.max_connections + DOOR_REFUSAL_ROOM;
+}
+
+unsigned door_inactivity_timeout_s(const door *d)
+{
+    return d->limits.deadline_s + DOOR_BACKSTOP_S;
 }
 
 /* ---- the body budget --------------------------------------------------- */

@@ -37,6 +37,15 @@ void door_stop(door *d);
  */
 unsigned door_connection_cap(const door *d);
 
+/*
+ * The inactivity timeout libmicrohttpd keeps (MHD_OPTION_CONNECTION_TIMEOUT):
+ * a backstop some seconds past the door's deadline, for a client that stops
+ * reading its answer. The door ends an idle request first, with a 408;
+ * were both the same, libmicrohttpd would sometimes win the race and close
+ * the connection without a word.
+ */
+unsigned door_inactivity_timeout_s(const door *d);
+
 /* MHD_OPTION_NOTIFY_CONNECTION's and the accept policy's callbacks (@cls: the door). */
 void door_connection_notify(void *cls, struct MHD_Connection *conn, void **socket_context,
                             enum MHD_ConnectionNotificationCode toe);

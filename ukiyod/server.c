@@ -378,7 +378,7 @@ int http_server_start(http_server **out, daemon_state *state)
     s->mhd =
         MHD_start_daemon(flags, 0, door_accept_policy, s->door, on_request, s, MHD_OPTION_SOCK_ADDR,
                          (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_TIMEOUT,
-                         (unsigned int)state->cfg->request_deadline_s, MHD_OPTION_CONNECTION_LIMIT,
+                         door_inactivity_timeout_s(s->door), MHD_OPTION_CONNECTION_LIMIT,
                          door_connection_cap(s->door) + 1, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024U,
                          MHD_OPTION_NOTIFY_CONNECTION, door_connection_notify, s->door,
                          MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
