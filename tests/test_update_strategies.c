@@ -287,17 +287,28 @@ START_TEST(containers_in_an_updated_namespace_follow_it)
     char *app = test_unique_name("app"), *side = test_unique_name("side");
     char *out = NULL;
 
+    char *side_image = NULL, *side_ref = NULL, *tag_image = NULL;
+
+    /* The sidecar runs the app's reference too: the update moves that tag under it. */
     ck_assert_int_eq(test_sh(NULL,
                              "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s %s "
                              ">/dev/null && docker run -d --label ukiyo.test=1 --stop-timeout 1 "
-                             "--network container:%s --name %s ukiyo-test/http:v1 "
+                             "--network container:%s --name %s %s "
                              "/bin/busybox sleep 3600 >/dev/null",
-                             app, ref, app, side),
+                             app, ref, app, side, ref),
                      0);
     free(test_push("ukiyo-test/http:v2", repo, "latest"));
     ukiyo_update_result *r = update_with(app, UKIYO_STRATEGY_AUTO);
     ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_UPDATED);
-    ukiyo_update_result_free(r);
+    /* The sidecar is reported as its own entry. */
+    ck_assert_uint_eq(ukiyo_update_result_follower_count(r), 1);
+    const ukiyo_update_result *f = ukiyo_update_result_follower(r, 0);
+    ck_assert_str_eq(ukiyo_update_result_container(f), side);
+    ck_assert_int_eq(ukiyo_update_result_outcome(f), UKIYO_OUTCOME_UPDATED);
+    ck_assert_str_eq(ukiyo_update_result_old_image_id(f), ukiyo_update_result_new_image_id(f));
+    ck_assert_ptr_nonnull(strstr(ukiyo_update_result_reason(f), "redeployed to follow"));
+    ck_assert_ptr_nonnull(strstr(ukiyo_update_result_reason(f), app));
+    ck_assert_ptr_null(ukiyo_update_result_follower(r, 1));
     /* The sidecar was recreated into the new app's network namespace. */
     ck_assert_int_eq(test_sh(&out, "docker exec %s /bin/busybox wget -q -O- http://127.0.0.1:8080/",
                              side),
@@ -305,6 +316,30 @@ START_TEST(containers_in_an_updated_namespace_follow_it)
     ck_assert_str_eq(out, "v2\n");
     free(out);
     assert_one_container_named(side);
+    /* On the exact image it ran, under its reference, and the tag stays where the update put it. */
+    ck_assert_int_eq(test_sh(&side_image, "docker inspect --format '{{.Image}}' %s | tr -d '\\n'",
+                             side),
+                     0);
+    ck_assert_str_eq(side_image, ukiyo_update_result_old_image_id(r));
+    ck_assert_int_eq(test_sh(&side_ref,
+                             "docker inspect --format '{{.Config.Image}}' %s | tr -d '\\n'", side),
+                     0);
+    ck_assert_str_eq(side_ref, ref);
+    ck_assert_int_eq(test_sh(&tag_image, "docker inspect --format '{{.Id}}' %s | tr -d '\\n'", ref),
+                     0);
+    ck_assert_str_eq(tag_image, ukiyo_update_result_new_image_id(r));
+    /* And in history, with why. */
+    ukiyo_history *h = NULL;
+    ck_assert_int_eq(ukiyo_store_history(&h, ukiyo_get_store(u), side, 0, 0), 0);
+    ck_assert_uint_eq(ukiyo_history_count(h), 1);
+    const ukiyo_history_entry *e = ukiyo_history_get(h, 0);
+    ck_assert_str_eq(ukiyo_history_entry_outcome(e), "updated");
+    ck_assert_ptr_nonnull(strstr(ukiyo_history_entry_reason(e), "redeployed to follow"));
+    ukiyo_history_free(h);
+    ukiyo_update_result_free(r);
+    free(side_image);
+    free(side_ref);
+    free(tag_image);
     free(app);
     free(side);
     free(ref);
@@ -390,12 +425,18 @@ START_TEST(ukiyoctl_update_reports_each_container)
                      db_path, b, a);
     ck_assert_msg(rc == 0, "ukiyoctl update: %d: %s", rc, out);
     json_t *doc = json_loads(out, 0, NULL);
-    ck_assert_msg(json_array_size(doc) == 2, "%s", out);
-    /* a first: b links to it. */
+    ck_assert_msg(json_array_size(doc) == 3, "%s", out);
+    /* a first: b links to it, so b follows it on its own image, then is updated in its turn. */
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(doc, 0), "name")), a);
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(doc, 0), "outcome")),
                      "updated");
     ck_assert_str_eq(json_string_value(json_object_get(json_array_get(doc, 1), "name")), b);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(doc, 1), "follows")), a);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(doc, 1), "new_image_id")),
+                     json_string_value(json_object_get(json_array_get(doc, 0), "old_image_id")));
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(doc, 2), "name")), b);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(doc, 2), "new_image_id")),
+                     json_string_value(json_object_get(json_array_get(doc, 0), "new_image_id")));
     json_decref(doc);
     free(out);
     rc = test_sh(&out, "$UKIYO_PROGRAM_WRAPPER \"$UKIYOCTL\" --db %s history %s", db_path, a);

@@ -89,16 +89,22 @@ static bool handle_one(ukiyo *u, update_fn fn, update_args *args, const char *na
             printf("%s: failed: %s\n", name, why);
         return false;
     }
-    if (json)
-        json_array_append_new(rows, result_json(r));
-    else
-        print_line(r);
-    ukiyo_update_outcome o = ukiyo_update_result_outcome(r);
+    /* The container, then each one recreated to follow it, as its own line. */
+    bool ok = true;
+    for (size_t i = 0; i <= ukiyo_update_result_follower_count(r); i++) {
+        const ukiyo_update_result *row = i ? ukiyo_update_result_follower(r, i - 1) : r;
+        if (json)
+            json_array_append_new(rows, result_json(row));
+        else
+            print_line(row);
+        ukiyo_update_outcome o = ukiyo_update_result_outcome(row);
+        /* A rollback that took is what "ukiyoctl rollback" asked for. */
+        if (o == UKIYO_OUTCOME_FAILED ||
+            (o == UKIYO_OUTCOME_ROLLED_BACK && (i || fn != ukiyo_rollback)))
+            ok = false;
+    }
     ukiyo_update_result_free(r);
-    /* A rollback that took is what "ukiyoctl rollback" asked for. */
-    if (fn == ukiyo_rollback)
-        return o != UKIYO_OUTCOME_FAILED;
-    return o != UKIYO_OUTCOME_ROLLED_BACK && o != UKIYO_OUTCOME_FAILED;
+    return ok;
 }
 
 /* The containers to act on: those named, or every running one (enabled by label). */

@@ -104,6 +104,15 @@ static json_t *result_entry(const char *name, int err, const ukiyo_update_result
     return entry;
 }
 
+/* Add @name's entry to @results, and one for each container that followed it. */
+static void add_results(json_t *results, const char *name, int err, const ukiyo_update_result *r)
+{
+    json_array_append_new(results, result_entry(name, err, r));
+    for (size_t i = 0; err == 0 && i < ukiyo_update_result_follower_count(r); i++)
+        json_array_append_new(results,
+                              ukiyo__update_result_to_json(ukiyo_update_result_follower(r, i)));
+}
+
 static const char *state_of(json_t *results, bool rollback_job);
 
 static int finish_job(ukiyo_store *s, int64_t id, const char *state, json_t *results,
@@ -136,7 +145,7 @@ static int run_deployment_job(ukiyo *u, ukiyo_store *s, const job_row *j,
         if (window_allows(u, d.container, NULL, d.window, results)) {
             ukiyo_update_result *r = NULL;
             int uerr = ukiyo_update(&r, u, d.container, opts);
-            json_array_append_new(results, result_entry(d.container, uerr, r));
+            add_results(results, d.container, uerr, r);
             ukiyo_update_result_free(r);
         }
     } else {
@@ -205,7 +214,7 @@ static void update_one(ukiyo *u, const char *name, const char *target, bool forc
     o.image = target;
     o.force = force;
     int err = ukiyo_update(&r, u, name, &o);
-    json_array_append_new(results, result_entry(name, err, r));
+    add_results(results, name, err, r);
     ukiyo_update_result_free(r);
 }
 
@@ -221,7 +230,7 @@ static int run_container_job(ukiyo *u, ukiyo_store *s, const job_row *j,
         ukiyo_update_result *r = NULL;
         int err = strcmp(j->action, "rollback") == 0 ? ukiyo_rollback(&r, u, j->container, opts)
                                                      : ukiyo_redeploy(&r, u, j->container, opts);
-        json_array_append_new(results, result_entry(j->container, err, r));
+        add_results(results, j->container, err, r);
         ukiyo_update_result_free(r);
     } else {
         /*

@@ -267,10 +267,16 @@ static void explain_pull_failure(transaction *tx)
 /* Pull first: when it fails nothing has been stopped. Fills new_image_id. */
 static bool pull_newest(transaction *tx)
 {
-    ukiyo_credential *cred = credential_for(tx);
+    ukiyo_credential *cred = NULL;
     json_t *image = NULL;
     int err = 0;
 
+    /* A follower keeps the exact image it runs, wherever its tag points now. */
+    if (tx->leader) {
+        tx->result->new_image_id = ukiyo__str_dup(tx->result->old_image_id);
+        return false;
+    }
+    cred = credential_for(tx);
     if (tx->pull)
         err = ukiyo_docker_image_pull(tx->docker, tx->ref, cred, tx->opts.progress,
                                       tx->opts.progress_payload);
@@ -369,6 +375,10 @@ static int prepare(transaction *tx, const char *container)
     err = new_result(tx);
     if (err < 0)
         return err;
+    if (tx->leader) {
+        tx->result->follows = ukiyo__str_dup(tx->leader);
+        ukiyo__result_set_reason(tx->result, "redeployed to follow %s", tx->leader);
+    }
     tx->health_timeout_s = seconds_option(tx->opts.health_timeout_s, tx->labels.health_timeout_ms,
                                           DEFAULT_HEALTH_TIMEOUT_S);
     tx->min_uptime_s =
@@ -398,7 +408,8 @@ static bool concluded_before_change(transaction *tx)
     if (strcmp(tx->kind, "update") == 0 && tx->labels.policy &&
         ukiyo_policy_get_kind(tx->labels.policy) == UKIYO_POLICY_NEVER)
         return conclude_early(tx, UKIYO_OUTCOME_SKIPPED, "policy never");
-    if (!reference_is_updatable(tx))
+    /* A follower is recreated whatever its reference: it only has to join its leader again. */
+    if (!tx->leader && !reference_is_updatable(tx))
         return true;
     if (tx->opts.dry_run) {
         conclude_early(tx, UKIYO_OUTCOME_PLANNED, NULL);
@@ -410,7 +421,23 @@ static bool concluded_before_change(transaction *tx)
 }
 
 static int run_kind(ukiyo *u, const char *kind, const char *container,
-                    const ukiyo_update_options *opts, bool pull, ukiyo_update_result **out);
+                    const ukiyo_update_options *opts, bool pull, const char *leader,
+                    ukiyo_update_result **out);
+
+/* The result of a follower whose redeploy could not even start (@err). */
+static ukiyo_update_result *follower_failure(const char *name, const char *leader, int err)
+{
+    ukiyo_update_result *r = calloc(1, sizeof(*r));
+
+    if (!r)
+        return NULL;
+    r->container = ukiyo__str_dup(name);
+    r->follows = ukiyo__str_dup(leader);
+    r->outcome = UKIYO_OUTCOME_FAILED;
+    ukiyo__result_set_reason(r, "could not be redeployed to follow %s: %s: %s", leader,
+                             ukiyo_strerror(err), ukiyo_error_last());
+    return r;
+}
 
 /* Does @doc depend on the container that had @old_id and is called @name? */
 static bool depends_on(json_t *doc, const char *old_id, const char *name)
@@ -434,7 +461,8 @@ static bool depends_on(json_t *doc, const char *old_id, const char *name)
 
 /*
  * Containers in the old one's network namespace, or linked to it, still
- * point at the container that is gone: recreate them to join the new one.
+ * point at the container that is gone: recreate them to join the new one,
+ * each on the image it runs, and hand their results to the leader's.
  */
 static void redeploy_dependents(transaction *tx)
 {
@@ -455,11 +483,14 @@ static void redeploy_dependents(transaction *tx)
             /* Same image, no pull: it only has to follow its dependency. */
             ukiyo_update_options opts = tx->opts;
             opts.image = NULL;
-            int err = run_kind(tx->u, "redeploy", dep, &opts, false, &r);
+            int err = run_kind(tx->u, "redeploy", dep, &opts, false, tx->name, &r);
             log_info("%s depends on %s: redeployed: %s", dep, tx->name,
                      err < 0 ? ukiyo_error_last()
                              : ukiyo_update_outcome_name(ukiyo_update_result_outcome(r)));
-            ukiyo_update_result_free(r);
+            if (err < 0)
+                r = follower_failure(dep, tx->name, err);
+            if (r && ukiyo__result_add_follower(tx->result, r) < 0)
+                ukiyo_update_result_free(r);
         }
         json_decref(doc);
     }
@@ -468,10 +499,11 @@ static void redeploy_dependents(transaction *tx)
 }
 
 static int run_kind(ukiyo *u, const char *kind, const char *container,
-                    const ukiyo_update_options *opts, bool pull, ukiyo_update_result **out)
+                    const ukiyo_update_options *opts, bool pull, const char *leader,
+                    ukiyo_update_result **out)
 {
     ukiyo_update_options defaults = UKIYO_UPDATE_OPTIONS_INIT;
-    transaction tx = {.u = u, .kind = kind, .opts = defaults, .pull = pull};
+    transaction tx = {.u = u, .kind = kind, .opts = defaults, .pull = pull, .leader = leader};
     int err;
 
     UKIYO__CHECK_VERSION(opts, UKIYO_UPDATE_OPTIONS_VERSION, "ukiyo_update_options");
@@ -519,8 +551,8 @@ UKIYO_EXTERN int ukiyo_update(ukiyo_update_result **out, ukiyo *u, const char *c
                               const ukiyo_update_options *opts)
 {
     if (opts && opts->redeploy)
-        return run_kind(u, "redeploy", container, opts, true, out);
-    return run_kind(u, "update", container, opts, true, out);
+        return run_kind(u, "redeploy", container, opts, true, NULL, out);
+    return run_kind(u, "update", container, opts, true, NULL, out);
 }
 
 UKIYO_EXTERN int ukiyo_redeploy(ukiyo_update_result **out, ukiyo *u, const char *container,
@@ -531,7 +563,7 @@ UKIYO_EXTERN int ukiyo_redeploy(ukiyo_update_result **out, ukiyo *u, const char 
     if (opts)
         o = *opts;
     o.redeploy = 1;
-    return run_kind(u, "redeploy", container, &o, true, out);
+    return run_kind(u, "redeploy", container, &o, true, NULL, out);
 }
 
 /* Point the container's reference back at the image it ran before its last update. */
@@ -569,7 +601,7 @@ UKIYO_EXTERN int ukiyo_rollback(ukiyo_update_result **out, ukiyo *u, const char 
                                     json_string_value(
                                         json_object_get(json_object_get(doc, "Config"), "Image")));
     if (err == 0)
-        err = run_kind(u, "rollback", container, opts, false, out);
+        err = run_kind(u, "rollback", container, opts, false, NULL, out);
     if (err == 0 && opts && opts->dry_run && (*out)->outcome == UKIYO_OUTCOME_PLANNED)
         ukiyo__result_set_reason(*out,
                                  "would roll %s back to %s, the image it ran before its "

@@ -19,7 +19,11 @@ struct ukiyo_update_result {
     char *new_image_id;
     char *container_id;
     char *strategy;
+    char *follows; /* a follower: the container it followed */
     ukiyo_update_outcome outcome;
+    /* Containers recreated to follow this one (network namespace, links); owned. */
+    ukiyo_update_result **followers;
+    size_t followers_count, followers_cap;
 };
 
 typedef struct {
@@ -29,6 +33,7 @@ typedef struct {
     ukiyo_update_options opts;
     const char *kind;    /* update | redeploy | rollback */
     bool pull;           /* pull the reference first (not for rollbacks and dependents) */
+    const char *leader;  /* a follower: the container it is recreated to follow */
     json_t *old;         /* the old container's inspect document */
     json_t *old_image;   /* its image's, or NULL when gone */
     const char *name;    /* borrowed from old */
@@ -70,6 +75,9 @@ int ukiyo__restore_old_container(ukiyo_docker *d, const journal_entry *j);
  * container runs (manager_result.c).
  */
 void ukiyo__reject_release(transaction *tx, const char *reason);
+
+/* Hand @follower (owned from now) to the result of the container it followed. */
+int ukiyo__result_add_follower(ukiyo_update_result *r, ukiyo_update_result *follower);
 
 /* Set a result's reason from a format (manager_result.c). */
 void ukiyo__result_set_reason(ukiyo_update_result *r, const char *fmt, ...) UKIYO_PRINTF(2, 3);

@@ -33,7 +33,30 @@ UKIYO_EXTERN void ukiyo_update_result_free(ukiyo_update_result *r)
     free(r->new_image_id);
     free(r->container_id);
     free(r->strategy);
+    free(r->follows);
+    for (size_t i = 0; i < r->followers_count; i++)
+        ukiyo_update_result_free(r->followers[i]);
+    free(r->followers);
     free(r);
+}
+
+int ukiyo__result_add_follower(ukiyo_update_result *r, ukiyo_update_result *follower)
+{
+    if (UKIYO__RESERVE(r->followers, r->followers_cap, r->followers_count) < 0)
+        return UKIYO_ENOMEM;
+    r->followers[r->followers_count++] = follower;
+    return 0;
+}
+
+UKIYO_EXTERN size_t ukiyo_update_result_follower_count(const ukiyo_update_result *r)
+{
+    return r ? r->followers_count : 0;
+}
+
+UKIYO_EXTERN const ukiyo_update_result *ukiyo_update_result_follower(const ukiyo_update_result *r,
+                                                                     size_t i)
+{
+    return r && i < r->followers_count ? r->followers[i] : NULL;
 }
 
 UKIYO_EXTERN ukiyo_update_outcome ukiyo_update_result_outcome(const ukiyo_update_result *r)
@@ -85,10 +108,11 @@ UKIYO_EXTERN const char *ukiyo_update_result_strategy(const ukiyo_update_result 
 
 json_t *ukiyo__update_result_to_json(const ukiyo_update_result *r)
 {
-    return json_pack("{s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:s?}", "name", r->container,
+    return json_pack("{s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}", "name", r->container,
                      "image", r->image, "outcome", ukiyo_update_outcome_name(r->outcome), "reason",
                      r->reason, "old_image_id", r->old_image_id, "new_image_id", r->new_image_id,
-                     "container_id", r->container_id, "strategy", r->strategy);
+                     "container_id", r->container_id, "strategy", r->strategy, "follows",
+                     r->follows);
 }
 
 UKIYO_EXTERN int ukiyo_update_result_json(char **json_out, const ukiyo_update_result *r)

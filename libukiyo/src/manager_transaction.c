@@ -207,6 +207,55 @@ static int advertise_new(transaction *tx)
     return err;
 }
 
+/*
+ * A follower keeps the exact image it runs, but its reference (Config.Image:
+ * what webhooks match and what compose and docker ps read) may point at
+ * another image by now, and the engine resolves the reference at create.
+ * So the reference points at the follower's image for that one call
+ * (pin_reference) and back at once (unpin_reference). A crash between the
+ * two leaves the tag on the image the follower runs; the next pull of the
+ * tag moves it on.
+ */
+typedef struct {
+    bool moved;
+    char *previous; /* the image the reference pointed at, or NULL: none */
+} pinned_reference;
+
+static pinned_reference pin_reference(transaction *tx)
+{
+    pinned_reference pin = {0};
+    json_t *image = NULL;
+
+    if (!tx->leader || !tx->ref || ukiyo__str_has_prefix(tx->ref, "sha256:") ||
+        strchr(tx->ref, '@'))
+        return pin;
+    if (ukiyo__docker_inspect_image_json(tx->docker, tx->ref, &image) == 0)
+        pin.previous = ukiyo__str_dup(json_string_value(json_object_get(image, "Id")));
+    ukiyo_error_clear();
+    json_decref(image);
+    if (pin.previous && strcmp(pin.previous, tx->result->old_image_id) == 0) {
+        free(pin.previous);
+        pin.previous = NULL;
+        return pin;
+    }
+    pin.moved = ukiyo__docker_tag_image(tx->docker, tx->result->old_image_id, tx->ref) == 0;
+    if (!pin.moved)
+        log_warning("%s: cannot keep its image %s under %s: %s", tx->name, tx->result->old_image_id,
+                    tx->ref, ukiyo_error_last());
+    ukiyo_error_clear();
+    return pin;
+}
+
+static void unpin_reference(transaction *tx, pinned_reference *pin)
+{
+    if (pin->moved && pin->previous &&
+        ukiyo__docker_tag_image(tx->docker, pin->previous, tx->ref) < 0) {
+        log_warning("%s: cannot point %s back at %s: %s", tx->name, tx->ref, pin->previous,
+                    ukiyo_error_last());
+    }
+    free(pin->previous);
+}
+
 static int create_new_container(transaction *tx)
 {
     char **inherited = inherited_volumes(tx);
@@ -230,8 +279,11 @@ static int create_new_container(transaction *tx)
     text = err == 0 ? json_dumps(spec, JSON_COMPACT) : NULL;
     if (err == 0)
         err = text ? step(tx, STEP_CREATE) : UKIYO_ENOMEM;
-    if (err == 0)
+    if (err == 0) {
+        pinned_reference pin = pin_reference(tx);
         err = ukiyo_docker_container_create(&id, tx->docker, tx->journal.temp_name, text);
+        unpin_reference(tx, &pin);
+    }
     if (err == 0) {
         tx->journal.new_container_id = id;
         err = ukiyo__journal_set_new_container(tx->store, tx->journal.id, id);
@@ -474,7 +526,8 @@ int ukiyo__transaction_run(transaction *tx)
         return 0;
     log_info("%s: %s to %s", tx->name, rollback ? "rolled back" : "updated",
              tx->result->new_image_id);
-    err = ukiyo__journal_finish(tx->store, tx->journal.id, success_outcome(tx->kind), NULL);
+    err = ukiyo__journal_finish(tx->store, tx->journal.id, success_outcome(tx->kind),
+                                tx->leader ? tx->result->reason : NULL);
     /* A release took: what was rejected before is history, not a verdict on what comes next. */
     if (err == 0 && !rollback && ukiyo__store_rejections_forget(tx->store, tx->name) < 0)
         ukiyo_error_clear();

@@ -161,7 +161,8 @@ UKIYO_EXTERN int ukiyo_update_order(ukiyo_string_list **out, ukiyo *u, const cha
 UKIYO_EXTERN void ukiyo_update_result_free(ukiyo_update_result *result);
 /**
  * The result as JSON: {"name", "image", "outcome", "reason",
- * "old_image_id", "new_image_id", "container_id", "strategy"}, absent
+ * "old_image_id", "new_image_id", "container_id", "strategy", "follows"
+ * (a follower: the container it followed)}, absent
  * values left out (what ukiyoctl prints and a job's results hold).
  * @param json_out new string; free with ukiyo_string_free
  */
@@ -182,6 +183,16 @@ UKIYO_EXTERN const char *ukiyo_update_result_new_image_id(const ukiyo_update_res
 UKIYO_EXTERN const char *ukiyo_update_result_container_id(const ukiyo_update_result *r);
 /** "stop-first" or "start-first": what was used. Borrowed or NULL. */
 UKIYO_EXTERN const char *ukiyo_update_result_strategy(const ukiyo_update_result *r);
+
+/**
+ * The containers recreated to follow this one (in its network namespace, or
+ * linked to it), each on the image it ran before, with its own outcome and
+ * the reason "redeployed to follow NAME".
+ */
+UKIYO_EXTERN size_t ukiyo_update_result_follower_count(const ukiyo_update_result *r);
+/** The @p i th follower's result. Borrowed from @p r; NULL past the end. */
+UKIYO_EXTERN const ukiyo_update_result *ukiyo_update_result_follower(const ukiyo_update_result *r,
+                                                                     size_t i);
 
 /** Called after each update, redeploy or rollback transaction that changed or tried to change a
  * container. */
