@@ -3,6 +3,7 @@
  * and added sources. Needs no engine; the helper is a real program
  * (tests/data/bin/docker-credential-ukiyotest) found on PATH.
  */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,6 +251,192 @@ START_TEST(deleted_secrets_leave_the_database_files)
 }
 END_TEST
 
+/* A store in a directory of its own; @dir receives the directory to remove. */
+static ukiyo_store *temp_store(char dir[64])
+{
+    ukiyo_store *s = NULL;
+    char db[128];
+
+    strcpy(dir, "/tmp/ukiyo-test-creds-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(db, sizeof(db), "%s/ukiyo.db", dir);
+    ck_assert_int_eq(ukiyo_store_open(&s, db), 0);
+    return s;
+}
+
+static void remove_temp_store(ukiyo_store *s, const char *dir)
+{
+    char cmd[128];
+
+    ukiyo_store_close(s);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* The one saved credential's field, by getter. */
+static const ukiyo_saved_credential *only_credential(ukiyo_saved_credential_list **list,
+                                                     ukiyo_store *s)
+{
+    ukiyo_saved_credential_list_free(*list);
+    *list = NULL;
+    ck_assert_int_eq(ukiyo_store_credentials(list, s), 0);
+    ck_assert_uint_eq(ukiyo_saved_credential_list_count(*list), 1);
+    return ukiyo_saved_credential_list_get(*list, 0);
+}
+
+START_TEST(server_addresses_are_normalised_at_save)
+{
+    static const struct {
+        const char *given, *kept;
+    } cases[] = {
+        {"https://evil@Sec-Reg6.EXAMPLE", "sec-reg6.example"},
+        {"https://index.docker.io/v1/", "docker.io"},
+        {"index.docker.io", "docker.io"},
+        {"registry-1.docker.io", "docker.io"},
+        {"HTTP://Reg.Example:5000/v2/", "reg.example:5000"},
+        {"user:pw@reg.example:5000", "reg.example:5000"},
+        {"  reg.example  ", "reg.example"},
+        {"127.0.0.1:5000", "127.0.0.1:5000"},
+    };
+    char dir[64], *name = NULL;
+    ukiyo_store *s = temp_store(dir);
+    ukiyo_saved_credential_list *list = NULL;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ck_assert_int_eq(ukiyo_store_credential_server_name(&name, cases[i].given), 0);
+        ck_assert_msg(strcmp(name, cases[i].kept) == 0, "%s: %s", cases[i].given, name);
+        ukiyo_string_free(name);
+        ck_assert_int_eq(ukiyo_store_credential_save(s, cases[i].given, "alice", "secret", NULL,
+                                                     NULL, 0),
+                         0);
+        ck_assert_str_eq(ukiyo_saved_credential_server(only_credential(&list, s)), cases[i].kept);
+        /* Any spelling of the same registry names the same credential. */
+        ck_assert_int_eq(ukiyo_store_credential_save(s, cases[i].kept, "alice", "secret", NULL,
+                                                     NULL, 0),
+                         UKIYO_ECONFLICT);
+        ck_assert_int_eq(ukiyo_store_credential_remove(s, cases[i].given, NULL), 0);
+    }
+    ck_assert_int_eq(ukiyo_store_credential_server_name(&name, "https://"), UKIYO_EINVAL);
+    ck_assert_int_eq(ukiyo_store_credential_server_name(&name, ""), UKIYO_EINVAL);
+    /* Userinfo, mixed case and a trailing slash together. */
+    ck_assert_int_eq(ukiyo_store_credential_save(s, "https://x@Sec-Reg6.EXAMPLE/", "alice", "pw",
+                                                 NULL, NULL, 0),
+                     0);
+    ukiyo_saved_credential_list_free(list);
+    remove_temp_store(s, dir);
+}
+END_TEST
+
+START_TEST(an_edit_changes_only_the_fields_it_is_given)
+{
+    char dir[64];
+    ukiyo_store *s = temp_store(dir);
+    ukiyo_saved_credential_list *list = NULL;
+    const ukiyo_saved_credential *c;
+
+    ck_assert_int_eq(ukiyo_store_credential_save(s, "reg.example", "alice", "first",
+                                                 "alice@example.com", "CI's key", 0),
+                     0);
+    /* A new secret alone. */
+    ck_assert_int_eq(ukiyo_store_credential_save(s, "reg.example", NULL, "second", NULL, NULL, 1),
+                     0);
+    c = only_credential(&list, s);
+    ck_assert_str_eq(ukiyo_saved_credential_username(c), "alice");
+    ck_assert_str_eq(ukiyo_saved_credential_email(c), "alice@example.com");
+    ck_assert_str_eq(ukiyo_saved_credential_description(c), "CI's key");
+    /* "" clears the description; the user name and the secret cannot be emptied. */
+    ck_assert_int_eq(ukiyo_store_credential_save(s, "reg.example", NULL, NULL, NULL, "", 1), 0);
+    c = only_credential(&list, s);
+    ck_assert_str_eq(ukiyo_saved_credential_description(c), "");
+    ck_assert_str_eq(ukiyo_saved_credential_email(c), "alice@example.com");
+    ck_assert_int_eq(ukiyo_store_credential_save(s, "reg.example", "", NULL, NULL, NULL, 1),
+                     UKIYO_EINVAL);
+    ck_assert_int_eq(ukiyo_store_credential_save(s, "reg.example", NULL, "", NULL, NULL, 1),
+                     UKIYO_EINVAL);
+    ck_assert_int_eq(ukiyo_store_credential_save(s, "other.example", NULL, "x", NULL, NULL, 1),
+                     UKIYO_ENOTFOUND);
+    /* A new one still needs both. */
+    ck_assert_int_eq(ukiyo_store_credential_save(s, "other.example", "bob", NULL, NULL, NULL, 0),
+                     UKIYO_EINVAL);
+    c = only_credential(&list, s);
+    ck_assert_str_eq(ukiyo_saved_credential_username(c), "alice");
+    ukiyo_saved_credential_list_free(list);
+    remove_temp_store(s, dir);
+}
+END_TEST
+
+START_TEST(deleting_a_user_with_keys_on_several_servers_names_them)
+{
+    char dir[64];
+    ukiyo_store *s = temp_store(dir);
+    ukiyo_saved_credential_list *list = NULL;
+
+    ck_assert_int_eq(ukiyo_store_credential_save(s, "a.example", "admin", "x", NULL, NULL, 0), 0);
+    ck_assert_int_eq(ukiyo_store_credential_save(s, "b.example", "admin", "y", NULL, NULL, 0), 0);
+    ck_assert_int_eq(ukiyo_store_credential_save(s, "c.example", "carol", "z", NULL, NULL, 0), 0);
+    ck_assert_int_eq(ukiyo_store_credential_delete(s, "admin"), UKIYO_ECONFLICT);
+    ck_assert_ptr_nonnull(strstr(ukiyo_error_last(), "a.example, b.example"));
+    ck_assert_int_eq(ukiyo_store_credentials(&list, s), 0);
+    ck_assert_uint_eq(ukiyo_saved_credential_list_count(list), 3); /* nothing went */
+    ukiyo_saved_credential_list_free(list);
+    /* Named with its server, one goes; the wrong user on a server is not found. */
+    ck_assert_int_eq(ukiyo_store_credential_remove(s, "https://A.example/", "admin"), 0);
+    ck_assert_int_eq(ukiyo_store_credential_remove(s, "b.example", "carol"), UKIYO_ENOTFOUND);
+    /* With one left, the user name is enough; a server name works too. */
+    ck_assert_int_eq(ukiyo_store_credential_delete(s, "admin"), 0);
+    ck_assert_int_eq(ukiyo_store_credential_delete(s, "c.example"), 0);
+    ck_assert_int_eq(ukiyo_store_credential_delete(s, "nobody"), UKIYO_ENOTFOUND);
+    list = NULL;
+    ck_assert_int_eq(ukiyo_store_credentials(&list, s), 0);
+    ck_assert_uint_eq(ukiyo_saved_credential_list_count(list), 0);
+    ukiyo_saved_credential_list_free(list);
+    remove_temp_store(s, dir);
+}
+END_TEST
+
+/* ukiyoctl keys: the same records, the secret from standard input and never shown. */
+START_TEST(ukiyoctl_keys_saves_lists_edits_and_deletes)
+{
+    char dir[] = "/tmp/ukiyo-test-keys-XXXXXX", *out = NULL;
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+#define KEYS "$UKIYO_PROGRAM_WRAPPER \"$UKIYOCTL\" --db %s/u.db keys"
+    ck_assert_int_eq(test_sh(NULL,
+                             "echo TOKEN-ONE-0123 | " KEYS " save https://ci@Reg.Example:5000/v2/ "
+                             "ci --email ci@example.com >/dev/null && echo TOKEN-TWO-0123 | " KEYS
+                             " save other.example ci >/dev/null",
+                             dir, dir),
+                     0);
+    ck_assert_int_eq(test_sh(&out,
+                             KEYS " --desc 'the CI key' edit reg.example:5000 && " KEYS " list",
+                             dir, dir),
+                     0);
+    ck_assert_ptr_nonnull(strstr(out, "reg.example:5000"));
+    ck_assert_ptr_nonnull(strstr(out, "the CI key"));
+    ck_assert_ptr_nonnull(strstr(out, "ci@example.com")); /* the edit kept it */
+    ck_assert_ptr_null(strstr(out, "TOKEN"));
+    free(out);
+    /* By user name alone: refused, naming both servers; nothing goes. */
+    ck_assert_int_eq(test_sh(&out, KEYS " delete ci 2>&1", dir), 1);
+    ck_assert_ptr_nonnull(strstr(out, "other.example, reg.example:5000"));
+    free(out);
+    ck_assert_int_eq(test_sh(NULL, KEYS " delete ci --server other.example >/dev/null", dir), 0);
+    /* No secret, no key; a secret never as an argument. */
+    ck_assert_int_eq(test_sh(NULL, KEYS " save x.example ci </dev/null 2>/dev/null", dir), 2);
+    ck_assert_int_eq(test_sh(NULL, KEYS " save x.example 2>/dev/null", dir), 2);
+    ck_assert_int_eq(test_sh(&out, KEYS " --json list", dir), 0);
+    json_t *doc = json_loads(out, 0, NULL);
+    ck_assert_uint_eq(json_array_size(doc), 1);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(doc, 0), "server")),
+                     "reg.example:5000");
+    ck_assert_ptr_null(strstr(out, "TOKEN"));
+    json_decref(doc);
+    free(out);
+    ck_assert_int_eq(test_sh(NULL, KEYS " delete ci >/dev/null && rm -rf %s", dir, dir), 0);
+#undef KEYS
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("auth");
@@ -268,6 +455,10 @@ int main(void)
     tcase_add_test(tc, credential_needs_a_user_or_token);
     tcase_add_test(tc, registry_auth_header_is_base64url_with_padding);
     tcase_add_test(tc, deleted_secrets_leave_the_database_files);
+    tcase_add_test(tc, server_addresses_are_normalised_at_save);
+    tcase_add_test(tc, an_edit_changes_only_the_fields_it_is_given);
+    tcase_add_test(tc, deleting_a_user_with_keys_on_several_servers_names_them);
+    tcase_add_test(tc, ukiyoctl_keys_saves_lists_edits_and_deletes);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

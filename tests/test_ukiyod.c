@@ -314,8 +314,10 @@ START_TEST(access_keys_are_kept_used_for_pulls_and_never_shown)
              "{\"username\":\"keyuser\",\"desc\":\"ci's key\",\"accessToken\":\"%s\","
              "\"email\":\"ci@example.com\",\"serverAddress\":\"http://127.0.0.1:%d/v2/\"}",
              "wrong-password", reg_port);
-    expect_status(api_send(&d, "POST", "/save-container-access-keys", body), 201,
-                  "\"ResponseCode\":0");
+    /* Answered as stored: the registry host, without scheme or path. */
+    char stored[64];
+    snprintf(stored, sizeof(stored), "\"serverAddress\":\"127.0.0.1:%d\"", reg_port);
+    expect_status(api_send(&d, "POST", "/save-container-access-keys", body), 201, stored);
     expect_status(api_send(&d, "POST", "/save-container-access-keys", body), 409, NULL);
     snprintf(body, sizeof(body),
              "{\"username\":\"keyuser\",\"desc\":\"'; DROP TABLE credentials; --\","
@@ -323,6 +325,12 @@ START_TEST(access_keys_are_kept_used_for_pulls_and_never_shown)
              "\"serverAddress\":\"127.0.0.1:%d\"}",
              password, reg_port);
     expect_status(api_send(&d, "POST", "/edit-container-access-keys", body), 200, NULL);
+    /* An edit of the description alone keeps the password (the pull below needs it). */
+    snprintf(body, sizeof(body),
+             "{\"desc\":\"'; DROP TABLE credentials; --\",\"serverAddress\":\"HTTPS://"
+             "127.0.0.1:%d/\"}",
+             reg_port);
+    expect_status(api_send(&d, "POST", "/edit-container-access-keys", body), 200, stored);
     reply r = api(&d, "/api/v1/registries");
     ck_assert_int_eq(r.status, 200);
     ck_assert_ptr_nonnull(strstr(r.body, "DROP TABLE")); /* stored as text, harmlessly */
@@ -338,6 +346,21 @@ START_TEST(access_keys_are_kept_used_for_pulls_and_never_shown)
     ck_assert_msg(serves_within(name, "v2\n"), "not updated with the stored credential");
 
     expect_status(api_send(&d, "DELETE", "/delete-container-access-keys/nobody", NULL), 404, NULL);
+    /* keyuser's keys on two servers: by name alone is refused, naming both. */
+    expect_status(api_send(&d, "POST", "/save-container-access-keys",
+                           "{\"username\":\"keyuser\",\"accessToken\":\"t\","
+                           "\"serverAddress\":\"other.example\"}"),
+                  201, NULL);
+    expect_status(api_send(&d, "DELETE", "/delete-container-access-keys/keyuser", NULL), 409,
+                  "other.example");
+    expect_status(api_send(&d, "DELETE",
+                           "/delete-container-access-keys/keyuser?serverAddress=carol.example",
+                           NULL),
+                  404, NULL);
+    expect_status(api_send(&d, "DELETE",
+                           "/delete-container-access-keys/keyuser?serverAddress=other.example",
+                           NULL),
+                  200, NULL);
     expect_status(api_send(&d, "DELETE", "/delete-container-access-keys/keyuser", NULL), 200, NULL);
     r = api(&d, "/api/v1/registries");
     ck_assert_str_eq(r.body, "[]");

@@ -41,6 +41,7 @@ extern const ctl_command cmd_redeploy;
 extern const ctl_command cmd_rollback;
 extern const ctl_command cmd_reconcile;
 extern const ctl_command cmd_history;
+extern const ctl_command cmd_keys;
 
 /* Open the library's top handle from the global options; prints and returns NULL on failure. */
 ukiyo *ctl_open(const ctl_options *opts);

@@ -1,6 +1,7 @@
 /*
  * routes_keys.c - the seed's registry access keys: save, edit, delete
- * (fields username, desc, accessToken, email, serverAddress), and
+ * (fields username, desc, accessToken, email, serverAddress; the server
+ * normalised to the registry host and answered so), and
  * GET /api/v1/registries. The access token is stored, used for pulls from
  * that server, and never answered or logged.
  */
@@ -32,15 +33,27 @@ static int save_or_edit(route_context *ctx, const route_request *req, int replac
             json_decref(doc);
             return seed_answer_error(req, MHD_HTTP_BAD_REQUEST, "every field is a string");
         }
-    err = ukiyo_store_credential_save(ukiyo_get_store(ctx->u),
-                                      json_string_value(json_object_get(doc, "serverAddress")),
-                                      json_string_value(json_object_get(doc, "username")),
-                                      json_string_value(json_object_get(doc, "accessToken")),
-                                      json_string_value(json_object_get(doc, "email")),
-                                      json_string_value(json_object_get(doc, "desc")), replace);
+    const char *address = json_string_value(json_object_get(doc, "serverAddress"));
+    char *server = NULL;
+    err = ukiyo_store_credential_server_name(&server, address ? address : "");
+    /* An edit changes only the fields it is given. */
+    if (err == 0)
+        err = ukiyo_store_credential_save(ukiyo_get_store(ctx->u), server,
+                                          json_string_value(json_object_get(doc, "username")),
+                                          json_string_value(json_object_get(doc, "accessToken")),
+                                          json_string_value(json_object_get(doc, "email")),
+                                          json_string_value(json_object_get(doc, "desc")), replace);
     json_decref(doc);
-    return seed_answer_result(req, err, replace ? MHD_HTTP_OK : MHD_HTTP_CREATED,
-                              replace ? "access key updated" : "access key saved");
+    if (err < 0) {
+        ukiyo_string_free(server);
+        return seed_answer_result(req, err, 0, NULL);
+    }
+    /* Answered as stored: the registry host pulls will look it up by. */
+    json_t *answer =
+        json_pack("{s:i, s:s, s:s}", "ResponseCode", 0, "ResponseDesc",
+                  replace ? "access key updated" : "access key saved", "serverAddress", server);
+    ukiyo_string_free(server);
+    return server_answer_json(req, replace ? MHD_HTTP_OK : MHD_HTTP_CREATED, answer);
 }
 
 int handle_keys_save(route_context *ctx, const route_request *req)
@@ -53,9 +66,17 @@ int handle_keys_edit(route_context *ctx, const route_request *req)
     return save_or_edit(ctx, req, 1);
 }
 
+/*
+ * By user name, else by server. A user with keys on several servers must
+ * name the one: ?serverAddress=HOST (409 otherwise, naming them).
+ */
 int handle_keys_delete(route_context *ctx, const route_request *req)
 {
-    int err = ukiyo_store_credential_delete(ukiyo_get_store(ctx->u), req->rest);
+    const char *server =
+        MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "serverAddress");
+    ukiyo_store *store = ukiyo_get_store(ctx->u);
+    int err = server ? ukiyo_store_credential_remove(store, server, req->rest)
+                     : ukiyo_store_credential_delete(store, req->rest);
     return seed_answer_result(req, err, MHD_HTTP_OK, "access key deleted");
 }
 

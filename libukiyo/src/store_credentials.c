@@ -2,9 +2,11 @@
  * store_credentials.c - registry credentials in the store, and the auth
  * source that puts them in front of Docker's config.json.
  */
+#include <ctype.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "store_private.h"
 
@@ -13,16 +15,32 @@ static int cred_error(ukiyo_store *s, const char *what)
     return ukiyo__error_set(UKIYO_EIO, "credentials: %s: %s", what, sqlite3_errmsg(s->db));
 }
 
-/* "https://index.docker.io/v1/" -> "docker.io"; "https://reg:5000/x" -> "reg:5000". */
+/*
+ * The registry host a server address names, as pulls look it up:
+ * "https://index.docker.io/v1/" -> "docker.io", "https://user@Reg.Example:5000/v2/"
+ * -> "reg.example:5000". The scheme, any userinfo and the path go; the host
+ * is lower case (host names are case-insensitive; image references write them
+ * as they please).
+ */
 char *ukiyo__credential_server_key(const char *server)
 {
     const char *start = server;
 
-    if (ukiyo__str_has_prefix(start, "https://"))
+    while (*start == ' ' || *start == '\t')
+        start++;
+    if (strncasecmp(start, "https://", 8) == 0)
         start += 8;
-    else if (ukiyo__str_has_prefix(start, "http://"))
+    else if (strncasecmp(start, "http://", 7) == 0)
         start += 7;
-    char *host = strndup(start, strcspn(start, "/"));
+    size_t len = strcspn(start, "/?# \t");
+    const char *at = memchr(start, '@', len);
+    if (at) {
+        len -= (size_t)(at + 1 - start);
+        start = at + 1;
+    }
+    char *host = strndup(start, len);
+    for (char *c = host; c && *c; c++)
+        *c = (char)tolower((unsigned char)*c);
     if (host &&
         (strcmp(host, "index.docker.io") == 0 || strcmp(host, "registry-1.docker.io") == 0 ||
          strcmp(host, "registry.hub.docker.com") == 0)) {
@@ -30,6 +48,21 @@ char *ukiyo__credential_server_key(const char *server)
         host = strdup("docker.io");
     }
     return host;
+}
+
+UKIYO_EXTERN int ukiyo_store_credential_server_name(char **out, const char *server)
+{
+    if (!out || !server)
+        return ukiyo__error_set(UKIYO_EINVAL, "credential server name: NULL argument");
+    char *key = ukiyo__credential_server_key(server);
+    if (!key)
+        return ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
+    if (!key[0]) {
+        free(key);
+        return ukiyo__error_set(UKIYO_EINVAL, "no registry in server \"%.100s\"", server);
+    }
+    *out = key;
+    return 0;
 }
 
 static int run_write(ukiyo_store *s, sqlite3_stmt *st, int *changes)
@@ -50,15 +83,21 @@ UKIYO_EXTERN int ukiyo_store_credential_save(ukiyo_store *s, const char *server,
     static const char insert_sql[] =
         "INSERT INTO credentials (server, username, secret, email, description, created_ms, "
         "updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)";
+    /* An edit changes the fields it is given (NULL keeps one); "" clears email and description. */
     static const char update_sql[] =
-        "UPDATE credentials SET username = ?2, secret = ?3, email = ?4, description = ?5, "
+        "UPDATE credentials SET username = COALESCE(?2, username), secret = COALESCE(?3, secret), "
+        "email = COALESCE(?4, email), description = COALESCE(?5, description), "
         "updated_ms = ?6 WHERE server = ?1";
     sqlite3_stmt *st = NULL;
     int changes = 0, err;
 
-    if (!s || !server || !server[0] || !username || !username[0] || !secret || !secret[0])
+    if (!s || !server || !server[0])
+        return ukiyo__error_set(UKIYO_EINVAL, "a credential needs a server");
+    if (!replace && (!username || !username[0] || !secret || !secret[0]))
         return ukiyo__error_set(UKIYO_EINVAL, "a credential needs a server, a user name and a "
                                               "secret");
+    if (replace && ((username && !username[0]) || (secret && !secret[0])))
+        return ukiyo__error_set(UKIYO_EINVAL, "an edit cannot empty the user name or the secret");
     char *key = ukiyo__credential_server_key(server);
     if (!key || !key[0]) {
         free(key);
@@ -85,30 +124,82 @@ UKIYO_EXTERN int ukiyo_store_credential_save(ukiyo_store *s, const char *server,
     return err;
 }
 
-UKIYO_EXTERN int ukiyo_store_credential_delete(ukiyo_store *s, const char *name)
+/* The servers @username has a credential for, comma-separated (new string); *count_out of them. */
+static int servers_of_user(ukiyo_store *s, const char *username, char **list_out, size_t *count_out)
+{
+    sqlite3_stmt *st = ukiyo__store_statement(
+        s, "SELECT server FROM credentials WHERE username = ?1 ORDER BY server");
+    char *list = NULL;
+    int rc;
+
+    *count_out = 0;
+    if (!st)
+        return UKIYO_EIO;
+    sqlite3_bind_text(st, 1, username, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char *more = ukiyo__str_printf("%s%s%s", list ? list : "", list ? ", " : "",
+                                       (const char *)sqlite3_column_text(st, 0));
+        free(list);
+        list = more;
+        (*count_out)++;
+    }
+    ukiyo__store_statement_done(st);
+    if (rc != SQLITE_DONE) {
+        free(list);
+        return cred_error(s, "reading");
+    }
+    *list_out = list;
+    return 0;
+}
+
+UKIYO_EXTERN int ukiyo_store_credential_remove(ukiyo_store *s, const char *server,
+                                               const char *username)
 {
     sqlite3_stmt *st = NULL;
     int changes = 0, err;
 
-    if (!s || !name || !name[0])
-        return ukiyo__error_set(UKIYO_EINVAL, "credential delete: no name");
-    char *key = ukiyo__credential_server_key(name);
+    if (!s || !server || !server[0])
+        return ukiyo__error_set(UKIYO_EINVAL, "credential remove: no server");
+    char *key = ukiyo__credential_server_key(server);
+    if (!key)
+        return ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
     if (sqlite3_prepare_v2(s->db,
-                           "DELETE FROM credentials WHERE username = ?1 OR "
-                           "(server = ?2 AND NOT EXISTS (SELECT 1 FROM credentials "
-                           "WHERE username = ?1))",
+                           "DELETE FROM credentials WHERE server = ?1 AND "
+                           "(?2 IS NULL OR username = ?2)",
                            -1, &st, NULL) != SQLITE_OK) {
         free(key);
         return cred_error(s, "prepare");
     }
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, username, -1, SQLITE_STATIC);
     err = run_write(s, st, &changes);
-    free(key);
     if (err == 0 && changes == 0)
-        err = ukiyo__error_set(UKIYO_ENOTFOUND, "no credential named %.100s", name);
+        err = username ? ukiyo__error_set(UKIYO_ENOTFOUND, "%.100s has no credential on %s",
+                                          username, key)
+                       : ukiyo__error_set(UKIYO_ENOTFOUND, "%s has no credential", key);
+    free(key);
     if (err == 0)
         ukiyo__store_forget_old_pages(s);
+    return err;
+}
+
+UKIYO_EXTERN int ukiyo_store_credential_delete(ukiyo_store *s, const char *name)
+{
+    char *servers = NULL;
+    size_t count = 0;
+
+    if (!s || !name || !name[0])
+        return ukiyo__error_set(UKIYO_EINVAL, "credential delete: no name");
+    int err = servers_of_user(s, name, &servers, &count);
+    if (err == 0 && count > 1)
+        err = ukiyo__error_set(UKIYO_ECONFLICT,
+                               "%.100s has credentials on %zu servers (%s): name the server", name,
+                               count, servers);
+    else if (err == 0 && count == 1)
+        err = ukiyo_store_credential_remove(s, servers, name);
+    else if (err == 0 && ukiyo_store_credential_remove(s, name, NULL) < 0)
+        err = ukiyo__error_set(UKIYO_ENOTFOUND, "no credential named %.100s", name);
+    free(servers);
     return err;
 }
 

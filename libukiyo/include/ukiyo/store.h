@@ -40,11 +40,16 @@ UKIYO_EXTERN int ukiyo_store_schema_version(ukiyo_store *store);
 
 /**
  * Save the credential for a registry. @p server may be written as users
- * do ("https://index.docker.io/v1/", "registry.example.com:5000"); it is
- * kept as the registry host. Pulls from that registry use it (see
- * ukiyo_open()). The secret is stored in the database, whose file is 0600.
- * @param replace  0: a new one (UKIYO_ECONFLICT when the registry has one);
- *                 1: change the existing one (UKIYO_ENOTFOUND when none)
+ * do ("https://index.docker.io/v1/", "https://user@Registry.Example:5000/v2/");
+ * it is kept as the registry host, normalised: no scheme, userinfo or path,
+ * lower case, Docker Hub's aliases as "docker.io" (what
+ * ukiyo_saved_credential_server() answers). Pulls from that registry use it
+ * (see ukiyo_open()). The secret is stored in the database, whose file is 0600.
+ * @param replace  0: a new one (UKIYO_ECONFLICT when the registry has one;
+ *                 user name and secret required);
+ *                 1: change the existing one (UKIYO_ENOTFOUND when none):
+ *                 only the fields given, NULL keeps one, "" clears the
+ *                 email or the description
  * @return 0, UKIYO_EINVAL for a missing server, user or secret, ...
  */
 UKIYO_EXTERN int ukiyo_store_credential_save(ukiyo_store *store, const char *server,
@@ -53,11 +58,26 @@ UKIYO_EXTERN int ukiyo_store_credential_save(ukiyo_store *store, const char *ser
                                              int replace);
 
 /**
- * Delete the credentials named @p name: those of that user name, else the
- * one of that registry.
- * @return 0, or UKIYO_ENOTFOUND
+ * The registry host @p server names, normalised as ukiyo_store_credential_save()
+ * keeps it. UKIYO_EINVAL when it names none.
+ * @param out new string; free with ukiyo_string_free
+ */
+UKIYO_EXTERN int ukiyo_store_credential_server_name(char **out, const char *server);
+
+/**
+ * Delete the credential named @p name: that user's, else that registry's.
+ * @return 0, UKIYO_ENOTFOUND, or UKIYO_ECONFLICT when the user has
+ *         credentials on several registries (the last error names them; use
+ *         ukiyo_store_credential_remove())
  */
 UKIYO_EXTERN int ukiyo_store_credential_delete(ukiyo_store *store, const char *name);
+/**
+ * Delete the credential of registry @p server (written as for save), only
+ * when it is @p username's if that is not NULL.
+ * @return 0, or UKIYO_ENOTFOUND
+ */
+UKIYO_EXTERN int ukiyo_store_credential_remove(ukiyo_store *store, const char *server,
+                                               const char *username);
 
 /** A saved credential as it is listed: never its secret. Opaque. */
 typedef struct ukiyo_saved_credential ukiyo_saved_credential;
