@@ -317,8 +317,16 @@ START_TEST(access_keys_are_kept_used_for_pulls_and_never_shown)
     /* Answered as stored: the registry host, without scheme or path. */
     char stored[64];
     snprintf(stored, sizeof(stored), "\"serverAddress\":\"127.0.0.1:%d\"", reg_port);
-    expect_status(api_send(&d, "POST", "/save-container-access-keys", body), 201, stored);
-    expect_status(api_send(&d, "POST", "/save-container-access-keys", body), 409, NULL);
+    /* A wrong password is tried at the registry and refused now, not at the next push. */
+    expect_status(api_send(&d, "POST", "/save-container-access-keys", body), 400,
+                  "the registry refused these credentials");
+    reply r0 = api(&d, "/api/v1/registries");
+    ck_assert_str_eq(r0.body, "[]");
+    free(r0.body);
+    /* Kept unchecked when asked. */
+    expect_status(api_send(&d, "POST", "/save-container-access-keys?check=false", body), 201,
+                  stored);
+    expect_status(api_send(&d, "POST", "/save-container-access-keys?check=false", body), 409, NULL);
     snprintf(body, sizeof(body),
              "{\"username\":\"keyuser\",\"desc\":\"'; DROP TABLE credentials; --\","
              "\"accessToken\":\"%s\",\"email\":\"ci@example.com\","
@@ -331,6 +339,20 @@ START_TEST(access_keys_are_kept_used_for_pulls_and_never_shown)
              "127.0.0.1:%d/\"}",
              reg_port);
     expect_status(api_send(&d, "POST", "/edit-container-access-keys", body), 200, stored);
+    /* ukiyoctl keys asks the registry the same way. */
+    char *ctl_out = NULL;
+    ck_assert_int_eq(test_sh(&ctl_out,
+                             "echo wrong-password | $UKIYO_PROGRAM_WRAPPER \"$UKIYOCTL\" --db "
+                             "%s/ctl.db keys save 127.0.0.1:%d keyuser 2>&1",
+                             d.dir, reg_port),
+                     1);
+    ck_assert_ptr_nonnull(strstr(ctl_out, "refused"));
+    free(ctl_out);
+    ck_assert_int_eq(test_sh(NULL,
+                             "echo '%s' | $UKIYO_PROGRAM_WRAPPER \"$UKIYOCTL\" --db %s/ctl.db "
+                             "keys save http://127.0.0.1:%d/v2/ keyuser >/dev/null",
+                             password, d.dir, reg_port),
+                     0);
     reply r = api(&d, "/api/v1/registries");
     ck_assert_int_eq(r.status, 200);
     ck_assert_ptr_nonnull(strstr(r.body, "DROP TABLE")); /* stored as text, harmlessly */
@@ -348,6 +370,10 @@ START_TEST(access_keys_are_kept_used_for_pulls_and_never_shown)
     expect_status(api_send(&d, "DELETE", "/delete-container-access-keys/nobody", NULL), 404, NULL);
     /* keyuser's keys on two servers: by name alone is refused, naming both. */
     expect_status(api_send(&d, "POST", "/save-container-access-keys",
+                           "{\"username\":\"keyuser\",\"accessToken\":\"t\","
+                           "\"serverAddress\":\"other.example\"}"),
+                  502, "cannot check the credentials"); /* no such registry to ask */
+    expect_status(api_send(&d, "POST", "/save-container-access-keys?check=false",
                            "{\"username\":\"keyuser\",\"accessToken\":\"t\","
                            "\"serverAddress\":\"other.example\"}"),
                   201, NULL);

@@ -16,7 +16,7 @@
 
 typedef struct {
     const char *user, *email, *desc, *server;
-    bool secret;
+    bool secret, no_check;
 } keys_args;
 
 /* One line of standard input, without its end (new string), or NULL. No echo on a terminal. */
@@ -89,7 +89,7 @@ static int list_keys(const ctl_options *opts, ukiyo_store *store)
 }
 
 /* save SERVER USER, or edit SERVER: the secret from standard input (for edit, with --secret). */
-static int save_key(ukiyo_store *store, const char *server, const keys_args *a, bool edit)
+static int save_key(ukiyo *u, const char *server, const keys_args *a, bool edit)
 {
     char *secret = NULL, *name = NULL, prompt[300];
     int err = ukiyo_store_credential_server_name(&name, server);
@@ -107,7 +107,17 @@ static int save_key(ukiyo_store *store, const char *server, const keys_args *a, 
             return EXIT_USAGE;
         }
     }
-    err = ukiyo_store_credential_save(store, name, a->user, secret, a->email, a->desc, edit);
+    /* Tried at the registry first, as docker login does (unless --no-check). */
+    if (secret && !a->no_check && (err = ukiyo_credential_check(u, name, a->user, secret)) < 0)
+        fprintf(stderr, "ukiyoctl: keys: %s: %s\n",
+                err == UKIYO_EAUTH ? "the registry refused the credentials"
+                                   : "cannot check the credentials",
+                ukiyo_error_last());
+    if (err == 0)
+        err = ukiyo_store_credential_save(ukiyo_get_store(u), name, a->user, secret, a->email,
+                                          a->desc, edit);
+    else
+        fprintf(stderr, "ukiyoctl: keys: not saved (--no-check keeps them unchecked)\n");
     if (secret) {
         memset(secret, 0, strlen(secret));
         free(secret);
@@ -115,6 +125,8 @@ static int save_key(ukiyo_store *store, const char *server, const keys_args *a, 
     if (err == 0)
         printf("%s: %s\n", name, edit ? "access key updated" : "access key saved");
     ukiyo_string_free(name);
+    if (err == UKIYO_EAUTH || err == UKIYO_ECONNECT || err == UKIYO_ETIMEOUT)
+        return EXIT_FAILED; /* explained above */
     return err < 0 ? ctl_fail("keys", err) : EXIT_OK;
 }
 
@@ -135,6 +147,7 @@ static int run_keys(const ctl_options *opts, int argc, char **argv)
                                              {"desc", required_argument, NULL, 'D'},
                                              {"server", required_argument, NULL, 's'},
                                              {"secret", no_argument, NULL, 'S'},
+                                             {"no-check", no_argument, NULL, 'n'},
                                              {NULL, 0, NULL, 0}};
     keys_args a = {0};
     int c;
@@ -146,6 +159,7 @@ static int run_keys(const ctl_options *opts, int argc, char **argv)
         case 'D': a.desc = optarg; break;
         case 's': a.server = optarg; break;
         case 'S': a.secret = true; break;
+        case 'n': a.no_check = true; break;
         default: ctl_usage(&cmd_keys, stderr); return EXIT_USAGE;
         }
     }
@@ -169,9 +183,9 @@ static int run_keys(const ctl_options *opts, int argc, char **argv)
         rc = list_keys(opts, store);
     } else if (strcmp(verb, "save") == 0) {
         a.user = args[1];
-        rc = save_key(store, args[0], &a, false);
+        rc = save_key(u, args[0], &a, false);
     } else if (strcmp(verb, "edit") == 0) {
-        rc = save_key(store, args[0], &a, true);
+        rc = save_key(u, args[0], &a, true);
     } else {
         rc = delete_key(store, args[0], &a);
     }
@@ -183,14 +197,16 @@ const ctl_command cmd_keys = {
     .name = "keys",
     .summary = "List, save, edit and delete the registry credentials pulls use",
     .usage = "Usage: ukiyoctl keys [list] [--json]\n"
-             "       ukiyoctl keys save SERVER USER [--email E] [--desc D] < secret\n"
+             "       ukiyoctl keys save SERVER USER [--email E] [--desc D] [--no-check] < secret\n"
              "       ukiyoctl keys edit SERVER [--user U] [--email E] [--desc D] [--secret]\n"
+             "                          [--no-check]\n"
              "       ukiyoctl keys delete NAME [--server SERVER]\n\n"
              "The records ukiyod's /save-container-access-keys routes keep, in the same\n"
              "store (--db). SERVER is written as you like (https://index.docker.io/v1/,\n"
              "reg.example:5000) and kept as the registry host. The secret (a password or\n"
              "an access token) is read from standard input, without echo on a terminal,\n"
-             "and never printed.\n\n"
+             "and never printed. A new secret is tried at the registry first, as docker\n"
+             "login does; --no-check keeps it unchecked (a registry not reachable yet).\n\n"
              "  edit        changes only what it is given; --secret reads a new secret,\n"
              "              an empty --email or --desc clears it\n"
              "  delete NAME a user name, else a server; a user with keys on several\n"

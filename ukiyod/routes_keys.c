@@ -5,6 +5,7 @@
  * GET /api/v1/registries. The access token is stored, used for pulls from
  * that server, and never answered or logged.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "handlers.h"
@@ -14,6 +15,34 @@ static bool string_or_absent(json_t *doc, const char *key)
 {
     json_t *v = json_object_get(doc, key);
     return !v || json_is_string(v) || json_is_null(v);
+}
+
+/*
+ * A new secret is tried at the registry before it is kept, as docker login
+ * does, so a wrong password fails now and not at the next push. ?check=false
+ * keeps it unchecked (a registry not reachable yet). An answer was queued
+ * when this returns non-zero.
+ */
+static int refused_at_registry(route_context *ctx, const route_request *req, const char *server,
+                               json_t *doc, int *answer)
+{
+    const char *secret = json_string_value(json_object_get(doc, "accessToken"));
+    const char *check = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "check");
+
+    if (!secret || !secret[0] || (check && strcmp(check, "false") == 0))
+        return 0;
+    int err = ukiyo_credential_check(ctx->u, server,
+                                     json_string_value(json_object_get(doc, "username")), secret);
+    if (err == 0)
+        return 0;
+    char message[700];
+    bool refused = err == UKIYO_EAUTH || err == UKIYO_EINVAL;
+    snprintf(message, sizeof(message), "%s: %s (to keep them unchecked, add ?check=false)",
+             refused ? "the registry refused these credentials" : "cannot check the credentials",
+             ukiyo_error_last());
+    *answer =
+        seed_answer_error(req, refused ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_BAD_GATEWAY, message);
+    return -1;
 }
 
 static int save_or_edit(route_context *ctx, const route_request *req, int replace)
@@ -36,6 +65,12 @@ static int save_or_edit(route_context *ctx, const route_request *req, int replac
     const char *address = json_string_value(json_object_get(doc, "serverAddress"));
     char *server = NULL;
     err = ukiyo_store_credential_server_name(&server, address ? address : "");
+    int refusal = 0;
+    if (err == 0 && refused_at_registry(ctx, req, server, doc, &refusal) < 0) {
+        json_decref(doc);
+        ukiyo_string_free(server);
+        return refusal;
+    }
     /* An edit changes only the fields it is given. */
     if (err == 0)
         err = ukiyo_store_credential_save(ukiyo_get_store(ctx->u), server,

@@ -183,6 +183,27 @@ UKIYO_EXTERN int ukiyo_registry_same(const ukiyo *u, const char *a, const char *
     return 0;
 }
 
+UKIYO_EXTERN int ukiyo_credential_check(ukiyo *u, const char *server, const char *username,
+                                        const char *secret)
+{
+    char *saved = NULL;
+    ukiyo_credential *cred = NULL;
+
+    if (!u || !server || !secret)
+        return ukiyo__error_set(UKIYO_EINVAL, "credential check: NULL argument");
+    if (!username && u->store && ukiyo__store_credential_username(u->store, server, &saved) < 0)
+        ukiyo_error_clear();
+    if (!username && !saved)
+        return ukiyo__error_set(UKIYO_EINVAL, "no user name for %s to check the secret with",
+                                server);
+    int err = ukiyo_credential_new(&cred, server, username ? username : saved, secret, NULL);
+    if (err == 0)
+        err = ukiyo_registry_login(u->registry, server, cred);
+    ukiyo_credential_free(cred);
+    free(saved);
+    return err;
+}
+
 UKIYO_EXTERN int ukiyo_options_init(ukiyo_options *opts, unsigned int version)
 {
     static const ukiyo_options template = UKIYO_OPTIONS_INIT;

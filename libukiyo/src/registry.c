@@ -302,10 +302,11 @@ static char *token_url(const www_challenge *c, const char *scope)
     char *scope_escaped = ukiyo__http_escape(c->scope ? c->scope : scope);
     char *url = NULL;
 
+    /* No scope at all for a login (docker login asks for none). */
     if (scope_escaped && (service || !c->service))
-        url = ukiyo__str_printf("%s%s%s%s&scope=%s", c->realm, strchr(c->realm, '?') ? "&" : "?",
+        url = ukiyo__str_printf("%s%s%s%s%s%s", c->realm, strchr(c->realm, '?') ? "&" : "?",
                                 service ? "service=" : "client_id=ukiyo", service ? service : "",
-                                scope_escaped);
+                                scope_escaped[0] ? "&scope=" : "", scope_escaped);
     free(service);
     free(scope_escaped);
     return url;
@@ -465,6 +466,59 @@ static int registry_send(ukiyo_registry *r, const registry_call *call, http_resp
     ukiyo__str_free_secret(userpwd);
     ukiyo_credential_free(cred);
     free(scope);
+    return err;
+}
+
+/* GET /v2/ with @cred as Basic credentials: accepted, or why not. */
+static int login_basic(ukiyo_registry *r, host_entry *h, const ukiyo_credential *cred)
+{
+    http_response resp;
+    char *userpwd = ukiyo__str_printf("%s:%s", ukiyo_credential_username(cred),
+                                      ukiyo_credential_password(cred));
+    http_request req = {.userpwd = userpwd};
+    int err = userpwd ? send_to_registry(r, h, &req, "/v2/", &resp) : UKIYO_ENOMEM;
+
+    ukiyo__str_free_secret(userpwd);
+    if (err < 0)
+        return ukiyo__error_wrap(err, "%s", h->registry);
+    if (resp.status == 401 || resp.status == 403)
+        err = ukiyo__error_set(UKIYO_EAUTH, "%s refused the user name and password (HTTP %ld)",
+                               h->registry, resp.status);
+    else if (resp.status >= 400)
+        err = registry_error(r, h->registry, "/v2/", &resp);
+    ukiyo__http_response_clear(&resp);
+    return err;
+}
+
+UKIYO_EXTERN int ukiyo_registry_login(ukiyo_registry *r, const char *registry,
+                                      const ukiyo_credential *cred)
+{
+    http_response resp;
+    http_request req = {0};
+    www_challenge challenge;
+
+    if (!r || !registry || !cred || !ukiyo_credential_username(cred))
+        return ukiyo__error_set(UKIYO_EINVAL, "registry login: needs a registry and a user name");
+    host_entry *h = host_get(r, registry);
+    if (!h)
+        return ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
+    int err = send_to_registry(r, h, &req, "/v2/", &resp);
+    if (err < 0)
+        return ukiyo__error_wrap(err, "%s", registry);
+    if (resp.status != 401) {
+        /* 200: the registry asks no authentication; there is nothing to refuse. */
+        err = resp.status >= 400 ? registry_error(r, registry, "/v2/", &resp) : 0;
+        ukiyo__http_response_clear(&resp);
+        return err;
+    }
+    err = ukiyo__www_authenticate_parse(&challenge,
+                                        ukiyo__http_response_header(&resp, "WWW-Authenticate"));
+    ukiyo__http_response_clear(&resp);
+    if (err < 0)
+        return ukiyo__error_set(UKIYO_EAUTH, "%s: a challenge ukiyo cannot read", registry);
+    err = challenge.scheme == CHALLENGE_BEARER ? fetch_token(r, h, &challenge, "", cred)
+                                               : login_basic(r, h, cred);
+    ukiyo__www_challenge_clear(&challenge);
     return err;
 }
 

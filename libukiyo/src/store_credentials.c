@@ -314,6 +314,29 @@ UKIYO_EXTERN int ukiyo_saved_credential_json(char **json_out, const ukiyo_saved_
     return 0;
 }
 
+int ukiyo__store_credential_username(ukiyo_store *s, const char *server, char **out)
+{
+    char *key = ukiyo__credential_server_key(server);
+    sqlite3_stmt *st =
+        key ? ukiyo__store_statement(s, "SELECT username FROM credentials WHERE server = ?1")
+            : NULL;
+    int rc;
+
+    *out = NULL;
+    if (!st) {
+        free(key);
+        return key ? UKIYO_EIO : UKIYO_ENOMEM;
+    }
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+    free(key);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        *out = ukiyo__store_column_dup(st, 0);
+    ukiyo__store_statement_done(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return cred_error(s, "reading");
+    return *out ? 0 : UKIYO_ENOTFOUND;
+}
+
 /* The auth source ukiyo_open() puts in front of Docker's config.json. */
 int ukiyo__store_credential_source(ukiyo_credential **out, const char *registry, void *payload)
 {

@@ -113,6 +113,8 @@ int ukiyo__journal_name_of_container(ukiyo_store *s, const char *container_id, c
 char *ukiyo__credential_server_key(const char *server);
 /* A ukiyo_credential_source_fn answering from the store's credentials (@payload: the store). */
 int ukiyo__store_credential_source(ukiyo_credential **out, const char *registry, void *payload);
+/* The user name saved for @server (new string); UKIYO_ENOTFOUND when none is. */
+int ukiyo__store_credential_username(ukiyo_store *s, const char *server, char **out);
 
 /* ---- the job queue (store_jobs.c) ------------------------------------ */
 

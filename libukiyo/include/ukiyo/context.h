@@ -104,6 +104,17 @@ UKIYO_EXTERN int ukiyo_label_enable(const ukiyo *u);
 /** The store, or NULL when opened without one. Borrowed. */
 UKIYO_EXTERN ukiyo_store *ukiyo_get_store(ukiyo *u);
 
+/**
+ * Try @p secret for @p username at registry @p server before saving it
+ * (ukiyo_registry_login()), so a wrong password fails now and not at the
+ * next pull. @p username NULL: the one saved for that server (an edit of the
+ * secret alone).
+ * @return 0 when accepted; UKIYO_EAUTH when refused; UKIYO_EINVAL without a
+ *         user name; UKIYO_ECONNECT or UKIYO_ETIMEOUT when unreachable
+ */
+UKIYO_EXTERN int ukiyo_credential_check(ukiyo *u, const char *server, const char *username,
+                                        const char *secret);
+
 #ifdef __cplusplus
 }
 #endif

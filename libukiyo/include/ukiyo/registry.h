@@ -67,6 +67,17 @@ UKIYO_EXTERN int ukiyo_registry_manifest_digest(char **digest_out, ukiyo_registr
                                                 const ukiyo_image_ref *ref);
 
 /**
+ * Check @p cred against @p registry (a host such as "reg.example:5000" or
+ * "docker.io") as docker login does: GET /v2/, then the registry's Basic
+ * or Bearer challenge answered with the credential. Nothing is stored.
+ * @return 0 when the registry accepts it (or asks no authentication at
+ *         all), UKIYO_EAUTH when it refuses it, UKIYO_ECONNECT or
+ *         UKIYO_ETIMEOUT when it cannot be reached, UKIYO_EREGISTRY
+ */
+UKIYO_EXTERN int ukiyo_registry_login(ukiyo_registry *registry, const char *server,
+                                      const ukiyo_credential *cred);
+
+/**
  * All tags of the reference's repository, following pagination.
  * @param out new list; free with ukiyo_string_list_free
  */
