@@ -8,19 +8,6 @@
 
 #include "ukiyoctl.h"
 
-static void format_time(int64_t ms, char *buf, size_t len)
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-
-    if (ms <= 0) {
-        snprintf(buf, len, "-");
-        return;
-    }
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static json_t *entry_json(const ukiyo_history_entry *e)
 {
     char *text = NULL;
@@ -34,7 +21,7 @@ static void add_row(ctl_table *t, const ukiyo_history_entry *e)
     char when[32], old_buf[13], new_buf[13];
     const char *outcome = ukiyo_history_entry_outcome(e);
 
-    format_time(ukiyo_history_entry_started_ms(e), when, sizeof(when));
+    ctl_format_time(ukiyo_history_entry_started_ms(e), when, sizeof(when));
     const char *cells[] = {when,
                            ukiyo_history_entry_container(e),
                            ukiyo_history_entry_kind(e),

@@ -46,15 +46,6 @@ static char *read_secret(const char *prompt)
     return line;
 }
 
-static void format_time(int64_t ms, char *buf, size_t len)
-{
-    time_t t = (time_t)(ms / 1000);
-    struct tm tm;
-
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static int list_keys(const ctl_options *opts, ukiyo_store *store)
 {
     static const char *const headings[] = {"SERVER", "USER", "EMAIL", "DESCRIPTION", "UPDATED"};
@@ -71,7 +62,7 @@ static int list_keys(const ctl_options *opts, ukiyo_store *store)
         if (ukiyo_saved_credential_json(&text, c) == 0)
             json_array_append_new(rows, json_loads(text, 0, NULL));
         ukiyo_string_free(text);
-        format_time(ukiyo_saved_credential_updated_ms(c), when, sizeof(when));
+        ctl_format_time(ukiyo_saved_credential_updated_ms(c), when, sizeof(when));
         const char *email = ukiyo_saved_credential_email(c);
         const char *desc = ukiyo_saved_credential_description(c);
         const char *cells[] = {ukiyo_saved_credential_server(c), ukiyo_saved_credential_username(c),

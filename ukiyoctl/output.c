@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 #include <string.h>
 
@@ -204,4 +205,17 @@ void ctl_table_free(ctl_table *t)
         free(t->cells[i]);
     free(t->cells);
     free(t);
+}
+
+void ctl_format_time(int64_t ms, char *buf, size_t len)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+
+    if (ms <= 0) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }

@@ -57,6 +57,8 @@ int ctl_fail(const char *what, int code);
 void ctl_print_json(json_t *doc);
 /* Whether argv[i] asks for help. */
 bool ctl_is_help(const char *arg);
+/* Milliseconds since the epoch as "2026-12-02T10:46:20Z" (UTC); 0 or less: "-". */
+void ctl_format_time(int64_t ms, char *buf, size_t len);
 /* "sha256:0123456789ab" -> "0123456789ab"; NULL -> "-". Borrowed from @id. */
 const char *ctl_short_id(const char *id, char buf[13]);
 /* Print the command's usage to @to. */
