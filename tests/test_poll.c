@@ -311,7 +311,7 @@ START_TEST(a_deployment_waits_for_its_own_window)
     ck_assert_msg(strstr(ukiyo_error_last(), "minute: 61 is out of range"), "%s",
                   ukiyo_error_last());
     int port = test_free_port();
-    ukiyo_port_binding binding = {port, 8080};
+    ukiyo_port_binding binding = {port, 8080, NULL};
     spec.container = name;
     spec.ports = &binding;
     spec.port_count = 1;
@@ -326,10 +326,12 @@ START_TEST(a_deployment_waits_for_its_own_window)
     ck_assert_int_eq(ukiyo_deployment_port(saved, 0).host_port, port);
     ukiyo_deployment_list_free(list);
 
-    /* The first push creates the container at once; it carries the window. */
+    /* Another container on the same tag: the deployment's job updates it too. */
+    char *other = run_on(ref, "beside-deployed", "");
+
+    /* The first push creates the container at once; it carries the window. One push, one job. */
     submit_push(ref);
-    ck_assert_uint_eq(run_jobs(),
-                      2); /* the tag's job (no container of its own) and the deployment's */
+    ck_assert_uint_eq(run_jobs(), 1);
     char *out = NULL;
     ck_assert_int_eq(test_sh(&out,
                              "docker inspect --format '{{index .Config.Labels "
@@ -338,12 +340,15 @@ START_TEST(a_deployment_waits_for_its_own_window)
                      0);
     ck_assert_str_eq(out, "* 3 * * *\n");
     free(out);
-    /* A push at 17:46 waits for 03:00. */
+    /* A push at 17:46 waits for 03:00; the container without a window of its own does not. */
     free(test_push("ukiyo-test/http:v2", repo, "latest"));
     submit_push(ref);
-    ck_assert_uint_eq(run_jobs(), 2);
+    ck_assert_uint_eq(run_jobs(), 1);
     char *v = served_version(name);
     ck_assert_str_eq(v, "v1\n");
+    free(v);
+    v = served_version(other);
+    ck_assert_str_eq(v, "v2\n");
     free(v);
     int64_t due = 0;
     ck_assert_int_eq(ukiyo_jobs_next_due_ms(u, &due), 0);
@@ -354,7 +359,7 @@ START_TEST(a_deployment_waits_for_its_own_window)
     ck_assert_str_eq(v, "v2\n");
     free(v);
     test_remove_containers(name);
-    free(json), free(name), free(ref), free(repo);
+    free(json), free(name), free(ref), free(repo), free(other);
 }
 END_TEST
 

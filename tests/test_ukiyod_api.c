@@ -140,6 +140,102 @@ START_TEST(scheduled_deployments_create_update_and_wait_for_their_time)
 }
 END_TEST
 
+static size_t occurrences(const char *text, const char *word)
+{
+    size_t n = 0;
+    for (const char *p = text; (p = strstr(p, word)); p += strlen(word))
+        n++;
+    return n;
+}
+
+/* bindingPort's hostIp: the container listens on that address only; ports clash per address. */
+START_TEST(a_deployment_binds_the_host_address_it_names)
+{
+    daemon_proc d = {0};
+    char *repo_name = test_unique_name("depip");
+    char *container = test_unique_name("depipc");
+    char repo[300], name[400], other[420], body[1024], ref[420];
+    int port = test_free_port(), port2 = test_free_port();
+
+    snprintf(repo, sizeof(repo), "ukiyo-test/%s", repo_name);
+    snprintf(name, sizeof(name), "%s/%s", test_registry(), repo);
+    snprintf(other, sizeof(other), "%s-other", name);
+    snprintf(ref, sizeof(ref), "%s:latest", name);
+    start_daemon(&d, NULL);
+
+    snprintf(body, sizeof(body),
+             "{\"name\":\"%s\",\"bindingPort\":[{\"exportPort\":%d,\"internalPort\":80,"
+             "\"hostIp\":\"localhost\"}]}",
+             name, port);
+    expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", body), 400,
+                  "not an IPv4 or IPv6 address");
+    snprintf(body, sizeof(body),
+             "{\"name\":\"%s\",\"bindingPort\":[{\"exportPort\":%d,\"internalPort\":80,"
+             "\"hostIp\":\"0.0.0.0\"},{\"exportPort\":%d,\"internalPort\":81,\"hostIp\":"
+             "\"127.0.0.1\"}]}",
+             name, port, port);
+    expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", body), 400, "twice");
+    snprintf(body, sizeof(body),
+             "{\"name\":\"%s\",\"containerName\":\"%s\",\"bindingPort\":[{\"exportPort\":%d,"
+             "\"internalPort\":8080,\"hostIp\":\"127.0.0.1\"},{\"exportPort\":%d,"
+             "\"internalPort\":8080,\"hostIp\":\"::1\"}]}",
+             name, container, port, port2);
+    expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", body), 201, NULL);
+    /* The same port on another address is another socket; on every address it clashes. */
+    snprintf(body, sizeof(body),
+             "{\"name\":\"%s\",\"bindingPort\":[{\"exportPort\":%d,\"internalPort\":80,"
+             "\"hostIp\":\"127.0.0.2\"}]}",
+             other, port);
+    expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", body), 201, NULL);
+    snprintf(body, sizeof(body),
+             "{\"name\":\"%s-third\",\"bindingPort\":[{\"exportPort\":%d,\"internalPort\":80}]}",
+             name, port);
+    expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", body), 409,
+                  "host port 127.0.0.1:");
+    snprintf(body, sizeof(body),
+             "{\"name\":\"%s-fourth\",\"bindingPort\":[{\"exportPort\":%d,\"internalPort\":80,"
+             "\"hostIp\":\"::\"}]}",
+             name, port2);
+    expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", body), 409, "[::1]:");
+    reply r = api(&d, "/api/v1/deployments");
+    ck_assert_msg(strstr(r.body, "\"hostIp\":\"127.0.0.1\"") &&
+                      strstr(r.body, "\"hostIp\":\"::1\""),
+                  "%s", r.body);
+    free(r.body);
+
+    /* One push, one job: the deployment's, which creates the container on that address. */
+    free(test_push("ukiyo-test/http:v1", repo, "latest"));
+    char *job = webhook_job(&d, ref);
+    ck_assert_msg(strstr(job, "\"outcome\":\"created\""), "%s", job);
+    free(job);
+    r = api(&d, "/api/v1/jobs");
+    ck_assert_msg(occurrences(r.body, ref) == 1, "%s", r.body);
+    free(r.body);
+    char *out = NULL;
+    ck_assert_int_eq(test_sh(&out,
+                             "docker inspect --format '{{range $p, $b := .HostConfig.PortBindings}}"
+                             "{{range $b}}{{.HostIp}}/{{.HostPort}} {{end}}{{end}}' %s",
+                             container),
+                     0);
+    char want[200];
+    snprintf(want, sizeof(want), "127.0.0.1/%d", port);
+    ck_assert_msg(strstr(out, want), "%s", out);
+    snprintf(want, sizeof(want), "::1/%d", port2);
+    ck_assert_msg(strstr(out, want), "%s", out);
+    free(out);
+    ck_assert_msg(host_port_serves_within(port, "v1\n", 30), "not served on 127.0.0.1:%d", port);
+
+    snprintf(body, sizeof(body), "/remove-repository-scheduled-time/%s", container);
+    expect_status(api_send(&d, "DELETE", body, NULL), 200, NULL);
+    snprintf(body, sizeof(body), "/remove-repository-scheduled-time/%s-other", repo_name);
+    expect_status(api_send(&d, "DELETE", body, NULL), 200, NULL);
+    test_remove_containers(container);
+    ck_assert_int_eq(stop_daemon(&d), 0);
+    free(repo_name);
+    free(container);
+}
+END_TEST
+
 START_TEST(rest_api_checks_updates_and_rolls_back_a_container)
 {
     daemon_proc d = {0};
@@ -392,6 +488,7 @@ int main(void)
     tcase_add_checked_fixture(tc, NULL, test_cleanup);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, scheduled_deployments_create_update_and_wait_for_their_time);
+    tcase_add_test(tc, a_deployment_binds_the_host_address_it_names);
     tcase_add_test(tc, rest_api_checks_updates_and_rolls_back_a_container);
     tcase_add_test(tc, label_enable_updates_only_labelled_containers);
     tcase_add_test(tc, registry_aliases_make_two_hosts_one);

@@ -28,7 +28,8 @@ static bool integer_of(json_t *v, long long *out)
 
 /*
  * The seed's body: {"name": "registry/repository", "bindingPort":
- * [{"exportPort", "internalPort"}] (numbers or strings of digits),
+ * [{"exportPort", "internalPort", "hostIp"?}] (ports as numbers or strings of
+ * digits, hostIp an IPv4 or IPv6 address),
  * "scheduledAt": unix seconds (number or string), "scheduledDowntime": bool,
  * and optionally "containerName" and "window"}. The spec borrows from @doc.
  * NULL, or what is wrong with the body.
@@ -66,7 +67,7 @@ static const char *seed_spec(json_t *doc, ukiyo_deployment_spec *spec,
     json_t *list = json_object_get(doc, "bindingPort"), *p;
     size_t i;
     if (list && !json_is_array(list))
-        return "deployment: bindingPort is a list of {exportPort, internalPort}";
+        return "deployment: bindingPort is a list of {exportPort, internalPort, hostIp?}";
     ukiyo_port_binding *ports = calloc(json_array_size(list) + 1, sizeof(*ports));
     if (!ports)
         return "out of memory";
@@ -77,8 +78,12 @@ static const char *seed_spec(json_t *doc, ukiyo_deployment_spec *spec,
             !integer_of(json_object_get(p, "internalPort"), &inside) || host < 1 || host > 65535 ||
             inside < 1 || inside > 65535)
             return "deployment: exportPort and internalPort are port numbers (1-65535)";
+        json_t *ip = json_object_get(p, "hostIp");
+        if (ip && !json_is_null(ip) && !json_is_string(ip))
+            return "deployment: hostIp is an IPv4 or IPv6 address, as a string";
         ports[i].host_port = (int)host;
         ports[i].container_port = (int)inside;
+        ports[i].host_ip = json_string_value(ip);
     }
     spec->ports = ports;
     spec->port_count = json_array_size(list);
@@ -91,8 +96,9 @@ static json_t *seed_json(const ukiyo_deployment *d)
     json_t *ports = json_array();
     for (size_t i = 0; i < ukiyo_deployment_port_count(d); i++) {
         ukiyo_port_binding b = ukiyo_deployment_port(d, i);
-        json_array_append_new(ports, json_pack("{s:i, s:i}", "exportPort", b.host_port,
-                                               "internalPort", b.container_port));
+        json_array_append_new(ports,
+                              json_pack("{s:i, s:i, s:s*}", "exportPort", b.host_port,
+                                        "internalPort", b.container_port, "hostIp", b.host_ip));
     }
     return json_pack("{s:s, s:s, s:o, s:I, s:b, s:s?}", "name", ukiyo_deployment_name(d),
                      "containerName", ukiyo_deployment_container(d), "bindingPort", ports,

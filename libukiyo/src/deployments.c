@@ -2,6 +2,7 @@
  * deployments.c - the seed's scheduled deployments: validation, port
  * clashes, the store, and creating a deployment's container.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -27,27 +28,101 @@ static bool container_name_valid(const char *name)
     return true;
 }
 
-/* The bindings as the store keeps them: [{exportPort, internalPort}]. */
+/* Version 1's binding, before host_ip. */
+typedef struct {
+    int host_port;
+    int container_port;
+} port_binding_v1;
+
+static ukiyo_port_binding binding_at(const ukiyo_deployment_spec *spec, size_t i)
+{
+    if (spec->version < 2) {
+        const port_binding_v1 *v1 = (const port_binding_v1 *)(const void *)spec->ports;
+        return (ukiyo_port_binding){v1[i].host_port, v1[i].container_port, NULL};
+    }
+    return spec->ports[i];
+}
+
+/* @text as an address in its canonical form into @out; false when it is not an IP literal. */
+static bool host_ip_of(const char *text, char out[INET6_ADDRSTRLEN])
+{
+    unsigned char addr[sizeof(struct in6_addr)];
+    int family = strchr(text, ':') ? AF_INET6 : AF_INET;
+
+    return inet_pton(family, text, addr) == 1 && inet_ntop(family, addr, out, INET6_ADDRSTRLEN);
+}
+
+/* Every address of its family ("0.0.0.0", "::"), or every address at all (none given). */
+static bool is_any_address(const char *ip)
+{
+    return !ip || strcmp(ip, "0.0.0.0") == 0 || strcmp(ip, "::") == 0;
+}
+
+/*
+ * Do two stored bindings want the same host socket? The same port on the
+ * same address, or on an address and every address of its family (or on
+ * every address at all, as the engine binds a binding without one).
+ */
+static bool bindings_clash(json_t *a, json_t *b)
+{
+    const char *ia = json_string_value(json_object_get(a, "hostIp"));
+    const char *ib = json_string_value(json_object_get(b, "hostIp"));
+
+    if (!json_equal(json_object_get(a, "exportPort"), json_object_get(b, "exportPort")))
+        return false;
+    if (!ia || !ib || strcmp(ia, ib) == 0)
+        return true;
+    bool v6a = strchr(ia, ':') != NULL, v6b = strchr(ib, ':') != NULL;
+    return v6a == v6b && (is_any_address(ia) || is_any_address(ib));
+}
+
+/* "8080" or "127.0.0.1:8080" or "[::1]:8080": a stored binding's host side, for messages. */
+static void host_side_text(json_t *binding, char *buf, size_t size)
+{
+    const char *ip = json_string_value(json_object_get(binding, "hostIp"));
+    long long port = (long long)json_integer_value(json_object_get(binding, "exportPort"));
+
+    if (!ip)
+        snprintf(buf, size, "%lld", port);
+    else
+        snprintf(buf, size, strchr(ip, ':') ? "[%s]:%lld" : "%s:%lld", ip, port);
+}
+
+/* The bindings as the store keeps them: [{exportPort, internalPort, hostIp?}]. */
 static int ports_of(const ukiyo_deployment_spec *spec, json_t **out)
 {
     if (spec->port_count && !spec->ports)
         return bad("port_count without ports");
     json_t *ports = json_array();
     for (size_t i = 0; i < spec->port_count; i++) {
-        const ukiyo_port_binding *b = &spec->ports[i];
-        if (b->host_port < 1 || b->host_port > PORT_MAX || b->container_port < 1 ||
-            b->container_port > PORT_MAX) {
-            json_decref(ports);
-            return bad("host and container ports are port numbers (1-65535)");
-        }
-        for (size_t j = 0; j < i; j++)
-            if (spec->ports[j].host_port == b->host_port) {
-                json_decref(ports);
-                return ukiyo__error_set(UKIYO_EINVAL, "deployment: host port %d is given twice",
-                                        b->host_port);
+        ukiyo_port_binding b = binding_at(spec, i);
+        char ip[INET6_ADDRSTRLEN] = "", side[80];
+        int err = 0;
+        if (b.host_port < 1 || b.host_port > PORT_MAX || b.container_port < 1 ||
+            b.container_port > PORT_MAX)
+            err = bad("host and container ports are port numbers (1-65535)");
+        else if (b.host_ip && b.host_ip[0] && !host_ip_of(b.host_ip, ip))
+            err = ukiyo__error_set(UKIYO_EINVAL,
+                                   "deployment: host address %s is not an IPv4 or IPv6 address",
+                                   b.host_ip);
+        json_t *binding =
+            json_pack("{s:i, s:i}", "exportPort", b.host_port, "internalPort", b.container_port);
+        if (ip[0])
+            json_object_set_new(binding, "hostIp", json_string(ip));
+        size_t j;
+        json_t *earlier;
+        json_array_foreach(ports, j, earlier) {
+            if (err == 0 && bindings_clash(earlier, binding)) {
+                host_side_text(binding, side, sizeof(side));
+                err =
+                    ukiyo__error_set(UKIYO_EINVAL, "deployment: host port %s is given twice", side);
             }
-        json_array_append_new(ports, json_pack("{s:i, s:i}", "exportPort", b->host_port,
-                                               "internalPort", b->container_port));
+        }
+        json_array_append_new(ports, binding);
+        if (err < 0) {
+            json_decref(ports);
+            return err;
+        }
     }
     *out = ports;
     return 0;
@@ -152,7 +227,7 @@ static void from_row(store_deployment *row, deployment *d)
     memset(row, 0, sizeof(*row));
 }
 
-/* Does another deployment export one of @d's host ports? */
+/* Does another deployment export one of @d's host ports on the same address? */
 static int check_clashes(const deployment *d, const store_deployment *others, size_t count)
 {
     for (size_t k = 0; k < count; k++) {
@@ -161,15 +236,15 @@ static int check_clashes(const deployment *d, const store_deployment *others, si
         json_t *theirs = json_loads(others[k].ports, 0, NULL), *a, *b;
         size_t i, j;
         int err = 0;
+        char side[80];
         json_array_foreach(d->ports, i, a) {
             json_array_foreach(theirs, j, b) {
-                if (err == 0 &&
-                    json_equal(json_object_get(a, "exportPort"), json_object_get(b, "exportPort")))
+                if (err == 0 && bindings_clash(a, b)) {
+                    host_side_text(b, side, sizeof(side));
                     err = ukiyo__error_set(UKIYO_ECONFLICT,
-                                           "host port %lld is already exported by deployment %s",
-                                           (long long)json_integer_value(
-                                               json_object_get(a, "exportPort")),
-                                           others[k].name);
+                                           "host port %s is already exported by deployment %s",
+                                           side, others[k].name);
+                }
             }
         }
         json_decref(theirs);
@@ -230,6 +305,7 @@ UKIYO_EXTERN int ukiyo_deployment_delete(ukiyo *u, const char *name)
 
 struct ukiyo_deployment {
     store_deployment row;
+    json_t *port_doc; /* holds the host_ip strings of ports */
     ukiyo_port_binding *ports;
     size_t port_count;
 };
@@ -255,9 +331,10 @@ static int deployment_from_row(ukiyo_deployment *d, store_deployment *row)
     json_array_foreach(ports, i, p) {
         d->ports[i].host_port = (int)json_integer_value(json_object_get(p, "exportPort"));
         d->ports[i].container_port = (int)json_integer_value(json_object_get(p, "internalPort"));
+        d->ports[i].host_ip = json_string_value(json_object_get(p, "hostIp"));
     }
     d->port_count = json_array_size(ports);
-    json_decref(ports);
+    d->port_doc = ports;
     return 0;
 }
 
@@ -305,6 +382,7 @@ UKIYO_EXTERN void ukiyo_deployment_list_free(ukiyo_deployment_list *list)
     for (size_t i = 0; i < list->count; i++) {
         ukiyo__store_deployment_clear(&list->items[i].row);
         free(list->items[i].ports);
+        json_decref(list->items[i].port_doc);
     }
     free(list->items);
     free(list);
@@ -327,7 +405,7 @@ UKIYO_EXTERN size_t ukiyo_deployment_port_count(const ukiyo_deployment *d)
 
 UKIYO_EXTERN ukiyo_port_binding ukiyo_deployment_port(const ukiyo_deployment *d, size_t index)
 {
-    ukiyo_port_binding none = {0, 0};
+    ukiyo_port_binding none = {0, 0, NULL};
     return index < d->port_count ? d->ports[index] : none;
 }
 
@@ -385,7 +463,8 @@ static char *first_container_spec(const deployment *d, const char *ref)
             list = json_array();
             json_object_set_new(bindings, port, list);
         }
-        json_array_append_new(list, json_pack("{s:s}", "HostPort", host));
+        json_array_append_new(list, json_pack("{s:s, s:s?}", "HostPort", host, "HostIp",
+                                              json_string_value(json_object_get(p, "hostIp"))));
     }
     json_t *spec = json_pack("{s:s, s:{s:s, s:s*}, s:o, s:{s:o, s:{s:s}}}", "Image", ref, "Labels",
                              UKIYO_LABEL_DEPLOYMENT, d->name, UKIYO_LABEL_SCHEDULE, d->window,

@@ -35,46 +35,35 @@ static int insert_job(ukiyo_store *s, const job_tag *t, const char *source, cons
 }
 
 /*
- * A repository with a deployment gets a job of its own, due at once or at
- * its scheduled time; pushes meanwhile fold into it. Its ID is the answer.
+ * In one write transaction: a known delivery, a queued job for the tag, or
+ * a new job. One push is one job: a repository with a deployment gets its
+ * deployment's job (due at once or at its scheduled time), which updates
+ * every other container of the tag too; pushes meanwhile fold into it.
  */
-static int submit_deployment(ukiyo_store *s, const job_tag *t, const char *source, int64_t *id)
-{
-    deployment d;
-    bool found = false;
-    int err = ukiyo__deployment_find(s, t->registry, t->repository, NULL, &d);
-
-    if (err == UKIYO_ENOTFOUND) {
-        ukiyo_error_clear();
-        return 0;
-    }
-    if (err < 0)
-        return err;
-    err = ukiyo__store_job_queued_for_tag(s, t->registry, t->repository, t->tag, true, id, &found);
-    if (err == 0 && !found)
-        err = insert_job(s, t, source, NULL, &d, id);
-    ukiyo__deployment_clear(&d);
-    return err;
-}
-
-/* In one write transaction: a known delivery, a queued job for the tag, or a new job. */
 static int submit_locked(ukiyo_store *s, const job_tag *t, const char *source,
                          const char *delivery_id, int64_t *id)
 {
-    bool found = false;
+    deployment d;
+    bool found = false, deployed;
     int err = 0;
 
     if (delivery_id)
         err = ukiyo__store_job_of_delivery(s, delivery_id, id, &found);
-    if (found)
-        return 0;
+    if (err < 0 || found)
+        return err;
+    err = ukiyo__deployment_find(s, t->registry, t->repository, NULL, &d);
+    deployed = err == 0;
+    if (err == UKIYO_ENOTFOUND) {
+        ukiyo_error_clear();
+        err = 0;
+    }
     if (err == 0)
-        err = ukiyo__store_job_queued_for_tag(s, t->registry, t->repository, t->tag, false, id,
+        err = ukiyo__store_job_queued_for_tag(s, t->registry, t->repository, t->tag, deployed, id,
                                               &found);
     if (err == 0 && !found)
-        err = insert_job(s, t, source, delivery_id, NULL, id);
-    if (err == 0)
-        err = submit_deployment(s, t, source, id);
+        err = insert_job(s, t, source, delivery_id, deployed ? &d : NULL, id);
+    if (deployed)
+        ukiyo__deployment_clear(&d);
     return err;
 }
 

@@ -128,17 +128,21 @@ static int finish_job(ukiyo_store *s, int64_t id, const char *state, json_t *res
 static bool window_allows(ukiyo *u, const char *name, const char *target, const char *window,
                           json_t *results);
 
-/* A deployment's job: create its container, or update it (in its window). */
-static int run_deployment_job(ukiyo *u, ukiyo_store *s, const job_row *j,
-                              const ukiyo_update_options *opts)
+/*
+ * A deployment's part of its repository's job: create its container, or
+ * update it (in its window). A deployment deleted since the push leaves
+ * only the other containers to the job.
+ */
+static void run_deployment(ukiyo *u, ukiyo_store *s, const job_row *j,
+                           const ukiyo_update_options *opts, json_t *results)
 {
     deployment d;
-    json_t *results = json_array();
-    int err = ukiyo__deployment_find(s, j->registry, j->repository, j->deployment, &d);
 
-    if (err < 0) {
-        json_decref(results);
-        return finish_job(s, j->id, "failed", NULL, "the deployment was deleted");
+    if (ukiyo__deployment_find(s, j->registry, j->repository, j->deployment, &d) < 0) {
+        log_info("job %lld: deployment %s was deleted since the push", (long long)j->id,
+                 j->deployment);
+        ukiyo_error_clear();
+        return;
     }
     ukiyo_container *c = NULL;
     if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u), d.container) == 0) {
@@ -158,10 +162,7 @@ static int run_deployment_job(ukiyo *u, ukiyo_store *s, const job_row *j,
         free(ref);
     }
     ukiyo_container_free(c);
-    err = finish_job(s, j->id, state_of(results, false), results, NULL);
-    json_decref(results);
     ukiyo__deployment_clear(&d);
-    return err;
 }
 
 /*
@@ -336,10 +337,37 @@ static void answer_callback(ukiyo_store *s, int64_t id, json_t *results)
     free(url);
 }
 
+/*
+ * A push's job: its repository's deployment (when it has one), then every
+ * other container running the tag and those whose policy moves them to it.
+ * Fails only when the engine could not be asked which run it.
+ */
+static int run_tag_job(ukiyo *u, ukiyo_store *s, const job_row *j, const ukiyo_update_options *opts,
+                       json_t *results)
+{
+    ukiyo_string_list *order = NULL;
+    ukiyo_string_list followers = {0};
+
+    if (j->deployment)
+        run_deployment(u, s, j, opts, results);
+    int err = matching_containers(u, j, &order, &followers);
+    for (size_t i = 0; err == 0 && i < ukiyo_string_list_count(order); i++) {
+        const char *name = ukiyo_string_list_get(order, i);
+        if (window_allows(u, name, NULL, NULL, results))
+            update_one(u, name, NULL, false, opts, results);
+    }
+    if (err == 0 && followers.count)
+        update_followers(u, j, &followers, opts, results);
+    for (size_t i = 0; i < followers.count; i++)
+        free(followers.items[i]);
+    free(followers.items);
+    ukiyo_string_list_free(order);
+    return err;
+}
+
 UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts, int *ran_out)
 {
     ukiyo_store *s = ukiyo__jobs_store_of(u);
-    ukiyo_string_list *order = NULL;
     job_row j = {0};
     bool found;
     int err;
@@ -354,37 +382,20 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
     if (ran_out)
         *ran_out = 1;
     log_info("job %lld: %s/%s:%s", (long long)j.id, j.registry, j.repository, j.tag);
-    if (j.deployment || j.container) {
-        err = j.deployment ? run_deployment_job(u, s, &j, opts) : run_container_job(u, s, &j, opts);
-        ukiyo__store_job_clear(&j);
-        return err;
-    }
-    ukiyo_string_list followers = {0};
-    err = matching_containers(u, &j, &order, &followers);
-    if (err < 0) {
-        /* The engine could not be asked: fail the job with why; nothing has changed. */
-        err = finish_job(s, j.id, "failed", NULL, ukiyo_error_last());
-        for (size_t i = 0; i < followers.count; i++)
-            free(followers.items[i]);
-        free(followers.items);
+    if (j.container) {
+        err = run_container_job(u, s, &j, opts);
         ukiyo__store_job_clear(&j);
         return err;
     }
     json_t *results = json_array();
-    for (size_t i = 0; i < ukiyo_string_list_count(order); i++) {
-        const char *name = ukiyo_string_list_get(order, i);
-        if (window_allows(u, name, NULL, NULL, results))
-            update_one(u, name, NULL, false, opts, results);
+    if (run_tag_job(u, s, &j, opts, results) < 0) {
+        /* The engine could not be asked: fail the job with why. */
+        err = finish_job(s, j.id, "failed", results, ukiyo_error_last());
+    } else {
+        err = finish_job(s, j.id, state_of(results, false), results, NULL);
     }
-    if (followers.count)
-        update_followers(u, &j, &followers, opts, results);
-    for (size_t i = 0; i < followers.count; i++)
-        free(followers.items[i]);
-    free(followers.items);
-    err = finish_job(s, j.id, state_of(results, false), results, NULL);
     answer_callback(s, j.id, results);
     json_decref(results);
-    ukiyo_string_list_free(order);
     ukiyo__store_job_clear(&j);
     return err;
 }

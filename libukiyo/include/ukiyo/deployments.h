@@ -10,7 +10,8 @@
  * exist, or updates it: at once without downtime scheduling, at
  * scheduled_at_ms with it, and in either case only while its window is
  * open (else when it next opens). The wait is a job in the store: a
- * restart does not lose it. ukiyod's seed routes translate the seed's JSON
+ * restart does not lose it. A push is one job, the deployment's: it also
+ * updates every other container running the pushed tag. ukiyod's seed routes translate the seed's JSON
  * into these.
  */
 #ifndef UKIYO_DEPLOYMENTS_H
@@ -23,13 +24,22 @@
 extern "C" {
 #endif
 
-/** A host port published to a container port (TCP), both 1-65535. */
+/**
+ * A host port published to a container port (TCP), both 1-65535, as
+ * `docker run -p [HOST_IP:]HOST_PORT:CONTAINER_PORT` does.
+ */
 typedef struct {
     int host_port;
     int container_port;
+    /**
+     * The host address it listens on, an IPv4 or IPv6 literal ("127.0.0.1",
+     * "::1"); NULL or "": every address. Since spec version 2: a version 1
+     * spec's ports are the two ints alone.
+     */
+    const char *host_ip;
 } ukiyo_port_binding;
 
-#define UKIYO_DEPLOYMENT_SPEC_VERSION 1
+#define UKIYO_DEPLOYMENT_SPEC_VERSION 2
 
 /** What a deployment is; the strings and ports are only read during the call. */
 typedef struct {
@@ -64,7 +74,8 @@ UKIYO_EXTERN int ukiyo_deployment_spec_init(ukiyo_deployment_spec *spec, unsigne
  *                (UKIYO_ENOTFOUND when it does not)
  * @return 0; UKIYO_EINVAL with the reason for a malformed field;
  *         UKIYO_ECONFLICT when another deployment exports one of its host
- *         ports or uses its container name
+ *         ports on the same address (or on every address) or uses its
+ *         container name
  */
 UKIYO_EXTERN int ukiyo_deployment_save(ukiyo *u, const ukiyo_deployment_spec *spec, int replace);
 
@@ -93,7 +104,8 @@ UKIYO_EXTERN void ukiyo_deployment_list_free(ukiyo_deployment_list *list);
 UKIYO_EXTERN const char *ukiyo_deployment_name(const ukiyo_deployment *d);
 UKIYO_EXTERN const char *ukiyo_deployment_container(const ukiyo_deployment *d);
 UKIYO_EXTERN size_t ukiyo_deployment_port_count(const ukiyo_deployment *d);
-/** The @p index-th binding; {0, 0} past the end. */
+/** The @p index-th binding (host_ip NULL for every address, borrowed); {0, 0, NULL} past the end.
+ */
 UKIYO_EXTERN ukiyo_port_binding ukiyo_deployment_port(const ukiyo_deployment *d, size_t index);
 UKIYO_EXTERN int64_t ukiyo_deployment_scheduled_at_ms(const ukiyo_deployment *d);
 UKIYO_EXTERN int ukiyo_deployment_scheduled_downtime(const ukiyo_deployment *d);
