@@ -236,6 +236,71 @@ START_TEST(a_deployment_binds_the_host_address_it_names)
 }
 END_TEST
 
+/* ukiyoctl deploy: the records the seed's routes keep, through the same library calls. */
+START_TEST(ukiyoctl_deploy_keeps_the_records_the_routes_keep)
+{
+    daemon_proc d = {0};
+    char *container = test_unique_name("ctldep"), *out = NULL;
+    char name[300], body[700];
+    int port = test_free_port();
+
+    snprintf(name, sizeof(name), "%s/ukiyo-test/%s", test_registry(), container);
+    start_daemon(&d, NULL);
+#define DEPLOY "$UKIYO_PROGRAM_WRAPPER \"$UKIYOCTL\" --db %s/ukiyo.db deploy"
+    snprintf(body, sizeof(body),
+             "{\"name\":\"%s\",\"containerName\":\"%s\",\"bindingPort\":[{\"exportPort\":%d,"
+             "\"internalPort\":8080}]}",
+             name, container, port);
+    expect_status(api_send(&d, "POST", "/save-repository-scheduled-time", body), 201, NULL);
+    ck_assert_int_eq(test_sh(&out, DEPLOY " list", d.dir), 0);
+    ck_assert_msg(strstr(out, container) && strstr(out, "at once"), "%s", out);
+    free(out);
+    /* An edit changes only what it is given: the container's name stays. */
+    ck_assert_int_eq(test_sh(&out,
+                             DEPLOY " edit %s -p 127.0.0.1:%d:8080 --window '* 3 * * *' "
+                                    "--at 2030-01-01T03:00Z --downtime 2>&1",
+                             d.dir, name, port),
+                     0);
+    free(out);
+    reply r = api(&d, "/api/v1/deployments");
+    json_t *doc = json_loads(r.body, 0, NULL), *dep = json_array_get(doc, 0);
+    ck_assert_msg(json_array_size(doc) == 1, "%s", r.body);
+    ck_assert_str_eq(json_string_value(json_object_get(dep, "containerName")), container);
+    ck_assert_str_eq(json_string_value(json_object_get(dep, "window")), "* 3 * * *");
+    ck_assert_int_eq(json_integer_value(json_object_get(dep, "scheduledAt")), 1893466800);
+    ck_assert(json_is_true(json_object_get(dep, "scheduledDowntime")));
+    json_t *binding = json_array_get(json_object_get(dep, "bindingPort"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(binding, "hostIp")), "127.0.0.1");
+    json_decref(doc);
+    free(r.body);
+    /* Refusals in words, nothing saved: a clash, a malformed port, --downtime alone. */
+    ck_assert_int_eq(test_sh(&out, DEPLOY " save %s-b -p %d:80 2>&1", d.dir, name, port), 1);
+    ck_assert_msg(strstr(out, "already exported by deployment"), "%s", out);
+    free(out);
+    ck_assert_int_eq(test_sh(&out, DEPLOY " save %s-b -p 80 2>&1", d.dir, name), 2);
+    ck_assert_msg(strstr(out, "[HOST_IP:]HOST_PORT:CONTAINER_PORT"), "%s", out);
+    free(out);
+    ck_assert_int_eq(test_sh(&out, DEPLOY " save %s-b --downtime 2>&1", d.dir, name), 2);
+    free(out);
+    ck_assert_int_eq(test_sh(&out, DEPLOY " edit nosuch-%s 2>&1", d.dir, container), 1);
+    ck_assert_msg(strstr(out, "no such deployment"), "%s", out);
+    free(out);
+    ck_assert_int_eq(test_sh(&out, DEPLOY " --json list", d.dir), 0);
+    doc = json_loads(out, 0, NULL);
+    ck_assert_msg(json_array_size(doc) == 1, "%s", out);
+    json_decref(doc);
+    free(out);
+    /* Removed by its container's name; the route then finds nothing. */
+    ck_assert_int_eq(test_sh(NULL, DEPLOY " remove %s >/dev/null", d.dir, container), 0);
+    r = api(&d, "/api/v1/deployments");
+    ck_assert_str_eq(r.body, "[]");
+    free(r.body);
+#undef DEPLOY
+    ck_assert_int_eq(stop_daemon(&d), 0);
+    free(container);
+}
+END_TEST
+
 START_TEST(rest_api_checks_updates_and_rolls_back_a_container)
 {
     daemon_proc d = {0};
@@ -489,6 +554,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, scheduled_deployments_create_update_and_wait_for_their_time);
     tcase_add_test(tc, a_deployment_binds_the_host_address_it_names);
+    tcase_add_test(tc, ukiyoctl_deploy_keeps_the_records_the_routes_keep);
     tcase_add_test(tc, rest_api_checks_updates_and_rolls_back_a_container);
     tcase_add_test(tc, label_enable_updates_only_labelled_containers);
     tcase_add_test(tc, registry_aliases_make_two_hosts_one);

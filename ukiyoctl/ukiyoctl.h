@@ -42,6 +42,7 @@ extern const ctl_command cmd_rollback;
 extern const ctl_command cmd_reconcile;
 extern const ctl_command cmd_history;
 extern const ctl_command cmd_keys;
+extern const ctl_command cmd_deploy;
 
 /* Open the library's top handle from the global options; prints and returns NULL on failure. */
 ukiyo *ctl_open(const ctl_options *opts);

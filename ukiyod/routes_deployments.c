@@ -90,23 +90,6 @@ static const char *seed_spec(json_t *doc, ukiyo_deployment_spec *spec,
     return NULL;
 }
 
-/* A deployment as the seed lists it. */
-static json_t *seed_json(const ukiyo_deployment *d)
-{
-    json_t *ports = json_array();
-    for (size_t i = 0; i < ukiyo_deployment_port_count(d); i++) {
-        ukiyo_port_binding b = ukiyo_deployment_port(d, i);
-        json_array_append_new(ports,
-                              json_pack("{s:i, s:i, s:s*}", "exportPort", b.host_port,
-                                        "internalPort", b.container_port, "hostIp", b.host_ip));
-    }
-    return json_pack("{s:s, s:s, s:o, s:I, s:b, s:s?}", "name", ukiyo_deployment_name(d),
-                     "containerName", ukiyo_deployment_container(d), "bindingPort", ports,
-                     "scheduledAt", (json_int_t)(ukiyo_deployment_scheduled_at_ms(d) / 1000),
-                     "scheduledDowntime", ukiyo_deployment_scheduled_downtime(d), "window",
-                     ukiyo_deployment_window(d));
-}
-
 /* ---- the routes ------------------------------------------------------ */
 
 static int save(route_context *ctx, const route_request *req, int replace)
@@ -150,8 +133,12 @@ int handle_deployments(route_context *ctx, const route_request *req)
         return server_answer_error(req, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
                                    ukiyo_error_last());
     json_t *doc = json_array();
-    for (size_t i = 0; i < ukiyo_deployment_list_count(list); i++)
-        json_array_append_new(doc, seed_json(ukiyo_deployment_list_get(list, i)));
+    for (size_t i = 0; i < ukiyo_deployment_list_count(list); i++) {
+        char *text = NULL;
+        if (ukiyo_deployment_json(&text, ukiyo_deployment_list_get(list, i)) == 0)
+            json_array_append_new(doc, json_loads(text, 0, NULL));
+        ukiyo_string_free(text);
+    }
     ukiyo_deployment_list_free(list);
     return server_answer_json(req, MHD_HTTP_OK, doc);
 }

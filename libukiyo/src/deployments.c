@@ -424,6 +424,28 @@ UKIYO_EXTERN const char *ukiyo_deployment_window(const ukiyo_deployment *d)
     return d->row.window;
 }
 
+UKIYO_EXTERN int ukiyo_deployment_json(char **json_out, const ukiyo_deployment *d)
+{
+    if (!json_out || !d)
+        return ukiyo__error_set(UKIYO_EINVAL, "deployment: NULL argument");
+    json_t *ports = json_array();
+    for (size_t i = 0; i < d->port_count; i++)
+        json_array_append_new(ports,
+                              json_pack("{s:i, s:i, s:s*}", "exportPort", d->ports[i].host_port,
+                                        "internalPort", d->ports[i].container_port, "hostIp",
+                                        d->ports[i].host_ip));
+    json_t *doc = json_pack("{s:s, s:s, s:o, s:I, s:b, s:s?}", "name", d->row.name, "containerName",
+                            d->row.container, "bindingPort", ports, "scheduledAt",
+                            (json_int_t)(d->row.scheduled_at_ms / 1000), "scheduledDowntime",
+                            d->row.downtime, "window", d->row.window);
+    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(doc);
+    if (!text)
+        return ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
+    *json_out = text;
+    return 0;
+}
+
 UKIYO_EXTERN int ukiyo_deployment_spec_init(ukiyo_deployment_spec *spec, unsigned int version)
 {
     static const ukiyo_deployment_spec template = UKIYO_DEPLOYMENT_SPEC_INIT;

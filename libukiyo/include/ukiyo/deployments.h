@@ -11,8 +11,8 @@
  * scheduled_at_ms with it, and in either case only while its window is
  * open (else when it next opens). The wait is a job in the store: a
  * restart does not lose it. A push is one job, the deployment's: it also
- * updates every other container running the pushed tag. ukiyod's seed routes translate the seed's JSON
- * into these.
+ * updates every other container running the pushed tag. ukiyod's seed routes translate the seed's
+ * JSON into these.
  */
 #ifndef UKIYO_DEPLOYMENTS_H
 #define UKIYO_DEPLOYMENTS_H
@@ -111,6 +111,13 @@ UKIYO_EXTERN int64_t ukiyo_deployment_scheduled_at_ms(const ukiyo_deployment *d)
 UKIYO_EXTERN int ukiyo_deployment_scheduled_downtime(const ukiyo_deployment *d);
 /** NULL without one. */
 UKIYO_EXTERN const char *ukiyo_deployment_window(const ukiyo_deployment *d);
+/**
+ * @p d as the seed lists it: {"name", "containerName", "bindingPort":
+ * [{"exportPort", "internalPort", "hostIp"?}], "scheduledAt" (unix seconds),
+ * "scheduledDowntime", "window"?}.
+ * @param json_out new string; free with ukiyo_string_free
+ */
+UKIYO_EXTERN int ukiyo_deployment_json(char **json_out, const ukiyo_deployment *d);
 
 #ifdef __cplusplus
 }
