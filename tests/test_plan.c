@@ -12,6 +12,8 @@
 #include <time.h>
 
 #include "docker_private.h"
+#include "plan.h"
+#include "store_internal.h"
 #include "testlib.h"
 
 START_TEST(durations)
@@ -225,6 +227,112 @@ START_TEST(a_bad_label_is_the_plans_error)
 }
 END_TEST
 
+/* ---- one decision for every trigger ------------------------------------ */
+
+/* What the plan decides for the plain container with @labels and @trigger at plan_now. */
+static plan_decision decide(ukiyo *u, const char *const *labels, plan_trigger trigger,
+                            const char *digest)
+{
+    ukiyo_container *c = container_with(labels);
+    plan_request req = {.trigger = trigger, .digest = digest, .now_ms = plan_now};
+    plan_decision d;
+
+    ck_assert_int_eq(ukiyo__plan_decide(u, c, &req, &d), 0);
+    ukiyo_container_free(c);
+    return d;
+}
+
+START_TEST(one_decision_for_every_trigger)
+{
+    static const char *const closed[] = {"ukiyo.schedule=0 3 * * *", NULL};
+    static const char *const bad[] = {"ukiyo.policy=minr", NULL};
+    static const char *const monitor[] = {"ukiyo.monitor-only=true", NULL};
+    static const char *const never[] = {"ukiyo.policy=never", NULL};
+    static const char *const self[] = {"ukiyo.self=true", NULL};
+    static const struct {
+        const char *const *labels;
+        plan_trigger trigger;
+        plan_action action;
+        plan_skip skip;
+    } cases[] = {
+        /* A closed window holds a push; a person and a check pass it by. */
+        {closed, UKIYO__TRIGGER_PUSH, UKIYO__PLAN_WAIT, UKIYO__SKIP_NONE},
+        {closed, UKIYO__TRIGGER_PERSON, UKIYO__PLAN_GO, UKIYO__SKIP_NONE},
+        {closed, UKIYO__TRIGGER_CHECK, UKIYO__PLAN_GO, UKIYO__SKIP_NONE},
+        /* A label that does not parse: left alone on every path. */
+        {bad, UKIYO__TRIGGER_PUSH, UKIYO__PLAN_SKIP, UKIYO__SKIP_LABEL},
+        {bad, UKIYO__TRIGGER_PERSON, UKIYO__PLAN_SKIP, UKIYO__SKIP_LABEL},
+        {bad, UKIYO__TRIGGER_CHECK, UKIYO__PLAN_SKIP, UKIYO__SKIP_LABEL},
+        {bad, UKIYO__TRIGGER_RECREATE, UKIYO__PLAN_SKIP, UKIYO__SKIP_LABEL},
+        /* monitor-only and never: no update on any trigger; a check still looks. */
+        {monitor, UKIYO__TRIGGER_PUSH, UKIYO__PLAN_SKIP, UKIYO__SKIP_MONITOR_ONLY},
+        {monitor, UKIYO__TRIGGER_FORCED, UKIYO__PLAN_SKIP, UKIYO__SKIP_MONITOR_ONLY},
+        {monitor, UKIYO__TRIGGER_CHECK, UKIYO__PLAN_GO, UKIYO__SKIP_NONE},
+        {never, UKIYO__TRIGGER_PERSON, UKIYO__PLAN_SKIP, UKIYO__SKIP_NEVER},
+        {never, UKIYO__TRIGGER_WINDOW, UKIYO__PLAN_SKIP, UKIYO__SKIP_NEVER},
+        {never, UKIYO__TRIGGER_RECREATE, UKIYO__PLAN_GO, UKIYO__SKIP_NONE},
+        {self, UKIYO__TRIGGER_PERSON, UKIYO__PLAN_SKIP, UKIYO__SKIP_SELF},
+        {self, UKIYO__TRIGGER_RECREATE, UKIYO__PLAN_SKIP, UKIYO__SKIP_SELF},
+        {NULL, UKIYO__TRIGGER_PUSH, UKIYO__PLAN_GO, UKIYO__SKIP_NONE},
+    };
+    ukiyo *u = open_with(NULL, 0);
+
+    plan_now = test_ms_of("2030-01-01T02:00:00Z");
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        plan_decision d = decide(u, cases[i].labels, cases[i].trigger, NULL);
+        ck_assert_msg(d.action == cases[i].action && d.skip == cases[i].skip,
+                      "case %zu: action %d skip %d (%s)", i, d.action, d.skip,
+                      d.reason ? d.reason : "");
+        if (d.action == UKIYO__PLAN_GO)
+            ck_assert_str_eq(d.target, "ukiyo-test/http:v2"); /* its own reference */
+        if (d.action == UKIYO__PLAN_WAIT)
+            ck_assert_int_eq(d.wait_until_ms, test_ms_of("2030-01-01T03:00:00Z"));
+        ukiyo__plan_decision_clear(&d);
+    }
+    ukiyo_close(u);
+}
+END_TEST
+
+/* A release rolled back for the container: skipped wherever its digest is known, unless forced. */
+START_TEST(a_rejected_digest_is_skipped_unless_forced)
+{
+    char dir[] = "/tmp/ukiyo-test-plan-XXXXXX", *path = NULL;
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_ge(asprintf(&path, "%s/ukiyo.db", dir), 0);
+    ukiyo_options opts = UKIYO_OPTIONS_INIT;
+    opts.db_path = path;
+    opts.clock_ms = plan_clock;
+    ukiyo *u = NULL;
+    ck_assert_msg(ukiyo_open(&u, &opts) == 0, "%s", ukiyo_error_last());
+    ukiyo_container *c = container_with(NULL);
+    store_rejection r = {.container = (char *)ukiyo_container_name(c),
+                         .image_ref = "ukiyo-test/http:v2",
+                         .image_id = "sha256:bad",
+                         .digest = "sha256:0123",
+                         .reason = "exit code 3"};
+    ck_assert_int_eq(ukiyo__store_reject(ukiyo_get_store(u), &r), 0);
+    ukiyo_container_free(c);
+
+    static const plan_trigger skipping[] = {UKIYO__TRIGGER_CHECK, UKIYO__TRIGGER_PERSON,
+                                            UKIYO__TRIGGER_PUSH, UKIYO__TRIGGER_WINDOW};
+    for (size_t i = 0; i < sizeof(skipping) / sizeof(skipping[0]); i++) {
+        plan_decision d = decide(u, NULL, skipping[i], "sha256:0123");
+        ck_assert_int_eq(d.skip, UKIYO__SKIP_REJECTED);
+        ck_assert_msg(strstr(d.reason, "exit code 3"), "%s", d.reason);
+        ukiyo__plan_decision_clear(&d);
+    }
+    plan_decision d = decide(u, NULL, UKIYO__TRIGGER_FORCED, "sha256:0123");
+    ck_assert_int_eq(d.action, UKIYO__PLAN_GO);
+    ukiyo__plan_decision_clear(&d);
+    d = decide(u, NULL, UKIYO__TRIGGER_PUSH, "sha256:4567"); /* a newer one */
+    ck_assert_int_eq(d.action, UKIYO__PLAN_GO);
+    ukiyo__plan_decision_clear(&d);
+    ukiyo_close(u);
+    test_sh(NULL, "rm -rf %s", dir);
+    free(path);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("plan");
@@ -237,6 +345,10 @@ int main(void)
     tcase_add_test(tc, labels_make_the_plan);
     tcase_add_test(tc, without_labels_the_defaults_apply);
     tcase_add_test(tc, a_bad_label_is_the_plans_error);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("one decision");
+    tcase_add_test(tc, one_decision_for_every_trigger);
+    tcase_add_test(tc, a_rejected_digest_is_skipped_unless_forced);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

@@ -426,6 +426,27 @@ START_TEST(a_rejected_release_waits_for_a_newer_one_or_force)
     ck_assert_str_eq(ukiyo_check_status_name(ukiyo_check_result_status(c)), "rejected");
     ck_assert_msg(strstr(ukiyo_check_result_reason(c), "exit code 3"), "%s",
                   ukiyo_check_result_reason(c));
+    /*
+     * A push that names the rejected digest (a webhook's job) skips it before
+     * any pull: the engine reports no pull of the repository meanwhile.
+     */
+    char *since = NULL, *pulls = NULL;
+    ck_assert_int_eq(test_sh(&since, "date +%%s.%%N | tr -d '\\n'"), 0);
+    opts.digest = ukiyo_check_result_remote_digest(c);
+    ck_assert_int_eq(ukiyo_update(&r, u, name, &opts), 0);
+    ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_SKIPPED);
+    ck_assert_msg(strstr(ukiyo_update_result_reason(r), "rejected"), "%s",
+                  ukiyo_update_result_reason(r));
+    ukiyo_update_result_free(r);
+    opts.digest = NULL;
+    ck_assert_int_eq(
+        test_sh(&pulls,
+                "docker events --since %s --until $(date +%%s.%%N) --filter type=image "
+                "--filter event=pull --format '{{.Actor.ID}}' | grep -c %s",
+                since, repo),
+        1); /* grep -c found nothing */
+    ck_assert_str_eq(pulls, "0\n");
+    free(since), free(pulls);
     ukiyo_check_result_free(c);
     /* A person forces it: tried again (and rolled back again). */
     opts.force = 1;

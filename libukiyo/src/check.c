@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "container_labels.h"
+#include "plan.h"
 #include "store_internal.h"
 
 struct ukiyo_check_result {
@@ -29,29 +29,7 @@ typedef struct {
     ukiyo_image_ref *ref;
     ukiyo_image_info *image;
     ukiyo_check_result *result;
-    container_labels labels;
 } check_run;
-
-/* The registry's release was rolled back for this container: say so, with why and when. */
-static void note_rejected(check_run *run, const char *remote)
-{
-    ukiyo_store *s = ukiyo_get_store(run->u);
-    store_rejection r;
-    bool found = false;
-
-    if (!s || ukiyo__store_rejection_find(s, run->result->name, NULL, remote, &r, &found) < 0 ||
-        !found) {
-        ukiyo_error_clear();
-        return;
-    }
-    char when[32];
-    ukiyo__utc_text(r.rejected_ms, when);
-    run->result->status = UKIYO_CHECK_REJECTED;
-    free(run->result->reason);
-    run->result->reason =
-        ukiyo__str_printf("rolled back at %s: %s (update --force tries it again)", when, r.reason);
-    ukiyo__store_rejection_clear(&r);
-}
 
 static int set_unknown(ukiyo_check_result *res, const char *reason)
 {
@@ -174,8 +152,6 @@ static int compare_with_registry(check_run *run)
                                                          : UKIYO_CHECK_UPDATE_AVAILABLE;
     if (res->status == UKIYO_CHECK_UPDATE_AVAILABLE)
         note_newer_pull(run);
-    if (res->status == UKIYO_CHECK_UPDATE_AVAILABLE)
-        note_rejected(run, remote);
     return 0;
 }
 
@@ -219,32 +195,37 @@ static int run_check(check_run *run)
     return compare_with_registry(run);
 }
 
-/* A policy that follows tags: the tag it would move to, from the registry's list. */
-static int check_policy(check_run *run)
+/*
+ * What an update would make of it (plan_decide.c): the tag a policy moves
+ * it to, or that the registry's release was rolled back for it before.
+ */
+static int apply_plan(check_run *run)
 {
-    ukiyo_policy *policy = NULL;
-    ukiyo_string_list *tags = NULL;
+    ukiyo_check_result *res = run->result;
+    plan_request req = {.trigger = UKIYO__TRIGGER_CHECK,
+                        .digest =
+                            res->status == UKIYO_CHECK_UPDATE_AVAILABLE ? res->remote_digest : NULL,
+                        .keep_tag = !run->ref || !ukiyo_image_ref_tag(run->ref),
+                        .now_ms = ukiyo_now_ms(run->u)};
+    plan_decision d;
+    int err = ukiyo__plan_decide(run->u, run->container, &req, &d);
 
-    if (!run->labels.policy && ukiyo_policy_parse(&run->labels.policy, NULL) < 0)
-        return UKIYO_ENOMEM;
-    policy = run->labels.policy;
-    run->result->policy = strdup(ukiyo_policy_text(policy));
-    ukiyo_policy_kind kind = ukiyo_policy_get_kind(policy);
-    if (run->ref && ukiyo_image_ref_tag(run->ref) && kind != UKIYO_POLICY_DIGEST &&
-        kind != UKIYO_POLICY_NEVER) {
-        if (ukiyo_registry_list_tags(&tags, ukiyo_get_registry(run->u), run->ref) == 0 &&
-            ukiyo_policy_choose(&run->result->new_tag, policy, ukiyo_image_ref_tag(run->ref),
-                                tags) == 0 &&
-            run->result->new_tag) {
-            run->result->status = UKIYO_CHECK_UPDATE_AVAILABLE;
-        } else if (!run->result->new_tag && ukiyo_error_last()[0]) {
-            log_warning("%s: policy %s: %s", run->result->name, ukiyo_policy_text(policy),
-                        ukiyo_error_last());
-        }
-        ukiyo_error_clear();
+    if (err < 0)
+        return err;
+    res->policy = strdup(ukiyo_plan_policy(&d.plan));
+    if (d.moves_tag) {
+        res->new_tag = d.new_tag;
+        d.new_tag = NULL;
+        res->status = UKIYO_CHECK_UPDATE_AVAILABLE;
+    } else if (d.skip == UKIYO__SKIP_REJECTED) {
+        res->status = UKIYO_CHECK_REJECTED;
+        free(res->reason);
+        /* "rolled back at WHEN: why": the status says rejected already. */
+        res->reason =
+            ukiyo__str_dup(strncmp(d.reason, "rejected: ", 10) == 0 ? d.reason + 10 : d.reason);
     }
-    ukiyo_string_list_free(tags);
-    return run->result->policy ? 0 : UKIYO_ENOMEM;
+    ukiyo__plan_decision_clear(&d);
+    return res->policy ? 0 : UKIYO_ENOMEM;
 }
 
 UKIYO_EXTERN int ukiyo_check(ukiyo_check_result **out, ukiyo *u, const char *container)
@@ -258,18 +239,24 @@ UKIYO_EXTERN int ukiyo_check(ukiyo_check_result **out, ukiyo *u, const char *con
     if (err < 0)
         return err;
     run.result = calloc(1, sizeof(*run.result));
-    err = run.result ? ukiyo__container_labels_read(&run.labels, run.container) : UKIYO_ENOMEM;
-    if (err == 0 && run.labels.error) {
+    /* First what the labels alone say, without asking the registry anything. */
+    plan_request labels_only = {.trigger = UKIYO__TRIGGER_CHECK,
+                                .keep_tag = true,
+                                .now_ms = ukiyo_now_ms(u)};
+    plan_decision first = {0};
+    err = run.result ? ukiyo__plan_decide(u, run.container, &labels_only, &first) : UKIYO_ENOMEM;
+    if (err == 0 && first.skip == UKIYO__SKIP_LABEL) {
         /* Left alone on every path until the label is fixed: nothing to ask the registry. */
         err = fill_from_container(&run);
         free(run.result->reason);
         run.result->status = UKIYO_CHECK_SKIPPED;
-        run.result->reason = ukiyo__str_dup(run.labels.error);
+        run.result->reason = ukiyo__str_dup(first.reason);
     } else if (err == 0) {
         err = run_check(&run);
         if (err == 0)
-            err = check_policy(&run);
+            err = apply_plan(&run);
     }
+    ukiyo__plan_decision_clear(&first);
     if (err == 0) {
         *out = run.result;
         run.result = NULL;
@@ -278,7 +265,6 @@ UKIYO_EXTERN int ukiyo_check(ukiyo_check_result **out, ukiyo *u, const char *con
     ukiyo_check_result_free(run.result);
     ukiyo_image_info_free(run.image);
     ukiyo_image_ref_free(run.ref);
-    ukiyo__container_labels_clear(&run.labels);
     ukiyo_container_free(run.container);
     return err;
 }

@@ -125,8 +125,19 @@ static int finish_job(ukiyo_store *s, int64_t id, const char *state, json_t *res
     return err;
 }
 
-static bool window_allows(ukiyo *u, const char *name, const char *target, const char *window,
-                          json_t *results);
+/* What a job knows when it asks the plan of one container. */
+typedef struct {
+    const char *target;            /* a queued job's own reference (a policy's), or NULL */
+    const char *window;            /* a deployment's window, or NULL: the label's */
+    const char *digest;            /* the pushed digest, or NULL */
+    const ukiyo_string_list *tags; /* the repository's tags, when listed already */
+    bool moving_only;              /* only when a tag policy moves it */
+} job_plan;
+
+static bool plan_allows(ukiyo *u, const char *name, const job_plan *jp, json_t *results,
+                        char **target_out);
+static void update_one(ukiyo *u, const char *name, const char *target, const char *digest,
+                       bool force, const ukiyo_update_options *opts, json_t *results);
 
 /*
  * A deployment's part of its repository's job: create its container, or
@@ -146,12 +157,11 @@ static void run_deployment(ukiyo *u, ukiyo_store *s, const job_row *j,
     }
     ukiyo_container *c = NULL;
     if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u), d.container) == 0) {
-        if (window_allows(u, d.container, NULL, d.window, results)) {
-            ukiyo_update_result *r = NULL;
-            int uerr = ukiyo_update(&r, u, d.container, opts);
-            add_results(results, d.container, uerr, r);
-            ukiyo_update_result_free(r);
-        }
+        job_plan jp = {.window = d.window, .digest = j->digest};
+        char *target = NULL;
+        if (plan_allows(u, d.container, &jp, results, &target))
+            update_one(u, d.container, target, j->digest, false, opts, results);
+        free(target);
     } else {
         char *ref = ukiyo__str_printf("%s/%s:%s", j->registry, j->repository, j->tag);
         ukiyo_error_clear();
@@ -166,46 +176,68 @@ static void run_deployment(ukiyo *u, ukiyo_store *s, const job_row *j,
 }
 
 /*
- * May @name be updated now? Not when its labels do not parse (skipped) or
- * its window (@window, else its label, else the default) is closed: then a
- * job waits for the window, folding in any later ones. @results says which.
+ * May @name be updated now, and to what? The plan's answer for a push
+ * (plan_decide.c). A label that does not parse is skipped here; a closed
+ * window (@jp->window, else the label's, else the default) queues a job
+ * that waits for it, folding in any later ones; @results says which. What
+ * else the plan leaves alone the update concludes, before any pull, with
+ * the same reason. *@target_out: the reference to update to (new string).
  */
-static bool window_allows(ukiyo *u, const char *name, const char *target, const char *window,
-                          json_t *results)
+static bool plan_allows(ukiyo *u, const char *name, const job_plan *jp, json_t *results,
+                        char **target_out)
 {
     ukiyo_container *c = NULL;
-    ukiyo_plan p;
+    plan_decision d;
 
+    *target_out = NULL;
     if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u), name) < 0) {
         ukiyo_error_clear();
         return true; /* the update says what became of it */
     }
-    ukiyo__plan_read(u, c, window, ukiyo_now_ms(u), &p);
+    plan_request req = {.trigger = UKIYO__TRIGGER_PUSH,
+                        .digest = jp->digest,
+                        .tags = jp->tags,
+                        .keep_tag = jp->target != NULL,
+                        .window = jp->window,
+                        .now_ms = ukiyo_now_ms(u)};
+    int err = ukiyo__plan_decide(u, c, &req, &d);
     ukiyo_container_free(c);
-    bool open = !p.error && p.window_open;
-    if (p.error) {
-        log_warning("%s: skipped: %s", name, p.error);
+    const char *target = jp->target ? jp->target : d.target;
+    bool go = err == 0 && (!jp->moving_only || d.moves_tag);
+    if (err < 0) {
+        json_array_append_new(results, result_entry(name, err, NULL));
+    } else if (go && d.action == UKIYO__PLAN_SKIP && d.skip == UKIYO__SKIP_LABEL) {
+        log_warning("%s: skipped: %s", name, d.reason);
         json_array_append_new(results, json_pack("{s:s, s:s, s:s}", "name", name, "outcome",
-                                                 "skipped", "reason", p.error));
-    } else if (!open) {
+                                                 "skipped", "reason", d.reason));
+        go = false;
+    } else if (go && d.action == UKIYO__PLAN_WAIT) {
         int64_t id = 0;
-        int err = ukiyo__jobs_queue_container(u, name, UKIYO_JOB_UPDATE, target, "window",
-                                              p.window_next_ms, &id);
-        log_info("%s: outside its window %s: job %lld waits until %lld", name, p.window_text,
-                 (long long)id, (long long)(p.window_next_ms / 1000));
+        const char *queued = jp->target || d.moves_tag ? target : NULL;
+        err = ukiyo__jobs_queue_container(u, name, UKIYO_JOB_UPDATE, queued, "window",
+                                          d.wait_until_ms, &id);
+        log_info("%s: %s: job %lld waits until %lld", name, d.reason, (long long)id,
+                 (long long)(d.wait_until_ms / 1000));
         json_array_append_new(results, err < 0 ? result_entry(name, err, NULL)
                                                : json_pack("{s:s, s:s, s:I, s:I}", "name", name,
                                                            "outcome", "deferred", "until_ms",
-                                                           (json_int_t)p.window_next_ms, "job",
+                                                           (json_int_t)d.wait_until_ms, "job",
                                                            (json_int_t)id));
+        go = false;
     }
-    ukiyo__plan_clear(&p);
-    return open;
+    if (go && target && !(*target_out = strdup(target)))
+        go = false;
+    ukiyo__plan_decision_clear(&d);
+    return go;
 }
 
-/* Update @name (onto @target when a tag policy moved it) and add the result. */
-static void update_one(ukiyo *u, const char *name, const char *target, bool force,
-                       const ukiyo_update_options *opts, json_t *results)
+/*
+ * Update @name onto @target (its own reference, or where a tag policy moved
+ * it) and add the result. @digest, the pushed one, lets a rejected release
+ * be skipped before its pull.
+ */
+static void update_one(ukiyo *u, const char *name, const char *target, const char *digest,
+                       bool force, const ukiyo_update_options *opts, json_t *results)
 {
     ukiyo_update_options o = UKIYO_UPDATE_OPTIONS_INIT;
     ukiyo_update_result *r = NULL;
@@ -213,6 +245,7 @@ static void update_one(ukiyo *u, const char *name, const char *target, bool forc
     if (opts)
         o = *opts;
     o.image = target;
+    o.digest = digest;
     o.force = force;
     int err = ukiyo_update(&r, u, name, &o);
     add_results(results, name, err, r);
@@ -239,9 +272,13 @@ static int run_container_job(ukiyo *u, ukiyo_store *s, const job_row *j,
          * worker came too late for it; a poll's, and a late window's, wait for the window.
          */
         bool late = by_window && ukiyo_now_ms(u) - j->not_before_ms > WINDOW_GRACE_MS;
-        if ((!by_window && !by_poll) || (by_window && !late) ||
-            window_allows(u, j->container, j->target, NULL, results))
-            update_one(u, j->container, j->target, forced, opts, results);
+        job_plan jp = {.target = j->target};
+        char *target = NULL;
+        if ((!by_window && !by_poll) || (by_window && !late))
+            update_one(u, j->container, j->target, NULL, forced, opts, results);
+        else if (plan_allows(u, j->container, &jp, results, &target))
+            update_one(u, j->container, target, NULL, forced, opts, results);
+        free(target);
     }
     int err =
         finish_job(s, j->id, state_of(results, j->action && strcmp(j->action, "rollback") == 0),
@@ -264,25 +301,13 @@ static void update_followers(ukiyo *u, const job_row *j, const ukiyo_string_list
                     ukiyo_error_last());
         ukiyo_error_clear();
     }
+    job_plan jp = {.tags = tags, .moving_only = true};
     for (size_t i = 0; tags && i < ukiyo_string_list_count(followers); i++) {
         const char *name = ukiyo_string_list_get(followers, i);
-        ukiyo_container *c = NULL;
-        ukiyo_image_ref *ref = NULL;
-        ukiyo_policy *policy = NULL;
-        char *tag = NULL, *target = NULL;
-        if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u), name) == 0 &&
-            ukiyo_image_ref_parse(&ref, ukiyo_container_image(c)) == 0 &&
-            ukiyo_policy_parse(&policy, ukiyo_container_label(c, UKIYO_LABEL_POLICY)) == 0 &&
-            ukiyo_policy_choose(&tag, policy, ukiyo_image_ref_tag(ref), tags) == 0 && tag &&
-            (target = ukiyo__image_with_tag(ukiyo_container_image(c), tag)) &&
-            window_allows(u, name, target, NULL, results))
-            update_one(u, name, target, false, opts, results);
-        ukiyo_error_clear();
-        free(tag);
+        char *target = NULL;
+        if (plan_allows(u, name, &jp, results, &target))
+            update_one(u, name, target, NULL, false, opts, results);
         free(target);
-        ukiyo_policy_free(policy);
-        ukiyo_image_ref_free(ref);
-        ukiyo_container_free(c);
     }
     ukiyo_string_list_free(tags);
     ukiyo_image_ref_free(repo);
@@ -353,8 +378,11 @@ static int run_tag_job(ukiyo *u, ukiyo_store *s, const job_row *j, const ukiyo_u
     int err = matching_containers(u, j, &order, &followers);
     for (size_t i = 0; err == 0 && i < ukiyo_string_list_count(order); i++) {
         const char *name = ukiyo_string_list_get(order, i);
-        if (window_allows(u, name, NULL, NULL, results))
-            update_one(u, name, NULL, false, opts, results);
+        job_plan jp = {.digest = j->digest};
+        char *target = NULL;
+        if (plan_allows(u, name, &jp, results, &target))
+            update_one(u, name, target, j->digest, false, opts, results);
+        free(target);
     }
     if (err == 0 && followers.count)
         update_followers(u, j, &followers, opts, results);

@@ -110,23 +110,6 @@ static bool conclude_early(transaction *tx, ukiyo_update_outcome outcome, const 
     return true;
 }
 
-static bool reference_is_updatable(transaction *tx)
-{
-    ukiyo_image_ref *ref = NULL;
-    bool ok = true;
-
-    if (!tx->ref || ukiyo__str_has_prefix(tx->ref, "sha256:") ||
-        ukiyo_image_ref_parse(&ref, tx->ref) < 0) {
-        ukiyo_error_clear();
-        return !conclude_early(tx, UKIYO_OUTCOME_SKIPPED,
-                               "created from an image ID, not a reference: nothing to pull");
-    }
-    if (!ukiyo_image_ref_tag(ref) && strcmp(tx->kind, "update") == 0)
-        ok = !conclude_early(tx, UKIYO_OUTCOME_SKIPPED, "pinned to a digest: nothing to update");
-    ukiyo_image_ref_free(ref);
-    return ok;
-}
-
 static ukiyo_credential *credential_for(transaction *tx)
 {
     ukiyo_image_ref *ref = NULL;
@@ -192,8 +175,9 @@ static char *repo_digest_of(json_t *image, const char *ref)
 }
 
 /*
- * A release rolled back for this container before is not tried again
- * (a person forces it); the pull moved the local tag to it: move it back.
+ * A release rolled back for this container before is not tried again (a
+ * person forces it): the trigger did not know the digest, the pull told
+ * it. The pull moved the local tag to it: move it back.
  */
 static bool is_rejected(transaction *tx)
 {
@@ -319,36 +303,12 @@ static int plan_journal(transaction *tx)
     return ukiyo__journal_begin(tx->store, j);
 }
 
-/*
- * A policy that follows tags (patch, minor, ...): the reference it moves the
- * container to now, from the registry's tag list (new string), or NULL to
- * stay on its tag. The same choice check shows and the poller makes.
- */
-static char *tag_policy_target(transaction *tx)
+/* The trigger a transaction of @tx's kind is. */
+static plan_trigger trigger_of(const transaction *tx)
 {
-    ukiyo_policy_kind kind =
-        tx->labels.policy ? ukiyo_policy_get_kind(tx->labels.policy) : UKIYO_POLICY_DIGEST;
-    ukiyo_image_ref *ref = NULL;
-    ukiyo_string_list *tags = NULL;
-    char *tag = NULL, *target = NULL;
-
-    if (kind == UKIYO_POLICY_DIGEST || kind == UKIYO_POLICY_NEVER || !tx->ref ||
-        ukiyo_image_ref_parse(&ref, tx->ref) < 0 || !ukiyo_image_ref_tag(ref)) {
-        ukiyo_error_clear();
-        ukiyo_image_ref_free(ref);
-        return NULL;
-    }
-    if (ukiyo_registry_list_tags(&tags, ukiyo_get_registry(tx->u), ref) == 0 &&
-        ukiyo_policy_choose(&tag, tx->labels.policy, ukiyo_image_ref_tag(ref), tags) == 0 && tag)
-        target = ukiyo__image_with_tag(tx->ref, tag);
-    else if (ukiyo_error_last()[0])
-        log_warning("%s: policy %s: cannot list the tags of %s: %s; staying on its tag", tx->name,
-                    ukiyo_policy_text(tx->labels.policy), tx->ref, ukiyo_error_last());
-    ukiyo_error_clear();
-    free(tag);
-    ukiyo_string_list_free(tags);
-    ukiyo_image_ref_free(ref);
-    return target;
+    if (strcmp(tx->kind, "update") != 0)
+        return UKIYO__TRIGGER_RECREATE;
+    return tx->opts.force ? UKIYO__TRIGGER_FORCED : UKIYO__TRIGGER_PERSON;
 }
 
 static int prepare(transaction *tx, const char *container)
@@ -361,13 +321,22 @@ static int prepare(transaction *tx, const char *container)
     tx->name = tx->name && tx->name[0] == '/' ? tx->name + 1 : tx->name;
     tx->ref = json_string_value(json_object_get(json_object_get(tx->old, "Config"), "Image"));
     ukiyo_container *c = ukiyo__container_from_json(json_incref(tx->old), true);
+    /* The caller's digest is its tag's: it says nothing of another reference. */
+    bool own_ref = !tx->opts.image || (tx->ref && strcmp(tx->opts.image, tx->ref) == 0);
+    plan_request req = {.trigger = trigger_of(tx),
+                        .digest = own_ref ? tx->opts.digest : NULL,
+                        .now_ms = ukiyo_now_ms(tx->u)};
     err = c ? ukiyo__container_labels_read(&tx->labels, c) : UKIYO_ENOMEM;
+    /* The caller's reference (a job's) was decided already: no second tag list. */
+    req.keep_tag = tx->opts.image != NULL;
+    if (err == 0)
+        err = ukiyo__plan_decide(tx->u, c, &req, &tx->decision);
     ukiyo_container_free(c);
     if (err < 0)
         return err;
-    if (!tx->opts.image && strcmp(tx->kind, "update") == 0 && !tx->labels.error)
-        tx->policy_ref = tag_policy_target(tx);
-    const char *target = tx->opts.image ? tx->opts.image : tx->policy_ref;
+    const char *target = tx->opts.image           ? tx->opts.image
+                         : tx->decision.moves_tag ? tx->decision.target
+                                                  : NULL;
     if (target && strcmp(tx->kind, "update") == 0 && tx->ref && strcmp(target, tx->ref) != 0) {
         tx->old_ref = tx->ref;
         tx->ref = target;
@@ -396,21 +365,17 @@ static int prepare(transaction *tx, const char *container)
 /* Everything up to the first change; true when the result is already final. */
 static bool concluded_before_change(transaction *tx)
 {
-    /* A label that does not parse: not touched, on any path, until it is fixed. */
-    if (tx->labels.error)
-        return conclude_early(tx, UKIYO_OUTCOME_SKIPPED, tx->labels.error);
-    if (strcmp(tx->kind, "update") == 0 && tx->labels.monitor_only)
-        return conclude_early(tx, UKIYO_OUTCOME_SKIPPED, "monitor-only");
-    /* ukiyod's own container (the image's label): stopping it would stop the update itself. */
-    if (tx->labels.self)
-        return conclude_early(tx, UKIYO_OUTCOME_SKIPPED,
-                              "this is ukiyod's own container: update it from outside");
-    if (strcmp(tx->kind, "update") == 0 && tx->labels.policy &&
-        ukiyo_policy_get_kind(tx->labels.policy) == UKIYO_POLICY_NEVER)
-        return conclude_early(tx, UKIYO_OUTCOME_SKIPPED, "policy never");
-    /* A follower is recreated whatever its reference: it only has to join its leader again. */
-    if (!tx->leader && !reference_is_updatable(tx))
-        return true;
+    /*
+     * What the plan leaves alone (a label that does not parse, ukiyod's own
+     * container, monitor-only, policy never, a digest reference, a rejected
+     * release the trigger named). A follower is recreated whatever its
+     * reference: it only has to join its leader again.
+     */
+    if (tx->decision.action == UKIYO__PLAN_SKIP &&
+        !(tx->leader && tx->decision.skip == UKIYO__SKIP_IMAGE_ID)) {
+        /* A release rejected before the pull: the local tag still points where it did. */
+        return conclude_early(tx, UKIYO_OUTCOME_SKIPPED, tx->decision.reason);
+    }
     if (tx->opts.dry_run) {
         conclude_early(tx, UKIYO_OUTCOME_PLANNED, NULL);
         ukiyo__result_set_reason(tx->result, "would pull %s and recreate %s (%s)", tx->ref,
@@ -509,7 +474,8 @@ static int run_kind(ukiyo *u, const char *kind, const char *container,
     UKIYO__CHECK_VERSION(opts, UKIYO_UPDATE_OPTIONS_VERSION, "ukiyo_update_options");
     if (opts) /* a caller built against version 1 has no fields past progress_payload */
         memcpy(&tx.opts, opts,
-               opts->version >= 3   ? sizeof(*opts)
+               opts->version >= 4   ? sizeof(*opts)
+               : opts->version == 3 ? offsetof(ukiyo_update_options, digest)
                : opts->version == 2 ? offsetof(ukiyo_update_options, force)
                                     : offsetof(ukiyo_update_options, image));
     tx.opts.version = UKIYO_UPDATE_OPTIONS_VERSION;
@@ -540,7 +506,7 @@ static int run_kind(ukiyo *u, const char *kind, const char *container,
     ukiyo__journal_entry_clear(&tx.journal);
     ukiyo__container_labels_clear(&tx.labels);
     free(tx.new_digest);
-    free(tx.policy_ref);
+    ukiyo__plan_decision_clear(&tx.decision);
     json_decref(tx.advertise);
     json_decref(tx.old);
     json_decref(tx.old_image);

@@ -9,6 +9,7 @@
 
 #include "container_labels.h"
 #include "docker_private.h"
+#include "plan.h"
 #include "store_internal.h"
 
 struct ukiyo_update_result {
@@ -44,7 +45,7 @@ typedef struct {
     int min_uptime_s;
     container_labels labels; /* the old container's */
     char *new_digest;        /* the registry's digest of the new image, or NULL */
-    char *policy_ref;        /* the reference a tag policy moves it to (owned), or NULL */
+    plan_decision decision;  /* what the plan says of it (plan.h) */
     journal_entry journal;
     json_t *advertise; /* start-first: endpoints whose aliases wait for the gate */
     ukiyo_update_result *result;

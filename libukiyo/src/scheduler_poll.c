@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "jobs_private.h"
+#include "plan.h"
 #include "scheduler_private.h"
 #include "store_internal.h"
 
@@ -27,6 +28,7 @@ typedef struct {
     ukiyo_policy_kind policy;
     char *policy_text;
     char *local_digest; /* NULL when unknown */
+    ukiyo_container *c; /* its inspect document, for the plan */
 } due_container;
 
 typedef struct {
@@ -43,6 +45,7 @@ static void due_list_clear(due_list *l)
         ukiyo_image_ref_free(l->items[i].ref);
         free(l->items[i].policy_text);
         free(l->items[i].local_digest);
+        ukiyo_container_free(l->items[i].c);
     }
     free(l->items);
 }
@@ -68,6 +71,7 @@ static int64_t next_poll(scheduler *s, int64_t interval_ms, int64_t now)
     return now + interval_ms + (jitter > 0 ? (int64_t)(rand_r(&s->seed) % (jitter + 1)) : 0);
 }
 
+/* Add @c (taken) to the containers due. */
 static int add_due(ukiyo *u, due_list *l, ukiyo_container *c, const ukiyo_plan *p)
 {
     const char *image = ukiyo_container_image(c);
@@ -76,14 +80,17 @@ static int add_due(ukiyo *u, due_list *l, ukiyo_container *c, const ukiyo_plan *
     if (!image || ukiyo_image_ref_parse(&ref, image) < 0 || !ukiyo_image_ref_tag(ref)) {
         ukiyo_error_clear();
         ukiyo_image_ref_free(ref);
+        ukiyo_container_free(c);
         return 0; /* an image ID or a digest: nothing to poll */
     }
     if (UKIYO__RESERVE(l->items, l->cap, l->count) < 0) {
         ukiyo_image_ref_free(ref);
+        ukiyo_container_free(c);
         return UKIYO_ENOMEM;
     }
     due_container *d = &l->items[l->count++];
     memset(d, 0, sizeof(*d));
+    d->c = c;
     d->ref = ref;
     d->name = ukiyo__str_dup(ukiyo_container_name(c));
     d->image = ukiyo__str_dup(image);
@@ -124,8 +131,10 @@ static int collect_due(ukiyo *u, scheduler *s, int64_t now, due_list *due)
                 err = UKIYO_ENOMEM;
             else {
                 seen[g - s->groups] = true;
-                if (g->next_ms <= now)
+                if (g->next_ms <= now) {
                     err = add_due(u, due, c, &p);
+                    c = NULL; /* taken */
+                }
             }
         }
         ukiyo__plan_clear(&p);
@@ -200,22 +209,37 @@ static bool backing_off(scheduler *s, const char *registry, int64_t now)
     return b && b->until_ms > now;
 }
 
-/* Was the registry's @digest rolled back for container @name before? Then a poll leaves it. */
-static bool rejected_for(ukiyo *u, const char *name, const char *digest)
+/*
+ * Does the plan take the registry's @digest for @d (with @tags, the
+ * reference it moves to)? What check says of it: a rejected release stays
+ * where it is. *@target_out (when not NULL): where a tag policy moves it
+ * (new), or NULL.
+ */
+static bool plan_takes(ukiyo *u, const due_container *d, const char *digest,
+                       const ukiyo_string_list *tags, int64_t now, char **target_out)
 {
-    store_rejection r;
-    bool found = false;
+    plan_request req = {.trigger = UKIYO__TRIGGER_CHECK,
+                        .digest = digest,
+                        .tags = tags,
+                        .keep_tag = tags == NULL,
+                        .now_ms = now};
+    plan_decision p;
 
-    if (!ukiyo_get_store(u) ||
-        ukiyo__store_rejection_find(ukiyo_get_store(u), name, NULL, digest, &r, &found) < 0) {
+    if (target_out)
+        *target_out = NULL;
+    if (ukiyo__plan_decide(u, d->c, &req, &p) < 0) {
         ukiyo_error_clear();
         return false;
     }
-    if (found) {
-        log_debug("poll %s: %s was rejected for it: not queued", name, digest);
-        ukiyo__store_rejection_clear(&r);
+    bool takes = p.action != UKIYO__PLAN_SKIP && (!tags || p.moves_tag);
+    if (p.skip == UKIYO__SKIP_REJECTED)
+        log_debug("poll %s: %s", d->name, p.reason);
+    if (takes && tags && target_out) {
+        *target_out = p.target;
+        p.target = NULL;
     }
-    return found;
+    ukiyo__plan_decision_clear(&p);
+    return takes;
 }
 
 /* One request for the tag: queue a job when any container on it runs another digest. */
@@ -239,7 +263,7 @@ static int poll_digest(ukiyo *u, scheduler *s, due_list *l, size_t first, int64_
     for (size_t i = first; i < l->count; i++)
         if (strcmp(l->items[i].ref_key, d->ref_key) == 0 && l->items[i].local_digest &&
             strcmp(l->items[i].local_digest, digest) != 0 &&
-            !rejected_for(u, l->items[i].name, digest))
+            plan_takes(u, &l->items[i], digest, NULL, now, NULL))
             changed = true;
     int64_t id = 0;
     if (changed) {
@@ -273,30 +297,21 @@ static int poll_tags(ukiyo *u, scheduler *s, due_list *l, size_t first, int64_t 
     }
     for (size_t i = first; err == 0 && i < l->count; i++) {
         due_container *c = &l->items[i];
-        ukiyo_policy *policy = NULL;
-        char *tag = NULL;
+        char *target = NULL;
         if (c->policy == UKIYO_POLICY_DIGEST ||
             strcmp(ukiyo_image_ref_name(c->ref), ukiyo_image_ref_name(d->ref)) != 0)
             continue;
         c->policy = UKIYO_POLICY_DIGEST; /* handled */
-        if (ukiyo_policy_parse(&policy, c->policy_text) == 0 &&
-            ukiyo_policy_choose(&tag, policy, ukiyo_image_ref_tag(c->ref), tags) == 0 && tag) {
-            char *target = ukiyo__image_with_tag(c->image, tag);
+        if (plan_takes(u, c, NULL, tags, now, &target)) {
             int64_t id = 0;
-            err = target ? ukiyo__jobs_queue_container(u, c->name, UKIYO_JOB_UPDATE, target, "poll",
-                                                       0, &id)
-                         : UKIYO_ENOMEM;
+            err = ukiyo__jobs_queue_container(u, c->name, UKIYO_JOB_UPDATE, target, "poll", 0, &id);
             if (err == 0) {
                 (*jobs)++;
                 log_info("poll %s: policy %s: %s → %s: job %lld", c->name, c->policy_text,
-                         ukiyo_image_ref_tag(c->ref), tag, (long long)id);
+                         ukiyo_image_ref_tag(c->ref), target, (long long)id);
             }
-            free(target);
-        } else if (!tag) {
-            ukiyo_error_clear();
         }
-        free(tag);
-        ukiyo_policy_free(policy);
+        free(target);
     }
     ukiyo_string_list_free(tags);
     return err;

@@ -85,13 +85,21 @@ typedef struct {
     /** Each phase as it begins (a terminal's live line), or NULL. */
     ukiyo_update_phase_fn phase;
     void *phase_payload;
+    /* Version 4. */
+    /**
+     * The registry's digest for the container's tag when the caller knows
+     * it (a push names it, a poll asked): a release rejected for the
+     * container is then skipped before anything is pulled. Ignored when
+     * image names another reference. NULL: known after the pull.
+     */
+    const char *digest;
 } ukiyo_update_options;
 
-#define UKIYO_UPDATE_OPTIONS_VERSION 3
+#define UKIYO_UPDATE_OPTIONS_VERSION 4
 #define UKIYO_UPDATE_OPTIONS_INIT                                                                  \
     {                                                                                              \
         UKIYO_UPDATE_OPTIONS_VERSION, UKIYO_STRATEGY_AUTO, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0,     \
-            NULL, NULL                                                                             \
+            NULL, NULL, NULL                                                                       \
     }
 
 /**
