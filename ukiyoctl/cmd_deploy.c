@@ -133,12 +133,7 @@ static int list_deployments(const ctl_options *opts, ukiyo *u)
                                ports[0] ? ports : "-", scheduled, window ? window : "-"};
         ctl_table_add(table, cells);
     }
-    if (opts->json)
-        ctl_print_json(json_incref(rows));
-    else
-        ctl_table_print(table, stdout);
-    json_decref(rows);
-    ctl_table_free(table);
+    ctl_print_listing(opts, rows, table);
     ukiyo_deployment_list_free(list);
     return EXIT_OK;
 }
@@ -295,9 +290,10 @@ static int run_deploy(const ctl_options *opts, int argc, char **argv)
         default: ctl_usage(&cmd_deploy, stderr); return EXIT_USAGE;
         }
     }
-    const char *verb = optind < argc ? argv[optind] : "list";
-    int left = argc - optind - (optind < argc);
-    char **args = argv + optind + (optind < argc);
+    ctl_verb v = ctl_verb_of(argc, argv, optind);
+    const char *verb = v.verb;
+    int left = v.count;
+    char **args = v.args;
     bool ok =
         (strcmp(verb, "list") == 0 && left == 0) ||
         ((strcmp(verb, "save") == 0 || strcmp(verb, "edit") == 0 || strcmp(verb, "remove") == 0) &&

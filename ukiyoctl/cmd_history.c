@@ -68,12 +68,7 @@ static int run_history(const ctl_options *opts, int argc, char **argv)
         json_array_append_new(rows, entry_json(ukiyo_history_get(h, i)));
         add_row(table, ukiyo_history_get(h, i));
     }
-    if (opts->json)
-        ctl_print_json(json_incref(rows));
-    else
-        ctl_table_print(table, stdout);
-    json_decref(rows);
-    ctl_table_free(table);
+    ctl_print_listing(opts, rows, table);
     ukiyo_history_free(h);
     ukiyo_close(u);
     return EXIT_OK;

@@ -219,3 +219,21 @@ void ctl_format_time(int64_t ms, char *buf, size_t len)
     gmtime_r(&t, &tm);
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
+
+void ctl_print_listing(const ctl_options *opts, json_t *rows, ctl_table *table)
+{
+    if (opts->json)
+        ctl_print_json(json_incref(rows));
+    else
+        ctl_table_print(table, stdout);
+    json_decref(rows);
+    ctl_table_free(table);
+}
+
+ctl_verb ctl_verb_of(int argc, char **argv, int optind_now)
+{
+    bool given = optind_now < argc;
+    ctl_verb v = {given ? argv[optind_now] : "list", argc - optind_now - given,
+                  argv + optind_now + given};
+    return v;
+}

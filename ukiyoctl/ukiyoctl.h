@@ -73,5 +73,17 @@ void ctl_table_print(ctl_table *t, FILE *to);
 /* Cut column @shrink's cells (keeping their right end) so the table fits @total columns. */
 void ctl_table_fit(ctl_table *t, size_t total, size_t shrink);
 void ctl_table_free(ctl_table *t);
+/*
+ * A listing: @rows (JSON, taken) with --json, else @table (freed either
+ * way), printed on stdout.
+ */
+void ctl_print_listing(const ctl_options *opts, json_t *rows, ctl_table *table);
+/* After getopt: the verb (default "list"), how many arguments follow it, and them. */
+typedef struct {
+    const char *verb;
+    int count;
+    char **args;
+} ctl_verb;
+ctl_verb ctl_verb_of(int argc, char **argv, int optind_now);
 
 #endif
