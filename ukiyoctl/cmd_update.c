@@ -63,13 +63,34 @@ static void print_line(const ukiyo_update_result *r)
     printf("%s%s\n", reason ? ": " : "", reason ? reason : "");
 }
 
+/*
+ * The batch around one call: the names after it (a follower among them is
+ * updated with it, once), and those already handled that way.
+ */
+typedef struct {
+    const char **names;
+    size_t count, next;
+    ukiyo_string_list *followed;
+} batch;
+
+static bool handled_as_follower(const batch *b, const char *name)
+{
+    for (size_t i = 0; i < ukiyo_string_list_count(b->followed); i++)
+        if (strcmp(ukiyo_string_list_get(b->followed, i), name) == 0)
+            return true;
+    return false;
+}
+
 /* Update one container; true when it ended well (fresh, updated, skipped, planned). */
 static bool handle_one(ukiyo *u, update_fn fn, update_args *args, const char *name, bool json,
-                       json_t *rows)
+                       json_t *rows, batch *b)
 {
     ukiyo_update_result *r = NULL;
     ukiyo_update_options opts = args->opts;
     int err;
+
+    opts.batch = b->names + b->next;
+    opts.batch_count = b->count - b->next;
 
     if (!json && isatty(STDERR_FILENO)) {
         opts.progress = on_pull_progress;
@@ -93,6 +114,8 @@ static bool handle_one(ukiyo *u, update_fn fn, update_args *args, const char *na
     bool ok = true;
     for (size_t i = 0; i <= ukiyo_update_result_follower_count(r); i++) {
         const ukiyo_update_result *row = i ? ukiyo_update_result_follower(r, i - 1) : r;
+        if (i && ukiyo_string_list_append(b->followed, ukiyo_update_result_container(row)) < 0)
+            ok = false;
         if (json)
             json_array_append_new(rows, result_json(row));
         else
@@ -178,8 +201,23 @@ static int run_on_containers(ukiyo *u, update_fn fn, update_args *args, int argc
 
     if (err < 0)
         return ctl_fail("cannot plan the updates", err);
-    for (size_t i = 0; i < ukiyo_string_list_count(order); i++)
-        *all_ok &= handle_one(u, fn, args, ukiyo_string_list_get(order, i), json, rows);
+    batch b = {.count = ukiyo_string_list_count(order)};
+    b.names = calloc(b.count + 1, sizeof(*b.names));
+    if (!b.names || ukiyo_string_list_new(&b.followed) < 0) {
+        free(b.names);
+        ukiyo_string_list_free(order);
+        return ctl_fail("cannot plan the updates", UKIYO_ENOMEM);
+    }
+    for (size_t i = 0; i < b.count; i++)
+        b.names[i] = ukiyo_string_list_get(order, i);
+    for (b.next = 1; b.next <= b.count; b.next++) {
+        const char *name = b.names[b.next - 1];
+        /* Updated already, as the follower of one before it: once is enough. */
+        if (!handled_as_follower(&b, name))
+            *all_ok &= handle_one(u, fn, args, name, json, rows, &b);
+    }
+    ukiyo_string_list_free(b.followed);
+    free(b.names);
     ukiyo_string_list_free(order);
     return EXIT_OK;
 }

@@ -362,6 +362,20 @@ static void answer_callback(ukiyo_store *s, int64_t id, json_t *results)
     free(url);
 }
 
+/* Is @name among @results as the follower of a container updated before it? */
+static bool followed_already(json_t *results, const char *name)
+{
+    json_t *r;
+    size_t i;
+
+    json_array_foreach(results, i, r) {
+        const char *n = json_string_value(json_object_get(r, "name"));
+        if (json_is_string(json_object_get(r, "follows")) && n && strcmp(n, name) == 0)
+            return true;
+    }
+    return false;
+}
+
 /*
  * A push's job: its repository's deployment (when it has one), then every
  * other container running the tag and those whose policy moves them to it.
@@ -376,14 +390,28 @@ static int run_tag_job(ukiyo *u, ukiyo_store *s, const job_row *j, const ukiyo_u
     if (j->deployment)
         run_deployment(u, s, j, opts, results);
     int err = matching_containers(u, j, &order, &followers);
-    for (size_t i = 0; err == 0 && i < ukiyo_string_list_count(order); i++) {
-        const char *name = ukiyo_string_list_get(order, i);
+    size_t count = ukiyo_string_list_count(order);
+    const char **names = calloc(count + 1, sizeof(*names));
+    if (err == 0 && !names)
+        err = ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
+    for (size_t i = 0; err == 0 && i < count; i++)
+        names[i] = ukiyo_string_list_get(order, i);
+    for (size_t i = 0; err == 0 && i < count; i++) {
+        /* One that followed a container before it in the batch was updated with it, once. */
+        if (followed_already(results, names[i]))
+            continue;
+        ukiyo_update_options o = UKIYO_UPDATE_OPTIONS_INIT;
+        if (opts)
+            o = *opts;
+        o.batch = names + i + 1;
+        o.batch_count = count - i - 1;
         job_plan jp = {.digest = j->digest};
         char *target = NULL;
-        if (plan_allows(u, name, &jp, results, &target))
-            update_one(u, name, target, j->digest, false, opts, results);
+        if (plan_allows(u, names[i], &jp, results, &target))
+            update_one(u, names[i], target, j->digest, false, &o, results);
         free(target);
     }
+    free(names);
     if (err == 0 && followers.count)
         update_followers(u, j, &followers, opts, results);
     for (size_t i = 0; i < followers.count; i++)

@@ -256,7 +256,7 @@ static bool pull_newest(transaction *tx)
     int err = 0;
 
     /* A follower keeps the exact image it runs, wherever its tag points now. */
-    if (tx->leader) {
+    if (tx->keep_image) {
         tx->result->new_image_id = ukiyo__str_dup(tx->result->old_image_id);
         return false;
     }
@@ -346,7 +346,10 @@ static int prepare(transaction *tx, const char *container)
         return err;
     if (tx->leader) {
         tx->result->follows = ukiyo__str_dup(tx->leader);
-        ukiyo__result_set_reason(tx->result, "redeployed to follow %s", tx->leader);
+        ukiyo__result_set_reason(tx->result,
+                                 tx->keep_image ? "redeployed to follow %s"
+                                                : "updated with %s, which it follows",
+                                 tx->leader);
     }
     tx->health_timeout_s = seconds_option(tx->opts.health_timeout_s, tx->labels.health_timeout_ms,
                                           DEFAULT_HEALTH_TIMEOUT_S);
@@ -372,7 +375,7 @@ static bool concluded_before_change(transaction *tx)
      * reference: it only has to join its leader again.
      */
     if (tx->decision.action == UKIYO__PLAN_SKIP &&
-        !(tx->leader && tx->decision.skip == UKIYO__SKIP_IMAGE_ID)) {
+        !(tx->keep_image && tx->decision.skip == UKIYO__SKIP_IMAGE_ID)) {
         /* A release rejected before the pull: the local tag still points where it did. */
         return conclude_early(tx, UKIYO_OUTCOME_SKIPPED, tx->decision.reason);
     }
@@ -387,7 +390,7 @@ static bool concluded_before_change(transaction *tx)
 
 static int run_kind(ukiyo *u, const char *kind, const char *container,
                     const ukiyo_update_options *opts, bool pull, const char *leader,
-                    ukiyo_update_result **out);
+                    bool keep_image, ukiyo_update_result **out);
 
 /* The result of a follower whose redeploy could not even start (@err). */
 static ukiyo_update_result *follower_failure(const char *name, const char *leader, int err)
@@ -424,10 +427,64 @@ static bool depends_on(json_t *doc, const char *old_id, const char *name)
     return false;
 }
 
+/* Is @name among the containers the caller updates after this one? */
+static bool in_batch(const transaction *tx, const char *name)
+{
+    for (size_t i = 0; tx->opts.batch && i < tx->opts.batch_count; i++)
+        if (tx->opts.batch[i] && strcmp(tx->opts.batch[i], name) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * Recreate @dep to follow @tx's container. One the caller updates later
+ * anyway is updated now instead (its own newest image, gated), once;
+ * should that not leave it recreated (skipped, failed, rolled back), or for
+ * any other, it is recreated on the exact image it runs.
+ */
+static ukiyo_update_result *follow(transaction *tx, const char *dep)
+{
+    ukiyo_update_options opts = tx->opts;
+    ukiyo_update_result *r = NULL;
+    int err = 0;
+
+    char *own = NULL; /* why its own update did not take */
+
+    opts.image = NULL;
+    opts.digest = NULL;
+    if (in_batch(tx, dep)) {
+        opts.redeploy = 1; /* recreated even when its own image did not change */
+        err = run_kind(tx->u, "update", dep, &opts, true, tx->name, false, &r);
+        if (err == 0 && ukiyo_update_result_outcome(r) == UKIYO_OUTCOME_UPDATED)
+            return r;
+        own = ukiyo__str_printf("%s: %s",
+                                err < 0 ? "failed"
+                                        : ukiyo_update_outcome_name(ukiyo_update_result_outcome(r)),
+                                err < 0                         ? ukiyo_error_last()
+                                : ukiyo_update_result_reason(r) ? ukiyo_update_result_reason(r)
+                                                                : "");
+        ukiyo_update_result_free(r);
+        r = NULL;
+        ukiyo_error_clear();
+        opts.redeploy = 0;
+    }
+    /* Same image, no pull: it only has to follow its dependency. */
+    err = run_kind(tx->u, "redeploy", dep, &opts, false, tx->name, true, &r);
+    log_info("%s depends on %s: redeployed: %s", dep, tx->name,
+             err < 0 ? ukiyo_error_last()
+                     : ukiyo_update_outcome_name(ukiyo_update_result_outcome(r)));
+    if (err < 0)
+        r = follower_failure(dep, tx->name, err);
+    else if (own)
+        ukiyo__result_set_reason(r, "redeployed to follow %s (its own update: %s)", tx->name, own);
+    free(own);
+    return r;
+}
+
 /*
  * Containers in the old one's network namespace, or linked to it, still
- * point at the container that is gone: recreate them to join the new one,
- * each on the image it runs, and hand their results to the leader's.
+ * point at the container that is gone: recreate them to join the new one
+ * and hand their results to the leader's.
  */
 static void redeploy_dependents(transaction *tx)
 {
@@ -440,20 +497,11 @@ static void redeploy_dependents(transaction *tx)
     for (size_t i = 0; i < ukiyo_container_list_count(list); i++) {
         const char *id = ukiyo_container_id(ukiyo_container_list_get(list, i));
         json_t *doc = NULL;
-        ukiyo_update_result *r = NULL;
         if (ukiyo__docker_inspect_container_json(tx->docker, id, &doc) < 0)
             continue;
         if (depends_on(doc, tx->journal.old_container_id, tx->name)) {
-            const char *dep = json_string_value(json_object_get(doc, "Name")) + 1;
-            /* Same image, no pull: it only has to follow its dependency. */
-            ukiyo_update_options opts = tx->opts;
-            opts.image = NULL;
-            int err = run_kind(tx->u, "redeploy", dep, &opts, false, tx->name, &r);
-            log_info("%s depends on %s: redeployed: %s", dep, tx->name,
-                     err < 0 ? ukiyo_error_last()
-                             : ukiyo_update_outcome_name(ukiyo_update_result_outcome(r)));
-            if (err < 0)
-                r = follower_failure(dep, tx->name, err);
+            ukiyo_update_result *r =
+                follow(tx, json_string_value(json_object_get(doc, "Name")) + 1);
             if (r && ukiyo__result_add_follower(tx->result, r) < 0)
                 ukiyo_update_result_free(r);
         }
@@ -465,10 +513,15 @@ static void redeploy_dependents(transaction *tx)
 
 static int run_kind(ukiyo *u, const char *kind, const char *container,
                     const ukiyo_update_options *opts, bool pull, const char *leader,
-                    ukiyo_update_result **out)
+                    bool keep_image, ukiyo_update_result **out)
 {
     ukiyo_update_options defaults = UKIYO_UPDATE_OPTIONS_INIT;
-    transaction tx = {.u = u, .kind = kind, .opts = defaults, .pull = pull, .leader = leader};
+    transaction tx = {.u = u,
+                      .kind = kind,
+                      .opts = defaults,
+                      .pull = pull,
+                      .leader = leader,
+                      .keep_image = keep_image};
     int err;
 
     UKIYO__CHECK_VERSION(opts, UKIYO_UPDATE_OPTIONS_VERSION, "ukiyo_update_options");
@@ -517,8 +570,8 @@ UKIYO_EXTERN int ukiyo_update(ukiyo_update_result **out, ukiyo *u, const char *c
                               const ukiyo_update_options *opts)
 {
     if (opts && opts->redeploy)
-        return run_kind(u, "redeploy", container, opts, true, NULL, out);
-    return run_kind(u, "update", container, opts, true, NULL, out);
+        return run_kind(u, "redeploy", container, opts, true, NULL, false, out);
+    return run_kind(u, "update", container, opts, true, NULL, false, out);
 }
 
 UKIYO_EXTERN int ukiyo_redeploy(ukiyo_update_result **out, ukiyo *u, const char *container,
@@ -529,7 +582,7 @@ UKIYO_EXTERN int ukiyo_redeploy(ukiyo_update_result **out, ukiyo *u, const char 
     if (opts)
         o = *opts;
     o.redeploy = 1;
-    return run_kind(u, "redeploy", container, &o, true, NULL, out);
+    return run_kind(u, "redeploy", container, &o, true, NULL, false, out);
 }
 
 /* Point the container's reference back at the image it ran before its last update. */
@@ -567,7 +620,7 @@ UKIYO_EXTERN int ukiyo_rollback(ukiyo_update_result **out, ukiyo *u, const char 
                                     json_string_value(
                                         json_object_get(json_object_get(doc, "Config"), "Image")));
     if (err == 0)
-        err = run_kind(u, "rollback", container, opts, false, NULL, out);
+        err = run_kind(u, "rollback", container, opts, false, NULL, false, out);
     if (err == 0 && opts && opts->dry_run && (*out)->outcome == UKIYO_OUTCOME_PLANNED)
         ukiyo__result_set_reason(*out,
                                  "would roll %s back to %s, the image it ran before its "

@@ -35,6 +35,7 @@ typedef struct {
     const char *kind;    /* update | redeploy | rollback */
     bool pull;           /* pull the reference first (not for rollbacks and dependents) */
     const char *leader;  /* a follower: the container it is recreated to follow */
+    bool keep_image;     /* a follower not in the batch: recreated on the exact image it runs */
     json_t *old;         /* the old container's inspect document */
     json_t *old_image;   /* its image's, or NULL when gone */
     const char *name;    /* borrowed from old */

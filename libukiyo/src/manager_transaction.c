@@ -226,7 +226,7 @@ static pinned_reference pin_reference(transaction *tx)
     pinned_reference pin = {0};
     json_t *image = NULL;
 
-    if (!tx->leader || !tx->ref || ukiyo__str_has_prefix(tx->ref, "sha256:") ||
+    if (!tx->keep_image || !tx->ref || ukiyo__str_has_prefix(tx->ref, "sha256:") ||
         strchr(tx->ref, '@'))
         return pin;
     if (ukiyo__docker_inspect_image_json(tx->docker, tx->ref, &image) == 0)

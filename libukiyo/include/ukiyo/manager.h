@@ -93,13 +93,23 @@ typedef struct {
      * image names another reference. NULL: known after the pull.
      */
     const char *digest;
+    /**
+     * The containers this run updates after this one (a batch, in update
+     * order), or NULL. One of them that follows this container (in its
+     * network namespace, or linked to it) is updated as its follower, once:
+     * on its own newest image, gated, its result among this one's
+     * followers; the caller then leaves it out. Any other follower is
+     * recreated on the exact image it runs.
+     */
+    const char *const *batch;
+    size_t batch_count;
 } ukiyo_update_options;
 
 #define UKIYO_UPDATE_OPTIONS_VERSION 4
 #define UKIYO_UPDATE_OPTIONS_INIT                                                                  \
     {                                                                                              \
         UKIYO_UPDATE_OPTIONS_VERSION, UKIYO_STRATEGY_AUTO, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0,     \
-            NULL, NULL, NULL                                                                       \
+            NULL, NULL, NULL, NULL, 0                                                              \
     }
 
 /**
