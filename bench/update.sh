@@ -18,9 +18,12 @@
 # first SYNs get no answer; a client retries after its 1 s RTO). ukiyo
 # saves the create and the rm (it creates before it stops), about 0.1 s;
 # the rest is the engine's start and that blackout, the same on both
-# sides. In start-first the failed requests are the same blackout: clients
-# that resolve the name to the new container's address in the moment its
-# aliases are advertised (a reconnect, so a fresh endpoint).
+# sides. In start-first (traced with the name resolved on every probe) the
+# few failed requests are connects that time out to an address the
+# network's DNS already (or still) lists: the new container's in the moment
+# its aliases are advertised (a disconnect and connect: the record comes
+# before the address answers), and the old one's just after the drain
+# disconnected it (the record outlives the endpoint briefly).
 #
 # And, for start-first, the requests a prober on the same network sends by
 # the container's name while ukiyoctl update --strategy start-first runs
