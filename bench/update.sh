@@ -56,6 +56,11 @@ cleanup() {
     [ -z "$(echo $vols)" ] || docker_cli volume rm $vols >/dev/null 2>&1 || true
     docker_cli network rm "$net" >/dev/null 2>&1 || true
     docker_cli rmi "$ref" >/dev/null 2>&1 || true
+    # The pulls leave repo@digest references to the shared test images: those go too.
+    digests=$(docker_cli images --digests --format '{{.Repository}}@{{.Digest}}' "$repo" 2>/dev/null |
+        grep -v '@<none>$' || true)
+    # shellcheck disable=SC2086
+    [ -z "$digests" ] || docker_cli rmi $digests >/dev/null 2>&1 || true
     rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
