@@ -212,6 +212,34 @@ START_TEST(links_are_given_as_create_takes_them)
 }
 END_TEST
 
+/* Compose 2.x compares com.docker.compose.image with the image ID its tag names. */
+START_TEST(compose_v2_image_label_names_the_new_image)
+{
+    recreated t = {load("plain"), load("http-v2.image"), NULL, NULL};
+    json_t *labels = json_object_get(json_object_get(t.container, "Config"), "Labels");
+    json_object_set_new(labels, UKIYO_LABEL_COMPOSE_PROJECT, json_string("shop"));
+    json_object_set_new(labels, UKIYO_LABEL_COMPOSE_IMAGE, json_string("sha256:old"));
+    recreate_input in = {.container = t.container,
+                         .old_image = t.image,
+                         .image_ref = NEW_REF,
+                         .api_minor = 41,
+                         .new_image_id = "sha256:new"};
+    ck_assert_int_eq(ukiyo__recreate_spec(&in, &t.spec, &t.extra), 0);
+    ck_assert_str_eq(json_string_value(at(t.spec, "Labels", UKIYO_LABEL_COMPOSE_IMAGE)),
+                     "sha256:new");
+    ck_assert_str_eq(json_string_value(at(t.spec, "Labels", UKIYO_LABEL_COMPOSE_PROJECT)), "shop");
+    done(&t);
+
+    /* Compose 1.x writes no such label: none is added. */
+    recreated v1 = {load("plain"), load("http-v2.image"), NULL, NULL};
+    in.container = v1.container;
+    in.old_image = v1.image;
+    ck_assert_int_eq(ukiyo__recreate_spec(&in, &v1.spec, &v1.extra), 0);
+    ck_assert_ptr_null(at(v1.spec, "Labels", UKIYO_LABEL_COMPOSE_IMAGE));
+    done(&v1);
+}
+END_TEST
+
 START_TEST(without_the_old_image_everything_is_kept)
 {
     recreated r = run("plain", NULL, 41, NULL);
@@ -303,6 +331,7 @@ static Suite *recreate_suite(void)
     tcase_add_test(tc, inherited_volumes_are_not_mounted_again);
     tcase_add_test(tc, a_partly_given_healthcheck_keeps_only_what_was_given);
     tcase_add_test(tc, what_is_no_inspect_document_is_refused);
+    tcase_add_test(tc, compose_v2_image_label_names_the_new_image);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -41,19 +41,46 @@ static void read_duration(container_labels *l, const ukiyo_container *c, const c
     }
 }
 
-static void read_strategy(container_labels *l, const ukiyo_container *c)
+/*
+ * A label whose value is one of @names (@count of them, joined by " or " in
+ * the message): *@out is its index plus one, 0 when the label is not set.
+ */
+static void read_choice(container_labels *l, const ukiyo_container *c, const char *label,
+                        const char *const *names, size_t count, int *out)
 {
-    const char *v = ukiyo_container_label(c, UKIYO_LABEL_STRATEGY);
+    const char *v = ukiyo_container_label(c, label);
+    char why[128] = "is not ";
 
-    l->strategy = UKIYO_STRATEGY_AUTO;
+    *out = 0;
     if (!v)
         return;
-    if (strcmp(v, "stop-first") == 0)
-        l->strategy = UKIYO_STRATEGY_STOP_FIRST;
-    else if (strcmp(v, "start-first") == 0)
-        l->strategy = UKIYO_STRATEGY_START_FIRST;
-    else
-        invalid(l, UKIYO_LABEL_STRATEGY, v, "is not stop-first or start-first");
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(v, names[i]) == 0) {
+            *out = (int)i + 1;
+            return;
+        }
+        snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s%s", i ? " or " : "", names[i]);
+    }
+    invalid(l, label, v, why);
+}
+
+/* The enums count from AUTO = 0, in the order of the names. */
+static void read_strategy(container_labels *l, const ukiyo_container *c)
+{
+    static const char *const names[] = {"stop-first", "start-first"};
+    int v;
+
+    read_choice(l, c, UKIYO_LABEL_STRATEGY, names, ARRAY_SIZE(names), &v);
+    l->strategy = (ukiyo_strategy)v;
+}
+
+static void read_compose(container_labels *l, const ukiyo_container *c)
+{
+    static const char *const names[] = {"native", "api"};
+    int v;
+
+    read_choice(l, c, UKIYO_LABEL_COMPOSE, names, ARRAY_SIZE(names), &v);
+    l->compose = (ukiyo_compose_mode)v;
 }
 
 /* ukiyo's own label wins over watchtower's when both are set. */
@@ -112,6 +139,7 @@ int ukiyo__container_labels_read(container_labels *out, const ukiyo_container *c
     read_bool(out, c, UKIYO_LABEL_MONITOR_ONLY, &out->monitor_only);
     read_bool(out, c, UKIYO_LABEL_SELF, &out->self);
     read_strategy(out, c);
+    read_compose(out, c);
     read_duration(out, c, UKIYO_LABEL_HEALTH_TIMEOUT, &out->health_timeout_ms);
     read_duration(out, c, UKIYO_LABEL_MIN_UPTIME, &out->min_uptime_ms);
     read_policy(out, c);

@@ -18,15 +18,16 @@ typedef struct {
     bool enable; /* ukiyo.enable (or watchtower's) is true */
     bool monitor_only;
     bool self;
-    ukiyo_strategy strategy;   /* UKIYO_STRATEGY_AUTO when not labelled */
-    int64_t health_timeout_ms; /* 0 when not labelled */
-    int64_t min_uptime_ms;     /* 0 when not labelled */
-    ukiyo_policy *policy;      /* NULL when not labelled (digest) */
-    char *schedule;            /* the window's cron text; NULL when not labelled */
-    ukiyo_cron *window;        /* parsed from schedule */
-    bool poll_set;             /* ukiyo.poll is given */
-    int64_t poll_ms;           /* its interval; 0 for "off" */
-    char *error;               /* "label NAME: why" for the first invalid label, or NULL */
+    ukiyo_strategy strategy;    /* UKIYO_STRATEGY_AUTO when not labelled */
+    ukiyo_compose_mode compose; /* UKIYO_COMPOSE_AUTO when not labelled */
+    int64_t health_timeout_ms;  /* 0 when not labelled */
+    int64_t min_uptime_ms;      /* 0 when not labelled */
+    ukiyo_policy *policy;       /* NULL when not labelled (digest) */
+    char *schedule;             /* the window's cron text; NULL when not labelled */
+    ukiyo_cron *window;         /* parsed from schedule */
+    bool poll_set;              /* ukiyo.poll is given */
+    int64_t poll_ms;            /* its interval; 0 for "off" */
+    char *error;                /* "label NAME: why" for the first invalid label, or NULL */
 } container_labels;
 
 /*

@@ -87,6 +87,93 @@ static void choose_strategy(transaction *tx)
     tx->result->strategy = strdup(start_first ? "start-first" : "stop-first");
 }
 
+/* How many containers (running or not) compose made for @o's service. */
+static size_t service_containers(transaction *tx, const compose_origin *o)
+{
+    ukiyo_container_list *list = NULL;
+    json_t *filters = json_pack("{s:[s+++, s+++]}", "label", UKIYO_LABEL_COMPOSE_PROJECT, "=",
+                                o->project, "", UKIYO_LABEL_COMPOSE_SERVICE, "=", o->service, "");
+    char *text = filters ? json_dumps(filters, JSON_COMPACT) : NULL;
+    size_t count = 1;
+
+    if (text && ukiyo_docker_container_list(&list, tx->docker, 1, text) == 0)
+        count = ukiyo_container_list_count(list);
+    ukiyo_error_clear();
+    ukiyo_container_list_free(list);
+    free(text);
+    json_decref(filters);
+    return count;
+}
+
+/*
+ * Why compose cannot recreate this container from here, or NULL when it
+ * can (with the program found): the way the plan goes when not told.
+ */
+static char *compose_native_impossible(transaction *tx)
+{
+    size_t scale;
+
+    if (tx->old_ref)
+        return ukiyo__str_printf("its tag policy moves it to %s, which its compose file does "
+                                 "not name",
+                                 tx->ref);
+    if (ukiyo__compose_program_find(&tx->compose_program) < 0 ||
+        ukiyo__compose_files_readable(&tx->compose) < 0) {
+        char *why = ukiyo__str_dup(ukiyo_error_last());
+        ukiyo_error_clear();
+        return why;
+    }
+    if ((scale = service_containers(tx, &tx->compose)) > 1)
+        return ukiyo__str_printf("service %s has %zu containers, each gated on its own",
+                                 tx->compose.service, scale);
+    return NULL;
+}
+
+/*
+ * A container compose started is recreated by compose itself where it can
+ * be (its files readable here, a compose program found), else through the
+ * engine; the call's option, then the ukiyo.compose label, can force either.
+ * Native asked for and impossible is the refusal the plan concludes with.
+ */
+static int choose_recreator(transaction *tx)
+{
+    json_t *labels = json_object_get(json_object_get(tx->old, "Config"), "Labels");
+    ukiyo_compose_mode mode = tx->opts.compose ? tx->opts.compose : tx->labels.compose;
+    int err = ukiyo__compose_origin_read(&tx->compose, labels);
+
+    if (err == UKIYO_ENOTFOUND)
+        return 0;
+    if (err < 0)
+        return err;
+    tx->from_compose = true;
+    if (mode == UKIYO_COMPOSE_API) {
+        tx->compose_why =
+            ukiyo__str_printf("%s",
+                              tx->opts.compose
+                                  ? "recreated through the engine, as asked"
+                                  : "recreated through the engine, as its ukiyo.compose says");
+        return 0;
+    }
+    char *why = compose_native_impossible(tx);
+    if (why && mode == UKIYO_COMPOSE_NATIVE) {
+        tx->compose_refusal = ukiyo__str_printf("compose cannot recreate it: %s", why);
+        free(why);
+        return tx->compose_refusal ? 0 : UKIYO_ENOMEM;
+    }
+    if (why) {
+        tx->compose_why = ukiyo__str_printf("recreated through the engine: %s", why);
+        free(why);
+        return 0;
+    }
+    tx->compose_native = true;
+    free(tx->result->strategy);
+    tx->result->strategy = strdup("compose");
+    tx->compose_why =
+        ukiyo__str_printf("%s recreates service %s of project %s", tx->compose_program.name,
+                          tx->compose.service, tx->compose.project);
+    return tx->result->strategy && tx->compose_why ? 0 : UKIYO_ENOMEM;
+}
+
 static int new_result(transaction *tx)
 {
     ukiyo_update_result *r = calloc(1, sizeof(*r));
@@ -356,6 +443,9 @@ static int prepare(transaction *tx, const char *container)
     tx->min_uptime_s =
         seconds_option(tx->opts.min_uptime_s, tx->labels.min_uptime_ms, DEFAULT_SETTLE_S);
     choose_strategy(tx);
+    err = choose_recreator(tx);
+    if (err < 0)
+        return err;
     if (ukiyo__docker_inspect_image_json(tx->docker, tx->result->old_image_id, &tx->old_image) <
         0) {
         log_warning("%s: its image %s is gone; keeping every setting as it is", tx->name,
@@ -379,10 +469,20 @@ static bool concluded_before_change(transaction *tx)
         /* A release rejected before the pull: the local tag still points where it did. */
         return conclude_early(tx, UKIYO_OUTCOME_SKIPPED, tx->decision.reason);
     }
+    if (tx->compose_refusal) {
+        conclude_early(tx, UKIYO_OUTCOME_FAILED, tx->compose_refusal);
+        if (!tx->opts.dry_run)
+            record_failure(tx);
+        return true;
+    }
     if (tx->opts.dry_run) {
         conclude_early(tx, UKIYO_OUTCOME_PLANNED, NULL);
-        ukiyo__result_set_reason(tx->result, "would pull %s and recreate %s (%s)", tx->ref,
-                                 tx->name, tx->result->strategy);
+        if (tx->compose_why)
+            ukiyo__result_set_reason(tx->result, "would pull %s and recreate %s (%s; %s)", tx->ref,
+                                     tx->name, tx->result->strategy, tx->compose_why);
+        else
+            ukiyo__result_set_reason(tx->result, "would pull %s and recreate %s (%s)", tx->ref,
+                                     tx->name, tx->result->strategy);
         return true;
     }
     return pull_newest(tx);
@@ -527,7 +627,8 @@ static int run_kind(ukiyo *u, const char *kind, const char *container,
     UKIYO__CHECK_VERSION(opts, UKIYO_UPDATE_OPTIONS_VERSION, "ukiyo_update_options");
     if (opts) /* a caller built against version 1 has no fields past progress_payload */
         memcpy(&tx.opts, opts,
-               opts->version >= 4   ? sizeof(*opts)
+               opts->version >= 5   ? sizeof(*opts)
+               : opts->version == 4 ? offsetof(ukiyo_update_options, compose)
                : opts->version == 3 ? offsetof(ukiyo_update_options, digest)
                : opts->version == 2 ? offsetof(ukiyo_update_options, force)
                                     : offsetof(ukiyo_update_options, image));
@@ -558,6 +659,9 @@ static int run_kind(ukiyo *u, const char *kind, const char *container,
     ukiyo_update_result_free(tx.result);
     ukiyo__journal_entry_clear(&tx.journal);
     ukiyo__container_labels_clear(&tx.labels);
+    ukiyo__compose_origin_clear(&tx.compose);
+    free(tx.compose_why);
+    free(tx.compose_refusal);
     free(tx.new_digest);
     ukiyo__plan_decision_clear(&tx.decision);
     json_decref(tx.advertise);

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "compose.h"
 #include "container_labels.h"
 #include "docker_private.h"
 #include "plan.h"
@@ -49,11 +50,43 @@ typedef struct {
     plan_decision decision;  /* what the plan says of it (plan.h) */
     journal_entry journal;
     json_t *advertise; /* start-first: endpoints whose aliases wait for the gate */
+    /* A container compose started (compose.h): where from, and who recreates it. */
+    bool from_compose;
+    compose_origin compose;
+    bool compose_native;             /* compose recreates it (manager_compose.c) */
+    compose_program compose_program; /* the one found, when compose_native */
+    char *compose_why;               /* why it is recreated the way it is, for the plan */
+    char *compose_refusal;           /* native asked for and impossible: why */
     ukiyo_update_result *result;
 } transaction;
 
 /* Take the transaction from the journaled plan to its outcome (manager_transaction.c). */
 int ukiyo__transaction_run(transaction *tx);
+/* Record that step @name is about to be taken, and tell the caller which phase begins. */
+int ukiyo__transaction_step(transaction *tx, const char *name);
+
+/*
+ * The engine resolves a reference when a container is created (and compose
+ * reads it at `up`), but a container may have to be created on another
+ * image than its tag points at now: a follower keeps the exact image it
+ * runs, a rollback returns to an older one. So the reference points at that
+ * image for the call (ukiyo__pin_reference; no-op for a NULL @image_id, a
+ * digest or an image ID) and back at once (ukiyo__unpin_reference). A crash
+ * between the two leaves the tag on the image the container runs; the next
+ * pull of the tag moves it on.
+ */
+typedef struct {
+    bool moved;
+    char *previous; /* the image the reference pointed at, or NULL: none */
+} pinned_reference;
+pinned_reference ukiyo__pin_reference(transaction *tx, const char *image_id);
+void ukiyo__unpin_reference(transaction *tx, pinned_reference *pin);
+
+/* Compose-native (manager_compose.c): up to the gate's verdict; undo; reconcile. */
+int ukiyo__compose_until_commit(transaction *tx);
+int ukiyo__compose_undo(ukiyo_docker *d, const compose_program *prog, const compose_origin *o,
+                        const journal_entry *j);
+int ukiyo__compose_reconcile(ukiyo_docker *d, const journal_entry *j);
 
 /*
  * The health gate (manager_health.c): the new container passes once it has

@@ -111,26 +111,6 @@ static int connect_extra_networks(transaction *tx, const char *id, json_t *extra
     return 0;
 }
 
-/* Record that step @name is about to be taken, and tell the caller which phase begins. */
-static int step(transaction *tx, const char *name)
-{
-    static const struct {
-        const char *step;
-        ukiyo_update_phase phase;
-    } phases[] = {{STEP_CREATE, UKIYO_PHASE_CREATING},
-                  {STEP_STOP_OLD, UKIYO_PHASE_STOPPING},
-                  {STEP_RENAME_OLD, UKIYO_PHASE_SWITCHING},
-                  {STEP_START_NEW, UKIYO_PHASE_STARTING},
-                  {STEP_ADVERTISE, UKIYO_PHASE_SWITCHING},
-                  {STEP_ROLLBACK, UKIYO_PHASE_ROLLING_BACK}};
-    int err = ukiyo__journal_step(tx->store, tx->journal.id, name);
-
-    for (size_t i = 0; err == 0 && i < ARRAY_SIZE(phases); i++)
-        if (strcmp(phases[i].step, name) == 0)
-            ukiyo__report_phase(tx, phases[i].phase, 0, 0);
-    return err;
-}
-
 /*
  * Start-first: the new container must not be found under the service's
  * aliases before it passes its gate, or clients reach it before it listens.
@@ -190,7 +170,7 @@ static int advertise_new(transaction *tx)
 {
     json_t *entry;
     size_t i;
-    int err = json_array_size(tx->advertise) ? step(tx, STEP_ADVERTISE) : 0;
+    int err = json_array_size(tx->advertise) ? ukiyo__transaction_step(tx, STEP_ADVERTISE) : 0;
 
     json_array_foreach(tx->advertise, i, entry) {
         const char *network = json_string_value(json_object_get(entry, "Name"));
@@ -207,55 +187,6 @@ static int advertise_new(transaction *tx)
     return err;
 }
 
-/*
- * A follower keeps the exact image it runs, but its reference (Config.Image:
- * what webhooks match and what compose and docker ps read) may point at
- * another image by now, and the engine resolves the reference at create.
- * So the reference points at the follower's image for that one call
- * (pin_reference) and back at once (unpin_reference). A crash between the
- * two leaves the tag on the image the follower runs; the next pull of the
- * tag moves it on.
- */
-typedef struct {
-    bool moved;
-    char *previous; /* the image the reference pointed at, or NULL: none */
-} pinned_reference;
-
-static pinned_reference pin_reference(transaction *tx)
-{
-    pinned_reference pin = {0};
-    json_t *image = NULL;
-
-    if (!tx->keep_image || !tx->ref || ukiyo__str_has_prefix(tx->ref, "sha256:") ||
-        strchr(tx->ref, '@'))
-        return pin;
-    if (ukiyo__docker_inspect_image_json(tx->docker, tx->ref, &image) == 0)
-        pin.previous = ukiyo__str_dup(json_string_value(json_object_get(image, "Id")));
-    ukiyo_error_clear();
-    json_decref(image);
-    if (pin.previous && strcmp(pin.previous, tx->result->old_image_id) == 0) {
-        free(pin.previous);
-        pin.previous = NULL;
-        return pin;
-    }
-    pin.moved = ukiyo__docker_tag_image(tx->docker, tx->result->old_image_id, tx->ref) == 0;
-    if (!pin.moved)
-        log_warning("%s: cannot keep its image %s under %s: %s", tx->name, tx->result->old_image_id,
-                    tx->ref, ukiyo_error_last());
-    ukiyo_error_clear();
-    return pin;
-}
-
-static void unpin_reference(transaction *tx, pinned_reference *pin)
-{
-    if (pin->moved && pin->previous &&
-        ukiyo__docker_tag_image(tx->docker, pin->previous, tx->ref) < 0) {
-        log_warning("%s: cannot point %s back at %s: %s", tx->name, tx->ref, pin->previous,
-                    ukiyo_error_last());
-    }
-    free(pin->previous);
-}
-
 static int create_new_container(transaction *tx)
 {
     char **inherited = inherited_volumes(tx);
@@ -263,7 +194,8 @@ static int create_new_container(transaction *tx)
                          .old_image = tx->old_image,
                          .image_ref = tx->ref,
                          .api_minor = api_minor(tx->docker),
-                         .inherited_volumes = (const char *const *)inherited};
+                         .inherited_volumes = (const char *const *)inherited,
+                         .new_image_id = tx->journal.new_image_id};
     json_t *spec = NULL, *extra = NULL;
     char *text = NULL, *id = NULL;
     int err = ukiyo__recreate_spec(&in, &spec, &extra);
@@ -278,11 +210,13 @@ static int create_new_container(transaction *tx)
         err = hold_back_aliases(tx, spec, extra);
     text = err == 0 ? json_dumps(spec, JSON_COMPACT) : NULL;
     if (err == 0)
-        err = text ? step(tx, STEP_CREATE) : UKIYO_ENOMEM;
+        err = text ? ukiyo__transaction_step(tx, STEP_CREATE) : UKIYO_ENOMEM;
     if (err == 0) {
-        pinned_reference pin = pin_reference(tx);
+        /* A follower keeps its image: see ukiyo__pin_reference. */
+        pinned_reference pin =
+            ukiyo__pin_reference(tx, tx->keep_image ? tx->result->old_image_id : NULL);
         err = ukiyo_docker_container_create(&id, tx->docker, tx->journal.temp_name, text);
-        unpin_reference(tx, &pin);
+        ukiyo__unpin_reference(tx, &pin);
     }
     if (err == 0) {
         tx->journal.new_container_id = id;
@@ -299,20 +233,20 @@ static int create_new_container(transaction *tx)
 /* Stop with the container's own StopSignal and StopTimeout. */
 static int stop_old(transaction *tx)
 {
-    int err = step(tx, STEP_STOP_OLD);
+    int err = ukiyo__transaction_step(tx, STEP_STOP_OLD);
     return err < 0 ? err
                    : ukiyo_docker_container_stop(tx->docker, tx->journal.old_container_id, -1);
 }
 
 static int swap_names(transaction *tx)
 {
-    int err = step(tx, STEP_RENAME_OLD);
+    int err = ukiyo__transaction_step(tx, STEP_RENAME_OLD);
 
     if (err == 0)
         err = ukiyo_docker_container_rename(tx->docker, tx->journal.old_container_id,
                                             tx->journal.old_name);
     if (err == 0)
-        err = step(tx, STEP_RENAME_NEW);
+        err = ukiyo__transaction_step(tx, STEP_RENAME_NEW);
     if (err == 0)
         err = ukiyo_docker_container_rename(tx->docker, tx->journal.new_container_id, tx->name);
     return err;
@@ -320,12 +254,12 @@ static int swap_names(transaction *tx)
 
 static int start_new_and_gate(transaction *tx)
 {
-    int err = step(tx, STEP_START_NEW);
+    int err = ukiyo__transaction_step(tx, STEP_START_NEW);
 
     if (err == 0)
         err = ukiyo_docker_container_start(tx->docker, tx->journal.new_container_id);
     if (err == 0)
-        err = step(tx, STEP_HEALTH);
+        err = ukiyo__transaction_step(tx, STEP_HEALTH);
     if (err == 0)
         err = ukiyo__health_gate(tx->docker, tx->journal.new_container_id, tx->health_timeout_s,
                                  tx->min_uptime_s, tx);
@@ -334,7 +268,7 @@ static int start_new_and_gate(transaction *tx)
 
 static int remove_old(transaction *tx)
 {
-    int err = step(tx, STEP_REMOVE_OLD);
+    int err = ukiyo__transaction_step(tx, STEP_REMOVE_OLD);
 
     /* Never its volumes: the new container mounts them now. */
     if (err == 0)
@@ -346,6 +280,8 @@ static int remove_old(transaction *tx)
 /* Before commit: what can fail and be undone. */
 static int run_until_commit(transaction *tx)
 {
+    if (tx->compose_native)
+        return ukiyo__compose_until_commit(tx);
     int err = create_new_container(tx);
 
     if (err < 0)
@@ -391,6 +327,8 @@ static int run_after_commit(transaction *tx)
 {
     int err = 0;
 
+    if (tx->compose_native)
+        return 0; /* compose removed the old container itself */
     if (tx->start_first) {
         err = swap_names(tx);
         if (err == 0) {
@@ -443,6 +381,19 @@ static int remove_new_container(ukiyo_docker *d, const journal_entry *j)
     return err;
 }
 
+/* The ID of the container called @name now, or NULL. */
+static char *container_id_of(ukiyo_docker *d, const char *name)
+{
+    json_t *doc = NULL;
+    char *id = NULL;
+
+    if (ukiyo__docker_inspect_container_json(d, name, &doc) == 0)
+        id = ukiyo__str_dup(json_string_value(json_object_get(doc, "Id")));
+    ukiyo_error_clear();
+    json_decref(doc);
+    return id;
+}
+
 static int roll_back(transaction *tx, int cause)
 {
     char reason[1024];
@@ -450,10 +401,12 @@ static int roll_back(transaction *tx, int cause)
 
     snprintf(reason, sizeof(reason), "%s", ukiyo_error_last());
     log_warning("%s: rolling back: %s", tx->name, reason);
-    err = step(tx, STEP_ROLLBACK);
-    if (err == 0)
+    err = ukiyo__transaction_step(tx, STEP_ROLLBACK);
+    if (err == 0 && tx->compose_native)
+        err = ukiyo__compose_undo(tx->docker, &tx->compose_program, &tx->compose, &tx->journal);
+    if (err == 0 && !tx->compose_native)
         err = remove_new_container(tx->docker, &tx->journal);
-    if (err == 0)
+    if (err == 0 && !tx->compose_native)
         err = ukiyo__restore_old_container(tx->docker, &tx->journal);
     if (err < 0) {
         ukiyo__result_set_reason(tx->result, "%s; and the rollback failed: %s (run reconcile)",
@@ -462,7 +415,8 @@ static int roll_back(transaction *tx, int cause)
         return 0; /* the journal stays open for reconcile */
     }
     free(tx->result->container_id);
-    tx->result->container_id = ukiyo__str_dup(tx->journal.old_container_id);
+    tx->result->container_id = tx->compose_native ? container_id_of(tx->docker, tx->name)
+                                                  : ukiyo__str_dup(tx->journal.old_container_id);
     (void)cause;
     if (strcmp(tx->kind, "rollback") == 0) {
         /* A rollback that did not take: the container runs what it ran before it. */
@@ -510,7 +464,7 @@ int ukiyo__transaction_run(transaction *tx)
 
     if (err < 0)
         return roll_back(tx, err);
-    err = step(tx, STEP_COMMIT);
+    err = ukiyo__transaction_step(tx, STEP_COMMIT);
     if (err == 0)
         err = run_after_commit(tx);
     if (err < 0) {
@@ -551,6 +505,8 @@ static const char *undone_outcome(const char *kind)
 
 static bool is_committed(const journal_entry *j)
 {
+    if (strcmp(j->strategy, "compose") == 0)
+        return strcmp(j->step, STEP_COMMIT) == 0; /* compose already removed the old one */
     return strcmp(j->step, STEP_COMMIT) == 0 || strcmp(j->step, STEP_REMOVE_OLD) == 0 ||
            (strcmp(j->step, STEP_STOP_OLD) == 0 && strcmp(j->strategy, "start-first") == 0) ||
            ((strcmp(j->step, STEP_RENAME_OLD) == 0 || strcmp(j->step, STEP_RENAME_NEW) == 0) &&
@@ -582,11 +538,21 @@ static int reconcile_one(ukiyo_store *s, ukiyo_docker *d, const journal_entry *j
 {
     int err;
 
+    bool compose = strcmp(j->strategy, "compose") == 0;
+
     if (is_committed(j)) {
-        err = finish_forward(d, j);
+        err = compose ? 0 : finish_forward(d, j);
         if (err == 0)
             return ukiyo__journal_finish(s, j->id, success_outcome(j->kind),
                                          "finished by reconcile after an interruption");
+    } else if (compose) {
+        err = ukiyo__compose_reconcile(d, j);
+        if (err == 0) {
+            char reason[256];
+            snprintf(reason, sizeof(reason),
+                     "interrupted at step %s; compose recreated it on its old image", j->step);
+            return ukiyo__journal_finish(s, j->id, undone_outcome(j->kind), reason);
+        }
     } else {
         err = remove_new_container(d, j);
         if (err == 0)

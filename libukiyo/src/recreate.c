@@ -308,6 +308,21 @@ static int build_networking(const recreate_input *in, json_t *spec, json_t *extr
                : 0;
 }
 
+/*
+ * Compose 2.x recreates a container whose com.docker.compose.image is not
+ * the image ID its tag gives now: say the new image, as compose would.
+ */
+static int relabel_compose_image(json_t *config, const recreate_input *in)
+{
+    json_t *labels = json_object_get(config, "Labels");
+
+    if (!in->new_image_id || !json_object_get(labels, UKIYO_LABEL_COMPOSE_IMAGE))
+        return 0;
+    return json_object_set_new(labels, UKIYO_LABEL_COMPOSE_IMAGE, json_string(in->new_image_id))
+               ? UKIYO_ENOMEM
+               : 0;
+}
+
 static int build_config(const recreate_input *in, json_t *spec)
 {
     json_t *config = json_object_get(in->container, "Config");
@@ -324,6 +339,8 @@ static int build_config(const recreate_input *in, json_t *spec)
     drop_image_defaults(spec, in);
     drop_engine_made_identity(spec, in);
     err = expose_bound_ports(spec, in);
+    if (err == 0)
+        err = relabel_compose_image(spec, in);
     if (err < 0)
         return err;
     /* Leave out what ended up empty, so the engine does not see explicit nulls. */

@@ -17,6 +17,8 @@ typedef struct {
     int api_minor;         /* negotiated Engine API 1.<minor> */
     /* Volume names not to re-mount by name (they come from VolumesFrom containers). */
     const char *const *inherited_volumes;
+    /* The image ID image_ref names now, or NULL: compose 2.x's label says it (recreate.c). */
+    const char *new_image_id;
 } recreate_input;
 
 /*

@@ -55,8 +55,9 @@ void ukiyo__store_forget_old_pages(ukiyo_store *s);
 #define STEP_RENAME_NEW "rename-new"
 #define STEP_START_NEW "start-new"
 #define STEP_HEALTH "health"
-#define STEP_ADVERTISE "advertise" /* start-first: the new one joins its aliases */
-#define STEP_COMMIT "commit"       /* healthy: from here on a crash finishes forward */
+#define STEP_ADVERTISE "advertise"   /* start-first: the new one joins its aliases */
+#define STEP_COMPOSE_UP "compose-up" /* compose-native: compose recreates the service */
+#define STEP_COMMIT "commit"         /* healthy: from here on a crash finishes forward */
 #define STEP_REMOVE_OLD "remove-old"
 #define STEP_ROLLBACK "rollback"
 
@@ -64,7 +65,7 @@ typedef struct {
     int64_t id;
     char *container;
     char *kind;     /* update | redeploy | rollback */
-    char *strategy; /* stop-first | start-first */
+    char *strategy; /* stop-first | start-first | compose */
     char *image_ref;
     char *old_image_ref; /* NULL unless a tag policy changes the reference */
     char *old_container_id;

@@ -17,6 +17,7 @@
 #define UKIYO_LABEL_SCHEDULE "ukiyo.schedule"
 #define UKIYO_LABEL_POLL "ukiyo.poll"
 #define UKIYO_LABEL_SELF "ukiyo.self"
+#define UKIYO_LABEL_COMPOSE "ukiyo.compose"
 /* Written by ukiyo on a scheduled deployment's container. */
 #define UKIYO_LABEL_DEPLOYMENT "ukiyo.deployment"
 
@@ -25,5 +26,12 @@
 #define UKIYO_LABEL_COMPOSE_PROJECT "com.docker.compose.project"
 #define UKIYO_LABEL_COMPOSE_SERVICE "com.docker.compose.service"
 #define UKIYO_LABEL_COMPOSE_DEPENDS_ON "com.docker.compose.depends_on"
+#define UKIYO_LABEL_COMPOSE_CONTAINER_NUMBER "com.docker.compose.container-number"
+#define UKIYO_LABEL_COMPOSE_ONEOFF "com.docker.compose.oneoff"
+#define UKIYO_LABEL_COMPOSE_WORKING_DIR "com.docker.compose.project.working_dir"
+#define UKIYO_LABEL_COMPOSE_CONFIG_FILES "com.docker.compose.project.config_files"
+#define UKIYO_LABEL_COMPOSE_ENV_FILE "com.docker.compose.project.environment_file"
+/* Compose 2.x: the image ID it created the container from. ukiyo rewrites it when it recreates. */
+#define UKIYO_LABEL_COMPOSE_IMAGE "com.docker.compose.image"
 
 #endif

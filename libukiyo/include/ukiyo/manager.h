@@ -31,6 +31,13 @@ typedef enum {
     UKIYO_STRATEGY_START_FIRST /**< start the new, gate, stop the old (no host ports only) */
 } ukiyo_strategy;
 
+/** Who recreates a container that compose started (ukiyo_update_options.compose). */
+typedef enum {
+    UKIYO_COMPOSE_AUTO = 0, /**< the ukiyo.compose label, else native where possible, else api */
+    UKIYO_COMPOSE_NATIVE,   /**< compose, from the project's files; fails where it cannot */
+    UKIYO_COMPOSE_API       /**< ukiyo, through the engine, writing compose's labels anew */
+} ukiyo_compose_mode;
+
 /** The phases of an update, reported as they begin (ukiyo_update_options.phase). */
 typedef enum {
     UKIYO_PHASE_CREATING = 0, /**< the new container is created */
@@ -103,13 +110,22 @@ typedef struct {
      */
     const char *const *batch;
     size_t batch_count;
+    /* Version 5. */
+    /**
+     * For a container compose started: have compose recreate its service
+     * from the project's files (native), or recreate it through the engine
+     * (api). UKIYO_COMPOSE_AUTO: the ukiyo.compose label, else native where
+     * the files are readable here and a compose program is found, else api.
+     * The plan (a dry run, check) says which and why.
+     */
+    ukiyo_compose_mode compose;
 } ukiyo_update_options;
 
-#define UKIYO_UPDATE_OPTIONS_VERSION 4
+#define UKIYO_UPDATE_OPTIONS_VERSION 5
 #define UKIYO_UPDATE_OPTIONS_INIT                                                                  \
     {                                                                                              \
         UKIYO_UPDATE_OPTIONS_VERSION, UKIYO_STRATEGY_AUTO, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0,     \
-            NULL, NULL, NULL, NULL, 0                                                              \
+            NULL, NULL, NULL, NULL, 0, UKIYO_COMPOSE_AUTO                                          \
     }
 
 /**

@@ -1,0 +1,65 @@
+/*
+ * compose.h - containers that compose started: where they come from (their
+ * com.docker.compose.* labels), the compose program on this machine, and
+ * having it recreate a service (compose.c). Knows nothing of transactions:
+ * the manager decides when to call it.
+ */
+#ifndef UKIYO_COMPOSE_H
+#define UKIYO_COMPOSE_H
+
+#include <jansson.h>
+
+#include "internal.h"
+
+/* How long one `compose up` may take: the old containers' stop timeouts and the new ones' start. */
+#define UKIYO__COMPOSE_TIMEOUT_S 300
+
+/* A compose container's project and service, and the files compose read for it. Owned strings. */
+typedef struct {
+    char *project;
+    char *service;
+    int number;          /* com.docker.compose.container-number; 0 when not given */
+    char *working_dir;   /* NULL when not labelled */
+    char **config_files; /* absolute paths (relative ones resolved against working_dir) */
+    size_t config_files_count;
+    char **env_files; /* absolute paths; none for compose's default (.env in working_dir) */
+    size_t env_files_count;
+} compose_origin;
+
+/*
+ * Read @labels (a container's Config.Labels). 0 for a container compose
+ * manages; UKIYO_ENOTFOUND for any other, and for a one-off container of
+ * `compose run`, which no `compose up` recreates. UKIYO_ENOMEM.
+ */
+int ukiyo__compose_origin_read(compose_origin *out, json_t *labels);
+void ukiyo__compose_origin_clear(compose_origin *o);
+
+/* The compose program: the `docker compose` plugin, else `docker-compose` on PATH. */
+typedef struct {
+    char path[512];   /* the program run: the plugin's file or docker-compose's */
+    const char *name; /* "docker compose" or "docker-compose", for messages */
+    bool plugin;      /* the plugin, run as the docker CLI runs it: its first argument "compose" */
+} compose_program;
+
+/* 0 with @out filled, or UKIYO_ENOTFOUND with why in the last error. */
+int ukiyo__compose_program_find(compose_program *out);
+
+/*
+ * Whether compose can recreate @o's service from here: its working
+ * directory and every config and env file readable. 0, or UKIYO_ENOTFOUND
+ * with the first that is not (named) in the last error.
+ */
+int ukiyo__compose_files_readable(const compose_origin *o);
+
+/*
+ * Have compose recreate @o's service from its files: `up -d --no-deps
+ * --no-build --force-recreate SERVICE` with the project's name, working
+ * directory, files and env files, against the engine at @docker_host.
+ * 0 once compose succeeded; UKIYO_EIO with the program, its exit status
+ * and its last words when it failed, UKIYO_ETIMEOUT when it took longer
+ * than UKIYO__COMPOSE_TIMEOUT_S (it is killed).
+ */
+int ukiyo__compose_recreate(const compose_program *prog, const compose_origin *o,
+                            const char *docker_host);
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * manager_compose.c - the compose-native way to recreate: compose itself
+ * recreates the service from the project's files, so its config hash, its
+ * labels and its handling of anonymous volumes stay its own; ukiyo pulls
+ * before, gates after, and undoes through compose again.
+ *
+ *   compose-up (the reference pointing at the new image) -> health gate
+ *   -> commit                (compose removed the old container itself)
+ *   rollback: the reference points at the old image -> compose-up again
+ *
+ * Which containers go this way is chosen in manager.c (choose_recreator).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "manager_private.h"
+
+/* Have compose recreate @o's service with the reference on @image_id. */
+static int compose_up_on(transaction *tx, const compose_origin *o, const char *image_id,
+                         bool keep_tag)
+{
+    pinned_reference pin = ukiyo__pin_reference(tx, image_id);
+    int err = ukiyo__compose_recreate(&tx->compose_program, o, ukiyo_docker_host(tx->docker));
+
+    if (!keep_tag)
+        ukiyo__unpin_reference(tx, &pin);
+    else
+        free(pin.previous);
+    return err;
+}
+
+/* The container compose made under the name: must be another than the old one. */
+static int find_new_container(transaction *tx)
+{
+    json_t *doc = NULL;
+    int err = ukiyo__docker_inspect_container_json(tx->docker, tx->name, &doc);
+
+    if (err < 0)
+        return ukiyo__error_wrap(err, "%s left no container named %s", tx->compose_program.name,
+                                 tx->name);
+    const char *id = json_string_value(json_object_get(doc, "Id"));
+    if (!id || strcmp(id, tx->journal.old_container_id) == 0)
+        err = ukiyo__error_set(UKIYO_EDOCKER, "%s did not recreate %s", tx->compose_program.name,
+                               tx->name);
+    else if (!(tx->journal.new_container_id = strdup(id)))
+        err = UKIYO_ENOMEM;
+    else
+        err = ukiyo__journal_set_new_container(tx->store, tx->journal.id, id);
+    json_decref(doc);
+    return err;
+}
+
+int ukiyo__compose_until_commit(transaction *tx)
+{
+    /* A rollback's own reference stays on the image it returns to: compose reads it next. */
+    bool keep_tag = strcmp(tx->kind, "rollback") == 0;
+    int err = ukiyo__transaction_step(tx, STEP_COMPOSE_UP);
+
+    if (err == 0)
+        err = compose_up_on(tx, &tx->compose, tx->journal.new_image_id, keep_tag);
+    if (err == 0)
+        err = find_new_container(tx);
+    if (err == 0)
+        err = ukiyo__transaction_step(tx, STEP_HEALTH);
+    if (err == 0)
+        err = ukiyo__health_gate(tx->docker, tx->journal.new_container_id, tx->health_timeout_s,
+                                 tx->min_uptime_s, tx);
+    return err;
+}
+
+/*
+ * Put the old image back the compose way: the reference points at it again
+ * (for good: compose reads it at every `up`), and compose recreates the
+ * service once more.
+ */
+int ukiyo__compose_undo(ukiyo_docker *d, const compose_program *prog, const compose_origin *o,
+                        const journal_entry *j)
+{
+    int err = ukiyo__docker_tag_image(d, j->old_image_id, j->image_ref);
+
+    if (err == 0)
+        err = ukiyo__compose_recreate(prog, o, ukiyo_docker_host(d));
+    return err;
+}
+
+/*
+ * Reconcile an interrupted compose-native transaction that had not passed
+ * its gate: whichever container carries the name (or the old one, should
+ * compose have stopped between renaming it and creating the new) says
+ * where the project's files are.
+ */
+int ukiyo__compose_reconcile(ukiyo_docker *d, const journal_entry *j)
+{
+    const char *candidates[] = {j->container, j->new_container_id, j->old_container_id};
+    compose_program prog;
+    compose_origin o;
+    json_t *doc = NULL;
+    int err = UKIYO_ENOTFOUND;
+
+    for (size_t i = 0; err < 0 && i < ARRAY_SIZE(candidates); i++) {
+        if (candidates[i])
+            err = ukiyo__docker_inspect_container_json(d, candidates[i], &doc);
+    }
+    if (err < 0)
+        return ukiyo__error_set(UKIYO_ENOTFOUND,
+                                "%s: no container left to read its compose project from; run "
+                                "compose up in its project directory",
+                                j->container);
+    err = ukiyo__compose_origin_read(&o, json_object_get(json_object_get(doc, "Config"), "Labels"));
+    json_decref(doc);
+    if (err < 0)
+        return ukiyo__error_set(UKIYO_ENOTFOUND, "%s: its container has no compose labels",
+                                j->container);
+    err = ukiyo__compose_program_find(&prog);
+    if (err == 0)
+        err = ukiyo__compose_files_readable(&o);
+    if (err == 0)
+        err = ukiyo__compose_undo(d, &prog, &o, j);
+    ukiyo__compose_origin_clear(&o);
+    return err;
+}
