@@ -34,6 +34,15 @@ typedef struct {
 int ukiyo__compose_origin_read(compose_origin *out, json_t *labels);
 void ukiyo__compose_origin_clear(compose_origin *o);
 
+/*
+ * The services @o's service depends on in its project's compose files
+ * (compose_files.c): depends_on, links, network_mode "service:X",
+ * volumes_from; appended to @out, each once. UKIYO_ENOTFOUND when a file
+ * cannot be read here, UKIYO_EINVAL naming the file and line when one is
+ * not YAML.
+ */
+int ukiyo__compose_service_dependencies(ukiyo_string_list *out, const compose_origin *o);
+
 /* The compose program: the `docker compose` plugin, else `docker-compose` on PATH. */
 typedef struct {
     char path[512];   /* the program run: the plugin's file or docker-compose's */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compose.h"
 #include "manager_private.h"
 
 typedef struct {
@@ -91,6 +92,36 @@ static int visit_list(order_graph *g, order_node *n, const char *list, bool comp
     return 0;
 }
 
+/*
+ * Compose 1.x writes no depends_on label: the project's files say it, where
+ * they can be read here (not, say, from a container without the project's
+ * directory: then only what the engine knows orders it).
+ */
+static int visit_compose_files(order_graph *g, order_node *n)
+{
+    ukiyo_string_list deps = {0};
+    compose_origin o;
+    int err = ukiyo__compose_origin_read(&o, json_object_get(json_object_get(n->doc, "Config"),
+                                                             "Labels"));
+
+    if (err == UKIYO_ENOTFOUND)
+        return 0;
+    if (err == 0)
+        err = ukiyo__compose_service_dependencies(&deps, &o);
+    if (err == UKIYO_ENOTFOUND) {
+        log_debug("%s: no order from its compose files: %s", n->name, ukiyo_error_last());
+        ukiyo_error_clear();
+        err = 0;
+    }
+    for (size_t i = 0; err == 0 && i < deps.count; i++)
+        err = visit_named(g, compose_service(g, n->doc, deps.items[i], strlen(deps.items[i])));
+    for (size_t i = 0; i < deps.count; i++)
+        free(deps.items[i]);
+    free(deps.items);
+    ukiyo__compose_origin_clear(&o);
+    return err;
+}
+
 static int visit_dependencies(order_graph *g, order_node *n)
 {
     json_t *host_config = json_object_get(n->doc, "HostConfig"), *item;
@@ -111,8 +142,10 @@ static int visit_dependencies(order_graph *g, order_node *n)
     }
     if (err == 0)
         err = visit_list(g, n, label(n->doc, UKIYO_LABEL_DEPENDS_ON), false);
-    if (err == 0)
+    if (err == 0 && label(n->doc, UKIYO_LABEL_COMPOSE_DEPENDS_ON))
         err = visit_list(g, n, label(n->doc, UKIYO_LABEL_COMPOSE_DEPENDS_ON), true);
+    else if (err == 0)
+        err = visit_compose_files(g, n);
     return err;
 }
 

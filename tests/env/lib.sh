@@ -30,7 +30,7 @@ ensure_packages() {
 
 # tzdata: update windows read their time zones from /usr/share/zoneinfo (CRON_TZ=...).
 BUILD_PACKAGES="build-essential meson ninja-build pkg-config libcurl4-openssl-dev libjansson-dev
-    libsqlite3-dev libmicrohttpd-dev libssl-dev check tzdata scdoc"
+    libsqlite3-dev libmicrohttpd-dev libssl-dev libyaml-dev check tzdata scdoc"
 
 engine_answers() {
     curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://localhost/_ping >/dev/null 2>&1

@@ -5,7 +5,7 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-ensure_packages docker.io docker-registry busybox-static apache2-utils curl openssl
+ensure_packages docker.io docker-registry docker-compose busybox-static apache2-utils curl openssl
 ensure_engine
 
 leftovers=$(docker_cli ps -aq --filter label=ukiyo.test)
