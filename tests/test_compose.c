@@ -1,0 +1,371 @@
+/*
+ * test_compose.c - compose projects with Debian's docker-compose (1.29)
+ * against the real engine and registry: updated through compose itself,
+ * in depends_on order, rolled back through compose, followed by a
+ * network_mode service: sidecar, and the API path when no compose program
+ * is found. Each test writes its project into a directory of its own,
+ * labels every container, network and volume ukiyo.test, and takes the
+ * project down (volumes too) at the end.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <ukiyo.h>
+
+#include "testlib.h"
+#include "update_helpers.h"
+
+typedef struct {
+    char *name; /* the project: ukiyo-test-<pid>-<n>-shop, so test_cleanup finds what is left */
+    char dir[256];
+    char *db, *api, *web; /* the references each service runs */
+    const char *api_next; /* the local image api's next release is */
+} project;
+
+static const char *const compose_file =
+    "version: \"3.7\"\n"
+    "x-test: &test\n"
+    "  init: true\n"
+    "  labels: {ukiyo.test: \"1\"}\n"
+    "services:\n"
+    "  web:\n"
+    "    <<: *test\n"
+    "    image: %s\n"
+    "    depends_on: [api]\n"
+    "    networks: [front]\n"
+    "  api:\n"
+    "    <<: *test\n"
+    "    image: %s\n"
+    "    depends_on: [db]\n"
+    "    networks: [front, back]\n"
+    "    env_file: [api.env]\n"
+    "    healthcheck:\n"
+    "      test: [\"CMD\", \"/bin/busybox\", \"wget\", \"-q\", \"-O\", \"/dev/null\", "
+    "\"http://127.0.0.1:8080/\"]\n"
+    "      interval: 1s\n"
+    "      retries: 3\n"
+    "  db:\n"
+    "    <<: *test\n"
+    "    image: %s\n"
+    "    volumes: [\"data:/data\"]\n"
+    "    networks: [back]\n"
+    "  side:\n"
+    "    <<: *test\n"
+    "    image: %s\n"
+    "    network_mode: \"service:web\"\n"
+    "    command: [\"/bin/busybox\", \"sleep\", \"3600\"]\n"
+    "networks:\n"
+    "  front: {labels: {ukiyo.test: \"1\"}}\n"
+    "  back: {labels: {ukiyo.test: \"1\"}}\n"
+    "volumes:\n"
+    "  data: {labels: {ukiyo.test: \"1\"}}\n";
+
+/* docker-compose in @p's directory, as its owner would run it; its output in @out. */
+static int compose(const project *p, char **out, const char *args)
+{
+    return test_sh(out, "cd %s && docker-compose -p %s %s 2>&1", p->dir, p->name, args);
+}
+
+static char *container(const project *p, const char *service)
+{
+    char *name = NULL;
+    if (asprintf(&name, "%s_%s_1", p->name, service) < 0)
+        abort();
+    return name;
+}
+
+/* The project up on v1 of three repositories (web's serves the sidecar too); v2 pushed. */
+static project project_up(const char *api_v2)
+{
+    project p = {.name = test_unique_name("shop")};
+    char *repo = NULL;
+
+    snprintf(p.dir, sizeof(p.dir), "/tmp/%s", p.name);
+    ck_assert_int_eq(test_sh(NULL, "mkdir -p %s && echo GREETING=hello > %s/api.env", p.dir, p.dir),
+                     0);
+    p.db = push_repo("ukiyo-test/healthy:v1", &repo);
+    free(repo);
+    p.api = push_repo("ukiyo-test/healthy:v1", &repo);
+    free(repo);
+    p.web = push_repo("ukiyo-test/healthy:v1", &repo);
+    free(repo);
+    p.api_next = api_v2;
+
+    char path[300];
+    snprintf(path, sizeof(path), "%s/docker-compose.yml", p.dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, compose_file, p.web, p.api, p.db, p.web);
+    fclose(f);
+    char *out = NULL;
+    ck_assert_msg(compose(&p, &out, "up -d") == 0, "compose up: %s", out);
+    free(out);
+    return p;
+}
+
+/* The registry's @ref becomes @next; here the tag stays on v1, as a host that has not pulled. */
+static void release(const char *ref, const char *next)
+{
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker tag %s %s && docker push -q %s >/dev/null && "
+                             "docker tag ukiyo-test/healthy:v1 %s",
+                             next, ref, ref, ref),
+                     0);
+}
+
+static void project_down(project *p)
+{
+    char *out = NULL;
+    compose(p, &out, "down -v");
+    free(out);
+    test_sh(NULL, "rm -rf %s", p->dir);
+    free(p->name);
+    free(p->db);
+    free(p->api);
+    free(p->web);
+}
+
+static char *image_id_of(const char *ref)
+{
+    char *out = NULL;
+    test_sh(&out, "docker image inspect -f '{{.Id}}' %s", ref);
+    out[strcspn(out, "\n")] = '\0';
+    return out;
+}
+
+static json_t *inspect_service(const project *p, const char *service)
+{
+    char *name = container(p, service);
+    json_t *doc = inspect(name);
+    free(name);
+    return doc;
+}
+
+static const char *started_at(json_t *doc)
+{
+    return json_string_value(json_object_get(json_object_get(doc, "State"), "StartedAt"));
+}
+
+static ukiyo_update_result *update_service(const project *p, const char *service,
+                                           const char *const *batch, size_t count,
+                                           ukiyo_compose_mode mode)
+{
+    ukiyo_update_options opts = UKIYO_UPDATE_OPTIONS_INIT;
+    ukiyo_update_result *r = NULL;
+    char *name = container(p, service);
+
+    opts.min_uptime_s = 2;
+    opts.health_timeout_s = 20;
+    opts.batch = batch;
+    opts.batch_count = count;
+    opts.compose = mode;
+    ck_assert_msg(ukiyo_update(&r, u, name, &opts) == 0, "update %s: %s", name, ukiyo_error_last());
+    free(name);
+    return r;
+}
+
+/* What `docker-compose up -d` does now: nothing is what a faithful update leaves it. */
+static void assert_compose_recreates_nothing(const project *p)
+{
+    char *out = NULL;
+    ck_assert_int_eq(compose(p, &out, "up -d"), 0);
+    ck_assert_msg(!strstr(out, "Recreating") && !strstr(out, "Creating"),
+                  "docker-compose up -d changed the project again:\n%s", out);
+    free(out);
+}
+
+START_TEST(a_project_is_updated_through_compose_in_depends_on_order)
+{
+    project p = project_up("ukiyo-test/healthy:v2");
+    char *names[4] = {container(&p, "web"), container(&p, "side"), container(&p, "api"),
+                      container(&p, "db")};
+    ukiyo_string_list *order = NULL;
+
+    release(p.db, "ukiyo-test/healthy:v2");
+    release(p.api, p.api_next);
+    release(p.web, "ukiyo-test/healthy:v2");
+    ck_assert_int_eq(test_sh(NULL, "docker exec %s /bin/busybox sh -c 'echo kept > /data/f'",
+                             names[3]),
+                     0);
+
+    /* The order comes from the compose file: compose 1.29 writes no depends_on label. */
+    ck_assert_msg(ukiyo_update_order(&order, u, (const char *const *)names, 4) == 0, "%s",
+                  ukiyo_error_last());
+    ck_assert_int_eq(ukiyo_string_list_count(order), 4);
+    ck_assert_str_eq(ukiyo_string_list_get(order, 0), names[3]);
+    ck_assert_str_eq(ukiyo_string_list_get(order, 1), names[2]);
+    ck_assert_str_eq(ukiyo_string_list_get(order, 2), names[0]);
+    ck_assert_str_eq(ukiyo_string_list_get(order, 3), names[1]);
+
+    const char *batch[] = {names[3], names[2], names[0], names[1]};
+    const char *services[] = {"db", "api", "web"};
+    for (size_t i = 0; i < 3; i++) {
+        ukiyo_update_result *r = update_service(&p, services[i], batch, 4, UKIYO_COMPOSE_AUTO);
+        ck_assert_msg(ukiyo_update_result_outcome(r) == UKIYO_OUTCOME_UPDATED, "%s: %s: %s",
+                      services[i], ukiyo_update_outcome_name(ukiyo_update_result_outcome(r)),
+                      ukiyo_update_result_reason(r));
+        ck_assert_str_eq(ukiyo_update_result_strategy(r), "compose");
+        if (strcmp(services[i], "web") == 0) {
+            /* The sidecar in web's network namespace is updated with it, by compose too. */
+            ck_assert_uint_eq(ukiyo_update_result_follower_count(r), 1);
+            const ukiyo_update_result *side = ukiyo_update_result_follower(r, 0);
+            ck_assert_str_eq(ukiyo_update_result_container(side), names[1]);
+            ck_assert_int_eq(ukiyo_update_result_outcome(side), UKIYO_OUTCOME_UPDATED);
+            ck_assert_str_eq(ukiyo_update_result_strategy(side), "compose");
+        }
+        ukiyo_update_result_free(r);
+    }
+
+    /* Every service on v2, started db before api before web, the volume's data kept. */
+    json_t *db = inspect_service(&p, "db"), *api = inspect_service(&p, "api"),
+           *web = inspect_service(&p, "web"), *side = inspect_service(&p, "side");
+    char *v2 = image_id_of("ukiyo-test/healthy:v2");
+    ck_assert_str_eq(json_string_value(json_object_get(db, "Image")), v2);
+    ck_assert_str_eq(json_string_value(json_object_get(api, "Image")), v2);
+    ck_assert_str_eq(json_string_value(json_object_get(web, "Image")), v2);
+    ck_assert_msg(strcmp(started_at(db), started_at(api)) < 0, "db %s, api %s", started_at(db),
+                  started_at(api));
+    ck_assert_msg(strcmp(started_at(api), started_at(web)) < 0, "api %s, web %s", started_at(api),
+                  started_at(web));
+    char mode[128];
+    snprintf(mode, sizeof(mode), "container:%s", json_string_value(json_object_get(web, "Id")));
+    ck_assert_str_eq(json_string_value(
+                         json_object_get(json_object_get(side, "HostConfig"), "NetworkMode")),
+                     mode);
+    char *data = NULL;
+    test_sh(&data, "docker exec %s /bin/busybox cat /data/f", names[3]);
+    ck_assert_str_eq(data, "kept\n");
+
+    assert_compose_recreates_nothing(&p);
+    char *ps = NULL;
+    compose(&p, &ps, "ps");
+    ck_assert_msg(strstr(ps, "Exit") == NULL && strstr(ps, "Restarting") == NULL, "%s", ps);
+    ck_assert_ptr_nonnull(strstr(ps, "Up"));
+
+    /* And compose can take it all down: nothing of the project is left behind. */
+    char *out = NULL;
+    ck_assert_int_eq(compose(&p, &out, "down -v"), 0);
+    free(out);
+    test_sh(&out,
+            "docker ps -aq --filter label=com.docker.compose.project=%s; "
+            "docker network ls -q --filter label=com.docker.compose.project=%s; "
+            "docker volume ls -q --filter label=com.docker.compose.project=%s",
+            p.name, p.name, p.name);
+    ck_assert_msg(out[0] == '\0', "left behind: %s", out);
+    free(out);
+
+    free(ps);
+    free(data);
+    free(v2);
+    json_decref(db);
+    json_decref(api);
+    json_decref(web);
+    json_decref(side);
+    ukiyo_string_list_free(order);
+    for (size_t i = 0; i < 4; i++)
+        free(names[i]);
+    project_down(&p);
+}
+END_TEST
+
+START_TEST(a_failing_release_is_rolled_back_through_compose)
+{
+    project p = project_up("ukiyo-test/crashes:latest");
+    json_t *before = inspect_service(&p, "api");
+    char *v1 = strdup(json_string_value(json_object_get(before, "Image")));
+
+    release(p.api, p.api_next);
+    ukiyo_update_result *r = update_service(&p, "api", NULL, 0, UKIYO_COMPOSE_AUTO);
+    ck_assert_msg(ukiyo_update_result_outcome(r) == UKIYO_OUTCOME_ROLLED_BACK, "%s: %s",
+                  ukiyo_update_outcome_name(ukiyo_update_result_outcome(r)),
+                  ukiyo_update_result_reason(r));
+    ck_assert_str_eq(ukiyo_update_result_strategy(r), "compose");
+
+    /* The old image runs, its tag points at it again, and compose agrees. */
+    json_t *after = inspect_service(&p, "api");
+    ck_assert_str_eq(json_string_value(json_object_get(after, "Image")), v1);
+    ck_assert(json_is_true(json_object_get(json_object_get(after, "State"), "Running")));
+    char *tagged = image_id_of(p.api);
+    ck_assert_str_eq(tagged, v1);
+    assert_compose_recreates_nothing(&p);
+
+    free(tagged);
+    json_decref(after);
+    json_decref(before);
+    free(v1);
+    ukiyo_update_result_free(r);
+    project_down(&p);
+}
+END_TEST
+
+/* Labels compose reads, each as it was: the API path must not change a project's bookkeeping. */
+static const char *const kept_labels[] = {UKIYO_LABEL_COMPOSE_PROJECT, UKIYO_LABEL_COMPOSE_SERVICE,
+                                          UKIYO_LABEL_COMPOSE_CONTAINER_NUMBER,
+                                          UKIYO_LABEL_COMPOSE_WORKING_DIR,
+                                          UKIYO_LABEL_COMPOSE_CONFIG_FILES};
+
+START_TEST(without_a_compose_program_the_engine_recreates_it)
+{
+    project p = project_up("ukiyo-test/healthy:v2");
+    json_t *before = inspect_service(&p, "db");
+    char *path = strdup(getenv("PATH"));
+
+    release(p.db, "ukiyo-test/healthy:v2");
+    setenv("PATH", "/nonexistent", 1);
+
+    /* Asked for compose, and none here: refused, the container as it was, the failure kept. */
+    ukiyo_update_result *refused = update_service(&p, "db", NULL, 0, UKIYO_COMPOSE_NATIVE);
+    ck_assert_int_eq(ukiyo_update_result_outcome(refused), UKIYO_OUTCOME_FAILED);
+    ck_assert_msg(strstr(ukiyo_update_result_reason(refused), "no compose program"), "%s",
+                  ukiyo_update_result_reason(refused));
+    json_t *same = inspect_service(&p, "db");
+    ck_assert_str_eq(json_string_value(json_object_get(same, "Id")),
+                     json_string_value(json_object_get(before, "Id")));
+
+    ukiyo_update_result *r = update_service(&p, "db", NULL, 0, UKIYO_COMPOSE_AUTO);
+    setenv("PATH", path, 1);
+    ck_assert_msg(ukiyo_update_result_outcome(r) == UKIYO_OUTCOME_UPDATED, "%s",
+                  ukiyo_update_result_reason(r));
+    ck_assert_str_eq(ukiyo_update_result_strategy(r), "stop-first");
+    json_t *after = inspect_service(&p, "db");
+    json_t *old_labels = json_object_get(json_object_get(before, "Config"), "Labels");
+    json_t *new_labels = json_object_get(json_object_get(after, "Config"), "Labels");
+    for (size_t i = 0; i < sizeof(kept_labels) / sizeof(kept_labels[0]); i++)
+        ck_assert_msg(json_equal(json_object_get(old_labels, kept_labels[i]),
+                                 json_object_get(new_labels, kept_labels[i])),
+                      "%s changed", kept_labels[i]);
+
+    ukiyo_history *h = NULL;
+    char *name = container(&p, "db");
+    ck_assert_int_eq(ukiyo_store_history(&h, ukiyo_get_store(u), name, 0, 10), 0);
+    ck_assert_uint_eq(ukiyo_history_count(h), 2);
+    ck_assert_str_eq(ukiyo_history_entry_outcome(ukiyo_history_get(h, 1)), "failed");
+
+    ukiyo_history_free(h);
+    free(name);
+    json_decref(after);
+    json_decref(same);
+    json_decref(before);
+    free(path);
+    ukiyo_update_result_free(refused);
+    ukiyo_update_result_free(r);
+    project_down(&p);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("compose");
+    TCase *tc = tcase_create("compose");
+
+    tcase_add_checked_fixture(tc, update_setup, update_teardown);
+    tcase_set_timeout(tc, 240);
+    tcase_add_test(tc, a_project_is_updated_through_compose_in_depends_on_order);
+    tcase_add_test(tc, a_failing_release_is_rolled_back_through_compose);
+    tcase_add_test(tc, without_a_compose_program_the_engine_recreates_it);
+    suite_add_tcase(s, tc);
+    return test_run_suite(s);
+}
