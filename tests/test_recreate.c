@@ -36,7 +36,7 @@ static recreated run(const char *name, const char *image, int api_minor,
                      const char *const *inherited)
 {
     recreated r = {load(name), image ? load(image) : NULL, NULL, NULL};
-    recreate_input in = {r.container, r.image, NEW_REF, api_minor, inherited};
+    recreate_input in = {r.container, r.image, NEW_REF, api_minor, inherited, NULL};
     ck_assert_msg(ukiyo__recreate_spec(&in, &r.spec, &r.extra) == 0, "%s: %s", name,
                   ukiyo_error_last());
     return r;
@@ -205,7 +205,7 @@ START_TEST(links_are_given_as_create_takes_them)
     recreated t = {load("linked"), load("http-v2.image"), NULL, NULL};
     json_object_set_new(json_object_get(t.container, "HostConfig"), "Links",
                         json_pack("[s]", "/cap-target.ukiyo-old:/cap-linked/db"));
-    recreate_input in = {t.container, t.image, NEW_REF, 41, NULL};
+    recreate_input in = {t.container, t.image, NEW_REF, 41, NULL, NULL};
     ck_assert_int_eq(ukiyo__recreate_spec(&in, &t.spec, &t.extra), 0);
     assert_json(at(t.spec, "HostConfig", "Links"), "[\"cap-target:db\"]");
     done(&t);
@@ -286,7 +286,7 @@ START_TEST(a_partly_given_healthcheck_keeps_only_what_was_given)
                             json_object_get(json_object_get(json_object_get(same.image, "Config"),
                                                             "Healthcheck"),
                                             "Retries"))));
-    recreate_input in = {same.container, same.image, NEW_REF, 41, NULL};
+    recreate_input in = {same.container, same.image, NEW_REF, 41, NULL, NULL};
     ck_assert_int_eq(ukiyo__recreate_spec(&in, &same.spec, &same.extra), 0);
     assert_json(at(same.spec, "Healthcheck", NULL), "{\"Interval\": 7000000000}");
     done(&same);
@@ -303,14 +303,14 @@ START_TEST(what_is_no_inspect_document_is_refused)
                                       "null"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         json_t *doc = json_loads(bad[i], JSON_DECODE_ANY, NULL), *spec = NULL, *extra = NULL;
-        recreate_input in = {doc, NULL, NEW_REF, 41, NULL};
+        recreate_input in = {doc, NULL, NEW_REF, 41, NULL, NULL};
         ck_assert_int_eq(ukiyo__recreate_spec(&in, &spec, &extra), UKIYO_EINVAL);
         ck_assert_ptr_null(spec);
         json_decref(doc);
     }
     /* No reference to create from. */
     json_t *doc = load("plain"), *spec = NULL, *extra = NULL;
-    recreate_input in = {doc, NULL, NULL, 41, NULL};
+    recreate_input in = {doc, NULL, NULL, 41, NULL, NULL};
     ck_assert_int_eq(ukiyo__recreate_spec(&in, &spec, &extra), UKIYO_EINVAL);
     json_decref(doc);
 }

@@ -20,6 +20,7 @@
 #include "ukiyo/jobs.h"
 #include "ukiyo/deployments.h"
 #include "ukiyo/policy.h"
+#include "ukiyo/projects.h"
 #include "ukiyo/scheduler.h"
 #include "ukiyo/notify.h"
 

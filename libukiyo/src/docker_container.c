@@ -200,6 +200,33 @@ UKIYO_EXTERN const ukiyo_container *ukiyo_container_list_get(const ukiyo_contain
     return l && index < l->count ? l->items[index] : NULL;
 }
 
+void ukiyo__container_list_filter(ukiyo_container_list *l, bool (*keep)(const ukiyo_container *c))
+{
+    size_t kept = 0;
+
+    for (size_t i = 0; l && i < l->count; i++) {
+        if (keep(l->items[i]))
+            l->items[kept++] = l->items[i];
+        else
+            ukiyo_container_free(l->items[i]);
+    }
+    if (l)
+        l->count = kept;
+}
+
+void ukiyo__container_list_sort(ukiyo_container_list *l,
+                                int (*before)(const ukiyo_container *a, const ukiyo_container *b))
+{
+    /* Insertion sort: stable, and lists are short. */
+    for (size_t i = 1; l && i < l->count; i++) {
+        ukiyo_container *c = l->items[i];
+        size_t k = i;
+        for (; k > 0 && before(c, l->items[k - 1]) < 0; k--)
+            l->items[k] = l->items[k - 1];
+        l->items[k] = c;
+    }
+}
+
 UKIYO_EXTERN void ukiyo_container_list_free(ukiyo_container_list *l)
 {
     if (!l)

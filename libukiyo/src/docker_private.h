@@ -41,6 +41,12 @@ int ukiyo__docker_tag_image(ukiyo_docker *d, const char *image, const char *ref)
 
 /* Wrap an engine document; takes the reference @doc. NULL when out of memory. */
 ukiyo_container *ukiyo__container_from_json(json_t *doc, bool from_inspect);
+/* Keep only @list's containers for which @keep is true (the others are freed). */
+void ukiyo__container_list_filter(ukiyo_container_list *list,
+                                  bool (*keep)(const ukiyo_container *c));
+/* Sort @list's containers by @before (a strcmp-like order), stable for equal ones. */
+void ukiyo__container_list_sort(ukiyo_container_list *list,
+                                int (*before)(const ukiyo_container *a, const ukiyo_container *b));
 /* The document behind a container (borrowed). */
 json_t *ukiyo__container_document(const ukiyo_container *c);
 /* Inspect documents as jansson values (new references). */
