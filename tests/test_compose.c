@@ -356,6 +356,60 @@ START_TEST(without_a_compose_program_the_engine_recreates_it)
 }
 END_TEST
 
+static int ukiyoctl(char **out, const char *args)
+{
+    /* Under the valgrind setup, ukiyoctl runs under valgrind too (exit 99 on an error). */
+    return test_sh(out, "$UKIYO_PROGRAM_WRAPPER \"$UKIYOCTL\" --db %s %s 2>&1", db_path, args);
+}
+
+START_TEST(ukiyoctl_takes_a_project_and_its_services)
+{
+    project p = project_up("ukiyo-test/healthy:v2");
+    char *api = container(&p, "api"), *out = NULL, args[400];
+
+    release(p.api, p.api_next);
+    /* A service or a project that is not there: said with what there is, nothing changed. */
+    snprintf(args, sizeof(args), "update --project %s nosuch", p.name);
+    ck_assert_int_eq(ukiyoctl(&out, args), 1);
+    ck_assert_msg(strstr(out, "no service \"nosuch\" (its services: api, db, side, web)"), "%s",
+                  out);
+    free(out);
+    ck_assert_int_eq(ukiyoctl(&out, "check --project ukiyo-no-such-project"), 1);
+    ck_assert_msg(strstr(out, "no compose project \"ukiyo-no-such-project\""), "%s", out);
+    free(out);
+
+    /* ps names project and service. */
+    ck_assert_int_eq(ukiyoctl(&out, "ps --json"), 0);
+    json_t *rows = json_loads(out, 0, NULL), *row, *mine = NULL;
+    size_t i;
+    json_array_foreach(rows, i, row) {
+        if (strcmp(json_string_value(json_object_get(row, "name")), api) == 0)
+            mine = row;
+    }
+    ck_assert_msg(mine != NULL, "%s", out);
+    ck_assert_str_eq(json_string_value(json_object_get(mine, "project")), p.name);
+    ck_assert_str_eq(json_string_value(json_object_get(mine, "service")), "api");
+    json_decref(rows);
+    free(out);
+
+    /* check and update by project and service: only api has a new release, only api changes. */
+    snprintf(args, sizeof(args), "check --project %s api db", p.name);
+    ck_assert_int_eq(ukiyoctl(&out, args), 0);
+    ck_assert_msg(strstr(out, "update-available") && strstr(out, "up-to-date"), "%s", out);
+    free(out);
+    snprintf(args, sizeof(args), "update --min-uptime 2 --project %s api", p.name);
+    ck_assert_int_eq(ukiyoctl(&out, args), 0);
+    char updated[300];
+    snprintf(updated, sizeof(updated), "%s: updated", api);
+    ck_assert_msg(strstr(out, updated) && !strstr(out, "_db_1"), "%s", out);
+    free(out);
+    assert_compose_recreates_nothing(&p);
+
+    free(api);
+    project_down(&p);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("compose");
@@ -366,6 +420,7 @@ int main(void)
     tcase_add_test(tc, a_project_is_updated_through_compose_in_depends_on_order);
     tcase_add_test(tc, a_failing_release_is_rolled_back_through_compose);
     tcase_add_test(tc, without_a_compose_program_the_engine_recreates_it);
+    tcase_add_test(tc, ukiyoctl_takes_a_project_and_its_services);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

@@ -83,30 +83,53 @@ static int check_all(ukiyo *u, check_report *rep, bool all)
     return EXIT_OK;
 }
 
+/* --project P [SERVICE...]: its running containers, in the project's order. */
+static int check_project(ukiyo *u, check_report *rep, const char *project, int argc, char **argv)
+{
+    ukiyo_string_list *names = NULL;
+    int err = ukiyo_project_select(&names, u, project, (const char *const *)(argv + optind),
+                                   (size_t)(argc - optind));
+
+    if (err < 0)
+        return ctl_fail("--project", err);
+    for (size_t i = 0; i < ukiyo_string_list_count(names); i++)
+        check_one(u, rep, ukiyo_string_list_get(names, i));
+    ukiyo_string_list_free(names);
+    return EXIT_OK;
+}
+
 static int run_check(const ctl_options *opts, int argc, char **argv)
 {
-    static const struct option longopts[] = {{"all", no_argument, NULL, 'a'}, {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"all", no_argument, NULL, 'a'},
+                                             {"project", required_argument, NULL, 'p'},
+                                             {NULL, 0, NULL, 0}};
     static const char *const headings[] = {"NAME", "IMAGE", "STATUS", "DETAIL"};
     check_report rep = {.rows = json_array(), .table = ctl_table_new(4, headings)};
+    const char *project = NULL;
     bool all = false;
     int c, rc = EXIT_OK;
 
-    while ((c = getopt_long(argc, argv, "a", longopts, NULL)) != -1) {
-        if (c != 'a') {
+    while ((c = getopt_long(argc, argv, "ap:", longopts, NULL)) != -1) {
+        if (c != 'a' && c != 'p') {
             ctl_usage(&cmd_check, stderr);
             rc = EXIT_USAGE;
             goto done;
         }
-        all = true;
+        if (c == 'p')
+            project = optarg;
+        else
+            all = true;
     }
     ukiyo *u = ctl_open_with_store_if_any(opts); /* its rejected releases */
     if (!u) {
         rc = EXIT_FAILED;
         goto done;
     }
-    if (optind == argc)
+    if (project)
+        rc = check_project(u, &rep, project, argc, argv);
+    else if (optind == argc)
         rc = check_all(u, &rep, all);
-    for (int i = optind; i < argc; i++)
+    for (int i = optind; !project && i < argc; i++)
         check_one(u, &rep, argv[i]);
     ukiyo_close(u);
     if (rc == EXIT_OK) {
@@ -125,10 +148,12 @@ done:
 const ctl_command cmd_check = {
     .name = "check",
     .summary = "Say whether a newer image is available for containers, without pulling",
-    .usage = "Usage: ukiyoctl check [-a|--all] [--json] [NAME...]\n\n"
+    .usage = "Usage: ukiyoctl check [-a|--all] [--json] [NAME... | --project P [SERVICE...]]\n\n"
              "Compares the digest each container's image was pulled with to the digest\n"
              "the registry serves now for the same tag (one HEAD request each).\n"
-             "Without NAME, every running container (with --all, stopped ones too).\n\n"
+             "Without NAME, every running container (with --all, stopped ones too);\n"
+             "with --project P, the running containers of compose project P (of the\n"
+             "SERVICEs named, else of every service).\n\n"
              "  --json   an array of {name, image, image_id, local_digest, remote_digest,\n"
              "           status, reason, newer_image_pulled, policy, new_tag}; status is\n"
              "           up-to-date, update-available or unknown; new_tag is where the\n"

@@ -11,14 +11,17 @@
 
 static json_t *container_row_json(const ukiyo_container *c, const char *digest, const ukiyo_plan *p)
 {
-    return json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s, s:s?, s:b, s:I, s:I, s:s?}", "name",
-                     ukiyo_container_name(c), "id", ukiyo_container_id(c), "image",
+    return json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s, s:s?, s:b, s:I, s:I, s:s?, s:s?, "
+                     "s:s?}",
+                     "name", ukiyo_container_name(c), "id", ukiyo_container_id(c), "image",
                      ukiyo_container_image(c), "image_id", ukiyo_container_image_id(c),
                      "local_digest", digest, "state", ukiyo_container_state(c), "policy",
                      ukiyo_plan_policy(p), "window", ukiyo_plan_window(p), "window_open",
                      ukiyo_plan_window_open(p) != 0, "window_next_ms",
                      (json_int_t)ukiyo_plan_window_next_ms(p), "poll_interval_ms",
-                     (json_int_t)ukiyo_plan_poll_interval_ms(p), "error", ukiyo_plan_error(p));
+                     (json_int_t)ukiyo_plan_poll_interval_ms(p), "error", ukiyo_plan_error(p),
+                     "project", ukiyo_container_label(c, UKIYO_LABEL_COMPOSE_PROJECT), "service",
+                     ukiyo_container_label(c, UKIYO_LABEL_COMPOSE_SERVICE));
 }
 
 /* "open now", the time the window opens next (UTC), or "-" without one. */
@@ -65,8 +68,12 @@ static void add_table_row(ctl_table *t, const ukiyo_container *c, const char *di
                                                                 : "-";
     if (bad_label(error, UKIYO_LABEL_POLL))
         snprintf(poll, sizeof(poll), "invalid");
+    const char *project = ukiyo_container_label(c, UKIYO_LABEL_COMPOSE_PROJECT);
+    const char *service = ukiyo_container_label(c, UKIYO_LABEL_COMPOSE_SERVICE);
     const char *cells[] = {ukiyo_container_name(c),
                            ukiyo_container_image(c),
+                           project ? project : "-",
+                           service ? service : "-",
                            ctl_short_id(ukiyo_container_image_id(c), id_buf),
                            digest ? ctl_short_id(digest, digest_buf) : "-",
                            ukiyo_container_state(c),
@@ -74,8 +81,9 @@ static void add_table_row(ctl_table *t, const ukiyo_container *c, const char *di
                            window,
                            poll,
                            next_window(p, next, sizeof(next))};
-    /* Narrow: NAME IMAGE STATE POLICY WINDOW POLL. */
-    const char *narrow[] = {cells[0], cells[1], cells[4], cells[5], cells[6], cells[7]};
+    /* Narrow: NAME IMAGE PROJECT SERVICE STATE POLICY WINDOW POLL. */
+    const char *narrow[] = {cells[0], cells[1], cells[2], cells[3],
+                            cells[6], cells[7], cells[8], cells[9]};
     ctl_table_add(t, wide ? cells : narrow);
     if (ukiyo_plan_error(p))
         fprintf(stderr, "ukiyoctl: %s: skipped by ukiyo: %s\n", ukiyo_container_name(c),
@@ -113,17 +121,18 @@ static void print_rejections(const ukiyo_rejection_list *rejected)
 
 static int list_containers(ukiyo *u, const ctl_options *opts, bool all, bool wide)
 {
-    static const char *const headings[] = {"NAME",   "IMAGE",  "IMAGE ID", "DIGEST",     "STATE",
-                                           "POLICY", "WINDOW", "POLL",     "NEXT WINDOW"};
-    static const char *const narrow_headings[] = {"NAME",   "IMAGE",  "STATE",
-                                                  "POLICY", "WINDOW", "POLL"};
+    static const char *const headings[] = {"NAME",     "IMAGE",  "PROJECT",    "SERVICE",
+                                           "IMAGE ID", "DIGEST", "STATE",      "POLICY",
+                                           "WINDOW",   "POLL",   "NEXT WINDOW"};
+    static const char *const narrow_headings[] = {"NAME",  "IMAGE",  "PROJECT", "SERVICE",
+                                                  "STATE", "POLICY", "WINDOW",  "POLL"};
     ukiyo_container_list *list = NULL;
     int err = ukiyo_docker_container_list(&list, ukiyo_get_docker(u), all, NULL);
 
     if (err < 0)
         return ctl_fail("cannot list containers", err);
     json_t *rows = json_array();
-    ctl_table *table = wide ? ctl_table_new(9, headings) : ctl_table_new(6, narrow_headings);
+    ctl_table *table = wide ? ctl_table_new(11, headings) : ctl_table_new(8, narrow_headings);
     for (size_t i = 0; i < ukiyo_container_list_count(list); i++) {
         /* The list shows an image ID once the tag has moved on; inspect keeps the reference. */
         ukiyo_container *c = NULL;
@@ -209,7 +218,10 @@ const ctl_command cmd_ps = {
              "              default fits 100 columns, cutting long references)\n"
              "  --json      one object per container: name, id, image, image_id,\n"
              "              local_digest, state, policy, window, window_open,\n"
-             "              window_next_ms, poll_interval_ms, error\n\n"
+             "              window_next_ms, poll_interval_ms, error, project, service,\n"
+             "              rejected\n\n"
+             "PROJECT and SERVICE are compose's (its com.docker.compose labels), \"-\" for a\n"
+             "container compose did not start.\n\n"
              "POLICY, WINDOW and POLL come from the labels ukiyo.policy, ukiyo.schedule\n"
              "and ukiyo.poll; a label that does not parse shows \"invalid\" and why.\n",
     .run = run_ps,

@@ -17,6 +17,7 @@ typedef struct {
     ukiyo_update_options opts;
     bool all;
     bool label_enable;
+    const char *project; /* --project: the names left are its services */
 } update_args;
 
 static int on_pull_progress(const ukiyo_pull_progress *p, void *payload)
@@ -135,11 +136,21 @@ static int collect_names(ukiyo *u, update_args *args, int argc, char **argv,
                          ukiyo_string_list **out)
 {
     ukiyo_container_list *list = NULL;
+    ukiyo_string_list *selected = NULL;
     const char **names = NULL;
     size_t count = 0;
     int err = 0;
 
-    if (args->all) {
+    if (args->project) {
+        err = ukiyo_project_select(&selected, u, args->project,
+                                   (const char *const *)(argv + optind), (size_t)(argc - optind));
+        if (err < 0)
+            return err;
+        count = ukiyo_string_list_count(selected);
+        names = calloc(count + 1, sizeof(*names));
+        for (size_t i = 0; names && i < count; i++)
+            names[i] = ukiyo_string_list_get(selected, i);
+    } else if (args->all) {
         err = ukiyo_docker_container_list(&list, ukiyo_get_docker(u), 0, NULL);
         if (err < 0)
             return err;
@@ -155,9 +166,10 @@ static int collect_names(ukiyo *u, update_args *args, int argc, char **argv,
     }
     /* Dependencies first: a database before the application that links to it. */
     err = names ? ukiyo_update_order(out, u, names, count) : UKIYO_ENOMEM;
-    if (args->all)
+    if (args->all || args->project)
         free(names);
     ukiyo_container_list_free(list);
+    ukiyo_string_list_free(selected);
     return err;
 }
 
@@ -192,13 +204,15 @@ static int run_on_containers(ukiyo *u, update_fn fn, update_args *args, int argc
 {
     ukiyo_string_list *order = NULL;
 
-    if (!args->all) {
+    if (!args->all && !args->project) {
         argc = drop_unknown_names(u, argc, argv, json, rows, all_ok);
         if (argc == optind)
             return EXIT_OK; /* every name was unknown: said for each */
     }
     int err = collect_names(u, args, argc, argv, &order);
 
+    if (err < 0 && args->project)
+        return ctl_fail("--project", err);
     if (err < 0)
         return ctl_fail("cannot plan the updates", err);
     batch b = {.count = ukiyo_string_list_count(order)};
@@ -232,16 +246,29 @@ static int parse_update_args(update_args *a, int argc, char **argv, const ctl_co
                                              {"cleanup", no_argument, NULL, 'c'},
                                              {"label-enable", no_argument, NULL, 'l'},
                                              {"force", no_argument, NULL, 'f'},
+                                             {"project", required_argument, NULL, 'p'},
+                                             {"compose", required_argument, NULL, 'C'},
                                              {NULL, 0, NULL, 0}};
     int c;
 
-    while ((c = getopt_long(argc, argv, "an", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "anp:", longopts, NULL)) != -1) {
         switch (c) {
         case 'a': a->all = true; break;
         case 'n': a->opts.dry_run = 1; break;
         case 'c': a->opts.cleanup = 1; break;
         case 'l': a->label_enable = true; break;
         case 'f': a->opts.force = 1; break;
+        case 'p': a->project = optarg; break;
+        case 'C':
+            if (strcmp(optarg, "native") == 0)
+                a->opts.compose = UKIYO_COMPOSE_NATIVE;
+            else if (strcmp(optarg, "api") == 0)
+                a->opts.compose = UKIYO_COMPOSE_API;
+            else {
+                fprintf(stderr, "ukiyoctl: --compose is native or api\n");
+                return -1;
+            }
+            break;
         case 's':
             if (strcmp(optarg, "stop-first") == 0)
                 a->opts.strategy = UKIYO_STRATEGY_STOP_FIRST;
@@ -263,8 +290,12 @@ static int parse_update_args(update_args *a, int argc, char **argv, const ctl_co
         default: ctl_usage(cmd, stderr); return -1;
         }
     }
-    if (a->all == (optind < argc)) {
-        fprintf(stderr, "ukiyoctl %s: give container names or --all\n", cmd->name);
+    if (a->project && a->all) {
+        fprintf(stderr, "ukiyoctl %s: --project and --all do not go together\n", cmd->name);
+        return -1;
+    }
+    if (!a->project && a->all == (optind < argc)) {
+        fprintf(stderr, "ukiyoctl %s: give container names, --project or --all\n", cmd->name);
         return -1;
     }
     return 0;
@@ -296,7 +327,8 @@ static int run_updates(const ctl_options *opts, int argc, char **argv, const ctl
 
 #define UPDATE_OPTIONS_HELP                                                                        \
     "Several containers are taken in dependency order (links, container: network\n"                \
-    "mode, volumes-from, ukiyo.depends-on, com.docker.compose.depends_on).\n\n"                    \
+    "mode, volumes-from, ukiyo.depends-on, compose's depends_on: its label, else\n"                \
+    "the project's compose files).\n\n"                                                            \
     "  -a, --all               every running container (with --label-enable: those\n"              \
     "                          labelled ukiyo.enable=true or\n"                                    \
     "                          com.centurylinklabs.watchtower.enable=true)\n"                      \
@@ -310,6 +342,12 @@ static int run_updates(const ctl_options *opts, int argc, char **argv, const ctl
     "                          ukiyo.min-uptime, else 30)\n"                                       \
     "  --cleanup               remove the image two updates back once an update succeeds\n"        \
     "  --force                 try a release that was rolled back for it before\n"                 \
+    "  -p, --project P         the running containers of compose project P; the names\n"           \
+    "                          given then are its services (none: every service)\n"                \
+    "  --compose native|api    for containers compose started: have compose recreate the\n"        \
+    "                          service from the project's files, or recreate through the\n"        \
+    "                          engine (default: the ukiyo.compose label, else native where\n"      \
+    "                          the files are readable here and compose is installed)\n"            \
     "  --json                  one object per container: name, image, outcome, reason,\n"          \
     "                          old_image_id, new_image_id, container_id, strategy\n\n"             \
     "Outcomes: fresh, updated, rolled-back, failed, skipped, planned. Exit status 0\n"             \
@@ -357,7 +395,7 @@ static int run_reconcile(const ctl_options *opts, int argc, char **argv)
 const ctl_command cmd_update = {
     .name = "update",
     .summary = "Pull and recreate containers whose image has a newer version",
-    .usage = "Usage: ukiyoctl update [OPTIONS] (--all | NAME...)\n\n"
+    .usage = "Usage: ukiyoctl update [OPTIONS] (--all | NAME... | --project P [SERVICE...])\n\n"
              "Every setting of the old container is kept; the new one must pass a health\n"
              "gate or the old one is put back.\n\n" UPDATE_OPTIONS_HELP,
     .run = run_update,
@@ -366,7 +404,8 @@ const ctl_command cmd_update = {
 const ctl_command cmd_redeploy = {
     .name = "redeploy",
     .summary = "Recreate containers even when their image did not change",
-    .usage = "Usage: ukiyoctl redeploy [OPTIONS] (--all | NAME...)\n\n" UPDATE_OPTIONS_HELP,
+    .usage = "Usage: ukiyoctl redeploy [OPTIONS] (--all | NAME... | --project P "
+             "[SERVICE...])\n\n" UPDATE_OPTIONS_HELP,
     .run = run_redeploy,
 };
 
