@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <ukiyo.h>
 
+#include "daemon_helpers.h"
 #include "testlib.h"
 #include "update_helpers.h"
 
@@ -29,7 +30,7 @@ static const char *const compose_file =
     "version: \"3.7\"\n"
     "x-test: &test\n"
     "  init: true\n"
-    "  labels: {ukiyo.test: \"1\"}\n"
+    "  labels: {ukiyo.test: \"1\", ukiyo.min-uptime: \"2\"}\n"
     "services:\n"
     "  web:\n"
     "    <<: *test\n"
@@ -56,7 +57,7 @@ static const char *const compose_file =
     "    <<: *test\n"
     "    image: %s\n"
     "    network_mode: \"service:web\"\n"
-    "    command: [\"/bin/busybox\", \"sleep\", \"3600\"]\n"
+    "    command: [\"/bin/busybox\", \"sh\", \"-c\", \"echo side is up; exec sleep 3600\"]\n"
     "networks:\n"
     "  front: {labels: {ukiyo.test: \"1\"}}\n"
     "  back: {labels: {ukiyo.test: \"1\"}}\n"
@@ -77,8 +78,11 @@ static char *container(const project *p, const char *service)
     return name;
 }
 
-/* The project up on v1 of three repositories (web's serves the sidecar too); v2 pushed. */
-static project project_up(const char *api_v2)
+/*
+ * The project up on v1 of three repositories (web's serves the sidecar too),
+ * api's on @api_registry ("host:port", or NULL for the test registry).
+ */
+static project project_up_at(const char *api_v2, const char *api_registry)
 {
     project p = {.name = test_unique_name("shop")};
     char *repo = NULL;
@@ -89,6 +93,15 @@ static project project_up(const char *api_v2)
     p.db = push_repo("ukiyo-test/healthy:v1", &repo);
     free(repo);
     p.api = push_repo("ukiyo-test/healthy:v1", &repo);
+    if (api_registry) {
+        free(p.api);
+        ck_assert_int_ge(asprintf(&p.api, "%s/%s:latest", api_registry, repo), 0);
+        ck_assert_int_eq(test_sh(NULL,
+                                 "docker tag ukiyo-test/healthy:v1 %s && docker push -q %s "
+                                 ">/dev/null",
+                                 p.api, p.api),
+                         0);
+    }
     free(repo);
     p.web = push_repo("ukiyo-test/healthy:v1", &repo);
     free(repo);
@@ -104,6 +117,11 @@ static project project_up(const char *api_v2)
     ck_assert_msg(compose(&p, &out, "up -d") == 0, "compose up: %s", out);
     free(out);
     return p;
+}
+
+static project project_up(const char *api_v2)
+{
+    return project_up_at(api_v2, NULL);
 }
 
 /* The registry's @ref becomes @next; here the tag stays on v1, as a host that has not pulled. */
@@ -239,6 +257,22 @@ START_TEST(a_project_is_updated_through_compose_in_depends_on_order)
     test_sh(&data, "docker exec %s /bin/busybox cat /data/f", names[3]);
     ck_assert_str_eq(data, "kept\n");
 
+    /* History names project and service, and kept what the old sidecar wrote. */
+    ukiyo_history *h = NULL;
+    ck_assert_int_eq(ukiyo_store_history(&h, ukiyo_get_store(u), names[1], 0, 1), 0);
+    ck_assert_uint_eq(ukiyo_history_count(h), 1);
+    const ukiyo_history_entry *e = ukiyo_history_get(h, 0);
+    ck_assert_str_eq(ukiyo_history_entry_project(e), p.name);
+    ck_assert_str_eq(ukiyo_history_entry_service(e), "side");
+    ck_assert_str_eq(ukiyo_history_entry_strategy(e), "compose");
+    ck_assert_int_eq(ukiyo_history_entry_has_logs(e), 1);
+    char *logs = NULL;
+    ck_assert_int_eq(ukiyo_store_history_logs(&logs, ukiyo_get_store(u), ukiyo_history_entry_id(e)),
+                     0);
+    ck_assert_msg(strstr(logs, "side is up\n"), "%s", logs);
+    ukiyo_string_free(logs);
+    ukiyo_history_free(h);
+
     assert_compose_recreates_nothing(&p);
     char *ps = NULL;
     compose(&p, &ps, "ps");
@@ -343,6 +377,13 @@ START_TEST(without_a_compose_program_the_engine_recreates_it)
     ck_assert_int_eq(ukiyo_store_history(&h, ukiyo_get_store(u), name, 0, 10), 0);
     ck_assert_uint_eq(ukiyo_history_count(h), 2);
     ck_assert_str_eq(ukiyo_history_entry_outcome(ukiyo_history_get(h, 1)), "failed");
+    /* The engine's path keeps the old container's logs and names project and service too. */
+    const ukiyo_history_entry *e = ukiyo_history_get(h, 0);
+    ck_assert_str_eq(ukiyo_history_entry_outcome(e), "updated");
+    ck_assert_str_eq(ukiyo_history_entry_service(e), "db");
+    ck_assert_str_eq(ukiyo_history_entry_project(e), p.name);
+    ck_assert_int_eq(ukiyo_history_entry_has_logs(e), 1);
+    ck_assert_str_eq(ukiyo_history_entry_project(ukiyo_history_get(h, 1)), p.name);
 
     ukiyo_history_free(h);
     free(name);
@@ -405,8 +446,147 @@ START_TEST(ukiyoctl_takes_a_project_and_its_services)
     free(out);
     assert_compose_recreates_nothing(&p);
 
+    /* history names the service; the old container's logs are there by the entry's ID. */
+    snprintf(args, sizeof(args), "history %s", api);
+    ck_assert_int_eq(ukiyoctl(&out, args), 0);
+    char service[300];
+    snprintf(service, sizeof(service), "%s/api", p.name);
+    ck_assert_msg(strstr(out, "SERVICE") && strstr(out, service), "%s", out);
+    free(out);
+    snprintf(args, sizeof(args), "history --json %s", api);
+    ck_assert_int_eq(ukiyoctl(&out, args), 0);
+    json_t *entries = json_loads(out, 0, NULL);
+    json_t *last = json_array_get(entries, 0);
+    ck_assert_msg(json_is_true(json_object_get(last, "logs_kept")), "%s", out);
+    snprintf(args, sizeof(args), "history --logs %lld",
+             (long long)json_integer_value(json_object_get(last, "id")));
+    json_decref(entries);
+    free(out);
+    ck_assert_int_eq(ukiyoctl(&out, args), 0);
+    free(out);
+    ck_assert_int_eq(ukiyoctl(&out, "history --logs 987654321"), 1);
+    ck_assert_msg(strstr(out, "987654321"), "%s", out);
+    free(out);
+
     free(api);
     project_down(&p);
+}
+END_TEST
+
+/* Poll @d's history of @name until an entry has @outcome (60 s); its body (new). */
+static char *history_with(daemon_proc *d, const char *name, const char *outcome)
+{
+    char query[300], want[64];
+    reply r = {0};
+
+    snprintf(query, sizeof(query), "/api/v1/history?container=%s", name);
+    snprintf(want, sizeof(want), "\"outcome\":\"%s\"", outcome);
+    for (int i = 0; i < 120; i++) {
+        free(r.body);
+        r = api(d, query);
+        ck_assert_int_eq(r.status, 200);
+        if (strstr(r.body, want))
+            return r.body;
+        usleep(500 * 1000);
+    }
+    ck_abort_msg("no %s entry for %s: %s", outcome, name, r.body);
+    return NULL;
+}
+
+START_TEST(ukiyod_updates_a_service_on_the_registry_notification)
+{
+    daemon_proc d = {0};
+    char reg[64], host[64], path[400];
+    int reg_port = test_free_port();
+
+    start_daemon(&d, NULL);
+    char *secret = daemon_file(&d, "webhook-secret");
+    snprintf(reg, sizeof(reg), "compose-%d", (int)getpid());
+    snprintf(host, sizeof(host), "127.0.0.1:%d", reg_port);
+    ck_assert_int_eq(test_sh(NULL,
+                             "\"$UKIYO_TEST_ENV/registry.sh\" start %s %d --notify "
+                             "http://127.0.0.1:%d/ukiyo-web-hook/%s",
+                             reg, reg_port, d.port, secret),
+                     0);
+    free(secret);
+    project p = project_up_at("ukiyo-test/healthy:v2", host);
+    char *api_name = container(&p, "api"), *web_name = container(&p, "web");
+
+    /* The projects as the API lists them; a service that is not there is a 404. */
+    reply r = api(&d, "/api/v1/projects");
+    ck_assert_int_eq(r.status, 200);
+    json_t *projects = json_loads(r.body, 0, NULL), *entry, *mine = NULL;
+    size_t i;
+    json_array_foreach(projects, i, entry) {
+        if (strcmp(json_string_value(json_object_get(entry, "name")), p.name) == 0)
+            mine = entry;
+    }
+    ck_assert_msg(mine != NULL, "%s", r.body);
+    ck_assert_uint_eq(json_array_size(json_object_get(mine, "services")), 4);
+    ck_assert_str_eq(json_string_value(json_object_get(mine, "working_dir")), p.dir);
+    json_decref(projects);
+    free(r.body);
+    snprintf(path, sizeof(path), "/api/v1/projects/%s/update?service=nosuch", p.name);
+    expect_status(api_send(&d, "POST", path, NULL), 404, "no service");
+    expect_status(api_send(&d, "POST", "/api/v1/projects/ukiyo-no-such/update", NULL), 404,
+                  "no compose project");
+
+    /* The registry tells of api's new release: compose recreates api, and only api. */
+    release(p.api, p.api_next);
+    char *history = history_with(&d, api_name, "updated");
+    ck_assert_msg(strstr(history, "\"strategy\":\"compose\""), "%s", history);
+    free(history);
+    assert_compose_recreates_nothing(&p);
+
+    /* One request for a service of the project: its job, done. */
+    release(p.web, "ukiyo-test/healthy:v2");
+    snprintf(path, sizeof(path), "/api/v1/projects/%s/update?service=web", p.name);
+    r = api_send(&d, "POST", path, NULL);
+    ck_assert_msg(r.status == 202, "%ld %s", r.status, r.body);
+    ck_assert_msg(strstr(r.body, web_name) && !strstr(r.body, api_name), "%s", r.body);
+    json_t *queued = json_loads(r.body, 0, NULL);
+    ck_assert_uint_eq(json_array_size(json_object_get(queued, "jobs")), 1);
+    char *href = strdup(json_string_value(
+        json_object_get(json_array_get(json_object_get(queued, "jobs"), 0), "href")));
+    json_decref(queued);
+    char *job = job_done(&d, href);
+    ck_assert_msg(strstr(job, "\"outcome\":\"updated\""), "%s", job);
+    /*
+     * The sidecar in web's network namespace runs web's tag, which the pull
+     * moved: it follows web onto the new image, by compose too (left on the
+     * old one, compose would recreate it at its next up).
+     */
+    char *side_name = container(&p, "side"), follows[400];
+    snprintf(follows, sizeof(follows), "\"reason\":\"updated with %s, which it follows\"",
+             web_name);
+    ck_assert_msg(strstr(job, side_name) && strstr(job, follows), "%s", job);
+    free(side_name);
+    free(job);
+    free(href);
+    free(r.body);
+    assert_compose_recreates_nothing(&p);
+
+    free(api_name);
+    free(web_name);
+    project_down(&p);
+    test_sh(NULL, "\"$UKIYO_TEST_ENV/registry.sh\" stop %s", reg);
+    ck_assert_int_eq(stop_daemon(&d), 0);
+}
+END_TEST
+
+START_TEST(ukiyod_takes_only_a_known_compose_mode)
+{
+    static const char *const bad[] = {"--compose bogus", "--compose NATIVE", "--compose ''"};
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(test_sh(NULL, "\"$UKIYOD\" %s -V >/dev/null 2>&1", bad[i]) == 2,
+                      "ukiyod %s was not refused", bad[i]);
+    ck_assert_int_eq(test_sh(NULL, "UKIYO_COMPOSE=sometimes \"$UKIYOD\" -V >/dev/null 2>&1"), 2);
+    /* A known one is taken: options are read in order, so -V after it answers. */
+    for (size_t i = 0; i < 3; i++) {
+        static const char *const good[] = {"auto", "native", "api"};
+        ck_assert_int_eq(test_sh(NULL, "\"$UKIYOD\" --compose %s -V >/dev/null", good[i]), 0);
+    }
 }
 END_TEST
 
@@ -421,6 +601,8 @@ int main(void)
     tcase_add_test(tc, a_failing_release_is_rolled_back_through_compose);
     tcase_add_test(tc, without_a_compose_program_the_engine_recreates_it);
     tcase_add_test(tc, ukiyoctl_takes_a_project_and_its_services);
+    tcase_add_test(tc, ukiyod_updates_a_service_on_the_registry_notification);
+    tcase_add_test(tc, ukiyod_takes_only_a_known_compose_mode);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

@@ -118,6 +118,27 @@ START_TEST(every_kind_of_target_gets_the_event)
 }
 END_TEST
 
+START_TEST(a_compose_container_is_named_by_project_and_service)
+{
+    static const char compose_event[] =
+        "{\"event\":\"rolled-back\",\"container\":\"shop_web_1\",\"image\":\"reg/web:2\","
+        "\"reason\":\"unhealthy\",\"project\":\"shop\",\"service\":\"web\",\"host\":\"h\"}";
+    char ntfy[128];
+    snprintf(ntfy, sizeof(ntfy), "ntfy+http://127.0.0.1:%d/compose", rx.http_port);
+    const char *targets[] = {ntfy, NULL};
+    ukiyo_notifier *n = notifier_for(targets);
+
+    ck_assert_msg(ukiyo_notifier_send(n, compose_event, NULL, NULL) == 0, "%s", ukiyo_error_last());
+    ukiyo_notifier_free(n);
+    json_t *got = receivers_wait(&rx, "http", "/compose", 1);
+    ck_assert_str_eq(json_string_value(json_object_get(got, "body")),
+                     "shop/web (shop_web_1) rolled back (reg/web:2) on h: unhealthy");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(got, "headers"), "Title")),
+                     "ukiyo: shop/web (shop_web_1) rolled back");
+    json_decref(got);
+}
+END_TEST
+
 START_TEST(failing_targets_are_retried_a_bounded_number_of_times)
 {
     char broken[128], hook[128];
@@ -201,6 +222,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, every_kind_of_target_gets_the_event);
+    tcase_add_test(tc, a_compose_container_is_named_by_project_and_service);
     tcase_add_test(tc, failing_targets_are_retried_a_bounded_number_of_times);
     tcase_add_test(tc, bad_targets_are_refused_without_their_secrets);
     tcase_add_test(tc, targets_are_named_without_their_userinfo);

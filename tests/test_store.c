@@ -88,6 +88,16 @@ static void check_old_rows(ukiyo *u, int version)
         ck_assert_str_eq(ukiyo_history_entry_new_image_id(e), "sha256:new");
         /* old_image_ref came at 7: an older row ran the same reference before. */
         ck_assert_str_eq(ukiyo_history_entry_old_image(e), "registry.example/app:1");
+        /* project, service and old_logs came at 10: NULL for an older row. */
+        ck_assert_str_eq(ukiyo_history_entry_strategy(e), "stop-first");
+        ck_assert_ptr_null(ukiyo_history_entry_project(e));
+        ck_assert_ptr_null(ukiyo_history_entry_service(e));
+        ck_assert_int_eq(ukiyo_history_entry_has_logs(e), 0);
+        char *logs = NULL;
+        ck_assert_int_eq(ukiyo_store_history_logs(&logs, s, ukiyo_history_entry_id(e)),
+                         UKIYO_ENOTFOUND);
+        ck_assert_msg(strstr(ukiyo_error_last(), "kept no logs"), "%s", ukiyo_error_last());
+        ck_assert_ptr_null(logs);
     }
     ukiyo_history_free(h);
 
@@ -170,6 +180,45 @@ static void check_new_columns(ukiyo *u, int version)
     ck_assert_ptr_nonnull(other);
     ck_assert_str_eq(ukiyo_deployment_window(other), "0 3 * * *");
     ukiyo_deployment_list_free(list);
+
+    /* 10: an update names its compose project and service and keeps the old logs. */
+    ukiyo_store *s = ukiyo_get_store(u);
+    journal_entry e = {.container = "shop_api_1",
+                       .kind = "update",
+                       .strategy = "compose",
+                       .image_ref = "registry.example/api:1",
+                       .old_container_id = "c3",
+                       .old_image_id = "sha256:a",
+                       .new_image_id = "sha256:b",
+                       .temp_name = "shop_api_1-new",
+                       .old_name = "shop_api_1-old",
+                       .step = STEP_PLANNED,
+                       .project = "shop",
+                       .service = "api"};
+    ck_assert_msg(ukiyo__journal_begin(s, &e) == 0, "from %d: %s", version, ukiyo_error_last());
+    ck_assert_int_eq(ukiyo__journal_set_logs(s, e.id, "2026-12-03T08:00:00Z api listening\n"), 0);
+    ck_assert_int_eq(ukiyo__journal_finish(s, e.id, "updated", NULL), 0);
+    ukiyo_history *h = NULL;
+    ck_assert_int_eq(ukiyo_store_history(&h, s, "shop_api_1", 0, 1), 0);
+    ck_assert_uint_eq(ukiyo_history_count(h), 1);
+    const ukiyo_history_entry *got = ukiyo_history_get(h, 0);
+    ck_assert_str_eq(ukiyo_history_entry_project(got), "shop");
+    ck_assert_str_eq(ukiyo_history_entry_service(got), "api");
+    ck_assert_str_eq(ukiyo_history_entry_strategy(got), "compose");
+    ck_assert_int_eq(ukiyo_history_entry_has_logs(got), 1);
+    char *json = NULL;
+    ck_assert_int_eq(ukiyo_history_entry_json(&json, got), 0);
+    ck_assert_msg(strstr(json, "\"logs_kept\":true") && strstr(json, "\"service\":\"api\"") &&
+                      !strstr(json, "listening"),
+                  "%s", json);
+    ukiyo_string_free(json);
+    char *logs = NULL;
+    ck_assert_int_eq(ukiyo_store_history_logs(&logs, s, e.id), 0);
+    ck_assert_str_eq(logs, "2026-12-03T08:00:00Z api listening\n");
+    ukiyo_string_free(logs);
+    ck_assert_int_eq(ukiyo_store_history_logs(&logs, s, e.id + 1000), UKIYO_ENOTFOUND);
+    ck_assert_msg(strstr(ukiyo_error_last(), "no history entry"), "%s", ukiyo_error_last());
+    ukiyo_history_free(h);
 }
 
 START_TEST(every_older_schema_migrates_with_its_rows)

@@ -2,6 +2,7 @@
  * cmd_history.c - ukiyoctl history: what ukiyo did, newest first.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -18,12 +19,18 @@ static json_t *entry_json(const ukiyo_history_entry *e)
 
 static void add_row(ctl_table *t, const ukiyo_history_entry *e)
 {
-    char when[32], old_buf[13], new_buf[13];
+    char id[24], when[32], old_buf[13], new_buf[13], service[256] = "";
     const char *outcome = ukiyo_history_entry_outcome(e);
 
+    snprintf(id, sizeof(id), "%lld", (long long)ukiyo_history_entry_id(e));
     ctl_format_time(ukiyo_history_entry_started_ms(e), when, sizeof(when));
-    const char *cells[] = {when,
+    if (ukiyo_history_entry_project(e) && ukiyo_history_entry_service(e))
+        snprintf(service, sizeof(service), "%s/%s", ukiyo_history_entry_project(e),
+                 ukiyo_history_entry_service(e));
+    const char *cells[] = {id,
+                           when,
                            ukiyo_history_entry_container(e),
+                           service,
                            ukiyo_history_entry_kind(e),
                            outcome ? outcome : "in progress",
                            ctl_short_id(ukiyo_history_entry_old_image_id(e), old_buf),
@@ -32,27 +39,54 @@ static void add_row(ctl_table *t, const ukiyo_history_entry *e)
     ctl_table_add(t, cells);
 }
 
+/* The old container's last lines, kept when entry @id removed it. */
+static int print_logs(const ctl_options *opts, long long id)
+{
+    char *logs = NULL;
+    ukiyo *u = ctl_open_with_store(opts);
+
+    if (!u)
+        return EXIT_FAILED;
+    int err = ukiyo_store_history_logs(&logs, ukiyo_get_store(u), id);
+    ukiyo_close(u);
+    if (err < 0)
+        return ctl_fail("history", err);
+    fputs(logs, stdout);
+    ukiyo_string_free(logs);
+    return EXIT_OK;
+}
+
+static bool parse_positive(const char *text, long long *out)
+{
+    char *end;
+    *out = strtoll(text, &end, 10);
+    return *out > 0 && !*end;
+}
+
 static int run_history(const ctl_options *opts, int argc, char **argv)
 {
     static const struct option longopts[] = {{"limit", required_argument, NULL, 'l'},
+                                             {"logs", required_argument, NULL, 'L'},
                                              {NULL, 0, NULL, 0}};
-    static const char *const headings[] = {"WHEN", "CONTAINER", "KIND",  "OUTCOME",
-                                           "FROM", "TO",        "REASON"};
+    static const char *const headings[] = {"ID",      "WHEN", "CONTAINER", "SERVICE", "KIND",
+                                           "OUTCOME", "FROM", "TO",        "REASON"};
     ukiyo_history *h = NULL;
-    long limit = 50;
+    long long limit = 50, logs_of = 0;
     int c, err;
 
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        char *end;
-        if (c != 'l' || (limit = strtol(optarg, &end, 10)) <= 0 || *end) {
+        if (!((c == 'l' && parse_positive(optarg, &limit)) ||
+              (c == 'L' && parse_positive(optarg, &logs_of)))) {
             ctl_usage(&cmd_history, stderr);
             return EXIT_USAGE;
         }
     }
-    if (argc - optind > 1) {
+    if (argc - optind > (logs_of ? 0 : 1)) {
         ctl_usage(&cmd_history, stderr);
         return EXIT_USAGE;
     }
+    if (logs_of)
+        return print_logs(opts, logs_of);
     ukiyo *u = ctl_open_with_store(opts);
     if (!u)
         return EXIT_FAILED;
@@ -63,7 +97,7 @@ static int run_history(const ctl_options *opts, int argc, char **argv)
         return ctl_fail("history", err);
     }
     json_t *rows = json_array();
-    ctl_table *table = ctl_table_new(7, headings);
+    ctl_table *table = ctl_table_new(9, headings);
     for (size_t i = 0; i < ukiyo_history_count(h); i++) {
         json_array_append_new(rows, entry_json(ukiyo_history_get(h, i)));
         add_row(table, ukiyo_history_get(h, i));
@@ -77,10 +111,15 @@ static int run_history(const ctl_options *opts, int argc, char **argv)
 const ctl_command cmd_history = {
     .name = "history",
     .summary = "Show past updates, rollbacks and failures, newest first",
-    .usage = "Usage: ukiyoctl history [--limit N] [--json] [NAME]\n\n"
+    .usage = "Usage: ukiyoctl history [--limit N] [--json] [NAME]\n"
+             "       ukiyoctl history --logs ID\n\n"
              "  --limit N   at most N entries (default 50)\n"
+             "  --logs ID   the last lines the old container of entry ID wrote before the\n"
+             "              update removed it (up to 1000 lines, 1 MiB)\n"
              "  --json      objects with id, container, kind, image, old_image (another tag\n"
              "              when a tag policy moved it), old_image_id, new_image_id,\n"
-             "              outcome, reason, started_ms, finished_ms\n",
+             "              outcome, reason, strategy, project, service, logs_kept,\n"
+             "              started_ms, finished_ms\n"
+             "\nSERVICE is PROJECT/SERVICE for a container compose started.\n",
     .run = run_history,
 };

@@ -39,6 +39,10 @@ static void usage(FILE *to)
             "                         UKIYO_REGISTRY_ALIASES=A=B,C=D)\n"
             "  --label-enable         update only containers labelled ukiyo.enable=true\n"
             "                         (UKIYO_LABEL_ENABLE=1)\n"
+            "  --compose MODE         who recreates a container compose started: native\n"
+            "                         (compose, from the project's files), api (the\n"
+            "                         engine) or auto (UKIYO_COMPOSE; default auto: the\n"
+            "                         ukiyo.compose label, else native where it can)\n"
             "  --poll INTERVAL        pull mode: check every container's image this often\n"
             "                         (30s, 15m, 6h; UKIYO_POLL; default: only containers\n"
             "                         labelled ukiyo.poll)\n"
@@ -147,6 +151,24 @@ static int add_notify(daemon_config *cfg, const char *value)
     return 0;
 }
 
+static int parse_compose_mode(const char *value, ukiyo_compose_mode *out)
+{
+    static const struct {
+        const char *name;
+        ukiyo_compose_mode mode;
+    } modes[] = {{"auto", UKIYO_COMPOSE_AUTO},
+                 {"native", UKIYO_COMPOSE_NATIVE},
+                 {"api", UKIYO_COMPOSE_API}};
+
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        if (strcmp(value, modes[i].name) == 0) {
+            *out = modes[i].mode;
+            return 0;
+        }
+    }
+    return -1;
+}
+
 static int apply(daemon_config *cfg, int opt, const char *value)
 {
     char *end;
@@ -157,6 +179,7 @@ static int apply(daemon_config *cfg, int opt, const char *value)
     case 'H': cfg->docker_host = value; return 0;
     case 't': cfg->api_token_file = value; return 0;
     case 'e': cfg->label_enable = true; return 0;
+    case 'c': return parse_compose_mode(value, &cfg->compose);
     case 'a': return add_alias(cfg, value);
     case 'n': return add_notify(cfg, value);
     case 's': cfg->webhook_secret_file = value; return 0;
@@ -207,7 +230,8 @@ static int apply_environment(daemon_config *cfg)
                 {"UKIYO_LOG_LEVEL", 'v'},
                 {"UKIYO_POLL", 'p'},
                 {"UKIYO_POLL_JITTER", 'j'},
-                {"UKIYO_SCHEDULE", 'S'}};
+                {"UKIYO_SCHEDULE", 'S'},
+                {"UKIYO_COMPOSE", 'c'}};
 
     cfg->listen = env_or("UKIYO_LISTEN", DEFAULT_LISTEN);
     cfg->db_path = env_or("UKIYO_DB", DEFAULT_DB);
@@ -288,6 +312,7 @@ int config_parse(daemon_config *cfg, int argc, char **argv)
                                              {"api-token-file", required_argument, NULL, 't'},
                                              {"webhook-secret-file", required_argument, NULL, 's'},
                                              {"label-enable", no_argument, NULL, 'e'},
+                                             {"compose", required_argument, NULL, 'c'},
                                              {"registry-alias", required_argument, NULL, 'a'},
                                              {"log-format", required_argument, NULL, 'f'},
                                              {"log-level", required_argument, NULL, 'v'},
@@ -304,6 +329,7 @@ int config_parse(daemon_config *cfg, int argc, char **argv)
                                              {"help", no_argument, NULL, 'h'},
                                              {"version", no_argument, NULL, 'V'},
                                              {NULL, 0, NULL, 0}};
+    bool version = false;
     int c;
 
     memset(cfg, 0, sizeof(*cfg));
@@ -323,8 +349,8 @@ int config_parse(daemon_config *cfg, int argc, char **argv)
             return 0 + 1;
         }
         if (c == 'V') {
-            printf("ukiyod %s\n", ukiyo_version());
-            return 0 + 1;
+            version = true; /* once the rest is known to be valid */
+            continue;
         }
         if (c == '?' || apply(cfg, c, optarg) < 0) {
             if (c != '?')
@@ -341,6 +367,10 @@ int config_parse(daemon_config *cfg, int argc, char **argv)
     if (cfg->body_limit > cfg->buffer_limit) {
         fprintf(stderr, "ukiyod: --body-limit is larger than --buffer-limit\n");
         return 2 + 1;
+    }
+    if (version) {
+        printf("ukiyod %s\n", ukiyo_version());
+        return 0 + 1;
     }
     fit_file_limit(cfg);
     return 0;

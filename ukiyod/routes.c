@@ -29,6 +29,8 @@ static const route routes[] = {
     {"GET", "/api/v1/containers", false, true, ROUTE_POOL, handle_containers},
     {"GET", "/api/v1/containers", true, true, ROUTE_POOL, handle_container_action},
     {"POST", "/api/v1/containers", true, true, ROUTE_POOL, handle_container_action},
+    {"GET", "/api/v1/projects", false, true, ROUTE_POOL, handle_projects},
+    {"POST", "/api/v1/projects", true, true, ROUTE_POOL, handle_project_action},
     /* Webhooks authenticate with the webhook secret (routes_webhook.c). */
     {"POST", "/ukiyo-web-hook", false, false, ROUTE_WEBHOOK, NULL},
     {"POST", "/ukiyo-web-hook", true, false, ROUTE_WEBHOOK, NULL},

@@ -20,6 +20,7 @@ typedef struct {
     const char *api_token_file;      /* NULL: <db dir>/api-token, generated */
     const char *webhook_secret_file; /* NULL: <db dir>/webhook-secret, generated */
     bool label_enable;
+    ukiyo_compose_mode compose; /* who recreates compose's containers (ukiyo_update_options) */
     const char *registry_aliases[17]; /* NULL-terminated "a=b" */
     log_format log_format;
     ukiyo_log_level log_level;

@@ -18,6 +18,7 @@ struct job_worker {
     bool pending;
     bool hold; /* UKIYO_TEST_HOLD_JOBS in test builds: queue, never run (the restart test) */
     ukiyo *u;
+    ukiyo_update_options update; /* how the jobs update (--compose) */
 };
 
 /*
@@ -70,7 +71,7 @@ static void *run(void *arg)
         ukiyo_registry_rate_limit(ukiyo_get_registry(w->u), &remaining, NULL);
         metrics_poll(ukiyo_scheduler_poll_requests(w->u), remaining);
         while (!w->hold && ran && !stopping(w)) {
-            if (ukiyo_jobs_run_next(w->u, NULL, &ran) < 0) {
+            if (ukiyo_jobs_run_next(w->u, &w->update, &ran) < 0) {
                 const char *fields[] = {"error", ukiyo_error_last(), NULL};
                 daemon_log(UKIYO_LOG_ERROR, "job failed", fields);
             }
@@ -93,6 +94,8 @@ int job_worker_start(job_worker **out, const daemon_config *cfg, notify_worker *
     }
     if (notify)
         ukiyo_set_update_hook(w->u, notify_worker_hook, notify);
+    w->update = (ukiyo_update_options)UKIYO_UPDATE_OPTIONS_INIT;
+    w->update.compose = cfg->compose;
     daemon_thread_init(&w->thread);
 #ifdef UKIYO_TEST_HOOKS
     w->hold = getenv("UKIYO_TEST_HOLD_JOBS") != NULL; /* test builds only */

@@ -216,11 +216,10 @@ int ukiyo__docker_call(ukiyo_docker *d, const char *method, const char *path, co
     return ukiyo__docker_call_timeout(d, method, path, body, 0, doc_out);
 }
 
-int ukiyo__docker_call_timeout(ukiyo_docker *d, const char *method, const char *path,
-                               const char *body, long timeout_ms, json_t **doc_out)
+int ukiyo__docker_call_raw(ukiyo_docker *d, const char *method, const char *path, const char *body,
+                           long timeout_ms, http_response *resp)
 {
     static const char *const json_headers[] = {"Content-Type: application/json", NULL};
-    http_response resp;
     int err;
     char *url = versioned_url(d, path, &err);
     http_request req = {.method = method,
@@ -230,28 +229,40 @@ int ukiyo__docker_call_timeout(ukiyo_docker *d, const char *method, const char *
                         .headers = json_headers,
                         .timeout_ms = timeout_ms};
 
+    memset(resp, 0, sizeof(*resp));
     if (!url)
         return err;
-    err = ukiyo__http_perform(d->http, &req, &resp);
-    if (err < 0) {
-        free(url);
+    err = ukiyo__http_perform(d->http, &req, resp);
+    free(url);
+    if (err < 0)
         return ukiyo__error_wrap(err, "docker engine at %s", d->host);
-    }
-    if (resp.status >= 400) {
+    if (resp->status >= 400) {
         char *what = ukiyo__str_printf("%s %s", method, path);
-        err = ukiyo__docker_error_from_status(resp.status, what ? what : path, resp.body.data);
+        err = ukiyo__docker_error_from_status(resp->status, what ? what : path, resp->body.data);
         free(what);
-    } else if (doc_out && resp.status != 304 && resp.status != 204) {
+        ukiyo__http_response_clear(resp);
+    }
+    return err;
+}
+
+int ukiyo__docker_call_timeout(ukiyo_docker *d, const char *method, const char *path,
+                               const char *body, long timeout_ms, json_t **doc_out)
+{
+    http_response resp;
+    int err = ukiyo__docker_call_raw(d, method, path, body, timeout_ms, &resp);
+
+    if (doc_out)
+        *doc_out = NULL;
+    if (err < 0)
+        return err;
+    if (doc_out && resp.status != 304 && resp.status != 204) {
         json_error_t jerr;
         *doc_out = json_loads(resp.body.data ? resp.body.data : "", 0, &jerr);
         if (!*doc_out)
             err = ukiyo__error_set(UKIYO_EPROTOCOL, "%s %s: the engine sent invalid JSON (%s)",
                                    method, path, jerr.text);
-    } else if (doc_out) {
-        *doc_out = NULL;
     }
     ukiyo__http_response_clear(&resp);
-    free(url);
     return err;
 }
 

@@ -2,6 +2,7 @@
  * docker_container.c - containers: list, inspect, create, start, stop,
  * kill, rename, remove, wait.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -225,6 +226,46 @@ void ukiyo__container_list_sort(ukiyo_container_list *l,
             l->items[k] = l->items[k - 1];
         l->items[k] = c;
     }
+}
+
+/* Logs are a courtesy: never worth holding an update up for long. */
+#define LOGS_TIMEOUT_MS 10000
+
+/* The engine's multiplexed stream: frames of [stream, 0, 0, 0, size (4 bytes, big-endian)]. */
+static void demultiplex(const unsigned char *p, size_t len, strbuf *out)
+{
+    while (len >= 8) {
+        size_t size = (size_t)p[4] << 24 | (size_t)p[5] << 16 | (size_t)p[6] << 8 | p[7];
+        if (size > len - 8)
+            size = len - 8;
+        ukiyo__strbuf_append(out, p + 8, size);
+        p += 8 + size;
+        len -= 8 + size;
+    }
+}
+
+int ukiyo__docker_container_logs(ukiyo_docker *d, const char *id, bool tty, int tail,
+                                 size_t max_bytes, char **text_out)
+{
+    char path[256];
+    http_response resp;
+    strbuf text = {0};
+    int err;
+
+    snprintf(path, sizeof(path), "/containers/%s/logs?stdout=1&stderr=1&timestamps=1&tail=%d", id,
+             tail);
+    err = ukiyo__docker_call_raw(d, "GET", path, NULL, LOGS_TIMEOUT_MS, &resp);
+    if (err < 0)
+        return err;
+    if (tty)
+        ukiyo__strbuf_append(&text, resp.body.data ? resp.body.data : "", resp.body.len);
+    else
+        demultiplex((const unsigned char *)resp.body.data, resp.body.len, &text);
+    ukiyo__http_response_clear(&resp);
+    size_t skip = text.len > max_bytes ? text.len - max_bytes : 0;
+    *text_out = strdup(text.data ? text.data + skip : "");
+    ukiyo__strbuf_free(&text);
+    return *text_out ? 0 : UKIYO_ENOMEM;
 }
 
 UKIYO_EXTERN void ukiyo_container_list_free(ukiyo_container_list *l)

@@ -29,6 +29,18 @@ int ukiyo__docker_call(ukiyo_docker *d, const char *method, const char *path, co
 int ukiyo__docker_call_timeout(ukiyo_docker *d, const char *method, const char *path,
                                const char *body, long timeout_ms, json_t **doc_out);
 
+/* As ukiyo__docker_call_timeout, the body as it came in @resp (clear it); errors as there. */
+int ukiyo__docker_call_raw(ukiyo_docker *d, const char *method, const char *path, const char *body,
+                           long timeout_ms, http_response *resp);
+
+/*
+ * The last @tail lines a container wrote, each after its timestamp (stdout
+ * and stderr interleaved as written; @tty: it has a terminal, whose output is not multiplexed), at
+ * most @max_bytes of them (the newest kept). New string in *@text_out.
+ */
+int ukiyo__docker_container_logs(ukiyo_docker *d, const char *id, bool tty, int tail,
+                                 size_t max_bytes, char **text_out);
+
 /* As ukiyo__docker_call, with extra headers and a line callback for streamed bodies. */
 int ukiyo__docker_stream(ukiyo_docker *d, const char *method, const char *path,
                          const char *const *headers, http_line_fn on_line, void *payload);

@@ -184,6 +184,11 @@ static int new_result(transaction *tx)
     r->image = ukiyo__str_dup(tx->ref ? tx->ref : "");
     r->old_image_id = ukiyo__str_dup(json_string_value(json_object_get(tx->old, "Image")));
     r->container_id = ukiyo__str_dup(json_string_value(json_object_get(tx->old, "Id")));
+    json_t *labels = json_object_get(json_object_get(tx->old, "Config"), "Labels");
+    r->project =
+        ukiyo__str_dup(json_string_value(json_object_get(labels, UKIYO_LABEL_COMPOSE_PROJECT)));
+    r->service =
+        ukiyo__str_dup(json_string_value(json_object_get(labels, UKIYO_LABEL_COMPOSE_SERVICE)));
     tx->result = r;
     return r->container && r->image ? 0 : UKIYO_ENOMEM;
 }
@@ -227,6 +232,8 @@ static void record_failure(transaction *tx)
         .old_image_id = tx->result->old_image_id,
         .new_image_id = tx->result->new_image_id,
         .old_was_running = running,
+        .project = tx->result->project,
+        .service = tx->result->service,
     };
 
     log_warning("%s: %s failed before any change: %s", tx->name, tx->kind, tx->result->reason);
@@ -384,6 +391,8 @@ static int plan_journal(transaction *tx)
     j->old_name = ukiyo__str_printf("%s.ukiyo-old", tx->name);
     j->old_was_running =
         json_is_true(json_object_get(json_object_get(tx->old, "State"), "Running"));
+    j->project = ukiyo__str_dup(tx->result->project);
+    j->service = ukiyo__str_dup(tx->result->service);
     if (!j->container || !j->kind || !j->strategy || !j->image_ref || !j->old_container_id ||
         !j->old_image_id || !j->temp_name || !j->old_name)
         return UKIYO_ENOMEM;
@@ -537,24 +546,53 @@ static bool in_batch(const transaction *tx, const char *name)
 }
 
 /*
- * Recreate @dep to follow @tx's container. One the caller updates later
- * anyway is updated now instead (its own newest image, gated), once;
- * should that not leave it recreated (skipped, failed, rolled back), or for
- * any other, it is recreated on the exact image it runs.
+ * Is @dep a container compose started (its inspect document @doc) on the
+ * tag @tx's update just pulled? The tag has moved under it too, and left on
+ * its old image it would run what its compose file no longer names: compose
+ * recreates such a container at its next `up`, so it follows onto the new
+ * image instead. Any other follower keeps the exact image it runs.
  */
-static ukiyo_update_result *follow(transaction *tx, const char *dep)
+static bool compose_on_pulled_tag(const transaction *tx, json_t *doc)
+{
+    json_t *config = json_object_get(doc, "Config");
+    const char *dep_ref = json_string_value(json_object_get(config, "Image"));
+    ukiyo_image_ref *a = NULL, *b = NULL;
+    bool same = false;
+
+    if (!json_object_get(json_object_get(config, "Labels"), UKIYO_LABEL_COMPOSE_PROJECT))
+        return false;
+    if (tx->pull && strcmp(tx->kind, "update") == 0 && dep_ref &&
+        ukiyo_image_ref_parse(&a, tx->ref) == 0 && ukiyo_image_ref_parse(&b, dep_ref) == 0)
+        same = ukiyo_image_ref_same_tag(a, b) != 0;
+    ukiyo_image_ref_free(a);
+    ukiyo_image_ref_free(b);
+    ukiyo_error_clear();
+    return same;
+}
+
+/*
+ * Recreate @dep (its inspect document @doc) to follow @tx's container. One
+ * the caller updates later anyway, or a compose container on the very tag
+ * @tx pulled, is updated now instead (its own newest image, its own
+ * labels, gated), once; should that not leave it recreated (skipped,
+ * failed, rolled back), or for any other, it is recreated on the exact
+ * image it runs.
+ */
+static ukiyo_update_result *follow(transaction *tx, const char *dep, json_t *doc)
 {
     ukiyo_update_options opts = tx->opts;
     ukiyo_update_result *r = NULL;
     int err = 0;
+    bool batched = in_batch(tx, dep), on_pulled_tag = !batched && compose_on_pulled_tag(tx, doc);
 
     char *own = NULL; /* why its own update did not take */
 
     opts.image = NULL;
     opts.digest = NULL;
-    if (in_batch(tx, dep)) {
+    if (batched || on_pulled_tag) {
         opts.redeploy = 1; /* recreated even when its own image did not change */
-        err = run_kind(tx->u, "update", dep, &opts, true, tx->name, false, &r);
+        /* On the tag just pulled, the local tag is the newest: no second pull. */
+        err = run_kind(tx->u, "update", dep, &opts, batched, tx->name, false, &r);
         if (err == 0 && ukiyo_update_result_outcome(r) == UKIYO_OUTCOME_UPDATED)
             return r;
         own = ukiyo__str_printf("%s: %s",
@@ -601,7 +639,7 @@ static void redeploy_dependents(transaction *tx)
             continue;
         if (depends_on(doc, tx->journal.old_container_id, tx->name)) {
             ukiyo_update_result *r =
-                follow(tx, json_string_value(json_object_get(doc, "Name")) + 1);
+                follow(tx, json_string_value(json_object_get(doc, "Name")) + 1, doc);
             if (r && ukiyo__result_add_follower(tx->result, r) < 0)
                 ukiyo_update_result_free(r);
         }

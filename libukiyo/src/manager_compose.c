@@ -57,6 +57,8 @@ int ukiyo__compose_until_commit(transaction *tx)
     int err = ukiyo__transaction_step(tx, STEP_COMPOSE_UP);
 
     if (err == 0)
+        ukiyo__keep_old_logs(tx); /* compose removes the old container */
+    if (err == 0)
         err = compose_up_on(tx, &tx->compose, tx->journal.new_image_id, keep_tag);
     if (err == 0)
         err = find_new_container(tx);

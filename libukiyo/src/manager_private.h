@@ -22,6 +22,8 @@ struct ukiyo_update_result {
     char *container_id;
     char *strategy;
     char *follows; /* a follower: the container it followed */
+    char *project; /* compose's project and service, from its labels; NULL when not compose's */
+    char *service;
     ukiyo_update_outcome outcome;
     /* Containers recreated to follow this one (network namespace, links); owned. */
     ukiyo_update_result **followers;
@@ -100,6 +102,13 @@ int ukiyo__health_gate(ukiyo_docker *docker, const char *container_id, int timeo
 /* Tell the caller's phase callback, if any, that @phase begins. */
 void ukiyo__report_phase(const transaction *tx, ukiyo_update_phase phase, int elapsed_s,
                          int limit_s);
+
+/*
+ * Keep the old container's last lines with the update's history entry,
+ * before the old container goes (KEPT_LOG_LINES, KEPT_LOG_BYTES). A failure
+ * is logged and never fails the update.
+ */
+void ukiyo__keep_old_logs(transaction *tx);
 
 /* Put the old container back under its name, running if it ran (manager_transaction.c). */
 int ukiyo__restore_old_container(ukiyo_docker *d, const journal_entry *j);

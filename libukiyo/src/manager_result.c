@@ -34,6 +34,8 @@ UKIYO_EXTERN void ukiyo_update_result_free(ukiyo_update_result *r)
     free(r->container_id);
     free(r->strategy);
     free(r->follows);
+    free(r->project);
+    free(r->service);
     for (size_t i = 0; i < r->followers_count; i++)
         ukiyo_update_result_free(r->followers[i]);
     free(r->followers);
@@ -106,13 +108,30 @@ UKIYO_EXTERN const char *ukiyo_update_result_strategy(const ukiyo_update_result 
     return r->strategy;
 }
 
+UKIYO_EXTERN const char *ukiyo_update_result_project(const ukiyo_update_result *r)
+{
+    return r->project;
+}
+
+UKIYO_EXTERN const char *ukiyo_update_result_service(const ukiyo_update_result *r)
+{
+    return r->service;
+}
+
 json_t *ukiyo__update_result_to_json(const ukiyo_update_result *r)
 {
-    return json_pack("{s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}", "name", r->container,
-                     "image", r->image, "outcome", ukiyo_update_outcome_name(r->outcome), "reason",
-                     r->reason, "old_image_id", r->old_image_id, "new_image_id", r->new_image_id,
-                     "container_id", r->container_id, "strategy", r->strategy, "follows",
-                     r->follows);
+    json_t *doc =
+        json_pack("{s:s, s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?}", "name", r->container,
+                  "image", r->image, "outcome", ukiyo_update_outcome_name(r->outcome), "reason",
+                  r->reason, "old_image_id", r->old_image_id, "new_image_id", r->new_image_id,
+                  "container_id", r->container_id, "strategy", r->strategy, "follows", r->follows);
+
+    /* Only for compose's containers: the keys say which project and service. */
+    if (doc && r->project)
+        json_object_set_new(doc, "project", json_string(r->project));
+    if (doc && r->service)
+        json_object_set_new(doc, "service", json_string(r->service));
+    return doc;
 }
 
 UKIYO_EXTERN int ukiyo_update_result_json(char **json_out, const ukiyo_update_result *r)

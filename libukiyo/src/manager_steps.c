@@ -1,9 +1,10 @@
 /*
  * manager_steps.c - what both ways of recreating (manager_transaction.c
  * through the engine, manager_compose.c through compose) do alike: journal
- * each step before it is taken, and pin a reference to the image a
- * container must be created on.
+ * each step before it is taken, pin a reference to the image a container
+ * must be created on, and keep the old container's last logs.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,4 +61,23 @@ void ukiyo__unpin_reference(transaction *tx, pinned_reference *pin)
                     ukiyo_error_last());
     }
     free(pin->previous);
+}
+
+/* What is kept of the old container's logs: the newest lines, at most so many bytes. */
+#define KEPT_LOG_LINES 1000
+#define KEPT_LOG_BYTES (1 << 20)
+
+void ukiyo__keep_old_logs(transaction *tx)
+{
+    bool tty = json_is_true(json_object_get(json_object_get(tx->old, "Config"), "Tty"));
+    char *text = NULL;
+    int err = ukiyo__docker_container_logs(tx->docker, tx->journal.old_container_id, tty,
+                                           KEPT_LOG_LINES, KEPT_LOG_BYTES, &text);
+
+    if (err == 0)
+        err = ukiyo__journal_set_logs(tx->store, tx->journal.id, text);
+    if (err < 0)
+        log_warning("%s: the old container's logs were not kept: %s", tx->name, ukiyo_error_last());
+    ukiyo_error_clear();
+    free(text);
 }

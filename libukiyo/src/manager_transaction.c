@@ -270,6 +270,8 @@ static int remove_old(transaction *tx)
 {
     int err = ukiyo__transaction_step(tx, STEP_REMOVE_OLD);
 
+    if (err == 0)
+        ukiyo__keep_old_logs(tx);
     /* Never its volumes: the new container mounts them now. */
     if (err == 0)
         err = ukiyo_docker_container_remove(tx->docker, tx->journal.old_container_id,

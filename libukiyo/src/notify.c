@@ -161,10 +161,11 @@ UKIYO_EXTERN int ukiyo_update_result_event_json(char **json_out, const ukiyo_upd
     gmtime_r(&now, &tm);
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
     json_t *doc =
-        json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s, s:s}", "event",
+        json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s, s:s}", "event",
                   ukiyo_update_outcome_name(r->outcome), "container", r->container, "image",
                   r->image, "old_image_id", r->old_image_id, "new_image_id", r->new_image_id,
-                  "reason", r->reason, "strategy", r->strategy, "host", host, "time", when);
+                  "reason", r->reason, "strategy", r->strategy, "project", r->project, "service",
+                  r->service, "host", host, "time", when);
     char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     if (!text)
@@ -173,11 +174,16 @@ UKIYO_EXTERN int ukiyo_update_result_event_json(char **json_out, const ukiyo_upd
     return 0;
 }
 
-/* One line for people: "web updated to registry/app:1.2 on host" (new). */
+/*
+ * One line for people: "web updated (registry/app:1.2) on host"; a compose
+ * container as "shop/web (shop-web-1)".
+ */
 static char *summary(json_t *e, char **subject_out)
 {
     const char *event = json_string_value(json_object_get(e, "event"));
-    const char *name = json_string_value(json_object_get(e, "container"));
+    const char *container = json_string_value(json_object_get(e, "container"));
+    const char *project = json_string_value(json_object_get(e, "project"));
+    const char *service = json_string_value(json_object_get(e, "service"));
     const char *image = json_string_value(json_object_get(e, "image"));
     const char *reason = json_string_value(json_object_get(e, "reason"));
     const char *host = json_string_value(json_object_get(e, "host"));
@@ -186,10 +192,16 @@ static char *summary(json_t *e, char **subject_out)
                        : strcmp(event, "rolled-back") == 0 ? "rolled back"
                        : strcmp(event, "failed") == 0      ? "could not be updated"
                                                            : event;
-    name = name ? name : "?";
+    char *name = project && service ? ukiyo__str_printf("%s/%s (%s)", project, service,
+                                                        container ? container : "?")
+                                    : ukiyo__str_printf("%s", container ? container : "?");
+    if (!name)
+        return NULL;
     *subject_out = ukiyo__str_printf("ukiyo: %s %s", name, what);
-    return ukiyo__str_printf("%s %s (%s) on %s%s%s", name, what, image ? image : "?",
-                             host ? host : "?", reason ? ": " : "", reason ? reason : "");
+    char *line = ukiyo__str_printf("%s %s (%s) on %s%s%s", name, what, image ? image : "?",
+                                   host ? host : "?", reason ? ": " : "", reason ? reason : "");
+    free(name);
+    return line;
 }
 
 /* The body and headers one HTTP target gets. */

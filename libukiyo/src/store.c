@@ -109,6 +109,10 @@ static const char *const migrations[] = {
     "  reason TEXT NOT NULL,"
     "  rejected_ms INTEGER NOT NULL);"
     "CREATE UNIQUE INDEX rejected_one ON rejected(container, image_id);",
+    /* 10: the compose project and service of an update; the old container's last logs */
+    "ALTER TABLE updates ADD COLUMN project TEXT;"
+    "ALTER TABLE updates ADD COLUMN service TEXT;"
+    "ALTER TABLE updates ADD COLUMN old_logs TEXT;",
 };
 
 /*

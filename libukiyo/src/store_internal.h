@@ -76,6 +76,8 @@ typedef struct {
     char *old_name; /* what the old container is renamed to */
     bool old_was_running;
     char *step;
+    char *project; /* the compose project and service, NULL unless compose started it */
+    char *service;
 } journal_entry;
 
 /* Record a new transaction at STEP_PLANNED. UKIYO_ECONFLICT when the container has one open. */
@@ -83,6 +85,8 @@ int ukiyo__journal_begin(ukiyo_store *s, journal_entry *e);
 /* Record that @step is about to be taken. (A test hook may end the process here.) */
 int ukiyo__journal_step(ukiyo_store *s, int64_t id, const char *step);
 int ukiyo__journal_set_new_container(ukiyo_store *s, int64_t id, const char *container_id);
+/* Keep the old container's last logs with the update (they go when it is removed). */
+int ukiyo__journal_set_logs(ukiyo_store *s, int64_t id, const char *logs);
 /* Close a transaction: outcome "updated", "rolled-back" or "failed". */
 int ukiyo__journal_finish(ukiyo_store *s, int64_t id, const char *outcome, const char *reason);
 /*

@@ -15,6 +15,10 @@ struct ukiyo_history_entry {
     int64_t id;
     char *container;
     char *kind;
+    char *strategy;
+    char *project; /* compose's, or NULL */
+    char *service;
+    bool has_logs;
     char *image;
     char *old_image; /* the reference before, when a tag policy moved it */
     char *old_image_id;
@@ -81,15 +85,16 @@ int ukiyo__journal_begin(ukiyo_store *s, journal_entry *e)
 {
     static const char sql[] =
         "INSERT INTO updates (container, kind, strategy, image_ref, old_container_id, "
-        "old_image_id, new_image_id, temp_name, old_name, old_was_running, old_image_ref, step, "
-        "started_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-        "'" STEP_PLANNED "', ?12, ?12)";
+        "old_image_id, new_image_id, temp_name, old_name, old_was_running, old_image_ref, "
+        "project, service, step, started_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+        "?8, ?9, ?10, ?11, ?12, ?13, '" STEP_PLANNED "', ?14, ?14)";
     const char *params[] = {e->container,        e->kind,
                             e->strategy,         e->image_ref,
                             e->old_container_id, e->old_image_id,
                             e->new_image_id,     e->temp_name,
                             e->old_name,         e->old_was_running ? "1" : "0",
-                            e->old_image_ref};
+                            e->old_image_ref,    e->project,
+                            e->service};
     int err = exec_bound(s, sql, params, ARRAY_SIZE(params), -1);
 
     if (err == UKIYO_ECONFLICT)
@@ -122,6 +127,13 @@ int ukiyo__journal_set_new_container(ukiyo_store *s, int64_t id, const char *con
                       params, 1, id);
 }
 
+int ukiyo__journal_set_logs(ukiyo_store *s, int64_t id, const char *logs)
+{
+    const char *params[] = {logs};
+    return exec_bound(s, "UPDATE updates SET old_logs = ?1, updated_ms = ?2 WHERE id = ?3", params,
+                      1, id);
+}
+
 int ukiyo__journal_finish(ukiyo_store *s, int64_t id, const char *outcome, const char *reason)
 {
     const char *params[] = {outcome, reason};
@@ -137,12 +149,14 @@ int ukiyo__journal_record(ukiyo_store *s, const journal_entry *e, const char *ou
     static const char sql[] =
         "INSERT INTO updates (container, kind, strategy, image_ref, old_container_id, "
         "old_image_id, new_image_id, temp_name, old_name, old_was_running, old_image_ref, "
-        "outcome, reason, step, started_ms, updated_ms, finished_ms) VALUES (?1, ?2, ?3, ?4, ?5, "
-        "?6, ?7, '', '', ?8, ?9, ?10, ?11, '" STEP_PLANNED "', ?12, ?12, ?12)";
+        "outcome, reason, project, service, step, started_ms, updated_ms, finished_ms) VALUES "
+        "(?1, ?2, ?3, ?4, ?5, ?6, ?7, '', '', ?8, ?9, ?10, ?11, ?12, ?13, '" STEP_PLANNED "', "
+        "?14, ?14, ?14)";
     const char *params[] =
         {e->container,        e->kind,         e->strategy,     e->image_ref,
          e->old_container_id, e->old_image_id, e->new_image_id, e->old_was_running ? "1" : "0",
-         e->old_image_ref,    outcome,         reason};
+         e->old_image_ref,    outcome,         reason,          e->project,
+         e->service};
 
     return exec_bound(s, sql, params, ARRAY_SIZE(params), -1);
 }
@@ -211,6 +225,8 @@ void ukiyo__journal_entry_clear(journal_entry *e)
     free(e->temp_name);
     free(e->old_name);
     free(e->step);
+    free(e->project);
+    free(e->service);
     memset(e, 0, sizeof(*e));
 }
 
@@ -332,6 +348,10 @@ static void history_entry_from_row(ukiyo_history_entry *e, sqlite3_stmt *st)
     e->started_ms = sqlite3_column_int64(st, 8);
     e->finished_ms = sqlite3_column_int64(st, 9);
     e->old_image = column_dup(st, 10);
+    e->strategy = column_dup(st, 11);
+    e->project = column_dup(st, 12);
+    e->service = column_dup(st, 13);
+    e->has_logs = sqlite3_column_int(st, 14) != 0;
 }
 
 UKIYO_EXTERN int ukiyo_store_history(ukiyo_history **out, ukiyo_store *s, const char *container,
@@ -339,7 +359,8 @@ UKIYO_EXTERN int ukiyo_store_history(ukiyo_history **out, ukiyo_store *s, const 
 {
     static const char sql[] =
         "SELECT id, container, kind, image_ref, old_image_id, new_image_id, outcome, reason, "
-        "started_ms, COALESCE(finished_ms, 0), old_image_ref FROM updates "
+        "started_ms, COALESCE(finished_ms, 0), old_image_ref, strategy, project, service, "
+        "old_logs IS NOT NULL FROM updates "
         "WHERE (?1 IS NULL OR container = ?1) ORDER BY id DESC LIMIT ?2 OFFSET ?3";
     ukiyo_history *h;
     sqlite3_stmt *st = NULL;
@@ -374,6 +395,33 @@ UKIYO_EXTERN int ukiyo_store_history(ukiyo_history **out, ukiyo_store *s, const 
     return 0;
 }
 
+UKIYO_EXTERN int ukiyo_store_history_logs(char **logs_out, ukiyo_store *s, int64_t entry_id)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (!s || !logs_out)
+        return ukiyo__error_set(UKIYO_EINVAL, "history: NULL argument");
+    *logs_out = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT old_logs FROM updates WHERE id = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
+        return sql_error(s, "prepare");
+    sqlite3_bind_int64(st, 1, entry_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL &&
+        !(*logs_out = column_dup(st, 0)))
+        rc = SQLITE_NOMEM;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return sql_error(s, "reading the kept logs");
+    if (!*logs_out)
+        return ukiyo__error_set(UKIYO_ENOTFOUND,
+                                rc == SQLITE_ROW ? "history entry %lld kept no logs"
+                                                 : "no history entry %lld",
+                                (long long)entry_id);
+    return 0;
+}
+
 UKIYO_EXTERN size_t ukiyo_history_count(const ukiyo_history *h)
 {
     return h ? h->count : 0;
@@ -392,6 +440,9 @@ UKIYO_EXTERN void ukiyo_history_free(ukiyo_history *h)
         ukiyo_history_entry *e = &h->entries[i];
         free(e->container);
         free(e->kind);
+        free(e->strategy);
+        free(e->project);
+        free(e->service);
         free(e->image);
         free(e->old_image);
         free(e->old_image_id);
@@ -416,6 +467,26 @@ UKIYO_EXTERN const char *ukiyo_history_entry_container(const ukiyo_history_entry
 UKIYO_EXTERN const char *ukiyo_history_entry_kind(const ukiyo_history_entry *e)
 {
     return e->kind;
+}
+
+UKIYO_EXTERN const char *ukiyo_history_entry_strategy(const ukiyo_history_entry *e)
+{
+    return e->strategy;
+}
+
+UKIYO_EXTERN const char *ukiyo_history_entry_project(const ukiyo_history_entry *e)
+{
+    return e->project;
+}
+
+UKIYO_EXTERN const char *ukiyo_history_entry_service(const ukiyo_history_entry *e)
+{
+    return e->service;
+}
+
+UKIYO_EXTERN int ukiyo_history_entry_has_logs(const ukiyo_history_entry *e)
+{
+    return e->has_logs;
 }
 
 UKIYO_EXTERN const char *ukiyo_history_entry_image(const ukiyo_history_entry *e)
@@ -462,12 +533,15 @@ UKIYO_EXTERN int ukiyo_history_entry_json(char **json_out, const ukiyo_history_e
 {
     if (!e || !json_out)
         return ukiyo__error_set(UKIYO_EINVAL, "history: NULL argument");
-    json_t *doc = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:I, s:I}", "id",
-                            (json_int_t)e->id, "container", e->container, "kind", e->kind, "image",
-                            e->image, "old_image", ukiyo_history_entry_old_image(e), "old_image_id",
-                            e->old_image_id, "new_image_id", e->new_image_id, "outcome", e->outcome,
-                            "reason", e->reason, "started_ms", (json_int_t)e->started_ms,
-                            "finished_ms", (json_int_t)e->finished_ms);
+    json_t *doc =
+        json_pack("{s:I, s:s, s:s, s:s?, s:s?, s:s?, s:b, s:s, s:s, s:s?, s:s?, s:s?, "
+                  "s:s?, s:I, s:I}",
+                  "id", (json_int_t)e->id, "container", e->container, "kind", e->kind, "strategy",
+                  e->strategy, "project", e->project, "service", e->service, "logs_kept",
+                  e->has_logs, "image", e->image, "old_image", ukiyo_history_entry_old_image(e),
+                  "old_image_id", e->old_image_id, "new_image_id", e->new_image_id, "outcome",
+                  e->outcome, "reason", e->reason, "started_ms", (json_int_t)e->started_ms,
+                  "finished_ms", (json_int_t)e->finished_ms);
     char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     if (!text)

@@ -196,7 +196,8 @@ UKIYO_EXTERN void ukiyo_update_result_free(ukiyo_update_result *result);
 /**
  * The result as JSON: {"name", "image", "outcome", "reason",
  * "old_image_id", "new_image_id", "container_id", "strategy", "follows"
- * (a follower: the container it followed)}, absent
+ * (a follower: the container it followed), "project", "service" (a compose
+ * container's project and service)}, absent
  * values left out (what ukiyoctl prints and a job's results hold).
  * @param json_out new string; free with ukiyo_string_free
  */
@@ -215,8 +216,11 @@ UKIYO_EXTERN const char *ukiyo_update_result_old_image_id(const ukiyo_update_res
 UKIYO_EXTERN const char *ukiyo_update_result_new_image_id(const ukiyo_update_result *r);
 /** The ID of the container that carries the name now. Borrowed or NULL. */
 UKIYO_EXTERN const char *ukiyo_update_result_container_id(const ukiyo_update_result *r);
-/** "stop-first" or "start-first": what was used. Borrowed or NULL. */
+/** "stop-first", "start-first" or "compose": what was used. Borrowed or NULL. */
 UKIYO_EXTERN const char *ukiyo_update_result_strategy(const ukiyo_update_result *r);
+/** A compose container's project and service (its labels). Borrowed or NULL. */
+UKIYO_EXTERN const char *ukiyo_update_result_project(const ukiyo_update_result *r);
+UKIYO_EXTERN const char *ukiyo_update_result_service(const ukiyo_update_result *r);
 
 /**
  * The containers recreated to follow this one (in its network namespace, or

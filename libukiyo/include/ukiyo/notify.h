@@ -73,7 +73,8 @@ UKIYO_EXTERN const char *ukiyo_notifier_target_name(const ukiyo_notifier *notifi
 /**
  * The event for an update's result, as JSON: {"event": "updated" |
  * "rolled-back" | "failed" | ..., "container", "image", "old_image_id",
- * "new_image_id", "reason", "strategy", "host", "time" (RFC 3339, UTC)}.
+ * "new_image_id", "reason", "strategy", "project" and "service" (a compose
+ * container's), "host", "time" (RFC 3339, UTC)}, absent values left out.
  * This is the body a generic webhook target receives.
  * @param json_out new string; free with ukiyo_string_free
  */

@@ -141,10 +141,26 @@ UKIYO_EXTERN const char *ukiyo_history_entry_image(const ukiyo_history_entry *e)
  * else the same as ukiyo_history_entry_image(). Borrowed.
  */
 UKIYO_EXTERN const char *ukiyo_history_entry_old_image(const ukiyo_history_entry *e);
+/** "stop-first", "start-first" or "compose" (compose recreated it), or NULL. Borrowed. */
+UKIYO_EXTERN const char *ukiyo_history_entry_strategy(const ukiyo_history_entry *e);
+/** The compose project and service of the container, or NULL when compose did not start it. */
+UKIYO_EXTERN const char *ukiyo_history_entry_project(const ukiyo_history_entry *e);
+UKIYO_EXTERN const char *ukiyo_history_entry_service(const ukiyo_history_entry *e);
+/** 1 when the old container's last logs were kept (ukiyo_store_history_logs), else 0. */
+UKIYO_EXTERN int ukiyo_history_entry_has_logs(const ukiyo_history_entry *e);
 /**
- * The entry as JSON: {"id", "container", "kind", "image", "old_image",
- * "old_image_id", "new_image_id", "outcome", "reason", "started_ms",
- * "finished_ms"} (what ukiyod and ukiyoctl print).
+ * The last lines the replaced container wrote (stdout and stderr, at most
+ * 1000 lines and 1 MiB), kept with update @p entry_id before the container
+ * was removed.
+ * @param logs_out new string; free with ukiyo_string_free
+ * @return 0, or UKIYO_ENOTFOUND: no such entry, or it kept none
+ */
+UKIYO_EXTERN int ukiyo_store_history_logs(char **logs_out, ukiyo_store *store, int64_t entry_id);
+/**
+ * The entry as JSON: {"id", "container", "kind", "strategy", "project",
+ * "service", "logs_kept", "image", "old_image", "old_image_id",
+ * "new_image_id", "outcome", "reason", "started_ms", "finished_ms"}
+ * (what ukiyod and ukiyoctl print; project and service only for compose's).
  * @param json_out new string; free with ukiyo_string_free
  */
 UKIYO_EXTERN int ukiyo_history_entry_json(char **json_out, const ukiyo_history_entry *e);
