@@ -438,6 +438,11 @@ START_TEST(ukiyoctl_takes_a_project_and_its_services)
     ck_assert_int_eq(ukiyoctl(&out, args), 0);
     ck_assert_msg(strstr(out, "update-available") && strstr(out, "up-to-date"), "%s", out);
     free(out);
+    /* A line in api's log (what its process writes to its standard output). */
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker exec %s /bin/busybox sh -c 'echo api is up > /proc/1/fd/1'",
+                             api),
+                     0);
     snprintf(args, sizeof(args), "update --min-uptime 2 --project %s api", p.name);
     ck_assert_int_eq(ukiyoctl(&out, args), 0);
     char updated[300];
@@ -463,6 +468,15 @@ START_TEST(ukiyoctl_takes_a_project_and_its_services)
     json_decref(entries);
     free(out);
     ck_assert_int_eq(ukiyoctl(&out, args), 0);
+    char *by_id = out;
+    ck_assert_msg(strstr(by_id, " api is up\n"), "%s", by_id); /* after its timestamp */
+    snprintf(args, sizeof(args), "history --logs %s", api);
+    ck_assert_int_eq(ukiyoctl(&out, args), 0);
+    ck_assert_str_eq(out, by_id); /* by name: its newest entry's */
+    free(by_id);
+    free(out);
+    ck_assert_int_eq(ukiyoctl(&out, "history --logs ukiyo-no-such-container"), 1);
+    ck_assert_msg(strstr(out, "no entry of ukiyo-no-such-container kept"), "%s", out);
     free(out);
     ck_assert_int_eq(ukiyoctl(&out, "history --logs 987654321"), 1);
     ck_assert_msg(strstr(out, "987654321"), "%s", out);
@@ -574,6 +588,134 @@ START_TEST(ukiyod_updates_a_service_on_the_registry_notification)
 }
 END_TEST
 
+/* Update @service natively with @timeout_s for compose; the result (new). */
+static ukiyo_update_result *update_natively(const project *p, const char *service, int timeout_s)
+{
+    ukiyo_update_options opts = UKIYO_UPDATE_OPTIONS_INIT;
+    ukiyo_update_result *r = NULL;
+    char *name = container(p, service);
+
+    opts.min_uptime_s = 2;
+    opts.compose = UKIYO_COMPOSE_NATIVE;
+    opts.compose_timeout_s = timeout_s;
+    ck_assert_msg(ukiyo_update(&r, u, name, &opts) == 0, "update %s: %s", name, ukiyo_error_last());
+    free(name);
+    return r;
+}
+
+/* @service's container is the one @before was, running, and its tag is on @image_id again. */
+static void assert_left_as_it_was(const project *p, const char *service, json_t *before,
+                                  const char *ref, const char *image_id)
+{
+    json_t *now = inspect_service(p, service);
+    ck_assert_str_eq(json_string_value(json_object_get(now, "Id")),
+                     json_string_value(json_object_get(before, "Id")));
+    ck_assert(json_is_true(json_object_get(json_object_get(now, "State"), "Running")));
+    char *tagged = image_id_of(ref);
+    ck_assert_str_eq(tagged, image_id);
+    free(tagged);
+    json_decref(now);
+}
+
+/*
+ * A compose program that fails, one that hangs, a compose file that no
+ * longer parses or is gone: each said clearly, naming the program or the
+ * file, and the container left as it was (the failing compose programs are
+ * scripts put before the real one on PATH).
+ */
+START_TEST(failing_compose_and_bad_files_leave_the_project_as_it_was)
+{
+    project p = project_up("ukiyo-test/healthy:v2");
+    json_t *before = inspect_service(&p, "db");
+    char *v1 = strdup(json_string_value(json_object_get(before, "Image")));
+    char *path = strdup(getenv("PATH")), fake_path[1200], file[300], *out = NULL;
+
+    release(p.db, "ukiyo-test/healthy:v2");
+    ck_assert_int_eq(test_sh(NULL,
+                             "mkdir -p %s/fake && cd %s/fake && "
+                             "printf '#!/bin/sh\\necho \"ERROR: pretend compose broke\" >&2\\nexit "
+                             "1\\n' > fails && printf '#!/bin/sh\\nexec sleep 41.5\\n' > hangs && "
+                             "chmod +x fails hangs",
+                             p.dir, p.dir),
+                     0);
+    snprintf(fake_path, sizeof(fake_path), "%s/fake/bin:%s", p.dir, path);
+    setenv("PATH", fake_path, 1);
+
+    /* Compose fails: its message, nothing changed, the release not held against the image. */
+    test_sh(NULL, "mkdir -p %s/fake/bin && ln -sf ../fails %s/fake/bin/docker-compose", p.dir,
+            p.dir);
+    ukiyo_update_result *r = update_natively(&p, "db", 0);
+    ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_FAILED);
+    ck_assert_msg(strstr(ukiyo_update_result_reason(r), "docker-compose up db") &&
+                      strstr(ukiyo_update_result_reason(r),
+                             "failed with status 1: ERROR: pretend compose broke") &&
+                      strstr(ukiyo_update_result_reason(r), "left as it was"),
+                  "%s", ukiyo_update_result_reason(r));
+    assert_left_as_it_was(&p, "db", before, p.db, v1);
+    ukiyo_update_result_free(r);
+
+    /* Compose hangs: stopped at its deadline, with what it started, nothing changed. */
+    test_sh(NULL, "ln -sf ../hangs %s/fake/bin/docker-compose", p.dir);
+    r = update_natively(&p, "db", 2);
+    ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_FAILED);
+    ck_assert_msg(strstr(ukiyo_update_result_reason(r), "took longer than 2 s and was stopped"),
+                  "%s", ukiyo_update_result_reason(r));
+    assert_left_as_it_was(&p, "db", before, p.db, v1);
+    ck_assert_int_ne(test_sh(NULL, "pgrep -f 'sleep 41[.]5'"), 0);
+    ukiyo_update_result_free(r);
+    setenv("PATH", path, 1);
+
+    /* A compose file that no longer parses: the order says which file and where. */
+    snprintf(file, sizeof(file), "%s/docker-compose.yml", p.dir);
+    test_sh(NULL, "cp %s %s.good && printf 'services: [\\n' >> %s", file, file, file);
+    char *db = container(&p, "db"), *api = container(&p, "api");
+    const char *both[] = {api, db};
+    ukiyo_string_list *order = NULL;
+    ck_assert_int_eq(ukiyo_update_order(&order, u, both, 2), UKIYO_EINVAL);
+    ck_assert_msg(strstr(ukiyo_error_last(), file) && strstr(ukiyo_error_last(), "line"), "%s",
+                  ukiyo_error_last());
+    /* ukiyoctl says it too, and changes nothing. */
+    char args[400];
+    snprintf(args, sizeof(args), "update --project %s", p.name);
+    ck_assert_int_eq(ukiyoctl(&out, args), 1);
+    ck_assert_msg(strstr(out, file), "%s", out);
+    free(out);
+    /* Compose itself refuses it when asked to recreate: its words, nothing changed. */
+    r = update_natively(&p, "db", 0);
+    ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_FAILED);
+    ck_assert_msg(strstr(ukiyo_update_result_reason(r), "docker-compose up db") &&
+                      strstr(ukiyo_update_result_reason(r), "left as it was"),
+                  "%s", ukiyo_update_result_reason(r));
+    assert_left_as_it_was(&p, "db", before, p.db, v1);
+    ukiyo_update_result_free(r);
+
+    /* A compose file that is gone: native is refused, naming it. */
+    test_sh(NULL, "rm %s", file);
+    r = update_natively(&p, "db", 0);
+    ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_FAILED);
+    ck_assert_msg(strstr(ukiyo_update_result_reason(r), "cannot read its file") &&
+                      strstr(ukiyo_update_result_reason(r), file),
+                  "%s", ukiyo_update_result_reason(r));
+    assert_left_as_it_was(&p, "db", before, p.db, v1);
+    ukiyo_update_result_free(r);
+
+    /* Back in order, the same release goes in: none of that rejected it. */
+    test_sh(NULL, "mv %s.good %s", file, file);
+    r = update_natively(&p, "db", 0);
+    ck_assert_msg(ukiyo_update_result_outcome(r) == UKIYO_OUTCOME_UPDATED, "%s",
+                  ukiyo_update_result_reason(r));
+    ukiyo_update_result_free(r);
+    assert_compose_recreates_nothing(&p);
+
+    free(db);
+    free(api);
+    free(path);
+    free(v1);
+    json_decref(before);
+    project_down(&p);
+}
+END_TEST
+
 START_TEST(ukiyod_takes_only_a_known_compose_mode)
 {
     static const char *const bad[] = {"--compose bogus", "--compose NATIVE", "--compose ''"};
@@ -602,6 +744,7 @@ int main(void)
     tcase_add_test(tc, without_a_compose_program_the_engine_recreates_it);
     tcase_add_test(tc, ukiyoctl_takes_a_project_and_its_services);
     tcase_add_test(tc, ukiyod_updates_a_service_on_the_registry_notification);
+    tcase_add_test(tc, failing_compose_and_bad_files_leave_the_project_as_it_was);
     tcase_add_test(tc, ukiyod_takes_only_a_known_compose_mode);
     suite_add_tcase(s, tc);
     return test_run_suite(s);

@@ -39,14 +39,48 @@ static void add_row(ctl_table *t, const ukiyo_history_entry *e)
     ctl_table_add(t, cells);
 }
 
-/* The old container's last lines, kept when entry @id removed it. */
-static int print_logs(const ctl_options *opts, long long id)
+static bool parse_positive(const char *text, long long *out)
+{
+    char *end;
+    *out = strtoll(text, &end, 10);
+    return *out > 0 && !*end;
+}
+
+/* The newest entry of container @name that kept logs: its ID, or 0 (with a message). */
+static long long newest_with_logs(ukiyo_store *s, const char *name)
+{
+    ukiyo_history *h = NULL;
+    long long id = 0;
+
+    int err = ukiyo_store_history(&h, s, name, 0, 1000);
+
+    if (err < 0) {
+        ctl_fail("history", err);
+        return 0;
+    }
+    for (size_t i = 0; !id && i < ukiyo_history_count(h); i++)
+        if (ukiyo_history_entry_has_logs(ukiyo_history_get(h, i)))
+            id = ukiyo_history_entry_id(ukiyo_history_get(h, i));
+    ukiyo_history_free(h);
+    if (!id)
+        fprintf(stderr, "ukiyoctl: history: no entry of %s kept its old container's logs\n", name);
+    return id;
+}
+
+/* The old container's last lines, kept when entry @which (an ID, or a container's newest) removed
+ * it. */
+static int print_logs(const ctl_options *opts, const char *which)
 {
     char *logs = NULL;
+    long long id = 0;
     ukiyo *u = ctl_open_with_store(opts);
 
     if (!u)
         return EXIT_FAILED;
+    if (!parse_positive(which, &id) && !(id = newest_with_logs(ukiyo_get_store(u), which))) {
+        ukiyo_close(u);
+        return EXIT_FAILED;
+    }
     int err = ukiyo_store_history_logs(&logs, ukiyo_get_store(u), id);
     ukiyo_close(u);
     if (err < 0)
@@ -54,13 +88,6 @@ static int print_logs(const ctl_options *opts, long long id)
     fputs(logs, stdout);
     ukiyo_string_free(logs);
     return EXIT_OK;
-}
-
-static bool parse_positive(const char *text, long long *out)
-{
-    char *end;
-    *out = strtoll(text, &end, 10);
-    return *out > 0 && !*end;
 }
 
 static int run_history(const ctl_options *opts, int argc, char **argv)
@@ -71,12 +98,13 @@ static int run_history(const ctl_options *opts, int argc, char **argv)
     static const char *const headings[] = {"ID",      "WHEN", "CONTAINER", "SERVICE", "KIND",
                                            "OUTCOME", "FROM", "TO",        "REASON"};
     ukiyo_history *h = NULL;
-    long long limit = 50, logs_of = 0;
+    long long limit = 50;
+    const char *logs_of = NULL;
     int c, err;
 
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         if (!((c == 'l' && parse_positive(optarg, &limit)) ||
-              (c == 'L' && parse_positive(optarg, &logs_of)))) {
+              (c == 'L' && (logs_of = optarg)[0]))) {
             ctl_usage(&cmd_history, stderr);
             return EXIT_USAGE;
         }
@@ -112,10 +140,11 @@ const ctl_command cmd_history = {
     .name = "history",
     .summary = "Show past updates, rollbacks and failures, newest first",
     .usage = "Usage: ukiyoctl history [--limit N] [--json] [NAME]\n"
-             "       ukiyoctl history --logs ID\n\n"
+             "       ukiyoctl history --logs ID|NAME\n\n"
              "  --limit N   at most N entries (default 50)\n"
-             "  --logs ID   the last lines the old container of entry ID wrote before the\n"
-             "              update removed it (up to 1000 lines, 1 MiB)\n"
+             "  --logs ID   the last lines the old container of entry ID (or of container\n"
+             "              NAME's newest entry that kept them) wrote before the update\n"
+             "              removed it (1000 lines unless --keep-logs said otherwise)\n"
              "  --json      objects with id, container, kind, image, old_image (another tag\n"
              "              when a tag policy moved it), old_image_id, new_image_id,\n"
              "              outcome, reason, strategy, project, service, logs_kept,\n"

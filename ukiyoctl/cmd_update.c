@@ -248,6 +248,8 @@ static int parse_update_args(update_args *a, int argc, char **argv, const ctl_co
                                              {"force", no_argument, NULL, 'f'},
                                              {"project", required_argument, NULL, 'p'},
                                              {"compose", required_argument, NULL, 'C'},
+                                             {"compose-timeout", required_argument, NULL, 'T'},
+                                             {"keep-logs", required_argument, NULL, 'L'},
                                              {NULL, 0, NULL, 0}};
     int c;
 
@@ -285,6 +287,14 @@ static int parse_update_args(update_args *a, int argc, char **argv, const ctl_co
             break;
         case 'u':
             if ((a->opts.min_uptime_s = ctl_seconds("--min-uptime", optarg)) < 0)
+                return -1;
+            break;
+        case 'T':
+            if ((a->opts.compose_timeout_s = ctl_seconds("--compose-timeout", optarg)) < 0)
+                return -1;
+            break;
+        case 'L':
+            if ((a->opts.kept_log_lines = ctl_log_lines("--keep-logs", optarg)) == 0)
                 return -1;
             break;
         default: ctl_usage(cmd, stderr); return -1;
@@ -348,6 +358,9 @@ static int run_updates(const ctl_options *opts, int argc, char **argv, const ctl
     "                          service from the project's files, or recreate through the\n"        \
     "                          engine (default: the ukiyo.compose label, else native where\n"      \
     "                          the files are readable here and compose is installed)\n"            \
+    "  --compose-timeout S     seconds compose has to recreate a service (default 300)\n"          \
+    "  --keep-logs N           lines of the old container's logs kept with its history\n"          \
+    "                          entry (default 1000, at most 1 MiB; 0: none)\n"                     \
     "  --json                  one object per container: name, image, outcome, reason,\n"          \
     "                          old_image_id, new_image_id, container_id, strategy\n\n"             \
     "Outcomes: fresh, updated, rolled-back, failed, skipped, planned. Exit status 0\n"             \

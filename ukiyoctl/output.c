@@ -71,6 +71,19 @@ int ctl_seconds(const char *name, const char *value)
     return (int)s;
 }
 
+int ctl_log_lines(const char *name, const char *value)
+{
+    char *end;
+    long n = strtol(value, &end, 10);
+
+    if (*end || !value[0] || n < 0 || n > 100000) {
+        fprintf(stderr, "ukiyoctl: %s wants a number of lines from 0 to 100000, not \"%s\"\n", name,
+                value);
+        return 0;
+    }
+    return n == 0 ? -1 : (int)n;
+}
+
 int ctl_fail(const char *what, int code)
 {
     const char *detail = ukiyo_error_last();

@@ -52,6 +52,9 @@ ukiyo *ctl_open_with_store(const ctl_options *opts);
 ukiyo *ctl_open_with_store_if_any(const ctl_options *opts);
 /* Parse a positive number of seconds for option @name; -1 (after a message) when invalid. */
 int ctl_seconds(const char *name, const char *value);
+/* --keep-logs N as ukiyo_update_options.kept_log_lines (0 lines: -1, none); 0 and a message when
+ * bad. */
+int ctl_log_lines(const char *name, const char *value);
 /* Print "ukiyoctl: <what>: <strerror>: <last error>" to stderr; returns EXIT_FAILED. */
 int ctl_fail(const char *what, int code);
 /* Print a JSON document on stdout and release it. */

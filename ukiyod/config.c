@@ -43,6 +43,11 @@ static void usage(FILE *to)
             "                         (compose, from the project's files), api (the\n"
             "                         engine) or auto (UKIYO_COMPOSE; default auto: the\n"
             "                         ukiyo.compose label, else native where it can)\n"
+            "  --compose-timeout SECONDS  time compose has to recreate a service\n"
+            "                         (UKIYO_COMPOSE_TIMEOUT; default 300)\n"
+            "  --keep-logs LINES      lines of an old container's logs kept with its history\n"
+            "                         entry, at most 1 MiB (UKIYO_KEEP_LOGS; default 1000;\n"
+            "                         0: none)\n"
             "  --poll INTERVAL        pull mode: check every container's image this often\n"
             "                         (30s, 15m, 6h; UKIYO_POLL; default: only containers\n"
             "                         labelled ukiyo.poll)\n"
@@ -169,6 +174,16 @@ static int parse_compose_mode(const char *value, ukiyo_compose_mode *out)
     return -1;
 }
 
+/* As ukiyo_update_options.kept_log_lines: 0 lines is -1 (none). */
+static int parse_kept_log_lines(const char *value, int *out)
+{
+    unsigned long long n;
+    if (parse_number(value, 0, 100000, &n) < 0)
+        return -1;
+    *out = n == 0 ? -1 : (int)n;
+    return 0;
+}
+
 static int apply(daemon_config *cfg, int opt, const char *value)
 {
     char *end;
@@ -180,6 +195,8 @@ static int apply(daemon_config *cfg, int opt, const char *value)
     case 't': cfg->api_token_file = value; return 0;
     case 'e': cfg->label_enable = true; return 0;
     case 'c': return parse_compose_mode(value, &cfg->compose);
+    case 'o': return parse_unsigned(value, 1, 24 * 3600, &cfg->compose_timeout_s);
+    case 'k': return parse_kept_log_lines(value, &cfg->kept_log_lines);
     case 'a': return add_alias(cfg, value);
     case 'n': return add_notify(cfg, value);
     case 's': cfg->webhook_secret_file = value; return 0;
@@ -231,7 +248,9 @@ static int apply_environment(daemon_config *cfg)
                 {"UKIYO_POLL", 'p'},
                 {"UKIYO_POLL_JITTER", 'j'},
                 {"UKIYO_SCHEDULE", 'S'},
-                {"UKIYO_COMPOSE", 'c'}};
+                {"UKIYO_COMPOSE", 'c'},
+                {"UKIYO_COMPOSE_TIMEOUT", 'o'},
+                {"UKIYO_KEEP_LOGS", 'k'}};
 
     cfg->listen = env_or("UKIYO_LISTEN", DEFAULT_LISTEN);
     cfg->db_path = env_or("UKIYO_DB", DEFAULT_DB);
@@ -313,6 +332,8 @@ int config_parse(daemon_config *cfg, int argc, char **argv)
                                              {"webhook-secret-file", required_argument, NULL, 's'},
                                              {"label-enable", no_argument, NULL, 'e'},
                                              {"compose", required_argument, NULL, 'c'},
+                                             {"compose-timeout", required_argument, NULL, 'o'},
+                                             {"keep-logs", required_argument, NULL, 'k'},
                                              {"registry-alias", required_argument, NULL, 'a'},
                                              {"log-format", required_argument, NULL, 'f'},
                                              {"log-level", required_argument, NULL, 'v'},

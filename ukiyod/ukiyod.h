@@ -21,6 +21,8 @@ typedef struct {
     const char *webhook_secret_file; /* NULL: <db dir>/webhook-secret, generated */
     bool label_enable;
     ukiyo_compose_mode compose; /* who recreates compose's containers (ukiyo_update_options) */
+    unsigned compose_timeout_s; /* 0: the library's default */
+    int kept_log_lines;         /* 0: the library's default; -1: none */
     const char *registry_aliases[17]; /* NULL-terminated "a=b" */
     log_format log_format;
     ukiyo_log_level log_level;

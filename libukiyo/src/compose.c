@@ -218,15 +218,17 @@ static const char **up_argv(const compose_program *prog, const compose_origin *o
 }
 
 int ukiyo__compose_recreate(const compose_program *prog, const compose_origin *o,
-                            const char *docker_host)
+                            const char *docker_host, int timeout_s)
 {
+    if (timeout_s <= 0)
+        timeout_s = UKIYO__COMPOSE_TIMEOUT_S;
     char *host_env = docker_host ? ukiyo__str_printf("DOCKER_HOST=%s", docker_host) : NULL;
     const char *env[] = {host_env, "COMPOSE_INTERACTIVE_NO_CLI=1", NULL};
     const char **argv = up_argv(prog, o);
     process_spec spec = {.argv = argv,
                          .cwd = o->working_dir,
                          .env = host_env ? env : env + 1,
-                         .timeout_ms = UKIYO__COMPOSE_TIMEOUT_S * 1000,
+                         .timeout_ms = timeout_s * 1000,
                          .output_max = COMPOSE_OUTPUT_MAX};
     process_result run;
     char words[400];
@@ -239,7 +241,7 @@ int ukiyo__compose_recreate(const compose_program *prog, const compose_origin *o
     if (run.timed_out)
         err = ukiyo__error_set(UKIYO_ETIMEOUT,
                                "%s up %s (project %s) took longer than %d s and was stopped",
-                               prog->name, o->service, o->project, UKIYO__COMPOSE_TIMEOUT_S);
+                               prog->name, o->service, o->project, timeout_s);
     else if (run.not_found)
         err = ukiyo__error_set(UKIYO_EIO, "cannot run %s (%s)", prog->name, prog->path);
     else if (run.exit_status != 0)

@@ -66,9 +66,10 @@ int ukiyo__compose_files_readable(const compose_origin *o);
  * directory, files and env files, against the engine at @docker_host.
  * 0 once compose succeeded; UKIYO_EIO with the program, its exit status
  * and its last words when it failed, UKIYO_ETIMEOUT when it took longer
- * than UKIYO__COMPOSE_TIMEOUT_S (it is killed).
+ * than @timeout_s (0: UKIYO__COMPOSE_TIMEOUT_S; it is killed with its
+ * children).
  */
 int ukiyo__compose_recreate(const compose_program *prog, const compose_origin *o,
-                            const char *docker_host);
+                            const char *docker_host, int timeout_s);
 
 #endif

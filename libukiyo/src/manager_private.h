@@ -56,6 +56,7 @@ typedef struct {
     bool from_compose;
     compose_origin compose;
     bool compose_native;             /* compose recreates it (manager_compose.c) */
+    bool compose_untouched;          /* compose failed and left the old container as it was */
     compose_program compose_program; /* the one found, when compose_native */
     char *compose_why;               /* why it is recreated the way it is, for the plan */
     char *compose_refusal;           /* native asked for and impossible: why */
@@ -87,7 +88,9 @@ void ukiyo__unpin_reference(transaction *tx, pinned_reference *pin);
 /* Compose-native (manager_compose.c): up to the gate's verdict; undo; reconcile. */
 int ukiyo__compose_until_commit(transaction *tx);
 int ukiyo__compose_undo(ukiyo_docker *d, const compose_program *prog, const compose_origin *o,
-                        const journal_entry *j);
+                        const journal_entry *j, int timeout_s);
+/* Compose failed before it changed anything: end @tx failed, with @reason. */
+int ukiyo__compose_failed_untouched(transaction *tx, const char *reason);
 int ukiyo__compose_reconcile(ukiyo_docker *d, const journal_entry *j);
 
 /*
@@ -105,8 +108,8 @@ void ukiyo__report_phase(const transaction *tx, ukiyo_update_phase phase, int el
 
 /*
  * Keep the old container's last lines with the update's history entry,
- * before the old container goes (KEPT_LOG_LINES, KEPT_LOG_BYTES). A failure
- * is logged and never fails the update.
+ * before the old container goes (opts.kept_log_lines, at most
+ * KEPT_LOG_BYTES). A failure is logged and never fails the update.
  */
 void ukiyo__keep_old_logs(transaction *tx);
 

@@ -70,9 +70,13 @@ void ukiyo__unpin_reference(transaction *tx, pinned_reference *pin)
 void ukiyo__keep_old_logs(transaction *tx)
 {
     bool tty = json_is_true(json_object_get(json_object_get(tx->old, "Config"), "Tty"));
+    int lines = tx->opts.kept_log_lines ? tx->opts.kept_log_lines : KEPT_LOG_LINES;
     char *text = NULL;
-    int err = ukiyo__docker_container_logs(tx->docker, tx->journal.old_container_id, tty,
-                                           KEPT_LOG_LINES, KEPT_LOG_BYTES, &text);
+
+    if (lines < 0)
+        return;
+    int err = ukiyo__docker_container_logs(tx->docker, tx->journal.old_container_id, tty, lines,
+                                           KEPT_LOG_BYTES, &text);
 
     if (err == 0)
         err = ukiyo__journal_set_logs(tx->store, tx->journal.id, text);

@@ -403,9 +403,12 @@ static int roll_back(transaction *tx, int cause)
 
     snprintf(reason, sizeof(reason), "%s", ukiyo_error_last());
     log_warning("%s: rolling back: %s", tx->name, reason);
+    if (tx->compose_native && tx->compose_untouched)
+        return ukiyo__compose_failed_untouched(tx, reason);
     err = ukiyo__transaction_step(tx, STEP_ROLLBACK);
     if (err == 0 && tx->compose_native)
-        err = ukiyo__compose_undo(tx->docker, &tx->compose_program, &tx->compose, &tx->journal);
+        err = ukiyo__compose_undo(tx->docker, &tx->compose_program, &tx->compose, &tx->journal,
+                                  tx->opts.compose_timeout_s);
     if (err == 0 && !tx->compose_native)
         err = remove_new_container(tx->docker, &tx->journal);
     if (err == 0 && !tx->compose_native)

@@ -119,13 +119,21 @@ typedef struct {
      * The plan (a dry run, check) says which and why.
      */
     ukiyo_compose_mode compose;
+    /** Seconds compose has for one `up` before it is stopped (with its children); 0: 300. */
+    int compose_timeout_s;
+    /**
+     * Lines of the old container's logs kept with the history entry before
+     * it goes (at most 1 MiB of them; ukiyo_store_history_logs()); 0: 1000,
+     * negative: none.
+     */
+    int kept_log_lines;
 } ukiyo_update_options;
 
 #define UKIYO_UPDATE_OPTIONS_VERSION 5
 #define UKIYO_UPDATE_OPTIONS_INIT                                                                  \
     {                                                                                              \
         UKIYO_UPDATE_OPTIONS_VERSION, UKIYO_STRATEGY_AUTO, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0,     \
-            NULL, NULL, NULL, NULL, 0, UKIYO_COMPOSE_AUTO                                          \
+            NULL, NULL, NULL, NULL, 0, UKIYO_COMPOSE_AUTO, 0, 0                                    \
     }
 
 /**
