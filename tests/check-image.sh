@@ -13,8 +13,8 @@ docker() { docker_cli "$@"; }
 run="ukiyo-test-$$-image"
 tag="ukiyo-test/ukiyod:$$"
 tmp=$(mktemp -d)
-reg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+reg_port=$(free_port)
+port=$(free_port)
 cleanup() {
     [ -n "${KEEP:-}" ] && return
     docker logs "$run-ukiyod" >"$tmp/ukiyod.log" 2>&1 || true
@@ -43,10 +43,7 @@ docker run -d --label ukiyo.test=1 --name "$run-ukiyod" --network host \
     -v "$tmp/webhook-secret:/run/secrets/webhook-secret:ro" \
     -e UKIYO_WEBHOOK_SECRET_FILE=/run/secrets/webhook-secret \
     -e UKIYO_LISTEN="127.0.0.1:$port" "$tag" >/dev/null
-for i in $(seq 50); do
-    curl -sf "http://127.0.0.1:$port/api/v1/health" >"$tmp/health" 2>/dev/null && break
-    sleep 0.2
-done
+wait_health "$port" "$tmp/health" || true
 grep -q '"reachable":true' "$tmp/health" || fail "ukiyod in its container does not reach the engine: $(cat "$tmp/health")"
 
 # A registry that tells the containerised ukiyod about pushes, and a sibling on it.

@@ -11,12 +11,15 @@ docker_cli() {
     if [ -x /usr/bin/docker ]; then /usr/bin/docker "$@"; else docker "$@"; fi
 }
 
+package_installed() { # package_installed PKG
+    [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
+}
+
 # ensure_packages PKG...: apt-get install those not installed yet.
 ensure_packages() {
     missing=""
     for p in "$@"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-            missing="$missing $p"
+        package_installed "$p" || missing="$missing $p"
     done
     [ -z "$missing" ] && return 0
     [ "$(id -u)" = 0 ] || die "need root to install:$missing"
@@ -31,6 +34,20 @@ ensure_packages() {
 # tzdata: update windows read their time zones from /usr/share/zoneinfo (CRON_TZ=...).
 BUILD_PACKAGES="build-essential meson ninja-build pkg-config libcurl4-openssl-dev libjansson-dev
     libsqlite3-dev libmicrohttpd-dev libssl-dev libyaml-dev check tzdata scdoc"
+
+# free_port: a TCP port on loopback nobody listens on now.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_health PORT FILE: until ukiyod on PORT answers its health route (10 s); the answer in FILE.
+wait_health() {
+    for _ in $(seq 50); do
+        curl -sf "http://127.0.0.1:$1/api/v1/health" >"$2" 2>/dev/null && return 0
+        sleep 0.2
+    done
+    return 1
+}
 
 engine_answers() {
     curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://localhost/_ping >/dev/null 2>&1
