@@ -86,12 +86,7 @@ int ukiyo__compose_until_commit(transaction *tx)
     }
     if (err == 0)
         err = find_new_container(tx);
-    if (err == 0)
-        err = ukiyo__transaction_step(tx, STEP_HEALTH);
-    if (err == 0)
-        err = ukiyo__health_gate(tx->docker, tx->journal.new_container_id, tx->health_timeout_s,
-                                 tx->min_uptime_s, tx);
-    return err;
+    return err == 0 ? ukiyo__gate_new_container(tx) : err;
 }
 
 /*

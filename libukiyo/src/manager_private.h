@@ -113,6 +113,9 @@ void ukiyo__report_phase(const transaction *tx, ukiyo_update_phase phase, int el
  */
 void ukiyo__keep_old_logs(transaction *tx);
 
+/* Journal STEP_HEALTH, then hold the new container to the health gate (ukiyo__health_gate). */
+int ukiyo__gate_new_container(transaction *tx);
+
 /* Put the old container back under its name, running if it ran (manager_transaction.c). */
 int ukiyo__restore_old_container(ukiyo_docker *d, const journal_entry *j);
 

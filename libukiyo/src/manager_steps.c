@@ -63,6 +63,15 @@ void ukiyo__unpin_reference(transaction *tx, pinned_reference *pin)
     free(pin->previous);
 }
 
+int ukiyo__gate_new_container(transaction *tx)
+{
+    int err = ukiyo__transaction_step(tx, STEP_HEALTH);
+
+    return err < 0 ? err
+                   : ukiyo__health_gate(tx->docker, tx->journal.new_container_id,
+                                        tx->health_timeout_s, tx->min_uptime_s, tx);
+}
+
 /* What is kept of the old container's logs: the newest lines, at most so many bytes. */
 #define KEPT_LOG_LINES 1000
 #define KEPT_LOG_BYTES (1 << 20)

@@ -258,12 +258,7 @@ static int start_new_and_gate(transaction *tx)
 
     if (err == 0)
         err = ukiyo_docker_container_start(tx->docker, tx->journal.new_container_id);
-    if (err == 0)
-        err = ukiyo__transaction_step(tx, STEP_HEALTH);
-    if (err == 0)
-        err = ukiyo__health_gate(tx->docker, tx->journal.new_container_id, tx->health_timeout_s,
-                                 tx->min_uptime_s, tx);
-    return err;
+    return err == 0 ? ukiyo__gate_new_container(tx) : err;
 }
 
 static int remove_old(transaction *tx)
