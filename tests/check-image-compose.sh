@@ -66,8 +66,8 @@ wait_health "$port" "$tmp/health" || fail "ukiyod does not answer"
 grep -q '"reachable":true' "$tmp/health" || fail "ukiyod does not reach the engine: $(cat "$tmp/health")"
 
 v2=$(docker image inspect -f '{{.Id}}' ukiyo-test/healthy:v2)
+# The push alone: its notification may reach ukiyod before any retag here would.
 docker tag ukiyo-test/healthy:v2 "$ref" && docker push -q "$ref" >/dev/null
-docker tag ukiyo-test/healthy:v1 "$ref" # this host has not pulled it: ukiyod will
 history() {
     docker run --rm --label ukiyo.test=1 -v "$run-dbs:/dbs" --entrypoint /usr/bin/ukiyoctl \
         "$tag" --db /dbs/ukiyo.db history --json "$web" >"$tmp/history"
