@@ -362,6 +362,16 @@ START_TEST(without_a_compose_program_the_engine_recreates_it)
     release(p.db, "ukiyo-test/healthy:v2");
     setenv("PATH", "/nonexistent", 1);
 
+    /* check says which way an update would go, and why. */
+    ukiyo_check_result *c = NULL;
+    char *db_name = container(&p, "db");
+    ck_assert_int_eq(ukiyo_check(&c, u, db_name), 0);
+    ck_assert_str_eq(ukiyo_check_result_recreate(c), "engine");
+    ck_assert_msg(strstr(ukiyo_check_result_recreate_reason(c), "no compose program"), "%s",
+                  ukiyo_check_result_recreate_reason(c));
+    ukiyo_check_result_free(c);
+    free(db_name);
+
     /* Asked for compose, and none here: refused, the container as it was, the failure kept. */
     ukiyo_update_result *refused = update_service(&p, "db", NULL, 0, UKIYO_COMPOSE_NATIVE);
     ck_assert_int_eq(ukiyo_update_result_outcome(refused), UKIYO_OUTCOME_FAILED);
@@ -449,6 +459,11 @@ START_TEST(ukiyoctl_takes_a_project_and_its_services)
     snprintf(args, sizeof(args), "check --project %s api db", p.name);
     ck_assert_int_eq(ukiyoctl(&out, args), 0);
     ck_assert_msg(strstr(out, "update-available") && strstr(out, "up-to-date"), "%s", out);
+    ck_assert_msg(strstr(out, "docker-compose recreates service api of project"), "%s", out);
+    free(out);
+    snprintf(args, sizeof(args), "check --json --project %s api", p.name);
+    ck_assert_int_eq(ukiyoctl(&out, args), 0);
+    ck_assert_msg(strstr(out, "\"recreate\": \"compose\""), "%s", out);
     free(out);
     /* A line in api's log (what its process writes to its standard output). */
     ck_assert_int_eq(test_sh(NULL,

@@ -37,6 +37,13 @@ static void add_result(check_report *rep, const ukiyo_check_result *r)
                  ukiyo_check_result_new_tag(r));
         detail = moves;
     }
+    /* A compose container: how an update would recreate it. */
+    char how[600];
+    if (ukiyo_check_result_recreate_reason(r)) {
+        snprintf(how, sizeof(how), "%s%s%s", detail ? detail : "", detail ? "; " : "",
+                 ukiyo_check_result_recreate_reason(r));
+        detail = how;
+    }
     const char *cells[] = {ukiyo_check_result_name(r), ukiyo_check_result_image(r),
                            ukiyo_check_status_name(ukiyo_check_result_status(r)),
                            detail ? detail : ""};
@@ -155,9 +162,12 @@ const ctl_command cmd_check = {
              "with --project P, the running containers of compose project P (of the\n"
              "SERVICEs named, else of every service).\n\n"
              "  --json   an array of {name, image, image_id, local_digest, remote_digest,\n"
-             "           status, reason, newer_image_pulled, policy, new_tag}; status is\n"
-             "           up-to-date, update-available or unknown; new_tag is where the\n"
-             "           ukiyo.policy label (patch, minor, major, all, regex:) moves it\n\n"
+             "           status, reason, newer_image_pulled, policy, new_tag, recreate,\n"
+             "           recreate_reason}; status is up-to-date, update-available or\n"
+             "           unknown; new_tag is where the ukiyo.policy label (patch, minor,\n"
+             "           major, all, regex:) moves it; recreate, for a container compose\n"
+             "           started, is how an update would recreate it: compose, engine, or\n"
+             "           refused (its ukiyo.compose=native cannot be done here)\n\n"
              "Exit status 0 when every check could be made, 3 when one could not,\n"
              "1 when the engine could not be asked.\n",
     .run = run_check,

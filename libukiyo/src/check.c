@@ -6,6 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "compose.h"
+#include "container_labels.h"
+#include "docker_private.h"
 #include "plan.h"
 #include "store_internal.h"
 
@@ -17,7 +20,9 @@ struct ukiyo_check_result {
     char *remote_digest;
     char *reason;
     char *policy;
-    char *new_tag; /* where the policy moves it, or NULL */
+    char *new_tag;         /* where the policy moves it, or NULL */
+    char *recreate;        /* a compose container: "compose", "engine" or "refused"; else NULL */
+    char *recreate_reason; /* why that way */
     ukiyo_check_status status;
     bool newer_pulled;
 };
@@ -228,6 +233,41 @@ static int apply_plan(check_run *run)
     return res->policy ? 0 : UKIYO_ENOMEM;
 }
 
+/*
+ * For a container compose started: who an update would have recreate it,
+ * and why (compose.h), as the update itself chooses without options.
+ */
+static int note_recreator(check_run *run)
+{
+    json_t *doc = ukiyo__container_document(run->container);
+    ukiyo_check_result *res = run->result;
+    container_labels labels = {0};
+    compose_choice c = {0};
+    compose_origin o;
+    int err =
+        ukiyo__compose_origin_read(&o, json_object_get(json_object_get(doc, "Config"), "Labels"));
+
+    if (err == UKIYO_ENOTFOUND) {
+        ukiyo_error_clear();
+        return 0;
+    }
+    if (err == 0)
+        err = ukiyo__container_labels_read(&labels, run->container);
+    if (err == 0)
+        err = ukiyo__compose_choose(&c, ukiyo_get_docker(run->u), &o, labels.compose, false,
+                                    res->new_tag);
+    if (err == 0) {
+        res->recreate = strdup(c.refusal ? "refused" : c.native ? "compose" : "engine");
+        res->recreate_reason = c.refusal ? c.refusal : c.why;
+        c.refusal = c.why = NULL;
+        err = res->recreate ? 0 : UKIYO_ENOMEM;
+    }
+    ukiyo__compose_choice_clear(&c);
+    ukiyo__container_labels_clear(&labels);
+    ukiyo__compose_origin_clear(&o);
+    return err;
+}
+
 UKIYO_EXTERN int ukiyo_check(ukiyo_check_result **out, ukiyo *u, const char *container)
 {
     check_run run = {.u = u};
@@ -255,6 +295,8 @@ UKIYO_EXTERN int ukiyo_check(ukiyo_check_result **out, ukiyo *u, const char *con
         err = run_check(&run);
         if (err == 0)
             err = apply_plan(&run);
+        if (err == 0)
+            err = note_recreator(&run);
     }
     ukiyo__plan_decision_clear(&first);
     if (err == 0) {
@@ -281,6 +323,8 @@ UKIYO_EXTERN void ukiyo_check_result_free(ukiyo_check_result *r)
     free(r->reason);
     free(r->policy);
     free(r->new_tag);
+    free(r->recreate);
+    free(r->recreate_reason);
     free(r);
 }
 
@@ -349,19 +393,30 @@ UKIYO_EXTERN int ukiyo_check_result_json(char **json_out, const ukiyo_check_resu
 {
     if (!json_out || !r)
         return ukiyo__error_set(UKIYO_EINVAL, "check: NULL argument");
-    json_t *doc = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s?, s:b, s:s, s:s?}", "name",
-                            ukiyo_check_result_name(r), "image", ukiyo_check_result_image(r),
-                            "image_id", ukiyo_check_result_image_id(r), "local_digest",
-                            ukiyo_check_result_local_digest(r), "remote_digest",
+    json_t *doc = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s?, s:b, s:s, s:s?, s:s?, s:s?}",
+                            "name", ukiyo_check_result_name(r), "image",
+                            ukiyo_check_result_image(r), "image_id", ukiyo_check_result_image_id(r),
+                            "local_digest", ukiyo_check_result_local_digest(r), "remote_digest",
                             ukiyo_check_result_remote_digest(r), "status",
                             ukiyo_check_status_name(ukiyo_check_result_status(r)), "reason",
                             ukiyo_check_result_reason(r), "newer_image_pulled",
                             ukiyo_check_result_newer_image_pulled(r) != 0, "policy",
-                            ukiyo_check_result_policy(r), "new_tag", ukiyo_check_result_new_tag(r));
+                            ukiyo_check_result_policy(r), "new_tag", ukiyo_check_result_new_tag(r),
+                            "recreate", r->recreate, "recreate_reason", r->recreate_reason);
     char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(doc);
     if (!text)
         return ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
     *json_out = text;
     return 0;
+}
+
+UKIYO_EXTERN const char *ukiyo_check_result_recreate(const ukiyo_check_result *r)
+{
+    return r->recreate;
+}
+
+UKIYO_EXTERN const char *ukiyo_check_result_recreate_reason(const ukiyo_check_result *r)
+{
+    return r->recreate_reason;
 }

@@ -254,3 +254,72 @@ int ukiyo__compose_recreate(const compose_program *prog, const compose_origin *o
     ukiyo__process_result_clear(&run);
     return err;
 }
+
+/* How many containers (running or not) compose made for @o's service. */
+static size_t service_containers(ukiyo_docker *d, const compose_origin *o)
+{
+    ukiyo_container_list *list = NULL;
+    json_t *filters = json_pack("{s:[s+++, s+++]}", "label", UKIYO_LABEL_COMPOSE_PROJECT, "=",
+                                o->project, "", UKIYO_LABEL_COMPOSE_SERVICE, "=", o->service, "");
+    char *text = filters ? json_dumps(filters, JSON_COMPACT) : NULL;
+    size_t count = 1;
+
+    if (text && ukiyo_docker_container_list(&list, d, 1, text) == 0)
+        count = ukiyo_container_list_count(list);
+    ukiyo_error_clear();
+    ukiyo_container_list_free(list);
+    free(text);
+    json_decref(filters);
+    return count;
+}
+
+/* Why compose cannot recreate @o's container from here, or NULL when it can (@prog found). */
+static char *native_impossible(ukiyo_docker *d, const compose_origin *o, compose_program *prog,
+                               const char *moves_to)
+{
+    size_t scale;
+
+    if (moves_to)
+        return ukiyo__str_printf("its tag policy moves it to %s, which its compose file does "
+                                 "not name",
+                                 moves_to);
+    if (ukiyo__compose_program_find(prog) < 0 || ukiyo__compose_files_readable(o) < 0) {
+        char *why = ukiyo__str_dup(ukiyo_error_last());
+        ukiyo_error_clear();
+        return why;
+    }
+    if ((scale = service_containers(d, o)) > 1)
+        return ukiyo__str_printf("service %s has %zu containers, each gated on its own", o->service,
+                                 scale);
+    return NULL;
+}
+
+int ukiyo__compose_choose(compose_choice *out, ukiyo_docker *d, const compose_origin *o,
+                          ukiyo_compose_mode mode, bool mode_asked, const char *moves_to)
+{
+    memset(out, 0, sizeof(*out));
+    if (mode == UKIYO_COMPOSE_API) {
+        out->why =
+            ukiyo__str_dup(mode_asked ? "recreated through the engine, as asked"
+                                      : "recreated through the engine, as its ukiyo.compose says");
+        return out->why ? 0 : UKIYO_ENOMEM;
+    }
+    char *why = native_impossible(d, o, &out->program, moves_to);
+    if (why && mode == UKIYO_COMPOSE_NATIVE)
+        out->refusal = ukiyo__str_printf("compose cannot recreate it: %s", why);
+    else if (why)
+        out->why = ukiyo__str_printf("recreated through the engine: %s", why);
+    else
+        out->why = ukiyo__str_printf("%s recreates service %s of project %s", out->program.name,
+                                     o->service, o->project);
+    out->native = !why;
+    free(why);
+    return out->why || out->refusal ? 0 : UKIYO_ENOMEM;
+}
+
+void ukiyo__compose_choice_clear(compose_choice *c)
+{
+    free(c->why);
+    free(c->refusal);
+    memset(c, 0, sizeof(*c));
+}

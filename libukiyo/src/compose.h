@@ -72,4 +72,23 @@ int ukiyo__compose_files_readable(const compose_origin *o);
 int ukiyo__compose_recreate(const compose_program *prog, const compose_origin *o,
                             const char *docker_host, int timeout_s);
 
+/* Who recreates a container compose started, and why: what plans and checks say. */
+typedef struct {
+    bool native;             /* compose does */
+    compose_program program; /* the one found, when native */
+    char *why;               /* "docker-compose recreates service S of project P", or why not */
+    char *refusal;           /* native asked for and impossible: why; then not native */
+} compose_choice;
+
+/*
+ * Choose for @o's container on engine @d: @mode (@mode_asked: the caller
+ * asked for it, else it is the ukiyo.compose label's); UKIYO_COMPOSE_AUTO is
+ * native where the project's files are readable here, a compose program is
+ * found and the service has one container. @moves_to: the reference a tag
+ * policy moves it to (no compose file names it), or NULL. UKIYO_ENOMEM only.
+ */
+int ukiyo__compose_choose(compose_choice *out, ukiyo_docker *d, const compose_origin *o,
+                          ukiyo_compose_mode mode, bool mode_asked, const char *moves_to);
+void ukiyo__compose_choice_clear(compose_choice *c);
+
 #endif

@@ -87,48 +87,6 @@ static void choose_strategy(transaction *tx)
     tx->result->strategy = strdup(start_first ? "start-first" : "stop-first");
 }
 
-/* How many containers (running or not) compose made for @o's service. */
-static size_t service_containers(transaction *tx, const compose_origin *o)
-{
-    ukiyo_container_list *list = NULL;
-    json_t *filters = json_pack("{s:[s+++, s+++]}", "label", UKIYO_LABEL_COMPOSE_PROJECT, "=",
-                                o->project, "", UKIYO_LABEL_COMPOSE_SERVICE, "=", o->service, "");
-    char *text = filters ? json_dumps(filters, JSON_COMPACT) : NULL;
-    size_t count = 1;
-
-    if (text && ukiyo_docker_container_list(&list, tx->docker, 1, text) == 0)
-        count = ukiyo_container_list_count(list);
-    ukiyo_error_clear();
-    ukiyo_container_list_free(list);
-    free(text);
-    json_decref(filters);
-    return count;
-}
-
-/*
- * Why compose cannot recreate this container from here, or NULL when it
- * can (with the program found): the way the plan goes when not told.
- */
-static char *compose_native_impossible(transaction *tx)
-{
-    size_t scale;
-
-    if (tx->old_ref)
-        return ukiyo__str_printf("its tag policy moves it to %s, which its compose file does "
-                                 "not name",
-                                 tx->ref);
-    if (ukiyo__compose_program_find(&tx->compose_program) < 0 ||
-        ukiyo__compose_files_readable(&tx->compose) < 0) {
-        char *why = ukiyo__str_dup(ukiyo_error_last());
-        ukiyo_error_clear();
-        return why;
-    }
-    if ((scale = service_containers(tx, &tx->compose)) > 1)
-        return ukiyo__str_printf("service %s has %zu containers, each gated on its own",
-                                 tx->compose.service, scale);
-    return NULL;
-}
-
 /*
  * A container compose started is recreated by compose itself where it can
  * be (its files readable here, a compose program found), else through the
@@ -139,39 +97,27 @@ static int choose_recreator(transaction *tx)
 {
     json_t *labels = json_object_get(json_object_get(tx->old, "Config"), "Labels");
     ukiyo_compose_mode mode = tx->opts.compose ? tx->opts.compose : tx->labels.compose;
+    compose_choice c;
     int err = ukiyo__compose_origin_read(&tx->compose, labels);
 
     if (err == UKIYO_ENOTFOUND)
         return 0;
+    if (err == 0)
+        err = ukiyo__compose_choose(&c, tx->docker, &tx->compose, mode,
+                                    tx->opts.compose != UKIYO_COMPOSE_AUTO,
+                                    tx->old_ref ? tx->ref : NULL);
     if (err < 0)
         return err;
     tx->from_compose = true;
-    if (mode == UKIYO_COMPOSE_API) {
-        tx->compose_why =
-            ukiyo__str_printf("%s",
-                              tx->opts.compose
-                                  ? "recreated through the engine, as asked"
-                                  : "recreated through the engine, as its ukiyo.compose says");
+    tx->compose_native = c.native;
+    tx->compose_program = c.program;
+    tx->compose_why = c.why;
+    tx->compose_refusal = c.refusal;
+    if (!c.native)
         return 0;
-    }
-    char *why = compose_native_impossible(tx);
-    if (why && mode == UKIYO_COMPOSE_NATIVE) {
-        tx->compose_refusal = ukiyo__str_printf("compose cannot recreate it: %s", why);
-        free(why);
-        return tx->compose_refusal ? 0 : UKIYO_ENOMEM;
-    }
-    if (why) {
-        tx->compose_why = ukiyo__str_printf("recreated through the engine: %s", why);
-        free(why);
-        return 0;
-    }
-    tx->compose_native = true;
     free(tx->result->strategy);
     tx->result->strategy = strdup("compose");
-    tx->compose_why =
-        ukiyo__str_printf("%s recreates service %s of project %s", tx->compose_program.name,
-                          tx->compose.service, tx->compose.project);
-    return tx->result->strategy && tx->compose_why ? 0 : UKIYO_ENOMEM;
+    return tx->result->strategy ? 0 : UKIYO_ENOMEM;
 }
 
 static int new_result(transaction *tx)

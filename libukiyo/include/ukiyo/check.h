@@ -77,7 +77,8 @@ UKIYO_EXTERN const char *ukiyo_check_status_name(ukiyo_check_status status);
 /**
  * The result as JSON: {"name", "image", "image_id", "local_digest",
  * "remote_digest", "status", "reason", "newer_image_pulled", "policy",
- * "new_tag"}, absent values as null (what ukiyod and ukiyoctl print).
+ * "new_tag", "recreate", "recreate_reason"}, absent values as null (what
+ * ukiyod and ukiyoctl print).
  * @param json_out new string; free with ukiyo_string_free
  */
 UKIYO_EXTERN int ukiyo_check_result_json(char **json_out, const ukiyo_check_result *result);
@@ -88,6 +89,15 @@ UKIYO_EXTERN const char *ukiyo_check_result_policy(const ukiyo_check_result *res
  * UKIYO_CHECK_UPDATE_AVAILABLE), or NULL. Borrowed.
  */
 UKIYO_EXTERN const char *ukiyo_check_result_new_tag(const ukiyo_check_result *result);
+/**
+ * For a container compose started, how an update would recreate it:
+ * "compose" (compose itself, from the project's files), "engine" (ukiyo,
+ * through the engine) or "refused" (its ukiyo.compose=native cannot be
+ * done here); NULL for any other container. Borrowed.
+ */
+UKIYO_EXTERN const char *ukiyo_check_result_recreate(const ukiyo_check_result *result);
+/** Why that way (the program, project and service; or what is missing). Borrowed or NULL. */
+UKIYO_EXTERN const char *ukiyo_check_result_recreate_reason(const ukiyo_check_result *result);
 
 #ifdef __cplusplus
 }
