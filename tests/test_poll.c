@@ -159,6 +159,23 @@ START_TEST(a_poll_leaves_a_rejected_release_alone)
 }
 END_TEST
 
+/* @name's newest history entry as "outcome: reason", for failure messages (static buffer). */
+static const char *last_history(const char *name)
+{
+    static char text[1024];
+    ukiyo_history *h = NULL;
+
+    snprintf(text, sizeof(text), "none");
+    if (ukiyo_store_history(&h, ukiyo_get_store(u), name, 0, 1) == 0 && ukiyo_history_count(h)) {
+        const ukiyo_history_entry *e = ukiyo_history_get(h, 0);
+        snprintf(text, sizeof(text), "%s: %s",
+                 ukiyo_history_entry_outcome(e) ? ukiyo_history_entry_outcome(e) : "open",
+                 ukiyo_history_entry_reason(e) ? ukiyo_history_entry_reason(e) : "");
+    }
+    ukiyo_history_free(h);
+    return text;
+}
+
 START_TEST(tag_policies_move_to_their_tags)
 {
     static const struct {
@@ -200,8 +217,8 @@ START_TEST(tag_policies_move_to_their_tags)
         char *image = config_image(names[i]);
         char expected[256];
         snprintf(expected, sizeof(expected), "%s/%s:%s", test_registry(), repo, cases[i].expected);
-        ck_assert_msg(strcmp(image, expected) == 0, "%s: %s, expected %s", cases[i].policy, image,
-                      expected);
+        ck_assert_msg(strcmp(image, expected) == 0, "%s: %s, expected %s (its history: %s)",
+                      cases[i].policy, image, expected, last_history(names[i]));
         free(image);
     }
     char *image = config_image(bad_policy);

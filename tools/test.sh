@@ -1,8 +1,9 @@
 #!/bin/sh
 # tools/test.sh - the second quick-start command, and what CI runs:
 # install what is missing, start the Docker engine and the loopback
-# registry, build the test images, build ukiyo, and run every test: the
-# plain build, then under AddressSanitizer+UBSan, then under valgrind.
+# registry, build the test images, build ukiyo, and run every test in the
+# plain build, then all but the slow container suites (meson's suite
+# "slow") under AddressSanitizer+UBSan and under valgrind.
 #
 #   tools/test.sh            everything (as CI does)
 #   tools/test.sh --quick    the plain build only
@@ -44,10 +45,10 @@ if ! $quick; then
     logs=$(mktemp -d)
     (ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         run_suite build-sanitize -Db_sanitize=address,undefined -Db_lundef=false \
-        -- --setup=sanitize >"$logs/sanitize" 2>&1) &
+        -- --setup=sanitize --no-suite slow >"$logs/sanitize" 2>&1) &
     sanitize_pid=$!
     valgrind_rc=0
-    run_suite build -- --setup=valgrind >"$logs/valgrind" 2>&1 || valgrind_rc=$?
+    run_suite build -- --setup=valgrind --no-suite slow >"$logs/valgrind" 2>&1 || valgrind_rc=$?
     sanitize_rc=0
     wait "$sanitize_pid" || sanitize_rc=$?
     say "tests: AddressSanitizer + UndefinedBehaviorSanitizer"
