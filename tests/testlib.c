@@ -192,6 +192,8 @@ void test_cleanup(void)
             "nets=$(docker network ls -q --filter label=ukiyo.test --filter name=ukiyo-test-%d-); "
             "[ -z \"$nets\" ] || docker network rm $nets >/dev/null",
             id);
+    /* Files and directories the run's tests made under /tmp (project directories, stores). */
+    test_sh(NULL, "rm -rf /tmp/ukiyo-test-%d-*", id);
 }
 
 int test_free_port(void)

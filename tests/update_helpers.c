@@ -17,7 +17,10 @@ void update_setup(void)
     ukiyo_options opts = UKIYO_OPTIONS_INIT;
 
     test_require_engine();
-    snprintf(db_path, sizeof(db_path), "/tmp/ukiyo-test-%d-update.db", (int)getpid());
+    /* Named after the run, so that test_cleanup sweeps it should the test end early. */
+    char *name = test_unique_name("update.db");
+    snprintf(db_path, sizeof(db_path), "/tmp/%s", name);
+    free(name);
     opts.db_path = db_path;
     ck_assert_msg(ukiyo_open(&u, &opts) == 0, "%s", ukiyo_error_last());
 }
