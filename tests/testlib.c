@@ -62,8 +62,12 @@ int test_run_suite(Suite *s)
     setvbuf(stdout, NULL, _IOLBF, 0);
     srunner_run_all(runner, CK_NORMAL);
     /* A failed test ends its process before its teardown: sweep once more here. */
-    if (getenv("UKIYO_TEST_KEEP") == NULL)
+    if (getenv("UKIYO_TEST_KEEP") == NULL) {
         test_cleanup();
+        /* Files and directories the run's tests made under /tmp (project directories, stores);
+         * only here, once every test has ended: a suite's fixtures keep files across tests. */
+        test_sh(NULL, "rm -rf /tmp/ukiyo-test-%d-*", run_id);
+    }
     failed = srunner_ntests_failed(runner);
     srunner_free(runner);
     return failed == 0 ? 0 : 1;
@@ -192,8 +196,6 @@ void test_cleanup(void)
             "nets=$(docker network ls -q --filter label=ukiyo.test --filter name=ukiyo-test-%d-); "
             "[ -z \"$nets\" ] || docker network rm $nets >/dev/null",
             id);
-    /* Files and directories the run's tests made under /tmp (project directories, stores). */
-    test_sh(NULL, "rm -rf /tmp/ukiyo-test-%d-*", id);
 }
 
 int test_free_port(void)
