@@ -24,13 +24,13 @@ done
 # spells a label but labels.h.
 labels="$src/libukiyo/include/ukiyo/labels.h"
 sed -n 's/^#define UKIYO_LABEL_[A-Z_]* *"\(.*\)"$/\1/p' "$labels" | sort -u >"$build/man/labels.h.list"
-man -l -P cat "$build/man/ukiyo-labels.7" 2>/dev/null | grep -oE '(ukiyo|com\.docker\.compose|com\.centurylinklabs\.watchtower)\.[a-z_.-]*[a-z]' |
+man -l -P cat "$build/man/ukiyo-labels.7" 2>/dev/null | grep -oE '(ukiyo|com\.docker\.compose|com\.docker\.swarm|com\.centurylinklabs\.watchtower)\.[a-z_.-]*[a-z]' |
     sort -u >"$build/man/labels.7.list"
 missing=$(comm -23 "$build/man/labels.h.list" "$build/man/labels.7.list")
 [ -z "$missing" ] || fail "ukiyo-labels(7) lacks $missing"
 extra=$(grep '^ukiyo\.' "$build/man/labels.7.list" | comm -13 "$build/man/labels.h.list" -)
 [ -z "$extra" ] || fail "ukiyo-labels(7) tells of labels ukiyo/labels.h lacks: $extra"
-if grep -rnE '"(ukiyo|com\.docker\.compose|com\.centurylinklabs\.watchtower)\.[a-z_.-]+"' \
+if grep -rnE '"(ukiyo|com\.docker\.compose|com\.docker\.swarm|com\.centurylinklabs\.watchtower)\.[a-z_.-]+"' \
     "$src"/libukiyo/src "$src"/libukiyo/include "$src"/ukiyod "$src"/ukiyoctl | grep -v "ukiyo/labels.h:" | grep -v "#include"; then
     fail "a label spelled outside ukiyo/labels.h (use its UKIYO_LABEL_ names)"
 fi

@@ -219,6 +219,29 @@ static void check_new_columns(ukiyo *u, int version)
     ck_assert_int_eq(ukiyo_store_history_logs(&logs, s, e.id + 1000), UKIYO_ENOTFOUND);
     ck_assert_msg(strstr(ukiyo_error_last(), "no history entry"), "%s", ukiyo_error_last());
     ukiyo_history_free(h);
+
+    /* 11: a swarm service's update keeps its spec versions before and after, for reconcile. */
+    journal_entry svc = {.container = "service/web",
+                         .kind = "update",
+                         .strategy = "swarm",
+                         .image_ref = "registry.example/web:1",
+                         .old_container_id = "svc1",
+                         .old_image_id = "registry.example/web:1@sha256:a",
+                         .new_image_id = "registry.example/web:1@sha256:b",
+                         .temp_name = "",
+                         .old_name = "",
+                         .spec_version_before = 41};
+    ck_assert_msg(ukiyo__journal_begin(s, &svc) == 0, "from %d: %s", version, ukiyo_error_last());
+    ck_assert_int_eq(ukiyo__journal_set_spec_version(s, svc.id, 43), 0);
+    journal_entry *open_entries = NULL;
+    size_t open_count = 0;
+    ck_assert_int_eq(ukiyo__journal_open_entries(s, &open_entries, &open_count), 0);
+    ck_assert_uint_eq(open_count, 1);
+    ck_assert_str_eq(open_entries[0].container, "service/web");
+    ck_assert_int_eq(open_entries[0].spec_version_before, 41);
+    ck_assert_int_eq(open_entries[0].spec_version_after, 43);
+    ukiyo__journal_entries_free(open_entries, open_count);
+    ck_assert_int_eq(ukiyo__journal_finish(s, svc.id, "updated", NULL), 0);
 }
 
 START_TEST(every_older_schema_migrates_with_its_rows)

@@ -44,7 +44,8 @@ static void add_result(check_report *rep, const ukiyo_check_result *r)
                  ukiyo_check_result_recreate_reason(r));
         detail = how;
     }
-    const char *cells[] = {ukiyo_check_result_name(r), ukiyo_check_result_image(r),
+    const char *cells[] = {ukiyo_check_result_name(r), ukiyo_check_result_kind(r),
+                           ukiyo_check_result_image(r),
                            ukiyo_check_status_name(ukiyo_check_result_status(r)),
                            detail ? detail : ""};
     json_array_append_new(rep->rows, result_json(r));
@@ -57,9 +58,12 @@ static void add_failure(check_report *rep, const char *name, int err)
     char why[512];
 
     snprintf(why, sizeof(why), "%s: %s", ukiyo_strerror(err), ukiyo_error_last());
-    const char *cells[] = {name, "", "unknown", why};
-    json_array_append_new(rep->rows, json_pack("{s:s, s:n, s:n, s:n, s:s, s:s}", "name", name,
-                                               "image", "local_digest", "remote_digest", "status",
+    const char *kind = strncmp(name, UKIYO_SERVICE_PREFIX, strlen(UKIYO_SERVICE_PREFIX)) == 0
+                           ? "service"
+                           : "container";
+    const char *cells[] = {name, kind, "", "unknown", why};
+    json_array_append_new(rep->rows, json_pack("{s:s, s:s, s:n, s:n, s:n, s:s, s:s}", "name",
+                                               name, "kind", kind, "image", "local_digest", "remote_digest", "status",
                                                "unknown", "reason", why));
     ctl_table_add(rep->table, cells);
     rep->any_failed = true;
@@ -84,9 +88,18 @@ static int check_all(ukiyo *u, check_report *rep, bool all)
 
     if (err < 0)
         return ctl_fail("cannot list containers", err);
-    for (size_t i = 0; i < ukiyo_container_list_count(list); i++)
-        check_one(u, rep, ukiyo_container_name(ukiyo_container_list_get(list, i)));
+    for (size_t i = 0; i < ukiyo_container_list_count(list); i++) {
+        const ukiyo_container *c = ukiyo_container_list_get(list, i);
+        if (!ukiyo_container_label(c, UKIYO_LABEL_SWARM_TASK)) /* its service is checked */
+            check_one(u, rep, ukiyo_container_name(c));
+    }
     ukiyo_container_list_free(list);
+    ukiyo_string_list *services = NULL;
+    if ((err = ctl_service_names(u, false, &services)) < 0)
+        return ctl_fail("cannot list the swarm's services", err);
+    for (size_t i = 0; i < ukiyo_string_list_count(services); i++)
+        check_one(u, rep, ukiyo_string_list_get(services, i));
+    ukiyo_string_list_free(services);
     return EXIT_OK;
 }
 
@@ -110,8 +123,8 @@ static int run_check(const ctl_options *opts, int argc, char **argv)
     static const struct option longopts[] = {{"all", no_argument, NULL, 'a'},
                                              {"project", required_argument, NULL, 'p'},
                                              {NULL, 0, NULL, 0}};
-    static const char *const headings[] = {"NAME", "IMAGE", "STATUS", "DETAIL"};
-    check_report rep = {.rows = json_array(), .table = ctl_table_new(4, headings)};
+    static const char *const headings[] = {"NAME", "KIND", "IMAGE", "STATUS", "DETAIL"};
+    check_report rep = {.rows = json_array(), .table = ctl_table_new(5, headings)};
     const char *project = NULL;
     bool all = false;
     int c, rc = EXIT_OK;
@@ -158,10 +171,13 @@ const ctl_command cmd_check = {
     .usage = "Usage: ukiyoctl check [-a|--all] [--json] [NAME... | --project P [SERVICE...]]\n\n"
              "Compares the digest each container's image was pulled with to the digest\n"
              "the registry serves now for the same tag (one HEAD request each).\n"
-             "Without NAME, every running container (with --all, stopped ones too);\n"
-             "with --project P, the running containers of compose project P (of the\n"
-             "SERVICEs named, else of every service).\n\n"
-             "  --json   an array of {name, image, image_id, local_digest, remote_digest,\n"
+             "Without NAME, every running container (with --all, stopped ones too)\n"
+             "and, on a swarm manager, every service; service/NAME names the swarm\n"
+             "service NAME (its spec's digest is compared). With --project P, the\n"
+             "running containers of compose project P (of the SERVICEs named, else of\n"
+             "every service).\n\n"
+             "  --json   an array of {name, kind, image, image_id, local_digest,\n"
+             "           remote_digest,\n"
              "           status, reason, newer_image_pulled, policy, new_tag, recreate,\n"
              "           recreate_reason}; status is up-to-date, update-available or\n"
              "           unknown; new_tag is where the ukiyo.policy label (patch, minor,\n"

@@ -9,11 +9,21 @@
 
 #include "ukiyoctl.h"
 
+/* "service" for a swarm service seen as a container (named service/NAME), else "container". */
+static const char *kind_of(const ukiyo_container *c)
+{
+    return strncmp(ukiyo_container_name(c), UKIYO_SERVICE_PREFIX, strlen(UKIYO_SERVICE_PREFIX)) ==
+                   0
+               ? "service"
+               : "container";
+}
+
 static json_t *container_row_json(const ukiyo_container *c, const char *digest, const ukiyo_plan *p)
 {
-    return json_pack("{s:s?, s:s?, s:s?, s:s?, s:s?, s:s?, s:s, s:s?, s:b, s:I, s:I, s:s?, s:s?, "
-                     "s:s?}",
-                     "name", ukiyo_container_name(c), "id", ukiyo_container_id(c), "image",
+    return json_pack("{s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s, s:s?, s:b, s:I, s:I, s:s?, "
+                     "s:s?, s:s?}",
+                     "name", ukiyo_container_name(c), "kind", kind_of(c), "id",
+                     ukiyo_container_id(c), "image",
                      ukiyo_container_image(c), "image_id", ukiyo_container_image_id(c),
                      "local_digest", digest, "state", ukiyo_container_state(c), "policy",
                      ukiyo_plan_policy(p), "window", ukiyo_plan_window(p), "window_open",
@@ -71,6 +81,7 @@ static void add_table_row(ctl_table *t, const ukiyo_container *c, const char *di
     const char *project = ukiyo_container_label(c, UKIYO_LABEL_COMPOSE_PROJECT);
     const char *service = ukiyo_container_label(c, UKIYO_LABEL_COMPOSE_SERVICE);
     const char *cells[] = {ukiyo_container_name(c),
+                           kind_of(c),
                            ukiyo_container_image(c),
                            project ? project : "-",
                            service ? service : "-",
@@ -81,9 +92,9 @@ static void add_table_row(ctl_table *t, const ukiyo_container *c, const char *di
                            window,
                            poll,
                            next_window(p, next, sizeof(next))};
-    /* Narrow: NAME IMAGE PROJECT SERVICE STATE POLICY WINDOW POLL. */
-    const char *narrow[] = {cells[0], cells[1], cells[2], cells[3],
-                            cells[6], cells[7], cells[8], cells[9]};
+    /* Narrow: NAME KIND IMAGE PROJECT SERVICE STATE POLICY WINDOW POLL. */
+    const char *narrow[] = {cells[0], cells[1], cells[2], cells[3], cells[4],
+                            cells[7], cells[8], cells[9], cells[10]};
     ctl_table_add(t, wide ? cells : narrow);
     if (ukiyo_plan_error(p))
         fprintf(stderr, "ukiyoctl: %s: skipped by ukiyo: %s\n", ukiyo_container_name(c),
@@ -121,28 +132,47 @@ static void print_rejections(const ukiyo_rejection_list *rejected)
 
 static int list_containers(ukiyo *u, const ctl_options *opts, bool all, bool wide)
 {
-    static const char *const headings[] = {"NAME",     "IMAGE",  "PROJECT",    "SERVICE",
-                                           "IMAGE ID", "DIGEST", "STATE",      "POLICY",
-                                           "WINDOW",   "POLL",   "NEXT WINDOW"};
-    static const char *const narrow_headings[] = {"NAME",  "IMAGE",  "PROJECT", "SERVICE",
-                                                  "STATE", "POLICY", "WINDOW",  "POLL"};
+    static const char *const headings[] = {"NAME",   "KIND",     "IMAGE",  "PROJECT",
+                                           "SERVICE", "IMAGE ID", "DIGEST", "STATE",
+                                           "POLICY",  "WINDOW",   "POLL",   "NEXT WINDOW"};
+    static const char *const narrow_headings[] = {"NAME",  "KIND",   "IMAGE",  "PROJECT", "SERVICE",
+                                                  "STATE", "POLICY", "WINDOW", "POLL"};
     ukiyo_container_list *list = NULL;
+    ukiyo_service_list *services = NULL;
     int err = ukiyo_docker_container_list(&list, ukiyo_get_docker(u), all, NULL);
 
     if (err < 0)
         return ctl_fail("cannot list containers", err);
+    /* The swarm's services too, when this engine manages one (elsewhere there are none). */
+    err = ukiyo_docker_service_list(&services, ukiyo_get_docker(u), NULL);
+    if (err < 0 && err != UKIYO_EUNSUPPORTED) {
+        ukiyo_container_list_free(list);
+        return ctl_fail("cannot list the swarm's services", err);
+    }
     json_t *rows = json_array();
-    ctl_table *table = wide ? ctl_table_new(11, headings) : ctl_table_new(8, narrow_headings);
-    for (size_t i = 0; i < ukiyo_container_list_count(list); i++) {
+    ctl_table *table = wide ? ctl_table_new(12, headings) : ctl_table_new(9, narrow_headings);
+    size_t containers = ukiyo_container_list_count(list);
+    for (size_t i = 0; i < containers + ukiyo_service_list_count(services); i++) {
         /* The list shows an image ID once the tag has moved on; inspect keeps the reference. */
         ukiyo_container *c = NULL;
         char *digest = NULL;
-        if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u),
-                                           ukiyo_container_id(ukiyo_container_list_get(list, i))) <
-            0)
+        if (i >= containers) {
+            if (ukiyo_service_as_container(&c, ukiyo_service_list_get(services, i - containers)) <
+                0)
+                continue;
+            /* Its spec names the digest it runs. */
+            const char *at = strchr(ukiyo_container_image_id(c), '@');
+            digest = at ? strdup(at + 1) : NULL;
+        } else if (ukiyo_container_label(ukiyo_container_list_get(list, i),
+                                         UKIYO_LABEL_SWARM_TASK)) {
+            continue; /* a swarm task's: its service has the row */
+        } else if (ukiyo_docker_container_inspect(
+                       &c, ukiyo_get_docker(u),
+                       ukiyo_container_id(ukiyo_container_list_get(list, i))) < 0) {
             continue; /* removed since the list was made */
-        if (ukiyo_container_local_digest(&digest, u, c) < 0)
+        } else if (ukiyo_container_local_digest(&digest, u, c) < 0) {
             ukiyo_error_clear();
+        }
         ukiyo_plan *plan = NULL;
         if (ukiyo_plan_get(&plan, u, c) < 0) {
             ukiyo_container_free(c);
@@ -175,6 +205,7 @@ static int list_containers(ukiyo *u, const ctl_options *opts, bool all, bool wid
     }
     json_decref(rows);
     ctl_table_free(table);
+    ukiyo_service_list_free(services);
     ukiyo_container_list_free(list);
     return EXIT_OK;
 }

@@ -154,12 +154,23 @@ static int collect_names(ukiyo *u, update_args *args, int argc, char **argv,
         err = ukiyo_docker_container_list(&list, ukiyo_get_docker(u), 0, NULL);
         if (err < 0)
             return err;
-        names = calloc(ukiyo_container_list_count(list) + 1, sizeof(*names));
+        /* And the swarm's services, when this engine manages one. */
+        err = ctl_service_names(u, args->label_enable, &selected);
+        if (err < 0) {
+            ukiyo_container_list_free(list);
+            return err;
+        }
+        names = calloc(ukiyo_container_list_count(list) + ukiyo_string_list_count(selected) + 1,
+                       sizeof(*names));
         for (size_t i = 0; names && i < ukiyo_container_list_count(list); i++) {
             const ukiyo_container *c = ukiyo_container_list_get(list, i);
-            if (!args->label_enable || ukiyo_container_enabled_by_label(c))
+            /* A swarm task's container goes with its service. */
+            if ((!args->label_enable || ukiyo_container_enabled_by_label(c)) &&
+                !ukiyo_container_label(c, UKIYO_LABEL_SWARM_TASK))
                 names[count++] = ukiyo_container_name(c);
         }
+        for (size_t i = 0; names && i < ukiyo_string_list_count(selected); i++)
+            names[count++] = ukiyo_string_list_get(selected, i);
     } else {
         names = (const char **)(argv + optind);
         count = (size_t)(argc - optind);
@@ -183,18 +194,19 @@ static int drop_unknown_names(ukiyo *u, int argc, char **argv, bool json, json_t
     int kept = optind;
 
     for (int i = optind; i < argc; i++) {
-        ukiyo_container *c = NULL;
-        int err = ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u), argv[i]);
-        ukiyo_container_free(c);
+        int err = ctl_name_known(u, argv[i]);
         if (err == 0 || err != UKIYO_ENOTFOUND) {
             argv[kept++] = argv[i]; /* an engine error is the update's to report */
             continue;
         }
+        const char *what = strncmp(argv[i], UKIYO_SERVICE_PREFIX, strlen(UKIYO_SERVICE_PREFIX)) == 0
+                               ? "no such service"
+                               : "no such container";
         *all_ok = false;
-        fprintf(stderr, "ukiyoctl: %s: no such container\n", argv[i]);
+        fprintf(stderr, "ukiyoctl: %s: %s\n", argv[i], what);
         if (json)
             json_array_append_new(rows, json_pack("{s:s, s:s, s:s}", "name", argv[i], "outcome",
-                                                  "failed", "reason", "no such container"));
+                                                  "failed", "reason", what));
     }
     return kept;
 }
@@ -250,6 +262,7 @@ static int parse_update_args(update_args *a, int argc, char **argv, const ctl_co
                                              {"compose", required_argument, NULL, 'C'},
                                              {"compose-timeout", required_argument, NULL, 'T'},
                                              {"keep-logs", required_argument, NULL, 'L'},
+                                             {"service-timeout", required_argument, NULL, 'S'},
                                              {NULL, 0, NULL, 0}};
     int c;
 
@@ -291,6 +304,10 @@ static int parse_update_args(update_args *a, int argc, char **argv, const ctl_co
             break;
         case 'T':
             if ((a->opts.compose_timeout_s = ctl_seconds("--compose-timeout", optarg)) < 0)
+                return -1;
+            break;
+        case 'S':
+            if ((a->opts.service_timeout_s = ctl_seconds("--service-timeout", optarg)) < 0)
                 return -1;
             break;
         case 'L':

@@ -99,6 +99,53 @@ int ctl_fail(const char *what, int code)
     return EXIT_FAILED;
 }
 
+static bool service_enabled(const ukiyo_service *s)
+{
+    const char *v = ukiyo_service_label(s, UKIYO_LABEL_ENABLE);
+    if (!v)
+        v = ukiyo_service_label(s, UKIYO_LABEL_WATCHTOWER_ENABLE);
+    return v && strcmp(v, "true") == 0;
+}
+
+int ctl_service_names(ukiyo *u, bool label_enable, ukiyo_string_list **out)
+{
+    ukiyo_service_list *list = NULL;
+    int err = ukiyo_docker_service_list(&list, ukiyo_get_docker(u), NULL);
+
+    if (err == UKIYO_EUNSUPPORTED) /* no swarm here, or a worker: no services to see */
+        err = 0;
+    if (err == 0)
+        err = ukiyo_string_list_new(out);
+    for (size_t i = 0; err == 0 && i < ukiyo_service_list_count(list); i++) {
+        char name[512];
+        if (label_enable && !service_enabled(ukiyo_service_list_get(list, i)))
+            continue;
+        snprintf(name, sizeof(name), UKIYO_SERVICE_PREFIX "%s",
+                 ukiyo_service_name(ukiyo_service_list_get(list, i)));
+        err = ukiyo_string_list_append(*out, name);
+    }
+    ukiyo_service_list_free(list);
+    return err;
+}
+
+int ctl_name_known(ukiyo *u, const char *name)
+{
+    size_t prefix = strlen(UKIYO_SERVICE_PREFIX);
+    int err;
+
+    if (strncmp(name, UKIYO_SERVICE_PREFIX, prefix) == 0) {
+        ukiyo_service *s = NULL;
+        err = ukiyo_docker_service_inspect(&s, ukiyo_get_docker(u), name + prefix);
+        ukiyo_service_free(s);
+        /* An engine in no swarm has no such service either. */
+        return err == UKIYO_EUNSUPPORTED ? UKIYO_ENOTFOUND : err;
+    }
+    ukiyo_container *c = NULL;
+    err = ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u), name);
+    ukiyo_container_free(c);
+    return err;
+}
+
 void ctl_print_json(json_t *doc)
 {
     json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -115,6 +162,10 @@ const char *ctl_short_id(const char *id, char buf[13])
 {
     if (!id)
         return "-";
+    /* A swarm service's image is "repo:tag@sha256:...": its digest tells it apart. */
+    const char *at = strrchr(id, '@');
+    if (at)
+        id = at + 1;
     const char *colon = strchr(id, ':');
     snprintf(buf, 13, "%s", colon ? colon + 1 : id);
     return buf;

@@ -57,6 +57,15 @@ int ctl_seconds(const char *name, const char *value);
 int ctl_log_lines(const char *name, const char *value);
 /* Print "ukiyoctl: <what>: <strerror>: <last error>" to stderr; returns EXIT_FAILED. */
 int ctl_fail(const char *what, int code);
+
+/*
+ * The swarm's services as "service/NAME" (@label_enable: only those
+ * labelled ukiyo.enable=true), when the engine is a manager; an empty list
+ * elsewhere (an engine in no swarm has none). New list.
+ */
+int ctl_service_names(ukiyo *u, bool label_enable, ukiyo_string_list **out);
+/* Is @name a container or a "service/NAME" the engine knows? UKIYO_ENOTFOUND if not. */
+int ctl_name_known(ukiyo *u, const char *name);
 /* Print a JSON document on stdout and release it. */
 void ctl_print_json(json_t *doc);
 /* Whether argv[i] asks for help. */

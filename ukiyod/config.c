@@ -45,6 +45,9 @@ static void usage(FILE *to)
             "                         ukiyo.compose label, else native where it can)\n"
             "  --compose-timeout SECONDS  time compose has to recreate a service\n"
             "                         (UKIYO_COMPOSE_TIMEOUT; default 300)\n"
+            "  --service-timeout SECONDS  time a swarm service's update has to complete\n"
+            "                         before it is rolled back (UKIYO_SERVICE_TIMEOUT;\n"
+            "                         default 600; label ukiyo.service-timeout)\n"
             "  --keep-logs LINES      lines of an old container's logs kept with its history\n"
             "                         entry, at most 1 MiB (UKIYO_KEEP_LOGS; default 1000;\n"
             "                         0: none)\n"
@@ -196,6 +199,7 @@ static int apply(daemon_config *cfg, int opt, const char *value)
     case 'e': cfg->label_enable = true; return 0;
     case 'c': return parse_compose_mode(value, &cfg->compose);
     case 'o': return parse_unsigned(value, 1, 24 * 3600, &cfg->compose_timeout_s);
+    case 'w': return parse_unsigned(value, 1, 24 * 3600, &cfg->service_timeout_s);
     case 'k': return parse_kept_log_lines(value, &cfg->kept_log_lines);
     case 'a': return add_alias(cfg, value);
     case 'n': return add_notify(cfg, value);
@@ -250,6 +254,7 @@ static int apply_environment(daemon_config *cfg)
                 {"UKIYO_SCHEDULE", 'S'},
                 {"UKIYO_COMPOSE", 'c'},
                 {"UKIYO_COMPOSE_TIMEOUT", 'o'},
+                {"UKIYO_SERVICE_TIMEOUT", 'w'},
                 {"UKIYO_KEEP_LOGS", 'k'}};
 
     cfg->listen = env_or("UKIYO_LISTEN", DEFAULT_LISTEN);
@@ -333,6 +338,7 @@ int config_parse(daemon_config *cfg, int argc, char **argv)
                                              {"label-enable", no_argument, NULL, 'e'},
                                              {"compose", required_argument, NULL, 'c'},
                                              {"compose-timeout", required_argument, NULL, 'o'},
+                                             {"service-timeout", required_argument, NULL, 'w'},
                                              {"keep-logs", required_argument, NULL, 'k'},
                                              {"registry-alias", required_argument, NULL, 'a'},
                                              {"log-format", required_argument, NULL, 'f'},

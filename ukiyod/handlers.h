@@ -41,6 +41,8 @@ int handle_seed_history_name(route_context *ctx, const route_request *req);
 /* routes_containers.c */
 int handle_containers(route_context *ctx, const route_request *req);
 int handle_container_action(route_context *ctx, const route_request *req);
+int handle_services(route_context *ctx, const route_request *req);
+int handle_service_action(route_context *ctx, const route_request *req);
 /* routes_projects.c */
 int handle_projects(route_context *ctx, const route_request *req);
 int handle_project_action(route_context *ctx, const route_request *req);

@@ -39,6 +39,30 @@ static void reconcile_at_start(ukiyo *u)
         daemon_log(err < 0 ? UKIYO_LOG_WARNING : UKIYO_LOG_INFO, "reconcile", fields);
 }
 
+/*
+ * Say once what this engine is in a swarm: a manager's services are
+ * updated too; a worker cannot see them, so only this node's containers are.
+ */
+static void say_swarm_role(ukiyo *u)
+{
+    ukiyo_swarm_role role = UKIYO_SWARM_NONE;
+
+    if (ukiyo_docker_swarm_role(ukiyo_get_docker(u), &role) < 0) {
+        ukiyo_error_clear(); /* the engine watcher says when the engine does not answer */
+        return;
+    }
+    if (role == UKIYO_SWARM_MANAGER) {
+        const char *fields[] = {"role", "manager", NULL};
+        daemon_log(UKIYO_LOG_INFO, "swarm: services are updated too", fields);
+    } else if (role == UKIYO_SWARM_WORKER) {
+        const char *fields[] = {"role", "worker", NULL};
+        daemon_log(UKIYO_LOG_WARNING,
+                   "swarm: this node is a worker; only its own containers are updated (run "
+                   "ukiyod on a manager to update services)",
+                   fields);
+    }
+}
+
 /* Jobs a crash left running are queued again: a 202 is a promise. */
 static void recover_jobs(ukiyo *u)
 {
@@ -91,6 +115,7 @@ int main(int argc, char **argv)
         rc = 1;
         goto done;
     }
+    say_swarm_role(u);
     reconcile_at_start(u);
     recover_jobs(u);
     if (notify_worker_start(&state.notify, &cfg) < 0) {

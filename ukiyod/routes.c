@@ -29,6 +29,9 @@ static const route routes[] = {
     {"GET", "/api/v1/containers", false, true, ROUTE_POOL, handle_containers},
     {"GET", "/api/v1/containers", true, true, ROUTE_POOL, handle_container_action},
     {"POST", "/api/v1/containers", true, true, ROUTE_POOL, handle_container_action},
+    {"GET", "/api/v1/services", false, true, ROUTE_POOL, handle_services},
+    {"GET", "/api/v1/services", true, true, ROUTE_POOL, handle_service_action},
+    {"POST", "/api/v1/services", true, true, ROUTE_POOL, handle_service_action},
     {"GET", "/api/v1/projects", false, true, ROUTE_POOL, handle_projects},
     {"POST", "/api/v1/projects", true, true, ROUTE_POOL, handle_project_action},
     /* Webhooks authenticate with the webhook secret (routes_webhook.c). */

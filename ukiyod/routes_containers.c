@@ -1,7 +1,8 @@
 /*
  * routes_containers.c - /api/v1/containers: the containers and their
  * state, and per container update, redeploy, rollback (queued: 202 and a
- * job to follow) and check (answered at once: one HEAD request).
+ * job to follow) and check (answered at once: one HEAD request);
+ * /api/v1/services, the same for the swarm's services.
  */
 #include <stdio.h>
 #include <string.h>
@@ -109,8 +110,8 @@ static int queue_action(route_context *ctx, const route_request *req, const char
                               json_pack("{s:I, s:s}", "job", (json_int_t)id, "href", location));
 }
 
-/* /api/v1/containers/<name>/<action> */
-int handle_container_action(route_context *ctx, const route_request *req)
+/* /api/v1/containers/<name>/<action>, and for a service (@prefix "service/") /api/v1/services/... */
+static int watched_action(route_context *ctx, const route_request *req, const char *prefix)
 {
     static const struct {
         const char *name;
@@ -123,8 +124,9 @@ int handle_container_action(route_context *ctx, const route_request *req)
 
     if (!slash || slash == req->rest || (size_t)(slash - req->rest) >= sizeof(name))
         return server_answer_error(req, MHD_HTTP_NOT_FOUND, "not_found",
-                                   "use /api/v1/containers/<name>/update|redeploy|rollback|check");
-    snprintf(name, sizeof(name), "%.*s", (int)(slash - req->rest), req->rest);
+                                   prefix[0] ? "use /api/v1/services/<name>/update|redeploy|rollback|check"
+                                             : "use /api/v1/containers/<name>/update|redeploy|rollback|check");
+    snprintf(name, sizeof(name), "%s%.*s", prefix, (int)(slash - req->rest), req->rest);
     if (strcmp(slash + 1, "check") == 0)
         return answer_check(ctx, req, name);
     if (strcmp(req->method, "POST") != 0)
@@ -143,4 +145,67 @@ int handle_container_action(route_context *ctx, const route_request *req)
                                     : actions[i].action);
     return server_answer_error(req, MHD_HTTP_NOT_FOUND, "not_found",
                                "the actions are update, redeploy, rollback and check");
+}
+
+int handle_container_action(route_context *ctx, const route_request *req)
+{
+    return watched_action(ctx, req, "");
+}
+
+int handle_service_action(route_context *ctx, const route_request *req)
+{
+    /* The service's own name: no slash in it (service/NAME comes from the route). */
+    const char *slash = strchr(req->rest, '/');
+    if (slash && strchr(slash + 1, '/'))
+        return server_answer_error(req, MHD_HTTP_NOT_FOUND, "not_found",
+                                   "use /api/v1/services/<name>/update|redeploy|rollback|check");
+    return watched_action(ctx, req, UKIYO_SERVICE_PREFIX);
+}
+
+static json_t *service_json(ukiyo *u, const ukiyo_service *s)
+{
+    ukiyo_container *seen = NULL;
+    json_t *labels = json_object();
+    static const char *const keys[] = {UKIYO_LABEL_ENABLE, UKIYO_LABEL_MONITOR_ONLY,
+                                       UKIYO_LABEL_POLICY, UKIYO_LABEL_SCHEDULE,
+                                       UKIYO_LABEL_SERVICE_TIMEOUT};
+
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        const char *v = ukiyo_service_label(s, keys[i]);
+        if (v)
+            json_object_set_new(labels, keys[i], json_string(v));
+    }
+    if (ukiyo_service_as_container(&seen, s) < 0)
+        return NULL;
+    json_t *row = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s?, s:s?, s:o}", "name",
+                            ukiyo_container_name(seen), "kind", "service", "id",
+                            ukiyo_service_id(s), "image", ukiyo_container_image(seen),
+                            "spec_image", ukiyo_service_image(s), "mode", ukiyo_service_mode(s),
+                            "update_state", ukiyo_service_update_state(s), "update_message",
+                            ukiyo_service_update_message(s), "labels", labels);
+    json_object_set_new(row, "rejected", rejected_json(u, ukiyo_container_name(seen)));
+    ukiyo_container_free(seen);
+    return row;
+}
+
+/* GET /api/v1/services: the swarm's services (none when this engine manages no swarm). */
+int handle_services(route_context *ctx, const route_request *req)
+{
+    ukiyo_service_list *list = NULL;
+    json_t *out = json_array();
+    int err = ukiyo_docker_service_list(&list, ukiyo_get_docker(ctx->u), NULL);
+
+    if (err == UKIYO_EUNSUPPORTED)
+        err = 0; /* in no swarm, or a worker: no services, no error */
+    for (size_t i = 0; err == 0 && i < ukiyo_service_list_count(list); i++) {
+        json_t *row = service_json(ctx->u, ukiyo_service_list_get(list, i));
+        if (row)
+            json_array_append_new(out, row);
+    }
+    ukiyo_service_list_free(list);
+    if (err < 0) {
+        json_decref(out);
+        return server_answer_error(req, MHD_HTTP_BAD_GATEWAY, "engine", ukiyo_error_last());
+    }
+    return server_answer_json(req, MHD_HTTP_OK, out);
 }

@@ -22,6 +22,7 @@ typedef struct {
     bool label_enable;
     ukiyo_compose_mode compose; /* who recreates compose's containers (ukiyo_update_options) */
     unsigned compose_timeout_s; /* 0: the library's default */
+    unsigned service_timeout_s; /* a swarm service's update; 0: the label's, else the library's */
     int kept_log_lines;         /* 0: the library's default; -1: none */
     const char *registry_aliases[17]; /* NULL-terminated "a=b" */
     log_format log_format;

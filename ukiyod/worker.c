@@ -97,6 +97,7 @@ int job_worker_start(job_worker **out, const daemon_config *cfg, notify_worker *
     w->update = (ukiyo_update_options)UKIYO_UPDATE_OPTIONS_INIT;
     w->update.compose = cfg->compose;
     w->update.compose_timeout_s = (int)cfg->compose_timeout_s;
+    w->update.service_timeout_s = (int)cfg->service_timeout_s;
     w->update.kept_log_lines = cfg->kept_log_lines;
     daemon_thread_init(&w->thread);
 #ifdef UKIYO_TEST_HOOKS

@@ -25,6 +25,7 @@ struct ukiyo_check_result {
     char *recreate_reason; /* why that way */
     ukiyo_check_status status;
     bool newer_pulled;
+    bool service; /* a swarm service ("service/NAME"), not a container */
 };
 
 /* Everything a check learns, with the objects it borrows from. */
@@ -180,6 +181,30 @@ static int fill_from_container(check_run *run)
     return 0;
 }
 
+/*
+ * A swarm service: its spec's image names the digest it runs
+ * ("repo:tag@sha256:..."); the registry's digest of the tag is compared
+ * with that, nothing local.
+ */
+static int check_service(check_run *run)
+{
+    ukiyo_check_result *res = run->result;
+    const char *at = strchr(res->image_id, '@');
+    char *remote = NULL;
+
+    if (!at)
+        return set_unknown(res, "the service's image names no digest (created with "
+                                "--no-resolve-image): an update pins the registry's");
+    res->local_digest = ukiyo__str_dup(at + 1);
+    if (ukiyo_registry_manifest_digest(&remote, ukiyo_get_registry(run->u), run->ref) < 0)
+        return set_unknown(res, ukiyo_error_last());
+    res->remote_digest = remote;
+    res->status = res->local_digest && strcmp(res->local_digest, remote) == 0
+                      ? UKIYO_CHECK_UP_TO_DATE
+                      : UKIYO_CHECK_UPDATE_AVAILABLE;
+    return res->local_digest ? 0 : UKIYO_ENOMEM;
+}
+
 static int run_check(check_run *run)
 {
     ukiyo_check_result *res = run->result;
@@ -192,6 +217,8 @@ static int run_check(check_run *run)
         res->reason = strdup("pinned to a digest: nothing to update");
         return res->reason ? 0 : UKIYO_ENOMEM;
     }
+    if (res->service)
+        return check_service(run);
     err = ukiyo_docker_image_inspect(&run->image, ukiyo_get_docker(run->u), res->image_id);
     if (err == UKIYO_ENOTFOUND)
         return set_unknown(res, "the container's image is gone from the engine");
@@ -275,17 +302,19 @@ UKIYO_EXTERN int ukiyo_check(ukiyo_check_result **out, ukiyo *u, const char *con
 
     if (!u || !container || !out)
         return ukiyo__error_set(UKIYO_EINVAL, "ukiyo_check: NULL argument");
-    err = ukiyo_docker_container_inspect(&run.container, ukiyo_get_docker(u), container);
+    err = ukiyo__docker_inspect_watched(ukiyo_get_docker(u), container, &run.container);
     if (err < 0)
         return err;
     run.result = calloc(1, sizeof(*run.result));
+    if (run.result)
+        run.result->service = ukiyo__container_is_service(run.container);
     /* First what the labels alone say, without asking the registry anything. */
     plan_request labels_only = {.trigger = UKIYO__TRIGGER_CHECK,
                                 .keep_tag = true,
                                 .now_ms = ukiyo_now_ms(u)};
     plan_decision first = {0};
     err = run.result ? ukiyo__plan_decide(u, run.container, &labels_only, &first) : UKIYO_ENOMEM;
-    if (err == 0 && first.skip == UKIYO__SKIP_LABEL) {
+    if (err == 0 && (first.skip == UKIYO__SKIP_LABEL || first.skip == UKIYO__SKIP_SWARM_TASK)) {
         /* Left alone on every path until the label is fixed: nothing to ask the registry. */
         err = fill_from_container(&run);
         free(run.result->reason);
@@ -295,7 +324,7 @@ UKIYO_EXTERN int ukiyo_check(ukiyo_check_result **out, ukiyo *u, const char *con
         err = run_check(&run);
         if (err == 0)
             err = apply_plan(&run);
-        if (err == 0)
+        if (err == 0 && !run.result->service)
             err = note_recreator(&run);
     }
     ukiyo__plan_decision_clear(&first);
@@ -393,8 +422,10 @@ UKIYO_EXTERN int ukiyo_check_result_json(char **json_out, const ukiyo_check_resu
 {
     if (!json_out || !r)
         return ukiyo__error_set(UKIYO_EINVAL, "check: NULL argument");
-    json_t *doc = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s?, s:b, s:s, s:s?, s:s?, s:s?}",
-                            "name", ukiyo_check_result_name(r), "image",
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s?, s:b, s:s, s:s?, s:s?, "
+                            "s:s?}",
+                            "name", ukiyo_check_result_name(r), "kind",
+                            ukiyo_check_result_kind(r), "image",
                             ukiyo_check_result_image(r), "image_id", ukiyo_check_result_image_id(r),
                             "local_digest", ukiyo_check_result_local_digest(r), "remote_digest",
                             ukiyo_check_result_remote_digest(r), "status",
@@ -419,4 +450,9 @@ UKIYO_EXTERN const char *ukiyo_check_result_recreate(const ukiyo_check_result *r
 UKIYO_EXTERN const char *ukiyo_check_result_recreate_reason(const ukiyo_check_result *r)
 {
     return r->recreate_reason;
+}
+
+UKIYO_EXTERN const char *ukiyo_check_result_kind(const ukiyo_check_result *r)
+{
+    return r->service ? "service" : "container";
 }

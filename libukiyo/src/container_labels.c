@@ -142,6 +142,7 @@ int ukiyo__container_labels_read(container_labels *out, const ukiyo_container *c
     read_compose(out, c);
     read_duration(out, c, UKIYO_LABEL_HEALTH_TIMEOUT, &out->health_timeout_ms);
     read_duration(out, c, UKIYO_LABEL_MIN_UPTIME, &out->min_uptime_ms);
+    read_duration(out, c, UKIYO_LABEL_SERVICE_TIMEOUT, &out->service_timeout_ms);
     read_policy(out, c);
     read_schedule(out, c);
     read_poll(out, c);

@@ -22,6 +22,7 @@ typedef struct {
     ukiyo_compose_mode compose; /* UKIYO_COMPOSE_AUTO when not labelled */
     int64_t health_timeout_ms;  /* 0 when not labelled */
     int64_t min_uptime_ms;      /* 0 when not labelled */
+    int64_t service_timeout_ms; /* a swarm service's wait; 0 when not labelled */
     ukiyo_policy *policy;       /* NULL when not labelled (digest) */
     char *schedule;             /* the window's cron text; NULL when not labelled */
     ukiyo_cron *window;         /* parsed from schedule */

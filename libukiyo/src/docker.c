@@ -216,17 +216,19 @@ int ukiyo__docker_call(ukiyo_docker *d, const char *method, const char *path, co
     return ukiyo__docker_call_timeout(d, method, path, body, 0, doc_out);
 }
 
-int ukiyo__docker_call_raw(ukiyo_docker *d, const char *method, const char *path, const char *body,
-                           long timeout_ms, http_response *resp)
+/* A request with a JSON body and, when @extra_header is not NULL, that header too. */
+static int call_with_header(ukiyo_docker *d, const char *method, const char *path,
+                            const char *body, long timeout_ms, const char *extra_header,
+                            http_response *resp)
 {
-    static const char *const json_headers[] = {"Content-Type: application/json", NULL};
+    const char *headers[] = {"Content-Type: application/json", extra_header, NULL};
     int err;
     char *url = versioned_url(d, path, &err);
     http_request req = {.method = method,
                         .url = url,
                         .body = body,
                         .body_len = body ? strlen(body) : 0,
-                        .headers = json_headers,
+                        .headers = headers,
                         .timeout_ms = timeout_ms};
 
     memset(resp, 0, sizeof(*resp));
@@ -245,24 +247,45 @@ int ukiyo__docker_call_raw(ukiyo_docker *d, const char *method, const char *path
     return err;
 }
 
+int ukiyo__docker_call_raw(ukiyo_docker *d, const char *method, const char *path, const char *body,
+                           long timeout_ms, http_response *resp)
+{
+    return call_with_header(d, method, path, body, timeout_ms, NULL, resp);
+}
+
+int ukiyo__docker_call_header(ukiyo_docker *d, const char *method, const char *path,
+                              const char *body, const char *header, json_t **doc_out)
+{
+    http_response resp;
+    int err = call_with_header(d, method, path, body, 0, header, &resp);
+
+    return ukiyo__docker_reply_json(method, path, err, &resp, doc_out);
+}
+
 int ukiyo__docker_call_timeout(ukiyo_docker *d, const char *method, const char *path,
                                const char *body, long timeout_ms, json_t **doc_out)
 {
     http_response resp;
     int err = ukiyo__docker_call_raw(d, method, path, body, timeout_ms, &resp);
 
+    return ukiyo__docker_reply_json(method, path, err, &resp, doc_out);
+}
+
+int ukiyo__docker_reply_json(const char *method, const char *path, int err, http_response *resp,
+                             json_t **doc_out)
+{
     if (doc_out)
         *doc_out = NULL;
     if (err < 0)
         return err;
-    if (doc_out && resp.status != 304 && resp.status != 204) {
+    if (doc_out && resp->status != 304 && resp->status != 204) {
         json_error_t jerr;
-        *doc_out = json_loads(resp.body.data ? resp.body.data : "", 0, &jerr);
+        *doc_out = json_loads(resp->body.data ? resp->body.data : "", 0, &jerr);
         if (!*doc_out)
             err = ukiyo__error_set(UKIYO_EPROTOCOL, "%s %s: the engine sent invalid JSON (%s)",
                                    method, path, jerr.text);
     }
-    ukiyo__http_response_clear(&resp);
+    ukiyo__http_response_clear(resp);
     return err;
 }
 

@@ -29,6 +29,14 @@ int ukiyo__docker_call(ukiyo_docker *d, const char *method, const char *path, co
 int ukiyo__docker_call_timeout(ukiyo_docker *d, const char *method, const char *path,
                                const char *body, long timeout_ms, json_t **doc_out);
 
+/* As ukiyo__docker_call, with one more request header ("X-Registry-Auth: ..."). */
+int ukiyo__docker_call_header(ukiyo_docker *d, const char *method, const char *path,
+                              const char *body, const char *header, json_t **doc_out);
+/* The end of a call: @err as the request left it, the body in @resp (cleared) parsed into
+ * *@doc_out when not NULL. */
+int ukiyo__docker_reply_json(const char *method, const char *path, int err, http_response *resp,
+                             json_t **doc_out);
+
 /* As ukiyo__docker_call_timeout, the body as it came in @resp (clear it); errors as there. */
 int ukiyo__docker_call_raw(ukiyo_docker *d, const char *method, const char *path, const char *body,
                            long timeout_ms, http_response *resp);
@@ -64,5 +72,27 @@ json_t *ukiyo__container_document(const ukiyo_container *c);
 /* Inspect documents as jansson values (new references). */
 int ukiyo__docker_inspect_container_json(ukiyo_docker *d, const char *id_or_name, json_t **out);
 int ukiyo__docker_inspect_image_json(ukiyo_docker *d, const char *ref, json_t **out);
+
+/* ---- swarm services (docker_service.c) -------------------------------- */
+
+/* The document behind a service (borrowed). */
+json_t *ukiyo__service_document(const ukiyo_service *s);
+/* A service's tasks (GET /tasks; @desired_state or NULL for all) as a new jansson array. */
+int ukiyo__docker_service_tasks_json(ukiyo_docker *d, const char *service,
+                                     const char *desired_state, json_t **out);
+/* Does @name say "service/NAME"? */
+bool ukiyo__is_service_name(const char *name);
+/*
+ * The reference a service follows: its spec's image without the digest the
+ * CLI pinned beside the tag ("repo:tag@sha256:..." -> "repo:tag"); an image
+ * with only a digest stays as it is (pinned). New string.
+ */
+char *ukiyo__service_tag_reference(const char *image);
+/* Was @c made by ukiyo__service_as_container? */
+bool ukiyo__container_is_service(const ukiyo_container *c);
+/* The services, when the engine is a swarm manager; else none (*@out NULL) and no error. */
+int ukiyo__docker_services_if_manager(ukiyo_docker *d, ukiyo_service_list **out);
+/* Inspect what a name names: "service/NAME" a service (seen as a container), else a container. */
+int ukiyo__docker_inspect_watched(ukiyo_docker *d, const char *name, ukiyo_container **out);
 
 #endif

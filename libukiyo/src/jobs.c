@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "docker_private.h"
 #include "jobs_private.h"
 
 #define JOBS_LIST_MAX 500
@@ -226,7 +227,8 @@ int ukiyo__jobs_queue_container(ukiyo *u, const char *container, ukiyo_job_actio
         return UKIYO_EINVAL;
     if (!container || !id_out || (unsigned)action > UKIYO_JOB_FORCE_UPDATE)
         return ukiyo__error_set(UKIYO_EINVAL, "jobs: bad argument");
-    int err = ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u), container);
+    /* A container, or a swarm service named service/NAME. */
+    int err = ukiyo__docker_inspect_watched(ukiyo_get_docker(u), container, &c);
     if (err < 0)
         return err;
     /* Registry, repository and tag describe the job; an image ID gives none. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "docker_private.h"
 #include "jobs_private.h"
 #include "manager_result.h"
 #include "plan.h"
@@ -56,6 +57,38 @@ static bool follows_the_repository(ukiyo *u, const ukiyo_container *c, const job
 }
 
 /*
+ * The swarm services on the job's tag, after the containers (services
+ * depend on no container); on other tags with a policy, among @followers.
+ * An engine in no swarm, or a worker, has none: that is no error.
+ */
+static int add_matching_services(ukiyo *u, const job_row *j, ukiyo_string_list *order,
+                                 ukiyo_string_list *followers)
+{
+    ukiyo_service_list *list = NULL;
+    int err = 0;
+
+    if (ukiyo__docker_services_if_manager(ukiyo_get_docker(u), &list) < 0) {
+        log_warning("job %lld: cannot list the swarm's services: %s", (long long)j->id,
+                    ukiyo_error_last());
+        ukiyo_error_clear();
+        return 0;
+    }
+    for (size_t i = 0; err == 0 && i < ukiyo_service_list_count(list); i++) {
+        ukiyo_container *c = NULL;
+        if (ukiyo_service_as_container(&c, ukiyo_service_list_get(list, i)) < 0)
+            return UKIYO_ENOMEM;
+        bool eligible = !ukiyo_label_enable(u) || ukiyo_container_enabled_by_label(c);
+        if (eligible && runs_the_tag(u, c, j))
+            err = ukiyo__string_list_append(order, ukiyo_container_name(c));
+        else if (eligible && follows_the_repository(u, c, j))
+            err = ukiyo__string_list_append(followers, ukiyo_container_name(c));
+        ukiyo_container_free(c);
+    }
+    ukiyo_service_list_free(list);
+    return err;
+}
+
+/*
  * Running containers whose reference names the job's tag, in update order;
  * in @followers, those on other tags of the repository whose policy may
  * move them to it.
@@ -77,7 +110,9 @@ static int matching_containers(ukiyo *u, const job_row *j, ukiyo_string_list **o
             continue;
         }
         /* A deployment's container waits for its deployment's job. */
+        /* A swarm task's container goes with its service, never alone. */
         bool eligible = !ukiyo_container_label(c, UKIYO_LABEL_DEPLOYMENT) &&
+                        !ukiyo_container_label(c, UKIYO_LABEL_SWARM_TASK) &&
                         (!ukiyo_label_enable(u) || ukiyo_container_enabled_by_label(c));
         if (eligible && runs_the_tag(u, c, j))
             err = ukiyo__string_list_append(&names, ukiyo_container_name(c));
@@ -91,6 +126,8 @@ static int matching_containers(ukiyo *u, const job_row *j, ukiyo_string_list **o
     for (size_t i = 0; i < names.count; i++)
         free(names.items[i]);
     free(names.items);
+    if (err == 0)
+        err = add_matching_services(u, j, *out, followers);
     return err;
 }
 
@@ -190,7 +227,7 @@ static bool plan_allows(ukiyo *u, const char *name, const job_plan *jp, json_t *
     plan_decision d;
 
     *target_out = NULL;
-    if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u), name) < 0) {
+    if (ukiyo__docker_inspect_watched(ukiyo_get_docker(u), name, &c) < 0) {
         ukiyo_error_clear();
         return true; /* the update says what became of it */
     }

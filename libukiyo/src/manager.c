@@ -611,7 +611,8 @@ static int run_kind(ukiyo *u, const char *kind, const char *container,
     UKIYO__CHECK_VERSION(opts, UKIYO_UPDATE_OPTIONS_VERSION, "ukiyo_update_options");
     if (opts) /* a caller built against version 1 has no fields past progress_payload */
         memcpy(&tx.opts, opts,
-               opts->version >= 5   ? sizeof(*opts)
+               opts->version >= 6   ? sizeof(*opts)
+               : opts->version == 5 ? offsetof(ukiyo_update_options, service_timeout_s)
                : opts->version == 4 ? offsetof(ukiyo_update_options, compose)
                : opts->version == 3 ? offsetof(ukiyo_update_options, digest)
                : opts->version == 2 ? offsetof(ukiyo_update_options, force)
@@ -624,6 +625,8 @@ static int run_kind(ukiyo *u, const char *kind, const char *container,
     tx.store = ukiyo_get_store(u);
     if (!tx.store)
         return ukiyo__error_set(UKIYO_EINVAL, "%s needs a store for its journal", kind);
+    if (ukiyo__is_service_name(container))
+        return ukiyo__service_transaction(out, u, kind, container, &tx.opts);
     err = prepare(&tx, container);
     if (err == 0 && !concluded_before_change(&tx)) {
         err = plan_journal(&tx);
@@ -700,6 +703,8 @@ UKIYO_EXTERN int ukiyo_rollback(ukiyo_update_result **out, ukiyo *u, const char 
         return ukiyo__error_set(UKIYO_EINVAL, "rollback: NULL argument");
     if (!ukiyo_get_store(u))
         return ukiyo__error_set(UKIYO_EINVAL, "rollback needs a store");
+    if (ukiyo__is_service_name(container)) /* the service's own transaction finds its image */
+        return run_kind(u, "rollback", container, opts, false, NULL, false, out);
     err = rollback_target(u, container, &doc, &previous);
     /* The reference points at the image it goes back to, so the container keeps its reference. */
     if (err == 0 && !(opts && opts->dry_run))

@@ -179,14 +179,16 @@ static int load_nodes(ukiyo *u, order_graph *g, const char *const *names, size_t
     if (!g->nodes)
         return UKIYO_ENOMEM;
     for (size_t i = 0; i < count; i++) {
-        int err =
-            ukiyo__docker_inspect_container_json(ukiyo_get_docker(u), names[i], &g->nodes[i].doc);
+        if (ukiyo__is_service_name(names[i]))
+            continue; /* not a container: ukiyo_update_order puts it last */
+        order_node *n = &g->nodes[g->count];
+        int err = ukiyo__docker_inspect_container_json(ukiyo_get_docker(u), names[i], &n->doc);
         if (err < 0)
             return err;
         g->count++;
-        const char *name = json_string_value(json_object_get(g->nodes[i].doc, "Name"));
-        g->nodes[i].name = strdup(name && name[0] == '/' ? name + 1 : names[i]);
-        if (!g->nodes[i].name)
+        const char *name = json_string_value(json_object_get(n->doc, "Name"));
+        n->name = strdup(name && name[0] == '/' ? name + 1 : names[i]);
+        if (!n->name)
             return UKIYO_ENOMEM;
     }
     return 0;
@@ -204,6 +206,10 @@ UKIYO_EXTERN int ukiyo_update_order(ukiyo_string_list **out, ukiyo *u, const cha
     err = g.out ? load_nodes(u, &g, names, count) : UKIYO_ENOMEM;
     for (size_t i = 0; err == 0 && i < g.count; i++)
         err = visit(&g, &g.nodes[i]);
+    /* Swarm services depend on no container here: after them, in the order given. */
+    for (size_t i = 0; err == 0 && i < count; i++)
+        if (ukiyo__is_service_name(names[i]))
+            err = ukiyo__string_list_append(g.out, names[i]);
     for (size_t i = 0; i < g.count; i++) {
         free(g.nodes[i].name);
         json_decref(g.nodes[i].doc);

@@ -126,6 +126,15 @@ int ukiyo__restore_old_container(ukiyo_docker *d, const journal_entry *j);
  */
 void ukiyo__reject_release(transaction *tx, const char *reason);
 
+/*
+ * A swarm service's update, redeploy or rollback (manager_service.c):
+ * @name is "service/NAME"; @opts already of this library's version.
+ * Reconcile finishes one a crash cut short (journal strategy "swarm").
+ */
+int ukiyo__service_transaction(ukiyo_update_result **out, ukiyo *u, const char *kind,
+                               const char *name, const ukiyo_update_options *opts);
+int ukiyo__service_reconcile(ukiyo_store *st, ukiyo_docker *d, const journal_entry *j);
+
 /* Hand @follower (owned from now) to the result of the container it followed. */
 int ukiyo__result_add_follower(ukiyo_update_result *r, ukiyo_update_result *follower);
 

@@ -540,6 +540,8 @@ static int reconcile_one(ukiyo_store *s, ukiyo_docker *d, const journal_entry *j
 
     bool compose = strcmp(j->strategy, "compose") == 0;
 
+    if (strcmp(j->strategy, "swarm") == 0)
+        return ukiyo__service_reconcile(s, d, j);
     if (is_committed(j)) {
         err = compose ? 0 : finish_forward(d, j);
         if (err == 0)

@@ -71,6 +71,7 @@ typedef enum {
     UKIYO__SKIP_NONE,
     UKIYO__SKIP_LABEL,        /* a label does not parse */
     UKIYO__SKIP_SELF,         /* ukiyod's own container */
+    UKIYO__SKIP_SWARM_TASK,   /* a swarm task's container: its service is updated instead */
     UKIYO__SKIP_IMAGE_ID,     /* created from an image ID */
     UKIYO__SKIP_PINNED,       /* a digest reference */
     UKIYO__SKIP_MONITOR_ONLY, /* ukiyo.monitor-only=true */

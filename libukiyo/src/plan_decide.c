@@ -111,6 +111,14 @@ int ukiyo__plan_decide(ukiyo *u, const ukiyo_container *c, const plan_request *r
     ukiyo__plan_read(u, c, req->window, req->now_ms, &out->plan);
     out->action = UKIYO__PLAN_GO;
     out->target = ukiyo__str_dup(image);
+    const char *task_of = ukiyo_container_label(c, UKIYO_LABEL_SWARM_SERVICE_NAME);
+    if (ukiyo_container_label(c, UKIYO_LABEL_SWARM_TASK)) {
+        skip(out, UKIYO__SKIP_SWARM_TASK,
+             "a task of swarm service %s: the swarm replaces it; update " UKIYO_SERVICE_PREFIX
+             "%s instead",
+             task_of ? task_of : "?", task_of ? task_of : "NAME");
+        goto done;
+    }
     if (skipped_by_labels(&labels, req->trigger, out))
         goto done;
     if (!image || ukiyo__str_has_prefix(image, "sha256:") ||

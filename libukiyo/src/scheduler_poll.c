@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "docker_private.h"
 #include "jobs_private.h"
 #include "plan.h"
 #include "scheduler_private.h"
@@ -97,49 +98,81 @@ static int add_due(ukiyo *u, due_list *l, ukiyo_container *c, const ukiyo_plan *
     d->ref_key = ukiyo__str_dup(ukiyo_image_ref_string(ref));
     d->policy = ukiyo_policy_get_kind(p->policy);
     d->policy_text = ukiyo__str_dup(ukiyo_plan_policy(p));
-    if (ukiyo_container_local_digest(&d->local_digest, u, c) < 0)
+    if (ukiyo__container_is_service(c)) {
+        /* A service's spec names the digest it runs ("repo:tag@sha256:..."). */
+        const char *at = strchr(ukiyo_container_image_id(c), '@');
+        d->local_digest = at ? ukiyo__str_dup(at + 1) : NULL;
+    } else if (ukiyo_container_local_digest(&d->local_digest, u, c) < 0) {
         ukiyo_error_clear();
+    }
     return d->name && d->image && d->ref_key && d->policy_text ? 0 : UKIYO_ENOMEM;
 }
 
-/* Walk the running containers: plan each, group them, collect those due at @now. */
+/* Plan @c (taken): into its poll group, and among those due when its group is. */
+static int consider(ukiyo *u, scheduler *s, int64_t now, ukiyo_container *c, bool *seen,
+                    due_list *due)
+{
+    ukiyo_plan p;
+    int err = 0;
+
+    ukiyo__plan_read(u, c, NULL, now, &p);
+    if (p.error)
+        log_warning("%s: skipped: %s", ukiyo_container_name(c), p.error);
+    else if (p.poll_ms > 0 && p.policy && ukiyo_policy_get_kind(p.policy) != UKIYO_POLICY_NEVER &&
+             (!ukiyo_label_enable(u) || ukiyo_container_enabled_by_label(c))) {
+        poll_group *g = group_for(s, p.poll_ms, now);
+        if (!g)
+            err = UKIYO_ENOMEM;
+        else {
+            seen[g - s->groups] = true;
+            if (g->next_ms <= now) {
+                err = add_due(u, due, c, &p);
+                c = NULL; /* taken */
+            }
+        }
+    }
+    ukiyo__plan_clear(&p);
+    ukiyo_container_free(c);
+    return err;
+}
+
+/*
+ * Walk the running containers and the swarm's services: plan each, group
+ * them, collect those due at @now (so one HEAD serves a reference that
+ * containers and services share).
+ */
 static int collect_due(ukiyo *u, scheduler *s, int64_t now, due_list *due)
 {
     ukiyo_container_list *list = NULL;
+    ukiyo_service_list *services = NULL;
     bool *seen = NULL;
     int err = ukiyo_docker_container_list(&list, ukiyo_get_docker(u), 0, NULL);
 
     if (err < 0)
         return err;
-    seen = calloc(s->group_count + ukiyo_container_list_count(list) + 1, sizeof(*seen));
+    if (ukiyo__docker_services_if_manager(ukiyo_get_docker(u), &services) < 0) {
+        log_warning("poll: cannot list the swarm's services: %s", ukiyo_error_last());
+        ukiyo_error_clear();
+    }
+    seen = calloc(s->group_count + ukiyo_container_list_count(list) +
+                      ukiyo_service_list_count(services) + 1,
+                  sizeof(*seen));
     for (size_t i = 0; seen && err == 0 && i < ukiyo_container_list_count(list); i++) {
         ukiyo_container *c = NULL;
-        ukiyo_plan p;
         const char *id = ukiyo_container_id(ukiyo_container_list_get(list, i));
         if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u), id) < 0) {
             ukiyo_error_clear();
             continue;
         }
-        ukiyo__plan_read(u, c, NULL, now, &p);
-        if (p.error)
-            log_warning("%s: skipped: %s", ukiyo_container_name(c), p.error);
-        else if (p.poll_ms > 0 && p.policy &&
-                 ukiyo_policy_get_kind(p.policy) != UKIYO_POLICY_NEVER &&
-                 (!ukiyo_label_enable(u) || ukiyo_container_enabled_by_label(c))) {
-            poll_group *g = group_for(s, p.poll_ms, now);
-            if (!g)
-                err = UKIYO_ENOMEM;
-            else {
-                seen[g - s->groups] = true;
-                if (g->next_ms <= now) {
-                    err = add_due(u, due, c, &p);
-                    c = NULL; /* taken */
-                }
-            }
-        }
-        ukiyo__plan_clear(&p);
-        ukiyo_container_free(c);
+        err = consider(u, s, now, c, seen, due);
     }
+    for (size_t i = 0; seen && err == 0 && i < ukiyo_service_list_count(services); i++) {
+        ukiyo_container *c = NULL;
+        err = ukiyo_service_as_container(&c, ukiyo_service_list_get(services, i));
+        if (err == 0)
+            err = consider(u, s, now, c, seen, due);
+    }
+    ukiyo_service_list_free(services);
     ukiyo_container_list_free(list);
     if (!seen)
         return UKIYO_ENOMEM;

@@ -113,6 +113,9 @@ static const char *const migrations[] = {
     "ALTER TABLE updates ADD COLUMN project TEXT;"
     "ALTER TABLE updates ADD COLUMN service TEXT;"
     "ALTER TABLE updates ADD COLUMN old_logs TEXT;",
+    /* 11: a swarm service's spec versions before and after its update */
+    "ALTER TABLE updates ADD COLUMN spec_version_before INTEGER;"
+    "ALTER TABLE updates ADD COLUMN spec_version_after INTEGER;",
 };
 
 /*

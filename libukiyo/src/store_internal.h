@@ -57,6 +57,8 @@ void ukiyo__store_forget_old_pages(ukiyo_store *s);
 #define STEP_HEALTH "health"
 #define STEP_ADVERTISE "advertise"   /* start-first: the new one joins its aliases */
 #define STEP_COMPOSE_UP "compose-up" /* compose-native: compose recreates the service */
+#define STEP_SERVICE_UPDATE "service-update" /* a swarm service: its spec is posted */
+#define STEP_SERVICE_WAIT "service-wait"     /* its UpdateStatus is followed to the end */
 #define STEP_COMMIT "commit"         /* healthy: from here on a crash finishes forward */
 #define STEP_REMOVE_OLD "remove-old"
 #define STEP_ROLLBACK "rollback"
@@ -78,6 +80,10 @@ typedef struct {
     char *step;
     char *project; /* the compose project and service, NULL unless compose started it */
     char *service;
+    /* A swarm service (strategy "swarm"; container "service/NAME", old_container_id its ID,
+     * old_image_id and new_image_id its spec's images): Version.Index before and after; 0 unknown. */
+    int64_t spec_version_before;
+    int64_t spec_version_after;
 } journal_entry;
 
 /* Record a new transaction at STEP_PLANNED. UKIYO_ECONFLICT when the container has one open. */
@@ -85,6 +91,8 @@ int ukiyo__journal_begin(ukiyo_store *s, journal_entry *e);
 /* Record that @step is about to be taken. (A test hook may end the process here.) */
 int ukiyo__journal_step(ukiyo_store *s, int64_t id, const char *step);
 int ukiyo__journal_set_new_container(ukiyo_store *s, int64_t id, const char *container_id);
+/* A service's spec version once its new spec was accepted. */
+int ukiyo__journal_set_spec_version(ukiyo_store *s, int64_t id, int64_t version_after);
 /* Keep the old container's last logs with the update (they go when it is removed). */
 int ukiyo__journal_set_logs(ukiyo_store *s, int64_t id, const char *logs);
 /* Close a transaction: outcome "updated", "rolled-back" or "failed". */

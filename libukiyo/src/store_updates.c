@@ -3,6 +3,7 @@
  */
 #include <jansson.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,15 +87,18 @@ int ukiyo__journal_begin(ukiyo_store *s, journal_entry *e)
     static const char sql[] =
         "INSERT INTO updates (container, kind, strategy, image_ref, old_container_id, "
         "old_image_id, new_image_id, temp_name, old_name, old_was_running, old_image_ref, "
-        "project, service, step, started_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-        "?8, ?9, ?10, ?11, ?12, ?13, '" STEP_PLANNED "', ?14, ?14)";
+        "project, service, spec_version_before, step, started_ms, updated_ms) VALUES (?1, ?2, "
+        "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, CAST(?14 AS INTEGER), '" STEP_PLANNED
+        "', ?15, ?15)";
+    char before[24];
     const char *params[] = {e->container,        e->kind,
                             e->strategy,         e->image_ref,
                             e->old_container_id, e->old_image_id,
                             e->new_image_id,     e->temp_name,
                             e->old_name,         e->old_was_running ? "1" : "0",
                             e->old_image_ref,    e->project,
-                            e->service};
+                            e->service,          before};
+    snprintf(before, sizeof(before), "%lld", (long long)e->spec_version_before);
     int err = exec_bound(s, sql, params, ARRAY_SIZE(params), -1);
 
     if (err == UKIYO_ECONFLICT)
@@ -124,6 +128,18 @@ int ukiyo__journal_set_new_container(ukiyo_store *s, int64_t id, const char *con
 {
     const char *params[] = {container_id};
     return exec_bound(s, "UPDATE updates SET new_container_id = ?1, updated_ms = ?2 WHERE id = ?3",
+                      params, 1, id);
+}
+
+int ukiyo__journal_set_spec_version(ukiyo_store *s, int64_t id, int64_t version_after)
+{
+    char after[24];
+    const char *params[] = {after};
+
+    snprintf(after, sizeof(after), "%lld", (long long)version_after);
+    return exec_bound(s,
+                      "UPDATE updates SET spec_version_after = CAST(?1 AS INTEGER), updated_ms = "
+                      "?2 WHERE id = ?3",
                       params, 1, id);
 }
 
@@ -176,13 +192,16 @@ static void entry_from_row(journal_entry *e, sqlite3_stmt *st)
     e->old_name = column_dup(st, 10);
     e->old_was_running = sqlite3_column_int(st, 11) != 0;
     e->step = column_dup(st, 12);
+    e->spec_version_before = sqlite3_column_int64(st, 13);
+    e->spec_version_after = sqlite3_column_int64(st, 14);
 }
 
 int ukiyo__journal_open_entries(ukiyo_store *s, journal_entry **entries_out, size_t *count_out)
 {
     static const char sql[] =
         "SELECT id, container, kind, strategy, image_ref, old_container_id, old_image_id, "
-        "new_image_id, new_container_id, temp_name, old_name, old_was_running, step "
+        "new_image_id, new_container_id, temp_name, old_name, old_was_running, step, "
+        "COALESCE(spec_version_before, 0), COALESCE(spec_version_after, 0) "
         "FROM updates WHERE finished_ms IS NULL ORDER BY id";
     sqlite3_stmt *st = NULL;
     journal_entry *entries = NULL;

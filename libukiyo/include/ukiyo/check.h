@@ -29,7 +29,8 @@ typedef enum {
 typedef struct ukiyo_check_result ukiyo_check_result;
 
 /**
- * Check one container.
+ * Check one container, or the swarm service "service/NAME" (its spec's
+ * digest against the registry's).
  * @param out  new result; free with ukiyo_check_result_free. A check that
  *             cannot tell (registry down, locally built image) still
  *             succeeds, with UKIYO_CHECK_UNKNOWN and a reason.
@@ -42,6 +43,8 @@ UKIYO_EXTERN void ukiyo_check_result_free(ukiyo_check_result *result);
 
 /** The container's name. Borrowed. */
 UKIYO_EXTERN const char *ukiyo_check_result_name(const ukiyo_check_result *result);
+/** "container", or "service" for a swarm service (named "service/NAME"). */
+UKIYO_EXTERN const char *ukiyo_check_result_kind(const ukiyo_check_result *result);
 /** The reference the container was started with (Config.Image). Borrowed. */
 UKIYO_EXTERN const char *ukiyo_check_result_image(const ukiyo_check_result *result);
 /** The ID of the image the container runs. Borrowed. */

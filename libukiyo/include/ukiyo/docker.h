@@ -243,6 +243,103 @@ UKIYO_EXTERN int ukiyo_docker_network_connect(ukiyo_docker *docker, const char *
 UKIYO_EXTERN int ukiyo_docker_network_disconnect(ukiyo_docker *docker, const char *network,
                                                  const char *container, int force);
 
+/* ---- swarm services --------------------------------------------------- */
+
+/**
+ * Where a container name is accepted, "service/NAME" names the swarm
+ * service NAME (a container's name cannot hold a '/').
+ */
+#define UKIYO_SERVICE_PREFIX "service/"
+
+/** A swarm service: an entry of a list or an inspect document (the same shape). */
+typedef struct ukiyo_service ukiyo_service;
+typedef struct ukiyo_service_list ukiyo_service_list;
+
+/** What this engine is in a swarm (ukiyo_docker_swarm_role). */
+typedef enum {
+    UKIYO_SWARM_NONE = 0, /**< in no swarm (or one it is leaving, or pending): no services */
+    UKIYO_SWARM_WORKER,   /**< a worker: it runs tasks, but cannot see or change services */
+    UKIYO_SWARM_MANAGER   /**< a manager: services can be listed and updated here */
+} ukiyo_swarm_role;
+
+/** The engine's part in a swarm, from GET /info. */
+UKIYO_EXTERN int ukiyo_docker_swarm_role(ukiyo_docker *docker, ukiyo_swarm_role *role_out);
+
+/**
+ * List services (a manager only; elsewhere UKIYO_EUNSUPPORTED with the engine's words).
+ * @param out          new list; free with ukiyo_service_list_free
+ * @param filters_json the engine's filters, e.g. {"label":["ukiyo.enable=true"]}; or NULL
+ */
+UKIYO_EXTERN int ukiyo_docker_service_list(ukiyo_service_list **out, ukiyo_docker *docker,
+                                           const char *filters_json);
+UKIYO_EXTERN size_t ukiyo_service_list_count(const ukiyo_service_list *list);
+/** The @p index-th service. Borrowed from the list. */
+UKIYO_EXTERN const ukiyo_service *ukiyo_service_list_get(const ukiyo_service_list *list,
+                                                         size_t index);
+UKIYO_EXTERN void ukiyo_service_list_free(ukiyo_service_list *list);
+
+/**
+ * Inspect a service by ID or name.
+ * @param out new; free with ukiyo_service_free
+ * @return 0, UKIYO_ENOTFOUND, or another UKIYO_E* code
+ */
+UKIYO_EXTERN int ukiyo_docker_service_inspect(ukiyo_service **out, ukiyo_docker *docker,
+                                              const char *id_or_name);
+UKIYO_EXTERN void ukiyo_service_free(ukiyo_service *service);
+
+/** Its ID. Borrowed. */
+UKIYO_EXTERN const char *ukiyo_service_id(const ukiyo_service *service);
+/** Its name (Spec.Name). Borrowed. */
+UKIYO_EXTERN const char *ukiyo_service_name(const ukiyo_service *service);
+/** Spec.TaskTemplate.ContainerSpec.Image: "repo:tag@sha256:..." as the CLI writes it. Borrowed. */
+UKIYO_EXTERN const char *ukiyo_service_image(const ukiyo_service *service);
+/** A label of the service (Spec.Labels), or NULL. Borrowed. */
+UKIYO_EXTERN const char *ukiyo_service_label(const ukiyo_service *service, const char *key);
+/** Version.Index: what an update must name. */
+UKIYO_EXTERN uint64_t ukiyo_service_version(const ukiyo_service *service);
+/** "replicated", "global", or the mode's name as the engine writes it. Borrowed. */
+UKIYO_EXTERN const char *ukiyo_service_mode(const ukiyo_service *service);
+/** UpdateStatus.State ("updating", "paused", "completed", "rollback_started", ...), or NULL. */
+UKIYO_EXTERN const char *ukiyo_service_update_state(const ukiyo_service *service);
+/** UpdateStatus.Message, or NULL. Borrowed. */
+UKIYO_EXTERN const char *ukiyo_service_update_message(const ukiyo_service *service);
+/** The engine's JSON document for it. Borrowed. */
+UKIYO_EXTERN const char *ukiyo_service_json(const ukiyo_service *service);
+
+/**
+ * A service seen as a container, for what reads containers (ukiyo_plan_get,
+ * ukiyo_container_label, ukiyo_check's plan): name "service/NAME", image
+ * its tag reference (the spec's image without the digest the CLI pinned
+ * beside the tag; a digest-only image stays so, pinned), image ID the
+ * spec's image, labels the spec's, state its mode ("replicated", "global")
+ * or, while one runs, its update's state ("updating", "paused", ...).
+ * @param out new; free with ukiyo_container_free
+ */
+UKIYO_EXTERN int ukiyo_service_as_container(ukiyo_container **out, const ukiyo_service *service);
+
+/** Flags of ukiyo_docker_service_update. */
+#define UKIYO_SERVICE_ROLLBACK 1u /**< rollback=previous: back to the engine's PreviousSpec */
+
+/**
+ * Replace a service's spec (POST /services/{id}/update?version=N).
+ * @param version   the Version.Index it was read at; a stale one is UKIYO_ECONFLICT
+ * @param spec_json the whole ServiceSpec
+ * @param cred      the credential the manager hands to the workers for the
+ *                  image's registry (X-Registry-Auth), or NULL for none
+ * @param flags     UKIYO_SERVICE_ROLLBACK or 0
+ */
+UKIYO_EXTERN int ukiyo_docker_service_update(ukiyo_docker *docker, const char *id,
+                                             uint64_t version, const char *spec_json,
+                                             const ukiyo_credential *cred, unsigned int flags);
+
+/**
+ * A service's tasks as the engine's JSON array (GET /tasks filtered by service).
+ * @param desired_state "running", "shutdown", ... or NULL for all
+ * @param json_out      new string; free with ukiyo_string_free
+ */
+UKIYO_EXTERN int ukiyo_docker_service_tasks(char **json_out, ukiyo_docker *docker,
+                                            const char *service, const char *desired_state);
+
 #ifdef __cplusplus
 }
 #endif

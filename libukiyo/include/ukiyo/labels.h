@@ -12,6 +12,7 @@
 #define UKIYO_LABEL_STRATEGY "ukiyo.strategy"
 #define UKIYO_LABEL_HEALTH_TIMEOUT "ukiyo.health-timeout"
 #define UKIYO_LABEL_MIN_UPTIME "ukiyo.min-uptime"
+#define UKIYO_LABEL_SERVICE_TIMEOUT "ukiyo.service-timeout"
 #define UKIYO_LABEL_DEPENDS_ON "ukiyo.depends-on"
 #define UKIYO_LABEL_POLICY "ukiyo.policy"
 #define UKIYO_LABEL_SCHEDULE "ukiyo.schedule"
@@ -31,6 +32,9 @@
 #define UKIYO_LABEL_COMPOSE_WORKING_DIR "com.docker.compose.project.working_dir"
 #define UKIYO_LABEL_COMPOSE_CONFIG_FILES "com.docker.compose.project.config_files"
 #define UKIYO_LABEL_COMPOSE_ENV_FILE "com.docker.compose.project.environment_file"
+/* The engine's on a swarm task's container: updated as its service (service/NAME), never alone. */
+#define UKIYO_LABEL_SWARM_TASK "com.docker.swarm.task.id"
+#define UKIYO_LABEL_SWARM_SERVICE_NAME "com.docker.swarm.service.name"
 /* Compose 2.x: the image ID it created the container from. ukiyo rewrites it when it recreates. */
 #define UKIYO_LABEL_COMPOSE_IMAGE "com.docker.compose.image"
 

@@ -127,13 +127,21 @@ typedef struct {
      * negative: none.
      */
     int kept_log_lines;
+    /* Version 6. */
+    /**
+     * A swarm service ("service/NAME"): seconds its update (the engine
+     * replacing its tasks as its UpdateConfig says) has to complete before
+     * ukiyo has it roll back; and as long again for the rollback. 0: label
+     * ukiyo.service-timeout, else 600.
+     */
+    int service_timeout_s;
 } ukiyo_update_options;
 
-#define UKIYO_UPDATE_OPTIONS_VERSION 5
+#define UKIYO_UPDATE_OPTIONS_VERSION 6
 #define UKIYO_UPDATE_OPTIONS_INIT                                                                  \
     {                                                                                              \
         UKIYO_UPDATE_OPTIONS_VERSION, UKIYO_STRATEGY_AUTO, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0,     \
-            NULL, NULL, NULL, NULL, 0, UKIYO_COMPOSE_AUTO, 0, 0                                    \
+            NULL, NULL, NULL, NULL, 0, UKIYO_COMPOSE_AUTO, 0, 0, 0                                 \
     }
 
 /**
@@ -155,6 +163,15 @@ typedef struct ukiyo_update_result ukiyo_update_result;
 
 /**
  * Update one container to the newest image of the reference it runs.
+ *
+ * "service/NAME" names a swarm service instead: its spec's image is set to
+ * the registry's digest of its tag ("repo:tag@sha256:..."), with the
+ * registry's credential for the workers; the service's UpdateConfig
+ * replaces its tasks; UpdateStatus is followed to its end (within
+ * opts->service_timeout_s); a failed release is rolled back by the engine
+ * (outcome rolled-back, the digest rejected). Strategy "swarm". Redeploy
+ * forces the tasks to be replaced on the same image; rollback returns to
+ * the image before the service's last update.
  * @param out  new result (free with ukiyo_update_result_free) for every
  *             attempt that got as far as the container: its outcome says
  *             what became of it, with the reason when it did not update
@@ -192,7 +209,8 @@ UKIYO_EXTERN int ukiyo_reconcile(ukiyo *u, unsigned int *fixed_out);
  * a "container:" network mode, VolumesFrom, the ukiyo.depends-on label
  * (comma-separated names) and compose's com.docker.compose.depends_on
  * (services of the same project). Dependencies outside @p names only
- * count through the ones inside.
+ * count through the ones inside. Swarm services ("service/NAME") come
+ * last, in the order given.
  * @param out   new list of the names in update order; free with ukiyo_string_list_free
  * @return 0, UKIYO_ENOTFOUND for an unknown container, UKIYO_ECONFLICT for
  *         a dependency cycle (the last error names it)
