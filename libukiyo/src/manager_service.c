@@ -448,7 +448,7 @@ static void reject(ukiyo_store *st, const journal_entry *j, const char *reason)
  * and its reason in *@outcome_out and *@reason_out (new).
  */
 static int see_through(ukiyo_store *st, ukiyo_docker *d, const journal_entry *j,
-                       ukiyo_service **svc, const char *since, int timeout_s,
+                       ukiyo_service **svc, const char *since, int timeout_s, const char *note,
                        ukiyo_update_outcome *outcome_out, char **reason_out)
 {
     bool rollback_kind = strcmp(j->kind, "rollback") == 0;
@@ -462,7 +462,9 @@ static int see_through(ukiyo_store *st, ukiyo_docker *d, const journal_entry *j,
     }
     if (end == FOLLOW_COMPLETED) {
         *outcome_out = rollback_kind ? UKIYO_OUTCOME_ROLLED_BACK : UKIYO_OUTCOME_UPDATED;
-        err = ukiyo__journal_finish(st, j->id, ukiyo_update_outcome_name(*outcome_out), NULL);
+        if (note)
+            *reason_out = ukiyo__str_dup(note);
+        err = ukiyo__journal_finish(st, j->id, ukiyo_update_outcome_name(*outcome_out), note);
         if (err == 0 && !rollback_kind && ukiyo__store_rejections_forget(st, j->container) < 0)
             ukiyo_error_clear();
         return err;
@@ -489,8 +491,9 @@ static int see_through(ukiyo_store *st, ukiyo_docker *d, const journal_entry *j,
     }
     if (end == FOLLOW_ROLLED_BACK) {
         *outcome_out = rollback_kind ? UKIYO_OUTCOME_FAILED : UKIYO_OUTCOME_ROLLED_BACK;
-        *reason_out = ukiyo__str_printf("%s; rolled back to %s", why ? why : "update failed",
-                                        ukiyo_service_image(*svc));
+        *reason_out = ukiyo__str_printf("%s; rolled back to %s%s%s", why ? why : "update failed",
+                                        ukiyo_service_image(*svc), note ? "; " : "",
+                                        note ? note : "");
         reject(st, j, why ? why : "update failed");
     } else {
         *outcome_out = UKIYO_OUTCOME_FAILED;
@@ -592,7 +595,8 @@ static int run(service_tx *t)
     if (t->opts.phase)
         t->opts.phase(t->name, UKIYO_PHASE_GATING, 0, t->timeout_s, t->opts.phase_payload);
     char *reason = NULL;
-    err = see_through(t->st, t->d, &t->j, &t->svc, since, t->timeout_s, &t->r->outcome, &reason);
+    err = see_through(t->st, t->d, &t->j, &t->svc, since, t->timeout_s, NULL, &t->r->outcome,
+                      &reason);
     free(since);
     free(t->r->reason);
     t->r->reason = reason;
@@ -671,7 +675,8 @@ int ukiyo__service_reconcile(ukiyo_store *st, ukiyo_docker *d, const journal_ent
     }
     /* The update's own status is the one there now: no earlier StartedAt to tell apart. */
     journal_entry copy = *j;
-    err = see_through(st, d, &copy, &svc, "\x01", SERVICE_TIMEOUT_DEFAULT_S, &outcome, &reason);
+    err = see_through(st, d, &copy, &svc, "\x01", SERVICE_TIMEOUT_DEFAULT_S,
+                      "finished by reconcile after an interruption", &outcome, &reason);
     if (err == 0)
         log_info("%s: reconciled after an interruption: %s%s%s", j->container,
                  ukiyo_update_outcome_name(outcome), reason ? ": " : "", reason ? reason : "");
