@@ -196,8 +196,7 @@ START_TEST(ukiyoctl_updates_a_service_to_the_new_digest)
 
     snprintf(arg, sizeof(arg), "--json update service/%s", name);
     ck_assert_msg(ctl(&out, arg) == 0, "%s", out);
-    ck_assert_msg(has(out, "outcome", "updated") && has(out, "strategy", "swarm"),
-                  "%s", out);
+    ck_assert_msg(has(out, "outcome", "updated") && has(out, "strategy", "swarm"), "%s", out);
     free(out);
     char *after = spec_image(name);
     char want[512];
@@ -207,8 +206,7 @@ START_TEST(ukiyoctl_updates_a_service_to_the_new_digest)
 
     /* ps lists it with its kind; history has it. */
     ctl(&out, "ps");
-    ck_assert_msg(strstr(out, "KIND") && strstr(out, name) && strstr(out, "replicated"), "%s",
-                  out);
+    ck_assert_msg(strstr(out, "KIND") && strstr(out, name) && strstr(out, "replicated"), "%s", out);
     free(out);
     snprintf(arg, sizeof(arg), "--json history service/%s", name);
     ctl(&out, arg);
@@ -240,8 +238,8 @@ START_TEST(a_release_whose_tasks_exit_is_rolled_back_and_rejected)
     char *out = NULL, arg[256];
     snprintf(arg, sizeof(arg), "--json update service/%s", name);
     ctl(&out, arg);
-    ck_assert_msg(has(out, "outcome", "rolled-back") && strstr(out, "non-zero exit (7)"),
-                  "%s", out);
+    ck_assert_msg(has(out, "outcome", "rolled-back") && strstr(out, "non-zero exit (7)"), "%s",
+                  out);
     free(out);
     char *after = spec_image(name);
     ck_assert_str_eq(after, before);
@@ -348,8 +346,7 @@ START_TEST(a_digest_pinned_service_is_left_alone_and_a_missing_image_fails_untou
     char *out = NULL, arg[256];
     snprintf(arg, sizeof(arg), "--json update service/%s", name);
     ctl(&out, arg);
-    ck_assert_msg(has(out, "outcome", "skipped") && strstr(out, "pinned to a digest"),
-                  "%s", out);
+    ck_assert_msg(has(out, "outcome", "skipped") && strstr(out, "pinned to a digest"), "%s", out);
     free(out);
 
     /* A tag the registry does not have (the service was made with --no-resolve-image). */
@@ -416,8 +413,7 @@ START_TEST(ukiyod_updates_a_global_service_on_a_notification)
     char path[256];
     snprintf(path, sizeof(path), "/api/v1/services/%s/check", name);
     r = api(&d, path);
-    ck_assert_msg(r.status == 200 && has(r.body, "kind", "service") &&
-                      strstr(r.body, "up-to-date"),
+    ck_assert_msg(r.status == 200 && has(r.body, "kind", "service") && strstr(r.body, "up-to-date"),
                   "%ld %s", r.status, r.body);
     free(r.body);
     expect_status(api_send(&d, "POST", "/api/v1/services/ukiyo-test-nosuch/update", NULL), 404,

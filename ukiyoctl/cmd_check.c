@@ -62,9 +62,10 @@ static void add_failure(check_report *rep, const char *name, int err)
                            ? "service"
                            : "container";
     const char *cells[] = {name, kind, "", "unknown", why};
-    json_array_append_new(rep->rows, json_pack("{s:s, s:s, s:n, s:n, s:n, s:s, s:s}", "name",
-                                               name, "kind", kind, "image", "local_digest", "remote_digest", "status",
-                                               "unknown", "reason", why));
+    json_array_append_new(rep->rows,
+                          json_pack("{s:s, s:s, s:n, s:n, s:n, s:s, s:s}", "name", name, "kind",
+                                    kind, "image", "local_digest", "remote_digest", "status",
+                                    "unknown", "reason", why));
     ctl_table_add(rep->table, cells);
     rep->any_failed = true;
 }

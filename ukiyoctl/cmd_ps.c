@@ -12,8 +12,7 @@
 /* "service" for a swarm service seen as a container (named service/NAME), else "container". */
 static const char *kind_of(const ukiyo_container *c)
 {
-    return strncmp(ukiyo_container_name(c), UKIYO_SERVICE_PREFIX, strlen(UKIYO_SERVICE_PREFIX)) ==
-                   0
+    return strncmp(ukiyo_container_name(c), UKIYO_SERVICE_PREFIX, strlen(UKIYO_SERVICE_PREFIX)) == 0
                ? "service"
                : "container";
 }
@@ -23,12 +22,11 @@ static json_t *container_row_json(const ukiyo_container *c, const char *digest, 
     return json_pack("{s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:s?, s:s, s:s?, s:b, s:I, s:I, s:s?, "
                      "s:s?, s:s?}",
                      "name", ukiyo_container_name(c), "kind", kind_of(c), "id",
-                     ukiyo_container_id(c), "image",
-                     ukiyo_container_image(c), "image_id", ukiyo_container_image_id(c),
-                     "local_digest", digest, "state", ukiyo_container_state(c), "policy",
-                     ukiyo_plan_policy(p), "window", ukiyo_plan_window(p), "window_open",
-                     ukiyo_plan_window_open(p) != 0, "window_next_ms",
-                     (json_int_t)ukiyo_plan_window_next_ms(p), "poll_interval_ms",
+                     ukiyo_container_id(c), "image", ukiyo_container_image(c), "image_id",
+                     ukiyo_container_image_id(c), "local_digest", digest, "state",
+                     ukiyo_container_state(c), "policy", ukiyo_plan_policy(p), "window",
+                     ukiyo_plan_window(p), "window_open", ukiyo_plan_window_open(p) != 0,
+                     "window_next_ms", (json_int_t)ukiyo_plan_window_next_ms(p), "poll_interval_ms",
                      (json_int_t)ukiyo_plan_poll_interval_ms(p), "error", ukiyo_plan_error(p),
                      "project", ukiyo_container_label(c, UKIYO_LABEL_COMPOSE_PROJECT), "service",
                      ukiyo_container_label(c, UKIYO_LABEL_COMPOSE_SERVICE));
@@ -56,8 +54,20 @@ static bool bad_label(const char *error, const char *label)
            error[6 + n] == ':';
 }
 
+/* Add @cells, less the KIND column (index 1) when @kind is false. */
+static void add_cells(ctl_table *t, const char *const *cells, size_t n, bool kind)
+{
+    const char *row[16];
+    size_t k = 0;
+
+    for (size_t i = 0; i < n && k < 16; i++)
+        if (kind || i != 1)
+            row[k++] = cells[i];
+    ctl_table_add(t, row);
+}
+
 static void add_table_row(ctl_table *t, const ukiyo_container *c, const char *digest,
-                          const ukiyo_plan *p, bool wide)
+                          const ukiyo_plan *p, bool wide, bool kind)
 {
     char id_buf[13], digest_buf[13], poll[32], next[32];
     int64_t poll_s = ukiyo_plan_poll_interval_ms(p) / 1000;
@@ -95,7 +105,10 @@ static void add_table_row(ctl_table *t, const ukiyo_container *c, const char *di
     /* Narrow: NAME KIND IMAGE PROJECT SERVICE STATE POLICY WINDOW POLL. */
     const char *narrow[] = {cells[0], cells[1], cells[2], cells[3], cells[4],
                             cells[7], cells[8], cells[9], cells[10]};
-    ctl_table_add(t, wide ? cells : narrow);
+    if (wide)
+        add_cells(t, cells, sizeof(cells) / sizeof(cells[0]), kind);
+    else
+        add_cells(t, narrow, sizeof(narrow) / sizeof(narrow[0]), kind);
     if (ukiyo_plan_error(p))
         fprintf(stderr, "ukiyoctl: %s: skipped by ukiyo: %s\n", ukiyo_container_name(c),
                 ukiyo_plan_error(p));
@@ -132,7 +145,7 @@ static void print_rejections(const ukiyo_rejection_list *rejected)
 
 static int list_containers(ukiyo *u, const ctl_options *opts, bool all, bool wide)
 {
-    static const char *const headings[] = {"NAME",   "KIND",     "IMAGE",  "PROJECT",
+    static const char *const headings[] = {"NAME",    "KIND",     "IMAGE",  "PROJECT",
                                            "SERVICE", "IMAGE ID", "DIGEST", "STATE",
                                            "POLICY",  "WINDOW",   "POLL",   "NEXT WINDOW"};
     static const char *const narrow_headings[] = {"NAME",  "KIND",   "IMAGE",  "PROJECT", "SERVICE",
@@ -150,7 +163,16 @@ static int list_containers(ukiyo *u, const ctl_options *opts, bool all, bool wid
         return ctl_fail("cannot list the swarm's services", err);
     }
     json_t *rows = json_array();
-    ctl_table *table = wide ? ctl_table_new(12, headings) : ctl_table_new(9, narrow_headings);
+    /* KIND only where there are services to tell apart: plain Docker keeps its 100 columns. */
+    bool kind = ukiyo_service_list_count(services) > 0;
+    const char *const *heads = wide ? headings : narrow_headings;
+    size_t n = wide ? 12 : 9;
+    const char *shown[12];
+    size_t columns = 0;
+    for (size_t i = 0; i < n; i++)
+        if (kind || i != 1)
+            shown[columns++] = heads[i];
+    ctl_table *table = ctl_table_new(columns, shown);
     size_t containers = ukiyo_container_list_count(list);
     for (size_t i = 0; i < containers + ukiyo_service_list_count(services); i++) {
         /* The list shows an image ID once the tag has moved on; inspect keeps the reference. */
@@ -166,9 +188,9 @@ static int list_containers(ukiyo *u, const ctl_options *opts, bool all, bool wid
         } else if (ukiyo_container_label(ukiyo_container_list_get(list, i),
                                          UKIYO_LABEL_SWARM_TASK)) {
             continue; /* a swarm task's: its service has the row */
-        } else if (ukiyo_docker_container_inspect(
-                       &c, ukiyo_get_docker(u),
-                       ukiyo_container_id(ukiyo_container_list_get(list, i))) < 0) {
+        } else if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u),
+                                                  ukiyo_container_id(
+                                                      ukiyo_container_list_get(list, i))) < 0) {
             continue; /* removed since the list was made */
         } else if (ukiyo_container_local_digest(&digest, u, c) < 0) {
             ukiyo_error_clear();
@@ -188,7 +210,7 @@ static int list_containers(ukiyo *u, const ctl_options *opts, bool all, bool wid
             json_object_set_new(row, "rejected", rejections_json(rejected));
             json_array_append_new(rows, row);
         } else {
-            add_table_row(table, c, digest, plan, wide);
+            add_table_row(table, c, digest, plan, wide, kind);
             print_rejections(rejected);
         }
         ukiyo_rejection_list_free(rejected);
@@ -200,7 +222,7 @@ static int list_containers(ukiyo *u, const ctl_options *opts, bool all, bool wid
         ctl_print_json(json_incref(rows));
     else {
         if (!wide)
-            ctl_table_fit(table, 100, 1); /* the image reference gives way */
+            ctl_table_fit(table, 100, kind ? 2 : 1); /* the image reference gives way */
         ctl_table_print(table, stdout);
     }
     json_decref(rows);

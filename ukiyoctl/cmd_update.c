@@ -376,6 +376,9 @@ static int run_updates(const ctl_options *opts, int argc, char **argv, const ctl
     "                          engine (default: the ukiyo.compose label, else native where\n"      \
     "                          the files are readable here and compose is installed)\n"            \
     "  --compose-timeout S     seconds compose has to recreate a service (default 300)\n"          \
+    "  --service-timeout S     a swarm service (service/NAME): seconds its update has to\n"        \
+    "                          complete before it is rolled back (default: label\n"                \
+    "                          ukiyo.service-timeout, else 600)\n"                                 \
     "  --keep-logs N           lines of the old container's logs kept with its history\n"          \
     "                          entry (default 1000, at most 1 MiB; 0: none)\n"                     \
     "  --json                  one object per container: name, image, outcome, reason,\n"          \
@@ -427,7 +430,10 @@ const ctl_command cmd_update = {
     .summary = "Pull and recreate containers whose image has a newer version",
     .usage = "Usage: ukiyoctl update [OPTIONS] (--all | NAME... | --project P [SERVICE...])\n\n"
              "Every setting of the old container is kept; the new one must pass a health\n"
-             "gate or the old one is put back.\n\n" UPDATE_OPTIONS_HELP,
+             "gate or the old one is put back. service/NAME is the swarm service NAME:\n"
+             "its spec's image goes to the registry's digest of its tag, the service's\n"
+             "UpdateConfig replaces the tasks, and a failed release is rolled "
+             "back.\n\n" UPDATE_OPTIONS_HELP,
     .run = run_update,
 };
 

@@ -110,7 +110,8 @@ static int queue_action(route_context *ctx, const route_request *req, const char
                               json_pack("{s:I, s:s}", "job", (json_int_t)id, "href", location));
 }
 
-/* /api/v1/containers/<name>/<action>, and for a service (@prefix "service/") /api/v1/services/... */
+/* /api/v1/containers/<name>/<action>, and for a service (@prefix "service/") /api/v1/services/...
+ */
 static int watched_action(route_context *ctx, const route_request *req, const char *prefix)
 {
     static const struct {
@@ -123,9 +124,10 @@ static int watched_action(route_context *ctx, const route_request *req, const ch
     char name[256];
 
     if (!slash || slash == req->rest || (size_t)(slash - req->rest) >= sizeof(name))
-        return server_answer_error(req, MHD_HTTP_NOT_FOUND, "not_found",
-                                   prefix[0] ? "use /api/v1/services/<name>/update|redeploy|rollback|check"
-                                             : "use /api/v1/containers/<name>/update|redeploy|rollback|check");
+        return server_answer_error(
+            req, MHD_HTTP_NOT_FOUND, "not_found",
+            prefix[0] ? "use /api/v1/services/<name>/update|redeploy|rollback|check"
+                      : "use /api/v1/containers/<name>/update|redeploy|rollback|check");
     snprintf(name, sizeof(name), "%s%.*s", prefix, (int)(slash - req->rest), req->rest);
     if (strcmp(slash + 1, "check") == 0)
         return answer_check(ctx, req, name);
@@ -177,12 +179,12 @@ static json_t *service_json(ukiyo *u, const ukiyo_service *s)
     }
     if (ukiyo_service_as_container(&seen, s) < 0)
         return NULL;
-    json_t *row = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s?, s:s?, s:o}", "name",
-                            ukiyo_container_name(seen), "kind", "service", "id",
-                            ukiyo_service_id(s), "image", ukiyo_container_image(seen),
-                            "spec_image", ukiyo_service_image(s), "mode", ukiyo_service_mode(s),
-                            "update_state", ukiyo_service_update_state(s), "update_message",
-                            ukiyo_service_update_message(s), "labels", labels);
+    json_t *row =
+        json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s?, s:s?, s:o}", "name",
+                  ukiyo_container_name(seen), "kind", "service", "id", ukiyo_service_id(s), "image",
+                  ukiyo_container_image(seen), "spec_image", ukiyo_service_image(s), "mode",
+                  ukiyo_service_mode(s), "update_state", ukiyo_service_update_state(s),
+                  "update_message", ukiyo_service_update_message(s), "labels", labels);
     json_object_set_new(row, "rejected", rejected_json(u, ukiyo_container_name(seen)));
     ukiyo_container_free(seen);
     return row;

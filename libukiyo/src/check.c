@@ -422,18 +422,18 @@ UKIYO_EXTERN int ukiyo_check_result_json(char **json_out, const ukiyo_check_resu
 {
     if (!json_out || !r)
         return ukiyo__error_set(UKIYO_EINVAL, "check: NULL argument");
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s?, s:b, s:s, s:s?, s:s?, "
-                            "s:s?}",
-                            "name", ukiyo_check_result_name(r), "kind",
-                            ukiyo_check_result_kind(r), "image",
-                            ukiyo_check_result_image(r), "image_id", ukiyo_check_result_image_id(r),
-                            "local_digest", ukiyo_check_result_local_digest(r), "remote_digest",
-                            ukiyo_check_result_remote_digest(r), "status",
-                            ukiyo_check_status_name(ukiyo_check_result_status(r)), "reason",
-                            ukiyo_check_result_reason(r), "newer_image_pulled",
-                            ukiyo_check_result_newer_image_pulled(r) != 0, "policy",
-                            ukiyo_check_result_policy(r), "new_tag", ukiyo_check_result_new_tag(r),
-                            "recreate", r->recreate, "recreate_reason", r->recreate_reason);
+    json_t *doc =
+        json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s, s:s?, s:b, s:s, s:s?, s:s?, "
+                  "s:s?}",
+                  "name", ukiyo_check_result_name(r), "kind", ukiyo_check_result_kind(r), "image",
+                  ukiyo_check_result_image(r), "image_id", ukiyo_check_result_image_id(r),
+                  "local_digest", ukiyo_check_result_local_digest(r), "remote_digest",
+                  ukiyo_check_result_remote_digest(r), "status",
+                  ukiyo_check_status_name(ukiyo_check_result_status(r)), "reason",
+                  ukiyo_check_result_reason(r), "newer_image_pulled",
+                  ukiyo_check_result_newer_image_pulled(r) != 0, "policy",
+                  ukiyo_check_result_policy(r), "new_tag", ukiyo_check_result_new_tag(r),
+                  "recreate", r->recreate, "recreate_reason", r->recreate_reason);
     char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(doc);
     if (!text)

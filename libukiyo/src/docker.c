@@ -202,6 +202,9 @@ int ukiyo__docker_error_from_status(long status, const char *what, const char *b
     case 409: code = UKIYO_ECONFLICT; break;
     default: code = UKIYO_EDOCKER; break;
     }
+    /* A swarm manager asks its cluster and answers 500 with the cluster's gRPC code. */
+    if (status == 500 && message && strstr(message, "code = NotFound"))
+        code = UKIYO_ENOTFOUND;
     if (message)
         ukiyo__error_set(code, "%s: %s", what, message);
     else
@@ -217,9 +220,8 @@ int ukiyo__docker_call(ukiyo_docker *d, const char *method, const char *path, co
 }
 
 /* A request with a JSON body and, when @extra_header is not NULL, that header too. */
-static int call_with_header(ukiyo_docker *d, const char *method, const char *path,
-                            const char *body, long timeout_ms, const char *extra_header,
-                            http_response *resp)
+static int call_with_header(ukiyo_docker *d, const char *method, const char *path, const char *body,
+                            long timeout_ms, const char *extra_header, http_response *resp)
 {
     const char *headers[] = {"Content-Type: application/json", extra_header, NULL};
     int err;

@@ -88,8 +88,9 @@ UKIYO_EXTERN const char *ukiyo_service_mode(const ukiyo_service *s)
     json_t *value;
 
     json_object_foreach(json_object_get(spec_of(s), "Mode"), key, value) {
-        return strcmp(key, "Replicated") == 0 ? "replicated" : strcmp(key, "Global") == 0 ? "global"
-                                                                                          : key;
+        return strcmp(key, "Replicated") == 0 ? "replicated"
+               : strcmp(key, "Global") == 0   ? "global"
+                                              : key;
     }
     return "replicated";
 }
@@ -233,11 +234,11 @@ UKIYO_EXTERN int ukiyo_docker_service_update(ukiyo_docker *d, const char *id, ui
                                              unsigned int flags)
 {
     char *escaped = id && id[0] ? ukiyo__http_escape(id) : NULL;
-    char *path = escaped ? ukiyo__str_printf("/services/%s/update?version=%llu%s", escaped,
-                                             (unsigned long long)version,
-                                             flags & UKIYO_SERVICE_ROLLBACK ? "&rollback=previous"
-                                                                            : "")
-                         : NULL;
+    char *path = escaped
+                     ? ukiyo__str_printf("/services/%s/update?version=%llu%s", escaped,
+                                         (unsigned long long)version,
+                                         flags & UKIYO_SERVICE_ROLLBACK ? "&rollback=previous" : "")
+                     : NULL;
     char *auth = NULL, *header = NULL;
     json_t *reply = NULL;
     int err = path ? 0 : UKIYO_ENOMEM;
@@ -341,16 +342,16 @@ UKIYO_EXTERN int ukiyo_service_as_container(ukiyo_container **out, const ukiyo_s
     char *ref = ukiyo__service_tag_reference(image);
     char *name = ukiyo__str_printf("/" UKIYO_SERVICE_PREFIX "%s", ukiyo_service_name(s));
     const char *update = ukiyo_service_update_state(s);
-    const char *state = update && strcmp(update, "completed") != 0 &&
-                                strcmp(update, "rollback_completed") != 0
-                            ? update
-                            : ukiyo_service_mode(s);
+    const char *state =
+        update && strcmp(update, "completed") != 0 && strcmp(update, "rollback_completed") != 0
+            ? update
+            : ukiyo_service_mode(s);
     json_t *labels = json_object_get(spec_of(s), "Labels");
     labels = json_is_object(labels) ? json_incref(labels) : json_object();
     json_t *doc = ref && name ? json_pack("{s:s, s:s, s:{s:s, s:o}, s:s, s:{s:s}, s:s}", "Id",
-                                          ukiyo_service_id(s), "Name", name, "Config", "Image",
-                                          ref, "Labels", labels, "Image", image ? image : "",
-                                          "State", "Status", state, "Kind", "service")
+                                          ukiyo_service_id(s), "Name", name, "Config", "Image", ref,
+                                          "Labels", labels, "Image", image ? image : "", "State",
+                                          "Status", state, "Kind", "service")
                               : NULL;
 
     if (!doc)

@@ -207,12 +207,12 @@ static char *spec_with_image(const ukiyo_service *svc, const char *image, bool f
     json_t *container = json_object_get(task, "ContainerSpec");
     char *text = NULL;
 
-    if (json_is_object(container) && json_object_set_new(container, "Image", json_string(image)) ==
-                                         0) {
+    if (json_is_object(container) &&
+        json_object_set_new(container, "Image", json_string(image)) == 0) {
         if (force)
-            json_object_set_new(
-                task, "ForceUpdate",
-                json_integer(json_integer_value(json_object_get(task, "ForceUpdate")) + 1));
+            json_object_set_new(task, "ForceUpdate",
+                                json_integer(
+                                    json_integer_value(json_object_get(task, "ForceUpdate")) + 1));
         text = json_dumps(spec, JSON_COMPACT);
     }
     json_decref(spec);
@@ -357,8 +357,8 @@ static char *task_failures(ukiyo_docker *d, const ukiyo_service *svc, const char
  * status that still has it is the previous update's). @rolling_back: the
  * rollback is what is followed. *@svc is kept current.
  */
-static follow_end follow(ukiyo_docker *d, ukiyo_service **svc, const char *since,
-                         const char *image, bool rolling_back, int64_t timeout_ms)
+static follow_end follow(ukiyo_docker *d, ukiyo_service **svc, const char *since, const char *image,
+                         bool rolling_back, int64_t timeout_ms)
 {
     int64_t start = monotonic_ms();
     char *since_copy = since ? strdup(since) : NULL;
@@ -413,8 +413,8 @@ static int ask_rollback(ukiyo_docker *d, ukiyo_service **svc)
     if (state && ukiyo__str_has_prefix(state, "rollback_"))
         return 0;
     for (int attempt = 0; attempt < 2; attempt++) {
-        char *spec = json_dumps(json_object_get(ukiyo__service_document(*svc), "Spec"),
-                                JSON_COMPACT);
+        char *spec =
+            json_dumps(json_object_get(ukiyo__service_document(*svc), "Spec"), JSON_COMPACT);
         err = spec ? ukiyo_docker_service_update(d, ukiyo_service_id(*svc),
                                                  ukiyo_service_version(*svc), spec, NULL,
                                                  UKIYO_SERVICE_ROLLBACK)
@@ -491,18 +491,18 @@ static int see_through(ukiyo_store *st, ukiyo_docker *d, const journal_entry *j,
     }
     if (end == FOLLOW_ROLLED_BACK) {
         *outcome_out = rollback_kind ? UKIYO_OUTCOME_FAILED : UKIYO_OUTCOME_ROLLED_BACK;
-        *reason_out = ukiyo__str_printf("%s; rolled back to %s%s%s", why ? why : "update failed",
-                                        ukiyo_service_image(*svc), note ? "; " : "",
-                                        note ? note : "");
+        *reason_out =
+            ukiyo__str_printf("%s; rolled back to %s%s%s", why ? why : "update failed",
+                              ukiyo_service_image(*svc), note ? "; " : "", note ? note : "");
         reject(st, j, why ? why : "update failed");
     } else {
         *outcome_out = UKIYO_OUTCOME_FAILED;
-        *reason_out = ukiyo__str_printf("%s; the rollback did not complete: %s",
-                                        why ? why : "update failed",
-                                        err < 0 ? ukiyo_error_last()
-                                        : ukiyo_service_update_message(*svc)
-                                            ? ukiyo_service_update_message(*svc)
-                                            : "no word from the engine");
+        *reason_out =
+            ukiyo__str_printf("%s; the rollback did not complete: %s", why ? why : "update failed",
+                              err < 0 ? ukiyo_error_last()
+                              : ukiyo_service_update_message(*svc)
+                                  ? ukiyo_service_update_message(*svc)
+                                  : "no word from the engine");
     }
     ukiyo_error_clear();
     free(why);
@@ -659,8 +659,7 @@ int ukiyo__service_reconcile(ukiyo_store *st, ukiyo_docker *d, const journal_ent
     err = ukiyo_docker_service_inspect(&svc, d, j->old_container_id);
     if (err == UKIYO_ENOTFOUND) {
         ukiyo_error_clear();
-        return ukiyo__journal_finish(st, j->id, "failed",
-                                     "interrupted; the service is gone since");
+        return ukiyo__journal_finish(st, j->id, "failed", "interrupted; the service is gone since");
     }
     if (err < 0)
         return err;

@@ -55,11 +55,11 @@ void ukiyo__store_forget_old_pages(ukiyo_store *s);
 #define STEP_RENAME_NEW "rename-new"
 #define STEP_START_NEW "start-new"
 #define STEP_HEALTH "health"
-#define STEP_ADVERTISE "advertise"   /* start-first: the new one joins its aliases */
-#define STEP_COMPOSE_UP "compose-up" /* compose-native: compose recreates the service */
+#define STEP_ADVERTISE "advertise"           /* start-first: the new one joins its aliases */
+#define STEP_COMPOSE_UP "compose-up"         /* compose-native: compose recreates the service */
 #define STEP_SERVICE_UPDATE "service-update" /* a swarm service: its spec is posted */
 #define STEP_SERVICE_WAIT "service-wait"     /* its UpdateStatus is followed to the end */
-#define STEP_COMMIT "commit"         /* healthy: from here on a crash finishes forward */
+#define STEP_COMMIT "commit"                 /* healthy: from here on a crash finishes forward */
 #define STEP_REMOVE_OLD "remove-old"
 #define STEP_ROLLBACK "rollback"
 
@@ -81,7 +81,8 @@ typedef struct {
     char *project; /* the compose project and service, NULL unless compose started it */
     char *service;
     /* A swarm service (strategy "swarm"; container "service/NAME", old_container_id its ID,
-     * old_image_id and new_image_id its spec's images): Version.Index before and after; 0 unknown. */
+     * old_image_id and new_image_id its spec's images): Version.Index before and after; 0 unknown.
+     */
     int64_t spec_version_before;
     int64_t spec_version_after;
 } journal_entry;

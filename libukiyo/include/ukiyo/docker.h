@@ -328,9 +328,9 @@ UKIYO_EXTERN int ukiyo_service_as_container(ukiyo_container **out, const ukiyo_s
  *                  image's registry (X-Registry-Auth), or NULL for none
  * @param flags     UKIYO_SERVICE_ROLLBACK or 0
  */
-UKIYO_EXTERN int ukiyo_docker_service_update(ukiyo_docker *docker, const char *id,
-                                             uint64_t version, const char *spec_json,
-                                             const ukiyo_credential *cred, unsigned int flags);
+UKIYO_EXTERN int ukiyo_docker_service_update(ukiyo_docker *docker, const char *id, uint64_t version,
+                                             const char *spec_json, const ukiyo_credential *cred,
+                                             unsigned int flags);
 
 /**
  * A service's tasks as the engine's JSON array (GET /tasks filtered by service).
