@@ -10,7 +10,9 @@
 #
 # Both ways let the service's UpdateConfig (here: parallelism 1, delay 0,
 # monitor 1 s) replace the tasks, so most of the time is the engine's; what
-# differs is what each does around it. On a single-node swarm made here
+# differs is what each does around it. The tasks run under an init (--init):
+# busybox httpd as PID 1 ignores SIGTERM, and each stop would wait out its
+# 10 s grace period, on both sides alike. On a single-node swarm made here
 # (docker swarm init --advertise-addr 127.0.0.1, left again at the end) when
 # the engine is in none. Loopback only.
 #
@@ -70,14 +72,25 @@ push() { # push LOCAL: the release under $ref
 # Wait until every running task of the service runs @digest and there are @replicas of them.
 converged() { # converged DIGEST REPLICAS
     for _ in $(seq 1 1200); do
-        imgs=$(docker_cli service ps -q --filter desired-state=running "$svc" |
-            xargs -r docker_cli inspect --format '{{.Spec.ContainerSpec.Image}} {{.Status.State}}')
+        tasks=$(docker_cli service ps -q --filter desired-state=running "$svc")
+        # shellcheck disable=SC2086
+        imgs=$([ -z "$tasks" ] || docker_cli inspect --format \
+            '{{.Spec.ContainerSpec.Image}} {{.Status.State}}' $tasks)
         n=$(printf '%s\n' "$imgs" | grep -c "@$1 running" || true)
         total=$(printf '%s\n' "$imgs" | grep -c . || true)
         [ "$n" -eq "$2" ] && [ "$total" -eq "$2" ] && return 0
         sleep 0.1
     done
     die "the service did not reach $1"
+}
+# Before the next round: the update's status has ended (and ukiyod has seen it end).
+settled() {
+    for _ in $(seq 1 600); do
+        state=$(docker_cli service inspect --format '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}' "$svc")
+        case $state in '' | completed | rollback_completed | paused | rollback_paused) break ;; esac
+        sleep 0.1
+    done
+    sleep 1
 }
 digest_of() { docker_cli inspect --format '{{index .RepoDigests 0}}' "$ref" | sed 's/.*@//'; }
 
@@ -87,7 +100,7 @@ results=$tmp/results
 for replicas in "$@"; do
     push ukiyo-test/http:v1
     docker_cli service create -q --detach=false --name "$svc" --label ukiyo.test=1 \
-        --container-label ukiyo.test=1 --replicas "$replicas" --update-delay 0s \
+        --container-label ukiyo.test=1 --replicas "$replicas" --init --update-delay 0s \
         --update-parallelism 1 --update-monitor 1s "$ref" >/dev/null
     next=v2
     for round in $(seq 1 "$rounds"); do
@@ -103,6 +116,7 @@ for replicas in "$@"; do
             fi
             converged "$d" "$replicas"
             t1=$(now)
+            settled
             s=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')
             printf '%-9s %-6s %5s %10s\n' "$replicas" "$way" "$round" "$s"
             echo "$replicas $way $s" >>"$results"

@@ -24,6 +24,10 @@ struct engine_proxy {
     char trigger[128];
     atomic_bool gone;
     atomic_int delay_ms; /* before each request is relayed */
+    char before_text[128];
+    void (*before_fn)(void *arg);
+    void *before_arg;
+    atomic_bool before_done;
     pthread_t acceptor;
 };
 
@@ -58,6 +62,11 @@ static bool copy_once(int from, int to, engine_proxy *p, bool check)
         return false;
     if (check && p->delay_ms > 0)
         usleep((useconds_t)p->delay_ms * 1000);
+    if (check && p->before_fn && !p->before_done &&
+        memmem(buf, (size_t)n, p->before_text, strlen(p->before_text))) {
+        p->before_done = true;
+        p->before_fn(p->before_arg);
+    }
     return write(to, buf, (size_t)n) == n;
 }
 
@@ -135,6 +144,14 @@ void engine_proxy_vanish_at(engine_proxy *p, const char *text)
 void engine_proxy_delay(engine_proxy *p, int ms)
 {
     p->delay_ms = ms;
+}
+
+void engine_proxy_before(engine_proxy *p, const char *text, void (*fn)(void *arg), void *arg)
+{
+    snprintf(p->before_text, sizeof(p->before_text), "%s", text);
+    p->before_arg = arg;
+    p->before_done = false;
+    p->before_fn = fn;
 }
 
 void engine_proxy_stop(engine_proxy *p)

@@ -5,7 +5,10 @@
  * and rejected; the spec afterwards equal to the one before but for its
  * image (secrets, configs, mounts, networks, constraints, resources); a
  * digest-pinned service left alone; an image the registry does not have;
- * ukiyod killed in the middle of an update and reconciled at its restart.
+ * ukiyod killed in the middle of an update and reconciled at its restart;
+ * someone else's change between ukiyo's read and its update; a service
+ * polled (ukiyo.poll) without any webhook; the registry credential ukiyo
+ * forwards reaching the task's pull from a private registry.
  *
  * The suite makes the swarm (docker swarm init --advertise-addr 127.0.0.1)
  * when the engine is in none, and leaves it again at the end only then.
@@ -22,6 +25,7 @@
 #include <ukiyo.h>
 
 #include "daemon_helpers.h"
+#include "engine_proxy.h"
 #include "testlib.h"
 
 static bool made_swarm;
@@ -71,6 +75,12 @@ static void remove_swarm_objects(void)
 static void swarm_down(void)
 {
     remove_swarm_objects();
+    /* A private registry a failed test left running. */
+    test_sh(NULL,
+            "for d in ${UKIYO_ENV_STATE:-/var/lib/ukiyo-test}/registry-ukiyo-test-%d-*; do "
+            "  [ -d \"$d\" ] && \"$UKIYO_TEST_ENV/registry.sh\" stop \"${d##*/registry-}\" && "
+            "rm -rf \"$d\"; done; true",
+            (int)getpid());
     test_cleanup();
     if (made_swarm)
         test_sh(NULL, "docker swarm leave --force >/dev/null");
@@ -91,13 +101,18 @@ static void teardown(void)
 
 /* ---- helpers -------------------------------------------------------------- */
 
-/* A service on @ref, converged before this returns; @flags are more `service create` flags. */
+/*
+ * A service on @ref, converged before this returns; @flags are more
+ * `service create` flags. Under an init: busybox httpd as PID 1 ignores
+ * SIGTERM, so every task's stop would wait out its 10 s grace period.
+ */
 static char *make_service(const char *word, const char *ref, const char *flags)
 {
     char *name = test_unique_name(word);
     ck_assert_msg(test_sh(NULL,
                           "docker service create -q --detach=false --name %s --label ukiyo.test=1 "
-                          "--container-label ukiyo.test=1 --update-delay 0s --update-monitor 2s "
+                          "--container-label ukiyo.test=1 --init --update-delay 0s "
+                          "--update-monitor 2s "
                           "%s %s >/dev/null",
                           name, flags ? flags : "", ref) == 0,
                   "cannot create service %s", name);
@@ -129,6 +144,42 @@ static char *spec_image(const char *service)
 static char *registry_digest(const char *ref)
 {
     return sh_out("docker inspect --format '{{index .RepoDigests 0}}' %s | sed 's/.*@//'", ref);
+}
+
+/* A service named after @word on a new repository's tag 1 (ukiyo-test/http:v1 pushed there). */
+typedef struct {
+    char *repo, *ref, *name;
+} test_service;
+
+static test_service service_on(const char *word, const char *flags)
+{
+    test_service t = {.repo = test_unique_name(word)};
+    t.ref = test_push("ukiyo-test/http:v1", t.repo, "1");
+    t.name = make_service(word, t.ref, flags);
+    return t;
+}
+
+/* "repo:1@sha256:..." as the registry has the tag now: what the spec must say after an update. New.
+ */
+static char *pinned_now(const test_service *t)
+{
+    char *digest = registry_digest(t->ref), *pinned = NULL;
+    ck_assert_int_ge(asprintf(&pinned, "%s@%s", t->ref, digest), 0);
+    free(digest);
+    return pinned;
+}
+
+/* Push local image @local as the service's next release of its tag. */
+static void release(const test_service *t, const char *local)
+{
+    free(test_push(local, t->repo, "1"));
+}
+
+static void service_free(test_service *t)
+{
+    free(t->name);
+    free(t->ref);
+    free(t->repo);
 }
 
 /* Every running task of @service on @image, and serving @want (through its own container). */
@@ -176,93 +227,84 @@ static bool has(const char *out, const char *key, const char *value)
 
 START_TEST(ukiyoctl_updates_a_service_to_the_new_digest)
 {
-    char *repo = test_unique_name("web");
-    char *ref = test_push("ukiyo-test/http:v1", repo, "1");
-    char *name = make_service("web", ref, "--replicas 2 --publish 18000:8080");
-    char *before = spec_image(name);
+    test_service t = service_on("web", "--replicas 2 --publish 18000:8080");
+    char *before = spec_image(t.name);
     ck_assert_msg(strstr(before, "@sha256:"), "the CLI pins the digest: %s", before);
 
     char *out = NULL, arg[256];
-    snprintf(arg, sizeof(arg), "check service/%s", name);
+    snprintf(arg, sizeof(arg), "check service/%s", t.name);
     ctl(&out, arg);
     ck_assert_msg(strstr(out, "service") && strstr(out, "up-to-date"), "%s", out);
     free(out);
 
-    free(test_push("ukiyo-test/http:v2", repo, "1"));
-    char *digest = registry_digest(ref);
+    release(&t, "ukiyo-test/http:v2");
+    char *want = pinned_now(&t);
     ctl(&out, arg);
     ck_assert_msg(strstr(out, "update-available"), "%s", out);
     free(out);
 
-    snprintf(arg, sizeof(arg), "--json update service/%s", name);
+    snprintf(arg, sizeof(arg), "--json update service/%s", t.name);
     ck_assert_msg(ctl(&out, arg) == 0, "%s", out);
     ck_assert_msg(has(out, "outcome", "updated") && has(out, "strategy", "swarm"), "%s", out);
     free(out);
-    char *after = spec_image(name);
-    char want[512];
-    snprintf(want, sizeof(want), "%s@%s", ref, digest);
+    char *after = spec_image(t.name);
     ck_assert_str_eq(after, want);
-    expect_tasks(name, want, "v2", 2);
+    expect_tasks(t.name, want, "v2", 2);
 
     /* ps lists it with its kind; history has it. */
     ctl(&out, "ps");
-    ck_assert_msg(strstr(out, "KIND") && strstr(out, name) && strstr(out, "replicated"), "%s", out);
+    ck_assert_msg(strstr(out, "KIND") && strstr(out, t.name) && strstr(out, "replicated"), "%s",
+                  out);
     free(out);
-    snprintf(arg, sizeof(arg), "--json history service/%s", name);
+    snprintf(arg, sizeof(arg), "--json history service/%s", t.name);
     ctl(&out, arg);
     ck_assert_msg(has(out, "outcome", "updated"), "%s", out);
     free(out);
     /* Again: nothing new. */
-    snprintf(arg, sizeof(arg), "update service/%s", name);
+    snprintf(arg, sizeof(arg), "update service/%s", t.name);
     ctl(&out, arg);
     ck_assert_msg(strstr(out, "fresh") || strstr(out, "up to date"), "%s", out);
     free(out);
     free(before);
     free(after);
-    free(digest);
-    free(name);
-    free(ref);
-    free(repo);
+    free(want);
+    service_free(&t);
 }
 END_TEST
 
 START_TEST(a_release_whose_tasks_exit_is_rolled_back_and_rejected)
 {
-    char *repo = test_unique_name("bad");
-    char *ref = test_push("ukiyo-test/http:v1", repo, "1");
     /* The default FailureAction: pause; the monitor long enough to see an exit after 3 s. */
-    char *name = make_service("bad", ref, "--replicas 2 --update-monitor 6s");
-    char *before = spec_image(name);
+    test_service t = service_on("bad", "--replicas 2 --update-monitor 6s");
+    char *before = spec_image(t.name);
 
-    free(test_push("ukiyo-test/crashes:latest", repo, "1"));
+    release(&t, "ukiyo-test/crashes:latest");
     char *out = NULL, arg[256];
-    snprintf(arg, sizeof(arg), "--json update service/%s", name);
+    snprintf(arg, sizeof(arg), "--json update service/%s", t.name);
     ctl(&out, arg);
     ck_assert_msg(has(out, "outcome", "rolled-back") && strstr(out, "non-zero exit (7)"), "%s",
                   out);
     free(out);
-    char *after = spec_image(name);
+    char *after = spec_image(t.name);
     ck_assert_str_eq(after, before);
-    expect_tasks(name, before, "v1", 2);
+    expect_tasks(t.name, before, "v1", 2);
 
     /* Remembered: not tried again, check says rejected; --force tries it. */
-    snprintf(arg, sizeof(arg), "update service/%s", name);
+    snprintf(arg, sizeof(arg), "update service/%s", t.name);
     ctl(&out, arg);
     ck_assert_msg(strstr(out, "rejected"), "%s", out);
     free(out);
-    snprintf(arg, sizeof(arg), "check service/%s", name);
+    snprintf(arg, sizeof(arg), "check service/%s", t.name);
     ctl(&out, arg);
     ck_assert_msg(strstr(out, "rejected"), "%s", out);
     free(out);
-    snprintf(arg, sizeof(arg), "--json history service/%s", name);
+    snprintf(arg, sizeof(arg), "--json history service/%s", t.name);
     ctl(&out, arg);
     ck_assert_msg(has(out, "outcome", "rolled-back"), "%s", out);
     free(out);
     free(after);
     free(before);
-    free(name);
-    free(ref);
-    free(repo);
+    service_free(&t);
 }
 END_TEST
 
@@ -281,8 +323,6 @@ static json_t *spec_without_image(const char *service)
 
 START_TEST(only_the_image_changes_in_a_rich_spec)
 {
-    char *repo = test_unique_name("rich");
-    char *ref = test_push("ukiyo-test/http:v1", repo, "1");
     char *secret = test_unique_name("secret"), *config = test_unique_name("config");
     char *net1 = test_unique_name("front"), *net2 = test_unique_name("back");
     char *vol = test_unique_name("data");
@@ -301,37 +341,34 @@ START_TEST(only_the_image_changes_in_a_rich_spec)
              "%s --constraint node.role==manager --limit-memory 64M --reserve-cpu 0.01 --env A=1 "
              "--label ukiyo.policy=digest --update-order start-first",
              secret, config, vol, net1, net2);
-    char *name = make_service("rich", ref, flags);
-    json_t *before = spec_without_image(name);
+    test_service t = service_on("rich", flags);
+    json_t *before = spec_without_image(t.name);
 
-    free(test_push("ukiyo-test/http:v2", repo, "1"));
+    release(&t, "ukiyo-test/http:v2");
     char *out = NULL, arg[256];
-    snprintf(arg, sizeof(arg), "--json update service/%s", name);
+    snprintf(arg, sizeof(arg), "--json update service/%s", t.name);
     ctl(&out, arg);
     ck_assert_msg(has(out, "outcome", "updated"), "%s", out);
     free(out);
-    json_t *after = spec_without_image(name);
+    json_t *after = spec_without_image(t.name);
     char *b = json_dumps(before, JSON_SORT_KEYS), *a = json_dumps(after, JSON_SORT_KEYS);
     ck_assert_msg(json_equal(before, after), "before: %s\nafter:  %s", b, a);
     free(a);
     free(b);
     json_decref(before);
     json_decref(after);
-    char *digest = registry_digest(ref), want[512];
-    snprintf(want, sizeof(want), "%s@%s", ref, digest);
-    expect_tasks(name, want, "v2", 1);
+    char *want = pinned_now(&t);
+    expect_tasks(t.name, want, "v2", 1);
 
     remove_swarm_objects(); /* the networks too */
     test_sh(NULL, "docker volume rm %s >/dev/null 2>&1", vol);
-    free(digest);
-    free(name);
+    free(want);
+    service_free(&t);
     free(vol);
     free(net2);
     free(net1);
     free(config);
     free(secret);
-    free(ref);
-    free(repo);
 }
 END_TEST
 
@@ -376,23 +413,21 @@ END_TEST
 
 START_TEST(ukiyod_updates_a_global_service_on_a_notification)
 {
-    char *repo = test_unique_name("glob");
-    char *ref = test_push("ukiyo-test/http:v1", repo, "1");
     int port = test_free_port();
     char flags[256];
     snprintf(flags, sizeof(flags), "--mode global --publish mode=host,published=%d,target=8080",
              port);
-    char *name = make_service("glob", ref, flags);
+    test_service t = service_on("glob", flags);
     daemon_proc d = {0};
     start_daemon(&d, "");
 
     reply r = api(&d, "/api/v1/services");
     ck_assert_int_eq(r.status, 200);
-    ck_assert_msg(strstr(r.body, name) && has(r.body, "mode", "global"), "%s", r.body);
+    ck_assert_msg(strstr(r.body, t.name) && has(r.body, "mode", "global"), "%s", r.body);
     free(r.body);
 
-    free(test_push("ukiyo-test/http:v2", repo, "1"));
-    char *job = webhook_job(&d, ref);
+    release(&t, "ukiyo-test/http:v2");
+    char *job = webhook_job(&d, t.ref);
     ck_assert_msg(has(job, "outcome", "updated") && strstr(job, "service/"), "%s", job);
     free(job);
     char url[64], *served = NULL;
@@ -411,7 +446,7 @@ START_TEST(ukiyod_updates_a_global_service_on_a_notification)
 
     /* The services' routes: check answers, an unknown one is 404. */
     char path[256];
-    snprintf(path, sizeof(path), "/api/v1/services/%s/check", name);
+    snprintf(path, sizeof(path), "/api/v1/services/%s/check", t.name);
     r = api(&d, path);
     ck_assert_msg(r.status == 200 && has(r.body, "kind", "service") && strstr(r.body, "up-to-date"),
                   "%ld %s", r.status, r.body);
@@ -419,42 +454,147 @@ START_TEST(ukiyod_updates_a_global_service_on_a_notification)
     expect_status(api_send(&d, "POST", "/api/v1/services/ukiyo-test-nosuch/update", NULL), 404,
                   "no service");
     stop_daemon(&d);
-    free(name);
-    free(ref);
-    free(repo);
+    service_free(&t);
 }
 END_TEST
 
 START_TEST(ukiyod_killed_during_a_service_update_is_reconciled_at_restart)
 {
-    char *repo = test_unique_name("cut");
-    char *ref = test_push("ukiyo-test/http:v1", repo, "1");
-    char *name = make_service("cut", ref, "--replicas 1");
+    test_service t = service_on("cut", "--replicas 1");
     daemon_proc d = {.env = "UKIYO_TEST_CRASH_AT=service-wait"};
     start_daemon(&d, "");
 
-    free(test_push("ukiyo-test/http:v2", repo, "1"));
-    post_generic(&d, ref);
+    release(&t, "ukiyo-test/http:v2");
+    post_generic(&d, t.ref);
     /* The spec is posted, then the process dies as a power cut would. */
     ck_assert_int_eq(signal_daemon(&d, 0), -1);
     d.env = NULL;
     start_daemon(&d, "");
     char path[256];
-    snprintf(path, sizeof(path), "/api/v1/history?container=service/%s", name);
+    snprintf(path, sizeof(path), "/api/v1/history?container=service/%s", t.name);
     reply r = api(&d, path);
     ck_assert_msg(r.status == 200 && has(r.body, "outcome", "updated") &&
                       strstr(r.body, "reconcile"),
                   "%ld %s", r.status, r.body);
     free(r.body);
-    char *digest = registry_digest(ref), want[512], *after = spec_image(name);
-    snprintf(want, sizeof(want), "%s@%s", ref, digest);
+    char *want = pinned_now(&t), *after = spec_image(t.name);
     ck_assert_str_eq(after, want);
     stop_daemon(&d);
     free(after);
-    free(digest);
+    free(want);
+    service_free(&t);
+}
+END_TEST
+
+START_TEST(a_polled_service_finds_its_release_without_a_webhook)
+{
+    test_service t = service_on("poll", "--replicas 1 --label ukiyo.poll=2s");
+    daemon_proc d = {0};
+    start_daemon(&d, "");
+
+    release(&t, "ukiyo-test/http:v2");
+    char *want = pinned_now(&t), *after = NULL;
+    for (int i = 0; i < 120; i++) {
+        free(after);
+        after = spec_image(t.name);
+        if (strcmp(after, want) == 0)
+            break;
+        usleep(500 * 1000);
+    }
+    ck_assert_str_eq(after, want);
+    stop_daemon(&d);
+    free(after);
+    free(want);
+    service_free(&t);
+}
+END_TEST
+
+/*
+ * A private registry (htpasswd): the service was made without any
+ * credential (its first image is on the node already); the new release
+ * can be pulled only with the credential ukiyo forwards (X-Registry-Auth),
+ * here taken from a docker login's config.json.
+ */
+START_TEST(the_registry_credential_reaches_the_task_pull)
+{
+    int port = test_free_port();
+    char reg[64], login[256], ref[256], env[300];
+    char *reg_name = test_unique_name("auth");
+    snprintf(reg, sizeof(reg), "127.0.0.1:%d", port);
+    snprintf(login, sizeof(login), "/tmp/%s-login", reg_name);
+    snprintf(ref, sizeof(ref), "%s/ukiyo-test/private:1", reg);
+    ck_assert_int_eq(test_sh(NULL,
+                             "\"$UKIYO_TEST_ENV/registry.sh\" start %s %d --htpasswd bot:s3cret && "
+                             "mkdir -p %s && echo s3cret | DOCKER_CONFIG=%s docker login -u bot "
+                             "--password-stdin %s >/dev/null 2>&1 && docker tag ukiyo-test/http:v1 "
+                             "%s && DOCKER_CONFIG=%s docker push -q %s >/dev/null",
+                             reg_name, port, login, login, reg, ref, login, ref),
+                     0);
+    char *name = make_service("private", ref, "--replicas 1");
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker tag ukiyo-test/http:v2 %s && DOCKER_CONFIG=%s docker push -q "
+                             "%s >/dev/null && docker rmi %s >/dev/null",
+                             ref, login, ref, ref),
+                     0);
+    char *out = NULL;
+    snprintf(env, sizeof(env), "DOCKER_CONFIG=%s", login);
+    test_sh(&out, "%s \"$UKIYOCTL\" --db %s --json update service/%s 2>&1", env, db_path, name);
+    ck_assert_msg(has(out, "outcome", "updated"), "%s", out);
+    ck_assert_msg(!strstr(out, "s3cret"), "the secret is never printed: %s", out);
+    free(out);
+    char *after = spec_image(name);
+    char *tasks = NULL;
+    test_sh(&tasks,
+            "for t in $(docker service ps -q --filter desired-state=running %s); do docker "
+            "inspect --format '{{.Spec.ContainerSpec.Image}} {{.Status.State}}' $t; done",
+            name);
+    ck_assert_msg(tasks && strstr(tasks, after) && strstr(tasks, "running"), "%s", tasks);
+    free(tasks);
+    free(after);
+    remove_swarm_objects();
+    test_sh(NULL,
+            "\"$UKIYO_TEST_ENV/registry.sh\" stop %s; rm -rf %s "
+            "${UKIYO_ENV_STATE:-/var/lib/ukiyo-test}/registry-%s",
+            reg_name, login, reg_name);
     free(name);
-    free(ref);
-    free(repo);
+    free(reg_name);
+}
+END_TEST
+
+/* Someone else's change to the service, between ukiyo's read and its update. */
+static void change_the_service(void *name)
+{
+    test_sh(NULL,
+            "docker service update -q --detach=true --label-add ukiyo-test.touched=1 %s "
+            ">/dev/null",
+            (const char *)name);
+}
+
+START_TEST(a_service_changed_meanwhile_is_read_again_and_updated)
+{
+    test_service t = service_on("race", "--replicas 1");
+    engine_proxy *proxy = engine_proxy_start();
+    ck_assert_ptr_nonnull(proxy);
+    engine_proxy_before(proxy, "/update?version=", change_the_service, t.name);
+
+    release(&t, "ukiyo-test/http:v2");
+    char *out = NULL;
+    test_sh(&out, "DOCKER_HOST=%s \"$UKIYOCTL\" --db %s --json update service/%s 2>&1",
+            engine_proxy_host(proxy), db_path, t.name);
+    engine_proxy_stop(proxy);
+    ck_assert_msg(has(out, "outcome", "updated"), "%s", out);
+    free(out);
+    /* The other change stays, and the image is the new one. */
+    char *label = sh_out("docker service inspect %s --format "
+                         "'{{index .Spec.Labels \"ukiyo-test.touched\"}}'",
+                         t.name);
+    ck_assert_str_eq(label, "1");
+    char *want = pinned_now(&t), *after = spec_image(t.name);
+    ck_assert_str_eq(after, want);
+    free(after);
+    free(want);
+    free(label);
+    service_free(&t);
 }
 END_TEST
 
@@ -472,6 +612,9 @@ static Suite *swarm_suite(void)
     tcase_add_test(tc, a_digest_pinned_service_is_left_alone_and_a_missing_image_fails_untouched);
     tcase_add_test(tc, ukiyod_updates_a_global_service_on_a_notification);
     tcase_add_test(tc, ukiyod_killed_during_a_service_update_is_reconciled_at_restart);
+    tcase_add_test(tc, a_service_changed_meanwhile_is_read_again_and_updated);
+    tcase_add_test(tc, a_polled_service_finds_its_release_without_a_webhook);
+    tcase_add_test(tc, the_registry_credential_reaches_the_task_pull);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -148,13 +148,13 @@ static bool conclude_early(transaction *tx, ukiyo_update_outcome outcome, const 
     return true;
 }
 
-static ukiyo_credential *credential_for(transaction *tx)
+ukiyo_credential *ukiyo__credential_for(ukiyo *u, const char *image)
 {
     ukiyo_image_ref *ref = NULL;
     ukiyo_credential *cred = NULL;
 
-    if (ukiyo_image_ref_parse(&ref, tx->ref) == 0 &&
-        ukiyo_auth_lookup(&cred, ukiyo_get_auth(tx->u), ukiyo_image_ref_registry(ref)) < 0)
+    if (ukiyo_image_ref_parse(&ref, image) == 0 &&
+        ukiyo_auth_lookup(&cred, ukiyo_get_auth(u), ukiyo_image_ref_registry(ref)) < 0)
         cred = NULL;
     ukiyo_error_clear();
     ukiyo_image_ref_free(ref);
@@ -300,7 +300,7 @@ static bool pull_newest(transaction *tx)
         tx->result->new_image_id = ukiyo__str_dup(tx->result->old_image_id);
         return false;
     }
-    cred = credential_for(tx);
+    cred = ukiyo__credential_for(tx->u, tx->ref);
     if (tx->pull)
         err = ukiyo_docker_image_pull(tx->docker, tx->ref, cred, tx->opts.progress,
                                       tx->opts.progress_payload);

@@ -119,19 +119,6 @@ static int fail_untouched(service_tx *t, const char *why)
     return 0;
 }
 
-static ukiyo_credential *credential_for(service_tx *t)
-{
-    ukiyo_image_ref *ref = NULL;
-    ukiyo_credential *cred = NULL;
-
-    if (ukiyo_image_ref_parse(&ref, t->ref) == 0 &&
-        ukiyo_auth_lookup(&cred, ukiyo_get_auth(t->u), ukiyo_image_ref_registry(ref)) < 0)
-        cred = NULL;
-    ukiyo_error_clear();
-    ukiyo_image_ref_free(ref);
-    return cred;
-}
-
 static plan_trigger trigger_of(const service_tx *t)
 {
     if (strcmp(t->kind, "update") != 0)
@@ -238,7 +225,7 @@ static int reinspect(ukiyo_docker *d, const char *id, ukiyo_service **svc)
  */
 static int post_spec(service_tx *t)
 {
-    ukiyo_credential *cred = credential_for(t);
+    ukiyo_credential *cred = ukiyo__credential_for(t->u, t->ref);
     const char *before = t->j.old_image_id;
     int err = 0;
 
@@ -271,7 +258,9 @@ typedef enum {
     FOLLOW_COMPLETED,   /* the update completed */
     FOLLOW_FAILED,      /* paused, or not complete in time: the release failed */
     FOLLOW_ROLLED_BACK, /* the engine rolled it back (its FailureAction, or ours) */
-    FOLLOW_ROLLBACK_FAILED
+    FOLLOW_ROLLBACK_FAILED,
+    FOLLOW_GONE,      /* the service was removed meanwhile */
+    FOLLOW_SUPERSEDED /* someone else gave it another image meanwhile */
 } follow_end;
 
 static const char *status_started(const ukiyo_service *svc)
@@ -365,11 +354,23 @@ static follow_end follow(ukiyo_docker *d, ukiyo_service **svc, const char *since
     follow_end end = FOLLOW_FAILED;
 
     for (;;) {
-        if (reinspect(d, ukiyo_service_id(*svc), svc) < 0) {
+        int err = reinspect(d, ukiyo_service_id(*svc), svc);
+        if (err == UKIYO_ENOTFOUND) {
+            ukiyo_error_clear();
+            end = FOLLOW_GONE;
+            break;
+        }
+        if (err < 0) {
             log_warning("service %s: %s", ukiyo_service_name(*svc), ukiyo_error_last());
             ukiyo_error_clear();
         }
         const char *state = ukiyo_service_update_state(*svc);
+        const char *now_image = ukiyo_service_image(*svc);
+        if (!rolling_back && err == 0 && now_image && strcmp(now_image, image) != 0 &&
+            !(state && ukiyo__str_has_prefix(state, "rollback_"))) {
+            end = FOLLOW_SUPERSEDED;
+            break;
+        }
         bool ours = rolling_back || !same_text(status_started(*svc), since_copy);
         int64_t elapsed = monotonic_ms() - start;
         if (state && ours) {
@@ -468,6 +469,16 @@ static int see_through(ukiyo_store *st, ukiyo_docker *d, const journal_entry *j,
         if (err == 0 && !rollback_kind && ukiyo__store_rejections_forget(st, j->container) < 0)
             ukiyo_error_clear();
         return err;
+    }
+    if (end == FOLLOW_GONE || end == FOLLOW_SUPERSEDED) {
+        /* Nothing of this release to roll back or reject: say what became of it. */
+        *outcome_out = UKIYO_OUTCOME_FAILED;
+        *reason_out = end == FOLLOW_GONE
+                          ? ukiyo__str_dup("the service was removed during its update")
+                          : ukiyo__str_printf("superseded: its image was changed to %s by someone "
+                                              "else during the update",
+                                              ukiyo_service_image(*svc));
+        return ukiyo__journal_finish(st, j->id, "failed", *reason_out);
     }
     /* The release failed: what its tasks and the engine say, before the rollback hides it. */
     char *tasks = task_failures(d, *svc, j->new_image_id);
