@@ -211,3 +211,16 @@ UKIYO_EXTERN int ukiyo_auth_options_init(ukiyo_auth_options *opts, unsigned int 
     return ukiyo__options_init(opts, sizeof(*opts), &template, version, UKIYO_AUTH_OPTIONS_VERSION,
                                "ukiyo_auth_options");
 }
+
+ukiyo_credential *ukiyo__auth_lookup_image(ukiyo_auth *auth, const char *image)
+{
+    ukiyo_image_ref *ref = NULL;
+    ukiyo_credential *cred = NULL;
+
+    if (ukiyo_image_ref_parse(&ref, image) == 0 &&
+        ukiyo_auth_lookup(&cred, auth, ukiyo_image_ref_registry(ref)) < 0)
+        cred = NULL;
+    ukiyo_error_clear();
+    ukiyo_image_ref_free(ref);
+    return cred;
+}

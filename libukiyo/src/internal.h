@@ -14,6 +14,12 @@
  */
 bool ukiyo__registry_is_loopback(const char *registry);
 
+/*
+ * The credential for the registry of image reference @image (auth.c), or
+ * NULL for anonymous access (none found, or a reference that does not parse).
+ */
+ukiyo_credential *ukiyo__auth_lookup_image(ukiyo_auth *auth, const char *image);
+
 /* Tell the handle's update hook (ukiyo_set_update_hook) about a concluded transaction. */
 void ukiyo__context_call_update_hook(ukiyo *u, const ukiyo_update_result *r);
 

@@ -148,19 +148,6 @@ static bool conclude_early(transaction *tx, ukiyo_update_outcome outcome, const 
     return true;
 }
 
-ukiyo_credential *ukiyo__credential_for(ukiyo *u, const char *image)
-{
-    ukiyo_image_ref *ref = NULL;
-    ukiyo_credential *cred = NULL;
-
-    if (ukiyo_image_ref_parse(&ref, image) == 0 &&
-        ukiyo_auth_lookup(&cred, ukiyo_get_auth(u), ukiyo_image_ref_registry(ref)) < 0)
-        cred = NULL;
-    ukiyo_error_clear();
-    ukiyo_image_ref_free(ref);
-    return cred;
-}
-
 /*
  * An attempt that failed before any change: logged, and a finished row in
  * the history (so the metrics count it), never a silent return.
@@ -300,7 +287,7 @@ static bool pull_newest(transaction *tx)
         tx->result->new_image_id = ukiyo__str_dup(tx->result->old_image_id);
         return false;
     }
-    cred = ukiyo__credential_for(tx->u, tx->ref);
+    cred = ukiyo__auth_lookup_image(ukiyo_get_auth(tx->u), tx->ref);
     if (tx->pull)
         err = ukiyo_docker_image_pull(tx->docker, tx->ref, cred, tx->opts.progress,
                                       tx->opts.progress_payload);

@@ -135,9 +135,6 @@ int ukiyo__service_transaction(ukiyo_update_result **out, ukiyo *u, const char *
                                const char *name, const ukiyo_update_options *opts);
 int ukiyo__service_reconcile(ukiyo_store *st, ukiyo_docker *d, const journal_entry *j);
 
-/* The credential for @image's registry, or NULL for anonymous access (manager.c). */
-ukiyo_credential *ukiyo__credential_for(ukiyo *u, const char *image);
-
 /* Hand @follower (owned from now) to the result of the container it followed. */
 int ukiyo__result_add_follower(ukiyo_update_result *r, ukiyo_update_result *follower);
 

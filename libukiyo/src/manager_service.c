@@ -225,7 +225,7 @@ static int reinspect(ukiyo_docker *d, const char *id, ukiyo_service **svc)
  */
 static int post_spec(service_tx *t)
 {
-    ukiyo_credential *cred = ukiyo__credential_for(t->u, t->ref);
+    ukiyo_credential *cred = ukiyo__auth_lookup_image(ukiyo_get_auth(t->u), t->ref);
     const char *before = t->j.old_image_id;
     int err = 0;
 
