@@ -85,6 +85,11 @@ START_TEST(an_unknown_version_is_refused_where_it_is_taken)
     ukiyo_update_result *res = NULL;
     uo.version = 99;
     assert_refused(ukiyo_update(&res, u, "no-such-container", &uo), "ukiyo_update_options");
+    assert_refused(ukiyo_redeploy(&res, u, "no-such-container", &uo), "ukiyo_update_options");
+    assert_refused(ukiyo_update(&res, u, "service/no-such-service", &uo), "ukiyo_update_options");
+    /* The job worker copies them for each container it updates: checked there too. */
+    int ran = 0;
+    assert_refused(ukiyo_jobs_run_next(u, &uo, &ran), "ukiyo_update_options");
     ck_assert_ptr_null(res);
     ukiyo_close(u);
 }

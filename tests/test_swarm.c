@@ -265,6 +265,29 @@ START_TEST(ukiyoctl_updates_a_service_to_the_new_digest)
     ctl(&out, arg);
     ck_assert_msg(strstr(out, "fresh") || strstr(out, "up to date"), "%s", out);
     free(out);
+
+    /* A redeploy replaces the tasks on the same image. */
+    char *tasks_before = sh_out("docker service ps -q --filter desired-state=running %s", t.name);
+    snprintf(arg, sizeof(arg), "--json redeploy service/%s", t.name);
+    ctl(&out, arg);
+    ck_assert_msg(has(out, "outcome", "updated"), "%s", out);
+    free(out);
+    char *tasks_after = sh_out("docker service ps -q --filter desired-state=running %s", t.name);
+    ck_assert_str_ne(tasks_after, tasks_before);
+    char *redeployed = spec_image(t.name);
+    ck_assert_str_eq(redeployed, want);
+    /* A rollback goes back to the image before the last update. */
+    snprintf(arg, sizeof(arg), "--json rollback service/%s", t.name);
+    ctl(&out, arg);
+    ck_assert_msg(has(out, "outcome", "rolled-back"), "%s", out);
+    free(out);
+    char *rolled = spec_image(t.name);
+    ck_assert_str_eq(rolled, before);
+    expect_tasks(t.name, before, "v1", 2);
+    free(rolled);
+    free(redeployed);
+    free(tasks_after);
+    free(tasks_before);
     free(before);
     free(after);
     free(want);

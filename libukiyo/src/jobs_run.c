@@ -276,11 +276,10 @@ static bool plan_allows(ukiyo *u, const char *name, const job_plan *jp, json_t *
 static void update_one(ukiyo *u, const char *name, const char *target, const char *digest,
                        bool force, const ukiyo_update_options *opts, json_t *results)
 {
-    ukiyo_update_options o = UKIYO_UPDATE_OPTIONS_INIT;
+    ukiyo_update_options o;
     ukiyo_update_result *r = NULL;
 
-    if (opts)
-        o = *opts;
+    ukiyo__update_options_copy(&o, opts); /* by its version: an older caller's is shorter */
     o.image = target;
     o.digest = digest;
     o.force = force;
@@ -437,9 +436,8 @@ static int run_tag_job(ukiyo *u, ukiyo_store *s, const job_row *j, const ukiyo_u
         /* One that followed a container before it in the batch was updated with it, once. */
         if (followed_already(results, names[i]))
             continue;
-        ukiyo_update_options o = UKIYO_UPDATE_OPTIONS_INIT;
-        if (opts)
-            o = *opts;
+        ukiyo_update_options o;
+        ukiyo__update_options_copy(&o, opts);
         o.batch = names + i + 1;
         o.batch_count = count - i - 1;
         job_plan jp = {.digest = j->digest};
@@ -465,6 +463,7 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
     bool found;
     int err;
 
+    UKIYO__CHECK_VERSION(opts, UKIYO_UPDATE_OPTIONS_VERSION, "ukiyo_update_options");
     if (!s)
         return UKIYO_EINVAL;
     if (ran_out)

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "manager_private.h"
+#include "manager_result.h"
 #include "plan.h"
 
 #define DEFAULT_HEALTH_TIMEOUT_S 60
@@ -582,6 +583,22 @@ static void redeploy_dependents(transaction *tx)
     ukiyo_error_clear();
 }
 
+void ukiyo__update_options_copy(ukiyo_update_options *dst, const ukiyo_update_options *src)
+{
+    static const ukiyo_update_options defaults = UKIYO_UPDATE_OPTIONS_INIT;
+
+    *dst = defaults;
+    if (src) /* a caller built against version 1 has no fields past progress_payload */
+        memcpy(dst, src,
+               src->version >= 6   ? sizeof(*src)
+               : src->version == 5 ? offsetof(ukiyo_update_options, service_timeout_s)
+               : src->version == 4 ? offsetof(ukiyo_update_options, compose)
+               : src->version == 3 ? offsetof(ukiyo_update_options, digest)
+               : src->version == 2 ? offsetof(ukiyo_update_options, force)
+                                   : offsetof(ukiyo_update_options, image));
+    dst->version = UKIYO_UPDATE_OPTIONS_VERSION;
+}
+
 static int run_kind(ukiyo *u, const char *kind, const char *container,
                     const ukiyo_update_options *opts, bool pull, const char *leader,
                     bool keep_image, ukiyo_update_result **out)
@@ -596,15 +613,7 @@ static int run_kind(ukiyo *u, const char *kind, const char *container,
     int err;
 
     UKIYO__CHECK_VERSION(opts, UKIYO_UPDATE_OPTIONS_VERSION, "ukiyo_update_options");
-    if (opts) /* a caller built against version 1 has no fields past progress_payload */
-        memcpy(&tx.opts, opts,
-               opts->version >= 6   ? sizeof(*opts)
-               : opts->version == 5 ? offsetof(ukiyo_update_options, service_timeout_s)
-               : opts->version == 4 ? offsetof(ukiyo_update_options, compose)
-               : opts->version == 3 ? offsetof(ukiyo_update_options, digest)
-               : opts->version == 2 ? offsetof(ukiyo_update_options, force)
-                                    : offsetof(ukiyo_update_options, image));
-    tx.opts.version = UKIYO_UPDATE_OPTIONS_VERSION;
+    ukiyo__update_options_copy(&tx.opts, opts);
 
     if (!u || !container || !out)
         return ukiyo__error_set(UKIYO_EINVAL, "%s: NULL argument", kind);
@@ -655,10 +664,10 @@ UKIYO_EXTERN int ukiyo_update(ukiyo_update_result **out, ukiyo *u, const char *c
 UKIYO_EXTERN int ukiyo_redeploy(ukiyo_update_result **out, ukiyo *u, const char *container,
                                 const ukiyo_update_options *opts)
 {
-    ukiyo_update_options o = UKIYO_UPDATE_OPTIONS_INIT;
+    ukiyo_update_options o;
 
-    if (opts)
-        o = *opts;
+    UKIYO__CHECK_VERSION(opts, UKIYO_UPDATE_OPTIONS_VERSION, "ukiyo_update_options");
+    ukiyo__update_options_copy(&o, opts);
     o.redeploy = 1;
     return run_kind(u, "redeploy", container, &o, true, NULL, false, out);
 }
