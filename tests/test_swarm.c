@@ -8,7 +8,8 @@
  * ukiyod killed in the middle of an update and reconciled at its restart;
  * someone else's change between ukiyo's read and its update; a service
  * polled (ukiyo.poll) without any webhook; the registry credential ukiyo
- * forwards reaching the task's pull from a private registry.
+ * forwards reaching the task's pull from a private registry; a tag policy
+ * moving a service to its next tag.
  *
  * The suite makes the swarm (docker swarm init --advertise-addr 127.0.0.1)
  * when the engine is in none, and leaves it again at the end only then.
@@ -584,6 +585,34 @@ START_TEST(the_registry_credential_reaches_the_task_pull)
 }
 END_TEST
 
+START_TEST(a_tag_policy_moves_a_service_to_its_next_tag)
+{
+    char *repo = test_unique_name("minor");
+    char *old_ref = test_push("ukiyo-test/http:v1", repo, "1.2.9");
+    char *new_ref = test_push("ukiyo-test/http:v2", repo, "1.3.0");
+    char *name = make_service("minor", old_ref, "--replicas 1 --label ukiyo.policy=minor");
+    char *out = NULL, arg[256];
+
+    snprintf(arg, sizeof(arg), "check service/%s", name);
+    ctl(&out, arg);
+    ck_assert_msg(strstr(out, "moves to tag 1.3.0"), "%s", out);
+    free(out);
+    snprintf(arg, sizeof(arg), "--json update service/%s", name);
+    ctl(&out, arg);
+    ck_assert_msg(has(out, "outcome", "updated"), "%s", out);
+    free(out);
+    char *digest = registry_digest(new_ref), *after = spec_image(name), want[512];
+    snprintf(want, sizeof(want), "%s@%s", new_ref, digest);
+    ck_assert_str_eq(after, want);
+    free(after);
+    free(digest);
+    free(name);
+    free(new_ref);
+    free(old_ref);
+    free(repo);
+}
+END_TEST
+
 /* Someone else's change to the service, between ukiyo's read and its update. */
 static void change_the_service(void *name)
 {
@@ -638,6 +667,7 @@ static Suite *swarm_suite(void)
     tcase_add_test(tc, a_service_changed_meanwhile_is_read_again_and_updated);
     tcase_add_test(tc, a_polled_service_finds_its_release_without_a_webhook);
     tcase_add_test(tc, the_registry_credential_reaches_the_task_pull);
+    tcase_add_test(tc, a_tag_policy_moves_a_service_to_its_next_tag);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -45,6 +45,7 @@ typedef struct {
     int timeout_s;
     journal_entry j;
     ukiyo_update_result *r;
+    bool said; /* its failure was logged already */
 } service_tx;
 
 static void sleep_ms(long ms)
@@ -112,6 +113,7 @@ static int fail_untouched(service_tx *t, const char *why)
 
     conclude(t, UKIYO_OUTCOME_FAILED, "%s; the service is untouched", why);
     log_warning("%s: %s failed before any change: %s", t->name, t->kind, t->r->reason);
+    t->said = true;
     if (ukiyo__journal_record(t->st, &e, "failed", t->r->reason) < 0) {
         log_warning("%s: the failure could not be recorded: %s", t->name, ukiyo_error_last());
         ukiyo_error_clear();
@@ -637,7 +639,7 @@ int ukiyo__service_transaction(ukiyo_update_result **out, ukiyo *u, const char *
         if (o == UKIYO_OUTCOME_UPDATED || o == UKIYO_OUTCOME_ROLLED_BACK ||
             o == UKIYO_OUTCOME_FAILED)
             ukiyo__context_call_update_hook(u, t.r);
-        if (o == UKIYO_OUTCOME_ROLLED_BACK || o == UKIYO_OUTCOME_FAILED)
+        if ((o == UKIYO_OUTCOME_ROLLED_BACK || o == UKIYO_OUTCOME_FAILED) && !t.said)
             log_warning("%s: %s %s: %s", t.name, t.kind, ukiyo_update_outcome_name(o),
                         t.r->reason ? t.r->reason : "");
         else if (o == UKIYO_OUTCOME_UPDATED)
