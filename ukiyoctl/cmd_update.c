@@ -35,7 +35,7 @@ static void on_phase(const char *container, ukiyo_update_phase phase, int elapse
                      void *payload)
 {
     (void)payload;
-    if (phase == UKIYO_PHASE_GATING)
+    if (phase == UKIYO_PHASE_GATING || phase == UKIYO_PHASE_REPLACING)
         fprintf(stderr, "\r%s: %s %d/%d s\033[K", container, ukiyo_update_phase_name(phase),
                 elapsed_s, limit_s);
     else

@@ -277,6 +277,10 @@ static void explain_pull_failure(transaction *tx)
 }
 
 /* Pull first: when it fails nothing has been stopped. Fills new_image_id. */
+/* How long a pull waits for a tag to reach the digest its push named: 10 x 0.5 s. */
+#define PUSHED_DIGEST_TRIES 10
+#define PUSHED_DIGEST_WAIT_MS 500
+
 static bool pull_newest(transaction *tx)
 {
     ukiyo_credential *cred = NULL;
@@ -289,12 +293,32 @@ static bool pull_newest(transaction *tx)
         return false;
     }
     cred = ukiyo__auth_lookup_image(ukiyo_get_auth(tx->u), tx->ref);
-    if (tx->pull)
-        err = ukiyo_docker_image_pull(tx->docker, tx->ref, cred, tx->opts.progress,
-                                      tx->opts.progress_payload);
+    /*
+     * A registry may tell of a push before its tag points at the new
+     * manifest (distribution sends the event when the manifest is stored and
+     * links the tag after): when the push named a digest and the tag does
+     * not serve it yet, pull again for a little while.
+     */
+    const char *pushed = tx->old_ref ? NULL : tx->opts.digest;
+    for (int attempt = 0;; attempt++) {
+        if (tx->pull)
+            err = ukiyo_docker_image_pull(tx->docker, tx->ref, cred, tx->opts.progress,
+                                          tx->opts.progress_payload);
+        if (err == 0)
+            err = ukiyo__docker_inspect_image_json(tx->docker, tx->ref, &image);
+        char *got = err == 0 ? repo_digest_of(image, tx->ref) : NULL;
+        bool behind = err == 0 && tx->pull && pushed && (!got || strcmp(got, pushed) != 0);
+        free(got);
+        if (!behind || attempt == PUSHED_DIGEST_TRIES - 1)
+            break;
+        if (attempt == 0)
+            log_info("%s: %s does not serve the pushed %s yet; pulling again", tx->name, tx->ref,
+                     pushed);
+        json_decref(image);
+        image = NULL;
+        ukiyo__sleep_ms(PUSHED_DIGEST_WAIT_MS);
+    }
     ukiyo_credential_free(cred);
-    if (err == 0)
-        err = ukiyo__docker_inspect_image_json(tx->docker, tx->ref, &image);
     if (err < 0) {
         explain_pull_failure(tx);
         record_failure(tx);

@@ -184,6 +184,7 @@ UKIYO_EXTERN const char *ukiyo_update_phase_name(ukiyo_update_phase phase)
 {
     static const char *const names[] = {"creating",       "stopping the old one",
                                         "starting",       "waiting for health",
-                                        "switching over", "rolling back"};
+                                        "switching over", "rolling back",
+                                        "replacing tasks"};
     return (unsigned)phase < ARRAY_SIZE(names) ? names[phase] : "unknown";
 }

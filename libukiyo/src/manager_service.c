@@ -48,12 +48,6 @@ typedef struct {
     bool said; /* its failure was logged already */
 } service_tx;
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static int64_t monotonic_ms(void)
 {
     struct timespec ts;
@@ -174,8 +168,16 @@ static bool resolve(service_tx *t)
     ukiyo_image_ref *ref = NULL;
     int err = ukiyo_image_ref_parse(&ref, t->ref);
 
-    if (err == 0)
+    /* As for a container's pull: a registry may tell of a push before its tag moved. */
+    const char *pushed = t->decision.moves_tag ? NULL : t->opts.digest;
+    for (int attempt = 0; err == 0; attempt++) {
+        free(t->digest);
+        t->digest = NULL;
         err = ukiyo_registry_manifest_digest(&t->digest, ukiyo_get_registry(t->u), ref);
+        if (err < 0 || !pushed || strcmp(t->digest, pushed) == 0 || attempt == 9)
+            break;
+        ukiyo__sleep_ms(500);
+    }
     ukiyo_image_ref_free(ref);
     if (err < 0) {
         fail_untouched(t, ukiyo_error_last());
@@ -348,9 +350,23 @@ static char *task_failures(ukiyo_docker *d, const ukiyo_service *svc, const char
  * status that still has it is the previous update's). @rolling_back: the
  * rollback is what is followed. *@svc is kept current.
  */
-static follow_end follow(ukiyo_docker *d, ukiyo_service **svc, const char *since, const char *image,
-                         bool rolling_back, int64_t timeout_ms)
+/* Who hears, once a second, how long the tasks have been replaced (NULL: nobody). */
+typedef struct {
+    const ukiyo_update_options *opts;
+    const char *name;
+} follow_report;
+
+static void report(const follow_report *r, int64_t elapsed_ms, int64_t timeout_ms)
 {
+    if (r && r->opts && r->opts->phase)
+        r->opts->phase(r->name, UKIYO_PHASE_REPLACING, (int)(elapsed_ms / 1000),
+                       (int)(timeout_ms / 1000), r->opts->phase_payload);
+}
+
+static follow_end follow(ukiyo_docker *d, ukiyo_service **svc, const char *since, const char *image,
+                         bool rolling_back, int64_t timeout_ms, const follow_report *rep)
+{
+    int64_t reported = -1;
     int64_t start = monotonic_ms();
     char *since_copy = since ? strdup(since) : NULL;
     follow_end end = FOLLOW_FAILED;
@@ -397,11 +413,15 @@ static follow_end follow(ukiyo_docker *d, ukiyo_service **svc, const char *since
             end = FOLLOW_COMPLETED; /* nothing to replace, or an engine that keeps no status */
             break;
         }
+        if (!rolling_back && elapsed / 1000 != reported) {
+            reported = elapsed / 1000;
+            report(rep, elapsed, timeout_ms);
+        }
         if (elapsed >= timeout_ms) {
             end = rolling_back ? FOLLOW_ROLLBACK_FAILED : FOLLOW_FAILED;
             break;
         }
-        sleep_ms(POLL_MS);
+        ukiyo__sleep_ms(POLL_MS);
     }
     free(since_copy);
     return end;
@@ -452,7 +472,8 @@ static void reject(ukiyo_store *st, const journal_entry *j, const char *reason)
  */
 static int see_through(ukiyo_store *st, ukiyo_docker *d, const journal_entry *j,
                        ukiyo_service **svc, const char *since, int timeout_s, const char *note,
-                       ukiyo_update_outcome *outcome_out, char **reason_out)
+                       const follow_report *rep, ukiyo_update_outcome *outcome_out,
+                       char **reason_out)
 {
     bool rollback_kind = strcmp(j->kind, "rollback") == 0;
     follow_end end = FOLLOW_FAILED;
@@ -461,7 +482,7 @@ static int see_through(ukiyo_store *st, ukiyo_docker *d, const journal_entry *j,
 
     if (strcmp(j->step, STEP_ROLLBACK) != 0) {
         ukiyo__journal_step(st, j->id, STEP_SERVICE_WAIT);
-        end = follow(d, svc, since, j->new_image_id, false, (int64_t)timeout_s * 1000);
+        end = follow(d, svc, since, j->new_image_id, false, (int64_t)timeout_s * 1000, rep);
     }
     if (end == FOLLOW_COMPLETED) {
         *outcome_out = rollback_kind ? UKIYO_OUTCOME_ROLLED_BACK : UKIYO_OUTCOME_UPDATED;
@@ -496,11 +517,14 @@ static int see_through(ukiyo_store *st, ukiyo_docker *d, const journal_entry *j,
     free(tasks);
     if (end == FOLLOW_FAILED) {
         ukiyo__journal_step(st, j->id, STEP_ROLLBACK);
+        if (rep && rep->opts && rep->opts->phase)
+            rep->opts->phase(rep->name, UKIYO_PHASE_ROLLING_BACK, 0, 0, rep->opts->phase_payload);
         err = ask_rollback(d, svc);
-        end = err < 0 ? FOLLOW_ROLLBACK_FAILED
-                      : follow(d, svc, NULL, j->old_image_id, true, (int64_t)timeout_s * 1000);
+        end = err < 0
+                  ? FOLLOW_ROLLBACK_FAILED
+                  : follow(d, svc, NULL, j->old_image_id, true, (int64_t)timeout_s * 1000, NULL);
     } else if (end != FOLLOW_ROLLED_BACK) {
-        end = follow(d, svc, NULL, j->old_image_id, true, (int64_t)timeout_s * 1000);
+        end = follow(d, svc, NULL, j->old_image_id, true, (int64_t)timeout_s * 1000, NULL);
     }
     if (end == FOLLOW_ROLLED_BACK) {
         *outcome_out = rollback_kind ? UKIYO_OUTCOME_FAILED : UKIYO_OUTCOME_ROLLED_BACK;
@@ -605,10 +629,9 @@ static int run(service_tx *t)
     if (reinspect(t->d, ukiyo_service_id(t->svc), &t->svc) == 0)
         ukiyo__journal_set_spec_version(t->st, t->j.id, (int64_t)ukiyo_service_version(t->svc));
     ukiyo_error_clear();
-    if (t->opts.phase)
-        t->opts.phase(t->name, UKIYO_PHASE_GATING, 0, t->timeout_s, t->opts.phase_payload);
+    follow_report rep = {&t->opts, t->name};
     char *reason = NULL;
-    err = see_through(t->st, t->d, &t->j, &t->svc, since, t->timeout_s, NULL, &t->r->outcome,
+    err = see_through(t->st, t->d, &t->j, &t->svc, since, t->timeout_s, NULL, &rep, &t->r->outcome,
                       &reason);
     free(since);
     free(t->r->reason);
@@ -688,7 +711,7 @@ int ukiyo__service_reconcile(ukiyo_store *st, ukiyo_docker *d, const journal_ent
     /* The update's own status is the one there now: no earlier StartedAt to tell apart. */
     journal_entry copy = *j;
     err = see_through(st, d, &copy, &svc, "\x01", SERVICE_TIMEOUT_DEFAULT_S,
-                      "finished by reconcile after an interruption", &outcome, &reason);
+                      "finished by reconcile after an interruption", NULL, &outcome, &reason);
     if (err == 0)
         log_info("%s: reconciled after an interruption: %s%s%s", j->container,
                  ukiyo_update_outcome_name(outcome), reason ? ": " : "", reason ? reason : "");

@@ -45,10 +45,14 @@ typedef enum {
     UKIYO_PHASE_STARTING,     /**< the new one starts */
     UKIYO_PHASE_GATING,       /**< its health gate runs: elapsed of limit seconds, each second */
     UKIYO_PHASE_SWITCHING,    /**< names, aliases and the old container handed over */
-    UKIYO_PHASE_ROLLING_BACK  /**< the gate failed: the old container comes back */
+    UKIYO_PHASE_ROLLING_BACK, /**< the gate failed: the old container comes back */
+    UKIYO_PHASE_REPLACING     /**< a swarm service: the engine replaces its tasks, each second */
 } ukiyo_update_phase;
 
-/** Called as each phase begins; @p elapsed_s and @p limit_s for UKIYO_PHASE_GATING. */
+/**
+ * Called as each phase begins; @p elapsed_s and @p limit_s for
+ * UKIYO_PHASE_GATING and UKIYO_PHASE_REPLACING (then once a second).
+ */
 typedef void (*ukiyo_update_phase_fn)(const char *container, ukiyo_update_phase phase,
                                       int elapsed_s, int limit_s, void *payload);
 

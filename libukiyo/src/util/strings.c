@@ -165,3 +165,11 @@ const char *ukiyo__utc_text(int64_t ms, char buf[32])
         snprintf(buf, 32, "%lld ms", (long long)ms);
     return buf;
 }
+
+void ukiyo__sleep_ms(long ms)
+{
+    struct timespec left = {ms / 1000, (ms % 1000) * 1000000L};
+
+    while (nanosleep(&left, &left) < 0)
+        ;
+}

@@ -39,6 +39,9 @@ bool ukiyo__str_equal_secret(const char *a, const char *b);
 /* Overwrite a secret before freeing it. */
 void ukiyo__str_free_secret(char *s);
 
+/* Sleep @ms milliseconds (the whole of them, signals or not). */
+void ukiyo__sleep_ms(long ms);
+
 /* @ms since the epoch as "2026-12-02T01:02:03Z" in @buf; returns @buf. */
 const char *ukiyo__utc_text(int64_t ms, char buf[32]);
 
