@@ -27,6 +27,10 @@ cleanup() {
     docker rm -f -v "$run-ukiyod" >/dev/null 2>&1 || true
     docker volume rm "$run-dbs" >/dev/null 2>&1 || true
     "$env_dir/registry.sh" stop "$run" >/dev/null 2>&1 || true
+    # The pulls leave repo@digest references beside the tag: those go too.
+    for d in $(docker images --digests --format '{{.Repository}}@{{.Digest}}' "${ref%:latest}" 2>/dev/null); do
+        docker rmi "$d" >/dev/null 2>&1 || true
+    done
     docker rmi "$tag" "$ref" >/dev/null 2>&1 || true
     rm -rf "$tmp" "$dir"
 }
@@ -38,7 +42,6 @@ UKIYO_IMAGE_LABELS="ukiyo.test=1" "$root/tools/image.sh" --compose "$build" "$ta
 head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$tmp/webhook-secret"
 "$env_dir/registry.sh" start "$run" "$reg_port" \
     --notify "http://127.0.0.1:$port/ukiyo-web-hook/$(cat "$tmp/webhook-secret")" >/dev/null
-docker tag ukiyo-test/healthy:v1 "$ref" && docker push -q "$ref" >/dev/null
 
 mkdir -p "$dir"
 cat >"$dir/docker-compose.yml" <<YAML
@@ -52,8 +55,6 @@ services:
 networks:
   default: {labels: {ukiyo.test: "1"}}
 YAML
-project up -d >/dev/null 2>&1 || fail "docker-compose up failed"
-web="${run}_web_1"
 
 # ukiyod in its container, the project's directory where the host has it.
 docker volume create --label ukiyo.test=1 "$run-dbs" >/dev/null
@@ -64,6 +65,13 @@ docker run -d --label ukiyo.test=1 --name "$run-ukiyod" --network host \
     -e UKIYO_LISTEN="127.0.0.1:$port" "$tag" >/dev/null
 wait_health "$port" "$tmp/health" || fail "ukiyod does not answer"
 grep -q '"reachable":true' "$tmp/health" || fail "ukiyod does not reach the engine: $(cat "$tmp/health")"
+
+# The first release only once ukiyod listens: a registry queues the events it
+# could not deliver and sends them later, in order, so v1's would otherwise
+# reach ukiyod after it started and hold v2's back behind their retries.
+docker tag ukiyo-test/healthy:v1 "$ref" && docker push -q "$ref" >/dev/null
+project up -d >/dev/null 2>&1 || fail "docker-compose up failed"
+web="${run}_web_1"
 
 v2=$(docker image inspect -f '{{.Id}}' ukiyo-test/healthy:v2)
 # The push alone: its notification may reach ukiyod before any retag here would.

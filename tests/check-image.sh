@@ -27,6 +27,10 @@ cleanup() {
     fi
     docker volume rm "$run-dbs" >/dev/null 2>&1 || true
     "$env_dir/registry.sh" stop "$run" >/dev/null 2>&1 || true
+    # The pulls leave repo@digest references beside the tag: those go too.
+    for d in $(docker images --digests --format '{{.Repository}}@{{.Digest}}' "127.0.0.1:$reg_port/ukiyo-test/app" 2>/dev/null); do
+        docker rmi "$d" >/dev/null 2>&1 || true
+    done
     docker rmi "$tag" "127.0.0.1:$reg_port/ukiyo-test/app:latest" >/dev/null 2>&1 || true
     rm -rf "$tmp"
 }
