@@ -25,7 +25,7 @@ build=${1:-build}
 rounds=${2:-3}
 if [ $# -ge 2 ]; then shift 2; else set --; fi
 [ $# -gt 0 ] || set -- 1 10
-ensure_packages curl
+ensure_packages curl python3
 [ -x "$build/ukiyod/ukiyod" ] || die "no $build/ukiyod/ukiyod: build first (meson setup $build && ninja -C $build)"
 tests/env/setup.sh >/dev/null
 
