@@ -221,8 +221,16 @@ static int list_containers(ukiyo *u, const ctl_options *opts, bool all, bool wid
     if (opts->json)
         ctl_print_json(json_incref(rows));
     else {
-        if (!wide)
-            ctl_table_fit(table, 100, kind ? 2 : 1); /* the image reference gives way */
+        if (!wide) {
+            /* 100 columns: the image reference gives way first, a name last and least. */
+            size_t k = kind ? 1 : 0;                                    /* KIND stands second */
+            const ctl_give_way give[] = {{1 + k, 10, CTL_CUT_KEEP_END}, /* IMAGE */
+                                         {6 + k, 8, CTL_CUT_KEEP_ENDS}, /* WINDOW */
+                                         {2 + k, 8, CTL_CUT_KEEP_ENDS}, /* PROJECT */
+                                         {3 + k, 8, CTL_CUT_KEEP_ENDS}, /* SERVICE */
+                                         {0, 24, CTL_CUT_KEEP_ENDS}};   /* NAME */
+            ctl_table_fit(table, 100, give, sizeof(give) / sizeof(give[0]));
+        }
         ctl_table_print(table, stdout);
     }
     json_decref(rows);
@@ -268,7 +276,7 @@ const ctl_command cmd_ps = {
     .usage = "Usage: ukiyoctl ps [-a|--all] [-w|--wide] [--json]\n\n"
              "  -a, --all   stopped containers too (default: running ones)\n"
              "  -w, --wide  every column: IMAGE ID, DIGEST and NEXT WINDOW too (the\n"
-             "              default fits 100 columns, cutting long references)\n"
+             "              default fits 100 columns, cutting what is too long)\n"
              "  --json      one object per container: name, id, image, image_id,\n"
              "              local_digest, state, policy, window, window_open,\n"
              "              window_next_ms, poll_interval_ms, error, project, service,\n"

@@ -199,19 +199,27 @@ void ctl_table_add(ctl_table *t, const char *const *cells)
     t->rows++;
 }
 
-void ctl_table_print(ctl_table *t, FILE *to)
+/* The widest cell of each column, headings included; NULL without memory. */
+static size_t *column_widths(const ctl_table *t)
 {
     size_t *width = calloc(t->columns, sizeof(*width));
 
-    if (!width)
-        return;
-    for (size_t r = 0; r < t->rows; r++)
+    for (size_t r = 0; width && r < t->rows; r++)
         for (size_t c = 0; c < t->columns; c++) {
             const char *cell = t->cells[r * t->columns + c];
             size_t len = cell ? strlen(cell) : 0;
             if (len > width[c])
                 width[c] = len;
         }
+    return width;
+}
+
+void ctl_table_print(ctl_table *t, FILE *to)
+{
+    size_t *width = column_widths(t);
+
+    if (!width)
+        return;
     for (size_t r = 0; r < t->rows; r++) {
         for (size_t c = 0; c < t->columns; c++) {
             const char *cell = t->cells[r * t->columns + c];
@@ -224,40 +232,49 @@ void ctl_table_print(ctl_table *t, FILE *to)
     free(width);
 }
 
-void ctl_table_fit(ctl_table *t, size_t total, size_t shrink)
+/* @cell cut to @keep characters: "..." and its right end, or its two ends around "...". */
+static char *cut_cell(const char *cell, size_t keep, ctl_cut how)
 {
-    size_t *width = calloc(t->columns, sizeof(*width)), sum = 0;
+    size_t len = strlen(cell), tail = how == CTL_CUT_KEEP_END ? keep - 3 : (keep - 3) / 2;
+    size_t head = keep - 3 - tail;
+    char *cut = malloc(keep + 1);
 
-    if (!width || shrink >= t->columns)
-        goto out;
-    for (size_t r = 0; r < t->rows; r++)
-        for (size_t c = 0; c < t->columns; c++) {
-            size_t len = t->cells[r * t->columns + c] ? strlen(t->cells[r * t->columns + c]) : 0;
-            if (len > width[c])
-                width[c] = len;
-        }
+    if (cut)
+        snprintf(cut, keep + 1, "%.*s...%s", (int)head, cell, cell + len - tail);
+    return cut;
+}
+
+void ctl_table_fit(ctl_table *t, size_t total, const ctl_give_way *give, size_t n)
+{
+    size_t *width = column_widths(t), sum = 0;
+
+    if (!width)
+        return;
     for (size_t c = 0; c < t->columns; c++)
         sum += width[c] + (c + 1 < t->columns ? 3 : 0);
-    if (sum <= total)
-        goto out;
-    /* Keep the right end (the tag) of what is cut, and at least 12 characters. */
-    size_t keep = width[shrink] > sum - total ? width[shrink] - (sum - total) : 0;
-    if (keep < 12)
-        keep = 12;
-    for (size_t r = 1; r < t->rows; r++) { /* row 0: the headings */
-        char **cell = &t->cells[r * t->columns + shrink];
-        size_t len = *cell ? strlen(*cell) : 0;
-        if (len <= keep)
+    for (size_t g = 0; g < n && sum > total; g++) {
+        size_t c = give[g].column, min = give[g].min < 4 ? 4 : give[g].min;
+        if (c >= t->columns || width[c] <= min)
             continue;
-        char *cut = malloc(keep + 4);
-        if (!cut)
+        size_t keep = width[c] - min > sum - total ? width[c] - (sum - total) : min;
+        size_t heading = strlen(t->cells[c]);
+        if (keep < heading)
+            keep = heading;
+        if (keep >= width[c])
             continue;
-        /* "..." and the last keep - 3 characters: the width stays keep. */
-        snprintf(cut, keep + 4, "...%s", *cell + len - (keep - 3));
-        free(*cell);
-        *cell = cut;
+        for (size_t r = 1; r < t->rows; r++) { /* row 0: the headings */
+            char **cell = &t->cells[r * t->columns + c];
+            if (!*cell || strlen(*cell) <= keep)
+                continue;
+            char *cut = cut_cell(*cell, keep, give[g].how);
+            if (cut) {
+                free(*cell);
+                *cell = cut;
+            }
+        }
+        sum -= width[c] - keep;
+        width[c] = keep;
     }
-out:
     free(width);
 }
 

@@ -82,8 +82,19 @@ typedef struct ctl_table ctl_table;
 ctl_table *ctl_table_new(size_t columns, const char *const *headings);
 void ctl_table_add(ctl_table *t, const char *const *cells);
 void ctl_table_print(ctl_table *t, FILE *to);
-/* Cut column @shrink's cells (keeping their right end) so the table fits @total columns. */
-void ctl_table_fit(ctl_table *t, size_t total, size_t shrink);
+/* How a cell too wide is cut: keep its right end (an image's tag), or both ends (a name). */
+typedef enum { CTL_CUT_KEEP_END, CTL_CUT_KEEP_ENDS } ctl_cut;
+/* A column that gives way, to no fewer than @min characters (nor its heading's). */
+typedef struct {
+    size_t column;
+    size_t min;
+    ctl_cut how;
+} ctl_give_way;
+/*
+ * Cut cells so the table fits @total columns: the columns of @give in
+ * order, each only as far as the table is still too wide.
+ */
+void ctl_table_fit(ctl_table *t, size_t total, const ctl_give_way *give, size_t n);
 void ctl_table_free(ctl_table *t);
 /*
  * A listing: @rows (JSON, taken) with --json, else @table (freed either
