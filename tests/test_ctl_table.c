@@ -70,7 +70,7 @@ START_TEST(the_image_gives_way_first_keeping_its_tag)
 }
 END_TEST
 
-START_TEST(a_name_gives_way_last_keeping_both_ends)
+START_TEST(a_column_cut_in_its_middle_keeps_both_ends)
 {
     ctl_table *t = ctl_table_new(3, heads);
     const char *row[] = {"project-with-a-long-name_the-service-name_12",
@@ -113,7 +113,7 @@ int main(void)
 
     tcase_add_test(tc, columns_align_and_fit_leaves_a_narrow_table_alone);
     tcase_add_test(tc, the_image_gives_way_first_keeping_its_tag);
-    tcase_add_test(tc, a_name_gives_way_last_keeping_both_ends);
+    tcase_add_test(tc, a_column_cut_in_its_middle_keeps_both_ends);
     tcase_add_test(tc, a_column_is_never_cut_below_its_heading);
     suite_add_tcase(s, tc);
     return test_run_suite(s);

@@ -222,13 +222,12 @@ static int list_containers(ukiyo *u, const ctl_options *opts, bool all, bool wid
         ctl_print_json(json_incref(rows));
     else {
         if (!wide) {
-            /* 100 columns: the image reference gives way first, a name last and least. */
-            size_t k = kind ? 1 : 0;                                    /* KIND stands second */
-            const ctl_give_way give[] = {{1 + k, 10, CTL_CUT_KEEP_END}, /* IMAGE */
-                                         {6 + k, 8, CTL_CUT_KEEP_ENDS}, /* WINDOW */
-                                         {2 + k, 8, CTL_CUT_KEEP_ENDS}, /* PROJECT */
-                                         {3 + k, 8, CTL_CUT_KEEP_ENDS}, /* SERVICE */
-                                         {0, 24, CTL_CUT_KEEP_ENDS}};   /* NAME */
+            /* 100 columns: the image reference gives way first; a name never (it is typed). */
+            size_t k = kind ? 1 : 0;                                     /* KIND stands second */
+            const ctl_give_way give[] = {{1 + k, 10, CTL_CUT_KEEP_END},  /* IMAGE */
+                                         {6 + k, 8, CTL_CUT_KEEP_ENDS},  /* WINDOW */
+                                         {2 + k, 8, CTL_CUT_KEEP_ENDS},  /* PROJECT */
+                                         {3 + k, 8, CTL_CUT_KEEP_ENDS}}; /* SERVICE */
             ctl_table_fit(table, 100, give, sizeof(give) / sizeof(give[0]));
         }
         ctl_table_print(table, stdout);
