@@ -9,8 +9,9 @@
 #include "ukiyoctl.h"
 
 static const ctl_command *const commands[] = {
-    &cmd_ps,        &cmd_check,   &cmd_pull, &cmd_update, &cmd_redeploy, &cmd_rollback,
-    &cmd_reconcile, &cmd_history, &cmd_keys, &cmd_deploy, &cmd_version,
+    &cmd_ps,       &cmd_check,     &cmd_pull,    &cmd_update,  &cmd_redeploy,
+    &cmd_rollback, &cmd_reconcile, &cmd_history, &cmd_jobs,    &cmd_approve,
+    &cmd_reject,   &cmd_keys,      &cmd_deploy,  &cmd_version,
 };
 
 static void usage(FILE *to)

@@ -43,6 +43,9 @@ extern const ctl_command cmd_reconcile;
 extern const ctl_command cmd_history;
 extern const ctl_command cmd_keys;
 extern const ctl_command cmd_deploy;
+extern const ctl_command cmd_jobs;
+extern const ctl_command cmd_approve;
+extern const ctl_command cmd_reject;
 
 /* Open the library's top handle from the global options; prints and returns NULL on failure. */
 ukiyo *ctl_open(const ctl_options *opts);

@@ -58,7 +58,20 @@ static void usage(FILE *to)
             "                         (UKIYO_POLL_JITTER; default 10)\n"
             "  --schedule CRON        update window of containers without ukiyo.schedule\n"
             "                         (\"0 3 * * *\", \"CRON_TZ=Europe/Berlin 0 3 * * sat\";\n"
-            "                         UKIYO_SCHEDULE; default: any time)\n"
+            "                         UKIYO_SCHEDULE; default: any time)\n");
+    fprintf(to,
+            "  --approve              pushes, polls and windows wait for a person's\n"
+            "                         approval before updating any container (but those\n"
+            "                         labelled ukiyo.approve=false; UKIYO_APPROVE=1)\n"
+            "  --approve-timeout DURATION  a job waiting for approval expires after this\n"
+            "                         (UKIYO_APPROVE_TIMEOUT; default never; label\n"
+            "                         ukiyo.approve-timeout)\n"
+            "  --min-age DURATION     apply a release only once its digest was first seen\n"
+            "                         this long ago (UKIYO_MIN_AGE; default 0; label\n"
+            "                         ukiyo.min-age)\n"
+            "  --public-url URL       where people reach ukiyod, for the links in\n"
+            "                         notifications (UKIYO_PUBLIC_URL; default\n"
+            "                         http://ADDR:PORT of --listen)\n"
             "  --notify URL           tell this target about every update, rollback and\n"
             "                         failure (repeatable, up to 16; UKIYO_NOTIFY=\"URL URL\"):\n"
             "                         http(s)://... (the event's JSON), slack+https://...,\n"
@@ -220,6 +233,12 @@ static int apply(daemon_config *cfg, int opt, const char *value)
         return 0;
     case 'v': return parse_log_level(value, &cfg->log_level);
     case 'p': return ukiyo_duration_parse(value, &cfg->poll_interval_ms);
+    case 'P': cfg->approve = true; return 0;
+    case 'X': return ukiyo_duration_parse(value, &cfg->approve_timeout_ms);
+    case 'M': return ukiyo_duration_parse(value, &cfg->min_age_ms);
+    case 'U':
+        cfg->public_url = value;
+        return strncmp(value, "http://", 7) == 0 || strncmp(value, "https://", 8) == 0 ? 0 : -1;
     case 'j':
         cfg->poll_jitter = (unsigned int)strtoul(value, &end, 10);
         return *end || !value[0] || cfg->poll_jitter > 50 ? -1 : 0;
@@ -255,7 +274,10 @@ static int apply_environment(daemon_config *cfg)
                 {"UKIYO_COMPOSE", 'c'},
                 {"UKIYO_COMPOSE_TIMEOUT", 'o'},
                 {"UKIYO_SERVICE_TIMEOUT", 'w'},
-                {"UKIYO_KEEP_LOGS", 'k'}};
+                {"UKIYO_KEEP_LOGS", 'k'},
+                {"UKIYO_APPROVE_TIMEOUT", 'X'},
+                {"UKIYO_MIN_AGE", 'M'},
+                {"UKIYO_PUBLIC_URL", 'U'}};
 
     cfg->listen = env_or("UKIYO_LISTEN", DEFAULT_LISTEN);
     cfg->db_path = env_or("UKIYO_DB", DEFAULT_DB);
@@ -284,6 +306,7 @@ static int apply_environment(daemon_config *cfg)
     }
     cfg->label_enable =
         env_or("UKIYO_LABEL_ENABLE", NULL) && strcmp(env_or("UKIYO_LABEL_ENABLE", "0"), "0") != 0;
+    cfg->approve = env_or("UKIYO_APPROVE", NULL) && strcmp(env_or("UKIYO_APPROVE", "0"), "0") != 0;
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
         const char *v = env_or(vars[i].name, NULL);
         if (v && apply(cfg, vars[i].opt, v) < 0) {
@@ -347,6 +370,10 @@ int config_parse(daemon_config *cfg, int argc, char **argv)
                                              {"poll-jitter", required_argument, NULL, 'j'},
                                              {"schedule", required_argument, NULL, 'S'},
                                              {"notify", required_argument, NULL, 'n'},
+                                             {"approve", no_argument, NULL, 'P'},
+                                             {"approve-timeout", required_argument, NULL, 'X'},
+                                             {"min-age", required_argument, NULL, 'M'},
+                                             {"public-url", required_argument, NULL, 'U'},
                                              {"buffer-limit", required_argument, NULL, 'B'},
                                              {"http-workers", required_argument, NULL, 'W'},
                                              {"max-connections", required_argument, NULL, 'C'},
@@ -412,4 +439,24 @@ void config_library_options(const daemon_config *cfg, ukiyo_options *opts)
     opts->poll_interval_ms = cfg->poll_interval_ms;
     opts->poll_jitter_percent = cfg->poll_jitter;
     opts->schedule = cfg->schedule;
+    opts->approve = cfg->approve;
+    opts->approve_timeout_ms = cfg->approve_timeout_ms;
+    opts->min_age_ms = cfg->min_age_ms;
+}
+
+void config_public_url(const daemon_config *cfg, char *buf, size_t size)
+{
+    if (cfg->public_url) {
+        snprintf(buf, size, "%s", cfg->public_url);
+        size_t n = strlen(buf);
+        while (n > 0 && buf[n - 1] == '/')
+            buf[--n] = '\0';
+        return;
+    }
+    const char *listen = cfg->listen ? cfg->listen : DEFAULT_LISTEN;
+    /* Every address: the host's own name is not known here; localhost at least works there. */
+    if (strncmp(listen, "0.0.0.0:", 8) == 0)
+        snprintf(buf, size, "http://localhost:%s", listen + 8);
+    else
+        snprintf(buf, size, "http://%s", listen);
 }

@@ -17,6 +17,7 @@ struct notify_worker {
     char *queue[QUEUE_MAX]; /* event JSON, oldest first */
     size_t count;
     ukiyo_notifier *notifier;
+    char public_url[256]; /* links in events: where people reach this ukiyod */
 };
 
 static void on_result(size_t target, const char *name, int ok, const char *error, void *payload)
@@ -89,6 +90,7 @@ int notify_worker_start(notify_worker **out, const daemon_config *cfg)
         return -1;
     }
     w->notifier = notifier;
+    config_public_url(cfg, w->public_url, sizeof(w->public_url));
     daemon_thread_init(&w->thread);
     if (daemon_thread_start(&w->thread, run, w) < 0) {
         daemon_thread_destroy(&w->thread);
@@ -100,13 +102,9 @@ int notify_worker_start(notify_worker **out, const daemon_config *cfg)
     return 0;
 }
 
-void notify_worker_hook(const ukiyo_update_result *result, void *payload)
+/* Queue @event (taken) for the thread to send. */
+static void enqueue(notify_worker *w, char *event)
 {
-    notify_worker *w = payload;
-    char *event = NULL;
-
-    if (!w || ukiyo_update_result_event_json(&event, result) < 0)
-        return;
     pthread_mutex_lock(&w->thread.lock);
     if (w->count == QUEUE_MAX) { /* targets far behind: the oldest news goes */
         ukiyo_string_free(w->queue[0]);
@@ -116,6 +114,27 @@ void notify_worker_hook(const ukiyo_update_result *result, void *payload)
     w->queue[w->count++] = event;
     daemon_thread_wake_locked(&w->thread, false);
     pthread_mutex_unlock(&w->thread.lock);
+}
+
+void notify_worker_hook(const ukiyo_update_result *result, void *payload)
+{
+    notify_worker *w = payload;
+    char *event = NULL;
+
+    if (w && ukiyo_update_result_event_json(&event, result) == 0)
+        enqueue(w, event);
+}
+
+void notify_worker_job_event(notify_worker *w, const ukiyo_job *job, const char *event)
+{
+    char link[512], *text = NULL;
+
+    /* People hear of the jobs that wait for them; the rest they see in updates' events. */
+    if (!w || strncmp(event, "approval-", 9) != 0)
+        return;
+    snprintf(link, sizeof(link), "%s/#/jobs/%lld", w->public_url, (long long)ukiyo_job_id(job));
+    if (ukiyo_job_event_json(&text, job, event, link) == 0)
+        enqueue(w, text);
 }
 
 void notify_worker_stop(notify_worker *w)

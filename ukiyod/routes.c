@@ -14,6 +14,7 @@ static const route routes[] = {
     {"GET", "/metrics", false, true, ROUTE_POOL, handle_metrics},
     {"GET", "/api/v1/jobs", false, true, ROUTE_POOL, handle_jobs},
     {"GET", "/api/v1/jobs", true, true, ROUTE_POOL, handle_job},
+    {"POST", "/api/v1/jobs", true, true, ROUTE_POOL, handle_job_answer},
     {"GET", "/api/v1/history", false, true, ROUTE_POOL, handle_history},
     {"GET", "/api/v1/registries", false, true, ROUTE_POOL, handle_registries},
     /* The seed's routes, with its field names. */

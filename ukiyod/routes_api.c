@@ -83,6 +83,36 @@ int handle_job(route_context *ctx, const route_request *req)
     return server_answer_json(req, MHD_HTTP_OK, doc);
 }
 
+/* POST /api/v1/jobs/<id>/approve and /api/v1/jobs/<id>/reject: a person's answer. */
+int handle_job_answer(route_context *ctx, const route_request *req)
+{
+    char *end;
+    long long id = strtoll(req->rest, &end, 10);
+    bool approve = strcmp(end, "/approve") == 0;
+
+    if (end == req->rest || id <= 0 || (!approve && strcmp(end, "/reject") != 0))
+        return server_answer_error(req, MHD_HTTP_NOT_FOUND, "not_found",
+                                   "use /api/v1/jobs/<id>/approve or /api/v1/jobs/<id>/reject");
+    int err = approve ? ukiyo_jobs_approve(ctx->u, id) : ukiyo_jobs_reject(ctx->u, id);
+    ukiyo_job *job = NULL;
+    if (err == UKIYO_ECONFLICT && ukiyo_jobs_get(&job, ctx->u, id) == 0) {
+        /* 409 with the job's state, so a page that was late sees what became of it. */
+        json_t *doc = json_pack("{s:s, s:s, s:I, s:s}", "error", ukiyo_error_last(), "code",
+                                "conflict", "job", (json_int_t)id, "state", ukiyo_job_state(job));
+        ukiyo_job_free(job);
+        return server_answer_json(req, MHD_HTTP_CONFLICT, doc);
+    }
+    if (err < 0)
+        return answer_library_error(req, err);
+    if (approve)
+        job_worker_notify(ctx->state->worker);
+    if (ukiyo_jobs_get(&job, ctx->u, id) < 0)
+        return answer_library_error(req, UKIYO_EIO);
+    json_t *doc = job_json(job);
+    ukiyo_job_free(job);
+    return server_answer_json(req, MHD_HTTP_OK, doc);
+}
+
 json_t *history_entry_json(const ukiyo_history_entry *e)
 {
     char *text = NULL;

@@ -31,6 +31,10 @@ typedef struct {
     int64_t poll_interval_ms;                  /* 0: poll only containers labelled ukiyo.poll */
     unsigned int poll_jitter;                  /* percent */
     const char *schedule;                      /* default update window (cron), or NULL */
+    bool approve;                              /* every container waits for approval */
+    int64_t approve_timeout_ms;                /* a waiting job's expiry; 0: never */
+    int64_t min_age_ms;                        /* a release's minimum age; 0: none */
+    const char *public_url;                    /* for links; NULL: http://<listen> */
     const char *notify[DAEMON_NOTIFY_MAX + 1]; /* NULL-terminated notification targets */
     /* The front door (server.c, door.c). */
     unsigned http_workers;       /* request workers, each with a library handle */
@@ -42,6 +46,8 @@ typedef struct {
 
 /* The library's options for @cfg. */
 void config_library_options(const daemon_config *cfg, ukiyo_options *opts);
+/* --public-url without a trailing slash, else http://<--listen> (0.0.0.0 as localhost). */
+void config_public_url(const daemon_config *cfg, char *buf, size_t size);
 
 /* Parse flags, with UKIYO_* environment variables as defaults. 0, or an exit code + 1. */
 int config_parse(daemon_config *cfg, int argc, char **argv);
@@ -67,6 +73,8 @@ typedef struct notify_worker notify_worker;
 int notify_worker_start(notify_worker **out, const daemon_config *cfg);
 /* The library's update hook (payload: the notify_worker, or NULL). */
 void notify_worker_hook(const ukiyo_update_result *result, void *payload);
+/* A job's event (the worker's job hook): a job that waits for approval, with its link. */
+void notify_worker_job_event(notify_worker *w, const ukiyo_job *job, const char *event);
 /* Send what is queued, then stop. NULL does nothing. */
 void notify_worker_stop(notify_worker *w);
 

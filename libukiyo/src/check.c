@@ -25,7 +25,10 @@ struct ukiyo_check_result {
     char *recreate_reason; /* why that way */
     ukiyo_check_status status;
     bool newer_pulled;
-    bool service; /* a swarm service ("service/NAME"), not a container */
+    bool service;        /* a swarm service ("service/NAME"), not a container */
+    bool needs_approval; /* ukiyo.approve: a push's update waits for a person */
+    int64_t min_age_ms;  /* ukiyo.min-age; 0: none */
+    int64_t ages_at_ms;  /* when the registry's digest is old enough; 0: not known */
 };
 
 /* Everything a check learns, with the objects it borrows from. */
@@ -245,6 +248,9 @@ static int apply_plan(check_run *run)
     if (err < 0)
         return err;
     res->policy = strdup(ukiyo_plan_policy(&d.plan));
+    res->needs_approval = d.needs_approval;
+    res->min_age_ms = d.min_age_ms;
+    res->ages_at_ms = d.ages_at_ms;
     if (d.moves_tag) {
         res->new_tag = d.new_tag;
         d.new_tag = NULL;
@@ -434,12 +440,33 @@ UKIYO_EXTERN int ukiyo_check_result_json(char **json_out, const ukiyo_check_resu
                   ukiyo_check_result_newer_image_pulled(r) != 0, "policy",
                   ukiyo_check_result_policy(r), "new_tag", ukiyo_check_result_new_tag(r),
                   "recreate", r->recreate, "recreate_reason", r->recreate_reason);
+    if (doc) {
+        json_object_set_new(doc, "approve", json_boolean(r->needs_approval));
+        json_object_set_new(doc, "min_age_ms", json_integer(r->min_age_ms));
+        json_object_set_new(doc, "ages_at_ms",
+                            r->ages_at_ms ? json_integer(r->ages_at_ms) : json_null());
+    }
     char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(doc);
     if (!text)
         return ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
     *json_out = text;
     return 0;
+}
+
+UKIYO_EXTERN int ukiyo_check_result_needs_approval(const ukiyo_check_result *r)
+{
+    return r->needs_approval;
+}
+
+UKIYO_EXTERN int64_t ukiyo_check_result_min_age_ms(const ukiyo_check_result *r)
+{
+    return r->min_age_ms;
+}
+
+UKIYO_EXTERN int64_t ukiyo_check_result_ages_at_ms(const ukiyo_check_result *r)
+{
+    return r->ages_at_ms;
 }
 
 UKIYO_EXTERN const char *ukiyo_check_result_recreate(const ukiyo_check_result *r)

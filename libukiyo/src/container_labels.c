@@ -143,6 +143,11 @@ int ukiyo__container_labels_read(container_labels *out, const ukiyo_container *c
     read_duration(out, c, UKIYO_LABEL_HEALTH_TIMEOUT, &out->health_timeout_ms);
     read_duration(out, c, UKIYO_LABEL_MIN_UPTIME, &out->min_uptime_ms);
     read_duration(out, c, UKIYO_LABEL_SERVICE_TIMEOUT, &out->service_timeout_ms);
+    out->approve_set = ukiyo_container_label(c, UKIYO_LABEL_APPROVE) != NULL;
+    read_bool(out, c, UKIYO_LABEL_APPROVE, &out->approve);
+    read_duration(out, c, UKIYO_LABEL_APPROVE_TIMEOUT, &out->approve_timeout_ms);
+    out->min_age_set = ukiyo_container_label(c, UKIYO_LABEL_MIN_AGE) != NULL;
+    read_duration(out, c, UKIYO_LABEL_MIN_AGE, &out->min_age_ms);
     read_policy(out, c);
     read_schedule(out, c);
     read_poll(out, c);

@@ -23,6 +23,11 @@ typedef struct {
     int64_t health_timeout_ms;  /* 0 when not labelled */
     int64_t min_uptime_ms;      /* 0 when not labelled */
     int64_t service_timeout_ms; /* a swarm service's wait; 0 when not labelled */
+    bool approve_set;           /* ukiyo.approve is given */
+    bool approve;               /* its value */
+    int64_t approve_timeout_ms; /* a waiting job's expiry; 0 when not labelled */
+    bool min_age_set;           /* ukiyo.min-age is given */
+    int64_t min_age_ms;         /* its value (0 turns a handle's default off) */
     ukiyo_policy *policy;       /* NULL when not labelled (digest) */
     char *schedule;             /* the window's cron text; NULL when not labelled */
     ukiyo_cron *window;         /* parsed from schedule */

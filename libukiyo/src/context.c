@@ -20,7 +20,21 @@ struct ukiyo {
     void *clock_payload;
     ukiyo_update_hook_fn update_hook;
     void *update_hook_payload;
+    ukiyo_job_hook_fn job_hook; /* jobs.c sets and calls it */
+    void *job_hook_payload;
 };
+
+void ukiyo__context_set_job_hook(ukiyo *u, ukiyo_job_hook_fn fn, void *payload)
+{
+    u->job_hook = fn;
+    u->job_hook_payload = payload;
+}
+
+ukiyo_job_hook_fn ukiyo__context_job_hook(ukiyo *u, void **payload_out)
+{
+    *payload_out = u->job_hook_payload;
+    return u->job_hook;
+}
 
 UKIYO_EXTERN void ukiyo_set_update_hook(ukiyo *u, ukiyo_update_hook_fn fn, void *payload)
 {

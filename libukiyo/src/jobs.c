@@ -215,6 +215,25 @@ static int queue_container_step(ukiyo_store *s, void *arg)
     return ukiyo__store_job_insert_container(s, &row, &c->id);
 }
 
+/*
+ * The container (or swarm service, service/NAME) a job is for, and its
+ * parsed reference: registry, repository and tag describe the job (*@ref_out
+ * NULL for an image ID, which gives none).
+ */
+static int inspect_for_job(ukiyo *u, const char *name, ukiyo_container **c_out,
+                           ukiyo_image_ref **ref_out)
+{
+    int err = ukiyo__docker_inspect_watched(ukiyo_get_docker(u), name, c_out);
+
+    *ref_out = NULL;
+    if (err < 0)
+        return err;
+    const char *image = ukiyo_container_image(*c_out);
+    if (!image || ukiyo_image_ref_parse(ref_out, image) < 0)
+        ukiyo_error_clear();
+    return 0;
+}
+
 int ukiyo__jobs_queue_container(ukiyo *u, const char *container, ukiyo_job_action action,
                                 const char *target_image, const char *source, int64_t not_before_ms,
                                 int64_t *id_out)
@@ -227,14 +246,9 @@ int ukiyo__jobs_queue_container(ukiyo *u, const char *container, ukiyo_job_actio
         return UKIYO_EINVAL;
     if (!container || !id_out || (unsigned)action > UKIYO_JOB_FORCE_UPDATE)
         return ukiyo__error_set(UKIYO_EINVAL, "jobs: bad argument");
-    /* A container, or a swarm service named service/NAME. */
-    int err = ukiyo__docker_inspect_watched(ukiyo_get_docker(u), container, &c);
+    int err = inspect_for_job(u, container, &c, &ref);
     if (err < 0)
         return err;
-    /* Registry, repository and tag describe the job; an image ID gives none. */
-    const char *image = ukiyo_container_image(c);
-    if (!image || ukiyo_image_ref_parse(&ref, image) < 0)
-        ukiyo_error_clear();
     container_submission sub = {
         .registry = ref ? ukiyo_image_ref_registry(ref) : "",
         .repository = ref ? ukiyo_image_ref_repository(ref) : "",
@@ -276,15 +290,139 @@ UKIYO_EXTERN int ukiyo_jobs_set_callback(ukiyo *u, int64_t job_id, const char *u
 UKIYO_EXTERN int ukiyo_jobs_next_due_ms(ukiyo *u, int64_t *due_ms_out)
 {
     ukiyo_store *s = ukiyo__jobs_store_of(u);
-    int64_t due = INT64_MAX;
+    int64_t due = INT64_MAX, expiry = INT64_MAX, now;
+    unsigned int waiting = 0;
 
     if (!s)
         return UKIYO_EINVAL;
     int err = ukiyo__store_jobs_first_due(s, &due);
+    if (err == 0)
+        err = ukiyo__store_jobs_waiting(s, &expiry, &waiting);
     if (err < 0)
         return err;
-    *due_ms_out = due <= ukiyo__store_now_ms(s) ? 0 : due;
+    now = ukiyo__store_now_ms(s);
+    if (expiry < due)
+        due = expiry;
+    /* Another process (ukiyoctl approve) may answer a waiting job: look again soon. */
+    if (waiting && due > now + UKIYO__APPROVAL_LOOK_MS)
+        due = now + UKIYO__APPROVAL_LOOK_MS;
+    *due_ms_out = due <= now ? 0 : due;
     return 0;
+}
+
+/* ---- the job hook -------------------------------------------------------- */
+
+UKIYO_EXTERN void ukiyo_set_job_hook(ukiyo *u, ukiyo_job_hook_fn fn, void *payload)
+{
+    if (u)
+        ukiyo__context_set_job_hook(u, fn, payload);
+}
+
+void ukiyo__jobs_call_hook(ukiyo *u, int64_t id, const char *event)
+{
+    void *payload = NULL;
+    ukiyo_job_hook_fn fn = ukiyo__context_job_hook(u, &payload);
+    ukiyo_job *job = NULL;
+
+    if (!fn)
+        return;
+    if (ukiyo_jobs_get(&job, u, id) == 0)
+        fn(job, event, payload);
+    else
+        ukiyo_error_clear();
+    ukiyo_job_free(job);
+}
+
+/* ---- approvals ----------------------------------------------------------- */
+
+int ukiyo__jobs_await_approval(ukiyo *u, const char *container, const char *target,
+                               const char *digest, const char *source, int64_t timeout_ms,
+                               int64_t *id_out, bool *folded_out)
+{
+    ukiyo_store *s = ukiyo__jobs_store_of(u);
+    ukiyo_container *c = NULL;
+    ukiyo_image_ref *ref = NULL;
+
+    if (!s)
+        return UKIYO_EINVAL;
+    int err = inspect_for_job(u, container, &c, &ref);
+    if (err < 0)
+        return err;
+    store_job row = {
+        .registry = (char *)(ref ? ukiyo_image_ref_registry(ref) : ""),
+        .repository = (char *)(ref ? ukiyo_image_ref_repository(ref) : ""),
+        .tag = (char *)(ref && ukiyo_image_ref_tag(ref) ? ukiyo_image_ref_tag(ref) : ""),
+        .container = (char *)ukiyo_container_name(c),
+        .target = (char *)target,
+        .digest = (char *)digest,
+        .source = (char *)(source ? source : "unknown"),
+        .expires_ms = timeout_ms ? ukiyo__store_now_ms(s) + timeout_ms : 0,
+    };
+    err = ukiyo__store_job_await(s, &row, id_out, folded_out);
+    ukiyo_image_ref_free(ref);
+    ukiyo_container_free(c);
+    return err;
+}
+
+/*
+ * A rejected release is remembered for its container as a rolled-back one
+ * is, so that no push or poll offers it again (update --force still can).
+ */
+static int remember_rejection(ukiyo_store *s, int64_t id)
+{
+    store_job j;
+    int err = ukiyo__store_job_get(s, id, &j);
+
+    if (err < 0)
+        return err;
+    if (j.digest && j.container) {
+        char *ref =
+            j.target ? NULL : ukiyo__str_printf("%s/%s:%s", j.registry, j.repository, j.tag);
+        store_rejection r = {
+            .container = j.container,
+            .image_ref = j.target ? j.target : ref,
+            .image_id = j.digest, /* never pulled: the digest is all there is */
+            .digest = j.digest,
+            .reason = (char *)"rejected by a person before it was applied",
+        };
+        err = r.image_ref ? ukiyo__store_reject(s, &r) : UKIYO_ENOMEM;
+        free(ref);
+    }
+    ukiyo__store_job_clear(&j);
+    return err;
+}
+
+static int answer(ukiyo *u, int64_t job_id, bool approve)
+{
+    ukiyo_store *s = ukiyo__jobs_store_of(u);
+
+    if (!s)
+        return UKIYO_EINVAL;
+    int err = ukiyo__store_job_answer(s, job_id, approve, ukiyo__store_now_ms(s));
+    if (err == 0 && !approve)
+        err = remember_rejection(s, job_id);
+    if (err == 0) {
+        log_info("job %lld: %s by a person", (long long)job_id, approve ? "approved" : "rejected");
+        ukiyo__jobs_call_hook(u, job_id, approve ? "approved" : "rejected");
+    }
+    return err;
+}
+
+UKIYO_EXTERN int ukiyo_jobs_approve(ukiyo *u, int64_t job_id)
+{
+    return answer(u, job_id, true);
+}
+
+UKIYO_EXTERN int ukiyo_jobs_reject(ukiyo *u, int64_t job_id)
+{
+    return answer(u, job_id, false);
+}
+
+UKIYO_EXTERN int ukiyo_jobs_expire(ukiyo *u, unsigned int *expired_out)
+{
+    ukiyo_store *s = ukiyo__jobs_store_of(u);
+
+    return s ? ukiyo__store_jobs_expire(s, ukiyo__store_now_ms(s), expired_out) : UKIYO_EINVAL;
 }
 
 /* ---- reading jobs ---------------------------------------------------- */
@@ -483,6 +621,16 @@ UKIYO_EXTERN int64_t ukiyo_job_not_before_ms(const ukiyo_job *job)
     return job->row.not_before_ms;
 }
 
+UKIYO_EXTERN int64_t ukiyo_job_approved_ms(const ukiyo_job *job)
+{
+    return job->row.approved_ms;
+}
+
+UKIYO_EXTERN int64_t ukiyo_job_expires_ms(const ukiyo_job *job)
+{
+    return job->row.expires_ms;
+}
+
 UKIYO_EXTERN size_t ukiyo_job_result_count(const ukiyo_job *job)
 {
     return json_array_size(job->results);
@@ -529,6 +677,10 @@ UKIYO_EXTERN int ukiyo_job_json(char **json_out, const ukiyo_job *job)
         json_object_set_new(doc, "action", json_string(j->action));
     if (doc && j->target)
         json_object_set_new(doc, "target_image", json_string(j->target));
+    if (doc && j->approved_ms)
+        json_object_set_new(doc, "approved_ms", json_integer(j->approved_ms));
+    if (doc && j->expires_ms)
+        json_object_set_new(doc, "expires_ms", json_integer(j->expires_ms));
     char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(doc);
     if (!text)

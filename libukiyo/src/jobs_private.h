@@ -26,6 +26,22 @@ int ukiyo__jobs_queue_container(ukiyo *u, const char *container, ukiyo_job_actio
                                 const char *target_image, const char *source, int64_t not_before_ms,
                                 int64_t *id_out);
 
+/*
+ * A job for @container that waits for a person's approval: to @target (a
+ * tag policy's, or NULL) and @digest (or NULL), expiring after @timeout_ms
+ * (0: never). One already waiting for it takes the newer release instead
+ * (*@folded_out true).
+ */
+int ukiyo__jobs_await_approval(ukiyo *u, const char *container, const char *target,
+                               const char *digest, const char *source, int64_t timeout_ms,
+                               int64_t *id_out, bool *folded_out);
+
+/* While jobs wait for approval, the worker looks this often for an answer from elsewhere. */
+#define UKIYO__APPROVAL_LOOK_MS 5000
+
+/* Tell the job hook, if any, of @event on job @id (read back from the store). */
+void ukiyo__jobs_call_hook(ukiyo *u, int64_t id, const char *event);
+
 /* The handle's store, or NULL with the last error set. */
 ukiyo_store *ukiyo__jobs_store_of(ukiyo *u);
 

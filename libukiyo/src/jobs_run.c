@@ -169,6 +169,8 @@ typedef struct {
     const char *digest;            /* the pushed digest, or NULL */
     const ukiyo_string_list *tags; /* the repository's tags, when listed already */
     bool moving_only;              /* only when a tag policy moves it */
+    bool approved;                 /* past the approval gate already (a window's job) */
+    const char *source;            /* who asked: a job that waits for approval keeps it */
 } job_plan;
 
 static bool plan_allows(ukiyo *u, const char *name, const job_plan *jp, json_t *results,
@@ -194,7 +196,7 @@ static void run_deployment(ukiyo *u, ukiyo_store *s, const job_row *j,
     }
     ukiyo_container *c = NULL;
     if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u), d.container) == 0) {
-        job_plan jp = {.window = d.window, .digest = j->digest};
+        job_plan jp = {.window = d.window, .digest = j->digest, .source = j->source};
         char *target = NULL;
         if (plan_allows(u, d.container, &jp, results, &target))
             update_one(u, d.container, target, j->digest, false, opts, results);
@@ -210,6 +212,29 @@ static void run_deployment(ukiyo *u, ukiyo_store *s, const job_row *j,
     }
     ukiyo_container_free(c);
     ukiyo__deployment_clear(&d);
+}
+
+/* @name waits for a person: a job in state awaiting-approval, or the newer release in it. */
+static void wait_for_approval(ukiyo *u, const char *name, const job_plan *jp,
+                              const plan_decision *d, const char *target, json_t *results)
+{
+    int64_t id = 0;
+    bool folded = false;
+    const char *queued = jp->target || d->moves_tag ? target : NULL;
+    int err =
+        ukiyo__jobs_await_approval(u, name, queued, d->digest, jp->source ? jp->source : "unknown",
+                                   d->approve_timeout_ms, &id, &folded);
+
+    if (err < 0) {
+        json_array_append_new(results, result_entry(name, err, NULL));
+        return;
+    }
+    log_info("%s: job %lld waits for approval%s", name, (long long)id,
+             folded ? " (a newer release folded into it)" : "");
+    json_array_append_new(results, json_pack("{s:s, s:s, s:s, s:I}", "name", name, "outcome",
+                                             "awaiting-approval", "reason", d->reason, "job",
+                                             (json_int_t)id));
+    ukiyo__jobs_call_hook(u, id, folded ? "approval-updated" : "approval-waiting");
 }
 
 /*
@@ -236,6 +261,7 @@ static bool plan_allows(ukiyo *u, const char *name, const job_plan *jp, json_t *
                         .tags = jp->tags,
                         .keep_tag = jp->target != NULL,
                         .window = jp->window,
+                        .approved = jp->approved,
                         .now_ms = ukiyo_now_ms(u)};
     int err = ukiyo__plan_decide(u, c, &req, &d);
     ukiyo_container_free(c);
@@ -248,11 +274,16 @@ static bool plan_allows(ukiyo *u, const char *name, const job_plan *jp, json_t *
         json_array_append_new(results, json_pack("{s:s, s:s, s:s}", "name", name, "outcome",
                                                  "skipped", "reason", d.reason));
         go = false;
+    } else if (go && d.action == UKIYO__PLAN_APPROVE) {
+        wait_for_approval(u, name, jp, &d, target, results);
+        go = false;
     } else if (go && d.action == UKIYO__PLAN_WAIT) {
         int64_t id = 0;
         const char *queued = jp->target || d.moves_tag ? target : NULL;
-        err = ukiyo__jobs_queue_container(u, name, UKIYO_JOB_UPDATE, queued, "window",
-                                          d.wait_until_ms, &id);
+        /* A release too young is judged again when it has aged; a window's job runs. */
+        bool aging = d.ages_at_ms && d.ages_at_ms == d.wait_until_ms;
+        err = ukiyo__jobs_queue_container(u, name, UKIYO_JOB_UPDATE, queued,
+                                          aging ? "min-age" : "window", d.wait_until_ms, &id);
         log_info("%s: %s: job %lld waits until %lld", name, d.reason, (long long)id,
                  (long long)(d.wait_until_ms / 1000));
         json_array_append_new(results, err < 0 ? result_entry(name, err, NULL)
@@ -308,9 +339,13 @@ static int run_container_job(ukiyo *u, ukiyo_store *s, const job_row *j,
          * worker came too late for it; a poll's, and a late window's, wait for the window.
          */
         bool late = by_window && ukiyo_now_ms(u) - j->not_before_ms > WINDOW_GRACE_MS;
-        job_plan jp = {.target = j->target};
+        bool by_age = strcmp(source, "min-age") == 0;
+        /* A window's job was queued past the approval gate; a release that aged was not. */
+        job_plan jp = {.target = j->target, .approved = by_window, .source = source};
         char *target = NULL;
-        if ((!by_window && !by_poll) || (by_window && !late))
+        if (j->approved_ms)
+            update_one(u, j->container, j->target, j->digest, forced, opts, results);
+        else if ((!by_window && !by_poll && !by_age) || (by_window && !late))
             update_one(u, j->container, j->target, NULL, forced, opts, results);
         else if (plan_allows(u, j->container, &jp, results, &target))
             update_one(u, j->container, target, NULL, forced, opts, results);
@@ -337,7 +372,7 @@ static void update_followers(ukiyo *u, const job_row *j, const ukiyo_string_list
                     ukiyo_error_last());
         ukiyo_error_clear();
     }
-    job_plan jp = {.tags = tags, .moving_only = true};
+    job_plan jp = {.tags = tags, .moving_only = true, .source = j->source};
     for (size_t i = 0; tags && i < ukiyo_string_list_count(followers); i++) {
         const char *name = ukiyo_string_list_get(followers, i);
         char *target = NULL;
@@ -440,7 +475,7 @@ static int run_tag_job(ukiyo *u, ukiyo_store *s, const job_row *j, const ukiyo_u
         ukiyo__update_options_copy(&o, opts);
         o.batch = names + i + 1;
         o.batch_count = count - i - 1;
-        job_plan jp = {.digest = j->digest};
+        job_plan jp = {.digest = j->digest, .source = j->source};
         char *target = NULL;
         if (plan_allows(u, names[i], &jp, results, &target))
             update_one(u, names[i], target, j->digest, false, &o, results);
@@ -468,14 +503,21 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
         return UKIYO_EINVAL;
     if (ran_out)
         *ran_out = 0;
+    unsigned int expired = 0;
+    if (ukiyo__store_jobs_expire(s, ukiyo__store_now_ms(s), &expired) < 0)
+        return UKIYO_EIO;
+    if (expired)
+        log_info("%u job(s) expired waiting for approval", expired);
     err = ukiyo__store_job_claim(s, ukiyo__store_now_ms(s), &j, &found);
     if (err < 0 || !found)
         return err;
     if (ran_out)
         *ran_out = 1;
     log_info("job %lld: %s/%s:%s", (long long)j.id, j.registry, j.repository, j.tag);
+    ukiyo__jobs_call_hook(u, j.id, "running");
     if (j.container) {
         err = run_container_job(u, s, &j, opts);
+        ukiyo__jobs_call_hook(u, j.id, "finished");
         ukiyo__store_job_clear(&j);
         return err;
     }
@@ -487,6 +529,7 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
         err = finish_job(s, j.id, state_of(results, false), results, NULL);
     }
     answer_callback(s, j.id, results);
+    ukiyo__jobs_call_hook(u, j.id, "finished");
     json_decref(results);
     ukiyo__store_job_clear(&j);
     return err;

@@ -174,6 +174,36 @@ UKIYO_EXTERN int ukiyo_update_result_event_json(char **json_out, const ukiyo_upd
     return 0;
 }
 
+UKIYO_EXTERN int ukiyo_job_event_json(char **json_out, const ukiyo_job *job, const char *event,
+                                      const char *link)
+{
+    char host[256] = "", when[32];
+    time_t now = time(NULL);
+    struct tm tm;
+
+    if (!job || !event || !json_out)
+        return ukiyo__error_set(UKIYO_EINVAL, "event: NULL argument");
+    gethostname(host, sizeof(host) - 1);
+    gmtime_r(&now, &tm);
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    const char *target = ukiyo_job_target_image(job);
+    json_t *doc =
+        json_pack("{s:s, s:I, s:s, s:s?, s:s?, s:s?, s:s, s:s}", "event", event, "job",
+                  (json_int_t)ukiyo_job_id(job), "state", ukiyo_job_state(job), "container",
+                  ukiyo_job_container(job), "image", target ? target : ukiyo_job_image(job),
+                  "digest", ukiyo_job_digest(job), "host", host, "time", when);
+    if (doc && link)
+        json_object_set_new(doc, "link", json_string(link));
+    if (doc && ukiyo_job_expires_ms(job))
+        json_object_set_new(doc, "expires_ms", json_integer(ukiyo_job_expires_ms(job)));
+    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    if (!text)
+        return ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
+    *json_out = text;
+    return 0;
+}
+
 /*
  * One line for people: "web updated (registry/app:1.2) on host"; a compose
  * container as "shop/web (shop-web-1)".
@@ -187,19 +217,24 @@ static char *summary(json_t *e, char **subject_out)
     const char *image = json_string_value(json_object_get(e, "image"));
     const char *reason = json_string_value(json_object_get(e, "reason"));
     const char *host = json_string_value(json_object_get(e, "host"));
-    const char *what = !event                              ? "changed"
-                       : strcmp(event, "updated") == 0     ? "updated"
-                       : strcmp(event, "rolled-back") == 0 ? "rolled back"
-                       : strcmp(event, "failed") == 0      ? "could not be updated"
-                                                           : event;
+    const char *what = !event                                   ? "changed"
+                       : strcmp(event, "updated") == 0          ? "updated"
+                       : strcmp(event, "rolled-back") == 0      ? "rolled back"
+                       : strcmp(event, "failed") == 0           ? "could not be updated"
+                       : strcmp(event, "approval-waiting") == 0 ? "waits for approval"
+                       : strcmp(event, "approval-updated") == 0
+                           ? "waits for approval of a newer release"
+                           : event;
+    const char *link = json_string_value(json_object_get(e, "link"));
     char *name = project && service ? ukiyo__str_printf("%s/%s (%s)", project, service,
                                                         container ? container : "?")
                                     : ukiyo__str_printf("%s", container ? container : "?");
     if (!name)
         return NULL;
     *subject_out = ukiyo__str_printf("ukiyo: %s %s", name, what);
-    char *line = ukiyo__str_printf("%s %s (%s) on %s%s%s", name, what, image ? image : "?",
-                                   host ? host : "?", reason ? ": " : "", reason ? reason : "");
+    char *line = ukiyo__str_printf("%s %s (%s) on %s%s%s%s%s", name, what, image ? image : "?",
+                                   host ? host : "?", reason ? ": " : "", reason ? reason : "",
+                                   link ? ": " : "", link ? link : "");
     free(name);
     return line;
 }

@@ -57,13 +57,16 @@ typedef struct {
     bool keep_tag;
     /* A deployment's own window instead of the container's label; NULL: the label's. */
     const char *window;
+    /* A person approved it (or it waits for a time only it was given after approval). */
+    bool approved;
     int64_t now_ms;
 } plan_request;
 
 typedef enum {
-    UKIYO__PLAN_GO,   /* update, to target */
-    UKIYO__PLAN_SKIP, /* leave it: skip says why */
-    UKIYO__PLAN_WAIT, /* its window is closed: until wait_until_ms */
+    UKIYO__PLAN_GO,      /* update, to target */
+    UKIYO__PLAN_SKIP,    /* leave it: skip says why */
+    UKIYO__PLAN_WAIT,    /* its window is closed, or its release too young: until wait_until_ms */
+    UKIYO__PLAN_APPROVE, /* a person must approve it first (ukiyo.approve) */
 } plan_action;
 
 /* Why a container is left alone, in the order they are looked at. */
@@ -90,6 +93,12 @@ typedef struct {
     int64_t rejected_ms;   /* UKIYO__SKIP_REJECTED: when */
     int64_t wait_until_ms; /* UKIYO__PLAN_WAIT: when the window next opens */
     ukiyo_plan plan;       /* the labels' policy, window and polls */
+    /* The registry's digest it judged (the request's, or asked for a gate), or NULL (owned). */
+    char *digest;
+    bool needs_approval;        /* ukiyo.approve (or the handle's --approve) */
+    int64_t approve_timeout_ms; /* a waiting job's expiry; 0: never */
+    int64_t min_age_ms;         /* ukiyo.min-age (or the handle's); 0: none */
+    int64_t ages_at_ms;         /* min_age_ms: when the digest is old enough; 0: not known */
 } plan_decision;
 
 /*

@@ -12,6 +12,7 @@
 
 #include "container_labels.h"
 #include "plan.h"
+#include "scheduler_state.h"
 #include "store_internal.h"
 
 static void skip(plan_decision *d, plan_skip why, const char *fmt, ...) UKIYO_PRINTF(3, 4);
@@ -81,6 +82,69 @@ static void note_rejection(ukiyo *u, const char *name, const char *digest, plan_
     ukiyo__store_rejection_clear(&r);
 }
 
+/*
+ * The registry's digest for @ref's tag, for a gate that needs it (a push
+ * from a registry that names none); NULL when the registry does not say.
+ */
+static char *digest_for_gate(ukiyo *u, const char *name, const ukiyo_image_ref *ref,
+                             const plan_request *req)
+{
+    char *digest = NULL;
+
+    if (req->digest)
+        return ukiyo__str_dup(req->digest);
+    if (ukiyo_registry_manifest_digest(&digest, ukiyo_get_registry(u), ref) < 0) {
+        log_warning("%s: cannot ask the registry for %s's digest: %s", name,
+                    ukiyo_image_ref_string(ref), ukiyo_error_last());
+        ukiyo_error_clear();
+    }
+    return digest;
+}
+
+/*
+ * The gates a push passes before its window: the release's minimum age
+ * (counted from when its digest was first seen; a check only reads it),
+ * then a person's approval.
+ */
+static void hold_at_gates(ukiyo *u, const ukiyo_container *c, const ukiyo_image_ref *ref,
+                          const container_labels *l, const plan_request *req, plan_decision *d)
+{
+    const scheduler *sched = ukiyo__context_scheduler(u);
+    ukiyo_store *s = ukiyo_get_store(u);
+    bool check = req->trigger == UKIYO__TRIGGER_CHECK;
+
+    d->min_age_ms = l->min_age_set ? l->min_age_ms : sched->default_min_age_ms;
+    d->needs_approval = l->approve_set ? l->approve : sched->default_approve;
+    d->approve_timeout_ms =
+        l->approve_timeout_ms ? l->approve_timeout_ms : sched->default_approve_timeout_ms;
+    if (!d->min_age_ms && !d->needs_approval)
+        return;
+    d->digest =
+        check ? ukiyo__str_dup(req->digest) : digest_for_gate(u, ukiyo_container_name(c), ref, req);
+    if (d->min_age_ms && d->digest && s) {
+        int64_t first = req->now_ms;
+        if (ukiyo__store_digest_seen(s, ukiyo_image_ref_registry(ref),
+                                     ukiyo_image_ref_repository(ref), ukiyo_image_ref_tag(ref),
+                                     d->digest, req->now_ms, !check, &first) < 0)
+            ukiyo_error_clear();
+        d->ages_at_ms = first + d->min_age_ms;
+        if (!check && d->ages_at_ms > req->now_ms) {
+            char when[32];
+            ukiyo__utc_text(d->ages_at_ms, when);
+            d->action = UKIYO__PLAN_WAIT;
+            d->wait_until_ms = d->ages_at_ms;
+            d->reason = ukiyo__str_printf("release %.19s first seen less than its minimum age "
+                                          "ago: waits until %s",
+                                          d->digest, when);
+            return;
+        }
+    }
+    if (!check && d->needs_approval && !req->approved) {
+        d->action = UKIYO__PLAN_APPROVE;
+        d->reason = ukiyo__str_dup("waits for a person's approval");
+    }
+}
+
 /* What the labels alone leave alone, before any reference is looked at. */
 static bool skipped_by_labels(const container_labels *l, plan_trigger trigger, plan_decision *d)
 {
@@ -139,6 +203,9 @@ int ukiyo__plan_decide(ukiyo *u, const ukiyo_container *c, const plan_request *r
     /* A push's digest is its tag's: it says nothing of the tag a policy moves to. */
     if (req->trigger != UKIYO__TRIGGER_FORCED && !out->moves_tag)
         note_rejection(u, name, req->digest, out);
+    if (out->action == UKIYO__PLAN_GO &&
+        (req->trigger == UKIYO__TRIGGER_PUSH || req->trigger == UKIYO__TRIGGER_CHECK))
+        hold_at_gates(u, c, ref, &labels, req, out);
     if (out->action == UKIYO__PLAN_GO && req->trigger == UKIYO__TRIGGER_PUSH &&
         !out->plan.window_open) {
         out->action = UKIYO__PLAN_WAIT;
@@ -153,6 +220,7 @@ done:
 
 void ukiyo__plan_decision_clear(plan_decision *d)
 {
+    free(d->digest);
     free(d->target);
     free(d->new_tag);
     free(d->reason);

@@ -31,6 +31,11 @@ int ukiyo__scheduler_new(scheduler **out, const ukiyo_options *opts)
             }
         }
     }
+    if (opts && opts->version >= 3) {
+        s->default_approve = opts->approve != 0;
+        s->default_approve_timeout_ms = opts->approve_timeout_ms > 0 ? opts->approve_timeout_ms : 0;
+        s->default_min_age_ms = opts->min_age_ms > 0 ? opts->min_age_ms : 0;
+    }
     *out = s;
     return 0;
 }

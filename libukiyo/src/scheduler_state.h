@@ -22,6 +22,9 @@ typedef struct scheduler {
     int64_t default_poll_ms;
     unsigned int jitter_percent;
     char *default_window; /* cron text, or NULL */
+    bool default_approve; /* ukiyo_options.approve */
+    int64_t default_approve_timeout_ms;
+    int64_t default_min_age_ms;
     unsigned int seed;
     bool scanned;      /* the containers were listed at least once */
     int64_t rescan_ms; /* with nothing to poll: when to look for new labels */

@@ -116,6 +116,17 @@ static const char *const migrations[] = {
     /* 11: a swarm service's spec versions before and after its update */
     "ALTER TABLE updates ADD COLUMN spec_version_before INTEGER;"
     "ALTER TABLE updates ADD COLUMN spec_version_after INTEGER;",
+    /* 12: approvals (a job that waits for a person), and when a tag's digest was first seen */
+    "ALTER TABLE jobs ADD COLUMN approved_ms INTEGER;"
+    "ALTER TABLE jobs ADD COLUMN expires_ms INTEGER;"
+    "CREATE UNIQUE INDEX jobs_one_waiting ON jobs(container) WHERE state = 'awaiting-approval';"
+    "CREATE TABLE digests_seen ("
+    "  registry TEXT NOT NULL,"
+    "  repository TEXT NOT NULL,"
+    "  tag TEXT NOT NULL,"
+    "  digest TEXT NOT NULL,"
+    "  first_seen_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (registry, repository, tag, digest));",
 };
 
 /*

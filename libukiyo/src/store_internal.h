@@ -135,7 +135,8 @@ int ukiyo__store_credential_username(ukiyo_store *s, const char *server, char **
 /* A row of the jobs table. Strings are owned by the row (ukiyo__store_job_clear). */
 typedef struct {
     int64_t id;
-    char *state; /* queued | running | done | failed */
+    /* queued | running | done | failed | partial | awaiting-approval | rejected | expired */
+    char *state;
     char *registry;
     char *repository;
     char *tag;
@@ -149,6 +150,8 @@ typedef struct {
     char *results;    /* JSON text, NULL until finished */
     char *error;
     int64_t created_ms, finished_ms, not_before_ms;
+    int64_t approved_ms; /* when a person approved it; 0: not (or it needed none) */
+    int64_t expires_ms;  /* awaiting-approval: when it expires unapproved; 0: never */
 } store_job;
 
 void ukiyo__store_job_clear(store_job *j);
@@ -197,9 +200,38 @@ int ukiyo__store_jobs_recover(ukiyo_store *s, unsigned int *requeued_out);
 int ukiyo__store_jobs_first_due(ukiyo_store *s, int64_t *due_ms_out);
 /* Job @id (UKIYO_ENOTFOUND when there is none). */
 int ukiyo__store_job_get(ukiyo_store *s, int64_t id, store_job *j);
+/*
+ * A job for @j's container that waits for a person (@j: registry,
+ * repository, tag, container, target, digest, source, expires_ms): the one
+ * already waiting takes the newer release (digest, target, source, expiry),
+ * else a new one. *@id_out: its ID; *@folded_out: true when it was waiting.
+ */
+int ukiyo__store_job_await(ukiyo_store *s, const store_job *j, int64_t *id_out, bool *folded_out);
+/*
+ * A person's answer to waiting job @id, at @now_ms: approved, it is queued
+ * to run now; rejected, it ends "rejected". UKIYO_ENOTFOUND for no such job,
+ * UKIYO_ECONFLICT (saying its state) for one that does not wait, or when
+ * an update of its container is queued already.
+ */
+int ukiyo__store_job_answer(ukiyo_store *s, int64_t id, bool approve, int64_t now_ms);
+/* Waiting jobs whose expiry is past @now_ms end "expired" (*count_out: how many). */
+int ukiyo__store_jobs_expire(ukiyo_store *s, int64_t now_ms, unsigned int *count_out);
+/* The earliest expiry of a waiting job (INT64_MAX: none), and how many wait. */
+int ukiyo__store_jobs_waiting(ukiyo_store *s, int64_t *first_expiry_out, unsigned int *count_out);
+
 /* Up to @limit jobs, newest first, from @offset. */
 int ukiyo__store_jobs_list(ukiyo_store *s, size_t offset, size_t limit, store_job **jobs_out,
                            size_t *count_out);
+
+/* ---- digests seen (store_jobs.c): what a minimum age counts from ------ */
+
+/*
+ * When @digest of registry/repository:tag was first seen; when never
+ * before, now (@now_ms), remembered so if @remember.
+ */
+int ukiyo__store_digest_seen(ukiyo_store *s, const char *registry, const char *repository,
+                             const char *tag, const char *digest, int64_t now_ms, bool remember,
+                             int64_t *first_seen_out);
 
 /* ---- rejected releases (store_rejected.c) ---------------------------- */
 

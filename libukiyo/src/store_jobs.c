@@ -38,7 +38,7 @@ void ukiyo__store_jobs_free(store_job *jobs, size_t count)
 #define JOB_COLUMNS                                                                                \
     "id, state, registry, repository, tag, digest, source, delivery_id, deployment, "              \
     "container, action, target_image, results, error, created_ms, COALESCE(finished_ms, 0), "      \
-    "not_before_ms"
+    "not_before_ms, COALESCE(approved_ms, 0), COALESCE(expires_ms, 0)"
 
 static void read_job(sqlite3_stmt *st, store_job *j)
 {
@@ -59,6 +59,8 @@ static void read_job(sqlite3_stmt *st, store_job *j)
     j->created_ms = sqlite3_column_int64(st, 14);
     j->finished_ms = sqlite3_column_int64(st, 15);
     j->not_before_ms = sqlite3_column_int64(st, 16);
+    j->approved_ms = sqlite3_column_int64(st, 17);
+    j->expires_ms = sqlite3_column_int64(st, 18);
 }
 
 /* Step a query of one integer; *found false when no row. */
@@ -359,4 +361,194 @@ int ukiyo__store_jobs_list(ukiyo_store *s, size_t offset, size_t limit, store_jo
     *jobs_out = jobs;
     *count_out = n;
     return 0;
+}
+
+/* ---- approvals ---------------------------------------------------------- */
+
+typedef struct {
+    const store_job *job;
+    int64_t id;
+    bool folded;
+} await_args;
+
+static int await_step(ukiyo_store *s, void *arg)
+{
+    await_args *a = arg;
+    const store_job *j = a->job;
+    sqlite3_stmt *st = ukiyo__store_statement(
+        s, "SELECT id FROM jobs WHERE state = 'awaiting-approval' AND container = ?1");
+
+    if (!st)
+        return UKIYO_EIO;
+    sqlite3_bind_text(st, 1, j->container, -1, SQLITE_STATIC);
+    int err = select_id(s, st, &a->id, &a->folded);
+    if (err < 0)
+        return err;
+    if (a->folded) {
+        /* The newer release replaces the one that waited; its clock starts again. */
+        st = ukiyo__store_statement(
+            s, "UPDATE jobs SET digest = ?1, target_image = ?2, source = ?3, expires_ms = ?4, "
+               "registry = ?5, repository = ?6, tag = ?7 WHERE id = ?8");
+        if (!st)
+            return UKIYO_EIO;
+        sqlite3_bind_int64(st, 8, a->id);
+    } else {
+        st = ukiyo__store_statement(
+            s, "INSERT INTO jobs (state, digest, target_image, source, expires_ms, registry, "
+               "repository, tag, container, action, created_ms) VALUES ('awaiting-approval', "
+               "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'update', ?9)");
+        if (!st)
+            return UKIYO_EIO;
+        sqlite3_bind_text(st, 8, j->container, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 9, ukiyo__store_now_ms(s));
+    }
+    sqlite3_bind_text(st, 1, j->digest, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, j->target, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, j->source, -1, SQLITE_STATIC);
+    if (j->expires_ms)
+        sqlite3_bind_int64(st, 4, j->expires_ms);
+    else
+        sqlite3_bind_null(st, 4);
+    sqlite3_bind_text(st, 5, j->registry, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, j->repository, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, j->tag, -1, SQLITE_STATIC);
+    if (a->folded)
+        return ukiyo__store_step_write(s, st, "folding a push into a waiting job");
+    return insert(s, st, &a->id);
+}
+
+int ukiyo__store_job_await(ukiyo_store *s, const store_job *j, int64_t *id_out, bool *folded_out)
+{
+    await_args a = {j, 0, false};
+    int err = ukiyo__store_in_transaction(s, await_step, &a);
+
+    if (err == 0) {
+        *id_out = a.id;
+        if (folded_out)
+            *folded_out = a.folded;
+    }
+    return err;
+}
+
+typedef struct {
+    int64_t id, now_ms;
+    bool approve;
+} answer_args;
+
+static int answer_step(ukiyo_store *s, void *arg)
+{
+    answer_args *a = arg;
+    store_job j;
+    int err = ukiyo__store_job_get(s, a->id, &j);
+
+    if (err < 0)
+        return err;
+    if (strcmp(j.state, "awaiting-approval") != 0) {
+        err = ukiyo__error_set(UKIYO_ECONFLICT, "job %lld does not wait for approval: it is %s",
+                               (long long)a->id, j.state);
+        ukiyo__store_job_clear(&j);
+        return err;
+    }
+    int64_t queued = 0;
+    bool found = false;
+    if (a->approve &&
+        (err = ukiyo__store_job_queued_for_container(s, j.container, "update", &queued, &found)) ==
+            0 &&
+        found)
+        err = ukiyo__error_set(UKIYO_ECONFLICT, "job %lld already queues an update of %s",
+                               (long long)queued, j.container);
+    ukiyo__store_job_clear(&j);
+    if (err < 0)
+        return err;
+    sqlite3_stmt *st =
+        ukiyo__store_statement(s, a->approve
+                                      ? "UPDATE jobs SET state = 'queued', approved_ms = ?1, "
+                                        "not_before_ms = 0 WHERE id = ?2"
+                                      : "UPDATE jobs SET state = 'rejected', finished_ms = "
+                                        "?1, error = 'rejected by a person' WHERE id = ?2");
+    if (!st)
+        return UKIYO_EIO;
+    sqlite3_bind_int64(st, 1, a->now_ms);
+    sqlite3_bind_int64(st, 2, a->id);
+    return ukiyo__store_step_write(s, st, "answering a waiting job");
+}
+
+int ukiyo__store_job_answer(ukiyo_store *s, int64_t id, bool approve, int64_t now_ms)
+{
+    answer_args a = {id, now_ms, approve};
+    return ukiyo__store_in_transaction(s, answer_step, &a);
+}
+
+int ukiyo__store_jobs_expire(ukiyo_store *s, int64_t now_ms, unsigned int *count_out)
+{
+    sqlite3_stmt *st = ukiyo__store_statement(
+        s, "UPDATE jobs SET state = 'expired', finished_ms = ?1, error = 'no approval before it "
+           "expired' WHERE state = 'awaiting-approval' AND expires_ms IS NOT NULL AND "
+           "expires_ms <= ?1");
+
+    if (count_out)
+        *count_out = 0;
+    if (!st)
+        return UKIYO_EIO;
+    sqlite3_bind_int64(st, 1, now_ms);
+    int err = ukiyo__store_step_write(s, st, "expiring waiting jobs");
+    if (err == 0 && count_out)
+        *count_out = (unsigned)sqlite3_changes(s->db);
+    return err;
+}
+
+int ukiyo__store_jobs_waiting(ukiyo_store *s, int64_t *first_expiry_out, unsigned int *count_out)
+{
+    sqlite3_stmt *st = ukiyo__store_statement(
+        s, "SELECT MIN(expires_ms), COUNT(*) FROM jobs WHERE state = 'awaiting-approval'");
+
+    *first_expiry_out = INT64_MAX;
+    *count_out = 0;
+    if (!st)
+        return UKIYO_EIO;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+            *first_expiry_out = sqlite3_column_int64(st, 0);
+        *count_out = (unsigned)sqlite3_column_int64(st, 1);
+    }
+    int err =
+        rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ukiyo__store_sql_fail(s, "reading the queue");
+    ukiyo__store_statement_done(st);
+    return err;
+}
+
+/* ---- digests seen ------------------------------------------------------- */
+
+int ukiyo__store_digest_seen(ukiyo_store *s, const char *registry, const char *repository,
+                             const char *tag, const char *digest, int64_t now_ms, bool remember,
+                             int64_t *first_seen_out)
+{
+    sqlite3_stmt *st = NULL;
+
+    *first_seen_out = now_ms;
+    if (remember) {
+        if (!(st = ukiyo__store_statement(
+                  s, "INSERT OR IGNORE INTO digests_seen (registry, repository, tag, digest, "
+                     "first_seen_ms) VALUES (?1, ?2, ?3, ?4, ?5)")))
+            return UKIYO_EIO;
+        sqlite3_bind_text(st, 1, registry, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, repository, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, tag, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, digest, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 5, now_ms);
+        int err = ukiyo__store_step_write(s, st, "remembering a digest");
+        if (err < 0)
+            return err;
+    }
+    st = ukiyo__store_statement(s, "SELECT first_seen_ms FROM digests_seen WHERE registry = ?1 "
+                                   "AND repository = ?2 AND tag = ?3 AND digest = ?4");
+    if (!st)
+        return UKIYO_EIO;
+    sqlite3_bind_text(st, 1, registry, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, repository, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, tag, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, digest, -1, SQLITE_STATIC);
+    bool found = false;
+    return select_id(s, st, first_seen_out, &found);
 }

@@ -80,8 +80,8 @@ UKIYO_EXTERN const char *ukiyo_check_status_name(ukiyo_check_status status);
 /**
  * The result as JSON: {"name", "image", "image_id", "local_digest",
  * "remote_digest", "status", "reason", "newer_image_pulled", "policy",
- * "new_tag", "recreate", "recreate_reason"}, absent values as null (what
- * ukiyod and ukiyoctl print).
+ * "new_tag", "recreate", "recreate_reason", "approve", "min_age_ms",
+ * "ages_at_ms"}, absent values as null (what ukiyod and ukiyoctl print).
  * @param json_out new string; free with ukiyo_string_free
  */
 UKIYO_EXTERN int ukiyo_check_result_json(char **json_out, const ukiyo_check_result *result);
@@ -101,6 +101,16 @@ UKIYO_EXTERN const char *ukiyo_check_result_new_tag(const ukiyo_check_result *re
 UKIYO_EXTERN const char *ukiyo_check_result_recreate(const ukiyo_check_result *result);
 /** Why that way (the program, project and service; or what is missing). Borrowed or NULL. */
 UKIYO_EXTERN const char *ukiyo_check_result_recreate_reason(const ukiyo_check_result *result);
+/** Whether a push's update of it waits for a person's approval (ukiyo.approve). */
+UKIYO_EXTERN int ukiyo_check_result_needs_approval(const ukiyo_check_result *result);
+/** Its minimum age (ukiyo.min-age, or the handle's), in ms; 0: none. */
+UKIYO_EXTERN int64_t ukiyo_check_result_min_age_ms(const ukiyo_check_result *result);
+/**
+ * With a minimum age and a newer digest at the registry: when that digest
+ * is old enough to apply (first seen plus the minimum age; a digest never
+ * seen counts from now); 0 otherwise.
+ */
+UKIYO_EXTERN int64_t ukiyo_check_result_ages_at_ms(const ukiyo_check_result *result);
 
 #ifdef __cplusplus
 }

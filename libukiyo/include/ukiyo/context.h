@@ -53,12 +53,26 @@ typedef struct {
     unsigned int poll_jitter_percent;
     /** Update window (cron) of containers without a ukiyo.schedule label; NULL: any time. */
     const char *schedule;
+    /* Version 3: approvals and a minimum age (ukiyo/jobs.h). */
+    /**
+     * Pushes, polls and windows update no container until a person approves
+     * (ukiyo_jobs_approve()), but those labelled ukiyo.approve=false; 0:
+     * only those labelled ukiyo.approve=true wait.
+     */
+    int approve;
+    /** A job waiting for approval expires after this (ms); 0: never. ukiyo.approve-timeout. */
+    int64_t approve_timeout_ms;
+    /**
+     * A digest first seen less than this ago (ms) is applied only once it has
+     * aged; 0: at once. ukiyo.min-age.
+     */
+    int64_t min_age_ms;
 } ukiyo_options;
 
-#define UKIYO_OPTIONS_VERSION 2
+#define UKIYO_OPTIONS_VERSION 3
 #define UKIYO_OPTIONS_INIT                                                                         \
     {                                                                                              \
-        UKIYO_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, NULL          \
+        UKIYO_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, NULL, 0, 0, 0 \
     }
 
 /**

@@ -98,6 +98,32 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
  */
 UKIYO_EXTERN int ukiyo_jobs_recover(ukiyo *u, unsigned int *requeued_out);
 
+/**
+ * Approve job @p job_id, which waits in state awaiting-approval (a
+ * container labelled ukiyo.approve=true, or a handle opened with
+ * ukiyo_options.approve): it is queued and runs at once, as a person's
+ * update does (its window does not hold it).
+ * @return 0; UKIYO_ENOTFOUND for no such job; UKIYO_ECONFLICT, saying its
+ *         state, for a job that does not wait, or when an update of its
+ *         container is queued already
+ */
+UKIYO_EXTERN int ukiyo_jobs_approve(ukiyo *u, int64_t job_id);
+
+/**
+ * Reject job @p job_id, which waits for approval: it ends "rejected" and
+ * its release is remembered as rejected for its container (no push or poll
+ * offers it again; ukiyoctl update --force still can).
+ * @return as ukiyo_jobs_approve()
+ */
+UKIYO_EXTERN int ukiyo_jobs_reject(ukiyo *u, int64_t job_id);
+
+/**
+ * End the jobs whose approval did not come in time (ukiyo.approve-timeout):
+ * state expired, nothing applied. ukiyo_jobs_run_next() calls it too.
+ * @param expired_out  how many; may be NULL
+ */
+UKIYO_EXTERN int ukiyo_jobs_expire(ukiyo *u, unsigned int *expired_out);
+
 /** A job as the store keeps it. Opaque. */
 typedef struct ukiyo_job ukiyo_job;
 /** Jobs, newest first. Opaque. */
@@ -124,7 +150,9 @@ UKIYO_EXTERN void ukiyo_job_free(ukiyo_job *job);
 UKIYO_EXTERN int64_t ukiyo_job_id(const ukiyo_job *job);
 /**
  * queued, running, done, failed (every container it touched failed or
- * rolled back, or the job could not run) or partial (some did).
+ * rolled back, or the job could not run), partial (some did),
+ * awaiting-approval (it waits for a person), rejected (a person said no)
+ * or expired (nobody approved it in time).
  */
 UKIYO_EXTERN const char *ukiyo_job_state(const ukiyo_job *job);
 /** registry/repository:tag. */
@@ -151,6 +179,10 @@ UKIYO_EXTERN int64_t ukiyo_job_created_ms(const ukiyo_job *job);
 UKIYO_EXTERN int64_t ukiyo_job_finished_ms(const ukiyo_job *job);
 /** Not run before this (a window, a scheduled deployment); 0: at once. */
 UKIYO_EXTERN int64_t ukiyo_job_not_before_ms(const ukiyo_job *job);
+/** When a person approved it; 0: not approved (or it needed no approval). */
+UKIYO_EXTERN int64_t ukiyo_job_approved_ms(const ukiyo_job *job);
+/** A waiting job's expiry; 0: none. */
+UKIYO_EXTERN int64_t ukiyo_job_expires_ms(const ukiyo_job *job);
 /** What became of each container the job touched, in the order it ran. */
 UKIYO_EXTERN size_t ukiyo_job_result_count(const ukiyo_job *job);
 UKIYO_EXTERN const char *ukiyo_job_result_name(const ukiyo_job *job, size_t index);
@@ -161,11 +193,23 @@ UKIYO_EXTERN const char *ukiyo_job_result_reason(const ukiyo_job *job, size_t in
  * The job as JSON: {"id", "state", "image", "registry", "repository",
  * "tag", "digest", "source", "created_ms", "finished_ms", "results":
  * [{"name", "outcome", "reason", ...}], "error", "deployment",
- * "not_before_ms", "container", "action", "target_image"} (what ukiyod
- * prints).
+ * "not_before_ms", "container", "action", "target_image", "approved_ms",
+ * "expires_ms"} (what ukiyod prints).
  * @param json_out new string; free with ukiyo_string_free
  */
 UKIYO_EXTERN int ukiyo_job_json(char **json_out, const ukiyo_job *job);
+
+/**
+ * Called when a job changes in a way a person watches for, on the thread
+ * that changed it: @p event is "approval-waiting" (a job now waits for
+ * approval), "approval-updated" (a newer release folded into a waiting
+ * job), "approved", "rejected", "running" or "finished" (its state and
+ * results are in @p job, borrowed for the call).
+ */
+typedef void (*ukiyo_job_hook_fn)(const ukiyo_job *job, const char *event, void *payload);
+
+/** Set (or, with NULL, clear) the job hook of handle @p u. */
+UKIYO_EXTERN void ukiyo_set_job_hook(ukiyo *u, ukiyo_job_hook_fn fn, void *payload);
 
 /**
  * When the next queued job is due (milliseconds since the epoch), for a

@@ -19,6 +19,9 @@
 #define UKIYO_LABEL_POLL "ukiyo.poll"
 #define UKIYO_LABEL_SELF "ukiyo.self"
 #define UKIYO_LABEL_COMPOSE "ukiyo.compose"
+#define UKIYO_LABEL_APPROVE "ukiyo.approve"
+#define UKIYO_LABEL_APPROVE_TIMEOUT "ukiyo.approve-timeout"
+#define UKIYO_LABEL_MIN_AGE "ukiyo.min-age"
 /* Written by ukiyo on a scheduled deployment's container. */
 #define UKIYO_LABEL_DEPLOYMENT "ukiyo.deployment"
 

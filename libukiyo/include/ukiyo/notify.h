@@ -22,6 +22,7 @@
 #define UKIYO_NOTIFY_H
 
 #include "common.h"
+#include "jobs.h"
 #include "manager.h"
 
 #ifdef __cplusplus
@@ -79,6 +80,16 @@ UKIYO_EXTERN const char *ukiyo_notifier_target_name(const ukiyo_notifier *notifi
  * @param json_out new string; free with ukiyo_string_free
  */
 UKIYO_EXTERN int ukiyo_update_result_event_json(char **json_out, const ukiyo_update_result *result);
+
+/**
+ * A job's event as JSON, for a notification: {"event" (as the job hook
+ * names it: "approval-waiting", ...), "job", "state", "container", "image"
+ * (the reference it updates to), "digest", "link" (@p link: where a person
+ * answers it, or NULL), "expires_ms", "host", "time"}.
+ * @param json_out new string; free with ukiyo_string_free
+ */
+UKIYO_EXTERN int ukiyo_job_event_json(char **json_out, const ukiyo_job *job, const char *event,
+                                      const char *link);
 
 /** Called once per target with how its delivery went (@p error NULL when sent). */
 typedef void (*ukiyo_notify_result_fn)(size_t target, const char *name, int ok, const char *error,
