@@ -107,20 +107,21 @@ static char *digest_for_gate(ukiyo *u, const char *name, const ukiyo_image_ref *
  * then a person's approval.
  */
 static void hold_at_gates(ukiyo *u, const ukiyo_container *c, const ukiyo_image_ref *ref,
-                          const container_labels *l, const plan_request *req, plan_decision *d)
+                          const plan_request *req, plan_decision *d)
 {
-    const scheduler *sched = ukiyo__context_scheduler(u);
     ukiyo_store *s = ukiyo_get_store(u);
     bool check = req->trigger == UKIYO__TRIGGER_CHECK;
 
-    d->min_age_ms = l->min_age_set ? l->min_age_ms : sched->default_min_age_ms;
-    d->needs_approval = l->approve_set ? l->approve : sched->default_approve;
-    d->approve_timeout_ms =
-        l->approve_timeout_ms ? l->approve_timeout_ms : sched->default_approve_timeout_ms;
     if (!d->min_age_ms && !d->needs_approval)
         return;
     d->digest =
         check ? ukiyo__str_dup(req->digest) : digest_for_gate(u, ukiyo_container_name(c), ref, req);
+    /* A push that named no digest: the one asked for may be a release rejected before. */
+    if (!req->digest && d->digest && !d->moves_tag) {
+        note_rejection(u, ukiyo_container_name(c), d->digest, d);
+        if (d->action == UKIYO__PLAN_SKIP)
+            return;
+    }
     if (d->min_age_ms && d->digest && s) {
         int64_t first = req->now_ms;
         if (ukiyo__store_digest_seen(s, ukiyo_image_ref_registry(ref),
@@ -143,6 +144,17 @@ static void hold_at_gates(ukiyo *u, const ukiyo_container *c, const ukiyo_image_
         d->action = UKIYO__PLAN_APPROVE;
         d->reason = ukiyo__str_dup("waits for a person's approval");
     }
+}
+
+/* The gates the labels (or the handle's defaults) set: a minimum age, an approval. */
+static void read_gates(ukiyo *u, const container_labels *l, plan_decision *d)
+{
+    const scheduler *sched = ukiyo__context_scheduler(u);
+
+    d->min_age_ms = l->min_age_set ? l->min_age_ms : sched->default_min_age_ms;
+    d->needs_approval = l->approve_set ? l->approve : sched->default_approve;
+    d->approve_timeout_ms =
+        l->approve_timeout_ms ? l->approve_timeout_ms : sched->default_approve_timeout_ms;
 }
 
 /* What the labels alone leave alone, before any reference is looked at. */
@@ -173,6 +185,7 @@ int ukiyo__plan_decide(ukiyo *u, const ukiyo_container *c, const plan_request *r
     if (ukiyo__container_labels_read(&labels, c) < 0)
         return UKIYO_ENOMEM;
     ukiyo__plan_read(u, c, req->window, req->now_ms, &out->plan);
+    read_gates(u, &labels, out);
     out->action = UKIYO__PLAN_GO;
     out->target = ukiyo__str_dup(image);
     const char *task_of = ukiyo_container_label(c, UKIYO_LABEL_SWARM_SERVICE_NAME);
@@ -205,7 +218,7 @@ int ukiyo__plan_decide(ukiyo *u, const ukiyo_container *c, const plan_request *r
         note_rejection(u, name, req->digest, out);
     if (out->action == UKIYO__PLAN_GO &&
         (req->trigger == UKIYO__TRIGGER_PUSH || req->trigger == UKIYO__TRIGGER_CHECK))
-        hold_at_gates(u, c, ref, &labels, req, out);
+        hold_at_gates(u, c, ref, req, out);
     if (out->action == UKIYO__PLAN_GO && req->trigger == UKIYO__TRIGGER_PUSH &&
         !out->plan.window_open) {
         out->action = UKIYO__PLAN_WAIT;

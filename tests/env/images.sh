@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/env/images.sh - build the test images FROM scratch with Debian's
 # busybox-static. Local tags (never pushed anywhere but the loopback registry):
-#   ukiyo-test/http:v1, ukiyo-test/http:v2   busybox httpd answering "v1" / "v2"
+#   ukiyo-test/http:v1, :v2, :v3             busybox httpd answering "v1" / "v2" / "v3"
 #   ukiyo-test/healthy:v1, :v2               the same with a passing HEALTHCHECK
 #   ukiyo-test/unhealthy:latest              a HEALTHCHECK that always fails
 #   ukiyo-test/exits:latest                  exits at once with status 3
@@ -32,6 +32,7 @@ build() { # build TAG DIR [VERSION]
 
 build ukiyo-test/http:v1 http v1
 build ukiyo-test/http:v2 http v2
+build ukiyo-test/http:v3 http v3
 build ukiyo-test/healthy:v1 healthy v1
 build ukiyo-test/healthy:v2 healthy v2
 build ukiyo-test/unhealthy:latest unhealthy
