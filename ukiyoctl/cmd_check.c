@@ -44,6 +44,20 @@ static void add_result(check_report *rep, const ukiyo_check_result *r)
                  ukiyo_check_result_recreate_reason(r));
         detail = how;
     }
+    /* The gates a push's update passes: the release's age, a person's approval. */
+    char gates[800];
+    int64_t ages_at = ukiyo_check_result_ages_at_ms(r);
+    bool newer = ukiyo_check_result_status(r) == UKIYO_CHECK_UPDATE_AVAILABLE;
+    if (newer && (ages_at || ukiyo_check_result_needs_approval(r))) {
+        char when[32] = "";
+        ctl_format_time(ages_at, when, sizeof(when));
+        snprintf(gates, sizeof(gates), "%s%s%s%s%s", detail ? detail : "", detail ? "; " : "",
+                 ages_at ? "min-age: applied from " : "", ages_at ? when : "",
+                 ukiyo_check_result_needs_approval(r)
+                     ? (ages_at ? ", once approved" : "waits for approval")
+                     : "");
+        detail = gates;
+    }
     const char *cells[] = {ukiyo_check_result_name(r), ukiyo_check_result_kind(r),
                            ukiyo_check_result_image(r),
                            ukiyo_check_status_name(ukiyo_check_result_status(r)),
@@ -178,13 +192,16 @@ const ctl_command cmd_check = {
              "running containers of compose project P (of the SERVICEs named, else of\n"
              "every service).\n\n"
              "  --json   an array of {name, kind, image, image_id, local_digest,\n"
-             "           remote_digest,\n"
-             "           status, reason, newer_image_pulled, policy, new_tag, recreate,\n"
-             "           recreate_reason}; status is up-to-date, update-available or\n"
+             "           remote_digest, status, reason, newer_image_pulled, policy,\n"
+             "           new_tag, recreate, recreate_reason, approve, min_age_ms,\n"
+             "           ages_at_ms}; status is up-to-date, update-available or\n"
              "           unknown; new_tag is where the ukiyo.policy label (patch, minor,\n"
              "           major, all, regex:) moves it; recreate, for a container compose\n"
              "           started, is how an update would recreate it: compose, engine, or\n"
-             "           refused (its ukiyo.compose=native cannot be done here)\n\n"
+             "           refused (its ukiyo.compose=native cannot be done here);\n"
+             "           approve, whether a push's update waits for a person\n"
+             "           (ukiyo.approve); min_age_ms and ages_at_ms, its minimum age\n"
+             "           and when the registry's release will have it\n\n"
              "Exit status 0 when every check could be made, 3 when one could not,\n"
              "1 when the engine could not be asked.\n",
     .run = run_check,
