@@ -58,6 +58,61 @@ reply request_with(const daemon_proc *d, const char *method, const char *path, c
     return r;
 }
 
+/* A stream's reader: what collect() keeps, until @until was seen @times times. */
+typedef struct {
+    reply r;
+    const char *until;
+    int times;
+} stream_state;
+
+static size_t collect_until(char *data, size_t size, size_t n, void *ud)
+{
+    stream_state *s = ud;
+    collect(data, size, n, &s->r);
+    int seen = 0;
+    for (const char *p = s->r.body; s->until && (p = strstr(p, s->until)); p += strlen(s->until))
+        seen++;
+    return s->until && seen >= s->times ? 0 : size * n; /* 0: enough, curl stops */
+}
+
+reply stream_until(const daemon_proc *d, const char *path, const char *last_event_id, long ms,
+                   const char *until, int times)
+{
+    char *token = daemon_file(d, "api-token");
+    char auth[256], last[96];
+    struct curl_slist *headers = NULL;
+    CURL *curl = curl_easy_init();
+    stream_state st = {{0}, until, times};
+    char url[512];
+
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+    free(token);
+    headers = curl_slist_append(headers, auth);
+    if (last_event_id) {
+        snprintf(last, sizeof(last), "Last-Event-ID: %s", last_event_id);
+        headers = curl_slist_append(headers, last);
+    }
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", d->port, path);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_until);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &st);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, ms);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_perform(curl); /* ends at its deadline or at @until: a stream never ends itself */
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &st.r.status);
+    curl_easy_cleanup(curl);
+    curl_slist_free_all(headers);
+    if (!st.r.body)
+        st.r.body = strdup("");
+    return st.r;
+}
+
+reply stream_for(const daemon_proc *d, const char *path, const char *last_event_id, long ms)
+{
+    return stream_until(d, path, last_event_id, ms, NULL, 0);
+}
+
 reply request(const daemon_proc *d, const char *method, const char *path, const char *body)
 {
     return request_with(d, method, path, body, NULL);

@@ -34,6 +34,11 @@ char *daemon_file(const daemon_proc *d, const char *name);
 reply request_with(const daemon_proc *d, const char *method, const char *path, const char *body,
                    const char *header);
 reply request(const daemon_proc *d, const char *method, const char *path, const char *body);
+/* What a GET of stream @path (with the token, and @last_event_id or NULL) sent in @ms. */
+reply stream_for(const daemon_proc *d, const char *path, const char *last_event_id, long ms);
+/* The same, ending early once @until was sent @times times. */
+reply stream_until(const daemon_proc *d, const char *path, const char *last_event_id, long ms,
+                   const char *until, int times);
 /* GET with the daemon's API token. */
 reply api(const daemon_proc *d, const char *path);
 /* Any method with the daemon's API token. */

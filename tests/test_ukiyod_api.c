@@ -4,6 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -375,6 +376,85 @@ START_TEST(rest_api_checks_updates_and_rolls_back_a_container)
 }
 END_TEST
 
+/* The event stream, read on a thread of its own while the test acts. */
+typedef struct {
+    daemon_proc *d;
+    long ms;
+    reply got;
+} stream_reader;
+
+static void *read_events(void *arg)
+{
+    stream_reader *s = arg;
+    s->got = stream_until(s->d, "/api/v1/events", NULL, s->ms, "\"event\":\"finished\"", 2);
+    return NULL;
+}
+
+static size_t count_of(const char *text, const char *word)
+{
+    size_t n = 0;
+    for (const char *p = text; (p = strstr(p, word)); p += strlen(word))
+        n++;
+    return n;
+}
+
+START_TEST(the_event_stream_tells_of_an_update_and_a_rollback_and_catches_up)
+{
+    daemon_proc d = {0};
+    char *repo_name = test_unique_name("sse");
+    char *name = test_unique_name("ssec");
+    char repo[300], path[400];
+
+    snprintf(repo, sizeof(repo), "ukiyo-test/%s", repo_name);
+    char *ref = test_push("ukiyo-test/http:v1", repo, "latest");
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 -l ukiyo.min-uptime=1 "
+                             "--stop-timeout 1 --name %s %s >/dev/null",
+                             name, ref),
+                     0);
+    start_daemon(&d, NULL);
+    expect_status(request(&d, "GET", "/api/v1/events", NULL), 401, NULL);
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    stream_reader s = {&d, 45000, {0}};
+    pthread_t reader;
+    ck_assert_int_eq(pthread_create(&reader, NULL, read_events, &s), 0);
+    usleep(500 * 1000); /* connected */
+    const char *actions[] = {"update", "rollback"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(path, sizeof(path), "/api/v1/containers/%s/%s", name, actions[i]);
+        reply r = api_send(&d, "POST", path, NULL);
+        ck_assert_int_eq(r.status, 202);
+        char *href = href_of(r.body);
+        free(r.body);
+        free(job_done(&d, href));
+        free(href);
+    }
+    /* A client dropped mid-stream, then one that picks up after the first event. */
+    free(stream_for(&d, "/api/v1/events", NULL, 300).body);
+    reply again = stream_until(&d, "/api/v1/events", "1", 3000, "id: 2\n", 1);
+    ck_assert_int_eq(pthread_join(reader, NULL), 0);
+    const char *got = s.got.body;
+    ck_assert_int_eq(s.got.status, 200);
+    ck_assert_msg(strstr(got, "event: hello"), "%s", got);
+    /* Each job: running, then finished; each update between, naming the container. */
+    ck_assert_msg(count_of(got, "\"event\":\"running\"") == 2, "%s", got);
+    ck_assert_msg(count_of(got, "\"event\":\"finished\"") == 2, "%s", got);
+    ck_assert_msg(strstr(got, "\"event\":\"updated\""), "%s", got);
+    ck_assert_msg(strstr(got, "\"action\":\"rollback\""), "%s", got);
+    ck_assert_msg(count_of(got, "event: update\n") == 2, "%s", got);
+    ck_assert_msg(count_of(got, name) >= 4, "%s", got);
+    /* Catching up: from event 2 on, no event 1. */
+    ck_assert_msg(strstr(again.body, "id: 2\n") && !strstr(again.body, "id: 1\n"), "%s",
+                  again.body);
+    free(again.body);
+    free(s.got.body);
+    ck_assert_int_eq(stop_daemon(&d), 0);
+    free(ref);
+    free(name);
+    free(repo_name);
+}
+END_TEST
+
 START_TEST(label_enable_updates_only_labelled_containers)
 {
     daemon_proc d = {0};
@@ -556,6 +636,7 @@ int main(void)
     tcase_add_test(tc, a_deployment_binds_the_host_address_it_names);
     tcase_add_test(tc, ukiyoctl_deploy_keeps_the_records_the_routes_keep);
     tcase_add_test(tc, rest_api_checks_updates_and_rolls_back_a_container);
+    tcase_add_test(tc, the_event_stream_tells_of_an_update_and_a_rollback_and_catches_up);
     tcase_add_test(tc, label_enable_updates_only_labelled_containers);
     tcase_add_test(tc, registry_aliases_make_two_hosts_one);
     tcase_add_test(tc, notifications_and_metrics_follow_an_update);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events.h"
 #include "ukiyod.h"
 
 static ukiyo *open_library(const daemon_config *cfg)
@@ -123,7 +124,7 @@ int main(int argc, char **argv)
         rc = 1;
         goto done;
     }
-    if (job_worker_start(&state.worker, &cfg, state.notify) < 0) {
+    if (event_bus_start(&state.events) < 0 || job_worker_start(&state.worker, &cfg, &state) < 0) {
         daemon_log(UKIYO_LOG_ERROR, "cannot start the job worker", NULL);
         rc = 1;
         goto done;
@@ -152,10 +153,12 @@ int main(int argc, char **argv)
     rc = 0;
 done:
     /* No new requests, then the job in flight finishes, then the handles go. */
+    event_bus_stop(state.events); /* the streams end first: they never finish on their own */
     http_server_stop(server);
     job_worker_stop(state.worker);
     engine_watch_stop(state.engine);
     notify_worker_stop(state.notify);
+    event_bus_free(state.events);
     ukiyo_close(u);
     free(state.api_token);
     free(state.webhook_secret);

@@ -19,9 +19,10 @@ typedef struct {
 /* A handler's answer, queued on the connection by server.c. */
 typedef struct {
     unsigned status;
-    const char *type;  /* static */
-    char *body;        /* new (malloc), or NULL for none */
-    const char *allow; /* an Allow header, or NULL (static) */
+    const char *type;              /* static */
+    char *body;                    /* new (malloc), or NULL for none */
+    const char *allow;             /* an Allow header, or NULL (static) */
+    struct MHD_Response *response; /* a stream's own response (taken), instead of body */
 } route_reply;
 
 typedef struct {

@@ -68,8 +68,9 @@ bool request_pool_submit(request_pool *p, pool_task_fn run, void *arg)
     return room;
 }
 
-int request_pool_start(request_pool **out, const daemon_config *cfg)
+int request_pool_start(request_pool **out, daemon_state *state)
 {
+    const daemon_config *cfg = state->cfg;
     ukiyo_options opts = UKIYO_OPTIONS_INIT;
     request_pool *p = calloc(1, sizeof(*p));
 
@@ -85,8 +86,10 @@ int request_pool_start(request_pool **out, const daemon_config *cfg)
     config_library_options(cfg, &opts);
     for (unsigned i = 0; i < p->nworkers; i++) {
         p->workers[i].pool = p;
-        if (ukiyo_open(&p->workers[i].u, &opts) < 0 ||
-            daemon_thread_start(&p->thread, worker_main, &p->workers[i]) < 0)
+        if (ukiyo_open(&p->workers[i].u, &opts) < 0)
+            goto fail;
+        daemon_hooks_install(p->workers[i].u, state); /* a person's approval is an event */
+        if (daemon_thread_start(&p->thread, worker_main, &p->workers[i]) < 0)
             goto fail;
     }
     *out = p;

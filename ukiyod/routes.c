@@ -16,6 +16,8 @@ static const route routes[] = {
     {"GET", "/api/v1/jobs", true, true, ROUTE_POOL, handle_job},
     {"POST", "/api/v1/jobs", true, true, ROUTE_POOL, handle_job_answer},
     {"GET", "/api/v1/history", false, true, ROUTE_POOL, handle_history},
+    /* The live stream: made on the server's thread, it waits suspended, never on a worker. */
+    {"GET", "/api/v1/events", false, true, ROUTE_INLINE, handle_events},
     {"GET", "/api/v1/registries", false, true, ROUTE_POOL, handle_registries},
     /* The seed's routes, with its field names. */
     {"POST", "/save-container-access-keys", false, true, ROUTE_POOL, handle_keys_save},

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events.h"
 #include "handlers.h"
 
 /* Inline on the HTTP thread: the engine's state comes from the watcher, never from a call. */
@@ -81,6 +82,22 @@ int handle_job(route_context *ctx, const route_request *req)
     json_t *doc = job_json(job);
     ukiyo_job_free(job);
     return server_answer_json(req, MHD_HTTP_OK, doc);
+}
+
+/* GET /api/v1/events: Server-Sent Events of jobs and updates, from Last-Event-ID on. */
+int handle_events(route_context *ctx, const route_request *req)
+{
+    const char *refusal = NULL;
+    const char *last = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Last-Event-ID");
+    struct MHD_Response *resp =
+        event_stream_response(ctx->state->events, req->conn, last, &refusal);
+
+    if (!resp)
+        return server_answer_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+                                   refusal ? refusal : "out of memory");
+    req->reply->status = MHD_HTTP_OK;
+    req->reply->response = resp;
+    return MHD_YES;
 }
 
 /* POST /api/v1/jobs/<id>/approve and /api/v1/jobs/<id>/reject: a person's answer. */

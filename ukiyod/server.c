@@ -91,6 +91,13 @@ static int parse_listen(const char *listen, struct sockaddr_storage *addr)
 /* Queue @r on @conn (its body is taken). */
 static enum MHD_Result queue_reply(struct MHD_Connection *conn, route_reply *r)
 {
+    if (r->response) { /* a stream (the event stream): its handler made it */
+        struct MHD_Response *stream = r->response;
+        r->response = NULL;
+        enum MHD_Result rc = MHD_queue_response(conn, r->status, stream);
+        MHD_destroy_response(stream);
+        return rc;
+    }
     char *body = r->body;
     size_t len = body ? strlen(body) : 0;
     struct MHD_Response *resp =
@@ -353,7 +360,7 @@ static int start_parts(http_server *s, const daemon_config *cfg)
                           .deadline_s = cfg->request_deadline_s,
                           .buffer_limit = cfg->buffer_limit};
 
-    if (door_start(&s->door, &limits) < 0 || request_pool_start(&s->pool, cfg) < 0 ||
+    if (door_start(&s->door, &limits) < 0 || request_pool_start(&s->pool, s->state) < 0 ||
         webhook_committer_start(&s->committer, cfg, s->state->worker) < 0)
         return -1;
     return 0;

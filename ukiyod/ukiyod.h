@@ -80,7 +80,9 @@ void notify_worker_stop(notify_worker *w);
 
 /* The worker: runs queued jobs on its own thread and library handle. */
 typedef struct job_worker job_worker;
-int job_worker_start(job_worker **out, const daemon_config *cfg, notify_worker *notify);
+typedef struct daemon_state daemon_state;
+/* With the daemon's hooks (daemon_hooks_install) on its handle. */
+int job_worker_start(job_worker **out, const daemon_config *cfg, daemon_state *state);
 /* Wake the worker: a job was queued. */
 void job_worker_notify(job_worker *w);
 /* Finish the job in flight, then stop. */
@@ -103,7 +105,7 @@ void metrics_refused(const char *reason);
  */
 typedef struct request_pool request_pool;
 typedef void (*pool_task_fn)(ukiyo *u, void *arg);
-int request_pool_start(request_pool **out, const daemon_config *cfg);
+int request_pool_start(request_pool **out, daemon_state *state);
 /* Run @run(handle, @arg) on a worker; false when the queue is full. */
 bool request_pool_submit(request_pool *p, pool_task_fn run, void *arg);
 /* Run what is queued, then stop the threads; later submissions fail. NULL does nothing. */
@@ -140,14 +142,24 @@ void engine_watch_stop(engine_watch *w);
 
 typedef struct http_server http_server;
 
-typedef struct {
+/* The live event stream's bus (events.h). */
+typedef struct event_bus event_bus;
+
+struct daemon_state {
     const daemon_config *cfg;
     job_worker *worker;
-    notify_worker *notify;
+    notify_worker *notify; /* NULL without --notify targets */
     engine_watch *engine;
+    event_bus *events;
     char *api_token;
     char *webhook_secret;
-} daemon_state;
+};
+
+/*
+ * The daemon's hooks on library handle @u (hooks.c): updates and job
+ * changes go to the event stream and the notification targets.
+ */
+void daemon_hooks_install(ukiyo *u, daemon_state *state);
 
 /* Start serving on cfg->listen; the routes answer through @state. */
 int http_server_start(http_server **out, daemon_state *state);

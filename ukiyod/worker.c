@@ -80,13 +80,7 @@ static void *run(void *arg)
     return NULL;
 }
 
-/* The worker's handle changed a job: people hear of the ones that wait for them. */
-static void on_job_event(const ukiyo_job *job, const char *event, void *payload)
-{
-    notify_worker_job_event(payload, job, event);
-}
-
-int job_worker_start(job_worker **out, const daemon_config *cfg, notify_worker *notify)
+int job_worker_start(job_worker **out, const daemon_config *cfg, daemon_state *state)
 {
     ukiyo_options opts = UKIYO_OPTIONS_INIT;
     job_worker *w = calloc(1, sizeof(*w));
@@ -98,10 +92,7 @@ int job_worker_start(job_worker **out, const daemon_config *cfg, notify_worker *
         free(w);
         return -1;
     }
-    if (notify) {
-        ukiyo_set_update_hook(w->u, notify_worker_hook, notify);
-        ukiyo_set_job_hook(w->u, on_job_event, notify);
-    }
+    daemon_hooks_install(w->u, state);
     w->update = (ukiyo_update_options)UKIYO_UPDATE_OPTIONS_INIT;
     w->update.compose = cfg->compose;
     w->update.compose_timeout_s = (int)cfg->compose_timeout_s;
