@@ -302,20 +302,30 @@ START_TEST(ukiyoctl_deploy_keeps_the_records_the_routes_keep)
 }
 END_TEST
 
-START_TEST(rest_api_checks_updates_and_rolls_back_a_container)
+/*
+ * A repository of its own (ukiyo-test/<repo_name>) with http:v1 as :latest,
+ * container @name running it, quick to settle; the pushed reference (new).
+ */
+static char *container_on_v1(const char *repo_name, const char *name, char *repo, size_t size)
 {
-    daemon_proc d = {0};
-    char *repo_name = test_unique_name("rest");
-    char *name = test_unique_name("restc");
-    char repo[300], path[400];
-
-    snprintf(repo, sizeof(repo), "ukiyo-test/%s", repo_name);
+    snprintf(repo, size, "ukiyo-test/%s", repo_name);
     char *ref = test_push("ukiyo-test/http:v1", repo, "latest");
     ck_assert_int_eq(test_sh(NULL,
                              "docker run -d --label ukiyo.test=1 -l ukiyo.min-uptime=1 "
                              "--stop-timeout 1 --name %s %s >/dev/null",
                              name, ref),
                      0);
+    return ref;
+}
+
+START_TEST(rest_api_checks_updates_and_rolls_back_a_container)
+{
+    daemon_proc d = {0};
+    char *repo_name = test_unique_name("rest");
+    char *name = test_unique_name("restc");
+    char repo[300], path[400];
+    char *ref = container_on_v1(repo_name, name, repo, sizeof(repo));
+
     start_daemon(&d, NULL);
     reply r = api(&d, "/api/v1/containers");
     ck_assert_msg(r.status == 200 && strstr(r.body, name), "%s", r.body);
@@ -404,18 +414,12 @@ START_TEST(the_event_stream_tells_of_an_update_and_a_rollback_and_catches_up)
     char *repo_name = test_unique_name("sse");
     char *name = test_unique_name("ssec");
     char repo[300], path[400];
+    char *ref = container_on_v1(repo_name, name, repo, sizeof(repo));
 
-    snprintf(repo, sizeof(repo), "ukiyo-test/%s", repo_name);
-    char *ref = test_push("ukiyo-test/http:v1", repo, "latest");
-    ck_assert_int_eq(test_sh(NULL,
-                             "docker run -d --label ukiyo.test=1 -l ukiyo.min-uptime=1 "
-                             "--stop-timeout 1 --name %s %s >/dev/null",
-                             name, ref),
-                     0);
     start_daemon(&d, NULL);
     expect_status(request(&d, "GET", "/api/v1/events", NULL), 401, NULL);
     free(test_push("ukiyo-test/http:v2", repo, "latest"));
-    stream_reader s = {&d, 45000, {0}};
+    stream_reader s = {&d, 110000, {0}}; /* ends at the second job's end */
     pthread_t reader;
     ck_assert_int_eq(pthread_create(&reader, NULL, read_events, &s), 0);
     usleep(500 * 1000); /* connected */
