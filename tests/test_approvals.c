@@ -241,9 +241,16 @@ START_TEST(a_rejected_release_is_not_offered_again_and_a_waiting_job_expires)
     /* A newer one waits anew, and expires unanswered. */
     free(push_version(repo, "v3"));
     push_and_run(ref);
-    int64_t again = job_of(name, "awaiting-approval");
+    int64_t again = job_of(name, "awaiting-approval"), asked_at = now_ms;
     ck_assert_int_gt(again, waiting);
-    now_ms += 2 * 3600 * 1000;
+    /* The same release asked about again (as every poll does): the job and its expiry stay. */
+    now_ms += 1800 * 1000;
+    push_and_run(ref);
+    ck_assert_int_eq(job_of(name, "awaiting-approval"), again);
+    ck_assert_int_eq(ukiyo_jobs_get(&job, u, again), 0);
+    ck_assert_int_eq(ukiyo_job_expires_ms(job), asked_at + 3600 * 1000);
+    ukiyo_job_free(job);
+    now_ms = asked_at + 2 * 3600 * 1000;
     run_queue();
     state = job_field(again, ukiyo_job_state);
     ck_assert_str_eq(state, "expired");

@@ -337,7 +337,7 @@ void ukiyo__jobs_call_hook(ukiyo *u, int64_t id, const char *event)
 
 int ukiyo__jobs_await_approval(ukiyo *u, const char *container, const char *target,
                                const char *digest, const char *source, int64_t timeout_ms,
-                               int64_t *id_out, bool *folded_out)
+                               int64_t *id_out, store_await *outcome_out)
 {
     ukiyo_store *s = ukiyo__jobs_store_of(u);
     ukiyo_container *c = NULL;
@@ -358,7 +358,7 @@ int ukiyo__jobs_await_approval(ukiyo *u, const char *container, const char *targ
         .source = (char *)(source ? source : "unknown"),
         .expires_ms = timeout_ms ? ukiyo__store_now_ms(s) + timeout_ms : 0,
     };
-    err = ukiyo__store_job_await(s, &row, id_out, folded_out);
+    err = ukiyo__store_job_await(s, &row, id_out, outcome_out);
     ukiyo_image_ref_free(ref);
     ukiyo_container_free(c);
     return err;

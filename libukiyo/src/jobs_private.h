@@ -29,12 +29,12 @@ int ukiyo__jobs_queue_container(ukiyo *u, const char *container, ukiyo_job_actio
 /*
  * A job for @container that waits for a person's approval: to @target (a
  * tag policy's, or NULL) and @digest (or NULL), expiring after @timeout_ms
- * (0: never). One already waiting for it takes the newer release instead
- * (*@folded_out true).
+ * (0: never). One already waiting for it takes a newer release instead,
+ * and stays as it is for the same one (*@outcome_out says which).
  */
 int ukiyo__jobs_await_approval(ukiyo *u, const char *container, const char *target,
                                const char *digest, const char *source, int64_t timeout_ms,
-                               int64_t *id_out, bool *folded_out);
+                               int64_t *id_out, store_await *outcome_out);
 
 /* While jobs wait for approval, the worker looks this often for an answer from elsewhere. */
 #define UKIYO__APPROVAL_LOOK_MS 5000

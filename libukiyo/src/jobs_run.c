@@ -219,22 +219,28 @@ static void wait_for_approval(ukiyo *u, const char *name, const job_plan *jp,
                               const plan_decision *d, const char *target, json_t *results)
 {
     int64_t id = 0;
-    bool folded = false;
+    store_await outcome = STORE_AWAIT_NEW;
     const char *queued = jp->target || d->moves_tag ? target : NULL;
     int err =
         ukiyo__jobs_await_approval(u, name, queued, d->digest, jp->source ? jp->source : "unknown",
-                                   d->approve_timeout_ms, &id, &folded);
+                                   d->approve_timeout_ms, &id, &outcome);
 
     if (err < 0) {
         json_array_append_new(results, result_entry(name, err, NULL));
         return;
     }
     log_info("%s: job %lld waits for approval%s", name, (long long)id,
-             folded ? " (a newer release folded into it)" : "");
+             outcome == STORE_AWAIT_NEWER  ? " (a newer release folded into it)"
+             : outcome == STORE_AWAIT_SAME ? " (for this release already)"
+                                           : "");
     json_array_append_new(results, json_pack("{s:s, s:s, s:s, s:I}", "name", name, "outcome",
                                              "awaiting-approval", "reason", d->reason, "job",
                                              (json_int_t)id));
-    ukiyo__jobs_call_hook(u, id, folded ? "approval-updated" : "approval-waiting");
+    /* People hear once per release: a poll asking again says nothing new. */
+    if (outcome != STORE_AWAIT_SAME)
+        ukiyo__jobs_call_hook(u, id,
+                              outcome == STORE_AWAIT_NEWER ? "approval-updated"
+                                                           : "approval-waiting");
 }
 
 /*

@@ -200,13 +200,19 @@ int ukiyo__store_jobs_recover(ukiyo_store *s, unsigned int *requeued_out);
 int ukiyo__store_jobs_first_due(ukiyo_store *s, int64_t *due_ms_out);
 /* Job @id (UKIYO_ENOTFOUND when there is none). */
 int ukiyo__store_job_get(ukiyo_store *s, int64_t id, store_job *j);
+typedef enum {
+    STORE_AWAIT_NEW,   /* a new job waits */
+    STORE_AWAIT_NEWER, /* the waiting one took a newer release, its expiry from now */
+    STORE_AWAIT_SAME,  /* the waiting one is for this release already: unchanged */
+} store_await;
 /*
  * A job for @j's container that waits for a person (@j: registry,
  * repository, tag, container, target, digest, source, expires_ms): the one
- * already waiting takes the newer release (digest, target, source, expiry),
- * else a new one. *@id_out: its ID; *@folded_out: true when it was waiting.
+ * already waiting takes a newer release (digest, target, source, expiry),
+ * else a new one. *@id_out: its ID; *@outcome_out: which.
  */
-int ukiyo__store_job_await(ukiyo_store *s, const store_job *j, int64_t *id_out, bool *folded_out);
+int ukiyo__store_job_await(ukiyo_store *s, const store_job *j, int64_t *id_out,
+                           store_await *outcome_out);
 /*
  * A person's answer to waiting job @id, at @now_ms: approved, it is queued
  * to run now; rejected, it ends "rejected". UKIYO_ENOTFOUND for no such job,

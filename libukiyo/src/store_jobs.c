@@ -368,7 +368,7 @@ int ukiyo__store_jobs_list(ukiyo_store *s, size_t offset, size_t limit, store_jo
 typedef struct {
     const store_job *job;
     int64_t id;
-    bool folded;
+    store_await outcome;
 } await_args;
 
 static int await_step(ukiyo_store *s, void *arg)
@@ -376,15 +376,26 @@ static int await_step(ukiyo_store *s, void *arg)
     await_args *a = arg;
     const store_job *j = a->job;
     sqlite3_stmt *st = ukiyo__store_statement(
-        s, "SELECT id FROM jobs WHERE state = 'awaiting-approval' AND container = ?1");
+        s, "SELECT id, digest IS ?2 AND target_image IS ?3 FROM jobs WHERE state = "
+           "'awaiting-approval' AND container = ?1");
 
     if (!st)
         return UKIYO_EIO;
     sqlite3_bind_text(st, 1, j->container, -1, SQLITE_STATIC);
-    int err = select_id(s, st, &a->id, &a->folded);
-    if (err < 0)
+    sqlite3_bind_text(st, 2, j->digest, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, j->target, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    a->outcome = rc == SQLITE_ROW
+                     ? (sqlite3_column_int(st, 1) ? STORE_AWAIT_SAME : STORE_AWAIT_NEWER)
+                     : STORE_AWAIT_NEW;
+    if (rc == SQLITE_ROW)
+        a->id = sqlite3_column_int64(st, 0);
+    int err = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : ukiyo__store_sql_fail(s, "reading jobs");
+    ukiyo__store_statement_done(st);
+    /* The same release asked about again (every poll does): it waits as it was. */
+    if (err < 0 || a->outcome == STORE_AWAIT_SAME)
         return err;
-    if (a->folded) {
+    if (a->outcome == STORE_AWAIT_NEWER) {
         /* The newer release replaces the one that waited; its clock starts again. */
         st = ukiyo__store_statement(
             s, "UPDATE jobs SET digest = ?1, target_image = ?2, source = ?3, expires_ms = ?4, "
@@ -412,20 +423,20 @@ static int await_step(ukiyo_store *s, void *arg)
     sqlite3_bind_text(st, 5, j->registry, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 6, j->repository, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 7, j->tag, -1, SQLITE_STATIC);
-    if (a->folded)
+    if (a->outcome == STORE_AWAIT_NEWER)
         return ukiyo__store_step_write(s, st, "folding a push into a waiting job");
     return insert(s, st, &a->id);
 }
 
-int ukiyo__store_job_await(ukiyo_store *s, const store_job *j, int64_t *id_out, bool *folded_out)
+int ukiyo__store_job_await(ukiyo_store *s, const store_job *j, int64_t *id_out,
+                           store_await *outcome_out)
 {
-    await_args a = {j, 0, false};
+    await_args a = {j, 0, STORE_AWAIT_NEW};
     int err = ukiyo__store_in_transaction(s, await_step, &a);
 
     if (err == 0) {
         *id_out = a.id;
-        if (folded_out)
-            *folded_out = a.folded;
+        *outcome_out = a.outcome;
     }
     return err;
 }
