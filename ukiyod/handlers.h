@@ -27,6 +27,7 @@ int handle_jobs(route_context *ctx, const route_request *req);
 int handle_job(route_context *ctx, const route_request *req);
 int handle_job_answer(route_context *ctx, const route_request *req);
 int handle_events(route_context *ctx, const route_request *req);
+int handle_dashboard(route_context *ctx, const route_request *req);
 int handle_history(route_context *ctx, const route_request *req);
 /* routes_keys.c */
 int handle_keys_save(route_context *ctx, const route_request *req);

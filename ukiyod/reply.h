@@ -23,6 +23,7 @@ typedef struct {
     char *body;                    /* new (malloc), or NULL for none */
     const char *allow;             /* an Allow header, or NULL (static) */
     struct MHD_Response *response; /* a stream's own response (taken), instead of body */
+    const void *page;              /* a dashboard_file (dashboard.h) to serve, instead of body */
 } route_reply;
 
 typedef struct {

@@ -9,6 +9,10 @@
 #include "routes.h"
 
 static const route routes[] = {
+    /* The dashboard: its page, script and style (routes_dashboard.c). */
+    {"GET", "/", false, false, ROUTE_INLINE, handle_dashboard},
+    {"GET", "/app.js", false, false, ROUTE_INLINE, handle_dashboard},
+    {"GET", "/app.css", false, false, ROUTE_INLINE, handle_dashboard},
     /* Health answers from what the engine watcher last saw: never blocks. */
     {"GET", "/api/v1/health", false, false, ROUTE_INLINE, handle_health},
     {"GET", "/metrics", false, true, ROUTE_POOL, handle_metrics},

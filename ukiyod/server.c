@@ -32,8 +32,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dashboard.h"
 #include "door.h"
 #include "handlers.h"
+
+/* The dashboard runs its own script and style only, calls only ukiyod, and is never framed. */
+#define DASHBOARD_CSP                                                                              \
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "                \
+    "img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 #include "routes.h"
 
 #define BODY_STEP (64 * 1024) /* budget taken at a time for a chunked body */
@@ -96,6 +102,22 @@ static enum MHD_Result queue_reply(struct MHD_Connection *conn, route_reply *r)
         r->response = NULL;
         enum MHD_Result rc = MHD_queue_response(conn, r->status, stream);
         MHD_destroy_response(stream);
+        return rc;
+    }
+    if (r->page) { /* a dashboard file: built in, never freed */
+        const dashboard_file *f = r->page;
+        struct MHD_Response *resp =
+            MHD_create_response_from_buffer(f->len, (void *)f->data, MHD_RESPMEM_PERSISTENT);
+        if (!resp)
+            return MHD_NO;
+        MHD_add_response_header(resp, "Content-Type", f->type);
+        MHD_add_response_header(resp, "Content-Security-Policy", DASHBOARD_CSP);
+        MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+        MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+        MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+        MHD_add_response_header(resp, "Cache-Control", "no-cache");
+        enum MHD_Result rc = MHD_queue_response(conn, r->status, resp);
+        MHD_destroy_response(resp);
         return rc;
     }
     char *body = r->body;
