@@ -130,6 +130,82 @@ START_TEST(the_poller_finds_a_push_without_any_webhook)
 }
 END_TEST
 
+/*
+ * The background look (ukiyo_options.look_interval_ms): one HEAD per image
+ * for every watched container, polled or not, and what a cached check says
+ * from it, without a request and without pulling anything.
+ */
+START_TEST(a_background_look_shows_an_update_without_pulling)
+{
+    char *repo = repo_name();
+    char *ref = test_push("ukiyo-test/http:v1", repo, "latest");
+    char *a = run_on(ref, "looked-a", "");
+    char *b = run_on(ref, "looked-b", "--label ukiyo.monitor-only=true");
+    ukiyo_options opts = UKIYO_OPTIONS_INIT;
+    ukiyo *looker = NULL;
+    ukiyo_check_result *r = NULL;
+
+    opts.db_path = db_path;
+    opts.clock_ms = fake_clock;
+    opts.look_interval_ms = 3600000;
+    ck_assert_msg(ukiyo_open(&looker, &opts) == 0, "%s", ukiyo_error_last());
+    ukiyo_registry *registry = ukiyo_get_registry(looker);
+
+    /* Never looked at: a cached check cannot tell, and asks nobody. */
+    ck_assert_int_eq(ukiyo_check_cached(&r, looker, a), 0);
+    ck_assert_int_eq(ukiyo_check_result_status(r), UKIYO_CHECK_UNKNOWN);
+    ck_assert_str_eq(ukiyo_check_result_reason(r), "not looked at in its registry yet");
+    ck_assert_uint_eq(ukiyo_registry_request_count(registry), 0);
+    ukiyo_check_result_free(r);
+
+    unsigned jobs = 9;
+    ck_assert_int_eq(ukiyo_scheduler_dispatch(looker, fake_now, &jobs), 0);
+    ck_assert_uint_eq(jobs, 0);
+    /* One HEAD for both (a first contact with a loopback registry tries TLS first). */
+    uint64_t first = ukiyo_registry_request_count(registry);
+    ck_assert_uint_ge(first, 1);
+    ck_assert_uint_le(first, 2);
+    ck_assert_int_eq(ukiyo_check_cached(&r, looker, a), 0);
+    ck_assert_int_eq(ukiyo_check_result_status(r), UKIYO_CHECK_UP_TO_DATE);
+    ck_assert_int_eq(ukiyo_check_result_answered_ms(r), fake_now);
+    ck_assert_ptr_null(ukiyo_check_result_left_alone(r));
+    ukiyo_check_result_free(r);
+    int64_t due = 0;
+    ck_assert_int_eq(ukiyo_scheduler_next_due(looker, &due), 0);
+    /* With nothing polled, the scan for new labels in 10 minutes comes before the look. */
+    ck_assert_int_eq(due, fake_now + 600000);
+
+    /* A release nobody told ukiyo of: found by the next look, not before. */
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    fake_now += 1800000;
+    ck_assert_int_eq(ukiyo_scheduler_dispatch(looker, fake_now, &jobs), 0);
+    ck_assert_uint_eq(ukiyo_registry_request_count(registry), first);
+    ck_assert_int_eq(ukiyo_check_cached(&r, looker, a), 0);
+    ck_assert_int_eq(ukiyo_check_result_status(r), UKIYO_CHECK_UP_TO_DATE);
+    ukiyo_check_result_free(r);
+    fake_now += 1800000;
+    ck_assert_int_eq(ukiyo_scheduler_dispatch(looker, fake_now, &jobs), 0);
+    ck_assert_uint_eq(jobs, 0); /* a look queues nothing */
+    ck_assert_uint_eq(ukiyo_registry_request_count(registry), first + 1);
+    ck_assert_int_eq(ukiyo_check_cached(&r, looker, a), 0);
+    ck_assert_int_eq(ukiyo_check_result_status(r), UKIYO_CHECK_UPDATE_AVAILABLE);
+    ck_assert_int_eq(ukiyo_check_result_answered_ms(r), fake_now);
+    ck_assert_str_ne(ukiyo_check_result_remote_digest(r), ukiyo_check_result_local_digest(r));
+    ukiyo_check_result_free(r);
+    /* The monitor-only one: available too, and said to be left alone. */
+    ck_assert_int_eq(ukiyo_check_cached(&r, looker, b), 0);
+    ck_assert_int_eq(ukiyo_check_result_status(r), UKIYO_CHECK_UPDATE_AVAILABLE);
+    ck_assert_ptr_nonnull(ukiyo_check_result_left_alone(r));
+    ck_assert_str_eq(ukiyo_check_result_left_alone(r), "monitor-only: looked at, never updated");
+    ukiyo_check_result_free(r);
+    ck_assert_uint_eq(ukiyo_registry_request_count(registry), first + 1);
+    char *va = served_version(a);
+    ck_assert_str_eq(va, "v1\n"); /* nothing was updated */
+    ukiyo_close(looker);
+    free(va), free(a), free(b), free(ref), free(repo);
+}
+END_TEST
+
 /* A release rolled back for a container is not queued again by the next polls; a newer one is. */
 START_TEST(a_poll_leaves_a_rejected_release_alone)
 {
@@ -388,6 +464,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, the_poller_finds_a_push_without_any_webhook);
+    tcase_add_test(tc, a_background_look_shows_an_update_without_pulling);
     tcase_add_test(tc, tag_policies_move_to_their_tags);
     tcase_add_test(tc, a_poll_leaves_a_rejected_release_alone);
     tcase_add_test(tc, a_push_outside_the_window_waits_for_it);

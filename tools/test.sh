@@ -17,6 +17,7 @@ quick=false
 
 # shellcheck disable=SC2086
 ensure_packages $BUILD_PACKAGES valgrind clang clang-format libclang-rt-14-dev man-db prometheus ca-certificates python3
+ensure_browser
 tests/env/setup.sh
 
 run_suite() { # run_suite BUILDDIR [meson setup options] -- [meson test options]

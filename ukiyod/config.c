@@ -19,6 +19,7 @@
 #define DEFAULT_MAX_CONNECTIONS 1000
 #define DEFAULT_MAX_PER_ADDRESS 64
 #define DEFAULT_REQUEST_DEADLINE_S 30
+#define DEFAULT_CHECK_INTERVAL_MS (60 * 60 * 1000)
 /* Descriptors kept for everything but client connections: the database, the engine, ... */
 #define RESERVED_FDS 128
 
@@ -69,6 +70,11 @@ static void usage(FILE *to)
             "  --min-age DURATION     apply a release only once its digest was first seen\n"
             "                         this long ago (UKIYO_MIN_AGE; default 0; label\n"
             "                         ukiyo.min-age)\n"
+            "  --check-interval DURATION  look at every watched container's tag in its\n"
+            "                         registry this often, for \"update available\" in\n"
+            "                         check and the dashboard (one HEAD per image, nothing\n"
+            "                         pulled; UKIYO_CHECK_INTERVAL; default 1h; 0: only\n"
+            "                         images never looked at)\n"
             "  --public-url URL       where people reach ukiyod, for the links in\n"
             "                         notifications (UKIYO_PUBLIC_URL; default\n"
             "                         http://ADDR:PORT of --listen)\n"
@@ -236,6 +242,12 @@ static int apply(daemon_config *cfg, int opt, const char *value)
     case 'P': cfg->approve = true; return 0;
     case 'X': return ukiyo_duration_parse(value, &cfg->approve_timeout_ms);
     case 'M': return ukiyo_duration_parse(value, &cfg->min_age_ms);
+    case 'K':
+        if (strcmp(value, "0") == 0) {
+            cfg->check_interval_ms = 0;
+            return 0;
+        }
+        return ukiyo_duration_parse(value, &cfg->check_interval_ms);
     case 'U':
         cfg->public_url = value;
         return strncmp(value, "http://", 7) == 0 || strncmp(value, "https://", 8) == 0 ? 0 : -1;
@@ -277,6 +289,7 @@ static int apply_environment(daemon_config *cfg)
                 {"UKIYO_KEEP_LOGS", 'k'},
                 {"UKIYO_APPROVE_TIMEOUT", 'X'},
                 {"UKIYO_MIN_AGE", 'M'},
+                {"UKIYO_CHECK_INTERVAL", 'K'},
                 {"UKIYO_PUBLIC_URL", 'U'}};
 
     cfg->listen = env_or("UKIYO_LISTEN", DEFAULT_LISTEN);
@@ -373,6 +386,7 @@ int config_parse(daemon_config *cfg, int argc, char **argv)
                                              {"approve", no_argument, NULL, 'P'},
                                              {"approve-timeout", required_argument, NULL, 'X'},
                                              {"min-age", required_argument, NULL, 'M'},
+                                             {"check-interval", required_argument, NULL, 'K'},
                                              {"public-url", required_argument, NULL, 'U'},
                                              {"buffer-limit", required_argument, NULL, 'B'},
                                              {"http-workers", required_argument, NULL, 'W'},
@@ -395,6 +409,7 @@ int config_parse(daemon_config *cfg, int argc, char **argv)
     cfg->max_per_address = DEFAULT_MAX_PER_ADDRESS;
     cfg->request_deadline_s = DEFAULT_REQUEST_DEADLINE_S;
     cfg->poll_jitter = 10;
+    cfg->check_interval_ms = DEFAULT_CHECK_INTERVAL_MS;
     if (apply_environment(cfg) < 0)
         return 2 + 1;
     while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
@@ -442,6 +457,7 @@ void config_library_options(const daemon_config *cfg, ukiyo_options *opts)
     opts->approve = cfg->approve;
     opts->approve_timeout_ms = cfg->approve_timeout_ms;
     opts->min_age_ms = cfg->min_age_ms;
+    opts->look_interval_ms = cfg->check_interval_ms;
 }
 
 void config_public_url(const daemon_config *cfg, char *buf, size_t size)

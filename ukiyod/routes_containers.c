@@ -45,9 +45,72 @@ static json_t *rejected_json(ukiyo *u, const char *name)
     return doc ? doc : json_array();
 }
 
+/* The jobs that say what is happening to a container now: those running or waiting. */
+static ukiyo_job_list *current_jobs(ukiyo *u)
+{
+    ukiyo_job_list *jobs = NULL;
+
+    if (!ukiyo_get_store(u) || ukiyo_jobs_list(&jobs, u, 0, 200) < 0)
+        ukiyo_error_clear();
+    return jobs;
+}
+
+/* Does @job act on @name now: its own job, or a tag job running for the image it runs? */
+static bool job_is_for(const ukiyo_job *job, const char *name, const char *image)
+{
+    const char *container = ukiyo_job_container(job);
+    const char *results_name = NULL;
+
+    if (container)
+        return strcmp(container, name) == 0;
+    for (size_t i = 0; i < ukiyo_job_result_count(job); i++)
+        if ((results_name = ukiyo_job_result_name(job, i)) && strcmp(results_name, name) == 0)
+            return true;
+    return image && ukiyo_job_image(job) && strcmp(ukiyo_job_image(job), image) == 0;
+}
+
+/*
+ * What the page shows of @name: "updating" (a job runs for it),
+ * "awaiting-approval" (a job waits: "job" says which), else what a check
+ * says from the registry's last answer (no request here): "up-to-date",
+ * "update-available", "rejected", "skipped", "unknown". With "check", the
+ * whole cached check (policy, window, answered_ms, ...).
+ */
+static void add_status(ukiyo *u, json_t *row, const char *name, const ukiyo_job_list *jobs)
+{
+    ukiyo_check_result *r = NULL;
+    const char *status = "unknown", *reason = NULL;
+    char *text = NULL;
+
+    if (ukiyo_check_cached(&r, u, name) == 0 && ukiyo_check_result_json(&text, r) == 0) {
+        json_object_set_new(row, "check", json_loads(text, 0, NULL));
+        status = ukiyo_check_status_name(ukiyo_check_result_status(r));
+        reason = ukiyo_check_result_reason(r);
+    }
+    ukiyo_error_clear();
+    const char *image = r ? ukiyo_check_result_image(r) : NULL;
+    for (size_t i = 0; i < ukiyo_job_list_count(jobs); i++) {
+        const ukiyo_job *job = ukiyo_job_list_get(jobs, i);
+        const char *state = ukiyo_job_state(job);
+        bool running = strcmp(state, "running") == 0,
+             waiting = strcmp(state, "awaiting-approval") == 0;
+        if ((running || waiting) && job_is_for(job, name, image)) {
+            status = running ? "updating" : "awaiting-approval";
+            reason = running ? "job is running" : "waits for a person's approval";
+            json_object_set_new(row, "job", json_integer(ukiyo_job_id(job)));
+            break;
+        }
+    }
+    json_object_set_new(row, "status", json_string(status));
+    json_object_set_new(row, "status_reason", reason ? json_string(reason) : json_null());
+    ukiyo_string_free(text);
+    ukiyo_check_result_free(r);
+}
+
 int handle_containers(route_context *ctx, const route_request *req)
 {
     ukiyo_container_list *list = NULL;
+    ukiyo_job_list *jobs = current_jobs(ctx->u);
     json_t *out = json_array();
 
     int err = ukiyo_docker_container_list(&list, ukiyo_get_docker(ctx->u), 1, NULL);
@@ -59,11 +122,13 @@ int handle_containers(route_context *ctx, const route_request *req)
             0) {
             json_t *row = container_json(c);
             json_object_set_new(row, "rejected", rejected_json(ctx->u, ukiyo_container_name(c)));
+            add_status(ctx->u, row, ukiyo_container_name(c), jobs);
             json_array_append_new(out, row);
         }
         ukiyo_container_free(c);
     }
     ukiyo_container_list_free(list);
+    ukiyo_job_list_free(jobs);
     if (err < 0) {
         json_decref(out);
         return server_answer_error(req, MHD_HTTP_BAD_GATEWAY, "engine", ukiyo_error_last());
@@ -164,7 +229,7 @@ int handle_service_action(route_context *ctx, const route_request *req)
     return watched_action(ctx, req, UKIYO_SERVICE_PREFIX);
 }
 
-static json_t *service_json(ukiyo *u, const ukiyo_service *s)
+static json_t *service_json(ukiyo *u, const ukiyo_service *s, const ukiyo_job_list *jobs)
 {
     ukiyo_container *seen = NULL;
     json_t *labels = json_object();
@@ -186,6 +251,7 @@ static json_t *service_json(ukiyo *u, const ukiyo_service *s)
                   ukiyo_service_mode(s), "update_state", ukiyo_service_update_state(s),
                   "update_message", ukiyo_service_update_message(s), "labels", labels);
     json_object_set_new(row, "rejected", rejected_json(u, ukiyo_container_name(seen)));
+    add_status(u, row, ukiyo_container_name(seen), jobs);
     ukiyo_container_free(seen);
     return row;
 }
@@ -194,17 +260,19 @@ static json_t *service_json(ukiyo *u, const ukiyo_service *s)
 int handle_services(route_context *ctx, const route_request *req)
 {
     ukiyo_service_list *list = NULL;
+    ukiyo_job_list *jobs = current_jobs(ctx->u);
     json_t *out = json_array();
     int err = ukiyo_docker_service_list(&list, ukiyo_get_docker(ctx->u), NULL);
 
     if (err == UKIYO_EUNSUPPORTED)
         err = 0; /* in no swarm, or a worker: no services, no error */
     for (size_t i = 0; err == 0 && i < ukiyo_service_list_count(list); i++) {
-        json_t *row = service_json(ctx->u, ukiyo_service_list_get(list, i));
+        json_t *row = service_json(ctx->u, ukiyo_service_list_get(list, i), jobs);
         if (row)
             json_array_append_new(out, row);
     }
     ukiyo_service_list_free(list);
+    ukiyo_job_list_free(jobs);
     if (err < 0) {
         json_decref(out);
         return server_answer_error(req, MHD_HTTP_BAD_GATEWAY, "engine", ukiyo_error_last());

@@ -28,13 +28,14 @@ typedef struct {
     log_format log_format;
     ukiyo_log_level log_level;
     size_t body_limit;
-    int64_t poll_interval_ms;                  /* 0: poll only containers labelled ukiyo.poll */
-    unsigned int poll_jitter;                  /* percent */
-    const char *schedule;                      /* default update window (cron), or NULL */
-    bool approve;                              /* every container waits for approval */
-    int64_t approve_timeout_ms;                /* a waiting job's expiry; 0: never */
-    int64_t min_age_ms;                        /* a release's minimum age; 0: none */
-    const char *public_url;                    /* for links; NULL: http://<listen> */
+    int64_t poll_interval_ms;   /* 0: poll only containers labelled ukiyo.poll */
+    unsigned int poll_jitter;   /* percent */
+    const char *schedule;       /* default update window (cron), or NULL */
+    bool approve;               /* every container waits for approval */
+    int64_t approve_timeout_ms; /* a waiting job's expiry; 0: never */
+    int64_t min_age_ms;         /* a release's minimum age; 0: none */
+    int64_t check_interval_ms;  /* background looks at the registries; 0: only new images */
+    const char *public_url;     /* for links; NULL: http://<listen> */
     const char *notify[DAEMON_NOTIFY_MAX + 1]; /* NULL-terminated notification targets */
     /* The front door (server.c, door.c). */
     unsigned http_workers;       /* request workers, each with a library handle */

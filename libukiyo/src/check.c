@@ -10,6 +10,7 @@
 #include "container_labels.h"
 #include "docker_private.h"
 #include "plan.h"
+#include "registry_look.h"
 #include "store_internal.h"
 
 struct ukiyo_check_result {
@@ -25,10 +26,15 @@ struct ukiyo_check_result {
     char *recreate_reason; /* why that way */
     ukiyo_check_status status;
     bool newer_pulled;
-    bool service;        /* a swarm service ("service/NAME"), not a container */
-    bool needs_approval; /* ukiyo.approve: a push's update waits for a person */
-    int64_t min_age_ms;  /* ukiyo.min-age; 0: none */
-    int64_t ages_at_ms;  /* when the registry's digest is old enough; 0: not known */
+    bool service;           /* a swarm service ("service/NAME"), not a container */
+    bool needs_approval;    /* ukiyo.approve: a push's update waits for a person */
+    int64_t min_age_ms;     /* ukiyo.min-age; 0: none */
+    int64_t ages_at_ms;     /* when the registry's digest is old enough; 0: not known */
+    int64_t answered_ms;    /* when the registry gave remote_digest (or its error); 0: never */
+    char *window;           /* its update window (cron text), or NULL: any time */
+    int64_t window_next_ms; /* a closed window: when it next opens; 0: open or none */
+    int64_t poll_ms;        /* how often it is polled; 0: only pushes */
+    char *left_alone;       /* what pushes and polls would not do, and why ("monitor-only") */
 };
 
 /* Everything a check learns, with the objects it borrows from. */
@@ -38,6 +44,7 @@ typedef struct {
     ukiyo_image_ref *ref;
     ukiyo_image_info *image;
     ukiyo_check_result *result;
+    bool cached; /* the registry's last answer from the store, not a request */
 } check_run;
 
 static int set_unknown(ukiyo_check_result *res, const char *reason)
@@ -140,20 +147,53 @@ static void note_newer_pull(check_run *run)
     ukiyo_image_info_free(tagged);
 }
 
+/*
+ * The registry's digest for the tag into res->remote_digest: asked now, or
+ * (a cached check) what it last answered. Without one the status is
+ * unknown, with the reason.
+ */
+static int registry_digest(check_run *run)
+{
+    ukiyo_check_result *res = run->result;
+    ukiyo_store *s = ukiyo_get_store(run->u);
+
+    if (!run->cached) {
+        if (ukiyo__registry_look(run->u, run->ref, &res->remote_digest) < 0)
+            return set_unknown(res, ukiyo_error_last());
+        res->answered_ms = ukiyo_now_ms(run->u);
+        return 0;
+    }
+    store_answer a;
+    bool found = false;
+    if (!s || ukiyo__store_answer_get(s, ukiyo_image_ref_registry(run->ref),
+                                      ukiyo_image_ref_repository(run->ref),
+                                      ukiyo_image_ref_tag(run->ref), &a, &found) < 0) {
+        ukiyo_error_clear();
+        return set_unknown(res, "no store to remember the registry's answers in");
+    }
+    if (!found)
+        return set_unknown(res, "not looked at in its registry yet");
+    res->answered_ms = a.answered_ms;
+    res->remote_digest = a.digest;
+    a.digest = NULL;
+    int err = res->remote_digest ? 0 : set_unknown(res, a.error ? a.error : "no answer");
+    ukiyo__store_answer_clear(&a);
+    return err;
+}
+
 static int compare_with_registry(check_run *run)
 {
     ukiyo_check_result *res = run->result;
-    char *remote = NULL;
     int err;
 
     /* Without a digest to compare, asking the registry would only cost a request. */
     if (!local_digest_of(run->image, run->ref, NULL))
         return set_unknown(res, "the image has no digest from its registry "
                                 "(built or loaded locally)");
-    err = ukiyo_registry_manifest_digest(&remote, ukiyo_get_registry(run->u), run->ref);
-    if (err < 0)
-        return set_unknown(res, ukiyo_error_last());
-    res->remote_digest = remote;
+    err = registry_digest(run);
+    if (err < 0 || !res->remote_digest)
+        return err;
+    const char *remote = res->remote_digest;
     err = find_local_digest(run, remote);
     if (err < 0)
         return err;
@@ -193,16 +233,15 @@ static int check_service(check_run *run)
 {
     ukiyo_check_result *res = run->result;
     const char *at = strchr(res->image_id, '@');
-    char *remote = NULL;
 
     if (!at)
         return set_unknown(res, "the service's image names no digest (created with "
                                 "--no-resolve-image): an update pins the registry's");
     res->local_digest = ukiyo__str_dup(at + 1);
-    if (ukiyo_registry_manifest_digest(&remote, ukiyo_get_registry(run->u), run->ref) < 0)
-        return set_unknown(res, ukiyo_error_last());
-    res->remote_digest = remote;
-    res->status = res->local_digest && strcmp(res->local_digest, remote) == 0
+    int err = registry_digest(run);
+    if (err < 0 || !res->remote_digest)
+        return err;
+    res->status = res->local_digest && strcmp(res->local_digest, res->remote_digest) == 0
                       ? UKIYO_CHECK_UP_TO_DATE
                       : UKIYO_CHECK_UPDATE_AVAILABLE;
     return res->local_digest ? 0 : UKIYO_ENOMEM;
@@ -248,6 +287,9 @@ static int apply_plan(check_run *run)
     if (err < 0)
         return err;
     res->policy = strdup(ukiyo_plan_policy(&d.plan));
+    res->window = ukiyo__str_dup(d.plan.window_text);
+    res->window_next_ms = d.plan.window && !d.plan.window_open ? d.plan.window_next_ms : 0;
+    res->poll_ms = d.plan.poll_ms;
     res->needs_approval = d.needs_approval;
     res->min_age_ms = d.min_age_ms;
     res->ages_at_ms = d.ages_at_ms;
@@ -301,9 +343,27 @@ static int note_recreator(check_run *run)
     return err;
 }
 
-UKIYO_EXTERN int ukiyo_check(ukiyo_check_result **out, ukiyo *u, const char *container)
+/* What pushes, polls and windows would not do to it, and why; NULL: they update it. */
+static char *left_alone_reason(ukiyo *u, const ukiyo_container *c)
 {
-    check_run run = {.u = u};
+    container_labels l = {0};
+    char *why = NULL;
+
+    if (ukiyo__container_labels_read(&l, c) < 0)
+        return NULL;
+    if (l.self)
+        why = ukiyo__str_dup("ukiyod's own container: update it from outside");
+    else if (l.monitor_only)
+        why = ukiyo__str_dup("monitor-only: looked at, never updated");
+    else if (ukiyo_label_enable(u) && !ukiyo_container_enabled_by_label(c))
+        why = ukiyo__str_dup("not labelled ukiyo.enable=true");
+    ukiyo__container_labels_clear(&l);
+    return why;
+}
+
+static int check_container(ukiyo_check_result **out, ukiyo *u, const char *container, bool cached)
+{
+    check_run run = {.u = u, .cached = cached};
     int err;
 
     if (!u || !container || !out)
@@ -332,6 +392,10 @@ UKIYO_EXTERN int ukiyo_check(ukiyo_check_result **out, ukiyo *u, const char *con
             err = apply_plan(&run);
         if (err == 0 && !run.result->service)
             err = note_recreator(&run);
+        if (err == 0 && run.result->policy && strcmp(run.result->policy, "never") == 0)
+            run.result->left_alone = ukiyo__str_dup("policy never");
+        else if (err == 0)
+            run.result->left_alone = left_alone_reason(u, run.container);
     }
     ukiyo__plan_decision_clear(&first);
     if (err == 0) {
@@ -344,6 +408,16 @@ UKIYO_EXTERN int ukiyo_check(ukiyo_check_result **out, ukiyo *u, const char *con
     ukiyo_image_ref_free(run.ref);
     ukiyo_container_free(run.container);
     return err;
+}
+
+UKIYO_EXTERN int ukiyo_check(ukiyo_check_result **out, ukiyo *u, const char *container)
+{
+    return check_container(out, u, container, false);
+}
+
+UKIYO_EXTERN int ukiyo_check_cached(ukiyo_check_result **out, ukiyo *u, const char *container)
+{
+    return check_container(out, u, container, true);
 }
 
 UKIYO_EXTERN void ukiyo_check_result_free(ukiyo_check_result *r)
@@ -360,6 +434,8 @@ UKIYO_EXTERN void ukiyo_check_result_free(ukiyo_check_result *r)
     free(r->new_tag);
     free(r->recreate);
     free(r->recreate_reason);
+    free(r->window);
+    free(r->left_alone);
     free(r);
 }
 
@@ -445,6 +521,14 @@ UKIYO_EXTERN int ukiyo_check_result_json(char **json_out, const ukiyo_check_resu
         json_object_set_new(doc, "min_age_ms", json_integer(r->min_age_ms));
         json_object_set_new(doc, "ages_at_ms",
                             r->ages_at_ms ? json_integer(r->ages_at_ms) : json_null());
+        json_object_set_new(doc, "answered_ms",
+                            r->answered_ms ? json_integer(r->answered_ms) : json_null());
+        json_object_set_new(doc, "window", r->window ? json_string(r->window) : json_null());
+        json_object_set_new(doc, "window_next_ms",
+                            r->window_next_ms ? json_integer(r->window_next_ms) : json_null());
+        json_object_set_new(doc, "poll_ms", json_integer(r->poll_ms));
+        json_object_set_new(doc, "left_alone",
+                            r->left_alone ? json_string(r->left_alone) : json_null());
     }
     char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(doc);
@@ -482,4 +566,29 @@ UKIYO_EXTERN const char *ukiyo_check_result_recreate_reason(const ukiyo_check_re
 UKIYO_EXTERN const char *ukiyo_check_result_kind(const ukiyo_check_result *r)
 {
     return r->service ? "service" : "container";
+}
+
+UKIYO_EXTERN int64_t ukiyo_check_result_answered_ms(const ukiyo_check_result *r)
+{
+    return r->answered_ms;
+}
+
+UKIYO_EXTERN const char *ukiyo_check_result_window(const ukiyo_check_result *r)
+{
+    return r->window;
+}
+
+UKIYO_EXTERN int64_t ukiyo_check_result_window_next_ms(const ukiyo_check_result *r)
+{
+    return r->window_next_ms;
+}
+
+UKIYO_EXTERN int64_t ukiyo_check_result_poll_ms(const ukiyo_check_result *r)
+{
+    return r->poll_ms;
+}
+
+UKIYO_EXTERN const char *ukiyo_check_result_left_alone(const ukiyo_check_result *r)
+{
+    return r->left_alone;
 }

@@ -464,6 +464,11 @@ static int run_tag_job(ukiyo *u, ukiyo_store *s, const job_row *j, const ukiyo_u
     ukiyo_string_list *order = NULL;
     ukiyo_string_list followers = {0};
 
+    /* What the push (or poll) said the tag is now: what the dashboard compares with. */
+    if (j->digest && j->tag &&
+        ukiyo__store_answer_note(s, j->registry, j->repository, j->tag, j->digest, NULL,
+                                 ukiyo_now_ms(u)) < 0)
+        ukiyo_error_clear();
     if (j->deployment)
         run_deployment(u, s, j, opts, results);
     int err = matching_containers(u, j, &order, &followers);

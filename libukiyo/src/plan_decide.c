@@ -12,6 +12,7 @@
 
 #include "container_labels.h"
 #include "plan.h"
+#include "registry_look.h"
 #include "scheduler_state.h"
 #include "store_internal.h"
 
@@ -93,7 +94,7 @@ static char *digest_for_gate(ukiyo *u, const char *name, const ukiyo_image_ref *
 
     if (req->digest)
         return ukiyo__str_dup(req->digest);
-    if (ukiyo_registry_manifest_digest(&digest, ukiyo_get_registry(u), ref) < 0) {
+    if (ukiyo__registry_look(u, ref, &digest) < 0) {
         log_warning("%s: cannot ask the registry for %s's digest: %s", name,
                     ukiyo_image_ref_string(ref), ukiyo_error_last());
         ukiyo_error_clear();

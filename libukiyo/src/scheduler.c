@@ -36,6 +36,8 @@ UKIYO_EXTERN int ukiyo_scheduler_next_due(ukiyo *u, int64_t *unix_ms_out)
             due = s->groups[i].next_ms;
     if (s->rescan_ms && s->rescan_ms < due)
         due = s->rescan_ms;
+    if (s->look_next_ms && s->look_next_ms < due)
+        due = s->look_next_ms;
     *unix_ms_out = due;
     return 0;
 }

@@ -13,6 +13,7 @@
 #include "docker_private.h"
 #include "jobs_private.h"
 #include "plan.h"
+#include "registry_look.h"
 #include "scheduler_private.h"
 #include "store_internal.h"
 
@@ -72,8 +73,8 @@ static int64_t next_poll(scheduler *s, int64_t interval_ms, int64_t now)
     return now + interval_ms + (jitter > 0 ? (int64_t)(rand_r(&s->seed) % (jitter + 1)) : 0);
 }
 
-/* Add @c (taken) to the containers due. */
-static int add_due(ukiyo *u, due_list *l, ukiyo_container *c, const ukiyo_plan *p)
+/* Add @c (taken) to the containers due; with its local digest when @polled. */
+static int add_due(ukiyo *u, due_list *l, ukiyo_container *c, const ukiyo_plan *p, bool polled)
 {
     const char *image = ukiyo_container_image(c);
     ukiyo_image_ref *ref = NULL;
@@ -102,15 +103,19 @@ static int add_due(ukiyo *u, due_list *l, ukiyo_container *c, const ukiyo_plan *
         /* A service's spec names the digest it runs ("repo:tag@sha256:..."). */
         const char *at = strchr(ukiyo_container_image_id(c), '@');
         d->local_digest = at ? ukiyo__str_dup(at + 1) : NULL;
-    } else if (ukiyo_container_local_digest(&d->local_digest, u, c) < 0) {
+    } else if (polled && ukiyo_container_local_digest(&d->local_digest, u, c) < 0) {
         ukiyo_error_clear();
     }
     return d->name && d->image && d->ref_key && d->policy_text ? 0 : UKIYO_ENOMEM;
 }
 
-/* Plan @c (taken): into its poll group, and among those due when its group is. */
+/*
+ * Plan @c (taken): into its poll group, and among those due when its group
+ * is; else, when @look is not NULL (a background look is due), among those
+ * only looked at.
+ */
 static int consider(ukiyo *u, scheduler *s, int64_t now, ukiyo_container *c, bool *seen,
-                    due_list *due)
+                    due_list *due, due_list *look)
 {
     ukiyo_plan p;
     int err = 0;
@@ -126,10 +131,14 @@ static int consider(ukiyo *u, scheduler *s, int64_t now, ukiyo_container *c, boo
         else {
             seen[g - s->groups] = true;
             if (g->next_ms <= now) {
-                err = add_due(u, due, c, &p);
+                err = add_due(u, due, c, &p, true);
                 c = NULL; /* taken */
             }
         }
+    }
+    if (err == 0 && c && look && !p.error && !ukiyo_container_label(c, UKIYO_LABEL_SWARM_TASK)) {
+        err = add_due(u, look, c, &p, false);
+        c = NULL; /* taken */
     }
     ukiyo__plan_clear(&p);
     ukiyo_container_free(c);
@@ -141,7 +150,7 @@ static int consider(ukiyo *u, scheduler *s, int64_t now, ukiyo_container *c, boo
  * them, collect those due at @now (so one HEAD serves a reference that
  * containers and services share).
  */
-static int collect_due(ukiyo *u, scheduler *s, int64_t now, due_list *due)
+static int collect_due(ukiyo *u, scheduler *s, int64_t now, due_list *due, due_list *look)
 {
     ukiyo_container_list *list = NULL;
     ukiyo_service_list *services = NULL;
@@ -164,13 +173,13 @@ static int collect_due(ukiyo *u, scheduler *s, int64_t now, due_list *due)
             ukiyo_error_clear();
             continue;
         }
-        err = consider(u, s, now, c, seen, due);
+        err = consider(u, s, now, c, seen, due, look);
     }
     for (size_t i = 0; seen && err == 0 && i < ukiyo_service_list_count(services); i++) {
         ukiyo_container *c = NULL;
         err = ukiyo_service_as_container(&c, ukiyo_service_list_get(services, i));
         if (err == 0)
-            err = consider(u, s, now, c, seen, due);
+            err = consider(u, s, now, c, seen, due, look);
     }
     ukiyo_service_list_free(services);
     ukiyo_container_list_free(list);
@@ -283,7 +292,7 @@ static int poll_digest(ukiyo *u, scheduler *s, due_list *l, size_t first, int64_
     const char *registry = ukiyo_image_ref_registry(d->ref);
     char *digest = NULL;
     uint64_t before = ukiyo_registry_request_count(ukiyo_get_registry(u));
-    int err = ukiyo_registry_manifest_digest(&digest, ukiyo_get_registry(u), d->ref);
+    int err = ukiyo__registry_look(u, d->ref, &digest);
 
     s->requests += ukiyo_registry_request_count(ukiyo_get_registry(u)) - before;
     note_rate_limit(u, s, registry, err, now);
@@ -350,14 +359,61 @@ static int poll_tags(ukiyo *u, scheduler *s, due_list *l, size_t first, int64_t 
     return err;
 }
 
+static bool in_list(const due_list *l, size_t before, const char *ref_key)
+{
+    for (size_t k = 0; k < before; k++)
+        if (strcmp(l->items[k].ref_key, ref_key) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * The background look: one HEAD per distinct reference among @look that no
+ * poll asked for just now, its answer remembered (ukiyo__registry_look) for
+ * what check and the dashboard show; no job. When no look is due
+ * (@all false), only references never looked at are.
+ */
+static void look_at(ukiyo *u, scheduler *s, const due_list *look, const due_list *polled, bool all,
+                    int64_t now)
+{
+    ukiyo_store *store = ukiyo_get_store(u);
+
+    for (size_t i = 0; store && i < look->count; i++) {
+        const due_container *d = &look->items[i];
+        const char *registry = ukiyo_image_ref_registry(d->ref);
+        store_answer a;
+        bool known = false;
+
+        if (in_list(look, i, d->ref_key) || in_list(polled, polled->count, d->ref_key) ||
+            backing_off(s, registry, now))
+            continue;
+        if (!all && ukiyo__store_answer_get(store, registry, ukiyo_image_ref_repository(d->ref),
+                                            ukiyo_image_ref_tag(d->ref), &a, &known) == 0) {
+            ukiyo__store_answer_clear(&a);
+            if (known)
+                continue;
+        }
+        char *digest = NULL;
+        uint64_t before = ukiyo_registry_request_count(ukiyo_get_registry(u));
+        int err = ukiyo__registry_look(u, d->ref, &digest);
+        s->requests += ukiyo_registry_request_count(ukiyo_get_registry(u)) - before;
+        note_rate_limit(u, s, registry, err, now);
+        if (err < 0)
+            log_info("look %s: %s", d->ref_key, ukiyo_error_last());
+        ukiyo_error_clear();
+        free(digest);
+    }
+}
+
 UKIYO_EXTERN int ukiyo_scheduler_dispatch(ukiyo *u, int64_t now_ms, unsigned int *jobs_out)
 {
     if (!u)
         return ukiyo__error_set(UKIYO_EINVAL, "scheduler: NULL argument");
     scheduler *s = ukiyo__context_scheduler(u);
-    due_list due = {0};
+    due_list due = {0}, look = {0};
     unsigned int jobs = 0;
-    bool any_due = !s->scanned || (s->rescan_ms && s->rescan_ms <= now_ms);
+    bool look_due = s->look_interval_ms && s->look_next_ms <= now_ms;
+    bool any_due = !s->scanned || (s->rescan_ms && s->rescan_ms <= now_ms) || look_due;
 
     for (size_t i = 0; i < s->group_count; i++)
         any_due = any_due || s->groups[i].next_ms <= now_ms;
@@ -365,7 +421,8 @@ UKIYO_EXTERN int ukiyo_scheduler_dispatch(ukiyo *u, int64_t now_ms, unsigned int
         *jobs_out = 0;
     if (!any_due)
         return 0;
-    int err = collect_due(u, s, now_ms, &due);
+    /* Every scan looks at what was never looked at; each interval, at everything. */
+    int err = collect_due(u, s, now_ms, &due, &look);
     for (size_t i = 0; err < 0 && i < s->group_count; i++) /* the engine failed: retry soon */
         if (s->groups[i].next_ms <= now_ms)
             s->groups[i].next_ms =
@@ -373,6 +430,8 @@ UKIYO_EXTERN int ukiyo_scheduler_dispatch(ukiyo *u, int64_t now_ms, unsigned int
                                                                     : BACKOFF_MIN_MS);
     s->scanned = true;
     s->rescan_ms = s->group_count == 0 ? now_ms + RESCAN_MS : 0;
+    if (look_due || !s->look_next_ms)
+        s->look_next_ms = s->look_interval_ms ? now_ms + s->look_interval_ms : 0;
     for (size_t i = 0; err == 0 && i < due.count; i++) {
         bool first_of_ref = true;
         for (size_t k = 0; k < i; k++)
@@ -385,7 +444,10 @@ UKIYO_EXTERN int ukiyo_scheduler_dispatch(ukiyo *u, int64_t now_ms, unsigned int
         if (err == 0 && due.items[i].policy != UKIYO_POLICY_DIGEST)
             err = poll_tags(u, s, &due, i, now_ms, &jobs);
     }
+    if (err == 0)
+        look_at(u, s, &look, &due, look_due, now_ms);
     due_list_clear(&due);
+    due_list_clear(&look);
     if (jobs_out)
         *jobs_out = jobs;
     return err;

@@ -36,6 +36,8 @@ int ukiyo__scheduler_new(scheduler **out, const ukiyo_options *opts)
         s->default_approve_timeout_ms = opts->approve_timeout_ms > 0 ? opts->approve_timeout_ms : 0;
         s->default_min_age_ms = opts->min_age_ms > 0 ? opts->min_age_ms : 0;
     }
+    if (opts && opts->version >= 4)
+        s->look_interval_ms = opts->look_interval_ms > 0 ? opts->look_interval_ms : 0;
     *out = s;
     return 0;
 }

@@ -26,8 +26,10 @@ typedef struct scheduler {
     int64_t default_approve_timeout_ms;
     int64_t default_min_age_ms;
     unsigned int seed;
-    bool scanned;      /* the containers were listed at least once */
-    int64_t rescan_ms; /* with nothing to poll: when to look for new labels */
+    bool scanned;             /* the containers were listed at least once */
+    int64_t rescan_ms;        /* with nothing to poll: when to look for new labels */
+    int64_t look_interval_ms; /* ukiyo_options.look_interval_ms; 0: only what was never looked at */
+    int64_t look_next_ms;     /* when every watched reference is next looked at */
     poll_group *groups;
     size_t group_count;
     registry_backoff *backoffs;

@@ -127,6 +127,15 @@ static const char *const migrations[] = {
     "  digest TEXT NOT NULL,"
     "  first_seen_ms INTEGER NOT NULL,"
     "  PRIMARY KEY (registry, repository, tag, digest));",
+    /* 13: what a registry last answered for a tag (checks, polls, pushes), for the dashboard */
+    "CREATE TABLE registry_answers ("
+    "  registry TEXT NOT NULL,"
+    "  repository TEXT NOT NULL,"
+    "  tag TEXT NOT NULL,"
+    "  digest TEXT,"
+    "  error TEXT,"
+    "  answered_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (registry, repository, tag));",
 };
 
 /*

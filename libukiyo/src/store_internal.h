@@ -239,6 +239,25 @@ int ukiyo__store_digest_seen(ukiyo_store *s, const char *registry, const char *r
                              const char *tag, const char *digest, int64_t now_ms, bool remember,
                              int64_t *first_seen_out);
 
+/* ---- what registries last answered (store_registry.c) -------------- */
+
+/* A registry's answer for one tag: its digest, or why there was none. Strings owned. */
+typedef struct {
+    char *digest; /* NULL when the registry could not be asked or refused */
+    char *error;  /* then why; NULL with a digest */
+    int64_t answered_ms;
+} store_answer;
+
+/* Remember what the registry said of registry/repository:tag at @now_ms (one of @digest, @error).
+ */
+int ukiyo__store_answer_note(ukiyo_store *s, const char *registry, const char *repository,
+                             const char *tag, const char *digest, const char *error,
+                             int64_t now_ms);
+/* The last answer for registry/repository:tag; *@found false when none. */
+int ukiyo__store_answer_get(ukiyo_store *s, const char *registry, const char *repository,
+                            const char *tag, store_answer *out, bool *found);
+void ukiyo__store_answer_clear(store_answer *a);
+
 /* ---- rejected releases (store_rejected.c) ---------------------------- */
 
 /* A release rolled back for a container. Strings owned (ukiyo__store_rejection_clear). */

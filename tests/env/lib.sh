@@ -35,6 +35,14 @@ ensure_packages() {
 BUILD_PACKAGES="build-essential meson ninja-build pkg-config libcurl4-openssl-dev libjansson-dev
     libsqlite3-dev libmicrohttpd-dev libssl-dev libyaml-dev check tzdata scdoc"
 
+# ensure_browser: Debian's chromium, and node with npm (Debian's packages
+# where the machine has none; a node that brings its own npm is kept).
+ensure_browser() {
+    ensure_packages chromium
+    command -v node >/dev/null 2>&1 || ensure_packages nodejs
+    command -v npm >/dev/null 2>&1 || ensure_packages npm
+}
+
 # free_port: a TCP port on loopback nobody listens on now.
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

@@ -55,13 +55,27 @@ function say(text) {
   $('result').textContent = text;
 }
 
-// Ask first, then act, then show what came of it.
+// Jobs an action queued here, by ID: what to say when the event stream tells of them.
+const followed = new Map();
+
+function outcomeText(job) {
+  const results = (job.results || []).map((r) => r.name + ': ' + r.outcome +
+    (r.reason ? ' (' + r.reason + ')' : '')).join(', ');
+  return job.state + (results ? ': ' + results : '') + (job.error ? ' (' + job.error + ')' : '');
+}
+
+// Ask first, then act, then show what came of it (a queued job: as it runs).
 function action(label, question, run) {
-  return el('button', { on: { click: async () => {
+  return el('button', { 'data-action': label, on: { click: async () => {
     if (!confirm(question)) return;
     say(label + ': ...');
     try {
-      say(label + ': ' + JSON.stringify(await run()));
+      const r = await run();
+      // 202 {"job": ID} (queued), or the job itself (an answer to an approval).
+      const id = r && (r.job || r.id);
+      if (id && (!r.state || r.state === 'queued' || r.state === 'running')) followed.set(id, label);
+      say(label + ': ' + (r && r.id ? 'job ' + r.id + ' ' + outcomeText(r)
+        : id ? 'job ' + id + ' queued' : JSON.stringify(r)));
     } catch (e) {
       if (e instanceof Unauthorized) return signOut(e.message);
       say(label + ': ' + e.message + (e.body && e.body.state ? ' (it is ' + e.body.state + ')' : ''));
@@ -72,26 +86,56 @@ function action(label, question, run) {
 
 // ---- what is shown ----------------------------------------------------------
 
+const STATUS_TEXT = {
+  'up-to-date': 'up to date', 'update-available': 'update available', 'updating': 'updating',
+  'awaiting-approval': 'awaiting approval', 'rejected': 'rejected', 'skipped': 'skipped',
+  'unknown': 'unknown',
+};
+
+function ago(ms) {
+  if (!ms) return 'never';
+  const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
+  return s < 90 ? s + ' s ago' : s < 5400 ? Math.round(s / 60) + ' min ago' : Math.round(s / 3600) + ' h ago';
+}
+
+// Why it is in that state, in words: the reason, what is left alone, the rejection.
+function statusNote(c) {
+  const k = c.check || {};
+  const notes = [];
+  if (c.status === 'awaiting-approval' && c.job) notes.push('job ' + c.job);
+  if (c.status_reason && c.status !== 'awaiting-approval') notes.push(c.status_reason);
+  if (k.left_alone) notes.push('skipped: ' + k.left_alone);
+  if (k.new_tag) notes.push('moves to ' + k.new_tag);
+  if (k.ages_at_ms && k.ages_at_ms > Date.now()) notes.push('min-age: from ' + when(k.ages_at_ms));
+  if (k.approve && c.status !== 'awaiting-approval') notes.push('updates once approved');
+  return notes.join('; ');
+}
+
 function watchedRow(c, kind, base) {
   const name = c.name;
-  const rejected = (c.rejected || [])[0];
-  const state = rejected ? 'rejected' : c.status || c.state || '-';
-  const cell = el('td', { class: 'state-' + state }, state);
-  if (rejected) cell.title = 'rejected ' + when(rejected.rejected_ms) + ': ' + rejected.reason;
+  const k = c.check || {};
+  const status = c.status || 'unknown';
+  const cell = el('td', { class: 'state state-' + status, 'data-status': status },
+    el('span', {}, STATUS_TEXT[status] || status), el('small', {}, statusNote(c)));
   const path = base + encodeURIComponent(name.replace(/^service\//, ''));
-  const check = el('button', { on: { click: async () => {
+  const check = el('button', { 'data-action': 'check', on: { click: async () => {
+    say('check ' + name + ': ...');
     try {
       const r = await api(path + '/check');
-      cell.textContent = r.status + (r.reason ? ' (' + r.reason + ')' : '');
-      cell.className = 'state-' + r.status;
+      say('check ' + name + ': ' + (STATUS_TEXT[r.status] || r.status) + (r.reason ? ' (' + r.reason + ')' : ''));
     } catch (e) {
       if (e instanceof Unauthorized) return signOut(e.message);
-      cell.textContent = e.message;
+      say('check ' + name + ': ' + e.message);
     }
+    refreshSoon();
   } } }, 'check');
+  const next = k.window_next_ms ? 'opens ' + when(k.window_next_ms) : k.window ? 'open now' : '';
   return el('tr', { 'data-name': name },
-    el('td', {}, name), el('td', {}, kind), el('td', {}, c.image || '-'), cell,
-    el('td', {}, check,
+    el('td', {}, name), el('td', {}, kind), el('td', { class: 'image' }, c.image || '-'), cell,
+    el('td', {}, k.policy || '-'),
+    el('td', {}, k.window ? k.window + (next ? ' (' + next + ')' : '') : 'any time'),
+    el('td', { title: k.answered_ms ? when(k.answered_ms) : '' }, ago(k.answered_ms)),
+    el('td', { class: 'actions' }, check,
       ['update', 'redeploy', 'rollback'].map((a) =>
         action(a, a + ' ' + name + '?', () => api(path + '/' + a, 'POST')))));
 }
@@ -103,7 +147,43 @@ async function showWatched() {
   ]);
   const rows = containers.map((c) => watchedRow(c, 'container', '/api/v1/containers/'))
     .concat(services.map((s) => watchedRow(s, 'service', '/api/v1/services/')));
-  $('watched').replaceChildren(table(['NAME', 'KIND', 'IMAGE', 'STATE', ''], rows));
+  $('watched').replaceChildren(table(['NAME', 'KIND', 'IMAGE', 'STATE', 'POLICY', 'WINDOW',
+    'LAST LOOKED', ''], rows));
+}
+
+function answerButtons(j) {
+  return [
+    action('approve', 'Approve job ' + j.id + ' (' + (j.container || j.image) + ')?',
+      () => api('/api/v1/jobs/' + j.id + '/approve', 'POST')),
+    action('reject', 'Reject job ' + j.id + '? Its release will not be applied.',
+      () => api('/api/v1/jobs/' + j.id + '/reject', 'POST')),
+  ];
+}
+
+// #/jobs/ID (the link notifications carry): that one job, answerable when it waits.
+async function showJobView() {
+  const m = location.hash.match(/^#\/jobs\/(\d+)$/);
+  const view = $('job-view');
+  if (!m) {
+    view.hidden = true;
+    return;
+  }
+  let j;
+  try {
+    j = await api('/api/v1/jobs/' + m[1]);
+  } catch (e) {
+    if (e instanceof Unauthorized) throw e;
+    view.hidden = false;
+    view.replaceChildren(el('h2', {}, 'Job ' + m[1]), el('p', { class: 'error' }, e.message));
+    return;
+  }
+  view.hidden = false;
+  view.replaceChildren(el('h2', {}, 'Job ' + j.id),
+    el('p', {}, el('span', { class: 'state-' + j.state, 'data-status': j.state }, j.state), ' · ',
+      j.container || j.image, ' · ', j.source || '', ' · created ', when(j.created_ms)),
+    el('p', {}, 'release: ', (j.target_image || j.image || '') + ' ' + short(j.digest)),
+    (j.results || []).length ? el('p', {}, outcomeText(j)) : '',
+    j.state === 'awaiting-approval' ? el('p', {}, answerButtons(j)) : '');
 }
 
 async function showJobs() {
@@ -114,11 +194,7 @@ async function showJobs() {
       el('td', {}, String(j.id)), el('td', {}, j.container || j.image),
       el('td', {}, (j.target_image || j.image) + ' ' + short(j.digest)),
       el('td', {}, when(j.created_ms)), el('td', {}, when(j.expires_ms)),
-      el('td', {},
-        action('approve', 'Approve job ' + j.id + ' (' + j.container + ')?',
-          () => api('/api/v1/jobs/' + j.id + '/approve', 'POST')),
-        action('reject', 'Reject job ' + j.id + '? Its release will not be applied.',
-          () => api('/api/v1/jobs/' + j.id + '/reject', 'POST')))))));
+      el('td', {}, answerButtons(j))))));
   $('jobs').replaceChildren(table(['JOB', 'STATE', 'FOR', 'SOURCE', 'CREATED', 'RESULTS'],
     jobs.map((j) => el('tr', {},
       el('td', {}, String(j.id)), el('td', { class: 'state-' + j.state }, j.state),
@@ -178,7 +254,7 @@ async function showHistory() {
 
 async function refresh() {
   try {
-    await Promise.all([showWatched(), showJobs(), showHistory()]);
+    await Promise.all([showWatched(), showJobs(), showHistory(), showJobView()]);
   } catch (e) {
     if (e instanceof Unauthorized) signOut(e.message);
     else say(e.message);
@@ -192,6 +268,20 @@ function refreshSoon() {
 
 // ---- the event stream: fetch, so that the token goes in a header ------------
 
+// A job an action here queued has moved on: say how far.
+function tellOfJob(data) {
+  let ev;
+  try {
+    ev = JSON.parse(data);
+  } catch (e) {
+    return;
+  }
+  const label = ev.job && followed.get(ev.job.id);
+  if (!label) return;
+  say(label + ': job ' + ev.job.id + ' ' + outcomeText(ev.job));
+  if (ev.event === 'finished' || ev.job.state !== 'running' && ev.job.state !== 'queued') followed.delete(ev.job.id);
+}
+
 async function follow() {
   stream = new AbortController();
   const headers = { Authorization: 'Bearer ' + token };
@@ -201,6 +291,8 @@ async function follow() {
     if (r.status === 401) return signOut('the token was refused');
     if (!r.ok || !r.body) throw new Error('event stream: ' + r.status);
     $('live').hidden = false;
+    // Back after a drop: what the missed events would have said, from the API.
+    if ($('live').className !== 'live') refreshSoon();
     $('live').className = 'live';
     const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
@@ -212,11 +304,13 @@ async function follow() {
       while ((end = buffer.indexOf('\n\n')) >= 0) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
-        let type = 'message';
+        let type = 'message', data = '';
         for (const line of block.split('\n')) {
           if (line.startsWith('id: ')) lastEventId = line.slice(4);
           else if (line.startsWith('event: ')) type = line.slice(7);
+          else if (line.startsWith('data: ')) data += line.slice(6);
         }
+        if (type === 'job') tellOfJob(data);
         if (type !== 'message') refreshSoon(); // a job, an update, an overflow: look again
       }
     }
@@ -234,7 +328,8 @@ function signOut(why) {
   token = null;
   sessionStorage.removeItem(TOKEN_KEY);
   if (stream) stream.abort();
-  for (const id of ['approvals', 'watched', 'timeline', 'jobs', 'history']) $(id).replaceChildren();
+  for (const id of ['approvals', 'watched', 'timeline', 'jobs', 'history', 'job-view']) $(id).replaceChildren();
+  $('job-view').hidden = true;
   $('app').hidden = true;
   $('live').hidden = true;
   $('signout').hidden = true;
@@ -265,4 +360,5 @@ $('signin').addEventListener('submit', (ev) => {
   signIn(t);
 });
 $('signout').addEventListener('click', () => signOut(''));
+window.addEventListener('hashchange', () => { if (token) refreshSoon(); });
 if (token) signIn(token);

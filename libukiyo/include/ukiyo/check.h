@@ -39,6 +39,15 @@ typedef struct ukiyo_check_result ukiyo_check_result;
  */
 UKIYO_EXTERN int ukiyo_check(ukiyo_check_result **out, ukiyo *u, const char *container);
 
+/**
+ * ukiyo_check() without a request to the registry: the registry's digest is
+ * the one it last answered (to a check, a poll or a background look; or a
+ * push's), as the handle's store remembers it; UKIYO_CHECK_UNKNOWN "not
+ * looked at in its registry yet" when none. ukiyo_check_result_answered_ms()
+ * says how old the answer is. What a dashboard shows for many containers.
+ */
+UKIYO_EXTERN int ukiyo_check_cached(ukiyo_check_result **out, ukiyo *u, const char *container);
+
 UKIYO_EXTERN void ukiyo_check_result_free(ukiyo_check_result *result);
 
 /** The container's name. Borrowed. */
@@ -81,7 +90,8 @@ UKIYO_EXTERN const char *ukiyo_check_status_name(ukiyo_check_status status);
  * The result as JSON: {"name", "image", "image_id", "local_digest",
  * "remote_digest", "status", "reason", "newer_image_pulled", "policy",
  * "new_tag", "recreate", "recreate_reason", "approve", "min_age_ms",
- * "ages_at_ms"}, absent values as null (what ukiyod and ukiyoctl print).
+ * "ages_at_ms", "answered_ms", "window", "window_next_ms", "poll_ms",
+ * "left_alone"}, absent values as null (what ukiyod and ukiyoctl print).
  * @param json_out new string; free with ukiyo_string_free
  */
 UKIYO_EXTERN int ukiyo_check_result_json(char **json_out, const ukiyo_check_result *result);
@@ -111,6 +121,20 @@ UKIYO_EXTERN int64_t ukiyo_check_result_min_age_ms(const ukiyo_check_result *res
  * seen counts from now); 0 otherwise.
  */
 UKIYO_EXTERN int64_t ukiyo_check_result_ages_at_ms(const ukiyo_check_result *result);
+/** When the registry gave the digest compared (ms since the epoch); 0: it gave none. */
+UKIYO_EXTERN int64_t ukiyo_check_result_answered_ms(const ukiyo_check_result *result);
+/** Its update window (cron text: ukiyo.schedule or the handle's), or NULL: any time. Borrowed. */
+UKIYO_EXTERN const char *ukiyo_check_result_window(const ukiyo_check_result *result);
+/** A window that is closed now: when it next opens (ms since the epoch); 0 otherwise. */
+UKIYO_EXTERN int64_t ukiyo_check_result_window_next_ms(const ukiyo_check_result *result);
+/** How often it is polled (ukiyo.poll, or the handle's), in ms; 0: pushes only. */
+UKIYO_EXTERN int64_t ukiyo_check_result_poll_ms(const ukiyo_check_result *result);
+/**
+ * Why pushes, polls and windows leave it alone though its labels parse
+ * ("monitor-only: ...", "policy never", not enabled under label_enable),
+ * or NULL when they update it. Borrowed.
+ */
+UKIYO_EXTERN const char *ukiyo_check_result_left_alone(const ukiyo_check_result *result);
 
 #ifdef __cplusplus
 }

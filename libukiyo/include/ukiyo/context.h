@@ -67,12 +67,22 @@ typedef struct {
      * aged; 0: at once. ukiyo.min-age.
      */
     int64_t min_age_ms;
+    /* Version 4: looks in the background (ukiyo/scheduler.h). */
+    /**
+     * ukiyo_scheduler_dispatch() asks the registry for the tag of every
+     * watched container this often (ms; one manifest HEAD per distinct
+     * reference, nothing pulled, no job), so ukiyo_check_cached() knows an
+     * update is available without a poll; 0: only references never looked
+     * at are, once.
+     */
+    int64_t look_interval_ms;
 } ukiyo_options;
 
-#define UKIYO_OPTIONS_VERSION 3
+#define UKIYO_OPTIONS_VERSION 4
 #define UKIYO_OPTIONS_INIT                                                                         \
     {                                                                                              \
-        UKIYO_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, NULL, 0, 0, 0 \
+        UKIYO_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, NULL, 0, 0,   \
+            0, 0                                                                                   \
     }
 
 /**
