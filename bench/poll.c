@@ -6,14 +6,18 @@
  * Needs what the integration tests need (tests/env/setup.sh: the engine,
  * the registry on 127.0.0.1:5000, the ukiyo-test/http image). It runs
  * CONTAINERS containers on IMAGES distinct references pushed to the loopback
- * registry, then prints:
- *   1. registry requests per poll (the goal: one per distinct reference),
+ * registry, then prints, for a handle that inspects every container at each
+ * poll ("without events") and one whose inventory follows the engine's
+ * event stream ("with events", as ukiyod runs), in the same run:
+ *   1. engine and registry requests per poll (the registry's goal: one per
+ *      distinct reference; the engine's with events: the list alone),
  *   2. the wall time of one poll,
  *   3. how often an idle ukiyod (--poll 20s) wakes up in IDLE_SECONDS: the
  *      context switches of all its threads, against the polls that were due.
  * Everything it made carries the ukiyo.test label and is removed at the end.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -115,6 +119,50 @@ static void idle_daemon(const char *prefix, int idle_s)
            rounds, quiet, rounds * 13, (double)quiet * 60.0 / (rounds * 13), busy / rounds);
 }
 
+typedef struct {
+    ukiyo_inventory *inventory;
+    ukiyo_docker *docker;
+} follow_args;
+
+/* As ukiyod's engine_events.c: follow until stopped. */
+static void *follow(void *arg)
+{
+    follow_args *a = arg;
+    while (ukiyo_inventory_follow(a->inventory, a->docker, NULL, NULL) < 0)
+        sleep(1);
+    return NULL;
+}
+
+static ukiyo *open_handle(ukiyo_inventory *inventory)
+{
+    ukiyo_options opts = UKIYO_OPTIONS_INIT;
+    ukiyo *u = NULL;
+    opts.clock_ms = fake_clock;
+    if (ukiyo_open(&u, &opts) < 0) {
+        fprintf(stderr, "%s\n", ukiyo_error_last());
+        return NULL;
+    }
+    ukiyo_set_inventory(u, inventory);
+    return u;
+}
+
+/* One poll of every container on @u (round 0: the first, which plans the interval). */
+static void poll_round(ukiyo *u, const char *how, int round, int containers, int images)
+{
+    unsigned jobs = 0;
+    uint64_t registry = ukiyo_scheduler_poll_requests(u);
+    uint64_t engine = ukiyo_docker_request_count(ukiyo_get_docker(u));
+    double t0 = seconds_now();
+    int err = ukiyo_scheduler_dispatch(u, fake_now, &jobs);
+    double t1 = seconds_now();
+    printf("%-14s poll %d%s: %d containers, %d images: %4llu engine requests, %3llu registry "
+           "requests, %7.1f ms, %u jobs%s\n",
+           how, round, round == 0 ? " (first)" : "        ", containers, images,
+           (unsigned long long)(ukiyo_docker_request_count(ukiyo_get_docker(u)) - engine),
+           (unsigned long long)(ukiyo_scheduler_poll_requests(u) - registry), (t1 - t0) * 1000.0,
+           jobs, err < 0 ? " (failed)" : "");
+}
+
 int main(int argc, char **argv)
 {
     int containers = argc > 1 ? atoi(argv[1]) : 100, images = argc > 2 ? atoi(argv[2]) : 5;
@@ -128,34 +176,40 @@ int main(int argc, char **argv)
                "docker push -q 127.0.0.1:5000/%s-%d:latest >/dev/null",
                prefix, i, prefix, i) != 0)
             return 1;
-    for (int i = 0; i < containers; i++)
-        if (sh("docker run -d --label ukiyo.test=1 --label ukiyo.poll=20s --stop-timeout 1 "
-               "--name %s-c%d 127.0.0.1:5000/%s-%d:latest >/dev/null",
-               prefix, i, prefix, i % images) != 0)
-            return 1;
+    /* Eight at a time: a thousand take minutes one by one. */
+    if (sh("seq 0 %d | xargs -P 8 -I{} sh -c 'docker run -d --label ukiyo.test=1 "
+           "--label ukiyo.poll=20s --stop-timeout 1 --network none --name %s-c{} "
+           "127.0.0.1:5000/%s-$(({} %% %d)):latest >/dev/null'",
+           containers - 1, prefix, prefix, images) != 0)
+        return 1;
 
-    ukiyo_options opts = UKIYO_OPTIONS_INIT;
-    opts.clock_ms = fake_clock;
-    fake_now = 1900000000000;
-    ukiyo *u = NULL;
-    if (ukiyo_open(&u, &opts) < 0) {
-        fprintf(stderr, "%s\n", ukiyo_error_last());
+    ukiyo_inventory *inventory = NULL;
+    ukiyo_docker *follower = NULL;
+    pthread_t thread;
+    if (ukiyo_inventory_new(&inventory) < 0 || ukiyo_docker_new(&follower, NULL) < 0 ||
+        pthread_create(&thread, NULL, follow, &(follow_args){inventory, follower}) != 0) {
+        fprintf(stderr, "cannot follow the engine's events: %s\n", ukiyo_error_last());
         return 1;
     }
-    unsigned jobs = 0;
-    ukiyo_scheduler_dispatch(u, fake_now, &jobs); /* first contact, plans the interval */
-    for (int round = 0; round < 3; round++) {
+    while (!ukiyo_inventory_following(inventory))
+        usleep(10000);
+    fake_now = 1900000000000;
+    ukiyo *plain = open_handle(NULL), *live = open_handle(inventory);
+    if (!plain || !live)
+        return 1;
+    poll_round(plain, "without events", 0, containers, images);
+    poll_round(live, "with events", 0, containers, images);
+    for (int round = 1; round <= 3; round++) {
         fake_now += 20000;
-        uint64_t before = ukiyo_scheduler_poll_requests(u);
-        double t0 = seconds_now();
-        int err = ukiyo_scheduler_dispatch(u, fake_now, &jobs);
-        double t1 = seconds_now();
-        printf("poll %d: %d containers, %d images: %llu registry requests, %.1f ms, %u jobs%s\n",
-               round + 1, containers, images,
-               (unsigned long long)(ukiyo_scheduler_poll_requests(u) - before), (t1 - t0) * 1000.0,
-               jobs, err < 0 ? " (failed)" : "");
+        poll_round(plain, "without events", round, containers, images);
+        poll_round(live, "with events", round, containers, images);
     }
-    ukiyo_close(u);
+    ukiyo_close(plain);
+    ukiyo_close(live);
+    ukiyo_inventory_stop(inventory);
+    pthread_join(thread, NULL);
+    ukiyo_docker_free(follower);
+    ukiyo_inventory_free(inventory);
     if (idle_s > 0)
         idle_daemon(prefix, idle_s);
 

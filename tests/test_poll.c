@@ -4,6 +4,7 @@
  * poll interval or a window.
  */
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,6 +204,109 @@ START_TEST(a_background_look_shows_an_update_without_pulling)
     ck_assert_str_eq(va, "v1\n"); /* nothing was updated */
     ukiyo_close(looker);
     free(va), free(a), free(b), free(ref), free(repo);
+}
+END_TEST
+
+typedef struct {
+    ukiyo_inventory *inventory;
+    ukiyo_docker *docker;
+    int rc;
+    char started[128]; /* the last container the callback was told started */
+} follower;
+
+static void on_container(const char *action, const char *id, const char *name, void *payload)
+{
+    follower *f = payload;
+    (void)id;
+    if (strcmp(action, "start") == 0 && name)
+        snprintf(f->started, sizeof(f->started), "%s", name);
+}
+
+static void *follow_main(void *arg)
+{
+    follower *f = arg;
+    f->rc = ukiyo_inventory_follow(f->inventory, f->docker, on_container, f);
+    return NULL;
+}
+
+static bool wait_for_changes(ukiyo_inventory *inv, uint64_t above)
+{
+    for (int i = 0; i < 100; i++) {
+        if (ukiyo_inventory_changes(inv) > above)
+            return true;
+        usleep(100000);
+    }
+    return false;
+}
+
+/*
+ * With an inventory that follows the engine's events, a poll inspects only
+ * what changed (a renamed container, a new one), not every container; a
+ * container started is told at once and makes a scan due.
+ */
+START_TEST(an_inventory_spares_the_engine_every_inspect)
+{
+    char *repo = repo_name();
+    char *ref = test_push("ukiyo-test/http:v1", repo, "latest");
+    char *names[4];
+    follower f = {.rc = 1};
+    pthread_t thread;
+
+    for (int i = 0; i < 4; i++)
+        names[i] = run_on(ref, "inventoried", "--label ukiyo.poll=1m");
+    ck_assert_int_eq(ukiyo_inventory_new(&f.inventory), 0);
+    ck_assert_int_eq(ukiyo_docker_new(&f.docker, NULL), 0);
+    ck_assert_int_eq(pthread_create(&thread, NULL, follow_main, &f), 0);
+    for (int i = 0; i < 100 && !ukiyo_inventory_following(f.inventory); i++)
+        usleep(50000);
+    ck_assert(ukiyo_inventory_following(f.inventory));
+    ukiyo_set_inventory(u, f.inventory);
+    ukiyo_docker *engine = ukiyo_get_docker(u);
+
+    ck_assert_uint_eq(dispatch(), 0); /* the first: every container inspected once */
+    fake_now += 60000;
+    uint64_t before = ukiyo_docker_request_count(engine);
+    ck_assert_uint_eq(dispatch(), 0);
+    /* The list and the swarm's services: no container nor image inspected again. */
+    uint64_t second = ukiyo_docker_request_count(engine) - before;
+    ck_assert_uint_le(second, 2);
+
+    /* A rename is an event: that container alone is inspected again, under its new name. */
+    uint64_t changes = ukiyo_inventory_changes(f.inventory);
+    char *renamed = test_unique_name("inventoried-renamed");
+    ck_assert_int_eq(test_sh(NULL, "docker rename %s %s", names[0], renamed), 0);
+    ck_assert(wait_for_changes(f.inventory, changes));
+    int64_t due = 0;
+    ck_assert_int_eq(ukiyo_scheduler_next_due(u, &due), 0);
+    ck_assert_int_eq(due, fake_now); /* a scan is due at once */
+    before = ukiyo_docker_request_count(engine);
+    ck_assert_uint_eq(dispatch(), 0);
+    ck_assert_uint_eq(ukiyo_docker_request_count(engine) - before, second + 1);
+
+    /* A new container: told to the callback, and due at once. */
+    changes = ukiyo_inventory_changes(f.inventory);
+    char *late = run_on(ref, "inventoried-late", "--label ukiyo.poll=1m");
+    ck_assert(wait_for_changes(f.inventory, changes));
+    ck_assert_str_eq(f.started, late);
+    ck_assert_int_eq(ukiyo_scheduler_next_due(u, &due), 0);
+    ck_assert_int_eq(due, fake_now);
+
+    /* Without the inventory every container is inspected at each poll, and its image. */
+    ukiyo_set_inventory(u, NULL);
+    fake_now += 60000;
+    before = ukiyo_docker_request_count(engine);
+    ck_assert_uint_eq(dispatch(), 0);
+    ck_assert_uint_ge(ukiyo_docker_request_count(engine) - before, 2 + 2 * 5);
+
+    ukiyo_inventory_stop(f.inventory);
+    ck_assert_int_eq(pthread_join(thread, NULL), 0);
+    ck_assert_int_eq(f.rc, 0); /* stopped, not failed */
+    ck_assert(!ukiyo_inventory_following(f.inventory));
+    ukiyo_docker_free(f.docker);
+    ukiyo_inventory_free(f.inventory);
+    for (int i = 0; i < 4; i++)
+        free(names[i]);
+    free(renamed), free(late), free(ref), free(repo);
 }
 END_TEST
 
@@ -465,6 +569,7 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, the_poller_finds_a_push_without_any_webhook);
     tcase_add_test(tc, a_background_look_shows_an_update_without_pulling);
+    tcase_add_test(tc, an_inventory_spares_the_engine_every_inspect);
     tcase_add_test(tc, tag_policies_move_to_their_tags);
     tcase_add_test(tc, a_poll_leaves_a_rejected_release_alone);
     tcase_add_test(tc, a_push_outside_the_window_waits_for_it);

@@ -459,6 +459,84 @@ START_TEST(the_event_stream_tells_of_an_update_and_a_rollback_and_catches_up)
 }
 END_TEST
 
+/* The container this test starts; other tests start theirs on the same engine. */
+static char started_name[128];
+
+static void *read_container_start(void *arg)
+{
+    stream_reader *s = arg;
+    char until[200];
+    snprintf(until, sizeof(until), "\"name\":\"%s\"", started_name);
+    s->got = stream_until(s->d, "/api/v1/events", NULL, s->ms, until, 1);
+    return NULL;
+}
+
+/* The row of @name in GET /api/v1/containers (new), or NULL. */
+static json_t *container_row(daemon_proc *d, const char *name)
+{
+    reply r = api(d, "/api/v1/containers");
+    json_t *list = json_loads(r.body ? r.body : "", 0, NULL), *found = NULL, *row;
+    size_t i;
+    json_array_foreach(list, i, row) {
+        const char *n = json_string_value(json_object_get(row, "name"));
+        if (n && strcmp(n, name) == 0)
+            found = json_incref(row);
+    }
+    json_decref(list);
+    free(r.body);
+    return found;
+}
+
+/*
+ * ukiyod follows the engine's events: a container started after it is
+ * told to the event stream, and its image is looked at in the registry at
+ * once (not at the next scan, ten minutes on), so the page shows its state.
+ */
+START_TEST(a_container_started_is_seen_and_looked_at_at_once)
+{
+    daemon_proc d = {0};
+    char *repo_name = test_unique_name("seen");
+    char *name = test_unique_name("seenc");
+    char repo[300];
+
+    start_daemon(&d, NULL);
+    snprintf(started_name, sizeof(started_name), "%s", name);
+    stream_reader s = {&d, 30000, {0}};
+    pthread_t reader;
+    ck_assert_int_eq(pthread_create(&reader, NULL, read_container_start, &s), 0);
+    usleep(500 * 1000); /* connected */
+    char *ref = container_on_v1(repo_name, name, repo, sizeof(repo));
+
+    json_t *row = NULL;
+    const char *status = NULL;
+    for (int i = 0; i < 100; i++) {
+        json_decref(row);
+        row = container_row(&d, name);
+        status = json_string_value(json_object_get(row, "status"));
+        if (status && strcmp(status, "up-to-date") == 0)
+            break;
+        usleep(100 * 1000);
+    }
+    char *text = json_dumps(row, JSON_COMPACT);
+    ck_assert_msg(status && strcmp(status, "up-to-date") == 0, "%s", text);
+    json_t *check = json_object_get(row, "check");
+    ck_assert_msg(json_integer_value(json_object_get(check, "answered_ms")) > 0, "%s", text);
+    ck_assert_msg(json_is_string(json_object_get(check, "policy")), "%s", text);
+    free(text);
+    json_decref(row);
+
+    ck_assert_int_eq(pthread_join(reader, NULL), 0);
+    ck_assert_msg(strstr(s.got.body, "event: container\n") && strstr(s.got.body, name) &&
+                      strstr(s.got.body, "\"action\":\"start\""),
+                  "%s", s.got.body);
+    free(s.got.body);
+    ck_assert_int_eq(stop_daemon(&d), 0);
+    free(ref);
+    free(name);
+    free(repo_name);
+}
+END_TEST
+
 START_TEST(label_enable_updates_only_labelled_containers)
 {
     daemon_proc d = {0};
@@ -641,6 +719,7 @@ int main(void)
     tcase_add_test(tc, ukiyoctl_deploy_keeps_the_records_the_routes_keep);
     tcase_add_test(tc, rest_api_checks_updates_and_rolls_back_a_container);
     tcase_add_test(tc, the_event_stream_tells_of_an_update_and_a_rollback_and_catches_up);
+    tcase_add_test(tc, a_container_started_is_seen_and_looked_at_at_once);
     tcase_add_test(tc, label_enable_updates_only_labelled_containers);
     tcase_add_test(tc, registry_aliases_make_two_hosts_one);
     tcase_add_test(tc, notifications_and_metrics_follow_an_update);

@@ -1,7 +1,8 @@
 /*
  * hooks.c - what a library handle of the daemon tells when a job changes
  * or an update ends: the event stream hears all of it, the notification
- * targets the updates and the jobs that wait for a person.
+ * targets the updates and the jobs that wait for a person. And the
+ * inventory each handle reads the engine through.
  */
 #include "events.h"
 #include "ukiyod.h"
@@ -32,6 +33,7 @@ static void on_job(const ukiyo_job *job, const char *event, void *payload)
 
 void daemon_hooks_install(ukiyo *u, daemon_state *state)
 {
+    ukiyo_set_inventory(u, state->inventory);
     ukiyo_set_update_hook(u, on_update, state);
     ukiyo_set_job_hook(u, on_job, state);
 }

@@ -124,7 +124,8 @@ int main(int argc, char **argv)
         rc = 1;
         goto done;
     }
-    if (event_bus_start(&state.events) < 0 || job_worker_start(&state.worker, &cfg, &state) < 0) {
+    if (ukiyo_inventory_new(&state.inventory) < 0 || event_bus_start(&state.events) < 0 ||
+        job_worker_start(&state.worker, &cfg, &state) < 0) {
         daemon_log(UKIYO_LOG_ERROR, "cannot start the job worker", NULL);
         rc = 1;
         goto done;
@@ -137,6 +138,11 @@ int main(int argc, char **argv)
     if (http_server_start(&server, &state) < 0) {
         const char *fields[] = {"listen", cfg.listen, NULL};
         daemon_log(UKIYO_LOG_ERROR, "cannot listen", fields);
+        rc = 1;
+        goto done;
+    }
+    if (engine_events_start(&state.engine_events, &state) < 0) {
+        daemon_log(UKIYO_LOG_ERROR, "cannot follow the engine's events", NULL);
         rc = 1;
         goto done;
     }
@@ -154,12 +160,14 @@ int main(int argc, char **argv)
 done:
     /* No new requests, then the job in flight finishes, then the handles go. */
     event_bus_stop(state.events); /* the streams end first: they never finish on their own */
+    engine_events_stop(state.engine_events);
     http_server_stop(server);
     job_worker_stop(state.worker);
     engine_watch_stop(state.engine);
     notify_worker_stop(state.notify);
     event_bus_free(state.events);
     ukiyo_close(u);
+    ukiyo_inventory_free(state.inventory); /* after every handle that reads it */
     free(state.api_token);
     free(state.webhook_secret);
     daemon_log(UKIYO_LOG_INFO, "stopped", NULL);

@@ -141,6 +141,15 @@ int engine_watch_start(engine_watch **out, const daemon_config *cfg);
 json_t *engine_watch_json(engine_watch *w);
 void engine_watch_stop(engine_watch *w);
 
+/*
+ * The engine's event stream, followed for the inventory (engine_events.c):
+ * state->inventory is kept current; containers started or renamed wake the
+ * worker and go to the event stream.
+ */
+typedef struct engine_events engine_events;
+int engine_events_start(engine_events **out, daemon_state *state);
+void engine_events_stop(engine_events *e);
+
 typedef struct http_server http_server;
 
 /* The live event stream's bus (events.h). */
@@ -152,6 +161,8 @@ struct daemon_state {
     notify_worker *notify; /* NULL without --notify targets */
     engine_watch *engine;
     event_bus *events;
+    ukiyo_inventory *inventory; /* every handle reads it; engine_events keeps it current */
+    engine_events *engine_events;
     char *api_token;
     char *webhook_secret;
 };

@@ -22,6 +22,7 @@
 #include "ukiyo/policy.h"
 #include "ukiyo/projects.h"
 #include "ukiyo/scheduler.h"
+#include "ukiyo/inventory.h"
 #include "ukiyo/notify.h"
 
 #endif

@@ -9,6 +9,7 @@
 #include "compose.h"
 #include "container_labels.h"
 #include "docker_private.h"
+#include "inventory_private.h"
 #include "plan.h"
 #include "registry_look.h"
 #include "store_internal.h"
@@ -117,7 +118,7 @@ UKIYO_EXTERN int ukiyo_container_local_digest(char **digest_out, ukiyo *u, const
         ukiyo_image_ref_parse(&ref, image) < 0)
         return ukiyo__error_set(UKIYO_ENOTFOUND, "container %s was started from an image ID",
                                 ukiyo_container_name(c));
-    err = ukiyo_docker_image_inspect(&info, ukiyo_get_docker(u), image_id);
+    err = ukiyo__inventory_image(ukiyo__context_inventory(u), ukiyo_get_docker(u), image_id, &info);
     if (err == 0) {
         const char *digest = local_digest_of(info, ref, NULL);
         char *copy = digest ? strdup(digest) : NULL;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "inventory_private.h"
 #include "scheduler_state.h"
 #include "store_internal.h"
 
@@ -22,7 +23,19 @@ struct ukiyo {
     void *update_hook_payload;
     ukiyo_job_hook_fn job_hook; /* jobs.c sets and calls it */
     void *job_hook_payload;
+    ukiyo_inventory *inventory; /* borrowed, or NULL */
 };
+
+UKIYO_EXTERN void ukiyo_set_inventory(ukiyo *u, ukiyo_inventory *inventory)
+{
+    if (u)
+        u->inventory = inventory;
+}
+
+ukiyo_inventory *ukiyo__context_inventory(ukiyo *u)
+{
+    return u->inventory;
+}
 
 void ukiyo__context_set_job_hook(ukiyo *u, ukiyo_job_hook_fn fn, void *payload)
 {

@@ -16,6 +16,7 @@ struct ukiyo_docker {
     char *base_url; /* http://localhost or http(s)://host:port */
     char *api_version;
     http_session *http;
+    uint64_t requests; /* sent to the engine, negotiation and pings included */
 };
 
 static int version_number(const char *v)
@@ -166,6 +167,7 @@ UKIYO_EXTERN int ukiyo_docker_ping(ukiyo_docker *d)
 
     if (!url)
         return UKIYO_ENOMEM;
+    d->requests++;
     err = ukiyo__http_perform(d->http, &req, &resp);
     free(url);
     if (err < 0)
@@ -236,6 +238,7 @@ static int call_with_header(ukiyo_docker *d, const char *method, const char *pat
     memset(resp, 0, sizeof(*resp));
     if (!url)
         return err;
+    d->requests++;
     err = ukiyo__http_perform(d->http, &req, resp);
     free(url);
     if (err < 0)
@@ -291,23 +294,17 @@ int ukiyo__docker_reply_json(const char *method, const char *path, int err, http
     return err;
 }
 
-int ukiyo__docker_stream(ukiyo_docker *d, const char *method, const char *path,
-                         const char *const *headers, http_line_fn on_line, void *payload)
+static int stream(ukiyo_docker *d, http_request *req, const char *path)
 {
     http_response resp;
     int err;
     char *url = versioned_url(d, path, &err);
-    /* A pull may legitimately take an hour; only a silent engine is an error. */
-    http_request req = {.method = method,
-                        .url = url,
-                        .headers = headers,
-                        .on_line = on_line,
-                        .payload = payload,
-                        .stall_timeout_s = 300};
 
     if (!url)
         return err;
-    err = ukiyo__http_perform(d->http, &req, &resp);
+    req->url = url;
+    d->requests++;
+    err = ukiyo__http_perform(d->http, req, &resp);
     free(url);
     if (err < 0)
         return err;
@@ -317,6 +314,33 @@ int ukiyo__docker_stream(ukiyo_docker *d, const char *method, const char *path,
     }
     ukiyo__http_response_clear(&resp);
     return err;
+}
+
+int ukiyo__docker_stream(ukiyo_docker *d, const char *method, const char *path,
+                         const char *const *headers, http_line_fn on_line, void *payload)
+{
+    /* A pull may legitimately take an hour; only a silent engine is an error. */
+    http_request req = {.method = method,
+                        .headers = headers,
+                        .on_line = on_line,
+                        .payload = payload,
+                        .stall_timeout_s = 300};
+
+    return stream(d, &req, path);
+}
+
+int ukiyo__docker_follow(ukiyo_docker *d, const char *path, http_line_fn on_line,
+                         bool (*cancelled)(void *payload), void *payload)
+{
+    /* Silent for hours when nothing happens: no stall timeout, only the caller's say. */
+    http_request req = {.on_line = on_line, .payload = payload, .cancelled = cancelled};
+
+    return stream(d, &req, path);
+}
+
+UKIYO_EXTERN uint64_t ukiyo_docker_request_count(const ukiyo_docker *d)
+{
+    return d ? d->requests : 0;
 }
 
 UKIYO_EXTERN int ukiyo_docker_version(char **json_out, ukiyo_docker *d)

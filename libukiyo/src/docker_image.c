@@ -14,12 +14,13 @@ struct ukiyo_image_info {
     char *json;
 };
 
+static int image_info_from_doc(ukiyo_image_info **out, json_t *doc);
+
 UKIYO_EXTERN int ukiyo_docker_image_inspect(ukiyo_image_info **out, ukiyo_docker *d,
                                             const char *ref)
 {
     char *escaped = ref && ref[0] ? ukiyo__http_escape(ref) : NULL;
     char *path = escaped ? ukiyo__str_printf("/images/%s/json", escaped) : NULL;
-    ukiyo_image_info *info;
     json_t *doc = NULL;
     int err;
 
@@ -34,7 +35,21 @@ UKIYO_EXTERN int ukiyo_docker_image_inspect(ukiyo_image_info **out, ukiyo_docker
         json_decref(doc);
         return ukiyo__error_set(UKIYO_EPROTOCOL, "image inspect of %s: no Id", ref);
     }
-    info = calloc(1, sizeof(*info));
+    return image_info_from_doc(out, doc);
+}
+
+int ukiyo__image_info_from_text(ukiyo_image_info **out, const char *json)
+{
+    json_t *doc = json_loads(json, 0, NULL);
+
+    return doc ? image_info_from_doc(out, doc) : ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
+}
+
+/* An image's inspect document (taken) as an ukiyo_image_info. */
+static int image_info_from_doc(ukiyo_image_info **out, json_t *doc)
+{
+    ukiyo_image_info *info = calloc(1, sizeof(*info));
+
     if (info)
         info->json = json_dumps(doc, JSON_COMPACT);
     if (!info || !info->json) {

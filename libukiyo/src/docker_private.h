@@ -53,6 +53,17 @@ int ukiyo__docker_container_logs(ukiyo_docker *d, const char *id, bool tty, int 
 int ukiyo__docker_stream(ukiyo_docker *d, const char *method, const char *path,
                          const char *const *headers, http_line_fn on_line, void *payload);
 
+/*
+ * GET @path (the engine's /events) and hand each line to @on_line until the
+ * engine ends it, @on_line fails, or @cancelled (asked about once a second)
+ * says to stop: UKIYO_ETIMEOUT "cancelled" then. No stall timeout.
+ */
+int ukiyo__docker_follow(ukiyo_docker *d, const char *path, http_line_fn on_line,
+                         bool (*cancelled)(void *payload), void *payload);
+
+/* An ukiyo_image_info from its inspect document's JSON text (the inventory's copy). */
+int ukiyo__image_info_from_text(ukiyo_image_info **out, const char *json);
+
 /* Turn an engine error into a UKIYO_E* code, its message into the last error. */
 int ukiyo__docker_error_from_status(long status, const char *what, const char *body);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "docker_private.h"
+#include "inventory_private.h"
 #include "jobs_private.h"
 #include "manager_result.h"
 #include "plan.h"
@@ -103,9 +104,9 @@ static int matching_containers(ukiyo *u, const job_row *j, ukiyo_string_list **o
     for (size_t i = 0; err == 0 && i < ukiyo_container_list_count(list); i++) {
         ukiyo_container *c = NULL;
         /* The list shows an image ID once the tag moved: inspect for the reference. */
-        if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u),
-                                           ukiyo_container_id(ukiyo_container_list_get(list, i))) <
-            0) {
+        if (ukiyo__inventory_inspect(ukiyo__context_inventory(u), ukiyo_get_docker(u),
+                                     ukiyo_container_id(ukiyo_container_list_get(list, i)),
+                                     &c) < 0) {
             ukiyo_error_clear();
             continue;
         }

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 
+#include "inventory_private.h"
 #include "jobs_private.h"
 #include "scheduler_private.h"
 
@@ -29,7 +30,7 @@ UKIYO_EXTERN int ukiyo_scheduler_next_due(ukiyo *u, int64_t *unix_ms_out)
         if (due == 0)
             due = now;
     }
-    if (!s->scanned)
+    if (!s->scanned || ukiyo_inventory_changes(ukiyo__context_inventory(u)) != s->inventory_changes)
         due = now;
     for (size_t i = 0; i < s->group_count; i++)
         if (s->groups[i].next_ms < due)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "docker_private.h"
+#include "inventory_private.h"
 #include "jobs_private.h"
 #include "plan.h"
 #include "registry_look.h"
@@ -169,7 +170,8 @@ static int collect_due(ukiyo *u, scheduler *s, int64_t now, due_list *due, due_l
     for (size_t i = 0; seen && err == 0 && i < ukiyo_container_list_count(list); i++) {
         ukiyo_container *c = NULL;
         const char *id = ukiyo_container_id(ukiyo_container_list_get(list, i));
-        if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(u), id) < 0) {
+        if (ukiyo__inventory_inspect(ukiyo__context_inventory(u), ukiyo_get_docker(u), id, &c) <
+            0) {
             ukiyo_error_clear();
             continue;
         }
@@ -413,7 +415,10 @@ UKIYO_EXTERN int ukiyo_scheduler_dispatch(ukiyo *u, int64_t now_ms, unsigned int
     due_list due = {0}, look = {0};
     unsigned int jobs = 0;
     bool look_due = s->look_interval_ms && s->look_next_ms <= now_ms;
-    bool any_due = !s->scanned || (s->rescan_ms && s->rescan_ms <= now_ms) || look_due;
+    /* The inventory was told of a container started or renamed: look at it now. */
+    uint64_t changes = ukiyo_inventory_changes(ukiyo__context_inventory(u));
+    bool any_due = !s->scanned || (s->rescan_ms && s->rescan_ms <= now_ms) || look_due ||
+                   changes != s->inventory_changes;
 
     for (size_t i = 0; i < s->group_count; i++)
         any_due = any_due || s->groups[i].next_ms <= now_ms;

@@ -30,6 +30,7 @@ typedef struct scheduler {
     int64_t rescan_ms;        /* with nothing to poll: when to look for new labels */
     int64_t look_interval_ms; /* ukiyo_options.look_interval_ms; 0: only what was never looked at */
     int64_t look_next_ms;     /* when every watched reference is next looked at */
+    uint64_t inventory_changes; /* the inventory's count at the last scan */
     poll_group *groups;
     size_t group_count;
     registry_backoff *backoffs;

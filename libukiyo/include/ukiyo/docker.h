@@ -75,6 +75,9 @@ UKIYO_EXTERN int ukiyo_docker_ping(ukiyo_docker *docker);
 /** The negotiated API version ("1.41"), or NULL before the first contact. Borrowed. */
 UKIYO_EXTERN const char *ukiyo_docker_api_version(const ukiyo_docker *docker);
 
+/** How many requests this client has sent to the engine (pings and negotiation included). */
+UKIYO_EXTERN uint64_t ukiyo_docker_request_count(const ukiyo_docker *docker);
+
 /** The engine address in use ("unix:///var/run/docker.sock"). Borrowed. */
 UKIYO_EXTERN const char *ukiyo_docker_host(const ukiyo_docker *docker);
 

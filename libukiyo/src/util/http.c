@@ -24,6 +24,7 @@ typedef struct {
     strbuf pending; /* partial line of a streamed body */
     int aborted;    /* the negative code a line callback returned */
     bool too_big;
+    bool cancelled; /* req->cancelled said so */
 } transfer_state;
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -115,6 +116,16 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    transfer_state *st = userdata;
+
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    st->cancelled = st->req->cancelled(st->req->payload);
+    return st->cancelled ? 1 : 0;
+}
+
 static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
 {
     transfer_state *st = userdata;
@@ -203,6 +214,11 @@ static void configure_request(http_session *s, const http_request *req, transfer
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     if (req->no_body)
         curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    if (req->cancelled) {
+        curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(curl, CURLOPT_XFERINFODATA, st);
+    }
     if (req->body) {
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req->body);
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)req->body_len);
@@ -255,6 +271,8 @@ int ukiyo__http_perform(http_session *s, const http_request *req, http_response 
         st.aborted = req->on_line(st.pending.data, st.pending.len, req->payload);
     if (st.aborted < 0)
         err = st.aborted; /* the line callback set the error message */
+    else if (st.cancelled)
+        err = ukiyo__error_set(UKIYO_ETIMEOUT, "%s: cancelled", req->url);
     else if (st.too_big)
         err = ukiyo__error_set(UKIYO_EPROTOCOL, "%s: response body larger than %u bytes", req->url,
                                HTTP_BODY_MAX);

@@ -38,6 +38,12 @@ typedef struct {
     void *payload;
     const char *userpwd; /* "user:password" for Basic auth, or NULL */
     bool no_body;        /* HEAD */
+    /*
+     * A stream that may wait for hours: asked about once a second (with
+     * @payload) whether to give up; true ends the request with
+     * UKIYO_ETIMEOUT "cancelled". NULL: never.
+     */
+    bool (*cancelled)(void *payload);
 } http_request;
 
 typedef struct {
