@@ -12,7 +12,8 @@
  *   1. engine and registry requests per poll (the registry's goal: one per
  *      distinct reference; the engine's with events: the list alone),
  *   2. the wall time of one poll,
- *   3. how often an idle ukiyod (--poll 20s) wakes up in IDLE_SECONDS: the
+ *   3. what a dashboard's load of GET /api/v1/containers costs the engine,
+ *   4. how often an idle ukiyod (--poll 20s) wakes up in IDLE_SECONDS: the
  *      context switches of all its threads, against the polls that were due.
  * Everything it made carries the ukiyo.test label and is removed at the end.
  */
@@ -163,6 +164,38 @@ static void poll_round(ukiyo *u, const char *how, int round, int containers, int
            jobs, err < 0 ? " (failed)" : "");
 }
 
+/*
+ * What GET /api/v1/containers (the dashboard) reads on each load, on @u: the
+ * list, each container's inspect document and its check from the answers
+ * ukiyod remembers (ukiyod/routes_containers.c).
+ */
+static void page_round(ukiyo *u, const char *how, int containers)
+{
+    uint64_t engine = ukiyo_docker_request_count(ukiyo_get_docker(u));
+    ukiyo_container_list *list = NULL;
+    unsigned rows = 0;
+    double t0 = seconds_now();
+    int err = ukiyo_docker_container_list(&list, ukiyo_get_docker(u), 0, NULL);
+
+    for (size_t i = 0; err == 0 && i < ukiyo_container_list_count(list); i++) {
+        ukiyo_container *c = NULL;
+        ukiyo_check_result *r = NULL;
+        if (ukiyo_inventory_inspect(&c, u, ukiyo_container_id(ukiyo_container_list_get(list, i))) ==
+                0 &&
+            ukiyo_check_cached(&r, u, ukiyo_container_id(c)) == 0)
+            rows++;
+        ukiyo_check_result_free(r);
+        ukiyo_container_free(c);
+    }
+    double t1 = seconds_now();
+    ukiyo_container_list_free(list);
+    printf("%-14s page load (GET /api/v1/containers, %d containers): %4llu engine requests, "
+           "%7.1f ms, %u rows%s\n",
+           how, containers,
+           (unsigned long long)(ukiyo_docker_request_count(ukiyo_get_docker(u)) - engine),
+           (t1 - t0) * 1000.0, rows, err < 0 ? " (failed)" : "");
+}
+
 int main(int argc, char **argv)
 {
     int containers = argc > 1 ? atoi(argv[1]) : 100, images = argc > 2 ? atoi(argv[2]) : 5;
@@ -203,6 +236,10 @@ int main(int argc, char **argv)
         fake_now += 20000;
         poll_round(plain, "without events", round, containers, images);
         poll_round(live, "with events", round, containers, images);
+    }
+    for (int round = 1; round <= 2; round++) {
+        page_round(plain, "without events", containers);
+        page_round(live, "with events", containers);
     }
     ukiyo_close(plain);
     ukiyo_close(live);

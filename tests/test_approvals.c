@@ -158,6 +158,17 @@ static void run_queue(void)
         ck_assert_msg(ukiyo_jobs_run_next(u, NULL, &ran) == 0, "%s", ukiyo_error_last());
 }
 
+/* The job events told to the hook, as "EVENT:ID:STATE " each. */
+static char told[1024];
+
+static void note_event(const ukiyo_job *job, const char *event, void *payload)
+{
+    size_t n = strlen(told);
+    (void)payload;
+    snprintf(told + n, sizeof(told) - n, "%s:%lld:%s ", event, (long long)ukiyo_job_id(job),
+             ukiyo_job_state(job));
+}
+
 START_TEST(a_push_waits_for_approval_folds_newer_ones_and_survives_a_restart)
 {
     char *repo = new_repo(), *name = test_unique_name("web");
@@ -251,10 +262,17 @@ START_TEST(a_rejected_release_is_not_offered_again_and_a_waiting_job_expires)
     ck_assert_int_eq(ukiyo_job_expires_ms(job), asked_at + 3600 * 1000);
     ukiyo_job_free(job);
     now_ms = asked_at + 2 * 3600 * 1000;
+    told[0] = '\0';
+    ukiyo_set_job_hook(u, note_event, NULL);
     run_queue();
+    ukiyo_set_job_hook(u, NULL, NULL);
     state = job_field(again, ukiyo_job_state);
     ck_assert_str_eq(state, "expired");
     free(state);
+    /* Told, so a page or a notification can say it went unanswered. */
+    char want[64];
+    snprintf(want, sizeof(want), "expired:%lld:expired ", (long long)again);
+    ck_assert_msg(strstr(told, want), "%s", told);
     ck_assert_int_eq(ukiyo_jobs_approve(u, again), UKIYO_ECONFLICT);
     expect_serves(name, "v1");
     free(ref);

@@ -346,6 +346,13 @@ START_TEST(rest_api_checks_updates_and_rolls_back_a_container)
     const char *key;
     json_t *value;
     json_object_foreach(row, key, value) {
+        /* When the registry answered: each check asks anew. */
+        if (strcmp(key, "answered_ms") == 0) {
+            ck_assert_msg(json_integer_value(value) > 0 &&
+                              json_integer_value(json_object_get(from_api, key)) > 0,
+                          "%s / %s", r.body, ctl);
+            continue;
+        }
         ck_assert_msg(json_equal(value, json_object_get(from_api, key)), "%s differs: %s / %s", key,
                       r.body, ctl);
     }

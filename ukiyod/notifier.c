@@ -129,8 +129,9 @@ void notify_worker_job_event(notify_worker *w, const ukiyo_job *job, const char 
 {
     char link[512], *text = NULL;
 
-    /* People hear of the jobs that wait for them; the rest they see in updates' events. */
-    if (!w || strncmp(event, "approval-", 9) != 0)
+    /* People hear of the jobs that wait for them (and went unanswered); the rest they see in
+     * updates' events. */
+    if (!w || (strncmp(event, "approval-", 9) != 0 && strcmp(event, "expired") != 0))
         return;
     snprintf(link, sizeof(link), "%s/#/jobs/%lld", w->public_url, (long long)ukiyo_job_id(job));
     if (ukiyo_job_event_json(&text, job, event, link) == 0)

@@ -76,13 +76,15 @@ static bool job_is_for(const ukiyo_job *job, const char *name, const char *image
  * "update-available", "rejected", "skipped", "unknown". With "check", the
  * whole cached check (policy, window, answered_ms, ...).
  */
-static void add_status(ukiyo *u, json_t *row, const char *name, const ukiyo_job_list *jobs)
+static void add_status(ukiyo *u, json_t *row, const char *name, const char *id,
+                       const ukiyo_job_list *jobs)
 {
     ukiyo_check_result *r = NULL;
     const char *status = "unknown", *reason = NULL;
     char *text = NULL;
 
-    if (ukiyo_check_cached(&r, u, name) == 0 && ukiyo_check_result_json(&text, r) == 0) {
+    /* By ID: what the engine's events told ukiyod costs the engine nothing. */
+    if (ukiyo_check_cached(&r, u, id ? id : name) == 0 && ukiyo_check_result_json(&text, r) == 0) {
         json_object_set_new(row, "check", json_loads(text, 0, NULL));
         status = ukiyo_check_status_name(ukiyo_check_result_status(r));
         reason = ukiyo_check_result_reason(r);
@@ -116,13 +118,13 @@ int handle_containers(route_context *ctx, const route_request *req)
     int err = ukiyo_docker_container_list(&list, ukiyo_get_docker(ctx->u), 1, NULL);
     for (size_t i = 0; err == 0 && i < ukiyo_container_list_count(list); i++) {
         ukiyo_container *c = NULL;
-        /* The list shows an image ID once the tag moved: inspect keeps the reference. */
-        if (ukiyo_docker_container_inspect(&c, ukiyo_get_docker(ctx->u),
-                                           ukiyo_container_id(ukiyo_container_list_get(list, i))) ==
-            0) {
+        /* The list shows an image ID once the tag moved: inspect keeps the reference. With
+         * the engine's events followed, the inspect document is the one ukiyod knows. */
+        if (ukiyo_inventory_inspect(&c, ctx->u,
+                                    ukiyo_container_id(ukiyo_container_list_get(list, i))) == 0) {
             json_t *row = container_json(c);
             json_object_set_new(row, "rejected", rejected_json(ctx->u, ukiyo_container_name(c)));
-            add_status(ctx->u, row, ukiyo_container_name(c), jobs);
+            add_status(ctx->u, row, ukiyo_container_name(c), ukiyo_container_id(c), jobs);
             json_array_append_new(out, row);
         }
         ukiyo_container_free(c);
@@ -251,7 +253,7 @@ static json_t *service_json(ukiyo *u, const ukiyo_service *s, const ukiyo_job_li
                   ukiyo_service_mode(s), "update_state", ukiyo_service_update_state(s),
                   "update_message", ukiyo_service_update_message(s), "labels", labels);
     json_object_set_new(row, "rejected", rejected_json(u, ukiyo_container_name(seen)));
-    add_status(u, row, ukiyo_container_name(seen), jobs);
+    add_status(u, row, ukiyo_container_name(seen), NULL, jobs);
     ukiyo_container_free(seen);
     return row;
 }

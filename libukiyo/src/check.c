@@ -369,7 +369,11 @@ static int check_container(ukiyo_check_result **out, ukiyo *u, const char *conta
 
     if (!u || !container || !out)
         return ukiyo__error_set(UKIYO_EINVAL, "ukiyo_check: NULL argument");
-    err = ukiyo__docker_inspect_watched(ukiyo_get_docker(u), container, &run.container);
+    /* By ID, what the engine's events keep current costs no request (inventory.h). */
+    err = ukiyo__is_service_name(container)
+              ? ukiyo__docker_inspect_watched(ukiyo_get_docker(u), container, &run.container)
+              : ukiyo__inventory_inspect(ukiyo__context_inventory(u), ukiyo_get_docker(u),
+                                         container, &run.container);
     if (err < 0)
         return err;
     run.result = calloc(1, sizeof(*run.result));

@@ -37,6 +37,13 @@ ukiyo_inventory *ukiyo__context_inventory(ukiyo *u)
     return u->inventory;
 }
 
+UKIYO_EXTERN int ukiyo_inventory_inspect(ukiyo_container **out, ukiyo *u, const char *id)
+{
+    if (!out || !u || !id)
+        return ukiyo__error_set(UKIYO_EINVAL, "ukiyo_inventory_inspect: NULL argument");
+    return ukiyo__inventory_inspect(ukiyo__context_inventory(u), ukiyo_get_docker(u), id, out);
+}
+
 void ukiyo__context_set_job_hook(ukiyo *u, ukiyo_job_hook_fn fn, void *payload)
 {
     u->job_hook = fn;

@@ -418,11 +418,27 @@ UKIYO_EXTERN int ukiyo_jobs_reject(ukiyo *u, int64_t job_id)
     return answer(u, job_id, false);
 }
 
+int ukiyo__jobs_expire_due(ukiyo *u, ukiyo_store *s, unsigned int *expired_out)
+{
+    int64_t *ids = NULL;
+    size_t n = 0;
+    int err = ukiyo__store_jobs_expire(s, ukiyo__store_now_ms(s), &ids, &n);
+
+    if (expired_out)
+        *expired_out = (unsigned)n;
+    for (size_t i = 0; err == 0 && i < n; i++) {
+        log_info("job %lld expired waiting for approval", (long long)ids[i]);
+        ukiyo__jobs_call_hook(u, ids[i], "expired");
+    }
+    free(ids);
+    return err;
+}
+
 UKIYO_EXTERN int ukiyo_jobs_expire(ukiyo *u, unsigned int *expired_out)
 {
     ukiyo_store *s = ukiyo__jobs_store_of(u);
 
-    return s ? ukiyo__store_jobs_expire(s, ukiyo__store_now_ms(s), expired_out) : UKIYO_EINVAL;
+    return s ? ukiyo__jobs_expire_due(u, s, expired_out) : UKIYO_EINVAL;
 }
 
 /* ---- reading jobs ---------------------------------------------------- */

@@ -41,6 +41,8 @@ int ukiyo__jobs_await_approval(ukiyo *u, const char *container, const char *targ
 
 /* Tell the job hook, if any, of @event on job @id (read back from the store). */
 void ukiyo__jobs_call_hook(ukiyo *u, int64_t id, const char *event);
+/* Expire the waiting jobs whose time is up, each told to the job hook ("expired"). */
+int ukiyo__jobs_expire_due(ukiyo *u, ukiyo_store *s, unsigned int *expired_out);
 
 /* The handle's store, or NULL with the last error set. */
 ukiyo_store *ukiyo__jobs_store_of(ukiyo *u);

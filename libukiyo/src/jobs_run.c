@@ -515,11 +515,8 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
         return UKIYO_EINVAL;
     if (ran_out)
         *ran_out = 0;
-    unsigned int expired = 0;
-    if (ukiyo__store_jobs_expire(s, ukiyo__store_now_ms(s), &expired) < 0)
+    if (ukiyo__jobs_expire_due(u, s, NULL) < 0)
         return UKIYO_EIO;
-    if (expired)
-        log_info("%u job(s) expired waiting for approval", expired);
     err = ukiyo__store_job_claim(s, ukiyo__store_now_ms(s), &j, &found);
     if (err < 0 || !found)
         return err;

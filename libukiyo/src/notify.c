@@ -224,7 +224,8 @@ static char *summary(json_t *e, char **subject_out)
                        : strcmp(event, "approval-waiting") == 0 ? "waits for approval"
                        : strcmp(event, "approval-updated") == 0
                            ? "waits for approval of a newer release"
-                           : event;
+                       : strcmp(event, "expired") == 0 ? "was not approved in time: not updated"
+                                                       : event;
     const char *link = json_string_value(json_object_get(e, "link"));
     char *name = project && service ? ukiyo__str_printf("%s/%s (%s)", project, service,
                                                         container ? container : "?")

@@ -30,8 +30,14 @@ UKIYO_EXTERN int ukiyo_scheduler_next_due(ukiyo *u, int64_t *unix_ms_out)
         if (due == 0)
             due = now;
     }
-    if (!s->scanned || ukiyo_inventory_changes(ukiyo__context_inventory(u)) != s->inventory_changes)
+    if (!s->scanned)
         due = now;
+    else if (ukiyo_inventory_changes(ukiyo__context_inventory(u)) != s->inventory_changes) {
+        /* A container started: at once, but not sooner than a gap after the last scan. */
+        int64_t at = s->scanned_ms + UKIYO__INVENTORY_SCAN_GAP_MS;
+        at = at > now ? at : now;
+        due = at < due ? at : due;
+    }
     for (size_t i = 0; i < s->group_count; i++)
         if (s->groups[i].next_ms < due)
             due = s->groups[i].next_ms;

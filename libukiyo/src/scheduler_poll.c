@@ -417,8 +417,9 @@ UKIYO_EXTERN int ukiyo_scheduler_dispatch(ukiyo *u, int64_t now_ms, unsigned int
     bool look_due = s->look_interval_ms && s->look_next_ms <= now_ms;
     /* The inventory was told of a container started or renamed: look at it now. */
     uint64_t changes = ukiyo_inventory_changes(ukiyo__context_inventory(u));
-    bool any_due = !s->scanned || (s->rescan_ms && s->rescan_ms <= now_ms) || look_due ||
-                   changes != s->inventory_changes;
+    bool any_due =
+        !s->scanned || (s->rescan_ms && s->rescan_ms <= now_ms) || look_due ||
+        (changes != s->inventory_changes && now_ms >= s->scanned_ms + UKIYO__INVENTORY_SCAN_GAP_MS);
 
     for (size_t i = 0; i < s->group_count; i++)
         any_due = any_due || s->groups[i].next_ms <= now_ms;
@@ -434,6 +435,7 @@ UKIYO_EXTERN int ukiyo_scheduler_dispatch(ukiyo *u, int64_t now_ms, unsigned int
                 now_ms + (s->groups[i].interval_ms < BACKOFF_MIN_MS ? s->groups[i].interval_ms
                                                                     : BACKOFF_MIN_MS);
     s->scanned = true;
+    s->scanned_ms = now_ms;
     s->rescan_ms = s->group_count == 0 ? now_ms + RESCAN_MS : 0;
     if (look_due || !s->look_next_ms)
         s->look_next_ms = s->look_interval_ms ? now_ms + s->look_interval_ms : 0;

@@ -18,6 +18,13 @@ typedef struct {
     unsigned int failures;
 } registry_backoff;
 
+/*
+ * A container started or renamed makes a scan due, but not sooner than this
+ * after the last one: a burst of starts (a compose project coming up, a
+ * host booting) is one scan, not one each.
+ */
+#define UKIYO__INVENTORY_SCAN_GAP_MS 2000
+
 typedef struct scheduler {
     int64_t default_poll_ms;
     unsigned int jitter_percent;
@@ -31,6 +38,7 @@ typedef struct scheduler {
     int64_t look_interval_ms; /* ukiyo_options.look_interval_ms; 0: only what was never looked at */
     int64_t look_next_ms;     /* when every watched reference is next looked at */
     uint64_t inventory_changes; /* the inventory's count at the last scan */
+    int64_t scanned_ms;         /* when the last scan was */
     poll_group *groups;
     size_t group_count;
     registry_backoff *backoffs;

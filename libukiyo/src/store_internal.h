@@ -221,7 +221,7 @@ int ukiyo__store_job_await(ukiyo_store *s, const store_job *j, int64_t *id_out,
  */
 int ukiyo__store_job_answer(ukiyo_store *s, int64_t id, bool approve, int64_t now_ms);
 /* Waiting jobs whose expiry is past @now_ms end "expired" (*count_out: how many). */
-int ukiyo__store_jobs_expire(ukiyo_store *s, int64_t now_ms, unsigned int *count_out);
+int ukiyo__store_jobs_expire(ukiyo_store *s, int64_t now_ms, int64_t **ids_out, size_t *count_out);
 /* The earliest expiry of a waiting job (INT64_MAX: none), and how many wait. */
 int ukiyo__store_jobs_waiting(ukiyo_store *s, int64_t *first_expiry_out, unsigned int *count_out);
 

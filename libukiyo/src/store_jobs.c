@@ -490,22 +490,38 @@ int ukiyo__store_job_answer(ukiyo_store *s, int64_t id, bool approve, int64_t no
     return ukiyo__store_in_transaction(s, answer_step, &a);
 }
 
-int ukiyo__store_jobs_expire(ukiyo_store *s, int64_t now_ms, unsigned int *count_out)
+int ukiyo__store_jobs_expire(ukiyo_store *s, int64_t now_ms, int64_t **ids_out, size_t *count_out)
 {
     sqlite3_stmt *st = ukiyo__store_statement(
         s, "UPDATE jobs SET state = 'expired', finished_ms = ?1, error = 'no approval before it "
            "expired' WHERE state = 'awaiting-approval' AND expires_ms IS NOT NULL AND "
-           "expires_ms <= ?1");
+           "expires_ms <= ?1 RETURNING id");
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    int rc, err = 0;
 
-    if (count_out)
-        *count_out = 0;
+    *ids_out = NULL;
+    *count_out = 0;
     if (!st)
         return UKIYO_EIO;
     sqlite3_bind_int64(st, 1, now_ms);
-    int err = ukiyo__store_step_write(s, st, "expiring waiting jobs");
-    if (err == 0 && count_out)
-        *count_out = (unsigned)sqlite3_changes(s->db);
-    return err;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (UKIYO__RESERVE(ids, cap, n) < 0) {
+            err = ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
+            break;
+        }
+        ids[n++] = sqlite3_column_int64(st, 0);
+    }
+    if (err == 0 && rc != SQLITE_DONE)
+        err = ukiyo__store_sql_fail(s, "expiring waiting jobs");
+    ukiyo__store_statement_done(st);
+    if (err < 0) {
+        free(ids);
+        return err;
+    }
+    *ids_out = ids;
+    *count_out = n;
+    return 0;
 }
 
 int ukiyo__store_jobs_waiting(ukiyo_store *s, int64_t *first_expiry_out, unsigned int *count_out)

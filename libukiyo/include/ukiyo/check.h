@@ -44,7 +44,9 @@ UKIYO_EXTERN int ukiyo_check(ukiyo_check_result **out, ukiyo *u, const char *con
  * the one it last answered (to a check, a poll or a background look; or a
  * push's), as the handle's store remembers it; UKIYO_CHECK_UNKNOWN "not
  * looked at in its registry yet" when none. ukiyo_check_result_answered_ms()
- * says how old the answer is. What a dashboard shows for many containers.
+ * says how old the answer is. What a dashboard shows for many containers:
+ * given a container's ID, with an inventory attached (inventory.h), it
+ * asks the engine nothing either.
  */
 UKIYO_EXTERN int ukiyo_check_cached(ukiyo_check_result **out, ukiyo *u, const char *container);
 

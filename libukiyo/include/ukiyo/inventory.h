@@ -65,6 +65,14 @@ UKIYO_EXTERN uint64_t ukiyo_inventory_changes(ukiyo_inventory *inventory);
  */
 UKIYO_EXTERN void ukiyo_set_inventory(ukiyo *u, ukiyo_inventory *inventory);
 
+/**
+ * Container @p id's inspect document as @p u's inventory knows it: no
+ * engine request while the inventory follows and was told of it, else the
+ * engine's answer (kept for next time). A name is always asked of the
+ * engine (only IDs are kept). Free with ukiyo_container_free().
+ */
+UKIYO_EXTERN int ukiyo_inventory_inspect(ukiyo_container **out, ukiyo *u, const char *id);
+
 #ifdef __cplusplus
 }
 #endif

@@ -203,7 +203,8 @@ UKIYO_EXTERN int ukiyo_job_json(char **json_out, const ukiyo_job *job);
  * Called when a job changes in a way a person watches for, on the thread
  * that changed it: @p event is "approval-waiting" (a job now waits for
  * approval), "approval-updated" (a newer release folded into a waiting
- * job), "approved", "rejected", "running" or "finished" (its state and
+ * job), "approved", "rejected", "expired" (no answer before its
+ * ukiyo.approve-timeout), "running" or "finished" (its state and
  * results are in @p job, borrowed for the call).
  */
 typedef void (*ukiyo_job_hook_fn)(const ukiyo_job *job, const char *event, void *payload);

@@ -202,6 +202,8 @@ static void configure_request(http_session *s, const http_request *req, transfer
     if (req->stall_timeout_s > 0) {
         curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
         curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, req->stall_timeout_s);
+    } else if (req->cancelled) {
+        /* A stream that lasts until it is cancelled: no deadline (curl_easy_reset left none). */
     } else {
         curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout);
     }
