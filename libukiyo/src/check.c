@@ -139,8 +139,8 @@ static void note_newer_pull(check_run *run)
 {
     ukiyo_image_info *tagged = NULL;
 
-    if (ukiyo_docker_image_inspect(&tagged, ukiyo_get_docker(run->u),
-                                   ukiyo_image_ref_string(run->ref)) < 0) {
+    if (ukiyo__inventory_image(ukiyo__context_inventory(run->u), ukiyo_get_docker(run->u),
+                               ukiyo_image_ref_string(run->ref), &tagged) < 0) {
         ukiyo_error_clear();
         return;
     }
@@ -262,7 +262,8 @@ static int run_check(check_run *run)
     }
     if (res->service)
         return check_service(run);
-    err = ukiyo_docker_image_inspect(&run->image, ukiyo_get_docker(run->u), res->image_id);
+    err = ukiyo__inventory_image(ukiyo__context_inventory(run->u), ukiyo_get_docker(run->u),
+                                 res->image_id, &run->image);
     if (err == UKIYO_ENOTFOUND)
         return set_unknown(res, "the container's image is gone from the engine");
     if (err < 0)

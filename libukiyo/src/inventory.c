@@ -257,14 +257,13 @@ UKIYO_EXTERN uint64_t ukiyo_inventory_changes(ukiyo_inventory *inv)
 /* ---- what scans read ----------------------------------------------------- */
 
 /*
- * Is @key an ID as the engine's events name things (64 hex digits, for an
- * image after "sha256:")? Only those are kept: an answer asked by name
- * would outlive a rename or a new container under the old name.
+ * Is @key a container's ID (64 hex digits), as its events name it? Only
+ * those are kept: an answer asked by name would outlive a rename or a new
+ * container under the old name. Images are kept by ID or reference alike:
+ * any image event (pull, tag, untag, delete) forgets them all.
  */
-static bool is_event_key(const char *key)
+static bool is_container_id(const char *key)
 {
-    if (strncmp(key, "sha256:", 7) == 0)
-        key += 7;
     size_t n = strspn(key, "0123456789abcdef");
     return n == 64 && key[n] == '\0';
 }
@@ -303,7 +302,7 @@ int ukiyo__inventory_inspect(ukiyo_inventory *inv, ukiyo_docker *d, const char *
                              ukiyo_container **out)
 {
     uint64_t generation = 0;
-    if (!is_event_key(id))
+    if (!is_container_id(id))
         inv = NULL;
     char *json = inv ? known(inv, &inv->containers, id, &generation) : NULL;
 
@@ -323,8 +322,6 @@ int ukiyo__inventory_image(ukiyo_inventory *inv, ukiyo_docker *d, const char *im
                            ukiyo_image_info **out)
 {
     uint64_t generation = 0;
-    if (!is_event_key(image_id))
-        inv = NULL;
     char *json = inv ? known(inv, &inv->images, image_id, &generation) : NULL;
 
     if (json) {

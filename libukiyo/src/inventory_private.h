@@ -11,7 +11,7 @@
 /* The inspect document of container @id (an ID: names change). */
 int ukiyo__inventory_inspect(ukiyo_inventory *inv, ukiyo_docker *d, const char *id,
                              ukiyo_container **out);
-/* The inspect document of image @image_id. */
+/* The inspect document of image @image_id (an ID or a reference). */
 int ukiyo__inventory_image(ukiyo_inventory *inv, ukiyo_docker *d, const char *image_id,
                            ukiyo_image_info **out);
 /* The handle's inventory, or NULL (context.c). */
