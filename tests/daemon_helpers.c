@@ -158,17 +158,25 @@ void start_daemon(daemon_proc *d, const char *extra)
     ck_abort_msg("ukiyod did not answer on port %d", d->port);
 }
 
-/* Send @sig, then the exit status (-1 when it did not exit within 30 s or was killed). */
 int signal_daemon(daemon_proc *d, int sig)
+{
+    return signal_daemon_within(d, sig, 30);
+}
+
+int signal_daemon_within(daemon_proc *d, int sig, int seconds)
 {
     int status = 0;
 
     kill(d->pid, sig);
-    for (int i = 0; i < 300; i++) {
-        if (waitpid(d->pid, &status, WNOHANG) == d->pid)
+    for (int i = 0; i < seconds * 10; i++) {
+        if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+            if (WIFSIGNALED(status) && WTERMSIG(status) != sig)
+                fprintf(stderr, "ukiyod died of signal %d\n", WTERMSIG(status));
             return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        }
         usleep(100 * 1000);
     }
+    fprintf(stderr, "ukiyod did not stop within %d s of signal %d: killed\n", seconds, sig);
     kill(d->pid, SIGKILL);
     waitpid(d->pid, &status, 0);
     return -1;
@@ -177,6 +185,9 @@ int signal_daemon(daemon_proc *d, int sig)
 int stop_daemon(daemon_proc *d)
 {
     int rc = signal_daemon(d, SIGTERM);
+    /* A daemon that did not stop cleanly: its last words, before its directory goes. */
+    if (rc != 0)
+        test_sh(NULL, "echo '--- ukiyod exit %d, its log:' >&2; tail -n 40 %s/log >&2", rc, d->dir);
     test_sh(NULL, "rm -rf %s", d->dir);
     return rc;
 }

@@ -26,6 +26,8 @@ typedef struct {
 void start_daemon(daemon_proc *d, const char *extra);
 /* Send @sig; the exit status (-1 when killed or when it did not exit within 30 s). */
 int signal_daemon(daemon_proc *d, int sig);
+/* The same, waiting @seconds before it kills. */
+int signal_daemon_within(daemon_proc *d, int sig, int seconds);
 /* SIGTERM, remove its directory; the exit status. */
 int stop_daemon(daemon_proc *d);
 /* A file the daemon wrote in its directory (its secrets). New string. */

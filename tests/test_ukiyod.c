@@ -273,6 +273,80 @@ START_TEST(a_job_accepted_before_a_crash_runs_after_the_restart)
 }
 END_TEST
 
+/* The ID of the container called @name (new), or NULL. */
+static char *container_id(const char *name)
+{
+    char *out = NULL;
+    if (test_sh(&out, "docker inspect -f '{{.Id}}' %s 2>/dev/null", name) != 0) {
+        free(out);
+        return NULL;
+    }
+    out[strcspn(out, "\n")] = '\0';
+    return out;
+}
+
+/*
+ * Stopped while a new container sits in its health gate, ukiyod does not
+ * wait out the settle period (docker stop kills after 10 s): the update
+ * stays in the journal, and the next start puts the old container back and
+ * runs the job again.
+ */
+START_TEST(a_stop_during_the_gate_is_prompt_and_the_next_start_runs_the_job_again)
+{
+    daemon_proc d = {0};
+    char ref[256], query[300];
+    char *name = test_unique_name("gated");
+
+    snprintf(ref, sizeof(ref), "127.0.0.1:5000/ukiyo-test/%s:latest", name);
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker tag ukiyo-test/http:v1 %s && docker push -q %s >/dev/null "
+                             "&& docker run -d --label ukiyo.test=1 -l ukiyo.min-uptime=45 "
+                             "--stop-timeout 1 --name %s %s >/dev/null && "
+                             "docker tag ukiyo-test/http:v2 %s && docker push -q %s >/dev/null",
+                             ref, ref, name, ref, ref, ref),
+                     0);
+    start_daemon(&d, NULL);
+    post_generic(&d, ref);
+    ck_assert_msg(serves_within(name, "v2\n"), "the push did not reach %s", name);
+    char *gated = container_id(name); /* in its 45 s gate now */
+    ck_assert_ptr_nonnull(gated);
+    ck_assert_int_eq(signal_daemon_within(&d, SIGTERM, 10), 0);
+    char *log = NULL;
+    test_sh(&log, "cat %s/log", d.dir);
+    ck_assert_msg(strstr(log, "left to the next start"), "%s", log);
+    free(log);
+
+    d.pid = 0;
+    start_daemon(&d, NULL); /* the same directory: the same database */
+    snprintf(query, sizeof(query), "/api/v1/history?container=%s", name);
+    reply r = {0};
+    for (int i = 0; i < 100; i++) {
+        free(r.body);
+        r = api(&d, query);
+        if (strstr(r.body, "interrupted at step"))
+            break;
+        usleep(100 * 1000);
+    }
+    ck_assert_msg(strstr(r.body, "interrupted at step"), "history: %s", r.body);
+    free(r.body);
+    /* The job ran again: a container of its own, not the one the stop left. */
+    char *again = NULL;
+    for (int i = 0; i < 600; i++) {
+        free(again);
+        again = container_id(name);
+        if (again && strcmp(again, gated) != 0 && serves_within(name, "v2\n"))
+            break;
+        usleep(100 * 1000);
+    }
+    ck_assert_msg(again && strcmp(again, gated) != 0, "the job did not run again");
+    ck_assert_int_eq(signal_daemon_within(&d, SIGTERM, 10), 0);
+    test_sh(NULL, "rm -rf %s; docker rmi %s >/dev/null 2>&1", d.dir, ref);
+    free(again);
+    free(gated);
+    free(name);
+}
+END_TEST
+
 START_TEST(access_keys_are_kept_used_for_pulls_and_never_shown)
 {
     daemon_proc d = {0};
@@ -476,6 +550,7 @@ int main(void)
     tcase_add_test(tc, webhooks_and_the_api_need_their_secrets);
     tcase_add_test(tc, a_push_to_the_registry_updates_the_container);
     tcase_add_test(tc, a_job_accepted_before_a_crash_runs_after_the_restart);
+    tcase_add_test(tc, a_stop_during_the_gate_is_prompt_and_the_next_start_runs_the_job_again);
     tcase_add_test(tc, access_keys_are_kept_used_for_pulls_and_never_shown);
     tcase_add_test(tc, docker_hub_callbacks_are_answered);
     suite_add_tcase(s, tc);

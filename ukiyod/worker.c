@@ -71,7 +71,12 @@ static void *run(void *arg)
         ukiyo_registry_rate_limit(ukiyo_get_registry(w->u), &remaining, NULL);
         metrics_poll(ukiyo_scheduler_poll_requests(w->u), remaining);
         while (!w->hold && ran && !stopping(w)) {
-            if (ukiyo_jobs_run_next(w->u, &w->update, &ran) < 0) {
+            int err = ukiyo_jobs_run_next(w->u, &w->update, &ran);
+            if (err == UKIYO_EINTERRUPTED) {
+                const char *fields[] = {"why", ukiyo_error_last(), NULL};
+                daemon_log(UKIYO_LOG_INFO, "stopping: the job in flight is left to the next start",
+                           fields);
+            } else if (err < 0) {
                 const char *fields[] = {"error", ukiyo_error_last(), NULL};
                 daemon_log(UKIYO_LOG_ERROR, "job failed", fields);
             }
@@ -121,10 +126,17 @@ void job_worker_notify(job_worker *w)
     pthread_mutex_unlock(&w->thread.lock);
 }
 
+/*
+ * A job in its health gate would hold the stop for its settle period
+ * (30 s by default), past the 10 s docker stop waits before it kills:
+ * the gate is interrupted instead, and the journal and the queue keep
+ * the update for the next start, as they would after a crash.
+ */
 void job_worker_stop(job_worker *w)
 {
     if (!w)
         return;
+    ukiyo_interrupt(w->u);
     daemon_thread_stop(&w->thread);
     daemon_thread_destroy(&w->thread);
     ukiyo_close(w->u);

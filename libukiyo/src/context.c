@@ -1,6 +1,7 @@
 /*
  * context.c - the top handle and the library's version.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,7 +25,19 @@ struct ukiyo {
     ukiyo_job_hook_fn job_hook; /* jobs.c sets and calls it */
     void *job_hook_payload;
     ukiyo_inventory *inventory; /* borrowed, or NULL */
+    atomic_bool interrupted;    /* ukiyo_interrupt(): any thread, or a signal handler */
 };
+
+UKIYO_EXTERN void ukiyo_interrupt(ukiyo *u)
+{
+    if (u)
+        atomic_store(&u->interrupted, true);
+}
+
+bool ukiyo__context_interrupted(ukiyo *u)
+{
+    return u && atomic_load(&u->interrupted);
+}
 
 UKIYO_EXTERN void ukiyo_set_inventory(ukiyo *u, ukiyo_inventory *inventory)
 {

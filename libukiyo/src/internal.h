@@ -22,6 +22,8 @@ ukiyo_credential *ukiyo__auth_lookup_image(ukiyo_auth *auth, const char *image);
 
 /* Tell the handle's update hook (ukiyo_set_update_hook) about a concluded transaction. */
 void ukiyo__context_call_update_hook(ukiyo *u, const ukiyo_update_result *r);
+/* Whether ukiyo_interrupt() was called on @u. */
+bool ukiyo__context_interrupted(ukiyo *u);
 /* The job hook's slot (ukiyo_set_job_hook() in jobs.c). */
 void ukiyo__context_set_job_hook(ukiyo *u, ukiyo_job_hook_fn fn, void *payload);
 ukiyo_job_hook_fn ukiyo__context_job_hook(ukiyo *u, void **payload_out);

@@ -326,6 +326,18 @@ static void update_one(ukiyo *u, const char *name, const char *target, const cha
     ukiyo_update_result_free(r);
 }
 
+/*
+ * ukiyo_interrupt() stopped the job's update: the job stays running, so that
+ * ukiyo_jobs_recover() queues it again at the next start, after reconcile
+ * has undone the update it left.
+ */
+static int left_to_next_start(const job_row *j)
+{
+    return ukiyo__error_set(UKIYO_EINTERRUPTED,
+                            "job %lld interrupted: it runs again at the next start",
+                            (long long)j->id);
+}
+
 static int run_container_job(ukiyo *u, ukiyo_store *s, const job_row *j,
                              const ukiyo_update_options *opts)
 {
@@ -357,6 +369,10 @@ static int run_container_job(ukiyo *u, ukiyo_store *s, const job_row *j,
         else if (plan_allows(u, j->container, &jp, results, &target))
             update_one(u, j->container, target, NULL, forced, opts, results);
         free(target);
+    }
+    if (ukiyo__context_interrupted(u)) {
+        json_decref(results);
+        return left_to_next_start(j);
     }
     int err =
         finish_job(s, j->id, state_of(results, j->action && strcmp(j->action, "rollback") == 0),
@@ -479,7 +495,7 @@ static int run_tag_job(ukiyo *u, ukiyo_store *s, const job_row *j, const ukiyo_u
         err = ukiyo__error_set(UKIYO_ENOMEM, "out of memory");
     for (size_t i = 0; err == 0 && i < count; i++)
         names[i] = ukiyo_string_list_get(order, i);
-    for (size_t i = 0; err == 0 && i < count; i++) {
+    for (size_t i = 0; err == 0 && i < count && !ukiyo__context_interrupted(u); i++) {
         /* One that followed a container before it in the batch was updated with it, once. */
         if (followed_already(results, names[i]))
             continue;
@@ -494,7 +510,7 @@ static int run_tag_job(ukiyo *u, ukiyo_store *s, const job_row *j, const ukiyo_u
         free(target);
     }
     free(names);
-    if (err == 0 && followers.count)
+    if (err == 0 && followers.count && !ukiyo__context_interrupted(u))
         update_followers(u, j, &followers, opts, results);
     for (size_t i = 0; i < followers.count; i++)
         free(followers.items[i]);
@@ -515,6 +531,8 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
         return UKIYO_EINVAL;
     if (ran_out)
         *ran_out = 0;
+    if (ukiyo__context_interrupted(u))
+        return 0;
     if (ukiyo__jobs_expire_due(u, s, NULL) < 0)
         return UKIYO_EIO;
     err = ukiyo__store_job_claim(s, ukiyo__store_now_ms(s), &j, &found);
@@ -526,12 +544,20 @@ UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts,
     ukiyo__jobs_call_hook(u, j.id, "running");
     if (j.container) {
         err = run_container_job(u, s, &j, opts);
-        ukiyo__jobs_call_hook(u, j.id, "finished");
+        if (err != UKIYO_EINTERRUPTED)
+            ukiyo__jobs_call_hook(u, j.id, "finished");
         ukiyo__store_job_clear(&j);
         return err;
     }
     json_t *results = json_array();
-    if (run_tag_job(u, s, &j, opts, results) < 0) {
+    err = run_tag_job(u, s, &j, opts, results);
+    if (ukiyo__context_interrupted(u)) {
+        err = left_to_next_start(&j);
+        json_decref(results);
+        ukiyo__store_job_clear(&j);
+        return err;
+    }
+    if (err < 0) {
         /* The engine could not be asked: fail the job with why. */
         err = finish_job(s, j.id, "failed", results, ukiyo_error_last());
     } else {

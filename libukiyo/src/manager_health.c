@@ -94,6 +94,11 @@ int ukiyo__health_gate(ukiyo_docker *docker, const char *container_id, int timeo
             first_started = ukiyo__str_dup(started ? started : "");
         }
         json_decref(doc);
+        if (err == 0 && ukiyo__context_interrupted(tx->u))
+            err = ukiyo__error_set(UKIYO_EINTERRUPTED,
+                                   "interrupted in the health gate after %lld s; the next "
+                                   "reconcile puts the old container back",
+                                   (long long)(elapsed / 1000));
         if (err != 0)
             break;
         usleep(POLL_INTERVAL_US);

@@ -97,7 +97,8 @@ int ukiyo__compose_reconcile(ukiyo_docker *d, const journal_entry *j);
  * The health gate (manager_health.c): the new container passes once it has
  * been healthy (with a HEALTHCHECK, which has @timeout_s to pass first) or
  * running (without one) for @settle_s, with no exit, restart or turn to
- * unhealthy during it. 0 when it passes; UKIYO_ETIMEOUT or UKIYO_EDOCKER
+ * unhealthy during it. 0 when it passes; UKIYO_EINTERRUPTED when
+ * ukiyo_interrupt() came first; UKIYO_ETIMEOUT or UKIYO_EDOCKER
  * with the reason in the last error when it does not.
  */
 int ukiyo__health_gate(ukiyo_docker *docker, const char *container_id, int timeout_s, int settle_s,

@@ -462,6 +462,10 @@ int ukiyo__transaction_run(transaction *tx)
 {
     int err = run_until_commit(tx);
 
+    if (err == UKIYO_EINTERRUPTED) {
+        log_info("%s: %s", tx->name, ukiyo_error_last());
+        return err; /* the journal stays open, as after a crash: reconcile undoes it */
+    }
     if (err < 0)
         return roll_back(tx, err);
     err = ukiyo__transaction_step(tx, STEP_COMMIT);

@@ -25,19 +25,20 @@ extern "C" {
 /** Error codes: every fallible function returns 0 or one of these (negative). */
 typedef enum {
     UKIYO_OK = 0,
-    UKIYO_EINVAL = -1,       /**< bad argument or malformed input */
-    UKIYO_ENOMEM = -2,       /**< out of memory */
-    UKIYO_ENOTFOUND = -3,    /**< no such container, image, tag or credential */
-    UKIYO_EAUTH = -4,        /**< authentication refused or missing */
-    UKIYO_ECONFLICT = -5,    /**< name in use, state conflict */
-    UKIYO_ETIMEOUT = -6,     /**< a request or wait took too long */
-    UKIYO_EDOCKER = -7,      /**< the engine answered with an error */
-    UKIYO_EREGISTRY = -8,    /**< the registry answered with an error */
-    UKIYO_ECONNECT = -9,     /**< could not reach the engine or registry */
-    UKIYO_EPROTOCOL = -10,   /**< the peer sent something we cannot understand */
-    UKIYO_ERATELIMIT = -11,  /**< the registry says: too many requests */
-    UKIYO_EIO = -12,         /**< local file or process I/O failed */
-    UKIYO_EUNSUPPORTED = -13 /**< the peer or platform lacks a feature */
+    UKIYO_EINVAL = -1,        /**< bad argument or malformed input */
+    UKIYO_ENOMEM = -2,        /**< out of memory */
+    UKIYO_ENOTFOUND = -3,     /**< no such container, image, tag or credential */
+    UKIYO_EAUTH = -4,         /**< authentication refused or missing */
+    UKIYO_ECONFLICT = -5,     /**< name in use, state conflict */
+    UKIYO_ETIMEOUT = -6,      /**< a request or wait took too long */
+    UKIYO_EDOCKER = -7,       /**< the engine answered with an error */
+    UKIYO_EREGISTRY = -8,     /**< the registry answered with an error */
+    UKIYO_ECONNECT = -9,      /**< could not reach the engine or registry */
+    UKIYO_EPROTOCOL = -10,    /**< the peer sent something we cannot understand */
+    UKIYO_ERATELIMIT = -11,   /**< the registry says: too many requests */
+    UKIYO_EIO = -12,          /**< local file or process I/O failed */
+    UKIYO_EUNSUPPORTED = -13, /**< the peer or platform lacks a feature */
+    UKIYO_EINTERRUPTED = -14  /**< ukiyo_interrupt() ended the wait; the journal keeps the rest */
 } ukiyo_error_code;
 
 /**

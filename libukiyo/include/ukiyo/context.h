@@ -116,6 +116,17 @@ UKIYO_EXTERN int ukiyo_open(ukiyo **out, const ukiyo_options *opts);
 /** Close the handle and everything it owns. NULL does nothing. */
 UKIYO_EXTERN void ukiyo_close(ukiyo *u);
 
+/**
+ * Ask the handle's update in flight, from any thread or a signal handler,
+ * to stop at its next safe point, for a program that is about to exit: a
+ * health gate ends within a quarter of a second with UKIYO_EINTERRUPTED
+ * and leaves the update open in the journal (ukiyo_reconcile() at the next
+ * start puts the old container back), and ukiyo_jobs_run_next() leaves its
+ * job running, for ukiyo_jobs_recover() to queue again. It lasts until the
+ * handle is closed. NULL does nothing.
+ */
+UKIYO_EXTERN void ukiyo_interrupt(ukiyo *u);
+
 /** The engine client. Borrowed. */
 UKIYO_EXTERN ukiyo_docker *ukiyo_get_docker(ukiyo *u);
 /** The registry client. Borrowed. */

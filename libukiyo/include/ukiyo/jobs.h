@@ -87,7 +87,10 @@ UKIYO_EXTERN int ukiyo_jobs_submit_container(ukiyo *u, const char *container,
  * each in the job.
  * @param ran_out  set to 1 when a job ran, 0 when the queue was empty
  * @return 0, or a negative code when the store or the engine failed (the
- *         job is then queued again)
+ *         job is then queued again); UKIYO_EINTERRUPTED when
+ *         ukiyo_interrupt() stopped it: the job stays running, for
+ *         ukiyo_jobs_recover() at the next start. An interrupted handle
+ *         takes no new job.
  */
 UKIYO_EXTERN int ukiyo_jobs_run_next(ukiyo *u, const ukiyo_update_options *opts, int *ran_out);
 

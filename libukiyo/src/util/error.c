@@ -27,6 +27,7 @@ UKIYO_EXTERN const char *ukiyo_strerror(int code)
     case UKIYO_ERATELIMIT: return "rate limited";
     case UKIYO_EIO: return "I/O error";
     case UKIYO_EUNSUPPORTED: return "not supported";
+    case UKIYO_EINTERRUPTED: return "interrupted";
     default: return "unknown error";
     }
 }
