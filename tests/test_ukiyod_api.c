@@ -516,7 +516,8 @@ START_TEST(a_container_started_is_seen_and_looked_at_at_once)
 
     json_t *row = NULL;
     const char *status = NULL;
-    for (int i = 0; i < 100; i++) {
+    /* Seconds, not the ten minutes of the scan without events (valgrind: up to 30 s). */
+    for (int i = 0; i < 300; i++) {
         json_decref(row);
         row = container_row(&d, name);
         status = json_string_value(json_object_get(row, "status"));
