@@ -11,7 +11,9 @@
  * groups grow by themselves; alone, a delivery is committed at once, with
  * no timer to wait for.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "thread.h"
 #include "ukiyod.h"
@@ -73,26 +75,65 @@ static void fill(ukiyo_job_submission *subs, webhook_delivery **group, unsigned 
     }
 }
 
-/* Answer each delivery with its jobs, or with the error of its first failed event. */
+/*
+ * One line per group and format, "webhooks accepted format=dockerhub
+ * deliveries=32", not one per delivery: under load a line each was a
+ * write per delivery, the committer's largest cost after the commit.
+ */
+static bool same_format(const webhook_delivery *a, const webhook_delivery *b)
+{
+    return strcmp(ukiyo_push_events_format(a->events), ukiyo_push_events_format(b->events)) == 0;
+}
+
+static void log_accepted(webhook_delivery **group, unsigned n, const bool *accepted)
+{
+    for (unsigned i = 0; i < n; i++) {
+        bool logged = !accepted[i]; /* or counted with an earlier one of its format */
+        for (unsigned j = 0; j < i && !logged; j++)
+            logged = accepted[j] && same_format(group[j], group[i]);
+        if (logged)
+            continue;
+        unsigned count = 0;
+        for (unsigned j = i; j < n; j++)
+            count += accepted[j] && same_format(group[j], group[i]);
+        char deliveries[16];
+        snprintf(deliveries, sizeof(deliveries), "%u", count);
+        const char *fields[] = {"format", ukiyo_push_events_format(group[i]->events), "deliveries",
+                                deliveries, NULL};
+        daemon_log(UKIYO_LOG_INFO, "webhooks accepted", fields);
+    }
+}
+
+/*
+ * Answer each delivery with its jobs, or with the error of its first failed
+ * event. The log line comes first: once answered, a delivery is its
+ * connection's again, and may be gone.
+ */
 static void answer_group(webhook_delivery **group, unsigned n, ukiyo_job_submission *subs)
 {
+    bool accepted[COMMIT_GROUP_MAX];
+    int errors[COMMIT_GROUP_MAX];
     size_t k = 0;
 
     for (unsigned i = 0; i < n; i++) {
         size_t count = ukiyo_push_events_count(group[i]->events);
-        json_t *ids = json_array();
-        int err = 0;
+        errors[i] = 0;
         for (size_t j = 0; j < count; j++, k++) {
-            if (subs[k].error < 0 && err == 0)
-                err = subs[k].error;
-            json_array_append_new(ids, json_integer(subs[k].job_id));
+            if (subs[k].error < 0 && errors[i] == 0)
+                errors[i] = subs[k].error;
             if (subs[k].callback_refused)
                 daemon_log(UKIYO_LOG_WARNING, "webhook callback refused: not Docker Hub's", NULL);
         }
-        const char *fields[] = {"format", ukiyo_push_events_format(group[i]->events), NULL};
-        if (err == 0)
-            daemon_log(UKIYO_LOG_INFO, "webhook accepted", fields);
-        group[i]->done(group[i], err, ids);
+        accepted[i] = errors[i] == 0;
+    }
+    log_accepted(group, n, accepted);
+    k = 0;
+    for (unsigned i = 0; i < n; i++) {
+        size_t count = ukiyo_push_events_count(group[i]->events);
+        json_t *ids = json_array();
+        for (size_t j = 0; j < count; j++, k++)
+            json_array_append_new(ids, json_integer(subs[k].job_id));
+        group[i]->done(group[i], errors[i], ids);
     }
 }
 

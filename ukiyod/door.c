@@ -55,6 +55,8 @@ struct door {
     unsigned connections; /* served: not refused */
     unsigned refused;     /* answered 429 or 503, on their way out */
     size_t buffered;
+    long long asleep_until; /* the door thread's wake-up: -1 none, 0 awake */
+    long long news;         /* the earliest deadline begun while it was awake, or -1 */
 };
 
 /* The tally of refusals since the last summary line. */
@@ -198,6 +200,30 @@ enum MHD_Result door_accept_policy(void *cls, const struct sockaddr *addr, sockl
     return a == CLOSE_SILENTLY ? MHD_NO : MHD_YES;
 }
 
+static long long deadline_of(const door *d, const door_conn *c)
+{
+    return c->start_ms +
+           (c->refused ? DOOR_REFUSED_LINGER_MS : (long long)d->limits.deadline_s * 1000);
+}
+
+/*
+ * A request's deadline is news to the door's thread only when it comes
+ * before the wake-up the thread sleeps towards: a deadline is a fixed time
+ * from the request's start, so in a steady stream of requests each one is
+ * later than the ones before and the thread sleeps on. Under the lock.
+ */
+static void tell_door_thread(door *d, const door_conn *c)
+{
+    long long due = deadline_of(d, c);
+
+    if (d->asleep_until == 0) { /* awake: it takes the news into its next sleep */
+        if (d->news < 0 || due < d->news)
+            d->news = due;
+    } else if (d->asleep_until < 0 || due < d->asleep_until) {
+        daemon_thread_wake_locked(&d->thread, false);
+    }
+}
+
 static void connection_started(door *d, struct MHD_Connection *conn, void **socket_context)
 {
     const union MHD_ConnectionInfo *fd =
@@ -238,7 +264,7 @@ static void connection_started(door *d, struct MHD_Connection *conn, void **sock
         door_write_answer(c->fd, status, refusal, why);
         shutdown(c->fd, SHUT_WR);
     }
-    daemon_thread_wake_locked(&d->thread, false);
+    tell_door_thread(d, c);
     pthread_mutex_unlock(&d->thread.lock);
     *socket_context = c;
     if (refusal)
@@ -285,12 +311,6 @@ bool door_conn_refused(const door_conn *c)
     return c && c->refused;
 }
 
-static long long deadline_of(const door *d, const door_conn *c)
-{
-    return c->start_ms +
-           (c->refused ? DOOR_REFUSED_LINGER_MS : (long long)d->limits.deadline_s * 1000);
-}
-
 bool door_conn_overdue(door *d, door_conn *c)
 {
     if (!c)
@@ -319,7 +339,7 @@ void door_conn_idle(door *d, door_conn *c)
     if (c->phase == CONN_SERVING)
         c->phase = CONN_READING;
     c->start_ms = monotonic_ms();
-    daemon_thread_wake_locked(&d->thread, false);
+    tell_door_thread(d, c);
     pthread_mutex_unlock(&d->thread.lock);
 }
 
@@ -407,8 +427,14 @@ static void *door_thread(void *arg)
         if (pending && (due < 0 || next_summary < due))
             due = next_summary;
         pthread_mutex_lock(&d->thread.lock);
-        if (!d->thread.stop)
+        if (!d->thread.stop) {
+            if (d->news >= 0 && (due < 0 || d->news < due))
+                due = d->news;
+            d->news = -1;
+            d->asleep_until = due;
             daemon_thread_sleep_locked(&d->thread, due);
+            d->asleep_until = 0;
+        }
     }
     pthread_mutex_unlock(&d->thread.lock);
     return NULL;
@@ -421,6 +447,7 @@ int door_start(door **out, const door_limits *limits)
     if (!d)
         return -1;
     d->limits = *limits;
+    d->news = -1;
     daemon_thread_init(&d->thread);
     if (daemon_thread_start(&d->thread, door_thread, d) < 0) {
         daemon_thread_destroy(&d->thread);

@@ -136,6 +136,13 @@ static const char *const migrations[] = {
     "  error TEXT,"
     "  answered_ms INTEGER NOT NULL,"
     "  PRIMARY KEY (registry, repository, tag));",
+    /*
+     * 14: the queue in the order it is taken: claiming the next job and the
+     * first one due read one index entry, where jobs_by_state had them read
+     * every queued row (a queue of 80,000 deliveries cost each claim 80,000).
+     */
+    "DROP INDEX jobs_by_state;"
+    "CREATE INDEX jobs_by_state_due ON jobs(state, not_before_ms, id);",
 };
 
 /*
@@ -310,6 +317,15 @@ int ukiyo__store_open_at(ukiyo_store **out, const char *path, int version)
 fail:
     ukiyo_store_close(s);
     return err;
+}
+
+int64_t ukiyo__store_steps_taken(ukiyo_store *s)
+{
+    int64_t steps = 0;
+
+    for (size_t i = 0; i < STORE_STATEMENTS_MAX && s->statements[i].sql; i++)
+        steps += sqlite3_stmt_status(s->statements[i].stmt, SQLITE_STMTSTATUS_VM_STEP, 1);
+    return steps;
 }
 
 sqlite3_stmt *ukiyo__store_statement(ukiyo_store *s, const char *sql)

@@ -38,6 +38,12 @@ void ukiyo__store_set_clock(ukiyo_store *s, int64_t (*clock)(void *arg), void *a
  */
 int ukiyo__store_in_transaction(ukiyo_store *s, int (*fn)(ukiyo_store *s, void *arg), void *arg);
 /*
+ * The steps sqlite's machine took in the store's kept statements since the
+ * last call (SQLITE_STMTSTATUS_VM_STEP, reset by the call): about a handful
+ * per row or index entry read. Tests hold a query to its index with it.
+ */
+int64_t ukiyo__store_steps_taken(ukiyo_store *s);
+/*
  * After a secret was deleted or replaced: copy the write-ahead log into the
  * database and empty it, so that the old pages (which secure_delete does not
  * reach inside the log) leave the files. Best effort: a reader holding an
