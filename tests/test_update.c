@@ -604,6 +604,110 @@ START_TEST(a_label_that_does_not_parse_is_skipped_on_every_path)
 }
 END_TEST
 
+/*
+ * An update whose handle was asked to stop (ukiyo_interrupt(), as ukiyod's
+ * stop does) by the time its pull ends changes nothing: UKIYO_EINTERRUPTED,
+ * the old container untouched, the tag the pull moved back on its image.
+ */
+START_TEST(an_update_interrupted_during_its_pull_changes_nothing)
+{
+    char *repo = NULL, *ref = push_repo("ukiyo-test/http:v1", &repo);
+    char *name = test_unique_name("intpull");
+    ukiyo_options opts = UKIYO_OPTIONS_INIT;
+    ukiyo *stopping = NULL;
+    ukiyo_update_result *r = NULL;
+    char *old_image = NULL, *tag = NULL;
+
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s "
+                             "%s >/dev/null",
+                             name, ref),
+                     0);
+    char *before = container_id(name);
+    ck_assert_int_eq(test_sh(&old_image, "docker inspect -f '{{.Image}}' %s", name), 0);
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    opts.db_path = db_path;
+    ck_assert_int_eq(ukiyo_open(&stopping, &opts), 0);
+    ukiyo_interrupt(stopping);
+    ck_assert_int_eq(ukiyo_update(&r, stopping, name, NULL), UKIYO_EINTERRUPTED);
+    ck_assert_msg(strstr(ukiyo_error_last(), "before anything changed"), "%s", ukiyo_error_last());
+    ck_assert_ptr_null(r);
+    ukiyo_close(stopping);
+    char *after = container_id(name);
+    ck_assert_str_eq(after, before);
+    ck_assert_int_eq(test_sh(&tag, "docker image inspect -f '{{.Id}}' %s", ref), 0);
+    ck_assert_str_eq(tag, old_image);
+    /* Nothing was begun: nothing for reconcile to do. */
+    unsigned fixed = 1;
+    ck_assert_int_eq(ukiyo_reconcile(u, &fixed), 0);
+    ck_assert_uint_eq(fixed, 0);
+    free(tag);
+    free(old_image);
+    free(after);
+    free(before);
+    free(name);
+    free(ref);
+    free(repo);
+}
+END_TEST
+
+/*
+ * Ctrl-C (here SIGTERM, handled the same: a background job ignores
+ * SIGINT) in ukiyoctl update, while the new container is in its health
+ * gate: the old container runs under its name again before ukiyoctl exits
+ * (130), its reference's local tag points at what it runs, and history
+ * says the update was undone.
+ */
+START_TEST(ctrl_c_in_ukiyoctl_update_puts_the_old_container_back)
+{
+    char *repo = NULL, *ref = push_repo("ukiyo-test/http:v1", &repo);
+    char *name = test_unique_name("ctrlc");
+    char *out = NULL;
+
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s "
+                             "%s >/dev/null",
+                             name, ref),
+                     0);
+    char *before = container_id(name);
+    char *old_image = NULL;
+    ck_assert_int_eq(test_sh(&old_image, "docker inspect -f '{{.Image}}' %s", name), 0);
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    /* Interrupted once the new container holds the name (it is in its gate then). */
+    int rc = test_sh(&out,
+                     "$UKIYO_PROGRAM_WRAPPER \"$UKIYOCTL\" --db %s update --min-uptime 60 %s "
+                     ">%s.out 2>&1 & pid=$!; "
+                     "for i in $(seq 600); do "
+                     "[ \"$(docker inspect -f '{{.Id}}' %s 2>/dev/null)\" != %s ] && "
+                     "[ -n \"$(docker inspect -f '{{.Id}}' %s 2>/dev/null)\" ] && break; "
+                     "sleep 0.1; done; sleep 1; kill -TERM $pid; wait $pid; rc=$?; "
+                     "cat %s.out; rm -f %s.out; exit $rc",
+                     db_path, name, db_path, name, before, name, db_path, db_path);
+    ck_assert_msg(rc == 130, "exit %d: %s", rc, out);
+    ck_assert_msg(strstr(out, "interrupted") && strstr(out, "put back 1 update"), "%s", out);
+    free(out);
+    assert_one_container_named(name);
+    char *after = container_id(name);
+    ck_assert_str_eq(after, before);
+    out = served(name);
+    ck_assert_str_eq(out, "v1\n");
+    free(out);
+    /* The tag the pull moved points at the image the container runs again. */
+    ck_assert_int_eq(test_sh(&out, "docker image inspect -f '{{.Id}}' %s", ref), 0);
+    ck_assert_str_eq(out, old_image);
+    free(out);
+    ck_assert_int_eq(test_sh(&out, "\"$UKIYOCTL\" --db %s history %s", db_path, name), 0);
+    ck_assert_msg(strstr(out, "rolled-back") && strstr(out, "old container restored"), "%s", out);
+    free(out);
+    free(old_image);
+    free(after);
+    free(before);
+    free(name);
+    free(ref);
+    free(repo);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("update");
@@ -621,6 +725,8 @@ int main(void)
     tcase_add_test(rollback, nothing_to_do_and_bad_input);
     tcase_add_test(rollback, rollback_returns_to_the_previous_image);
     tcase_add_test(rollback, an_engine_gone_mid_update_is_reconciled_when_it_returns);
+    tcase_add_test(rollback, ctrl_c_in_ukiyoctl_update_puts_the_old_container_back);
+    tcase_add_test(rollback, an_update_interrupted_during_its_pull_changes_nothing);
     tcase_add_test(rollback, a_label_that_does_not_parse_is_skipped_on_every_path);
     tcase_add_test(rollback, a_rejected_release_waits_for_a_newer_one_or_force);
     tcase_add_test(rollback, update_follows_the_tag_policy_check_names);

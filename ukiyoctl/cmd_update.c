@@ -3,6 +3,7 @@
  * line (or JSON object) per container with what became of it.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,57 @@ static bool handled_as_follower(const batch *b, const char *name)
 }
 
 /* Update one container; true when it ended well (fresh, updated, skipped, planned). */
+/*
+ * Ctrl-C (or SIGTERM) during updates: the first asks the update in flight
+ * to stop at its next safe point (after a pull, before the old container
+ * stops, in the health gate) and the batch to end; what the update had
+ * begun is then put back at once by reconcile, so the old container runs
+ * under its name again before ukiyoctl exits. A second one quits at once,
+ * and the next ukiyoctl or ukiyod start reconciles instead.
+ */
+static ukiyo *volatile interruptible;
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+    static const char msg[] = "\nukiyoctl: interrupted: stopping at the next safe point and "
+                              "putting back what changed (again to quit at once)\n";
+
+    if (interrupted) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    interrupted = 1;
+    ukiyo_interrupt(interruptible);
+    ssize_t unused = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+    (void)unused;
+}
+
+/* A signal ignored when ukiyoctl started (a background job's SIGINT) stays ignored. */
+static const int stop_signals[] = {SIGINT, SIGTERM};
+static struct sigaction stop_signals_before[2];
+
+static void catch_interrupts(ukiyo *u)
+{
+    struct sigaction sa = {.sa_handler = on_interrupt};
+
+    interruptible = u;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < 2; i++) {
+        sigaction(stop_signals[i], NULL, &stop_signals_before[i]);
+        if (stop_signals_before[i].sa_handler != SIG_IGN)
+            sigaction(stop_signals[i], &sa, NULL);
+    }
+}
+
+static void release_interrupts(void)
+{
+    for (size_t i = 0; i < 2; i++)
+        sigaction(stop_signals[i], &stop_signals_before[i], NULL);
+    interruptible = NULL;
+}
+
 static bool handle_one(ukiyo *u, update_fn fn, update_args *args, const char *name, bool json,
                        json_t *rows, batch *b)
 {
@@ -102,13 +154,17 @@ static bool handle_one(ukiyo *u, update_fn fn, update_args *args, const char *na
     if (opts.progress)
         fprintf(stderr, "\r\033[K");
     if (err < 0) {
+        const char *outcome = err == UKIYO_EINTERRUPTED ? "interrupted" : "failed";
         char why[600];
-        snprintf(why, sizeof(why), "%s: %s", ukiyo_strerror(err), ukiyo_error_last());
+        if (err == UKIYO_EINTERRUPTED) /* the library's words say what happened */
+            snprintf(why, sizeof(why), "%s", ukiyo_error_last());
+        else
+            snprintf(why, sizeof(why), "%s: %s", ukiyo_strerror(err), ukiyo_error_last());
         if (json)
             json_array_append_new(rows, json_pack("{s:s, s:s, s:s}", "name", name, "outcome",
-                                                  "failed", "reason", why));
+                                                  outcome, "reason", why));
         else
-            printf("%s: failed: %s\n", name, why);
+            printf("%s: %s: %s\n", name, outcome, why);
         return false;
     }
     /* The container, then each one recreated to follow it, as its own line. */
@@ -236,7 +292,7 @@ static int run_on_containers(ukiyo *u, update_fn fn, update_args *args, int argc
     }
     for (size_t i = 0; i < b.count; i++)
         b.names[i] = ukiyo_string_list_get(order, i);
-    for (b.next = 1; b.next <= b.count; b.next++) {
+    for (b.next = 1; b.next <= b.count && !interrupted; b.next++) {
         const char *name = b.names[b.next - 1];
         /* Updated already, as the follower of one before it: once is enough. */
         if (!handled_as_follower(&b, name))
@@ -344,11 +400,24 @@ static int run_updates(const ctl_options *opts, int argc, char **argv, const ctl
     if (!args.opts.dry_run && ukiyo_reconcile(u, NULL) < 0)
         fprintf(stderr, "ukiyoctl: warning: reconcile: %s\n", ukiyo_error_last());
     json_t *rows = json_array();
+    catch_interrupts(u);
     rc = run_on_containers(u, fn, &args, argc, argv, opts->json, rows, &all_ok);
+    if (interrupted) {
+        unsigned fixed = 0;
+        if (ukiyo_reconcile(u, &fixed) < 0)
+            fprintf(stderr, "ukiyoctl: could not put everything back: %s (ukiyoctl reconcile)\n",
+                    ukiyo_error_last());
+        else if (fixed)
+            fprintf(stderr, "ukiyoctl: put back %u update%s begun before the interrupt\n", fixed,
+                    fixed == 1 ? "" : "s");
+    }
+    release_interrupts();
     if (opts->json && rc == EXIT_OK)
         ctl_print_json(json_incref(rows));
     json_decref(rows);
     ukiyo_close(u);
+    if (interrupted)
+        return EXIT_INTERRUPTED;
     return rc != EXIT_OK ? rc : all_ok ? EXIT_OK : EXIT_PARTIAL;
 }
 
@@ -383,8 +452,11 @@ static int run_updates(const ctl_options *opts, int argc, char **argv, const ctl
     "                          entry (default 1000, at most 1 MiB; 0: none)\n"                     \
     "  --json                  one object per container: name, image, outcome, reason,\n"          \
     "                          old_image_id, new_image_id, container_id, strategy\n\n"             \
-    "Outcomes: fresh, updated, rolled-back, failed, skipped, planned. Exit status 0\n"             \
-    "when none rolled back or failed, 3 otherwise, 1 when nothing could be done.\n"
+    "Outcomes: fresh, updated, rolled-back, failed, skipped, planned, interrupted.\n"              \
+    "Exit status 0 when none rolled back or failed, 3 otherwise, 1 when nothing\n"                 \
+    "could be done, 130 when Ctrl-C (or SIGTERM) stopped it: the update in flight\n"               \
+    "stops at its next safe point and what it began is put back before it exits\n"                 \
+    "(a second Ctrl-C quits at once; the next start reconciles).\n"
 
 static int run_update(const ctl_options *opts, int argc, char **argv)
 {

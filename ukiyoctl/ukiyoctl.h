@@ -12,9 +12,10 @@
 /* Exit codes, documented in ukiyoctl(1) and --help. */
 enum {
     EXIT_OK = 0,
-    EXIT_FAILED = 1, /* the command failed; the message says why */
-    EXIT_USAGE = 2,  /* bad command line */
-    EXIT_PARTIAL = 3 /* some containers could not be checked or handled */
+    EXIT_FAILED = 1,       /* the command failed; the message says why */
+    EXIT_USAGE = 2,        /* bad command line */
+    EXIT_PARTIAL = 3,      /* some containers could not be checked or handled */
+    EXIT_INTERRUPTED = 130 /* SIGINT or SIGTERM stopped an update; what it began was undone */
 };
 
 typedef struct {

@@ -202,6 +202,13 @@ static char *repo_digest_of(json_t *image, const char *ref)
     return digest;
 }
 
+/* The pull moved the local tag; the container stays on its image: the tag goes back to it. */
+static void point_tag_back(transaction *tx)
+{
+    if (!tx->old_ref && ukiyo__docker_tag_image(tx->docker, tx->result->old_image_id, tx->ref) < 0)
+        ukiyo_error_clear();
+}
+
 /*
  * A release rolled back for this container before is not tried again (a
  * person forces it): the trigger did not know the digest, the pull told
@@ -221,8 +228,7 @@ static bool is_rejected(transaction *tx)
         return false;
     char when[32];
     ukiyo__utc_text(r.rejected_ms, when);
-    if (!tx->old_ref && ukiyo__docker_tag_image(tx->docker, tx->result->old_image_id, tx->ref) < 0)
-        ukiyo_error_clear();
+    point_tag_back(tx);
     conclude_early(tx, UKIYO_OUTCOME_SKIPPED, NULL);
     ukiyo__result_set_reason(tx->result,
                              "rejected: rolled back at %s: %s (update --force tries it again)",
@@ -649,7 +655,15 @@ static int run_kind(ukiyo *u, const char *kind, const char *container,
         return ukiyo__service_transaction(out, u, kind, container, &tx.opts);
     err = prepare(&tx, container);
     if (err == 0 && !concluded_before_change(&tx)) {
-        err = plan_journal(&tx);
+        /* Asked to stop during the pull (ukiyo_interrupt()): nothing changed, and nothing will. */
+        if (ukiyo__context_interrupted(u)) {
+            point_tag_back(&tx);
+            err = ukiyo__error_set(UKIYO_EINTERRUPTED,
+                                   "%s: interrupted before anything changed; it runs as it did",
+                                   tx.name);
+        }
+        if (err == 0)
+            err = plan_journal(&tx);
         if (err == 0)
             err = ukiyo__transaction_run(&tx);
         if (err == 0 && tx.result->outcome == UKIYO_OUTCOME_UPDATED)

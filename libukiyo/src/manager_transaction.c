@@ -274,6 +274,19 @@ static int remove_old(transaction *tx)
     return err == UKIYO_ENOTFOUND ? 0 : err;
 }
 
+/*
+ * Asked to stop (ukiyo_interrupt()) before the step that takes the old
+ * container down: go no further. The journal keeps what was done (a
+ * created container), for reconcile to undo; the old one never stopped.
+ */
+static int unless_interrupted(transaction *tx)
+{
+    if (!ukiyo__context_interrupted(tx->u))
+        return 0;
+    return ukiyo__error_set(UKIYO_EINTERRUPTED,
+                            "interrupted before the old container was stopped; it still runs");
+}
+
 /* Before commit: what can fail and be undone. */
 static int run_until_commit(transaction *tx)
 {
@@ -284,10 +297,14 @@ static int run_until_commit(transaction *tx)
     if (err < 0)
         return err;
     if (tx->start_first) {
-        err = start_new_and_gate(tx);
+        err = unless_interrupted(tx);
+        if (err == 0)
+            err = start_new_and_gate(tx);
         return err < 0 ? err : advertise_new(tx);
     }
-    err = stop_old(tx);
+    err = unless_interrupted(tx);
+    if (err == 0)
+        err = stop_old(tx);
     if (err == 0)
         err = swap_names(tx);
     if (err == 0)
@@ -563,6 +580,10 @@ static int reconcile_one(ukiyo_store *s, ukiyo_docker *d, const journal_entry *j
         err = remove_new_container(d, j);
         if (err == 0)
             err = ukiyo__restore_old_container(d, j);
+        /* The update's pull moved the tag the old container runs: back to its image. */
+        if (err == 0 && !j->old_image_ref && j->image_ref &&
+            ukiyo__docker_tag_image(d, j->old_image_id, j->image_ref) < 0)
+            ukiyo_error_clear();
         if (err == 0) {
             char reason[256];
             snprintf(reason, sizeof(reason), "interrupted at step %s; old container restored",
