@@ -604,6 +604,64 @@ START_TEST(a_label_that_does_not_parse_is_skipped_on_every_path)
 }
 END_TEST
 
+static int count_progress(const ukiyo_pull_progress *p, void *payload)
+{
+    (void)p;
+    (*(int *)payload)++;
+    return 0;
+}
+
+static void interrupt_handle(void *arg)
+{
+    ukiyo_interrupt(arg);
+}
+
+/*
+ * Asked to stop as its pull begins (the engine proxy interrupts the handle
+ * just before the pull reaches the engine), an update cuts the pull at its
+ * first progress message, which the caller's callback never sees, and
+ * changes nothing.
+ */
+START_TEST(a_pull_is_cut_short_when_the_update_is_asked_to_stop)
+{
+    char *repo = NULL, *ref = push_repo("ukiyo-test/http:v1", &repo);
+    char *name = test_unique_name("cutpull");
+    engine_proxy *proxy = engine_proxy_start();
+    ukiyo_options opts = UKIYO_OPTIONS_INIT;
+    ukiyo *stopping = NULL;
+    ukiyo_update_result *r = NULL;
+    int progress = 0;
+
+    ck_assert_ptr_nonnull(proxy);
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s "
+                             "%s >/dev/null",
+                             name, ref),
+                     0);
+    char *before = container_id(name);
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    opts.db_path = db_path;
+    opts.docker_host = engine_proxy_host(proxy);
+    ck_assert_int_eq(ukiyo_open(&stopping, &opts), 0);
+    engine_proxy_before(proxy, "/images/create", interrupt_handle, stopping);
+    ukiyo_update_options uo = UKIYO_UPDATE_OPTIONS_INIT;
+    uo.progress = count_progress;
+    uo.progress_payload = &progress;
+    ck_assert_int_eq(ukiyo_update(&r, stopping, name, &uo), UKIYO_EINTERRUPTED);
+    ck_assert_msg(strstr(ukiyo_error_last(), "before anything changed"), "%s", ukiyo_error_last());
+    ck_assert_int_eq(progress, 0);
+    ukiyo_close(stopping);
+    engine_proxy_stop(proxy);
+    char *after = container_id(name);
+    ck_assert_str_eq(after, before);
+    free(after);
+    free(before);
+    free(name);
+    free(ref);
+    free(repo);
+}
+END_TEST
+
 /*
  * An update whose handle was asked to stop (ukiyo_interrupt(), as ukiyod's
  * stop does) by the time its pull ends changes nothing: UKIYO_EINTERRUPTED,
@@ -727,6 +785,7 @@ int main(void)
     tcase_add_test(rollback, an_engine_gone_mid_update_is_reconciled_when_it_returns);
     tcase_add_test(rollback, ctrl_c_in_ukiyoctl_update_puts_the_old_container_back);
     tcase_add_test(rollback, an_update_interrupted_during_its_pull_changes_nothing);
+    tcase_add_test(rollback, a_pull_is_cut_short_when_the_update_is_asked_to_stop);
     tcase_add_test(rollback, a_label_that_does_not_parse_is_skipped_on_every_path);
     tcase_add_test(rollback, a_rejected_release_waits_for_a_newer_one_or_force);
     tcase_add_test(rollback, update_follows_the_tag_policy_check_names);

@@ -86,7 +86,7 @@ static bool handled_as_follower(const batch *b, const char *name)
 /* Update one container; true when it ended well (fresh, updated, skipped, planned). */
 /*
  * Ctrl-C (or SIGTERM) during updates: the first asks the update in flight
- * to stop at its next safe point (after a pull, before the old container
+ * to stop at its next safe point (in a pull, before the old container
  * stops, in the health gate) and the batch to end; what the update had
  * begun is then put back at once by reconcile, so the old container runs
  * under its name again before ukiyoctl exits. A second one quits at once,

@@ -287,6 +287,20 @@ static void explain_pull_failure(transaction *tx)
 #define PUSHED_DIGEST_TRIES 10
 #define PUSHED_DIGEST_WAIT_MS 500
 
+/*
+ * A pull ends at its next progress message once the handle is asked to
+ * stop (ukiyo_interrupt()): nothing has changed yet, and a large image
+ * need not be waited for. Otherwise the caller's callback sees it.
+ */
+static int pull_progress(const ukiyo_pull_progress *p, void *payload)
+{
+    transaction *tx = payload;
+
+    if (ukiyo__context_interrupted(tx->u))
+        return 1;
+    return tx->opts.progress ? tx->opts.progress(p, tx->opts.progress_payload) : 0;
+}
+
 static bool pull_newest(transaction *tx)
 {
     ukiyo_credential *cred = NULL;
@@ -308,14 +322,13 @@ static bool pull_newest(transaction *tx)
     const char *pushed = tx->old_ref ? NULL : tx->opts.digest;
     for (int attempt = 0;; attempt++) {
         if (tx->pull)
-            err = ukiyo_docker_image_pull(tx->docker, tx->ref, cred, tx->opts.progress,
-                                          tx->opts.progress_payload);
+            err = ukiyo_docker_image_pull(tx->docker, tx->ref, cred, pull_progress, tx);
         if (err == 0)
             err = ukiyo__docker_inspect_image_json(tx->docker, tx->ref, &image);
         char *got = err == 0 ? repo_digest_of(image, tx->ref) : NULL;
         bool behind = err == 0 && tx->pull && pushed && (!got || strcmp(got, pushed) != 0);
         free(got);
-        if (!behind || attempt == PUSHED_DIGEST_TRIES - 1)
+        if (!behind || attempt == PUSHED_DIGEST_TRIES - 1 || ukiyo__context_interrupted(tx->u))
             break;
         if (attempt == 0)
             log_info("%s: %s does not serve the pushed %s yet; pulling again", tx->name, tx->ref,
@@ -325,6 +338,11 @@ static bool pull_newest(transaction *tx)
         ukiyo__sleep_ms(PUSHED_DIGEST_WAIT_MS);
     }
     ukiyo_credential_free(cred);
+    if (err < 0 && ukiyo__context_interrupted(tx->u)) {
+        ukiyo_error_clear(); /* a cut pull is no failure: the caller says it was interrupted */
+        json_decref(image);
+        return false;
+    }
     if (err < 0) {
         explain_pull_failure(tx);
         record_failure(tx);
