@@ -122,11 +122,10 @@ UKIYO_EXTERN void ukiyo_close(ukiyo *u);
  * pull ends at its next progress message and the update goes no further
  * (nothing changed: UKIYO_EINTERRUPTED, "before anything changed"), the
  * old container is not stopped, a health gate ends within a quarter of a
- * second with UKIYO_EINTERRUPTED
- * and leaves the update open in the journal (ukiyo_reconcile() at the next
- * start puts the old container back), and ukiyo_jobs_run_next() leaves its
- * job running, for ukiyo_jobs_recover() to queue again. It lasts until the
- * handle is closed. NULL does nothing.
+ * second with UKIYO_EINTERRUPTED and leaves the update open in the journal
+ * (ukiyo_reconcile() puts the old container back), and
+ * ukiyo_jobs_run_next() leaves its job running, for ukiyo_jobs_recover()
+ * to queue again. It lasts until the handle is closed. NULL does nothing.
  */
 UKIYO_EXTERN void ukiyo_interrupt(ukiyo *u);
 
