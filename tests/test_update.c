@@ -348,24 +348,60 @@ START_TEST(rollback_returns_to_the_previous_image)
 }
 END_TEST
 
+/*
+ * A container on v1 of a fresh repository whose tag has moved to v2 in the
+ * registry: an update's starting point. Its ID and image ID before.
+ */
+typedef struct {
+    char *repo, *ref, *name, *id, *image;
+} v1_container;
+
+static void start_v1_with_v2_pushed(v1_container *c, const char *what)
+{
+    c->ref = push_repo("ukiyo-test/http:v1", &c->repo);
+    c->name = test_unique_name(what);
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s "
+                             "%s >/dev/null",
+                             c->name, c->ref),
+                     0);
+    c->id = container_id(c->name);
+    ck_assert_int_eq(test_sh(&c->image, "docker inspect -f '{{.Image}}' %s", c->name), 0);
+    free(test_push("ukiyo-test/http:v2", c->repo, "latest"));
+}
+
+/* It runs under its name as it did, and its tag points at its image. */
+static void assert_v1_container_as_before(const v1_container *c)
+{
+    char *id = container_id(c->name), *tag = NULL;
+
+    ck_assert_str_eq(id, c->id);
+    ck_assert_int_eq(test_sh(&tag, "docker image inspect -f '{{.Id}}' %s", c->ref), 0);
+    ck_assert_str_eq(tag, c->image);
+    free(tag);
+    free(id);
+}
+
+static void v1_container_clear(v1_container *c)
+{
+    free(c->repo);
+    free(c->ref);
+    free(c->name);
+    free(c->id);
+    free(c->image);
+}
+
 START_TEST(an_engine_gone_mid_update_is_reconciled_when_it_returns)
 {
-    char *repo = NULL, *ref = push_repo("ukiyo-test/http:v1", &repo);
-    char *name = test_unique_name("gone");
     engine_proxy *proxy = engine_proxy_start();
     ukiyo_options opts = UKIYO_OPTIONS_INIT;
     ukiyo *through_proxy = NULL;
     ukiyo_update_result *r = NULL;
     unsigned fixed = 0;
+    v1_container c;
 
     ck_assert_ptr_nonnull(proxy);
-    ck_assert_int_eq(test_sh(NULL,
-                             "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s "
-                             "%s >/dev/null",
-                             name, ref),
-                     0);
-    char *before = container_id(name);
-    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    start_v1_with_v2_pushed(&c, "gone");
     opts.db_path = db_path;
     opts.docker_host = engine_proxy_host(proxy);
     opts.timeout_ms = 3000;
@@ -374,7 +410,7 @@ START_TEST(an_engine_gone_mid_update_is_reconciled_when_it_returns)
     engine_proxy_vanish_at(proxy, "/start");
     ukiyo_update_options uo = UKIYO_UPDATE_OPTIONS_INIT;
     uo.min_uptime_s = 1;
-    ck_assert_int_eq(ukiyo_update(&r, through_proxy, name, &uo), 0);
+    ck_assert_int_eq(ukiyo_update(&r, through_proxy, c.name, &uo), 0);
     ck_assert_int_eq(ukiyo_update_result_outcome(r), UKIYO_OUTCOME_FAILED);
     ck_assert_msg(strstr(ukiyo_update_result_reason(r), "reconcile"), "%s",
                   ukiyo_update_result_reason(r));
@@ -385,17 +421,12 @@ START_TEST(an_engine_gone_mid_update_is_reconciled_when_it_returns)
     /* The engine is back (the real socket): reconcile puts the old container back. */
     ck_assert_msg(ukiyo_reconcile(u, &fixed) == 0, "%s", ukiyo_error_last());
     ck_assert_uint_eq(fixed, 1);
-    assert_one_container_named(name);
-    char *after = container_id(name);
-    ck_assert_str_eq(after, before);
-    char *out = served(name);
+    assert_one_container_named(c.name);
+    assert_v1_container_as_before(&c);
+    char *out = served(c.name);
     ck_assert_str_eq(out, "v1\n");
     free(out);
-    free(after);
-    free(before);
-    free(name);
-    free(ref);
-    free(repo);
+    v1_container_clear(&c);
 }
 END_TEST
 
@@ -624,22 +655,15 @@ static void interrupt_handle(void *arg)
  */
 START_TEST(a_pull_is_cut_short_when_the_update_is_asked_to_stop)
 {
-    char *repo = NULL, *ref = push_repo("ukiyo-test/http:v1", &repo);
-    char *name = test_unique_name("cutpull");
     engine_proxy *proxy = engine_proxy_start();
     ukiyo_options opts = UKIYO_OPTIONS_INIT;
     ukiyo *stopping = NULL;
     ukiyo_update_result *r = NULL;
     int progress = 0;
+    v1_container c;
 
     ck_assert_ptr_nonnull(proxy);
-    ck_assert_int_eq(test_sh(NULL,
-                             "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s "
-                             "%s >/dev/null",
-                             name, ref),
-                     0);
-    char *before = container_id(name);
-    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    start_v1_with_v2_pushed(&c, "cutpull");
     opts.db_path = db_path;
     opts.docker_host = engine_proxy_host(proxy);
     ck_assert_int_eq(ukiyo_open(&stopping, &opts), 0);
@@ -647,18 +671,13 @@ START_TEST(a_pull_is_cut_short_when_the_update_is_asked_to_stop)
     ukiyo_update_options uo = UKIYO_UPDATE_OPTIONS_INIT;
     uo.progress = count_progress;
     uo.progress_payload = &progress;
-    ck_assert_int_eq(ukiyo_update(&r, stopping, name, &uo), UKIYO_EINTERRUPTED);
+    ck_assert_int_eq(ukiyo_update(&r, stopping, c.name, &uo), UKIYO_EINTERRUPTED);
     ck_assert_msg(strstr(ukiyo_error_last(), "before anything changed"), "%s", ukiyo_error_last());
     ck_assert_int_eq(progress, 0);
     ukiyo_close(stopping);
     engine_proxy_stop(proxy);
-    char *after = container_id(name);
-    ck_assert_str_eq(after, before);
-    free(after);
-    free(before);
-    free(name);
-    free(ref);
-    free(repo);
+    assert_v1_container_as_before(&c);
+    v1_container_clear(&c);
 }
 END_TEST
 
@@ -669,43 +688,25 @@ END_TEST
  */
 START_TEST(an_update_interrupted_during_its_pull_changes_nothing)
 {
-    char *repo = NULL, *ref = push_repo("ukiyo-test/http:v1", &repo);
-    char *name = test_unique_name("intpull");
     ukiyo_options opts = UKIYO_OPTIONS_INIT;
     ukiyo *stopping = NULL;
     ukiyo_update_result *r = NULL;
-    char *old_image = NULL, *tag = NULL;
+    v1_container c;
 
-    ck_assert_int_eq(test_sh(NULL,
-                             "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s "
-                             "%s >/dev/null",
-                             name, ref),
-                     0);
-    char *before = container_id(name);
-    ck_assert_int_eq(test_sh(&old_image, "docker inspect -f '{{.Image}}' %s", name), 0);
-    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    start_v1_with_v2_pushed(&c, "intpull");
     opts.db_path = db_path;
     ck_assert_int_eq(ukiyo_open(&stopping, &opts), 0);
     ukiyo_interrupt(stopping);
-    ck_assert_int_eq(ukiyo_update(&r, stopping, name, NULL), UKIYO_EINTERRUPTED);
+    ck_assert_int_eq(ukiyo_update(&r, stopping, c.name, NULL), UKIYO_EINTERRUPTED);
     ck_assert_msg(strstr(ukiyo_error_last(), "before anything changed"), "%s", ukiyo_error_last());
     ck_assert_ptr_null(r);
     ukiyo_close(stopping);
-    char *after = container_id(name);
-    ck_assert_str_eq(after, before);
-    ck_assert_int_eq(test_sh(&tag, "docker image inspect -f '{{.Id}}' %s", ref), 0);
-    ck_assert_str_eq(tag, old_image);
+    assert_v1_container_as_before(&c);
     /* Nothing was begun: nothing for reconcile to do. */
     unsigned fixed = 1;
     ck_assert_int_eq(ukiyo_reconcile(u, &fixed), 0);
     ck_assert_uint_eq(fixed, 0);
-    free(tag);
-    free(old_image);
-    free(after);
-    free(before);
-    free(name);
-    free(ref);
-    free(repo);
+    v1_container_clear(&c);
 }
 END_TEST
 
@@ -718,19 +719,10 @@ END_TEST
  */
 START_TEST(ctrl_c_in_ukiyoctl_update_puts_the_old_container_back)
 {
-    char *repo = NULL, *ref = push_repo("ukiyo-test/http:v1", &repo);
-    char *name = test_unique_name("ctrlc");
     char *out = NULL;
+    v1_container c;
 
-    ck_assert_int_eq(test_sh(NULL,
-                             "docker run -d --label ukiyo.test=1 --stop-timeout 1 --name %s "
-                             "%s >/dev/null",
-                             name, ref),
-                     0);
-    char *before = container_id(name);
-    char *old_image = NULL;
-    ck_assert_int_eq(test_sh(&old_image, "docker inspect -f '{{.Image}}' %s", name), 0);
-    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    start_v1_with_v2_pushed(&c, "ctrlc");
     /* Interrupted once the new container holds the name (it is in its gate then). */
     int rc = test_sh(&out,
                      "$UKIYO_PROGRAM_WRAPPER \"$UKIYOCTL\" --db %s update --min-uptime 60 %s "
@@ -740,29 +732,20 @@ START_TEST(ctrl_c_in_ukiyoctl_update_puts_the_old_container_back)
                      "[ -n \"$(docker inspect -f '{{.Id}}' %s 2>/dev/null)\" ] && break; "
                      "sleep 0.1; done; sleep 1; kill -TERM $pid; wait $pid; rc=$?; "
                      "cat %s.out; rm -f %s.out; exit $rc",
-                     db_path, name, db_path, name, before, name, db_path, db_path);
+                     db_path, c.name, db_path, c.name, c.id, c.name, db_path, db_path);
     ck_assert_msg(rc == 130, "exit %d: %s", rc, out);
     ck_assert_msg(strstr(out, "interrupted") && strstr(out, "put back 1 update"), "%s", out);
     free(out);
-    assert_one_container_named(name);
-    char *after = container_id(name);
-    ck_assert_str_eq(after, before);
-    out = served(name);
+    assert_one_container_named(c.name);
+    /* The tag the pull moved points at the image the container runs again. */
+    assert_v1_container_as_before(&c);
+    out = served(c.name);
     ck_assert_str_eq(out, "v1\n");
     free(out);
-    /* The tag the pull moved points at the image the container runs again. */
-    ck_assert_int_eq(test_sh(&out, "docker image inspect -f '{{.Id}}' %s", ref), 0);
-    ck_assert_str_eq(out, old_image);
-    free(out);
-    ck_assert_int_eq(test_sh(&out, "\"$UKIYOCTL\" --db %s history %s", db_path, name), 0);
+    ck_assert_int_eq(test_sh(&out, "\"$UKIYOCTL\" --db %s history %s", db_path, c.name), 0);
     ck_assert_msg(strstr(out, "rolled-back") && strstr(out, "old container restored"), "%s", out);
     free(out);
-    free(old_image);
-    free(after);
-    free(before);
-    free(name);
-    free(ref);
-    free(repo);
+    v1_container_clear(&c);
 }
 END_TEST
 
