@@ -290,9 +290,12 @@ static int fill_queue(ukiyo_store *s, void *arg)
                        .source = "test",
                        .not_before_ms = f->count - i};
         int64_t id;
-        int err = ukiyo__store_job_insert_tag(s, &j, &id);
+        bool inserted;
+        int err = ukiyo__store_job_insert_tag(s, &j, &id, &inserted);
         if (err < 0)
             return err;
+        if (!inserted)
+            return ukiyo__error_set(UKIYO_EIO, "tag %s was queued already", tag);
     }
     return 0;
 }

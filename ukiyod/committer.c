@@ -109,7 +109,8 @@ static void log_accepted(webhook_delivery **group, unsigned n, const bool *accep
  * event. The log line comes first: once answered, a delivery is its
  * connection's again, and may be gone.
  */
-static void answer_group(webhook_delivery **group, unsigned n, ukiyo_job_submission *subs)
+static void answer_group(webhook_delivery **group, unsigned n, ukiyo_job_submission *subs,
+                         int64_t *ids)
 {
     bool accepted[COMMIT_GROUP_MAX];
     int errors[COMMIT_GROUP_MAX];
@@ -123,6 +124,7 @@ static void answer_group(webhook_delivery **group, unsigned n, ukiyo_job_submiss
                 errors[i] = subs[k].error;
             if (subs[k].callback_refused)
                 daemon_log(UKIYO_LOG_WARNING, "webhook callback refused: not Docker Hub's", NULL);
+            ids[k] = subs[k].job_id;
         }
         accepted[i] = errors[i] == 0;
     }
@@ -130,10 +132,8 @@ static void answer_group(webhook_delivery **group, unsigned n, ukiyo_job_submiss
     k = 0;
     for (unsigned i = 0; i < n; i++) {
         size_t count = ukiyo_push_events_count(group[i]->events);
-        json_t *ids = json_array();
-        for (size_t j = 0; j < count; j++, k++)
-            json_array_append_new(ids, json_integer(subs[k].job_id));
-        group[i]->done(group[i], errors[i], ids);
+        group[i]->done(group[i], errors[i], ids + k, count);
+        k += count;
     }
 }
 
@@ -141,10 +141,13 @@ static void commit_group(webhook_committer *c, webhook_delivery **group, unsigne
 {
     size_t events = count_events(group, n);
     ukiyo_job_submission *subs = calloc(events ? events : 1, sizeof(*subs));
+    int64_t *ids = calloc(events ? events : 1, sizeof(*ids));
 
-    if (!subs) {
+    if (!subs || !ids) {
         for (unsigned i = 0; i < n; i++)
-            group[i]->done(group[i], UKIYO_ENOMEM, json_array());
+            group[i]->done(group[i], UKIYO_ENOMEM, NULL, 0);
+        free(subs);
+        free(ids);
         return;
     }
     fill(subs, group, n);
@@ -153,8 +156,9 @@ static void commit_group(webhook_committer *c, webhook_delivery **group, unsigne
         const char *fields[] = {"error", ukiyo_error_last(), NULL};
         daemon_log(UKIYO_LOG_ERROR, "cannot queue webhook jobs", fields);
     }
-    answer_group(group, n, subs);
+    answer_group(group, n, subs, ids);
     free(subs);
+    free(ids);
     if (err == 0)
         job_worker_notify(c->worker);
 }

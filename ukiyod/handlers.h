@@ -18,9 +18,9 @@ webhook_auth webhook_authenticate_headers(const daemon_state *state, struct MHD_
  */
 int webhook_parse(const daemon_state *state, const route_request *req, webhook_auth auth,
                   ukiyo_push_events **events_out);
-/* The 202 (or 503) of a committed delivery; @ids holds its jobs (taken). */
+/* The 202 (or 503) of a committed delivery; @ids holds its @count jobs. */
 void webhook_answer_committed(const route_request *req, const ukiyo_push_events *ev, int err,
-                              json_t *ids);
+                              const int64_t *ids, size_t count);
 /* routes_api.c */
 int handle_health(route_context *ctx, const route_request *req);
 int handle_jobs(route_context *ctx, const route_request *req);

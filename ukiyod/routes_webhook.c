@@ -3,6 +3,8 @@
  * authenticated from the headers (the HMAC once the body is in), parsed on
  * the HTTP thread; committer.c queues the jobs and answers 202.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "door.h"
@@ -99,17 +101,44 @@ int webhook_parse(const daemon_state *state, const route_request *req, webhook_a
     return 1;
 }
 
-void webhook_answer_committed(const route_request *req, const ukiyo_push_events *ev, int err,
-                              json_t *ids)
+/*
+ * The 202 is written by hand, not built with jansson: it is the answer to
+ * every delivery, on the committer's thread, where a JSON tree and its
+ * dump were a tenth of the time per delivery. Every part is a number but
+ * the format, one of the library's fixed names ([a-z]+).
+ */
+static char *accepted_body(const char *format, const int64_t *ids, size_t count)
 {
+    size_t cap = 128 + strlen(format) + count * 21, len;
+    char *body = malloc(cap);
+
+    if (!body)
+        return NULL;
+    len = (size_t)snprintf(body, cap,
+                           "{\"ResponseCode\":0,\"ResponseDesc\":\"accepted\",\"format\":\"%s\","
+                           "\"accepted\":%zu,\"jobs\":[",
+                           format, count);
+    for (size_t i = 0; i < count && len < cap; i++)
+        len += (size_t)snprintf(body + len, cap - len, "%s%lld", i ? "," : "", (long long)ids[i]);
+    if (len + 3 > cap) {
+        free(body);
+        return NULL;
+    }
+    memcpy(body + len, "]}", 3);
+    return body;
+}
+
+void webhook_answer_committed(const route_request *req, const ukiyo_push_events *ev, int err,
+                              const int64_t *ids, size_t count)
+{
+    const char *format = ukiyo_push_events_format(ev);
+
     if (err < 0) {
-        json_decref(ids);
-        metrics_webhook(ukiyo_push_events_format(ev), "store", false);
+        metrics_webhook(format, "store", false);
         server_answer_error(req, MHD_HTTP_SERVICE_UNAVAILABLE, "store", ukiyo_error_last());
         return;
     }
-    metrics_webhook(ukiyo_push_events_format(ev), NULL, true);
-    answer(req, MHD_HTTP_ACCEPTED, "accepted",
-           json_pack("{s:s, s:i, s:o}", "format", ukiyo_push_events_format(ev), "accepted",
-                     (int)ukiyo_push_events_count(ev), "jobs", ids));
+    metrics_webhook(format, NULL, true);
+    server_answer_text(req, MHD_HTTP_ACCEPTED, "application/json",
+                       accepted_body(format, ids, count));
 }

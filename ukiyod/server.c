@@ -285,12 +285,12 @@ static void run_pooled(ukiyo *u, void *arg)
 }
 
 /* On the committer's thread: the delivery's jobs are durable (or not). */
-static void delivery_committed(webhook_delivery *d, int err, json_t *ids)
+static void delivery_committed(webhook_delivery *d, int err, const int64_t *ids, size_t count)
 {
     request_state *st = (request_state *)((char *)d - offsetof(request_state, delivery));
     struct MHD_Connection *conn = st->req.conn;
 
-    webhook_answer_committed(&st->req, d->events, err, ids);
+    webhook_answer_committed(&st->req, d->events, err, ids, count);
     queue_reply(conn, &st->reply);
     MHD_resume_connection(conn);
 }

@@ -122,8 +122,8 @@ typedef struct webhook_delivery webhook_delivery;
 struct webhook_delivery {
     webhook_delivery *next; /* the committer's */
     ukiyo_push_events *events;
-    /* @err: 0 or the store's UKIYO_E* code; @ids: the jobs (new, taken). */
-    void (*done)(webhook_delivery *d, int err, json_t *ids);
+    /* @err: 0 or the store's UKIYO_E* code; @ids: its @count events' jobs (0: not queued). */
+    void (*done)(webhook_delivery *d, int err, const int64_t *ids, size_t count);
 };
 typedef struct webhook_committer webhook_committer;
 int webhook_committer_start(webhook_committer **out, const daemon_config *cfg, job_worker *worker);

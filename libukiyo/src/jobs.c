@@ -19,33 +19,19 @@ ukiyo_store *ukiyo__jobs_store_of(ukiyo *u)
     return s;
 }
 
-static int insert_job(ukiyo_store *s, const job_tag *t, const char *source, const char *delivery_id,
-                      const deployment *d, int64_t *id_out)
-{
-    store_job row = {
-        .registry = (char *)t->registry,
-        .repository = (char *)t->repository,
-        .tag = (char *)t->tag,
-        .digest = (char *)t->digest,
-        .source = (char *)(source ? source : "unknown"),
-        .delivery_id = (char *)delivery_id,
-        .deployment = d ? d->name : NULL,
-        .not_before_ms = d && d->downtime ? d->scheduled_at_ms : 0,
-    };
-    return ukiyo__store_job_insert_tag(s, &row, id_out);
-}
-
 /*
  * In one write transaction: a known delivery, a queued job for the tag, or
  * a new job. One push is one job: a repository with a deployment gets its
  * deployment's job (due at once or at its scheduled time), which updates
  * every other container of the tag too; pushes meanwhile fold into it.
+ * @callback_url (Docker Hub's, already checked, or NULL) goes with the job,
+ * new or folded into.
  */
 static int submit_locked(ukiyo_store *s, const job_tag *t, const char *source,
-                         const char *delivery_id, int64_t *id)
+                         const char *delivery_id, const char *callback_url, int64_t *id)
 {
     deployment d;
-    bool found = false, deployed;
+    bool found = false, deployed, inserted = false;
     int err = 0;
 
     if (delivery_id)
@@ -58,11 +44,28 @@ static int submit_locked(ukiyo_store *s, const job_tag *t, const char *source,
         ukiyo_error_clear();
         err = 0;
     }
+    store_job row = {
+        .registry = (char *)t->registry,
+        .repository = (char *)t->repository,
+        .tag = (char *)t->tag,
+        .digest = (char *)t->digest,
+        .source = (char *)(source ? source : "unknown"),
+        .delivery_id = (char *)delivery_id,
+        .deployment = deployed ? d.name : NULL,
+        .not_before_ms = deployed && d.downtime ? d.scheduled_at_ms : 0,
+        .callback_url = (char *)callback_url,
+    };
     if (err == 0)
+        err = ukiyo__store_job_insert_tag(s, &row, id, &inserted);
+    if (err == 0 && !inserted) {
         err = ukiyo__store_job_queued_for_tag(s, t->registry, t->repository, t->tag, deployed, id,
                                               &found);
-    if (err == 0 && !found)
-        err = insert_job(s, t, source, delivery_id, deployed ? &d : NULL, id);
+        if (err == 0 && !found)
+            err = ukiyo__error_set(UKIYO_EIO, "store: a job is queued for %s but cannot be read",
+                                   t->tag);
+        if (err == 0 && callback_url)
+            err = ukiyo__store_job_set_callback(s, *id, callback_url);
+    }
     if (deployed)
         ukiyo__deployment_clear(&d);
     return err;
@@ -77,7 +80,7 @@ typedef struct {
 static int submit_tag_step(ukiyo_store *s, void *arg)
 {
     tag_submission *t = arg;
-    return submit_locked(s, t->tag, t->source, t->delivery_id, &t->id);
+    return submit_locked(s, t->tag, t->source, t->delivery_id, NULL, &t->id);
 }
 
 int ukiyo__jobs_submit_tag(ukiyo *u, const job_tag *t, const char *source, const char *delivery_id,
@@ -94,26 +97,17 @@ int ukiyo__jobs_submit_tag(ukiyo *u, const job_tag *t, const char *source, const
     return err;
 }
 
-/* Docker Hub's callback URL for job @id; only Docker Hub's own URLs are kept. */
-static int set_callback(ukiyo_store *s, int64_t job_id, const char *url)
-{
-    if (!url || !ukiyo__dockerhub_callback_allowed(url))
-        return ukiyo__error_set(UKIYO_EINVAL, "refusing callback URL %.200s: not Docker Hub's",
-                                url ? url : "(none)");
-    return ukiyo__store_job_set_callback(s, job_id, url);
-}
-
-/* One submission of a batch; its outcome in @sub. */
+/* One submission of a batch; its outcome in @sub. Only Docker Hub's own callback URLs are kept. */
 static int submit_one(ukiyo_store *s, ukiyo_job_submission *sub)
 {
     job_tag t = {ukiyo_push_event_registry(sub->event), ukiyo_push_event_repository(sub->event),
                  ukiyo_push_event_tag(sub->event), ukiyo_push_event_digest(sub->event)};
+    bool callback_ok = sub->callback_url && ukiyo__dockerhub_callback_allowed(sub->callback_url);
 
     sub->job_id = 0;
-    sub->callback_refused = 0;
-    sub->error = submit_locked(s, &t, sub->source, sub->delivery_id, &sub->job_id);
-    if (sub->error == 0 && sub->callback_url && set_callback(s, sub->job_id, sub->callback_url) < 0)
-        sub->callback_refused = 1;
+    sub->callback_refused = sub->callback_url && !callback_ok;
+    sub->error = submit_locked(s, &t, sub->source, sub->delivery_id,
+                               callback_ok ? sub->callback_url : NULL, &sub->job_id);
     return sub->error;
 }
 
@@ -284,7 +278,12 @@ UKIYO_EXTERN int ukiyo_jobs_set_callback(ukiyo *u, int64_t job_id, const char *u
 {
     ukiyo_store *s = ukiyo__jobs_store_of(u);
 
-    return s ? set_callback(s, job_id, url) : UKIYO_EINVAL;
+    if (!s)
+        return UKIYO_EINVAL;
+    if (!url || !ukiyo__dockerhub_callback_allowed(url))
+        return ukiyo__error_set(UKIYO_EINVAL, "refusing callback URL %.200s: not Docker Hub's",
+                                url ? url : "(none)");
+    return ukiyo__store_job_set_callback(s, job_id, url);
 }
 
 UKIYO_EXTERN int ukiyo_jobs_next_due_ms(ukiyo *u, int64_t *due_ms_out)

@@ -149,11 +149,12 @@ typedef struct {
     char *digest; /* NULL unless the push named one */
     char *source; /* dockerhub, distribution, poll, window, api, ... */
     char *delivery_id;
-    char *deployment; /* NULL for a plain job */
-    char *container;  /* a job for one container (the REST API's) */
-    char *action;     /* update | redeploy | rollback */
-    char *target;     /* a tag policy's new reference, or NULL */
-    char *results;    /* JSON text, NULL until finished */
+    char *deployment;   /* NULL for a plain job */
+    char *container;    /* a job for one container (the REST API's) */
+    char *action;       /* update | redeploy | rollback */
+    char *target;       /* a tag policy's new reference, or NULL */
+    char *callback_url; /* Docker Hub's, answered when done; written by insert, not read back */
+    char *results;      /* JSON text, NULL until finished */
     char *error;
     int64_t created_ms, finished_ms, not_before_ms;
     int64_t approved_ms; /* when a person approved it; 0: not (or it needed none) */
@@ -172,9 +173,14 @@ int ukiyo__store_job_queued_for_tag(ukiyo_store *s, const char *registry, const 
 /* The job a delivery ID made; *found false when none. */
 int ukiyo__store_job_of_delivery(ukiyo_store *s, const char *delivery_id, int64_t *id_out,
                                  bool *found);
-/* Queue a job for a tag from @j's registry, repository, tag, digest, source, delivery_id,
- * deployment and not_before_ms; its ID in *id_out. */
-int ukiyo__store_job_insert_tag(ukiyo_store *s, const store_job *j, int64_t *id_out);
+/*
+ * Queue a job for a tag from @j's registry, repository, tag, digest, source,
+ * delivery_id, deployment, not_before_ms and callback_url; its ID in
+ * *id_out. When a job is queued for the tag already, nothing is written and
+ * *inserted is false (ukiyo__store_job_queued_for_tag finds that one).
+ */
+int ukiyo__store_job_insert_tag(ukiyo_store *s, const store_job *j, int64_t *id_out,
+                                bool *inserted);
 /* The job queued for @container and @action; *found false when none. */
 int ukiyo__store_job_queued_for_container(ukiyo_store *s, const char *container, const char *action,
                                           int64_t *id_out, bool *found);

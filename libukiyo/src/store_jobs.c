@@ -23,6 +23,7 @@ void ukiyo__store_job_clear(store_job *j)
     free(j->container);
     free(j->action);
     free(j->target);
+    free(j->callback_url);
     free(j->results);
     free(j->error);
     memset(j, 0, sizeof(*j));
@@ -129,13 +130,20 @@ static int insert(ukiyo_store *s, sqlite3_stmt *st, int64_t *id_out)
     return err;
 }
 
-int ukiyo__store_job_insert_tag(ukiyo_store *s, const store_job *j, int64_t *id_out)
+/*
+ * A job for a tag, unless one is queued for it already (the one-queued
+ * index): then nothing is written and *@inserted is false. One statement
+ * where a look first and an insert after were two, on the path every
+ * webhook delivery takes.
+ */
+int ukiyo__store_job_insert_tag(ukiyo_store *s, const store_job *j, int64_t *id_out, bool *inserted)
 {
     sqlite3_stmt *st = ukiyo__store_statement(
         s, "INSERT INTO jobs (state, registry, repository, tag, digest, source, delivery_id, "
-           "created_ms, deployment, not_before_ms) VALUES ('queued', ?1, ?2, ?3, ?4, ?5, ?6, "
-           "?7, ?8, ?9)");
+           "created_ms, deployment, not_before_ms, callback_url) VALUES ('queued', ?1, ?2, ?3, "
+           "?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO NOTHING");
 
+    *inserted = false;
     if (!st)
         return UKIYO_EIO;
     sqlite3_bind_text(st, 1, j->registry, -1, SQLITE_STATIC);
@@ -147,7 +155,11 @@ int ukiyo__store_job_insert_tag(ukiyo_store *s, const store_job *j, int64_t *id_
     sqlite3_bind_int64(st, 7, ukiyo__store_now_ms(s));
     sqlite3_bind_text(st, 8, j->deployment, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 9, j->not_before_ms);
-    return insert(s, st, id_out);
+    sqlite3_bind_text(st, 10, j->callback_url, -1, SQLITE_STATIC);
+    int err = insert(s, st, id_out);
+    if (err == 0)
+        *inserted = sqlite3_changes(s->db) > 0;
+    return err;
 }
 
 int ukiyo__store_job_insert_container(ukiyo_store *s, const store_job *j, int64_t *id_out)
