@@ -8,6 +8,14 @@
 #
 #   bench/webhook.sh [BUILDDIR [DURATION [CONNECTIONS]]]   (default build 10 32)
 #
+# A third side, build/bench/http_floor, is libmicrohttpd alone as ukiyod's
+# HTTP thread runs it, answering the same fixed 202: what the library costs
+# before ukiyod does any work. Beside each rate: the CPU each server and wrk
+# spent per request (from /proc), so that where the time goes is printed,
+# not guessed. The sides take turns, ROUNDS times (default 3; this machine's
+# run-to-run noise is about 15%), and each figure is the round with the
+# median rate.
+#
 # Each side is first warmed up for WARMUP seconds (default 3; 0 for none),
 # those figures dropped.
 #
@@ -26,11 +34,14 @@ build=${1:-build}
 duration=${2:-10}
 connections=${3:-32}
 ensure_packages wrk nginx-light sqlite3
-[ -x "$build/ukiyod/ukiyod" ] || die "no $build/ukiyod/ukiyod: build first (meson setup $build && ninja -C $build)"
+for prog in ukiyod/ukiyod bench/http_floor; do
+    [ -x "$build/$prog" ] || die "no $build/$prog: build first (meson setup $build && ninja -C $build)"
+done
 
 tmp=$(mktemp -d /tmp/ukiyo-bench-webhook.XXXXXX)
-ukiyod_pid="" nginx_pid=""
+ukiyod_pid="" nginx_pid="" floor_pid=""
 cleanup() {
+    [ -n "$floor_pid" ] && kill "$floor_pid" 2>/dev/null && wait "$floor_pid" 2>/dev/null
     [ -n "$ukiyod_pid" ] && kill "$ukiyod_pid" 2>/dev/null && wait "$ukiyod_pid" 2>/dev/null
     [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
     rm -rf "$tmp"
@@ -63,20 +74,35 @@ request = function()
 end
 done = function(summary, latency, requests)
     local e = summary.errors
-    io.write(string.format("FIGURES %.0f %.3f %.3f %d\n", summary.requests / (summary.duration / 1e6),
+    io.write(string.format("FIGURES %.0f %.3f %.3f %d %d\n", summary.requests / (summary.duration / 1e6),
         latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-        e.connect + e.read + e.write + e.status + e.timeout))
+        e.connect + e.read + e.write + e.status + e.timeout, summary.requests))
 end
 EOF
 
-# wrk URL -> "rate p50_ms p99_ms errors", after a warm-up of WARMUP seconds (default 3)
-# whose figures are dropped: a fresh database grows its files in its first
-# seconds (about a quarter slower then), and the goal is the steady rate.
+# The CPU time (clock ticks) of processes PID..., all their threads.
+ticks() { for p in "$@"; do awk '{print $14 + $15}' "/proc/$p/stat"; done | awk '{s += $1} END {print s + 0}'; }
+hz=$(getconf CLK_TCK)
+
+# measure ROUND URL PID... -> "rate p50_ms p99_ms errors server_us wrk_us" after a
+# warm-up of WARMUP seconds (default 3) whose figures are dropped: a fresh
+# database grows its files in its first seconds (about a quarter slower then),
+# and the goal is the steady rate. server_us and wrk_us: CPU per request of
+# the server's processes PID... and of wrk (its children's time, read by the
+# shell that waited for it). Each round's tags are its own.
 measure() {
+    round=$1 url=$2
+    shift 2
     [ "${WARMUP:-3}" = 0 ] ||
-        wrk -t2 -c"$connections" -d"${WARMUP:-3}s" -s "$tmp/dockerhub.lua" "$1" -- 1 >/dev/null
-    wrk -t2 -c"$connections" -d"${duration}s" --latency -s "$tmp/dockerhub.lua" "$1" -- 2 |
-        sed -n 's/^FIGURES //p'
+        wrk -t2 -c"$connections" -d"${WARMUP:-3}s" -s "$tmp/dockerhub.lua" "$url" -- "w$round" >/dev/null
+    before=$(ticks "$@")
+    # shellcheck disable=SC2016 # $$ and the fields are the inner shell's
+    sh -c 'wrk "$@" >"'"$tmp"'/wrk.out"; awk "{print \$16 + \$17}" /proc/$$/stat' wrk \
+        -t2 -c"$connections" -d"${duration}s" --latency -s "$tmp/dockerhub.lua" "$url" -- "r$round" \
+        >"$tmp/wrk.ticks"
+    after=$(ticks "$@")
+    sed -n 's/^FIGURES //p' "$tmp/wrk.out" | awk -v s=$((after - before)) -v w="$(cat "$tmp/wrk.ticks")" \
+        -v hz="$hz" '{n = $5 > 0 ? $5 : 1; printf "%s %s %s %s %.1f %.1f\n", $1, $2, $3, $4, s * 1e6 / hz / n, w * 1e6 / hz / n}'
 }
 
 # ukiyod, as a user starts it (log to a file).
@@ -110,16 +136,43 @@ nginx -c "$tmp/nginx.conf" &
 nginx_pid=$!
 sleep 0.5
 
-say "ukiyod: wrk -t2 -c$connections -d${duration}s, Docker Hub deliveries, a distinct tag each"
-set -- $(measure "http://127.0.0.1:$uport/hooks/$secret")
-u_rate=$1 u_p50=$2 u_p99=$3 u_err=$4
-jobs=$(sqlite3 "$tmp/ukiyo.db" 'SELECT COUNT(*) FROM jobs' 2>/dev/null || echo "?")
-say "nginx (worker_processes ${NGINX_WORKERS:-auto}): the same load, a fixed 202"
-set -- $(measure "http://127.0.0.1:$nport/hooks/x")
-n_rate=$1 n_p50=$2 n_p99=$3 n_err=$4
+# libmicrohttpd alone, as ukiyod's HTTP thread runs it.
+fport=$(free_port)
+"$build/bench/http_floor" "$fport" &
+floor_pid=$!
+sleep 0.3
 
-printf '\n%-8s %12s %9s %9s %7s\n' "" "requests/s" "p50 ms" "p99 ms" "errors"
-printf '%-8s %12s %9s %9s %7s\n' ukiyod "$u_rate" "$u_p50" "$u_p99" "$u_err"
-printf '%-8s %12s %9s %9s %7s\n' nginx "$n_rate" "$n_p50" "$n_p99" "$n_err"
-printf 'ratio ukiyod/nginx: %s\n' "$(awk -v a="$u_rate" -v b="$n_rate" 'BEGIN {printf "%.2f", a / b}')"
-printf 'jobs in the store after the warm-up and the run: %s (each 202 is one, synced: synchronous=FULL)\n' "$jobs"
+rounds=${ROUNDS:-3} ukiyod_rate=0 nginx_rate=1 floor_rate=1
+say "wrk -t2 -c$connections -d${duration}s, Docker Hub deliveries, a distinct tag each; $rounds rounds, the sides in turn"
+for round in $(seq 1 "$rounds"); do
+    say "round $round: ukiyod (each 202 synced), nginx (worker_processes ${NGINX_WORKERS:-auto}), libmicrohttpd alone (fixed 202s)"
+    measure "$round" "http://127.0.0.1:$uport/hooks/$secret" "$ukiyod_pid" >>"$tmp/ukiyod.fig"
+    # shellcheck disable=SC2046 # the workers' PIDs, one word each
+    measure "$round" "http://127.0.0.1:$nport/hooks/x" "$nginx_pid" $(pgrep -P "$nginx_pid") >>"$tmp/nginx.fig"
+    measure "$round" "http://127.0.0.1:$fport/hooks/x" "$floor_pid" >>"$tmp/floor.fig"
+done
+jobs=$(sqlite3 "$tmp/ukiyo.db" 'SELECT COUNT(*) FROM jobs' 2>/dev/null || echo "?")
+
+# The round with the median rate.
+median() { sort -n "$1" | sed -n "$(( ($(wc -l <"$1") + 1) / 2 ))p"; }
+
+printf '\n%-14s %11s %8s %8s %7s %12s %9s\n' "" "requests/s" "p50 ms" "p99 ms" "errors" "server us/r" "wrk us/r"
+for side in ukiyod nginx floor; do
+    # shellcheck disable=SC2046 # the six figures, one word each
+    set -- $(median "$tmp/$side.fig")
+    label=$side
+    [ "$side" = floor ] && label=libmicrohttpd
+    printf '%-14s %11s %8s %8s %7s %12s %9s\n' "$label" "$1" "$2" "$3" "$4" "$5" "$6"
+    case $side in
+    ukiyod) ukiyod_rate=$1 ;;
+    nginx) nginx_rate=$1 ;;
+    floor) floor_rate=$1 ;;
+    esac
+done
+printf 'ratio ukiyod/nginx: %s (ukiyod/libmicrohttpd alone: %s)\n' \
+    "$(awk -v a="$ukiyod_rate" -v b="$nginx_rate" 'BEGIN {printf "%.2f", a / b}')" \
+    "$(awk -v a="$ukiyod_rate" -v b="$floor_rate" 'BEGIN {printf "%.2f", a / b}')"
+printf 'jobs in the store after the warm-ups and the rounds: %s (each 202 is one, synced: synchronous=FULL)\n' "$jobs"
+printf 'rates per round: ukiyod %s; nginx %s; libmicrohttpd %s\n' \
+    "$(cut -d' ' -f1 "$tmp/ukiyod.fig" | paste -sd/)" "$(cut -d' ' -f1 "$tmp/nginx.fig" | paste -sd/)" \
+    "$(cut -d' ' -f1 "$tmp/floor.fig" | paste -sd/)"

@@ -3,6 +3,7 @@
  * running a job, and what the store keeps.
  */
 #include <jansson.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,80 @@ START_TEST(a_batch_coalesces_dedupes_and_refuses_foreign_callbacks)
 }
 END_TEST
 
+/* The callback URL stored with job @id, read from the file as ukiyod's job worker will find it. */
+static char *stored_callback(int64_t id)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    char *url = NULL;
+
+    ck_assert_int_eq(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT callback_url FROM jobs WHERE id = ?", -1, &st,
+                                        NULL),
+                     SQLITE_OK);
+    sqlite3_bind_int64(st, 1, id);
+    ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+    if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+        url = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return url;
+}
+
+/*
+ * Docker Hub's callback is kept with the job a delivery makes, and a
+ * delivery folded into a job already queued hands that job its own
+ * callback (the newest push is the one Docker Hub waits on); a callback
+ * that is not Docker Hub's is never stored, and leaves a kept one alone.
+ */
+START_TEST(a_batch_keeps_each_job_s_docker_hub_callback)
+{
+    const char *first = "https://registry.hub.docker.com/u/team/app/hook/first/";
+    const char *second = "https://registry.hub.docker.com/u/team/app/hook/second/";
+    ukiyo_push_events *ev[3] = {event_for("localhost:5000/team/app:c1"),
+                                event_for("localhost:5000/team/app:c2"),
+                                event_for("localhost:5000/team/app:c3")};
+    ukiyo_job_submission subs[3] = {
+        {.event = ukiyo_push_events_get(ev[0], 0), .source = "dockerhub", .callback_url = first},
+        {.event = ukiyo_push_events_get(ev[1], 0), .source = "dockerhub"},
+        {.event = ukiyo_push_events_get(ev[2], 0),
+         .source = "dockerhub",
+         .callback_url = "https://evil.example/steal"},
+    };
+    char *url;
+
+    ck_assert_int_eq(ukiyo_jobs_submit_batch(u, subs, 3), 0);
+    url = stored_callback(subs[0].job_id);
+    ck_assert_ptr_nonnull(url);
+    ck_assert_str_eq(url, first);
+    free(url);
+    ck_assert_ptr_null(stored_callback(subs[1].job_id));
+    ck_assert_ptr_null(stored_callback(subs[2].job_id));
+
+    /* Folded into the queued c1 and c2: each takes the later delivery's Docker Hub callback. */
+    ukiyo_job_submission again[3] = {
+        {.event = ukiyo_push_events_get(ev[0], 0), .source = "dockerhub", .callback_url = second},
+        {.event = ukiyo_push_events_get(ev[1], 0), .source = "dockerhub", .callback_url = second},
+        {.event = ukiyo_push_events_get(ev[0], 0),
+         .source = "dockerhub",
+         .callback_url = "https://evil.example/steal"},
+    };
+    ck_assert_int_eq(ukiyo_jobs_submit_batch(u, again, 3), 0);
+    ck_assert_int_eq(again[0].job_id, subs[0].job_id);
+    ck_assert_int_eq(again[1].job_id, subs[1].job_id);
+    ck_assert_int_eq(again[2].job_id, subs[0].job_id);
+    ck_assert_int_eq(again[2].callback_refused, 1);
+    for (int i = 0; i < 2; i++) {
+        url = stored_callback(subs[i].job_id);
+        ck_assert_ptr_nonnull(url);
+        ck_assert_str_eq(url, second);
+        free(url);
+    }
+    for (int i = 0; i < 3; i++)
+        ukiyo_push_events_free(ev[i]);
+}
+END_TEST
+
 START_TEST(a_job_runs_once_and_keeps_its_results)
 {
     test_require_engine();
@@ -202,6 +277,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, deliveries_of_one_push_are_coalesced);
     tcase_add_test(tc, a_batch_coalesces_dedupes_and_refuses_foreign_callbacks);
+    tcase_add_test(tc, a_batch_keeps_each_job_s_docker_hub_callback);
     tcase_add_test(tc, a_job_runs_once_and_keeps_its_results);
     tcase_add_test(tc, the_queue_survives_closing_the_store);
     tcase_add_test(tc, a_second_handle_and_a_ukiyoctl_leave_the_log_alone);
