@@ -23,9 +23,9 @@
 # (default: auto, a worker per core, as nginx ships). UKIYOD=path runs another
 # ukiyod binary.
 #
-# Installs wrk and nginx-light when missing (Debian). ukiyod runs as built,
-# against the engine on the default socket, with its database in a fresh
-# directory under /tmp.
+# Installs wrk, nginx-light, sqlite3, curl, python3 and procps when missing
+# (Debian). ukiyod runs as built, against the engine on the default socket,
+# with its database in a fresh directory under /tmp.
 set -eu
 cd "$(dirname "$0")/.."
 . tests/env/lib.sh
@@ -33,7 +33,7 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 duration=${2:-10}
 connections=${3:-32}
-ensure_packages wrk nginx-light sqlite3
+ensure_packages wrk nginx-light sqlite3 curl python3 procps
 for prog in ukiyod/ukiyod bench/http_floor; do
     [ -x "$build/$prog" ] || die "no $build/$prog: build first (meson setup $build && ninja -C $build)"
 done
