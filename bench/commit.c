@@ -6,10 +6,13 @@
  *
  * Parses DELIVERIES Docker Hub deliveries, each for its own tag, then
  * queues them with ukiyo_jobs_submit_batch() in groups of G (1, 4, 16,
- * 64; one synced commit per group, as ukiyod's committer does) into a
+ * 32, 64; one synced commit per group, as ukiyod's committer does; 32
+ * connections make groups of at most 32) into a
  * fresh store under DIR, and prints the wall and CPU time per delivery for
  * each G. Beside them, in the same run and directory: the floor of any
- * durable commit, a 4 KiB write and an fdatasync, alone. A store's cost per
+ * durable commit, a 4 KiB write and an fdatasync, alone; and what parsing
+ * a delivery costs (ukiyo_push_parse, the HTTP thread's share of a
+ * webhook's own work; bench/webhook.sh adds it to the floors it prints). A store's cost per
  * delivery is about F/G + P: F, what each commit costs whatever it holds
  * (its sync above all), P, what each job adds; the figures give both.
  * Everything it writes is removed at the end.
@@ -115,7 +118,7 @@ static cost bare_syncs(const char *dir, int count)
 
 int main(int argc, char **argv)
 {
-    static const int groups[] = {1, 4, 16, 64};
+    static const int groups[] = {1, 4, 16, 32, 64};
     int count = argc > 1 ? atoi(argv[1]) : 4000;
     const char *base = argc > 2 ? argv[2] : "/tmp";
     char dir[4096], db[4200];
@@ -151,9 +154,13 @@ int main(int argc, char **argv)
         queue_in_groups(u, &warm, 1, 1);
         ukiyo_push_events_free(warm);
     }
+    cost parse = {0, 0};
     for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+        double wall = now_us(), cpu = cpu_us();
         for (int n = 0; n < count; n++)
             ev[n] = delivery((int)g + 1, n);
+        if (g == 1) /* the second pass: the heap has grown by then */
+            parse = (cost){(now_us() - wall) / count, (cpu_us() - cpu) / count};
         cost c = queue_in_groups(u, ev, count, groups[g]);
         printf("ukiyo G=%-16d %14.1f %14.1f\n", groups[g], c.wall_us, c.cpu_us);
         for (int n = 0; n < count; n++)
@@ -161,6 +168,7 @@ int main(int argc, char **argv)
     }
     cost floor = bare_syncs(dir, count < 2000 ? count : 2000);
     printf("%-24s %14.1f %14.1f\n", "4 KiB write + fdatasync", floor.wall_us, floor.cpu_us);
+    printf("%-24s %14.1f %14.1f\n", "parse (ukiyo_push_parse)", parse.wall_us, parse.cpu_us);
 
     free(ev);
     ukiyo_close(u);

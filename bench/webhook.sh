@@ -16,6 +16,13 @@
 # run-to-run noise is about 15%), and each figure is the round with the
 # median rate.
 #
+# Last, the ceiling these parts allow: the CPU of a durable ack can be no
+# less than libmicrohttpd's (the third side), a parse (ukiyo_push_parse) and
+# the store's cost per job in a group of CONNECTIONS (both from
+# build/bench/commit, run here), and wrk's at least what it spends against
+# nginx. With every core busy on nothing else, the rate cannot pass
+# cores x 1e6 / their sum; the bench prints that rate and its ratio to nginx.
+#
 # Each side is first warmed up for WARMUP seconds (default 3; 0 for none),
 # those figures dropped.
 #
@@ -34,7 +41,7 @@ build=${1:-build}
 duration=${2:-10}
 connections=${3:-32}
 ensure_packages wrk nginx-light sqlite3 curl python3 procps
-for prog in ukiyod/ukiyod bench/http_floor; do
+for prog in ukiyod/ukiyod bench/http_floor bench/commit; do
     [ -x "$build/$prog" ] || die "no $build/$prog: build first (meson setup $build && ninja -C $build)"
 done
 
@@ -172,6 +179,23 @@ done
 printf 'ratio ukiyod/nginx: %s (ukiyod/libmicrohttpd alone: %s)\n' \
     "$(awk -v a="$ukiyod_rate" -v b="$nginx_rate" 'BEGIN {printf "%.2f", a / b}')" \
     "$(awk -v a="$ukiyod_rate" -v b="$floor_rate" 'BEGIN {printf "%.2f", a / b}')"
+# The floors (see the top of this file).
+"$build/bench/commit" 2000 "$tmp" >"$tmp/commit.out"
+parse_us=$(awk '/^parse/ {print $NF}' "$tmp/commit.out")
+store_us=$(awk -v g="G=$connections" '$2 == g {print $NF}' "$tmp/commit.out")
+[ -n "$store_us" ] || store_us=$(awk '$2 == "G=32" {print $NF}' "$tmp/commit.out")
+# shellcheck disable=SC2046 # the six figures, one word each
+set -- $(median "$tmp/floor.fig")
+http_us=$5
+# shellcheck disable=SC2046
+set -- $(median "$tmp/nginx.fig")
+wrk_us=$6
+awk -v h="$http_us" -v p="$parse_us" -v s="$store_us" -v w="$wrk_us" -v n="$(nproc)" \
+    -v ng="$nginx_rate" -v c="$connections" 'BEGIN {
+        t = h + p + s
+        printf "ceiling: a durable ack needs at least %.1f us of server CPU (libmicrohttpd %.1f + parse %.1f + store in groups of %s %.1f) and %.1f of wrk;\n", t, h, p, c, s, w
+        printf "         %d cores doing nothing else: at most %.0f acks/s, ratio to nginx %.2f\n", n, n * 1e6 / (t + w), n * 1e6 / (t + w) / ng
+    }'
 printf 'jobs in the store after the warm-ups and the rounds: %s (each 202 is one, synced: synchronous=FULL)\n' "$jobs"
 printf 'rates per round: ukiyod %s; nginx %s; libmicrohttpd %s\n' \
     "$(cut -d' ' -f1 "$tmp/ukiyod.fig" | paste -sd/)" "$(cut -d' ' -f1 "$tmp/nginx.fig" | paste -sd/)" \
