@@ -2,6 +2,7 @@
  * testlib.c - helpers of the Check suites.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,60 @@ static int run_id;
 static int current_run_id(void)
 {
     return run_id ? run_id : (int)getpid();
+}
+
+/*
+ * A Docker engine that stopped answering mid-run (dockerd 20.10 has deadlocks that
+ * leave _ping answering and everything else hanging): the first test to see it leaves
+ * this file, named after the suite's process, and every later engine test fails at once.
+ */
+enum { DOCKER_TIMEOUT_S = 300, ENGINE_PROBE_TIMEOUT_S = 15 };
+
+static const char *wedged_marker(void)
+{
+    static char path[64];
+
+    snprintf(path, sizeof(path), "/tmp/ukiyo-test-%d-engine-wedged", current_run_id());
+    return path;
+}
+
+static bool engine_marked_wedged(void)
+{
+    return access(wedged_marker(), F_OK) == 0;
+}
+
+typedef enum { ENGINE_ABSENT, ENGINE_WEDGED, ENGINE_WORKS } engine_state;
+
+/* Absent: no _ping. Works: also the info and container list every test reads, each in 15 s. */
+static engine_state engine_probe(void)
+{
+    static const char probe[] = "curl -sf --max-time %d --unix-socket /var/run/docker.sock "
+                                "'http://localhost/%s' >/dev/null 2>&1";
+    static const char *const deeper[] = {"info", "containers/json?all=1"};
+    char *cmd = NULL;
+    int rc;
+
+    if (engine_marked_wedged())
+        return ENGINE_WEDGED;
+    if (asprintf(&cmd, probe, 5, "_ping") < 0)
+        return ENGINE_ABSENT;
+    rc = system(cmd);
+    free(cmd);
+    if (rc != 0)
+        return ENGINE_ABSENT;
+    for (size_t i = 0; i < sizeof(deeper) / sizeof(deeper[0]); i++) {
+        if (asprintf(&cmd, probe, ENGINE_PROBE_TIMEOUT_S, deeper[i]) < 0)
+            return ENGINE_ABSENT;
+        rc = system(cmd);
+        free(cmd);
+        if (rc != 0) {
+            FILE *f = fopen(wedged_marker(), "w");
+            if (f)
+                fclose(f);
+            return ENGINE_WEDGED;
+        }
+    }
+    return ENGINE_WORKS;
 }
 
 char *test_data_path(const char *name)
@@ -63,7 +118,13 @@ int test_run_suite(Suite *s)
     srunner_run_all(runner, CK_NORMAL);
     /* A failed test ends its process before its teardown: sweep once more here. */
     if (getenv("UKIYO_TEST_KEEP") == NULL) {
-        test_cleanup();
+        /* Not on an engine that stopped answering: each sweep would wait on it in turn. */
+        engine_state state = engine_probe();
+        if (state == ENGINE_WORKS)
+            test_cleanup();
+        else if (state == ENGINE_WEDGED)
+            fprintf(stderr, "the Docker engine does not answer: what this suite made stays "
+                            "for tests/env/setup.sh to sweep\n");
         /* Files and directories the run's tests made under /tmp (project directories, stores);
          * only here, once every test has ended: a suite's fixtures keep files across tests. */
         test_sh(NULL, "rm -rf /tmp/ukiyo-test-%d-*", run_id);
@@ -104,11 +165,12 @@ int test_sh(char **out, const char *fmt, ...)
         return -1;
     /* The docker CLI that matches the engine (Debian's), whatever else is on PATH. */
     char *wrapped = NULL;
-    rc =
-        asprintf(&wrapped,
-                 "docker() { if [ -n \"$UKIYO_TEST_DOCKER\" ]; then \"$UKIYO_TEST_DOCKER\" \"$@\"; "
-                 "else command docker \"$@\"; fi; }; %s",
-                 cmd);
+    /* Each docker command bounded: a wedged engine fails the test, marks the run (so that
+     * later tests and the suite's sweep do not wait on it too) and never hangs the suite. */
+    rc = asprintf(&wrapped,
+                  "docker() { timeout -k 10 %d \"${UKIYO_TEST_DOCKER:-docker}\" \"$@\"; "
+                  "rc=$?; [ $rc = 124 ] && : >'%s'; return $rc; }; %s",
+                  DOCKER_TIMEOUT_S, wedged_marker(), cmd);
     free(cmd);
     if (rc < 0)
         return -1;
@@ -136,9 +198,13 @@ int test_sh(char **out, const char *fmt, ...)
 
 void test_require_engine(void)
 {
-    int rc = test_sh(NULL, "curl -sf --max-time 5 --unix-socket /var/run/docker.sock "
-                           "http://localhost/_ping >/dev/null");
-    ck_assert_msg(rc == 0, "no Docker engine answers: run tests/env/setup.sh first");
+    engine_state state = engine_probe();
+
+    ck_assert_msg(state != ENGINE_ABSENT, "no Docker engine answers: run tests/env/setup.sh first");
+    ck_assert_msg(state != ENGINE_WEDGED,
+                  "the Docker engine answers _ping, but not its info or container list within "
+                  "%d s: it is wedged (in this test or an earlier one of this suite)",
+                  ENGINE_PROBE_TIMEOUT_S);
 }
 
 char *test_push(const char *local, const char *repo, const char *tag)

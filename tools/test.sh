@@ -37,8 +37,45 @@ run_suite() { # run_suite BUILDDIR [meson setup options] -- [meson test options]
     meson test -C "$dir" --print-errorlogs ${UKIYO_TEST_ARGS:-} "$@"
 }
 
+# failed_tests DIR [SETUP]: the names of the tests that the last "meson test" in DIR failed.
+failed_tests() {
+    python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    test = json.loads(line)
+    if test["result"] not in ("OK", "SKIP", "EXPECTEDFAIL"):
+        print(test["name"].split(" / ")[-1])' "$1/meson-logs/testlog${2:+-$2}.json"
+}
+
+# engine_recovered DIR: after failed tests, false when the Docker engine works (the
+# failures are ukiyo's). Else it stopped answering during them (dockerd 20.10 can wedge
+# for good with _ping still answering): say what it was doing, restart it, set the
+# environment up again, true.
+engine_recovered() {
+    engine_works && return 1
+    say "the Docker engine stopped answering during the tests; what it was doing:"
+    engine_report "$1/meson-logs/dockerd-goroutines.txt"
+    say "restarting the Docker engine"
+    engine_restart
+    tests/env/setup.sh
+}
+
+# rerun_failed DIR [SETUP [meson test options]]: the tests that failed in DIR, once more.
+rerun_failed() {
+    dir=$1 setup=${2:-}
+    if [ $# -gt 2 ]; then shift 2; else set --; fi
+    failed=$(failed_tests "$dir" "$setup" | tr "\n" " ")
+    [ -n "$failed" ] || return 1
+    say "running once more the tests that failed while the engine did not answer:" "$failed"
+    # shellcheck disable=SC2086
+    meson test -C "$dir" --print-errorlogs ${setup:+--setup=$setup} "$@" $failed
+}
+
 say "tests: plain build"
-run_suite build --
+if ! run_suite build --; then
+    engine_recovered build || die "the plain build's tests failed"
+    rerun_failed build || die "the plain build's tests failed again after the engine's restart"
+fi
 if ! $quick; then
     # The two checked runs mostly wait on containers: run them side by side, each
     # into its own log, and show both.
@@ -57,6 +94,16 @@ if ! $quick; then
     say "tests: valgrind"
     cat "$logs/valgrind"
     rm -rf "$logs"
+    if { [ "$sanitize_rc" != 0 ] || [ "$valgrind_rc" != 0 ]; } && engine_recovered build; then
+        if [ "$sanitize_rc" != 0 ]; then
+            sanitize_rc=0
+            rerun_failed build-sanitize sanitize --no-suite slow || sanitize_rc=$?
+        fi
+        if [ "$valgrind_rc" != 0 ]; then
+            valgrind_rc=0
+            rerun_failed build valgrind --no-suite slow || valgrind_rc=$?
+        fi
+    fi
     [ "$sanitize_rc" = 0 ] || die "the sanitizer run failed"
     [ "$valgrind_rc" = 0 ] || die "the valgrind run failed"
 fi
@@ -67,7 +114,7 @@ if ! $quick; then
     say "fuzzing: build-fuzz (clang, libFuzzer), 10 s per target"
     [ -d build-fuzz ] || CC=clang meson setup build-fuzz -Dfuzzing=true -Db_lundef=false >/dev/null
     targets=$(ls tests/fuzz/corpus)
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2046
     ninja -C build-fuzz $(for t in $targets; do printf 'tests/fuzz/fuzz_%s-libfuzzer ' "$t"; done) >/dev/null
     for t in $targets; do
         found=$(mktemp -d)

@@ -61,6 +61,76 @@ engine_answers() {
     curl -sf --max-time 3 --unix-socket /var/run/docker.sock http://localhost/_ping >/dev/null 2>&1
 }
 
+# engine_works: the engine answers more than its ping, each within 15 s: the info,
+# container and network lists every suite reads. A wedged dockerd (a goroutine holding a
+# container's or the network controller's lock for ever) still answers _ping.
+engine_works() {
+    for path in _ping info 'containers/json?all=1' networks; do
+        curl -sf --max-time 15 --unix-socket /var/run/docker.sock "http://localhost/$path" \
+            >/dev/null 2>&1 || return 1
+    done
+}
+
+# engine_report: what a dockerd that stopped answering is doing, for the log: the
+# goroutines that have waited a minute or longer on a lock, or inside an API request,
+# alike stacks counted once (the whole dump is kept in $1); the tail of its log, disk and
+# memory.
+engine_report() { # engine_report DUMPFILE
+    curl -s --max-time 30 --unix-socket /var/run/docker.sock \
+        'http://localhost/debug/pprof/goroutine?debug=2' >"$1" 2>/dev/null || true
+    say "dockerd: $(grep -c '^goroutine ' "$1" || true) goroutines (all in $1); stuck for minutes:"
+    awk '
+        function flush() {
+            if (header ~ /minutes\]:$/ && (header ~ /semacquire|sync\.(RW)?Mutex/ || api)) {
+                state = header
+                sub(/^goroutine [0-9]+ \[/, "", state)
+                sub(/,.*$/, "", state)
+                count["[" state "]\n" frames]++
+            }
+            header = ""
+        }
+        /^goroutine [0-9]+ \[/ { flush(); header = $0; frames = ""; depth = 0; api = 0; next }
+        header == "" || /^\t/ { next }
+        /^$/ { flush(); next }
+        {
+            f = $0
+            if (f ~ /\)$/) sub(/\([^(]*$/, "", f)
+            if (f ~ /api\/server\/router/) api = 1
+            if (depth++ < 16) frames = frames "    " f "\n"
+        }
+        END { flush(); for (k in count) printf "%d x %s", count[k], k }
+    ' "$1" | head -300 >&2
+    [ -f /var/log/ukiyo-dockerd.log ] && tail -30 /var/log/ukiyo-dockerd.log >&2
+    df -h /var/lib/docker /tmp >&2 || true
+    free -m >&2 || true
+}
+
+# engine_restart: stop a dockerd that no longer answers, and the containerd it runs, then
+# start it again (the containers' shims live on; dockerd finds them).
+engine_restart() {
+    if command -v systemctl >/dev/null 2>&1 && systemctl is-active -q docker 2>/dev/null; then
+        systemctl restart docker || die "systemctl restart docker failed"
+        for _ in $(seq 60); do
+            engine_works && return 0
+            sleep 0.5
+        done
+    else
+        for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
+            pid=$(cat "$pidfile" 2>/dev/null || true)
+            [ -n "$pid" ] || continue
+            kill -TERM "$pid" 2>/dev/null || true
+            for _ in $(seq 60); do
+                kill -0 "$pid" 2>/dev/null || break
+                sleep 0.5
+            done
+            kill -KILL "$pid" 2>/dev/null || true
+            rm -f "$pidfile"
+        done
+    fi
+    ensure_engine
+    engine_works || die "the Docker engine does not answer after a restart"
+}
+
 # ensure_engine: start dockerd when nothing answers on the socket.
 ensure_engine() {
     engine_answers && return 0
@@ -71,7 +141,7 @@ ensure_engine() {
         rm -f /var/run/docker.pid
     fi
     say "starting dockerd (log: /var/log/ukiyo-dockerd.log)"
-    nohup dockerd >/var/log/ukiyo-dockerd.log 2>&1 &
+    nohup dockerd >>/var/log/ukiyo-dockerd.log 2>&1 &
     for _ in $(seq 1 60); do
         engine_answers && return 0
         sleep 0.5
