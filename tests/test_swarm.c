@@ -6,6 +6,7 @@
  * image (secrets, configs, mounts, networks, constraints, resources); a
  * digest-pinned service left alone; an image the registry does not have;
  * ukiyod killed in the middle of an update and reconciled at its restart;
+ * ukiyod stopped in the middle of a rollout leaving at once;
  * someone else's change between ukiyo's read and its update; a service
  * polled (ukiyo.poll) without any webhook; the registry credential ukiyo
  * forwards reaching the task's pull from a private registry; a tag policy
@@ -510,6 +511,51 @@ START_TEST(ukiyod_killed_during_a_service_update_is_reconciled_at_restart)
 }
 END_TEST
 
+/*
+ * The swarm replaces the tasks by itself: ukiyod asked to stop in the middle
+ * of a rollout (a 20 s monitor) leaves at once, not when the rollout ends,
+ * and its next start follows the update to its end.
+ */
+START_TEST(ukiyod_stopped_during_a_rollout_leaves_at_once_and_finishes_it_at_restart)
+{
+    test_service t = service_on("stop", "--replicas 1 --update-monitor 20s");
+    daemon_proc d = {0};
+    start_daemon(&d, "");
+
+    release(&t, "ukiyo-test/http:v2");
+    post_generic(&d, t.ref);
+    char *state = NULL;
+    for (int i = 0; i < 100; i++) {
+        free(state);
+        state = sh_out("docker service inspect %s --format '{{if .UpdateStatus}}"
+                       "{{.UpdateStatus.State}}{{end}}'",
+                       t.name);
+        if (strcmp(state, "updating") == 0)
+            break;
+        usleep(200 * 1000);
+    }
+    ck_assert_str_eq(state, "updating");
+    free(state);
+    usleep(1000 * 1000); /* ukiyod follows the rollout */
+    ck_assert_int_eq(signal_daemon_within(&d, SIGTERM, 5), 0);
+
+    start_daemon(&d, ""); /* reconciles before it answers */
+    char path[256];
+    snprintf(path, sizeof(path), "/api/v1/history?container=service/%s", t.name);
+    reply r = api(&d, path);
+    ck_assert_msg(r.status == 200 && has(r.body, "outcome", "updated") &&
+                      strstr(r.body, "reconcile"),
+                  "%ld %s", r.status, r.body);
+    free(r.body);
+    char *want = pinned_now(&t), *after = spec_image(t.name);
+    ck_assert_str_eq(after, want);
+    stop_daemon(&d);
+    free(after);
+    free(want);
+    service_free(&t);
+}
+END_TEST
+
 START_TEST(a_polled_service_finds_its_release_without_a_webhook)
 {
     test_service t = service_on("poll", "--replicas 1 --label ukiyo.poll=2s");
@@ -664,6 +710,7 @@ static Suite *swarm_suite(void)
     tcase_add_test(tc, a_digest_pinned_service_is_left_alone_and_a_missing_image_fails_untouched);
     tcase_add_test(tc, ukiyod_updates_a_global_service_on_a_notification);
     tcase_add_test(tc, ukiyod_killed_during_a_service_update_is_reconciled_at_restart);
+    tcase_add_test(tc, ukiyod_stopped_during_a_rollout_leaves_at_once_and_finishes_it_at_restart);
     tcase_add_test(tc, a_service_changed_meanwhile_is_read_again_and_updated);
     tcase_add_test(tc, a_polled_service_finds_its_release_without_a_webhook);
     tcase_add_test(tc, the_registry_credential_reaches_the_task_pull);

@@ -15,6 +15,8 @@
  * The journal row (strategy "swarm") is written before the spec is posted
  * and names the service, its images and spec versions before and after, so
  * ukiyo__service_reconcile can finish the wait or the rollback after a crash.
+ * ukiyo_interrupt() ends the wait the same way, within POLL_MS: the swarm
+ * replaces the tasks without ukiyo, so leaving loses nothing.
  */
 #include <jansson.h>
 #include <stdarg.h>
@@ -174,7 +176,8 @@ static bool resolve(service_tx *t)
         free(t->digest);
         t->digest = NULL;
         err = ukiyo_registry_manifest_digest(&t->digest, ukiyo_get_registry(t->u), ref);
-        if (err < 0 || !pushed || strcmp(t->digest, pushed) == 0 || attempt == 9)
+        if (err < 0 || !pushed || strcmp(t->digest, pushed) == 0 || attempt == 9 ||
+            ukiyo__context_interrupted(t->u))
             break;
         ukiyo__sleep_ms(500);
     }
@@ -263,8 +266,9 @@ typedef enum {
     FOLLOW_FAILED,      /* paused, or not complete in time: the release failed */
     FOLLOW_ROLLED_BACK, /* the engine rolled it back (its FailureAction, or ours) */
     FOLLOW_ROLLBACK_FAILED,
-    FOLLOW_GONE,      /* the service was removed meanwhile */
-    FOLLOW_SUPERSEDED /* someone else gave it another image meanwhile */
+    FOLLOW_GONE,       /* the service was removed meanwhile */
+    FOLLOW_SUPERSEDED, /* someone else gave it another image meanwhile */
+    FOLLOW_INTERRUPTED /* ukiyo_interrupt(): the engine goes on; the journal keeps the rest */
 } follow_end;
 
 static const char *status_started(const ukiyo_service *svc)
@@ -350,15 +354,20 @@ static char *task_failures(ukiyo_docker *d, const ukiyo_service *svc, const char
  * status that still has it is the previous update's). @rolling_back: the
  * rollback is what is followed. *@svc is kept current.
  */
-/* Who hears, once a second, how long the tasks have been replaced (NULL: nobody). */
+/*
+ * Who a follow answers to: the handle whose ukiyo_interrupt() ends it (NULL:
+ * none), and who hears, once a second, how long the tasks have been replaced
+ * (opts->phase; NULL opts: nobody).
+ */
 typedef struct {
+    ukiyo *u;
     const ukiyo_update_options *opts;
     const char *name;
 } follow_report;
 
 static void report(const follow_report *r, int64_t elapsed_ms, int64_t timeout_ms)
 {
-    if (r && r->opts && r->opts->phase)
+    if (r->opts && r->opts->phase)
         r->opts->phase(r->name, UKIYO_PHASE_REPLACING, (int)(elapsed_ms / 1000),
                        (int)(timeout_ms / 1000), r->opts->phase_payload);
 }
@@ -421,6 +430,11 @@ static follow_end follow(ukiyo_docker *d, ukiyo_service **svc, const char *since
             end = rolling_back ? FOLLOW_ROLLBACK_FAILED : FOLLOW_FAILED;
             break;
         }
+        /* The swarm replaces the tasks without us: leaving now loses nothing. */
+        if (ukiyo__context_interrupted(rep->u)) {
+            end = FOLLOW_INTERRUPTED;
+            break;
+        }
         ukiyo__sleep_ms(POLL_MS);
     }
     free(since_copy);
@@ -468,14 +482,25 @@ static void reject(ukiyo_store *st, const journal_entry *j, const char *reason)
 /*
  * From the posted spec to the end: follow the update; on failure have the
  * engine roll back and follow that. Finishes the journal row. The outcome
- * and its reason in *@outcome_out and *@reason_out (new).
+ * and its reason in *@outcome_out and *@reason_out (new). Interrupted
+ * (ukiyo_interrupt() on @rep's handle): UKIYO_EINTERRUPTED, the row left at
+ * its step for ukiyo_reconcile() to follow to its end.
  */
+static int interrupted(const journal_entry *j, bool rolling_back)
+{
+    return ukiyo__error_set(UKIYO_EINTERRUPTED,
+                            "%s: interrupted while the swarm %s; the next start follows it to its "
+                            "end",
+                            j->container, rolling_back ? "rolls it back" : "replaces its tasks");
+}
+
 static int see_through(ukiyo_store *st, ukiyo_docker *d, const journal_entry *j,
                        ukiyo_service **svc, const char *since, int timeout_s, const char *note,
                        const follow_report *rep, ukiyo_update_outcome *outcome_out,
                        char **reason_out)
 {
     bool rollback_kind = strcmp(j->kind, "rollback") == 0;
+    follow_report quiet = {.u = rep->u}; /* a rollback's follow reports no phase */
     follow_end end = FOLLOW_FAILED;
     char *why = NULL;
     int err = 0;
@@ -483,6 +508,8 @@ static int see_through(ukiyo_store *st, ukiyo_docker *d, const journal_entry *j,
     if (strcmp(j->step, STEP_ROLLBACK) != 0) {
         ukiyo__journal_step(st, j->id, STEP_SERVICE_WAIT);
         end = follow(d, svc, since, j->new_image_id, false, (int64_t)timeout_s * 1000, rep);
+        if (end == FOLLOW_INTERRUPTED)
+            return interrupted(j, false);
     }
     if (end == FOLLOW_COMPLETED) {
         *outcome_out = rollback_kind ? UKIYO_OUTCOME_ROLLED_BACK : UKIYO_OUTCOME_UPDATED;
@@ -522,9 +549,13 @@ static int see_through(ukiyo_store *st, ukiyo_docker *d, const journal_entry *j,
         err = ask_rollback(d, svc);
         end = err < 0
                   ? FOLLOW_ROLLBACK_FAILED
-                  : follow(d, svc, NULL, j->old_image_id, true, (int64_t)timeout_s * 1000, NULL);
+                  : follow(d, svc, NULL, j->old_image_id, true, (int64_t)timeout_s * 1000, &quiet);
     } else if (end != FOLLOW_ROLLED_BACK) {
-        end = follow(d, svc, NULL, j->old_image_id, true, (int64_t)timeout_s * 1000, NULL);
+        end = follow(d, svc, NULL, j->old_image_id, true, (int64_t)timeout_s * 1000, &quiet);
+    }
+    if (end == FOLLOW_INTERRUPTED) {
+        free(why);
+        return interrupted(j, true);
     }
     if (end == FOLLOW_ROLLED_BACK) {
         *outcome_out = rollback_kind ? UKIYO_OUTCOME_FAILED : UKIYO_OUTCOME_ROLLED_BACK;
@@ -614,6 +645,10 @@ static int run(service_tx *t)
     } else {
         t->j.old_image_ref = ukiyo__str_dup(ukiyo_container_image(t->seen));
     }
+    if (ukiyo__context_interrupted(t->u))
+        return ukiyo__error_set(UKIYO_EINTERRUPTED,
+                                "%s: interrupted before anything changed; it runs as it did",
+                                t->name);
     int err = ukiyo__journal_begin(t->st, &t->j);
     if (err < 0)
         return err;
@@ -629,7 +664,7 @@ static int run(service_tx *t)
     if (reinspect(t->d, ukiyo_service_id(t->svc), &t->svc) == 0)
         ukiyo__journal_set_spec_version(t->st, t->j.id, (int64_t)ukiyo_service_version(t->svc));
     ukiyo_error_clear();
-    follow_report rep = {&t->opts, t->name};
+    follow_report rep = {t->u, &t->opts, t->name};
     char *reason = NULL;
     err = see_through(t->st, t->d, &t->j, &t->svc, since, t->timeout_s, NULL, &rep, &t->r->outcome,
                       &reason);
@@ -710,8 +745,9 @@ int ukiyo__service_reconcile(ukiyo_store *st, ukiyo_docker *d, const journal_ent
     }
     /* The update's own status is the one there now: no earlier StartedAt to tell apart. */
     journal_entry copy = *j;
+    follow_report nobody = {0};
     err = see_through(st, d, &copy, &svc, "\x01", SERVICE_TIMEOUT_DEFAULT_S,
-                      "finished by reconcile after an interruption", NULL, &outcome, &reason);
+                      "finished by reconcile after an interruption", &nobody, &outcome, &reason);
     if (err == 0)
         log_info("%s: reconciled after an interruption: %s%s%s", j->container,
                  ukiyo_update_outcome_name(outcome), reason ? ": " : "", reason ? reason : "");

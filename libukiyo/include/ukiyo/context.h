@@ -123,7 +123,9 @@ UKIYO_EXTERN void ukiyo_close(ukiyo *u);
  * (nothing changed: UKIYO_EINTERRUPTED, "before anything changed"), the
  * old container is not stopped, a health gate ends within a quarter of a
  * second with UKIYO_EINTERRUPTED and leaves the update open in the journal
- * (ukiyo_reconcile() puts the old container back), and
+ * (ukiyo_reconcile() puts the old container back), the follow of a swarm
+ * service's rollout ends within half a second with UKIYO_EINTERRUPTED (the
+ * swarm goes on; ukiyo_reconcile() follows it to its end), and
  * ukiyo_jobs_run_next() leaves its job running, for ukiyo_jobs_recover()
  * to queue again. It lasts until the handle is closed. NULL does nothing.
  */
