@@ -165,12 +165,13 @@ int test_sh(char **out, const char *fmt, ...)
         return -1;
     /* The docker CLI that matches the engine (Debian's), whatever else is on PATH. */
     char *wrapped = NULL;
-    /* Each docker command bounded: a wedged engine fails the test, marks the run (so that
-     * later tests and the suite's sweep do not wait on it too) and never hangs the suite. */
+    /* Each docker command bounded: a wedged engine fails the test and marks the run, so that
+     * later commands, tests and the suite's sweep fail at once instead of waiting on it too. */
     rc = asprintf(&wrapped,
-                  "docker() { timeout -k 10 %d \"${UKIYO_TEST_DOCKER:-docker}\" \"$@\"; "
+                  "docker() { if [ -e '%s' ]; then echo 'docker: the engine is wedged' >&2; "
+                  "return 124; fi; timeout -k 10 %d \"${UKIYO_TEST_DOCKER:-docker}\" \"$@\"; "
                   "rc=$?; [ $rc = 124 ] && : >'%s'; return $rc; }; %s",
-                  DOCKER_TIMEOUT_S, wedged_marker(), cmd);
+                  wedged_marker(), DOCKER_TIMEOUT_S, wedged_marker(), cmd);
     free(cmd);
     if (rc < 0)
         return -1;
