@@ -16,6 +16,8 @@
 
 static ukiyo *u;
 static char db_path[128];
+/* The suite's ukiyo takes only its own containers: leftovers of other runs change no count. */
+static char suite_scope[64];
 static int64_t fake_now;
 
 static int64_t fake_clock(void *payload)
@@ -30,7 +32,9 @@ static void setup(void)
 
     test_require_engine();
     snprintf(db_path, sizeof(db_path), "/tmp/ukiyo-test-%d-poll.db", (int)getpid());
+    snprintf(suite_scope, sizeof(suite_scope), "ukiyo-test-%d", (int)getpid());
     opts.db_path = db_path;
+    opts.scope = suite_scope;
     opts.clock_ms = fake_clock;
     fake_now = 1900000000000; /* 2030-03-17T17:46:40Z */
     ck_assert_msg(ukiyo_open(&u, &opts) == 0, "%s", ukiyo_error_last());
@@ -44,14 +48,18 @@ static void teardown(void)
     test_cleanup();
 }
 
-/* A container of this test on @ref with extra docker run @labels; its name (new). */
+/*
+ * A container of this test on @ref with extra docker run @labels, of the
+ * suite's scope unless @labels name one; its name (new).
+ */
 static char *run_on(const char *ref, const char *word, const char *labels)
 {
     char *name = test_unique_name(word), *out = NULL;
     int rc = test_sh(&out,
                      "docker run -d --label ukiyo.test=1 --label ukiyo.min-uptime=1 "
-                     "--stop-timeout 1 %s --name %s %s 2>&1",
-                     labels, name, ref);
+                     "--stop-timeout 1 %s%s %s --name %s %s 2>&1",
+                     strstr(labels, "scope") ? "" : "--label ukiyo.scope=",
+                     strstr(labels, "scope") ? "" : suite_scope, labels, name, ref);
     ck_assert_msg(rc == 0, "docker run: %s", out);
     free(out);
     return name;
@@ -136,6 +144,96 @@ END_TEST
  * for every watched container, polled or not, and what a cached check says
  * from it, without a request and without pulling anything.
  */
+static const char *last_history(const char *name);
+
+/* A handle of @scope (NULL: none) on the suite's store and fake clock. */
+static ukiyo *open_scoped(const char *scope)
+{
+    ukiyo_options opts = UKIYO_OPTIONS_INIT;
+    ukiyo *h = NULL;
+
+    opts.db_path = db_path;
+    opts.clock_ms = fake_clock;
+    opts.scope = scope;
+    ck_assert_msg(ukiyo_open(&h, &opts) == 0, "%s", ukiyo_error_last());
+    return h;
+}
+
+/* Dispatch and run every job on handle @h. */
+static void poll_and_run(ukiyo *h)
+{
+    unsigned jobs = 0;
+    int ran = 1;
+
+    ck_assert_msg(ukiyo_scheduler_dispatch(h, fake_now, &jobs) == 0, "%s", ukiyo_error_last());
+    while (ran)
+        ck_assert_msg(ukiyo_jobs_run_next(h, NULL, &ran) == 0, "%s", ukiyo_error_last());
+}
+
+/*
+ * Several ukiyos on one engine (ukiyo_options.scope, ukiyod --scope): each
+ * polls and updates only the containers of its scope (ukiyo.scope, or
+ * watchtower's scope label), one without a scope only those without the
+ * label, and check says why the others are left alone.
+ */
+START_TEST(scopes_divide_the_containers_between_ukiyos)
+{
+    char *repo = repo_name();
+    char *ref = test_push("ukiyo-test/http:v1", repo, "latest");
+    char *scope = test_unique_name("scope"), labels[512];
+    snprintf(labels, sizeof(labels), "--label ukiyo.poll=1m --label ukiyo.scope=%s", scope);
+    char *mine = run_on(ref, "scoped", labels);
+    snprintf(labels, sizeof(labels),
+             "--label ukiyo.poll=1m --label com.centurylinklabs.watchtower.scope=%s-other", scope);
+    char *other = run_on(ref, "other-scope", labels);
+    /* An empty scope label is none. */
+    char *unscoped = run_on(ref, "unscoped", "--label ukiyo.poll=1m --label ukiyo.scope=");
+    ukiyo *scoped = open_scoped(scope), *none = open_scoped(NULL);
+
+    ukiyo_check_result *r = NULL;
+    ck_assert_int_eq(ukiyo_check(&r, scoped, other), 0);
+    ck_assert_str_eq(ukiyo_check_result_left_alone(r), "of another scope (ukiyo.scope)");
+    ukiyo_check_result_free(r);
+    ck_assert_int_eq(ukiyo_check(&r, scoped, unscoped), 0);
+    ck_assert_str_eq(ukiyo_check_result_left_alone(r),
+                     "not of this ukiyo's scope (no ukiyo.scope label)");
+    ukiyo_check_result_free(r);
+    ck_assert_int_eq(ukiyo_check(&r, none, mine), 0);
+    ck_assert_str_eq(ukiyo_check_result_left_alone(r),
+                     "of a scope (ukiyo.scope), and this ukiyo has none");
+    ukiyo_check_result_free(r);
+
+    poll_and_run(scoped); /* plans the polls */
+    free(test_push("ukiyo-test/http:v2", repo, "latest"));
+    fake_now += 60000;
+    poll_and_run(scoped);
+    char *v = served_version(mine);
+    ck_assert_str_eq(v, "v2\n");
+    free(v);
+    v = served_version(other);
+    ck_assert_str_eq(v, "v1\n");
+    free(v);
+    /* By the store, not by what it serves: any ukiyod of no scope on this engine may take it. */
+    ck_assert_str_eq(last_history(unscoped), "none");
+    ck_assert_str_eq(last_history(other), "none");
+
+    /* The unscoped one, by a ukiyo without a scope; the other scope's still left alone. */
+    poll_and_run(none);
+    fake_now += 60000;
+    poll_and_run(none);
+    v = served_version(unscoped);
+    ck_assert_str_eq(v, "v2\n");
+    free(v);
+    v = served_version(other);
+    ck_assert_str_eq(v, "v1\n");
+    free(v);
+
+    ukiyo_close(scoped);
+    ukiyo_close(none);
+    free(mine), free(other), free(unscoped), free(scope), free(ref), free(repo);
+}
+END_TEST
+
 START_TEST(a_background_look_shows_an_update_without_pulling)
 {
     char *repo = repo_name();
@@ -149,6 +247,7 @@ START_TEST(a_background_look_shows_an_update_without_pulling)
     opts.db_path = db_path;
     opts.clock_ms = fake_clock;
     opts.look_interval_ms = 3600000;
+    opts.scope = suite_scope;
     ck_assert_msg(ukiyo_open(&looker, &opts) == 0, "%s", ukiyo_error_last());
     ukiyo_registry *registry = ukiyo_get_registry(looker);
 
@@ -305,8 +404,8 @@ START_TEST(an_inventory_spares_the_engine_every_inspect)
     pthread_mutex_unlock(&f.lock);
     ck_assert_int_eq(test_sh(NULL,
                              "docker run -d --label ukiyo.test=1 --label ukiyo.poll=1m "
-                             "--stop-timeout 1 --name %s %s >/dev/null",
-                             late, ref),
+                             "--label ukiyo.scope=%s --stop-timeout 1 --name %s %s >/dev/null",
+                             suite_scope, late, ref),
                      0);
     ck_assert(wait_for_changes(f.inventory, changes));
     bool told = false;
@@ -598,6 +697,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, the_poller_finds_a_push_without_any_webhook);
+    tcase_add_test(tc, scopes_divide_the_containers_between_ukiyos);
     tcase_add_test(tc, a_background_look_shows_an_update_without_pulling);
     tcase_add_test(tc, an_inventory_spares_the_engine_every_inspect);
     tcase_add_test(tc, tag_policies_move_to_their_tags);

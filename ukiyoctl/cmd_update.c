@@ -222,6 +222,7 @@ static int collect_names(ukiyo *u, update_args *args, int argc, char **argv,
             const ukiyo_container *c = ukiyo_container_list_get(list, i);
             /* A swarm task's container goes with its service. */
             if ((!args->label_enable || ukiyo_container_enabled_by_label(c)) &&
+                ukiyo_container_eligible(u, c, NULL) &&
                 !ukiyo_container_label(c, UKIYO_LABEL_SWARM_TASK))
                 names[count++] = ukiyo_container_name(c);
         }

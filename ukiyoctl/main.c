@@ -29,6 +29,8 @@ static void usage(FILE *to)
                 "      --db PATH       the store with the update journal and history\n"
                 "                      (default $UKIYO_DB or /var/lib/ukiyo/ukiyo.db)\n"
                 "      --timeout S     timeout of each engine and registry request (default 30)\n"
+                "      --scope NAME    take only containers labelled ukiyo.scope=NAME (default\n"
+                "                      $UKIYO_SCOPE, else only those without a scope label)\n"
                 "      --json          print JSON instead of tables (also after COMMAND)\n"
                 "  -h, --help          this help; COMMAND --help for a command's\n"
                 "  -V, --version       the version\n\n"
@@ -43,6 +45,7 @@ static int parse_global(ctl_options *opts, int argc, char **argv)
                                              {"config", required_argument, NULL, 'c'},
                                              {"db", required_argument, NULL, 'd'},
                                              {"timeout", required_argument, NULL, 't'},
+                                             {"scope", required_argument, NULL, 's'},
                                              {"json", no_argument, NULL, 'j'},
                                              {"help", no_argument, NULL, 'h'},
                                              {"version", no_argument, NULL, 'V'},
@@ -65,6 +68,7 @@ static int parse_global(ctl_options *opts, int argc, char **argv)
             opts->timeout_ms = s * 1000;
             break;
         }
+        case 's': opts->scope = optarg; break;
         case 'j': opts->json = true; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("ukiyoctl %s\n", ukiyo_version()); return 0;
@@ -105,7 +109,7 @@ static void print_library_log(ukiyo_log_level level, const char *message, void *
 
 int main(int argc, char **argv)
 {
-    ctl_options opts = {0};
+    ctl_options opts = {.scope = getenv("UKIYO_SCOPE")};
     int rc = parse_global(&opts, argc, argv);
 
     ukiyo_log_set_handler(print_library_log, NULL);

@@ -32,6 +32,7 @@ ukiyo *ctl_open(const ctl_options *opts)
     o.docker_config_dir = opts->config_dir;
     o.timeout_ms = opts->timeout_ms;
     o.db_path = opts->db_path;
+    o.scope = opts->scope;
     err = ukiyo_open(&u, &o);
     if (err < 0) {
         ctl_fail("cannot start", err);
@@ -118,7 +119,13 @@ int ctl_service_names(ukiyo *u, bool label_enable, ukiyo_string_list **out)
         err = ukiyo_string_list_new(out);
     for (size_t i = 0; err == 0 && i < ukiyo_service_list_count(list); i++) {
         char name[512];
+        ukiyo_container *as_container = NULL;
         if (label_enable && !service_enabled(ukiyo_service_list_get(list, i)))
+            continue;
+        err = ukiyo_service_as_container(&as_container, ukiyo_service_list_get(list, i));
+        bool ours = err == 0 && ukiyo_container_eligible(u, as_container, NULL);
+        ukiyo_container_free(as_container);
+        if (err < 0 || !ours)
             continue;
         snprintf(name, sizeof(name), UKIYO_SERVICE_PREFIX "%s",
                  ukiyo_service_name(ukiyo_service_list_get(list, i)));

@@ -23,6 +23,7 @@ typedef struct {
     const char *config_dir;
     const char *db_path;
     long timeout_ms;
+    const char *scope; /* --scope or $UKIYO_SCOPE: ukiyo_options.scope */
     bool json;
 } ctl_options;
 

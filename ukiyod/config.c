@@ -40,6 +40,9 @@ static void usage(FILE *to)
             "                         UKIYO_REGISTRY_ALIASES=A=B,C=D)\n"
             "  --label-enable         update only containers labelled ukiyo.enable=true\n"
             "                         (UKIYO_LABEL_ENABLE=1)\n"
+            "  --scope NAME           update only containers labelled ukiyo.scope=NAME, for\n"
+            "                         several ukiyods on one engine (UKIYO_SCOPE; default:\n"
+            "                         only containers without a scope label)\n"
             "  --compose MODE         who recreates a container compose started: native\n"
             "                         (compose, from the project's files), api (the\n"
             "                         engine) or auto (UKIYO_COMPOSE; default auto: the\n"
@@ -206,6 +209,20 @@ static int parse_kept_log_lines(const char *value, int *out)
     return 0;
 }
 
+/* A scope is a label value that logs and URLs carry as it is: 1-64 of [A-Za-z0-9._-]. */
+static bool valid_scope(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n > 64 ||
+        strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                  "0123456789._-") != n) {
+        fprintf(stderr, "ukiyod: a scope is 1 to 64 letters, digits, '.', '_' or '-'\n");
+        return false;
+    }
+    return true;
+}
+
 static int apply(daemon_config *cfg, int opt, const char *value)
 {
     char *end;
@@ -254,6 +271,7 @@ static int apply(daemon_config *cfg, int opt, const char *value)
     case 'j':
         cfg->poll_jitter = (unsigned int)strtoul(value, &end, 10);
         return *end || !value[0] || cfg->poll_jitter > 50 ? -1 : 0;
+    case 'Z': cfg->scope = value; return valid_scope(value) ? 0 : -1;
     case 'S': {
         ukiyo_cron *c = NULL;
         int err = ukiyo_cron_parse(&c, value);
@@ -283,6 +301,7 @@ static int apply_environment(daemon_config *cfg)
                 {"UKIYO_POLL", 'p'},
                 {"UKIYO_POLL_JITTER", 'j'},
                 {"UKIYO_SCHEDULE", 'S'},
+                {"UKIYO_SCOPE", 'Z'},
                 {"UKIYO_COMPOSE", 'c'},
                 {"UKIYO_COMPOSE_TIMEOUT", 'o'},
                 {"UKIYO_SERVICE_TIMEOUT", 'w'},
@@ -372,6 +391,7 @@ int config_parse(daemon_config *cfg, int argc, char **argv)
                                              {"api-token-file", required_argument, NULL, 't'},
                                              {"webhook-secret-file", required_argument, NULL, 's'},
                                              {"label-enable", no_argument, NULL, 'e'},
+                                             {"scope", required_argument, NULL, 'Z'},
                                              {"compose", required_argument, NULL, 'c'},
                                              {"compose-timeout", required_argument, NULL, 'o'},
                                              {"service-timeout", required_argument, NULL, 'w'},
@@ -450,6 +470,7 @@ void config_library_options(const daemon_config *cfg, ukiyo_options *opts)
     opts->docker_host = cfg->docker_host;
     opts->db_path = cfg->db_path;
     opts->label_enable = cfg->label_enable;
+    opts->scope = cfg->scope;
     opts->registry_aliases = cfg->registry_aliases;
     opts->poll_interval_ms = cfg->poll_interval_ms;
     opts->poll_jitter_percent = cfg->poll_jitter;

@@ -146,10 +146,16 @@ int main(int argc, char **argv)
         rc = 1;
         goto done;
     }
-    const char *fields[] = {"version",     ukiyo_version(),
-                            "listen",      cfg.listen,
-                            "db",          cfg.db_path,
-                            "docker_host", ukiyo_docker_host(ukiyo_get_docker(u)),
+    const char *fields[] = {"version",
+                            ukiyo_version(),
+                            "listen",
+                            cfg.listen,
+                            "db",
+                            cfg.db_path,
+                            "docker_host",
+                            ukiyo_docker_host(ukiyo_get_docker(u)),
+                            cfg.scope ? "scope" : NULL,
+                            cfg.scope,
                             NULL};
     daemon_log(UKIYO_LOG_INFO, "ukiyod started", fields);
 

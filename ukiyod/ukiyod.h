@@ -20,6 +20,7 @@ typedef struct {
     const char *api_token_file;      /* NULL: <db dir>/api-token, generated */
     const char *webhook_secret_file; /* NULL: <db dir>/webhook-secret, generated */
     bool label_enable;
+    const char *scope; /* only containers labelled ukiyo.scope=SCOPE; NULL: those with none */
     ukiyo_compose_mode compose; /* who recreates compose's containers (ukiyo_update_options) */
     unsigned compose_timeout_s; /* 0: the library's default */
     unsigned service_timeout_s; /* a swarm service's update; 0: the label's, else the library's */

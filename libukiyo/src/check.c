@@ -349,6 +349,7 @@ static int note_recreator(check_run *run)
 static char *left_alone_reason(ukiyo *u, const ukiyo_container *c)
 {
     container_labels l = {0};
+    const char *not_ours = NULL;
     char *why = NULL;
 
     if (ukiyo__container_labels_read(&l, c) < 0)
@@ -357,8 +358,8 @@ static char *left_alone_reason(ukiyo *u, const ukiyo_container *c)
         why = ukiyo__str_dup("ukiyod's own container: update it from outside");
     else if (l.monitor_only)
         why = ukiyo__str_dup("monitor-only: looked at, never updated");
-    else if (ukiyo_label_enable(u) && !ukiyo_container_enabled_by_label(c))
-        why = ukiyo__str_dup("not labelled ukiyo.enable=true");
+    else if (!ukiyo_container_eligible(u, c, &not_ours))
+        why = ukiyo__str_dup(not_ours);
     ukiyo__container_labels_clear(&l);
     return why;
 }

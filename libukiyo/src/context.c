@@ -16,6 +16,7 @@ struct ukiyo {
     ukiyo_registry *registry;
     ukiyo_store *store;
     bool label_enable;
+    char *scope;               /* ukiyo_options.scope; NULL: none */
     ukiyo_string_list aliases; /* "a=b" pairs */
     scheduler *scheduler;
     int64_t (*clock)(void *payload); /* NULL: the real clock */
@@ -142,6 +143,11 @@ UKIYO_EXTERN int ukiyo_open(ukiyo **out, const ukiyo_options *opts)
         err = ukiyo__scheduler_new(&u->scheduler, opts);
     if (err == 0 && opts && opts->db_path)
         err = ukiyo_store_open(&u->store, opts->db_path);
+    if (err == 0 && opts && opts->version >= 5 && opts->scope && opts->scope[0]) {
+        u->scope = ukiyo__str_dup(opts->scope);
+        if (!u->scope)
+            err = UKIYO_ENOMEM;
+    }
     if (err == 0 && opts && opts->version >= 2) {
         u->clock = opts->clock_ms;
         u->clock_payload = opts->clock_payload;
@@ -166,6 +172,7 @@ UKIYO_EXTERN void ukiyo_close(ukiyo *u)
     for (size_t i = 0; i < u->aliases.count; i++)
         free(u->aliases.items[i]);
     free(u->aliases.items);
+    free(u->scope);
     ukiyo_store_close(u->store);
     ukiyo__scheduler_free(u->scheduler);
     ukiyo_registry_free(u->registry);
@@ -206,6 +213,46 @@ UKIYO_EXTERN int ukiyo_container_enabled_by_label(const ukiyo_container *c)
     if (!v)
         v = ukiyo_container_label(c, UKIYO_LABEL_WATCHTOWER_ENABLE);
     return v && strcmp(v, "true") == 0;
+}
+
+UKIYO_EXTERN const char *ukiyo_scope(const ukiyo *u)
+{
+    return u ? u->scope : NULL;
+}
+
+/* Why @c is not of @u's scope; NULL: it is. */
+static const char *out_of_scope(const ukiyo *u, const ukiyo_container *c)
+{
+    const char *scope = ukiyo_container_label(c, UKIYO_LABEL_SCOPE);
+    const char *mine = u ? u->scope : NULL;
+
+    if (!scope)
+        scope = ukiyo_container_label(c, UKIYO_LABEL_WATCHTOWER_SCOPE);
+    if (scope && !scope[0])
+        scope = NULL; /* an empty label is no scope */
+    if (scope && !mine)
+        return "of a scope (ukiyo.scope), and this ukiyo has none";
+    if (scope && strcmp(scope, mine) != 0)
+        return "of another scope (ukiyo.scope)";
+    if (!scope && mine)
+        return "not of this ukiyo's scope (no ukiyo.scope label)";
+    return NULL;
+}
+
+bool ukiyo__container_in_scope(const ukiyo *u, const ukiyo_container *c)
+{
+    return out_of_scope(u, c) == NULL;
+}
+
+UKIYO_EXTERN int ukiyo_container_eligible(const ukiyo *u, const ukiyo_container *c,
+                                          const char **why)
+{
+    const char *reason = ukiyo_label_enable(u) && !ukiyo_container_enabled_by_label(c)
+                             ? "not labelled ukiyo.enable=true"
+                             : out_of_scope(u, c);
+    if (why)
+        *why = reason;
+    return reason == NULL;
 }
 
 /* Is "a=b" (or "b=a") the pair @pair? */

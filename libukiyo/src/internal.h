@@ -24,6 +24,8 @@ ukiyo_credential *ukiyo__auth_lookup_image(ukiyo_auth *auth, const char *image);
 void ukiyo__context_call_update_hook(ukiyo *u, const ukiyo_update_result *r);
 /* Whether ukiyo_interrupt() was called on @u. */
 bool ukiyo__context_interrupted(ukiyo *u);
+/* Of @u's scope (ukiyo_options.scope); label_enable aside: looks see what it excludes. */
+bool ukiyo__container_in_scope(const ukiyo *u, const ukiyo_container *c);
 /* The job hook's slot (ukiyo_set_job_hook() in jobs.c). */
 void ukiyo__context_set_job_hook(ukiyo *u, ukiyo_job_hook_fn fn, void *payload);
 ukiyo_job_hook_fn ukiyo__context_job_hook(ukiyo *u, void **payload_out);

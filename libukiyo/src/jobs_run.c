@@ -78,7 +78,7 @@ static int add_matching_services(ukiyo *u, const job_row *j, ukiyo_string_list *
         ukiyo_container *c = NULL;
         if (ukiyo_service_as_container(&c, ukiyo_service_list_get(list, i)) < 0)
             return UKIYO_ENOMEM;
-        bool eligible = !ukiyo_label_enable(u) || ukiyo_container_enabled_by_label(c);
+        bool eligible = ukiyo_container_eligible(u, c, NULL);
         if (eligible && runs_the_tag(u, c, j))
             err = ukiyo__string_list_append(order, ukiyo_container_name(c));
         else if (eligible && follows_the_repository(u, c, j))
@@ -114,7 +114,7 @@ static int matching_containers(ukiyo *u, const job_row *j, ukiyo_string_list **o
         /* A swarm task's container goes with its service, never alone. */
         bool eligible = !ukiyo_container_label(c, UKIYO_LABEL_DEPLOYMENT) &&
                         !ukiyo_container_label(c, UKIYO_LABEL_SWARM_TASK) &&
-                        (!ukiyo_label_enable(u) || ukiyo_container_enabled_by_label(c));
+                        ukiyo_container_eligible(u, c, NULL);
         if (eligible && runs_the_tag(u, c, j))
             err = ukiyo__string_list_append(&names, ukiyo_container_name(c));
         else if (eligible && follows_the_repository(u, c, j))

@@ -125,7 +125,7 @@ static int consider(ukiyo *u, scheduler *s, int64_t now, ukiyo_container *c, boo
     if (p.error)
         log_warning("%s: skipped: %s", ukiyo_container_name(c), p.error);
     else if (p.poll_ms > 0 && p.policy && ukiyo_policy_get_kind(p.policy) != UKIYO_POLICY_NEVER &&
-             (!ukiyo_label_enable(u) || ukiyo_container_enabled_by_label(c))) {
+             ukiyo_container_eligible(u, c, NULL)) {
         poll_group *g = group_for(s, p.poll_ms, now);
         if (!g)
             err = UKIYO_ENOMEM;
@@ -137,7 +137,8 @@ static int consider(ukiyo *u, scheduler *s, int64_t now, ukiyo_container *c, boo
             }
         }
     }
-    if (err == 0 && c && look && !p.error && !ukiyo_container_label(c, UKIYO_LABEL_SWARM_TASK)) {
+    if (err == 0 && c && look && !p.error && !ukiyo_container_label(c, UKIYO_LABEL_SWARM_TASK) &&
+        ukiyo__container_in_scope(u, c)) {
         err = add_due(u, look, c, &p, false);
         c = NULL; /* taken */
     }

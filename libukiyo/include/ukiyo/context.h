@@ -76,13 +76,21 @@ typedef struct {
      * at are, once.
      */
     int64_t look_interval_ms;
+    /* Version 5: several ukiyos on one engine. */
+    /**
+     * This handle's jobs, polls, looks and checks take only containers and
+     * services labelled ukiyo.scope=SCOPE (or
+     * com.centurylinklabs.watchtower.scope=SCOPE); NULL: only those with no
+     * scope label, which belong to a ukiyo of their own scope.
+     */
+    const char *scope;
 } ukiyo_options;
 
-#define UKIYO_OPTIONS_VERSION 4
+#define UKIYO_OPTIONS_VERSION 5
 #define UKIYO_OPTIONS_INIT                                                                         \
     {                                                                                              \
         UKIYO_OPTIONS_VERSION, NULL, NULL, 0, NULL, NULL, 0, NULL, NULL, NULL, 0, 0, NULL, 0, 0,   \
-            0, 0                                                                                   \
+            0, 0, NULL                                                                             \
     }
 
 /**
@@ -103,6 +111,18 @@ UKIYO_EXTERN int ukiyo_registry_same(const ukiyo *u, const char *a, const char *
  * (ukiyo's label wins when both are set).
  */
 UKIYO_EXTERN int ukiyo_container_enabled_by_label(const ukiyo_container *container);
+
+/**
+ * Whether @p u may update @p container at all: enabled by its labels when
+ * @p u was opened with label_enable, and of @p u's scope (ukiyo_options.scope).
+ * When not, *@p why (when @p why is not NULL) is set to a static sentence
+ * that says why.
+ */
+UKIYO_EXTERN int ukiyo_container_eligible(const ukiyo *u, const ukiyo_container *container,
+                                          const char **why);
+
+/** The handle's scope (ukiyo_options.scope); NULL: none. Borrowed. */
+UKIYO_EXTERN const char *ukiyo_scope(const ukiyo *u);
 
 /**
  * Open the top handle. Does no I/O: the engine is contacted by the first call

@@ -22,11 +22,13 @@
 #define UKIYO_LABEL_APPROVE "ukiyo.approve"
 #define UKIYO_LABEL_APPROVE_TIMEOUT "ukiyo.approve-timeout"
 #define UKIYO_LABEL_MIN_AGE "ukiyo.min-age"
+#define UKIYO_LABEL_SCOPE "ukiyo.scope"
 /* Written by ukiyo on a scheduled deployment's container. */
 #define UKIYO_LABEL_DEPLOYMENT "ukiyo.deployment"
 
 /* Other tools' labels ukiyo honours. */
 #define UKIYO_LABEL_WATCHTOWER_ENABLE "com.centurylinklabs.watchtower.enable"
+#define UKIYO_LABEL_WATCHTOWER_SCOPE "com.centurylinklabs.watchtower.scope"
 #define UKIYO_LABEL_COMPOSE_PROJECT "com.docker.compose.project"
 #define UKIYO_LABEL_COMPOSE_SERVICE "com.docker.compose.service"
 #define UKIYO_LABEL_COMPOSE_DEPENDS_ON "com.docker.compose.depends_on"
