@@ -80,6 +80,13 @@ static char *served_version(const char *name)
     return out;
 }
 
+static void expect_serves(const char *name, const char *want)
+{
+    char *v = served_version(name);
+    ck_assert_msg(strcmp(v, want) == 0, "%s serves %s, not %s", name, v, want);
+    free(v);
+}
+
 static unsigned dispatch(void)
 {
     unsigned jobs = 0;
@@ -207,12 +214,8 @@ START_TEST(scopes_divide_the_containers_between_ukiyos)
     free(test_push("ukiyo-test/http:v2", repo, "latest"));
     fake_now += 60000;
     poll_and_run(scoped);
-    char *v = served_version(mine);
-    ck_assert_str_eq(v, "v2\n");
-    free(v);
-    v = served_version(other);
-    ck_assert_str_eq(v, "v1\n");
-    free(v);
+    expect_serves(mine, "v2\n");
+    expect_serves(other, "v1\n");
     /* By the store, not by what it serves: any ukiyod of no scope on this engine may take it. */
     ck_assert_str_eq(last_history(unscoped), "none");
     ck_assert_str_eq(last_history(other), "none");
@@ -221,12 +224,8 @@ START_TEST(scopes_divide_the_containers_between_ukiyos)
     poll_and_run(none);
     fake_now += 60000;
     poll_and_run(none);
-    v = served_version(unscoped);
-    ck_assert_str_eq(v, "v2\n");
-    free(v);
-    v = served_version(other);
-    ck_assert_str_eq(v, "v1\n");
-    free(v);
+    expect_serves(unscoped, "v2\n");
+    expect_serves(other, "v1\n");
 
     ukiyo_close(scoped);
     ukiyo_close(none);
@@ -451,9 +450,7 @@ START_TEST(a_poll_leaves_a_rejected_release_alone)
     fake_now += 60000;
     ck_assert_uint_eq(dispatch(), 1);
     ck_assert_uint_eq(run_jobs(), 1); /* rolled back */
-    char *v = served_version(name);
-    ck_assert_str_eq(v, "v1\n");
-    free(v);
+    expect_serves(name, "v1\n");
     fake_now += 60000;
     ck_assert_uint_eq(dispatch(), 0); /* rejected: not tried again */
     fake_now += 60000;
@@ -462,9 +459,8 @@ START_TEST(a_poll_leaves_a_rejected_release_alone)
     fake_now += 60000;
     ck_assert_uint_eq(dispatch(), 1);
     ck_assert_uint_eq(run_jobs(), 1);
-    v = served_version(name);
-    ck_assert_str_eq(v, "v2\n");
-    free(v), free(name), free(ref), free(repo);
+    expect_serves(name, "v2\n");
+    free(name), free(ref), free(repo);
 }
 END_TEST
 
@@ -566,9 +562,7 @@ START_TEST(a_push_outside_the_window_waits_for_it)
     fake_now += 60000;
     ck_assert_uint_eq(dispatch(), 1);
     ck_assert_uint_eq(run_jobs(), 1); /* the tag job: it defers the container */
-    char *v = served_version(name);
-    ck_assert_str_eq(v, "v1\n");
-    free(v);
+    expect_serves(name, "v1\n");
     int64_t due = 0;
     ck_assert_int_eq(ukiyo_jobs_next_due_ms(u, &due), 0);
     ck_assert_int_eq(due, 1900033200000); /* 2030-03-18T03:00:00Z */
@@ -670,20 +664,14 @@ START_TEST(a_deployment_waits_for_its_own_window)
     free(test_push("ukiyo-test/http:v2", repo, "latest"));
     submit_push(ref);
     ck_assert_uint_eq(run_jobs(), 1);
-    char *v = served_version(name);
-    ck_assert_str_eq(v, "v1\n");
-    free(v);
-    v = served_version(other);
-    ck_assert_str_eq(v, "v2\n");
-    free(v);
+    expect_serves(name, "v1\n");
+    expect_serves(other, "v2\n");
     int64_t due = 0;
     ck_assert_int_eq(ukiyo_jobs_next_due_ms(u, &due), 0);
     ck_assert_int_eq(due, 1900033200000);
     fake_now = 1900033200000 + 1000;
     ck_assert_uint_eq(run_jobs(), 1);
-    v = served_version(name);
-    ck_assert_str_eq(v, "v2\n");
-    free(v);
+    expect_serves(name, "v2\n");
     test_remove_containers(name);
     free(json), free(name), free(ref), free(repo), free(other);
 }

@@ -483,6 +483,24 @@ START_TEST(ukiyod_updates_a_global_service_on_a_notification)
 }
 END_TEST
 
+/* The restarted @d finished @t's update by reconcile: history and spec say so. Stops @d. */
+static void expect_reconciled_and_stop(daemon_proc *d, test_service *t)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "/api/v1/history?container=service/%s", t->name);
+    reply r = api(d, path);
+    ck_assert_msg(r.status == 200 && has(r.body, "outcome", "updated") &&
+                      strstr(r.body, "reconcile"),
+                  "%ld %s", r.status, r.body);
+    free(r.body);
+    char *want = pinned_now(t), *after = spec_image(t->name);
+    ck_assert_str_eq(after, want);
+    stop_daemon(d);
+    free(after);
+    free(want);
+    service_free(t);
+}
+
 START_TEST(ukiyod_killed_during_a_service_update_is_reconciled_at_restart)
 {
     test_service t = service_on("cut", "--replicas 1");
@@ -495,19 +513,7 @@ START_TEST(ukiyod_killed_during_a_service_update_is_reconciled_at_restart)
     ck_assert_int_eq(signal_daemon(&d, 0), -1);
     d.env = NULL;
     start_daemon(&d, "");
-    char path[256];
-    snprintf(path, sizeof(path), "/api/v1/history?container=service/%s", t.name);
-    reply r = api(&d, path);
-    ck_assert_msg(r.status == 200 && has(r.body, "outcome", "updated") &&
-                      strstr(r.body, "reconcile"),
-                  "%ld %s", r.status, r.body);
-    free(r.body);
-    char *want = pinned_now(&t), *after = spec_image(t.name);
-    ck_assert_str_eq(after, want);
-    stop_daemon(&d);
-    free(after);
-    free(want);
-    service_free(&t);
+    expect_reconciled_and_stop(&d, &t);
 }
 END_TEST
 
@@ -540,19 +546,7 @@ START_TEST(ukiyod_stopped_during_a_rollout_leaves_at_once_and_finishes_it_at_res
     ck_assert_int_eq(signal_daemon_within(&d, SIGTERM, 5), 0);
 
     start_daemon(&d, ""); /* reconciles before it answers */
-    char path[256];
-    snprintf(path, sizeof(path), "/api/v1/history?container=service/%s", t.name);
-    reply r = api(&d, path);
-    ck_assert_msg(r.status == 200 && has(r.body, "outcome", "updated") &&
-                      strstr(r.body, "reconcile"),
-                  "%ld %s", r.status, r.body);
-    free(r.body);
-    char *want = pinned_now(&t), *after = spec_image(t.name);
-    ck_assert_str_eq(after, want);
-    stop_daemon(&d);
-    free(after);
-    free(want);
-    service_free(&t);
+    expect_reconciled_and_stop(&d, &t);
 }
 END_TEST
 
