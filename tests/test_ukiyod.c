@@ -83,6 +83,49 @@ START_TEST(bad_flags_are_refused)
     ck_assert_int_eq(test_sh(NULL, "\"$UKIYOD\" --log-format xml 2>/dev/null"), 2);
     ck_assert_int_eq(test_sh(NULL, "\"$UKIYOD\" --listen nonsense 2>/dev/null"), 1);
     ck_assert_int_eq(test_sh(NULL, "\"$UKIYOD\" --help >/dev/null"), 0);
+    /* A scope is a plain name of 1 to 64; were one taken, -V after it would answer with 0. */
+    static const char *const scopes[] =
+        {"''", "'a b'", "'x;y'",
+         "a123456789b123456789c123456789d123456789e123456789f123456789g1234"};
+    for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++)
+        ck_assert_msg(test_sh(NULL, "\"$UKIYOD\" --scope %s -V >/dev/null 2>&1", scopes[i]) == 2,
+                      "--scope %s was taken", scopes[i]);
+    ck_assert_int_eq(test_sh(NULL, "UKIYO_SCOPE='x y' \"$UKIYOD\" -V >/dev/null 2>&1"), 2);
+    ck_assert_int_eq(test_sh(NULL, "\"$UKIYOD\" --scope edge-1.a_b -V >/dev/null 2>&1"), 0);
+}
+END_TEST
+
+/* ukiyod --scope: a container of another scope is left alone, and check says why; its own is not.
+ */
+START_TEST(a_scoped_ukiyod_leaves_the_other_containers_alone)
+{
+    daemon_proc d = {0};
+    char *ours = test_unique_name("ours"), *theirs = test_unique_name("theirs");
+    char path[256];
+
+    start_daemon(&d, "--scope edge");
+    ck_assert_int_eq(test_sh(NULL,
+                             "docker run -d --label ukiyo.test=1 --label ukiyo.scope=edge "
+                             "--name %s ukiyo-test/http:v1 >/dev/null && "
+                             "docker run -d --label ukiyo.test=1 --label ukiyo.scope=core "
+                             "--name %s ukiyo-test/http:v1 >/dev/null",
+                             ours, theirs),
+                     0);
+    snprintf(path, sizeof(path), "/api/v1/containers/%s/check", theirs);
+    reply r = api(&d, path);
+    ck_assert_msg(r.status == 200 && strstr(r.body, "\"left_alone\":\"of another scope"), "%ld %s",
+                  r.status, r.body);
+    free(r.body);
+    snprintf(path, sizeof(path), "/api/v1/containers/%s/check", ours);
+    r = api(&d, path);
+    ck_assert_msg(r.status == 200 && strstr(r.body, "\"left_alone\":null"), "%ld %s", r.status,
+                  r.body);
+    free(r.body);
+    ck_assert_int_eq(stop_daemon(&d), 0);
+    test_remove_containers(ours);
+    test_remove_containers(theirs);
+    free(ours);
+    free(theirs);
 }
 END_TEST
 
@@ -547,6 +590,7 @@ int main(void)
     tcase_add_test(tc, unknown_routes_wrong_methods_and_big_bodies_get_json_errors);
     tcase_add_test(tc, health_reports_an_unreachable_engine);
     tcase_add_test(tc, bad_flags_are_refused);
+    tcase_add_test(tc, a_scoped_ukiyod_leaves_the_other_containers_alone);
     tcase_add_test(tc, webhooks_and_the_api_need_their_secrets);
     tcase_add_test(tc, a_push_to_the_registry_updates_the_container);
     tcase_add_test(tc, a_job_accepted_before_a_crash_runs_after_the_restart);
