@@ -135,7 +135,7 @@ void start_daemon(daemon_proc *d, const char *extra)
     if (!d->port)
         d->port = test_free_port();
     if (!d->dir[0])
-        snprintf(d->dir, sizeof(d->dir), "/tmp/ukiyo-test-%d-daemon", (int)getpid());
+        test_tmp_path(d->dir, sizeof(d->dir), "daemon");
     snprintf(cmd, sizeof(cmd),
              "mkdir -p %s && %s exec $UKIYO_PROGRAM_WRAPPER \"$UKIYOD\" --listen 127.0.0.1:%d "
              "--db %s/ukiyo.db %s 2>>%s/log",

@@ -37,7 +37,7 @@ static void open_handle(void)
 static void setup(void)
 {
     test_require_engine();
-    snprintf(db_path, sizeof(db_path), "/tmp/ukiyo-test-%d-approvals.db", (int)getpid());
+    test_tmp_path(db_path, sizeof(db_path), "approvals.db");
     now_ms = test_ms_of("2026-12-01T10:00:00Z");
     open_handle();
 }

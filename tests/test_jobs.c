@@ -19,7 +19,7 @@ static void setup(void)
 {
     ukiyo_options opts = UKIYO_OPTIONS_INIT;
 
-    snprintf(db_path, sizeof(db_path), "/tmp/ukiyo-test-%d-jobs.db", (int)getpid());
+    test_tmp_path(db_path, sizeof(db_path), "jobs.db");
     opts.db_path = db_path;
     ck_assert_int_eq(ukiyo_open(&u, &opts), 0);
 }

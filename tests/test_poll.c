@@ -31,7 +31,7 @@ static void setup(void)
     ukiyo_options opts = UKIYO_OPTIONS_INIT;
 
     test_require_engine();
-    snprintf(db_path, sizeof(db_path), "/tmp/ukiyo-test-%d-poll.db", (int)getpid());
+    test_tmp_path(db_path, sizeof(db_path), "poll.db");
     snprintf(suite_scope, sizeof(suite_scope), "ukiyo-test-%d", (int)getpid());
     opts.db_path = db_path;
     opts.scope = suite_scope;

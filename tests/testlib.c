@@ -140,6 +140,11 @@ const char *test_registry(void)
     return r && r[0] ? r : "127.0.0.1:5000";
 }
 
+void test_tmp_path(char *buf, size_t size, const char *word)
+{
+    snprintf(buf, size, "/tmp/ukiyo-test-%d-%d-%s", current_run_id(), (int)getpid(), word);
+}
+
 char *test_unique_name(const char *word)
 {
     char *name = NULL;

@@ -47,6 +47,11 @@ char *test_push(const char *local, const char *repo, const char *tag);
  * mount, the re-mounted anonymous ones included. Networks are left.
  */
 void test_remove_containers(const char *names);
+/*
+ * "/tmp/ukiyo-test-RUN-PID-@word" in @buf: a file of this test that the
+ * suite's last sweep removes even when the test failed before its teardown.
+ */
+void test_tmp_path(char *buf, size_t size, const char *word);
 /* Remove every container and image this process created (by label and name prefix). */
 void test_cleanup(void);
 
