@@ -10,9 +10,15 @@ ensure_engine
 
 leftovers=$(docker_cli ps -aq --filter label=ukiyo.test)
 if [ -n "$leftovers" ]; then
-    say "removing containers left by an earlier run"
+    say "removing containers left by an earlier run, and the volumes they mount"
+    # ukiyo re-mounts a replaced container's anonymous volumes by name, which "rm -v" keeps.
     # shellcheck disable=SC2086
-    docker_cli rm -f $leftovers >/dev/null
+    vols=$(docker_cli inspect --format \
+        '{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}} {{end}}{{end}}' $leftovers)
+    # shellcheck disable=SC2086
+    docker_cli rm -f -v $leftovers >/dev/null
+    # shellcheck disable=SC2086
+    [ -z "$vols" ] || docker_cli volume rm $vols >/dev/null 2>&1 || true
 fi
 stale_images=$(docker_cli images --format '{{.Repository}}:{{.Tag}}' | grep 'ukiyo-test-[0-9]' |
     grep -v '<none>' || true)
